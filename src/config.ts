@@ -1,0 +1,139 @@
+// Every size, limit and default lives here, once, overridable by environment variables
+// (documented in the README's configuration table, which test/readme.test.ts keeps honest).
+import path from 'node:path';
+
+export const PLANS = ['free', 'pro', 'team', 'enterprise'] as const;
+export type Plan = (typeof PLANS)[number];
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return Math.floor(n);
+}
+
+function envStr(name: string, fallback: string): string {
+  const raw = process.env[name];
+  return raw === undefined || raw === '' ? fallback : raw;
+}
+
+function envList(name: string, fallback: string[]): string[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function envBool(name: string, fallback: boolean): boolean {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  return /^(1|true|yes|on)$/i.test(raw);
+}
+
+export interface PlanLimits {
+  requestsPerMinute: number;
+  monthlyCompressions: number;
+  /** Largest text a compress call accepts, in bytes. */
+  maxTextBytes: number;
+}
+
+/** One documented configuration record, so the README table is generated from the same place. */
+export interface EnvVar { name: string; default: string; description: string }
+
+export const ENV_VARS: EnvVar[] = [
+  { name: 'CTXGATE_HOST', default: '127.0.0.1', description: 'Interface the HTTP server binds to.' },
+  { name: 'CTXGATE_PORT', default: '8787', description: 'HTTP port (0 picks a free one).' },
+  { name: 'CTXGATE_DATA_DIR', default: './data', description: 'Where the SQLite store, server secret and caches live.' },
+  { name: 'CTXGATE_SECRET', default: '(generated into DATA_DIR/secret, mode 0600)', description: 'Server secret used to HMAC API keys.' },
+  { name: 'CTXGATE_PUBLIC_URL', default: 'http://HOST:PORT', description: 'Base URL advertised in the agent card and OpenAPI document.' },
+  { name: 'CTXGATE_ALLOWED_HOSTS', default: 'localhost,127.0.0.1,[::1] + CTXGATE_HOST', description: 'Host header allow-list (DNS-rebinding protection), comma separated.' },
+  { name: 'CTXGATE_ALLOWED_ORIGINS', default: '(none: only requests without Origin or from an allowed host)', description: 'Extra Origin values accepted on /mcp, comma separated.' },
+  { name: 'CTXGATE_LOG_LEVEL', default: 'info', description: 'pino log level (fatal, error, warn, info, debug, trace, silent).' },
+  { name: 'CTXGATE_MAX_BODY_BYTES', default: '12582912', description: 'Largest HTTP request body accepted; larger gets 413.' },
+  { name: 'CTXGATE_RPM_FREE', default: '10', description: 'Requests per minute for free keys.' },
+  { name: 'CTXGATE_RPM_PRO', default: '100', description: 'Requests per minute for pro keys.' },
+  { name: 'CTXGATE_RPM_TEAM', default: '100', description: 'Requests per minute for team keys.' },
+  { name: 'CTXGATE_RPM_ENTERPRISE', default: '1000', description: 'Requests per minute for enterprise keys.' },
+  { name: 'CTXGATE_QUOTA_FREE', default: '1000', description: 'Monthly compressions for free keys.' },
+  { name: 'CTXGATE_QUOTA_PRO', default: '50000', description: 'Monthly compressions for pro keys.' },
+  { name: 'CTXGATE_QUOTA_TEAM', default: '100000', description: 'Monthly compressions for team keys.' },
+  { name: 'CTXGATE_QUOTA_ENTERPRISE', default: '500000', description: 'Monthly compressions for enterprise keys.' },
+  { name: 'CTXGATE_OWNER_PLAN', default: 'enterprise', description: 'Plan of the owner key created on first start.' },
+  { name: 'CTXGATE_SHUTDOWN_GRACE_MS', default: '10000', description: 'How long graceful shutdown waits for in-flight calls.' },
+  { name: 'CTXGATE_SESSION_IDLE_MS', default: '1800000', description: 'MCP sessions idle this long are closed.' },
+  { name: 'CTXGATE_EMBEDDER', default: 'auto', description: 'Embedding provider: auto, minilm or offline.' },
+  { name: 'CTXGATE_MODEL_DIR', default: '(none)', description: 'Local directory holding the all-MiniLM-L6-v2 ONNX model files.' },
+  { name: 'CTXGATE_ALLOW_DOWNLOAD', default: 'false', description: 'Allow downloading model weights from the model hub when not present locally.' },
+  { name: 'CTXGATE_ALLOWED_ROOTS', default: '(none)', description: 'Local directories compress_codebase may read, comma separated.' },
+  { name: 'CTXGATE_URL_ALLOWLIST', default: '(none)', description: 'Hosts or CIDRs that URL fetches may reach even if private or loopback.' },
+];
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  secret: string | undefined;
+  publicUrl: string | undefined;
+  allowedHosts: string[];
+  allowedOrigins: string[];
+  logLevel: string;
+  maxBodyBytes: number;
+  plans: Record<Plan, PlanLimits>;
+  ownerPlan: Plan;
+  shutdownGraceMs: number;
+  sessionIdleMs: number;
+  embedder: string;
+  modelDir: string | undefined;
+  allowDownload: boolean;
+  allowedRoots: string[];
+  urlAllowlist: string[];
+}
+
+const KB = 1024;
+const MB = 1024 * KB;
+
+export function loadConfig(overrides: Partial<Config> = {}): Config {
+  const host = envStr('CTXGATE_HOST', '127.0.0.1');
+  const ownerPlan = envStr('CTXGATE_OWNER_PLAN', 'enterprise');
+  if (!(PLANS as readonly string[]).includes(ownerPlan)) {
+    throw new Error(`CTXGATE_OWNER_PLAN must be one of ${PLANS.join(', ')}, got "${ownerPlan}"`);
+  }
+  const base: Config = {
+    host,
+    port: envInt('CTXGATE_PORT', 8787),
+    dataDir: path.resolve(envStr('CTXGATE_DATA_DIR', './data')),
+    secret: process.env.CTXGATE_SECRET || undefined,
+    publicUrl: process.env.CTXGATE_PUBLIC_URL || undefined,
+    allowedHosts: envList('CTXGATE_ALLOWED_HOSTS', []),
+    allowedOrigins: envList('CTXGATE_ALLOWED_ORIGINS', []),
+    logLevel: envStr('CTXGATE_LOG_LEVEL', 'info'),
+    maxBodyBytes: envInt('CTXGATE_MAX_BODY_BYTES', 12 * MB),
+    plans: {
+      free: { requestsPerMinute: envInt('CTXGATE_RPM_FREE', 10), monthlyCompressions: envInt('CTXGATE_QUOTA_FREE', 1000), maxTextBytes: 100 * KB },
+      pro: { requestsPerMinute: envInt('CTXGATE_RPM_PRO', 100), monthlyCompressions: envInt('CTXGATE_QUOTA_PRO', 50_000), maxTextBytes: 1 * MB },
+      team: { requestsPerMinute: envInt('CTXGATE_RPM_TEAM', 100), monthlyCompressions: envInt('CTXGATE_QUOTA_TEAM', 100_000), maxTextBytes: 5 * MB },
+      enterprise: { requestsPerMinute: envInt('CTXGATE_RPM_ENTERPRISE', 1000), monthlyCompressions: envInt('CTXGATE_QUOTA_ENTERPRISE', 500_000), maxTextBytes: 10 * MB },
+    },
+    ownerPlan: ownerPlan as Plan,
+    shutdownGraceMs: envInt('CTXGATE_SHUTDOWN_GRACE_MS', 10_000),
+    sessionIdleMs: envInt('CTXGATE_SESSION_IDLE_MS', 30 * 60_000),
+    embedder: envStr('CTXGATE_EMBEDDER', 'auto'),
+    modelDir: process.env.CTXGATE_MODEL_DIR || undefined,
+    allowDownload: envBool('CTXGATE_ALLOW_DOWNLOAD', false),
+    allowedRoots: envList('CTXGATE_ALLOWED_ROOTS', []).map((p) => path.resolve(p)),
+    urlAllowlist: envList('CTXGATE_URL_ALLOWLIST', []),
+  };
+  return { ...base, ...overrides };
+}
+
+/** Fixed limits of individual tools (not plan-dependent). */
+export const LIMITS = {
+  batchDocuments: 50,
+  batchConcurrency: 4,
+  jobDocuments: 500,
+  kbFileBytes: 5 * MB,
+  codeFiles: 1000,
+  codeFileBytes: 512 * KB,
+  codeBundleBytes: 5 * MB,
+  rateWindowMs: 60_000,
+} as const;

@@ -1,0 +1,90 @@
+// Okapi BM25 over an in-memory corpus. Used wherever lexical relevance is needed (compression's
+// query blend, code search, blast radius); SQLite FTS5 bm25() serves stored documents instead.
+
+export interface Bm25Options { k1?: number; b?: number }
+
+/** Lower-cased word tokens; identifiers are also split on camelCase and snake_case boundaries. */
+export function tokenize(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/[\p{L}\p{N}_$]+/gu)) {
+    const word = m[0];
+    const lower = word.toLowerCase();
+    out.push(lower);
+    const parts = word.split(/_+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/).filter(Boolean);
+    if (parts.length > 1) for (const p of parts) out.push(p.toLowerCase());
+  }
+  return out;
+}
+
+export class Bm25Index {
+  private readonly docs: Map<string, number>[] = [];
+  private readonly lengths: number[] = [];
+  private readonly df = new Map<string, number>();
+  private totalLength = 0;
+  private readonly k1: number;
+  private readonly b: number;
+
+  constructor(opts: Bm25Options = {}) {
+    this.k1 = opts.k1 ?? 1.2;
+    this.b = opts.b ?? 0.75;
+  }
+
+  /** Adds a document and returns its index. */
+  add(text: string | string[]): number {
+    const terms = Array.isArray(text) ? text : tokenize(text);
+    const tf = new Map<string, number>();
+    for (const t of terms) tf.set(t, (tf.get(t) ?? 0) + 1);
+    for (const t of tf.keys()) this.df.set(t, (this.df.get(t) ?? 0) + 1);
+    this.docs.push(tf);
+    this.lengths.push(terms.length);
+    this.totalLength += terms.length;
+    return this.docs.length - 1;
+  }
+
+  get size(): number {
+    return this.docs.length;
+  }
+
+  idf(term: string): number {
+    const n = this.docs.length;
+    const df = this.df.get(term) ?? 0;
+    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  }
+
+  /** BM25 score of every document for the query (0 where no term matches). */
+  scores(query: string | string[]): Float64Array {
+    const terms = [...new Set(Array.isArray(query) ? query : tokenize(query))];
+    const out = new Float64Array(this.docs.length);
+    const avg = this.totalLength / Math.max(1, this.docs.length);
+    for (const term of terms) {
+      if (!this.df.has(term)) continue;
+      const idf = this.idf(term);
+      for (let i = 0; i < this.docs.length; i++) {
+        const f = this.docs[i]!.get(term);
+        if (!f) continue;
+        const norm = 1 - this.b + (this.b * this.lengths[i]!) / (avg || 1);
+        out[i]! += (idf * f * (this.k1 + 1)) / (f + this.k1 * norm);
+      }
+    }
+    return out;
+  }
+
+  /** Indices of the best `k` documents with a positive score, best first. */
+  top(query: string | string[], k: number): Array<{ index: number; score: number }> {
+    const s = this.scores(query);
+    const hits: Array<{ index: number; score: number }> = [];
+    s.forEach((score, index) => {
+      if (score > 0) hits.push({ index, score });
+    });
+    return hits.sort((a, b) => b.score - a.score || a.index - b.index).slice(0, k);
+  }
+}
+
+/** Reciprocal Rank Fusion of several rankings (lists of ids, best first). k = 60 as in Cormack et al. */
+export function reciprocalRankFusion<T>(rankings: T[][], k = 60): Array<{ id: T; score: number }> {
+  const scores = new Map<T, number>();
+  for (const ranking of rankings) {
+    ranking.forEach((id, rank) => scores.set(id, (scores.get(id) ?? 0) + 1 / (k + rank + 1)));
+  }
+  return [...scores.entries()].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score);
+}

@@ -1,0 +1,83 @@
+// Typed errors, mapped once: to an HTTP status + {detail, ...} in REST, to an isError tool result in MCP.
+export type ErrorBody = { detail: string; error_code: string } & Record<string, unknown>;
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly extra: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+  constructor(status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.status = status;
+    this.code = code;
+    this.extra = extra;
+    this.headers = headers;
+  }
+  toBody(): ErrorBody {
+    return { detail: this.message, error_code: this.code, ...this.extra };
+  }
+}
+
+/** Well-formed but invalid input (422), or a bad value of a known field (400 via `status`). */
+export class InvalidInput extends AppError {
+  constructor(message: string, extra: Record<string, unknown> = {}, status = 422, code = 'invalid_input') {
+    super(status, code, message, extra);
+  }
+}
+export class BadRequest extends AppError {
+  constructor(message: string, code = 'bad_request', extra: Record<string, unknown> = {}) {
+    super(400, code, message, extra);
+  }
+}
+export class Unauthorized extends AppError {
+  constructor(message = 'Missing or invalid Bearer token (expected "Authorization: Bearer gc_...")') {
+    super(401, 'unauthorized', message, {}, { 'WWW-Authenticate': 'Bearer realm="ctxgate"' });
+  }
+}
+export class Forbidden extends AppError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super(403, 'forbidden', message, extra);
+  }
+}
+export class NotFound extends AppError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super(404, 'not_found', message, extra);
+  }
+}
+export class Conflict extends AppError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super(409, 'conflict', message, extra);
+  }
+}
+export class PayloadTooLarge extends AppError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super(413, 'payload_too_large', message, extra);
+  }
+}
+export class UnsupportedMediaType extends AppError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super(415, 'unsupported_media_type', message, extra);
+  }
+}
+export class RateLimited extends AppError {
+  constructor(message: string, retryAfterSec: number, extra: Record<string, unknown> = {}) {
+    super(429, 'rate_limited', message, { retry_after: retryAfterSec, ...extra }, { 'Retry-After': String(retryAfterSec) });
+  }
+}
+export class QuotaExceeded extends AppError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super(429, 'quota_exceeded', message, extra);
+  }
+}
+export class Unavailable extends AppError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super(503, 'unavailable', message, extra);
+  }
+}
+
+/** Anything that is not an AppError becomes an opaque 500: never a stack trace to the caller. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  return new AppError(500, 'internal_error', 'Internal error; the server log has the details under this request id.');
+}

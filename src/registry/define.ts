@@ -1,0 +1,99 @@
+// The one place a tool is described. MCP tools/list + tools/call, REST (/v1/tools/{name} and aliases),
+// tool_help, OpenAPI, the agent card and the profile checks are all derived from these definitions.
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+import type { Plan } from '../config.js';
+import type { AppDeps } from '../app-deps.js';
+
+export interface ToolAnnotations {
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+export interface RestAlias {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Express-style path, e.g. /v1/profiles/:profile_id — params become arguments. */
+  path: string;
+}
+
+/** Who is calling: resolved from the API key. */
+export interface Caller {
+  userId: string;
+  projectId: string;
+  keyId: string | null;
+  plan: Plan;
+  keyName: string;
+}
+
+/** Every stored row belongs to an owner and a project; every query filters by both. */
+export interface Scope {
+  ownerId: string;
+  projectId: string;
+}
+
+export interface Metering {
+  tokensIn: number;
+  tokensOut: number;
+  /** 'exact' | 'semantic' for cache hits: recorded, but not counted against the quota. */
+  cache?: 'exact' | 'semantic' | null;
+}
+
+/** Controls that exist only inside an MCP session (enable_toolset). */
+export interface SessionControl {
+  readonly id: string;
+  readonly toolsets: ReadonlySet<string> | null;
+  readonly profile: string;
+  enableToolsets(names: string[]): Promise<string[]>;
+}
+
+export interface ToolContext {
+  app: AppDeps;
+  caller: Caller | null;
+  /** The caller's owner/project scope; throws Unauthorized for anonymous callers. */
+  scope(): Scope;
+  requestId: string;
+  signal: AbortSignal;
+  /** MCP progress notification when the client asked for it; a no-op otherwise. */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+  session: SessionControl | null;
+  transport: 'mcp' | 'rest' | 'stdio';
+  /** Record one metered use of this tool (compressions count against the monthly quota). */
+  meter(m: Metering): void;
+  log: Logger;
+}
+
+export interface ToolExample {
+  description: string;
+  args: Record<string, unknown>;
+}
+
+export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  name: string;
+  toolset: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations?: ToolAnnotations;
+  /** Callable without an API key (gc_lookup, tool_help, ...). */
+  public?: boolean;
+  /** Counts against the monthly compression quota: the quota is checked before the call. */
+  metered?: boolean;
+  rest?: RestAlias[];
+  /** HTTP status for a successful REST call (default 200). */
+  restStatus?: number;
+  /** Response headers derived from the result (X-Cache-Hit, X-Fidelity-Warning ...). */
+  restHeaders?: (out: z.output<O>) => Record<string, string>;
+  examples?: ToolExample[];
+  tags?: string[];
+  handler: (ctx: ToolContext, args: z.output<I>) => Promise<z.input<O>> | z.input<O>;
+}
+
+export type AnyTool = ToolDef<z.ZodType, z.ZodType>;
+
+export function defineTool<I extends z.ZodType, O extends z.ZodType>(def: ToolDef<I, O>): AnyTool {
+  if (!/^[a-z][a-z0-9_]{1,63}$/.test(def.name)) throw new Error(`tool name "${def.name}" must be snake_case`);
+  return def as unknown as AnyTool;
+}

@@ -1,0 +1,2 @@
+import type { AnyTool } from '../src/registry/define.js';
+export const tools: AnyTool[] = [];
