@@ -3,14 +3,18 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Db } from './store/db.js';
-import type { Embedder } from './engine/embeddings/types.js';
+import type { Embedder, EmbedderInfo } from './engine/embeddings/types.js';
 
 export interface AppDeps {
   config: Config;
   db: Db;
   log: Logger;
+  /** Server secret (HMAC key for API keys and signatures). */
+  secret: string;
   /** The active embedding provider (loaded once, on first use). */
   embedder(): Promise<Embedder>;
+  /** The loaded embedder's description, or null before first use. */
+  embedderInfo(): EmbedderInfo | null;
   /** One instance of a service class per app: `deps.service(DocumentsService)`. */
   service<T>(cls: new (deps: AppDeps) => T): T;
 }

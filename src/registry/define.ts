@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Plan } from '../config.js';
 import type { AppDeps } from '../app-deps.js';
+import type { Registry } from './registry.js';
 
 export interface ToolAnnotations {
   readOnlyHint?: boolean;
@@ -50,6 +51,8 @@ export interface SessionControl {
 
 export interface ToolContext {
   app: AppDeps;
+  /** The tool registry (for tools that describe tools: tool_help, list_toolsets). */
+  registry: Registry;
   caller: Caller | null;
   /** The caller's owner/project scope; throws Unauthorized for anonymous callers. */
   scope(): Scope;
@@ -86,6 +89,8 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
   restStatus?: number;
   /** Response headers derived from the result (X-Cache-Hit, X-Fidelity-Warning ...). */
   restHeaders?: (out: z.output<O>) => Record<string, string>;
+  /** Text shown to the model as the result's content (default: the JSON of the output). */
+  render?: (out: z.output<O>) => string;
   examples?: ToolExample[];
   tags?: string[];
   handler: (ctx: ToolContext, args: z.output<I>) => Promise<z.input<O>> | z.input<O>;

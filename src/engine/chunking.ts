@@ -1,0 +1,424 @@
+// Structure-aware chunking. Pure: no I/O.
+//
+// CONTRACT (consumed by the documents toolset and the compressor):
+//   chunkText(text, { minTokens = 200, maxTokens = 400, overlapTokens = 40 }?) → Chunk[]
+//   Chunk = { index, text, tokens, kind, headingPath, start, end }
+//     - text === input.slice(start, end): start/end are UTF-16 char offsets into the input.
+//     - tokens: o200k_base count of `text` as the sum of its blocks' exact counts (within a few percent
+//       of countTokens(text); exact stats are counted on whole texts by the callers).
+//     - kind: 'heading' | 'paragraph' | 'list' | 'code' | 'table' | 'mixed' (the non-heading blocks'
+//       kind when they all agree; 'heading' when the chunk is only headings).
+//     - headingPath: the section titles in effect at the chunk's first block, outermost first.
+//   Blocks are Markdown/reStructuredText aware: ATX and underlined (setext / rst) headings, fenced code
+//   (``` / ~~~, never split, even when larger than maxTokens), indented code, list items, tables,
+//   paragraphs. A chunk closes at a heading once it holds ≥ minTokens, and before it would pass
+//   maxTokens; an oversized paragraph / list / table is split at sentence / item / row boundaries.
+//   Overlap repeats whole trailing sentences of the previous chunk (≤ overlapTokens) when a section is
+//   split by size; never across a heading, never inside code.
+//   splitUnits(chunk) → Unit[]: the pieces the compressor keeps or drops (headings, sentences, list
+//   items, table rows, whole code blocks), with offsets into the original input. URLs contain no
+//   whitespace, so no split ever falls inside one.
+import { countTokens } from './tokens.js';
+
+export type BlockKind = 'heading' | 'paragraph' | 'list' | 'code' | 'table';
+export type ChunkKind = BlockKind | 'mixed';
+
+export interface Chunk {
+  index: number;
+  text: string;
+  tokens: number;
+  kind: ChunkKind;
+  headingPath: string[];
+  start: number;
+  end: number;
+}
+
+export interface ChunkOptions {
+  minTokens?: number;
+  maxTokens?: number;
+  overlapTokens?: number;
+}
+
+export interface Block {
+  kind: BlockKind;
+  start: number;
+  end: number;
+  /** Heading level (1 = outermost) for headings. */
+  level?: number;
+  /** Heading title for headings. */
+  title?: string;
+  headingPath: string[];
+}
+
+export interface Unit {
+  kind: BlockKind | 'sentence';
+  start: number;
+  end: number;
+  text: string;
+  /** For headings: level and title as parsed within the chunk. */
+  level?: number;
+  title?: string;
+}
+
+export const DEFAULT_CHUNK: Required<ChunkOptions> = { minTokens: 200, maxTokens: 400, overlapTokens: 40 };
+
+interface Line {
+  text: string;
+  start: number;
+  /** Offset just past the line's last character (excluding the newline). */
+  end: number;
+}
+
+function splitLines(text: string): Line[] {
+  const lines: Line[] = [];
+  let pos = 0;
+  while (pos <= text.length) {
+    let nl = text.indexOf('\n', pos);
+    if (nl === -1) nl = text.length;
+    let end = nl;
+    if (end > pos && text.charCodeAt(end - 1) === 13) end--; // CRLF
+    lines.push({ text: text.slice(pos, end), start: pos, end });
+    pos = nl + 1;
+  }
+  return lines;
+}
+
+const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+const ATX = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$/;
+const LIST_ITEM = /^\s{0,3}(?:[-*+•]|\d{1,9}[.)])\s+\S/;
+const TABLE_ROW = /^\s*(?:\|.*|\+[-=+]{3,}.*)$/;
+// A line made of one repeated punctuation character: an rst/setext underline (or a rule).
+const UNDERLINE = /^([=\-`:'"~^_*+#<>])\1{2,}\s*$/;
+const INDENTED = /^(?: {4}|\t)/;
+
+function isBlank(s: string): boolean {
+  return s.trim().length === 0;
+}
+
+/** Parse text into structural blocks with heading paths. */
+export function parseBlocks(text: string): Block[] {
+  const lines = splitLines(text);
+  const blocks: Block[] = [];
+  const stack: Array<{ level: number; title: string }> = [];
+  // rst assigns heading levels by the order underline characters first appear.
+  const underlineLevels: string[] = [];
+  const path = () => stack.map((s) => s.title);
+  const pushHeading = (level: number, title: string, start: number, end: number) => {
+    while (stack.length && stack[stack.length - 1]!.level >= level) stack.pop();
+    stack.push({ level, title });
+    blocks.push({ kind: 'heading', start, end, level, title, headingPath: path() });
+  };
+
+  let i = 0;
+  while (i < lines.length) {
+    const line = lines[i]!;
+    if (isBlank(line.text)) {
+      i++;
+      continue;
+    }
+    const fence = FENCE.exec(line.text);
+    if (fence) {
+      const marker = fence[1]!;
+      let j = i + 1;
+      while (j < lines.length) {
+        const close = lines[j]!.text.trim();
+        if (close.startsWith(marker[0]!.repeat(marker.length)) && /^(`+|~+)$/.test(close)) break;
+        j++;
+      }
+      const last = lines[Math.min(j, lines.length - 1)]!;
+      blocks.push({ kind: 'code', start: line.start, end: last.end, headingPath: path() });
+      i = j + 1;
+      continue;
+    }
+    const atx = ATX.exec(line.text);
+    if (atx) {
+      pushHeading(atx[1]!.length, (atx[2] ?? '').trim(), line.start, line.end);
+      i++;
+      continue;
+    }
+    // Overlined rst title: rule, title, rule.
+    const next = lines[i + 1];
+    const after = lines[i + 2];
+    if (UNDERLINE.test(line.text) && next && !isBlank(next.text) && after && UNDERLINE.test(after.text) && after.text.trim()[0] === line.text.trim()[0]) {
+      const ch = 'o' + line.text.trim()[0]!;
+      if (!underlineLevels.includes(ch)) underlineLevels.push(ch);
+      pushHeading(underlineLevels.indexOf(ch) + 1, next.text.trim(), line.start, after.end);
+      i += 3;
+      continue;
+    }
+    // Underlined title: one text line followed by a rule at least 3 long.
+    if (next && UNDERLINE.test(next.text) && !LIST_ITEM.test(line.text) && !TABLE_ROW.test(line.text) && line.text.trim().length <= 120 &&
+      next.text.trim().length >= Math.min(3, line.text.trim().length)) {
+      const ch = next.text.trim()[0]!;
+      if (!underlineLevels.includes(ch)) underlineLevels.push(ch);
+      pushHeading(underlineLevels.indexOf(ch) + 1, line.text.trim(), line.start, next.end);
+      i += 2;
+      continue;
+    }
+    if (UNDERLINE.test(line.text)) {
+      // A lone rule: a separator, not content.
+      i++;
+      continue;
+    }
+    if (TABLE_ROW.test(line.text)) {
+      let j = i;
+      while (j + 1 < lines.length && TABLE_ROW.test(lines[j + 1]!.text)) j++;
+      blocks.push({ kind: 'table', start: line.start, end: lines[j]!.end, headingPath: path() });
+      i = j + 1;
+      continue;
+    }
+    if (LIST_ITEM.test(line.text)) {
+      // One block per item: continuation lines are indented or follow without a blank line.
+      const indent = line.text.length - line.text.trimStart().length;
+      let j = i;
+      while (j + 1 < lines.length) {
+        const nx = lines[j + 1]!;
+        if (isBlank(nx.text)) {
+          const nn = lines[j + 2];
+          if (nn && !isBlank(nn.text) && !LIST_ITEM.test(nn.text) && nn.text.length - nn.text.trimStart().length > indent) {
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        if (LIST_ITEM.test(nx.text) && nx.text.length - nx.text.trimStart().length <= indent) break;
+        if (FENCE.test(nx.text) || ATX.test(nx.text)) break;
+        j++;
+      }
+      blocks.push({ kind: 'list', start: line.start, end: lines[j]!.end, headingPath: path() });
+      i = j + 1;
+      continue;
+    }
+    if (INDENTED.test(line.text)) {
+      let j = i;
+      while (j + 1 < lines.length && (INDENTED.test(lines[j + 1]!.text) || (isBlank(lines[j + 1]!.text) && lines[j + 2] && INDENTED.test(lines[j + 2]!.text)))) j++;
+      blocks.push({ kind: 'code', start: line.start, end: lines[j]!.end, headingPath: path() });
+      i = j + 1;
+      continue;
+    }
+    let j = i;
+    while (j + 1 < lines.length) {
+      const nx = lines[j + 1]!;
+      if (isBlank(nx.text) || FENCE.test(nx.text) || ATX.test(nx.text) || LIST_ITEM.test(nx.text) || TABLE_ROW.test(nx.text)) break;
+      // The next line may be an underlined title.
+      const nn = lines[j + 2];
+      if (nn && UNDERLINE.test(nn.text) && !UNDERLINE.test(nx.text)) break;
+      if (UNDERLINE.test(nx.text)) break;
+      j++;
+    }
+    blocks.push({ kind: 'paragraph', start: line.start, end: lines[j]!.end, headingPath: path() });
+    i = j + 1;
+  }
+  return blocks;
+}
+
+const ABBREVIATIONS = new Set(['e.g', 'i.e', 'etc', 'vs', 'mr', 'mrs', 'ms', 'dr', 'prof', 'fig', 'no', 'cf', 'al', 'approx', 'inc', 'ltd', 'st']);
+
+/** Sentence ranges [start, end) within text[from, to); whitespace between sentences is excluded. */
+export function sentenceRanges(text: string, from = 0, to = text.length): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const re = /[.!?。]+["'’”)\]]*\s+/g;
+  re.lastIndex = from;
+  let start = from;
+  while (start < to && /\s/.test(text[start]!)) start++;
+  for (let m = re.exec(text); m && m.index < to; m = re.exec(text)) {
+    const boundary = m.index + m[0].length;
+    if (boundary >= to) break;
+    const nextCh = text[boundary]!;
+    if (!/[\p{Lu}\p{N}"'“(\[`*_]/u.test(nextCh)) continue;
+    const word = /([\p{L}.]+)$/u.exec(text.slice(Math.max(start, m.index - 12), m.index));
+    if (word && ABBREVIATIONS.has(word[1]!.toLowerCase())) continue;
+    if (word && /^\p{Lu}$/u.test(word[1]!)) continue; // an initial: "J. Smith"
+    let end = boundary;
+    while (end > start && /\s/.test(text[end - 1]!)) end--;
+    if (end > start) out.push([start, end]);
+    start = boundary;
+  }
+  let end = to;
+  while (end > start && /\s/.test(text[end - 1]!)) end--;
+  if (end > start) out.push([start, end]);
+  return out;
+}
+
+/** Lines of text[from, to) as ranges (for list and table splits). */
+function lineRanges(text: string, from: number, to: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let s = from;
+  while (s < to) {
+    let e = text.indexOf('\n', s);
+    if (e === -1 || e > to) e = to;
+    if (!isBlank(text.slice(s, e))) out.push([s, e]);
+    s = e + 1;
+  }
+  return out;
+}
+
+interface Piece {
+  kind: BlockKind;
+  start: number;
+  end: number;
+  tokens: number;
+  headingPath: string[];
+  /** Sentence ranges, kept for overlap (paragraph pieces only). */
+  sentences?: Array<[number, number]>;
+}
+
+/** Hard split for a single sentence longer than the window (no boundary to respect). */
+function hardSplit(text: string, start: number, end: number, maxTokens: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  // Split on whitespace so no word (or URL) is cut; size by a char estimate, then verify.
+  let s = start;
+  while (s < end) {
+    let e = Math.min(end, s + maxTokens * 3);
+    if (e < end) {
+      const ws = text.lastIndexOf(' ', e);
+      if (ws > s) e = ws;
+    }
+    out.push([s, e]);
+    s = e;
+    while (s < end && /\s/.test(text[s]!)) s++;
+  }
+  return out;
+}
+
+/** Cut one oversized block into pieces of at most maxTokens at natural boundaries. */
+function splitBlock(text: string, b: Block, maxTokens: number): Piece[] {
+  let ranges: Array<[number, number]>;
+  if (b.kind === 'paragraph') ranges = sentenceRanges(text, b.start, b.end);
+  else ranges = lineRanges(text, b.start, b.end);
+  const pieces: Piece[] = [];
+  let cur: Piece | null = null;
+  for (const [s0, e0] of ranges) {
+    let sub: Array<[number, number]> = [[s0, e0]];
+    let t = countTokens(text.slice(s0, e0));
+    if (t > maxTokens) sub = hardSplit(text, s0, e0, maxTokens);
+    for (const [s, e] of sub) {
+      if (sub.length > 1) t = countTokens(text.slice(s, e));
+      if (cur && cur.tokens + t > maxTokens) {
+        pieces.push(cur);
+        cur = null;
+      }
+      if (!cur) cur = { kind: b.kind, start: s, end: e, tokens: t, headingPath: b.headingPath, sentences: b.kind === 'paragraph' ? [] : undefined };
+      else {
+        cur.end = e;
+        cur.tokens += t + 1;
+      }
+      cur.sentences?.push([s, e]);
+    }
+  }
+  if (cur) pieces.push(cur);
+  return pieces;
+}
+
+/** Split text into structure-respecting chunks (see the contract at the top of this file). */
+export function chunkText(text: string, opts: ChunkOptions = {}): Chunk[] {
+  const minTokens = Math.max(1, opts.minTokens ?? DEFAULT_CHUNK.minTokens);
+  const maxTokens = Math.max(minTokens, opts.maxTokens ?? DEFAULT_CHUNK.maxTokens);
+  const overlapTokens = Math.max(0, Math.min(opts.overlapTokens ?? DEFAULT_CHUNK.overlapTokens, Math.floor(maxTokens / 2)));
+  const blocks = parseBlocks(text);
+
+  const groups: Array<{ pieces: Piece[]; overlapStart?: number; overlapTokens: number }> = [];
+  let cur: Piece[] = [];
+  let curTokens = 0;
+  let curOverlap: { start: number; tokens: number } | null = null;
+
+  const flush = (bySize: boolean) => {
+    if (!cur.length) {
+      // Only a pending overlap and the next piece does not fit beside it: drop the overlap.
+      if (bySize) {
+        curOverlap = null;
+        curTokens = 0;
+      }
+      return;
+    }
+    // A heading at the end of a size-closed chunk belongs with the content that follows it.
+    const carry: Piece[] = [];
+    if (bySize) while (cur.length > 1 && cur[cur.length - 1]!.kind === 'heading') carry.unshift(cur.pop()!);
+    groups.push({ pieces: cur, overlapStart: curOverlap?.start, overlapTokens: curOverlap?.tokens ?? 0 });
+    const last = cur[cur.length - 1]!;
+    cur = carry;
+    curTokens = carry.reduce((n, p) => n + p.tokens, 0);
+    curOverlap = null;
+    // Repeat the tail sentences of a split section in the next chunk.
+    if (bySize && !carry.length && overlapTokens > 0 && last.kind === 'paragraph') {
+      const sents = last.sentences ?? sentenceRanges(text, last.start, last.end);
+      let tokens = 0;
+      let start = -1;
+      for (let k = sents.length - 1; k >= 1; k--) {
+        const t = countTokens(text.slice(sents[k]![0], sents[k]![1]));
+        if (tokens + t > overlapTokens) break;
+        tokens += t;
+        start = sents[k]![0];
+      }
+      if (start >= 0) {
+        curOverlap = { start, tokens };
+        curTokens = tokens;
+      }
+    }
+  };
+
+  for (const b of blocks) {
+    const tokens = countTokens(text.slice(b.start, b.end));
+    if (b.kind === 'heading' && curTokens >= minTokens) flush(false);
+    if (b.kind === 'heading' && curOverlap && !cur.length) {
+      // No overlap across a section boundary.
+      curOverlap = null;
+      curTokens = 0;
+    }
+    const piece: Piece = { kind: b.kind, start: b.start, end: b.end, tokens, headingPath: b.headingPath };
+    if (curTokens + tokens <= maxTokens) {
+      cur.push(piece);
+      curTokens += tokens;
+      continue;
+    }
+    if (b.kind === 'code' || b.kind === 'heading' || tokens <= maxTokens) {
+      flush(true);
+      cur.push(piece);
+      curTokens += tokens;
+      continue;
+    }
+    // Oversized splittable block: fill the open chunk, then emit full pieces.
+    const pieces = splitBlock(text, b, maxTokens);
+    for (const p of pieces) {
+      if (curTokens + p.tokens > maxTokens) flush(true);
+      cur.push(p);
+      curTokens += p.tokens;
+    }
+  }
+  flush(false);
+
+  return groups.map((g, index) => {
+    const first = g.pieces[0]!;
+    const start = g.overlapStart ?? first.start;
+    const end = g.pieces[g.pieces.length - 1]!.end;
+    const chunkText = text.slice(start, end);
+    const kinds = new Set(g.pieces.filter((p) => p.kind !== 'heading').map((p) => p.kind));
+    const kind: ChunkKind = kinds.size === 0 ? 'heading' : kinds.size === 1 ? [...kinds][0]! : 'mixed';
+    // Sum of the blocks' exact counts plus their separators: within a few percent of counting the
+    // chunk alone, without tokenising the document a second time.
+    // (+1: the separator after the repeated sentences.)
+    let tokens = g.overlapStart !== undefined ? g.overlapTokens + 1 : 0;
+    g.pieces.forEach((p, k) => {
+      tokens += p.tokens;
+      if (k > 0) tokens += countTokens(text.slice(g.pieces[k - 1]!.end, p.start));
+    });
+    return { index, text: chunkText, tokens, kind, headingPath: first.headingPath, start, end };
+  });
+}
+
+/**
+ * The keep-or-drop units of a chunk, with offsets into the original input (chunk.start-based):
+ * headings, code blocks and table rows whole, list items whole, paragraphs by sentence.
+ */
+export function splitUnits(chunk: Pick<Chunk, 'text' | 'start'>): Unit[] {
+  const units: Unit[] = [];
+  const t = chunk.text;
+  for (const b of parseBlocks(t)) {
+    if (b.kind === 'paragraph') {
+      for (const [s, e] of sentenceRanges(t, b.start, b.end)) units.push({ kind: 'sentence', start: chunk.start + s, end: chunk.start + e, text: t.slice(s, e) });
+    } else {
+      units.push({ kind: b.kind, start: chunk.start + b.start, end: chunk.start + b.end, text: t.slice(b.start, b.end), level: b.level, title: b.title });
+    }
+  }
+  return units;
+}

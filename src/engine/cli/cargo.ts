@@ -1,0 +1,108 @@
+// cargo build / check / test (rustc diagnostics and libtest output).
+import type { CliFilter } from './types.js';
+import { Out, countMatches, isLibraryPath, scoreFrom } from './clean.js';
+
+const PROGRESS_RE = /^\s*(Compiling|Checking|Downloaded|Downloading|Updating|Locking|Adding|Fresh|Blocking|Documenting|Packaging|Verifying|Installing|Building)\s/;
+
+export const cargo: CliFilter = {
+  id: 'cargo',
+  family: 'rust',
+  title: 'cargo build / check / test',
+  aliases: ['cargo build', 'cargo test', 'cargo check', 'cargo clippy', 'rustc', 'rust'],
+  keeps: [
+    'every error[...] / warning[...] line with its --> file:line:col and the labelled source line',
+    '= note / = help lines of user-code diagnostics',
+    'failing tests: test ... FAILED rows, ---- name stdout ---- blocks, panic location and message, user-code backtrace frames',
+    'the failures: list, every test result: line, "error: could not compile" / "error: test failed" lines, Finished line',
+  ],
+  drops: ['Compiling/Checking/Downloaded progress', 'test ... ok rows and "running N tests"', 'standard-library backtrace frames and diagnostic notes pointing into /rustc or the registry', 'bare | gutters'],
+  detect(lines) {
+    const strong = countMatches(lines, /^\s*(Compiling|Finished|Running|Doc-tests) \S|^test result: |^error\[E\d{4}\]|^running \d+ tests?$/, 4);
+    const weak = countMatches(lines, /^test \S+ \.\.\. (ok|FAILED|ignored)$|^\s+--> \S+\.rs:\d+/, 4);
+    return strong ? scoreFrom(strong, weak) : weak >= 3 ? 0.4 : 0;
+  },
+  filter(lines) {
+    const out = new Out();
+    let inBacktrace = false;
+    let inLibraryNote = false;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (PROGRESS_RE.test(line)) {
+        out.drop('build progress');
+        continue;
+      }
+      if (/^\s*(Finished|Running|Doc-tests)\s/.test(line)) {
+        inBacktrace = false;
+        if (/^\s*Finished\s/.test(line)) out.keep(line);
+        else out.drop('test binaries');
+        continue;
+      }
+      if (/^running \d+ tests?$/.test(line)) {
+        out.drop('running N tests');
+        continue;
+      }
+      if (/^test \S.* \.\.\. (ok|ignored)$/.test(line)) {
+        out.drop('passing tests');
+        continue;
+      }
+      if (/^stack backtrace:$/.test(line)) {
+        inBacktrace = true;
+        out.keep(line);
+        continue;
+      }
+      if (inBacktrace) {
+        const frame = /^\s+\d+: (.*)$/.exec(line);
+        if (frame) {
+          const at = lines[i + 1] ?? '';
+          const hasAt = /^\s+at \S/.test(at);
+          if (/^(std|core|alloc|__rustc|test)::|^<.* as core::/.test(frame[1]!) || (hasAt && isLibraryPath(at))) {
+            out.drop('std frames', hasAt ? 2 : 1);
+          } else {
+            out.keep(line);
+            if (hasAt) out.keep(at);
+          }
+          if (hasAt) i++;
+          continue;
+        }
+        if (/^note: Some details are omitted/.test(line)) {
+          out.drop('backtrace note');
+          continue;
+        }
+        inBacktrace = false;
+      }
+      // Diagnostic sub-blocks that point into the standard library or the registry.
+      if (/^\s*(-->|:::) /.test(line)) {
+        inLibraryNote = isLibraryPath(line);
+        if (inLibraryNote) out.drop('std/registry locations');
+        else out.keep(line);
+        continue;
+      }
+      if (inLibraryNote) {
+        if (/^\s*(\||= note:|= help:|\d+\s*\|)/.test(line)) {
+          out.drop('std/registry locations');
+          continue;
+        }
+        inLibraryNote = false;
+      }
+      if (/^\s*\|\s*$/.test(line) || /^\.\.\.$/.test(line)) {
+        out.drop('gutters');
+        continue;
+      }
+      if (/^\s*\|\s*[\^\-~+]+\s*$/.test(line)) {
+        // A caret row with no label says nothing the location line does not.
+        out.drop('gutters');
+        continue;
+      }
+      if (line.trim() === '') {
+        out.drop('blank');
+        continue;
+      }
+      if (/^For more information about (this|an) error, try /.test(line)) {
+        out.drop('rustc --explain hints');
+        continue;
+      }
+      out.keep(line);
+    }
+    return out.done();
+  },
+};

@@ -1,0 +1,137 @@
+// Shared helpers for every detector: terminal clean-up, binary sniffing, and an output builder that
+// turns runs of dropped lines into one short marker, so the reader knows something was elided.
+
+// CSI sequences (colours, cursor moves), OSC sequences (titles, hyperlinks) and two-byte escapes.
+const ANSI_RE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+// Other C0 controls except tab; \r and \n are handled before this runs.
+const CONTROL_RE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+
+export function stripAnsi(s: string): string {
+  return s.replace(ANSI_RE, '');
+}
+
+/**
+ * Normalises raw terminal output into lines: CRLF → LF, carriage-return redraws (progress bars,
+ * spinners) resolved to the last thing drawn on the line, ANSI escapes and stray controls removed,
+ * trailing whitespace trimmed.
+ */
+export function cleanLines(raw: string): string[] {
+  const text = raw.replace(/\r\n/g, '\n');
+  const out: string[] = [];
+  for (let line of text.split('\n')) {
+    if (line.includes('\r')) {
+      // A redraw: what stays on screen is the last non-empty segment.
+      const segs = line.split('\r').filter((s) => stripAnsi(s).trim() !== '');
+      line = segs.length ? segs[segs.length - 1]! : '';
+    }
+    out.push(stripAnsi(line).replace(CONTROL_RE, '').replace(/\s+$/, ''));
+  }
+  while (out.length && out[out.length - 1] === '') out.pop();
+  return out;
+}
+
+/**
+ * True for content that is not text: a NUL byte, or many control/replacement characters
+ * (what a decoded binary file looks like). ANSI escapes are not counted against the text.
+ */
+export function looksBinary(raw: string): boolean {
+  if (raw.includes('\u0000')) return true;
+  const sample = stripAnsi(raw.length > 65536 ? raw.slice(0, 65536) : raw);
+  if (sample.length === 0) return false;
+  let bad = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const c = sample.charCodeAt(i);
+    if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 0x7f) bad++;
+  }
+  return bad / sample.length > 0.05;
+}
+
+/**
+ * Builds filtered output. `drop()` calls between two `keep()` calls collapse into one marker line
+ * `… N lines: <what>` (the reason of the first dropped line in the run, "+ others" if mixed).
+ */
+export class Out {
+  private readonly lines: string[] = [];
+  private dropped = 0;
+  private reasons = new Map<string, number>();
+
+  keep(line: string): void {
+    this.flush();
+    this.lines.push(line);
+  }
+
+  drop(reason: string, n = 1): void {
+    if (n <= 0) return;
+    this.dropped += n;
+    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + n);
+  }
+
+  /** Drops a line silently: for lines whose absence the surrounding output already implies. */
+  skip(): void {}
+
+  /** Adds a line of our own (a summary of folded content), not counted as kept input. */
+  note(line: string): void {
+    this.flush();
+    this.lines.push(line);
+  }
+
+  private flush(): void {
+    if (this.dropped === 0) return;
+    // Blank lines carry nothing: they are neither counted nor named.
+    const blank = this.reasons.get('blank') ?? 0;
+    this.reasons.delete('blank');
+    const n = this.dropped - blank;
+    if (n > 0) {
+      const parts = [...this.reasons.entries()].sort((a, b) => b[1] - a[1]).map(([r, k]) => (this.reasons.size > 1 ? `${r} ${k}` : r));
+      this.lines.push(`[… ${n} omitted: ${parts.slice(0, 3).join(', ')}${parts.length > 3 ? ', …' : ''}]`);
+    }
+    this.dropped = 0;
+    this.reasons = new Map();
+  }
+
+  done(): string[] {
+    this.flush();
+    // Blank lines kept around markers or at the edges add nothing.
+    const res: string[] = [];
+    for (const l of this.lines) {
+      if (l === '' && (res.length === 0 || res[res.length - 1] === '')) continue;
+      res.push(l);
+    }
+    while (res.length && res[res.length - 1] === '') res.pop();
+    return res;
+  }
+}
+
+/** Noise every Node/npm-driven tool prints before its own output. */
+export function isToolchainNoise(line: string): boolean {
+  return (
+    /^npm warn Unknown (user|project|env) config /.test(line) ||
+    /^\(node:\d+\) \w*Warning: /.test(line) ||
+    /^\(Use `node --trace-warnings \.\.\.` to show where the warning was created\)$/.test(line)
+  );
+}
+
+/** A stack frame or source path that belongs to a dependency or the runtime, not the user's code. */
+export function isLibraryPath(s: string): boolean {
+  return /node_modules[\\/]|node:internal|\(node:|internal\/(process|modules|timers)|site-packages[\\/]|dist-packages[\\/]|[\\/]lib[\\/]python\d|<frozen |\/rustc\/[0-9a-f]+|\.cargo[\\/]registry|\/usr\/(local\/)?lib\/go|\/usr\/local\/go\/|[\\/]go[\\/]src[\\/](runtime|testing)[\\/]|^\s*at (?:async )?(?:process\.processTicksAndRejections|new Promise|Promise\.)/.test(
+    s,
+  );
+}
+
+/** Counts lines matching `re`, stopping early once `enough` is reached (detectors only need a signal). */
+export function countMatches(lines: readonly string[], re: RegExp, enough = 1000): number {
+  let n = 0;
+  for (const l of lines) {
+    if (re.test(l)) {
+      n++;
+      if (n >= enough) break;
+    }
+  }
+  return n;
+}
+
+/** Confidence from a number of strong signals: one is suggestive, three or more is near certain. */
+export function scoreFrom(strong: number, weak = 0): number {
+  const s = strong * 0.35 + weak * 0.1;
+  return Math.min(1, s);
+}

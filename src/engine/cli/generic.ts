@@ -1,0 +1,110 @@
+// The fallback for any log: timestamps normalised, repeated lines folded with counts, and when the
+// log is long, only the lines around errors/warnings plus its head and tail.
+import type { CliFilter } from './types.js';
+import { Out } from './clean.js';
+
+// Leading timestamps: ISO 8601 (with optional brackets, T or space, fraction, zone), syslog
+// ("Nov 23 17:51:14"), bare times ("17:51:14.123", "[12:00:01 PM]").
+const TS_RE =
+  /^\[?(?:(\d{4}[-/]\d{2}[-/]\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}| ?UTC)?|(?:[A-Z][a-z]{2} +\d{1,2}) (\d{2}:\d{2}:\d{2})|(\d{2}:\d{2}:\d{2})(?:[.,]\d+)?(?: ?[AP]M)?)\]?\s*/;
+
+const SIGNAL_RE = /\b(error|errors|fatal|fail|failed|failure|exception|traceback|panic|denied|refused|timeout|timed out|abort|aborted|segmentation fault|critical|cannot|could not|unable to|not found|warn|warning|exit (code|status) [1-9])\b|^\s+at\s|^E\s/i;
+
+export interface Stamp {
+  date: string | null;
+  time: string;
+  rest: string;
+}
+
+export function splitTimestamp(line: string): Stamp | null {
+  const m = TS_RE.exec(line);
+  if (!m) return null;
+  const time = m[2] ?? m[3] ?? m[4];
+  if (!time) return null;
+  return { date: m[1]?.replace(/\//g, '-') ?? null, time, rest: line.slice(m[0].length) };
+}
+
+/** Shape of a line for folding: digits, hex ids and quoted values masked. */
+export function lineShape(s: string): string {
+  return s
+    .replace(/\b[0-9a-f]{7,}\b/gi, 'H')
+    .replace(/\d+(\.\d+)?/g, '#')
+    .replace(/'[^']*'|"[^"]*"/g, 'Q');
+}
+
+const HEAD = 20;
+const TAIL = 25;
+const CONTEXT = 3;
+/** Below this many lines (after folding) nothing is cut, only folded. */
+const SHORT = 80;
+
+export const genericLog: CliFilter = {
+  id: 'generic',
+  family: 'log',
+  title: 'Generic log',
+  aliases: ['log', 'logs', 'text', 'auto', 'other', 'output', 'docker logs', 'journalctl', 'kubectl logs', 'fly logs', 'apt', 'apt-get', 'pip', 'pip install', 'build', 'test_output'],
+  keeps: [
+    'every line mentioning an error, failure, exception, panic, warning or non-zero exit, with 3 lines of context',
+    'the first 20 and last 25 lines (how it started, how it ended)',
+    'one line of each run of identical or same-shaped lines, with the count ([×N] or [+N similar])',
+    'timestamps as HH:MM:SS (the date once, when the log carries one)',
+  ],
+  drops: ['ANSI colour codes and carriage-return progress redraws', 'repeats (folded)', 'in logs over 80 lines, ordinary lines far from any error (counted)'],
+  detect() {
+    return 0.05;
+  },
+  filter(lines) {
+    // 1. Timestamps → HH:MM:SS, the date reported once.
+    const dates = new Set<string>();
+    const stamped = lines.map((l) => {
+      const s = splitTimestamp(l);
+      if (!s) return l;
+      if (s.date) dates.add(s.date);
+      return `${s.time} ${s.rest}`;
+    });
+    // 2. Fold runs: identical text → [×N]; same shape (numbers/ids differ) → first, last, [+N similar].
+    type Row = { text: string; count: number; similar: number; last?: string };
+    const rows: Row[] = [];
+    const body = (l: string) => (splitTimestamp(l)?.rest ?? l);
+    for (const l of stamped) {
+      const prev = rows[rows.length - 1];
+      if (prev && l.trim() !== '' && prev.similar === 0 && body(prev.text) === body(l)) {
+        prev.count++;
+        continue;
+      }
+      if (prev && l.trim() !== '' && body(prev.text).length > 8 && lineShape(body(prev.text)) === lineShape(body(l)) && !SIGNAL_RE.test(l)) {
+        prev.similar++;
+        prev.last = l;
+        continue;
+      }
+      rows.push({ text: l, count: 1, similar: 0 });
+    }
+    const render = (r: Row): string[] => {
+      const first = r.count > 1 ? `${r.text} [×${r.count}]` : r.text;
+      if (r.similar === 0) return [first];
+      if (r.similar === 1) return [first, r.last!];
+      return [first, `  [+${r.similar - 1} similar lines]`, r.last!];
+    };
+    const out = new Out();
+    if (dates.size) {
+      const sorted = [...dates].sort();
+      out.note(`[log dates: ${sorted.length === 1 ? sorted[0] : `${sorted[0]} … ${sorted[sorted.length - 1]}`}; times shown as HH:MM:SS]`);
+    }
+    if (rows.length <= SHORT) {
+      for (const r of rows) for (const l of render(r)) out.keep(l);
+      return out.done();
+    }
+    // 3. Long log: keep head, tail, and a window around every signal line.
+    const keep = new Uint8Array(rows.length);
+    for (let i = 0; i < Math.min(HEAD, rows.length); i++) keep[i] = 1;
+    for (let i = Math.max(0, rows.length - TAIL); i < rows.length; i++) keep[i] = 1;
+    rows.forEach((r, i) => {
+      if (SIGNAL_RE.test(r.text)) for (let j = Math.max(0, i - CONTEXT); j <= Math.min(rows.length - 1, i + CONTEXT); j++) keep[j] = 1;
+    });
+    rows.forEach((r, i) => {
+      if (keep[i]) for (const l of render(r)) out.keep(l);
+      else out.drop(r.text.trim() === '' ? 'blank' : 'ordinary lines', r.count + r.similar);
+    });
+    return out.done();
+  },
+};

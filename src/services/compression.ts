@@ -1,0 +1,244 @@
+// compress_text / batch_compress: validation (size cap, secrets, cost model, profile), the exact and
+// semantic cache, chunk → embed → rank → skeleton, stats and the structural-loss advisory.
+import type { AppDeps } from '../app-deps.js';
+import type { Plan } from '../config.js';
+import { AppError, BadRequest, PayloadTooLarge, toAppError } from '../errors.js';
+import type { Scope } from '../registry/define.js';
+import { chunkText, DEFAULT_CHUNK, type Chunk } from '../engine/chunking.js';
+import {
+  buildSkeleton,
+  compressionStats,
+  FIDELITY_RATIO,
+  TERSE_SUFFIX,
+  type CompressionStats,
+  type Fidelity,
+  type OutputStyle,
+  type Section,
+  type VerbosityStyle,
+} from '../engine/compress.js';
+import { normalizeInPlace } from '../engine/embeddings/vector.js';
+import { assertNoSecrets } from '../engine/secrets.js';
+import { countStructure, structuralLoss, type StructureClass, type StructureCounts } from '../engine/structure.js';
+import { countTokens, findModel, modelIds } from '../engine/tokens.js';
+import { CompressCacheService, sha256, type CacheSource } from './compress-cache.js';
+import { FidelityProfilesService } from './fidelity-profiles.js';
+
+export interface CompressRequest {
+  text: string;
+  fidelity?: Fidelity;
+  query?: string | null;
+  output_style?: OutputStyle;
+  style?: VerbosityStyle;
+  cost_model?: string | null;
+  profile?: string | null;
+  /** Largest chunk in tokens (smallest is half of it); default 400 or the profile's. */
+  chunk_tokens?: number;
+  /** false skips the cache lookup (the result is still stored). */
+  use_cache?: boolean;
+}
+
+export interface CompressResult {
+  compressed: string;
+  fidelity: Fidelity;
+  output_style: OutputStyle;
+  query_guided: boolean;
+  profile: string | null;
+  stats: CompressionStats & { chunks: number; kept_chunks: number; budget_tokens: number };
+  structural_loss: StructureClass[];
+  structure: { input: StructureCounts; output: StructureCounts };
+  sections: Section[] | null;
+  cache: { hit: boolean; source: CacheSource | null; similarity: number | null };
+  system_prompt_suffix: string | null;
+  style_suffix_version: string | null;
+  embedder: string | null;
+}
+
+/** What the cache stores: everything that does not depend on cost model or style. */
+interface CachedSkeleton {
+  compressed: string;
+  original_tokens: number;
+  compressed_tokens: number;
+  chunks: number;
+  kept_chunks: number;
+  budget_tokens: number;
+  structural_loss: StructureClass[];
+  structure: { input: StructureCounts; output: StructureCounts };
+  sections: Section[] | null;
+  embedder: string | null;
+}
+
+interface Resolved {
+  fidelity: Fidelity;
+  ratio: number;
+  outputStyle: OutputStyle;
+  chunkTokens: number;
+  profile: string | null;
+  query: string | null;
+}
+
+export class CompressionService {
+  constructor(private readonly deps: AppDeps) {}
+
+  private get cache(): CompressCacheService {
+    return this.deps.service(CompressCacheService);
+  }
+
+  /** Reject what must never be processed, before any work: size cap, secrets, unknown cost model. */
+  validate(plan: Plan, req: CompressRequest, field = 'text'): void {
+    const cap = this.deps.config.plans[plan].maxTextBytes;
+    const bytes = Buffer.byteLength(req.text, 'utf8');
+    if (bytes > cap) {
+      throw new PayloadTooLarge(`${field} is ${bytes} bytes; the ${plan} plan accepts at most ${cap} bytes (${Math.round(cap / 1024)} KB) per compression`, {
+        field,
+        limit_bytes: cap,
+        size_bytes: bytes,
+        plan,
+      });
+    }
+    if (req.text.trim().length === 0) throw new AppError(422, 'invalid_input', `Field '${field}' is empty (only whitespace)`, { field });
+    assertNoSecrets(req.text, field);
+    if (req.query) assertNoSecrets(req.query, 'query');
+    if (req.cost_model && !findModel(req.cost_model)) {
+      throw new BadRequest(`Invalid cost_model '${req.cost_model}'. Valid: [${modelIds().map((m) => `'${m}'`).join(', ')}]`, 'invalid_value', {
+        field: 'cost_model',
+        valid: modelIds(),
+      });
+    }
+  }
+
+  private resolve(scope: Scope, req: CompressRequest): Resolved {
+    const prof = req.profile ? this.deps.service(FidelityProfilesService).get(scope, req.profile, 'profile') : null;
+    const fidelity = req.fidelity ?? prof?.fidelity ?? 'balanced';
+    // A profile's ratio applies only when the caller did not name a fidelity of their own.
+    const ratio = req.fidelity === undefined && prof?.skeleton_ratio ? prof.skeleton_ratio : FIDELITY_RATIO[fidelity];
+    return {
+      fidelity,
+      ratio,
+      outputStyle: req.output_style ?? prof?.output_style ?? 'prose',
+      chunkTokens: req.chunk_tokens ?? prof?.chunk_tokens ?? DEFAULT_CHUNK.maxTokens,
+      profile: prof?.name ?? null,
+      query: req.query?.trim() ? req.query.trim() : null,
+    };
+  }
+
+  async compress(scope: Scope, plan: Plan, req: CompressRequest, signal?: AbortSignal): Promise<CompressResult> {
+    this.validate(plan, req);
+    const r = this.resolve(scope, req);
+    const finish = (c: CachedSkeleton, cache: CompressResult['cache']): CompressResult => ({
+      compressed: c.compressed,
+      fidelity: r.fidelity,
+      output_style: r.outputStyle,
+      query_guided: r.query !== null,
+      profile: r.profile,
+      stats: {
+        ...compressionStats(c.original_tokens, c.compressed_tokens, req.cost_model),
+        chunks: c.chunks,
+        kept_chunks: c.kept_chunks,
+        budget_tokens: c.budget_tokens,
+      },
+      structural_loss: c.structural_loss,
+      structure: c.structure,
+      sections: c.sections,
+      cache,
+      system_prompt_suffix: req.style === 'terse' ? TERSE_SUFFIX.text : null,
+      style_suffix_version: req.style === 'terse' ? TERSE_SUFFIX.version : null,
+      embedder: c.embedder,
+    });
+
+    if (r.fidelity === 'raw' && r.ratio >= 1) {
+      const tokens = countTokens(req.text);
+      const counts = countStructure(req.text);
+      return finish(
+        { compressed: req.text, original_tokens: tokens, compressed_tokens: tokens, chunks: 0, kept_chunks: 0, budget_tokens: tokens, structural_loss: [], structure: { input: counts, output: counts }, sections: null, embedder: null },
+        { hit: false, source: null, similarity: null },
+      );
+    }
+
+    const params = JSON.stringify({ v: 1, ratio: r.ratio, style: r.outputStyle, chunk: r.chunkTokens, query: r.query });
+    const paramsHash = sha256(params);
+    const keyHash = sha256(`${params}\u0000${req.text}`);
+    const useCache = req.use_cache !== false;
+    if (useCache) {
+      const hit = this.cache.exact<CachedSkeleton>(scope, keyHash);
+      if (hit) {
+        this.cache.record(scope, 'exact', hit.result.original_tokens - hit.result.compressed_tokens);
+        return finish(hit.result, { hit: true, source: 'exact', similarity: 1 });
+      }
+    }
+
+    const embedder = await this.deps.embedder();
+    const chunks = chunkText(req.text, { maxTokens: r.chunkTokens, minTokens: Math.floor(r.chunkTokens / 2) });
+    if (signal?.aborted) throw new AppError(499, 'cancelled', 'The request was cancelled');
+    const vectors = await embedder.embed(r.query ? [...chunks.map((c) => c.text), r.query] : chunks.map((c) => c.text));
+    const queryVector = r.query ? vectors.pop()! : null;
+    const originalTokens = countTokens(req.text);
+    const docVector = documentVector(chunks, vectors);
+
+    if (useCache && docVector) {
+      const hit = this.cache.semantic<CachedSkeleton>(scope, paramsHash, embedder.id, docVector, originalTokens);
+      if (hit) {
+        this.cache.record(scope, 'semantic', originalTokens - hit.result.compressed_tokens);
+        // Stats describe this request's text against the cached skeleton.
+        return finish({ ...hit.result, original_tokens: originalTokens }, { hit: true, source: 'semantic', similarity: Math.round(hit.similarity * 10000) / 10000 });
+      }
+    }
+    if (signal?.aborted) throw new AppError(499, 'cancelled', 'The request was cancelled');
+
+    const sk = buildSkeleton({ chunks, vectors, ratio: r.ratio, fidelity: r.fidelity, query: r.query, queryVector, outputStyle: r.outputStyle, source: req.text, originalTokens });
+    const input = countStructure(req.text);
+    const output = countStructure(sk.plain);
+    const entry: CachedSkeleton = {
+      compressed: sk.text,
+      original_tokens: originalTokens,
+      compressed_tokens: sk.tokens,
+      chunks: chunks.length,
+      kept_chunks: sk.keptChunks.length,
+      budget_tokens: sk.budgetTokens,
+      structural_loss: structuralLoss(input, output),
+      structure: { input, output },
+      sections: r.outputStyle === 'structured' ? sk.sections : null,
+      embedder: embedder.id,
+    };
+    this.cache.store(scope, { keyHash, paramsHash, embedderId: embedder.id, originalTokens, vector: docVector, result: entry });
+    if (useCache) this.cache.record(scope, 'miss');
+    return finish(entry, { hit: false, source: null, similarity: null });
+  }
+
+  /** Up to 50 documents, `concurrency` at a time; a failing document is reported inline. */
+  async batch(
+    scope: Scope,
+    plan: Plan,
+    docs: CompressRequest[],
+    opts: { concurrency: number; signal?: AbortSignal; onDone?: (done: number, total: number) => void | Promise<void> },
+  ): Promise<Array<{ ok: true; result: CompressResult } | { ok: false; error: AppError }>> {
+    const out: Array<{ ok: true; result: CompressResult } | { ok: false; error: AppError }> = new Array(docs.length);
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < docs.length) {
+        const i = next++;
+        try {
+          out[i] = { ok: true, result: await this.compress(scope, plan, docs[i]!, opts.signal) };
+        } catch (e) {
+          out[i] = { ok: false, error: toAppError(e) };
+        }
+        done++;
+        await opts.onDone?.(done, docs.length);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(opts.concurrency, docs.length) }, worker));
+    return out;
+  }
+}
+
+/** Token-weighted mean of the chunk vectors, unit length: the document's vector for the semantic cache. */
+export function documentVector(chunks: Chunk[], vectors: Float32Array[]): Float32Array | null {
+  if (!vectors.length) return null;
+  const v = new Float32Array(vectors[0]!.length);
+  vectors.forEach((x, i) => {
+    const w = chunks[i]?.tokens ?? 1;
+    for (let k = 0; k < v.length; k++) v[k]! += w * x[k]!;
+  });
+  normalizeInPlace(v);
+  return v.some((x) => x !== 0) ? v : null;
+}

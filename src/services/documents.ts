@@ -1,0 +1,662 @@
+// Stored documents: chunked, embedded and indexed for keyword search, all in SQLite.
+//
+// CONTRACT for other services (e.g. multimodal ingest storing text extracted from PDF/DOCX):
+//
+//   const docs = deps.service(DocumentsService);
+//   const r = await docs.ingest(scope, {
+//     fileId: 'specs/handbook.pdf',          // unique per project; 1–256 chars, no control characters
+//     text: extractedText,                   // non-empty; Markdown headings are used as structure
+//     title: 'Handbook',                     // optional
+//     sourceType: 'pdf',                     // optional, default 'text' (free-form label, ≤ 32 chars)
+//     metadata: { pages: 12 },               // optional JSON object, stored and returned as is
+//   }, { maxBytes: deps.config.plans[caller.plan].maxTextBytes, onExisting: 'replace', signal });
+//   // r: IngestResult = { doc_id, file_id, title, status: 'created' | 'unchanged' | 'updated',
+//   //      tokens_before, tokens_after, tokens_saved, savings_pct, chunks, chunks_embedded,
+//   //      chunks_reused, embedder }
+//
+//   - Same file_id + identical text (and title/metadata) → no work, status 'unchanged', same doc_id.
+//   - Same file_id + different text → onExisting 'conflict' (default) throws Conflict (409);
+//     'replace' refreshes the document in place (same doc_id; unchanged chunks keep their vectors).
+//   - Errors: InvalidInput (422) naming the field; PayloadTooLarge (413) naming the cap.
+//   - The caller meters: ctx.meter({ tokensIn: r.tokens_before, tokensOut: r.tokens_after })
+//     unless r.status === 'unchanged'.
+//   - The document is then visible to search_semantic, read_skeleton, get_context_block, etc.
+import { createHash } from 'node:crypto';
+import type { AppDeps } from '../app-deps.js';
+import { chunkText, type Chunk } from '../engine/chunking.js';
+import { buildSkeleton, compressionStats, type CompressionStats, type Fidelity, type OutputStyle, type Section } from '../engine/compress.js';
+import { blobToVector, dot, vectorToBlob } from '../engine/embeddings/vector.js';
+import type { Embedder } from '../engine/embeddings/types.js';
+import { reciprocalRankFusion, tokenize } from '../engine/bm25.js';
+import { countTokens } from '../engine/tokens.js';
+import { Conflict, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
+import type { Scope } from '../registry/define.js';
+import { newId, nowIso } from '../store/db.js';
+import { registerJobKind } from './jobs.js';
+
+export interface StoreDocumentInput {
+  fileId: string;
+  text: string;
+  title?: string | null;
+  sourceType?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface StoreOptions {
+  /** Largest text accepted, in UTF-8 bytes (the caller's plan cap). */
+  maxBytes?: number;
+  /** What to do when file_id already holds different content. */
+  onExisting?: 'conflict' | 'replace';
+  signal?: AbortSignal;
+}
+
+export interface IngestResult {
+  doc_id: string;
+  file_id: string;
+  title: string | null;
+  status: 'created' | 'unchanged' | 'updated';
+  tokens_before: number;
+  tokens_after: number;
+  tokens_saved: number;
+  savings_pct: number;
+  chunks: number;
+  chunks_embedded: number;
+  chunks_reused: number;
+  embedder: string;
+}
+
+/** A document is named by its doc_id or by its file_id (exactly one). */
+export interface DocRef {
+  docId?: string | null;
+  fileId?: string | null;
+}
+
+export interface DocumentSummary {
+  doc_id: string;
+  file_id: string;
+  title: string | null;
+  source_type: string;
+  tokens: number;
+  skeleton_tokens: number;
+  chunks: number;
+  version: number;
+  content_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DocumentDetail extends DocumentSummary {
+  metadata: Record<string, unknown>;
+  content: string | null;
+}
+
+export interface ChunkView {
+  chunk_id: string;
+  doc_id: string;
+  file_id: string;
+  index: number;
+  text: string;
+  tokens: number;
+  kind: string;
+  heading_path: string[];
+  start: number;
+  end: number;
+}
+
+export interface SkeletonResult {
+  doc_id: string;
+  file_id: string;
+  title: string | null;
+  fidelity: Fidelity;
+  output_style: OutputStyle;
+  query: string | null;
+  skeleton: string;
+  sections: Section[];
+  kept_chunks: number;
+  total_chunks: number;
+  passthrough: boolean;
+  stats: CompressionStats;
+}
+
+export type SearchMode = 'semantic' | 'keyword' | 'hybrid';
+
+export interface SearchHit extends ChunkView {
+  title: string | null;
+  score: number;
+}
+
+interface DocRow {
+  id: string;
+  owner_id: string;
+  project_id: string;
+  file_id: string;
+  title: string | null;
+  source_type: string;
+  metadata: string;
+  content: string;
+  content_hash: string;
+  tokens: number;
+  skeleton_tokens: number;
+  chunk_count: number;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+interface ChunkRow {
+  rowid: number;
+  id: string;
+  doc_id: string;
+  idx: number;
+  text: string;
+  tokens: number;
+  kind: string;
+  heading_path: string;
+  start_offset: number;
+  end_offset: number;
+  text_hash: string;
+  embedding: Buffer;
+  embedder_id: string;
+}
+
+const FILE_ID_MAX = 256;
+const TITLE_MAX = 512;
+const SOURCE_TYPE_MAX = 32;
+const EMBED_BATCH = 64;
+/** tokens_after of an ingest is the skeleton at this fidelity (read_skeleton's default). */
+export const DEFAULT_FIDELITY: Fidelity = 'balanced';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+function checkFileId(fileId: unknown, field: string): string {
+  if (typeof fileId !== 'string' || fileId.trim() === '') throw new InvalidInput(`${field} must be a non-empty string`, { field });
+  if (fileId.length > FILE_ID_MAX) throw new InvalidInput(`${field} must be at most ${FILE_ID_MAX} characters`, { field });
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(fileId)) throw new InvalidInput(`${field} must not contain control characters`, { field });
+  return fileId;
+}
+
+/** Everything about the input that decides the stored result: a re-ingest with the same hash is a no-op. */
+function contentHash(input: StoreDocumentInput): string {
+  return sha256(JSON.stringify([input.text, input.title ?? null, input.sourceType ?? 'text', input.metadata ?? {}]));
+}
+
+function toChunkView(r: ChunkRow, fileId: string): ChunkView {
+  return {
+    chunk_id: r.id,
+    doc_id: r.doc_id,
+    file_id: fileId,
+    index: r.idx,
+    text: r.text,
+    tokens: r.tokens,
+    kind: r.kind,
+    heading_path: JSON.parse(r.heading_path) as string[],
+    start: r.start_offset,
+    end: r.end_offset,
+  };
+}
+
+function summary(r: DocRow): DocumentSummary {
+  return {
+    doc_id: r.id,
+    file_id: r.file_id,
+    title: r.title,
+    source_type: r.source_type,
+    tokens: r.tokens,
+    skeleton_tokens: r.skeleton_tokens,
+    chunks: r.chunk_count,
+    version: r.version,
+    content_hash: r.content_hash,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  };
+}
+
+/** An FTS5 MATCH expression from free text: every word quoted (no operator injection), OR-ed. */
+export function ftsQuery(query: string): string | null {
+  const terms = [...new Set(tokenize(query))].filter((t) => t.length > 0).slice(0, 64);
+  if (terms.length === 0) return null;
+  return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
+}
+
+/** Job kind of batch_ingest_documents: one item = one document, ingested like ingest_context. */
+export const INGEST_JOB_KIND = 'ingest_documents';
+
+interface IngestJobItem {
+  input: StoreDocumentInput;
+  onExisting: 'conflict' | 'replace';
+}
+
+export class DocumentsService {
+  constructor(private readonly deps: AppDeps) {}
+
+  // ---------------------------------------------------------------- writes
+
+  async ingest(scope: Scope, input: StoreDocumentInput, opts: StoreOptions = {}): Promise<IngestResult> {
+    const clean = this.checkInput(input, opts);
+    const existing = this.findRow(scope, { fileId: clean.fileId });
+    const hash = contentHash(clean);
+    const embedder = await this.deps.embedder();
+    if (existing && existing.content_hash === hash) {
+      return this.resultFor(existing, 'unchanged', 0, existing.chunk_count, embedder);
+    }
+    if (existing && (opts.onExisting ?? 'conflict') === 'conflict') {
+      throw new Conflict(
+        `file_id "${clean.fileId}" already holds a different version of this document (doc_id ${existing.id}); call refresh_document to replace it`,
+        { field: 'file_id', doc_id: existing.id },
+      );
+    }
+    return this.store(scope, clean, hash, existing ?? null, embedder, opts.signal);
+  }
+
+  /** Replace a stored document's content; chunks whose text is unchanged keep their stored vectors. */
+  async refresh(scope: Scope, ref: DocRef, input: Omit<StoreDocumentInput, 'fileId'>, opts: Omit<StoreOptions, 'onExisting'> = {}): Promise<IngestResult> {
+    const existing = this.resolve(scope, ref);
+    const merged: StoreDocumentInput = {
+      fileId: existing.file_id,
+      text: input.text,
+      title: input.title === undefined ? existing.title : input.title,
+      sourceType: input.sourceType ?? existing.source_type,
+      metadata: input.metadata ?? (JSON.parse(existing.metadata) as Record<string, unknown>),
+    };
+    const clean = this.checkInput(merged, opts);
+    const hash = contentHash(clean);
+    const embedder = await this.deps.embedder();
+    if (existing.content_hash === hash) return this.resultFor(existing, 'unchanged', 0, existing.chunk_count, embedder);
+    return this.store(scope, clean, hash, existing, embedder, opts.signal);
+  }
+
+  delete(scope: Scope, ref: DocRef): { deleted: true; doc_id: string; file_id: string; chunks_deleted: number } {
+    const { db } = this.deps;
+    const doc = this.resolve(scope, ref);
+    let chunks = 0;
+    db.transaction(() => {
+      db.prepare(
+        `DELETE FROM document_chunks_fts WHERE rowid IN (SELECT rowid FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ?)`,
+      ).run(scope.ownerId, scope.projectId, doc.id);
+      chunks = db.prepare(`DELETE FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ?`).run(scope.ownerId, scope.projectId, doc.id).changes;
+      db.prepare(`DELETE FROM documents WHERE owner_id = ? AND project_id = ? AND id = ?`).run(scope.ownerId, scope.projectId, doc.id);
+    })();
+    return { deleted: true, doc_id: doc.id, file_id: doc.file_id, chunks_deleted: chunks };
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  list(scope: Scope, opts: { limit: number; offset: number; sourceType?: string }): { documents: DocumentSummary[]; total: number } {
+    const where = ['owner_id = ?', 'project_id = ?'];
+    const params: unknown[] = [scope.ownerId, scope.projectId];
+    if (opts.sourceType) {
+      where.push('source_type = ?');
+      params.push(opts.sourceType);
+    }
+    const w = where.join(' AND ');
+    const total = (this.deps.db.prepare(`SELECT COUNT(*) AS n FROM documents WHERE ${w}`).get(...params) as { n: number }).n;
+    const rows = this.deps.db
+      .prepare(
+        `SELECT id, owner_id, project_id, file_id, title, source_type, '' AS metadata, '' AS content, content_hash, tokens, skeleton_tokens,
+                chunk_count, version, created_at, updated_at
+         FROM documents WHERE ${w} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
+      )
+      .all(...params, opts.limit, opts.offset) as DocRow[];
+    return { documents: rows.map(summary), total };
+  }
+
+  get(scope: Scope, ref: DocRef, includeContent = false): DocumentDetail {
+    const r = this.resolve(scope, ref);
+    return { ...summary(r), metadata: JSON.parse(r.metadata) as Record<string, unknown>, content: includeContent ? r.content : null };
+  }
+
+  /** One chunk, with up to `neighbors` chunks on each side from the same document. */
+  block(scope: Scope, chunkId: string, neighbors: number): { chunk: ChunkView; before: ChunkView[]; after: ChunkView[]; title: string | null; chunks_in_document: number } {
+    const { db } = this.deps;
+    const c = db
+      .prepare(`SELECT * FROM document_chunks WHERE owner_id = ? AND project_id = ? AND id = ?`)
+      .get(scope.ownerId, scope.projectId, chunkId) as ChunkRow | undefined;
+    if (!c) throw new NotFound(`chunk_id ${chunkId} not found in this project`, { field: 'chunk_id' });
+    const doc = this.resolve(scope, { docId: c.doc_id });
+    const around =
+      neighbors > 0
+        ? (db
+            .prepare(`SELECT * FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ? AND idx BETWEEN ? AND ? AND idx != ? ORDER BY idx`)
+            .all(scope.ownerId, scope.projectId, c.doc_id, c.idx - neighbors, c.idx + neighbors, c.idx) as ChunkRow[])
+        : [];
+    return {
+      chunk: toChunkView(c, doc.file_id),
+      before: around.filter((r) => r.idx < c.idx).map((r) => toChunkView(r, doc.file_id)),
+      after: around.filter((r) => r.idx > c.idx).map((r) => toChunkView(r, doc.file_id)),
+      title: doc.title,
+      chunks_in_document: doc.chunk_count,
+    };
+  }
+
+  async search(
+    scope: Scope,
+    opts: { query: string; mode: SearchMode; ref?: DocRef; topK: number; minScore?: number },
+  ): Promise<{ results: SearchHit[]; searched_documents: number; embedder: string | null }> {
+    const doc = opts.ref && (opts.ref.docId || opts.ref.fileId) ? this.resolve(scope, opts.ref) : null;
+    if (opts.query.trim() === '') throw new InvalidInput('query must be a non-empty string', { field: 'query' });
+    const pool = Math.max(opts.topK * 4, 50);
+    let ranked: Array<{ rowid: number; score: number }>;
+    let embedderId: string | null = null;
+    if (opts.mode === 'keyword') {
+      ranked = this.keywordRank(scope, opts.query, doc?.id ?? null, opts.topK);
+    } else {
+      const embedder = await this.deps.embedder();
+      embedderId = embedder.id;
+      const semantic = await this.semanticRank(scope, opts.query, doc?.id ?? null, opts.mode === 'semantic' ? opts.topK : pool, embedder);
+      if (opts.mode === 'semantic') ranked = semantic;
+      else {
+        const keyword = this.keywordRank(scope, opts.query, doc?.id ?? null, pool);
+        ranked = reciprocalRankFusion([semantic.map((r) => r.rowid), keyword.map((r) => r.rowid)])
+          .slice(0, opts.topK)
+          .map((r) => ({ rowid: r.id, score: r.score }));
+      }
+    }
+    if (opts.minScore !== undefined) ranked = ranked.filter((r) => r.score >= opts.minScore!);
+    const searched = doc
+      ? 1
+      : (this.deps.db.prepare(`SELECT COUNT(*) AS n FROM documents WHERE owner_id = ? AND project_id = ?`).get(scope.ownerId, scope.projectId) as { n: number }).n;
+    return { results: this.hydrate(scope, ranked), searched_documents: searched, embedder: embedderId };
+  }
+
+  /**
+   * The compressed outline of a stored document, ranked by the same engine as compress_text
+   * (buildSkeleton over the stored chunks and vectors; query-guided when a query is given).
+   */
+  async skeleton(
+    scope: Scope,
+    ref: DocRef,
+    opts: { fidelity?: Fidelity; outputStyle?: OutputStyle; query?: string | null; costModel?: string | null },
+  ): Promise<SkeletonResult> {
+    const { doc, chunks, vectors, embedder } = await this.chunksWithVectors(scope, ref);
+    const query = opts.query?.trim() || null;
+    const queryVector = query ? (await embedder.embed([query]))[0]! : null;
+    const fidelity = opts.fidelity ?? DEFAULT_FIDELITY;
+    const sk = buildSkeleton({
+      chunks,
+      vectors,
+      fidelity,
+      outputStyle: opts.outputStyle ?? 'prose',
+      query,
+      queryVector,
+      source: doc.content,
+      originalTokens: doc.tokens,
+    });
+    return {
+      doc_id: doc.id,
+      file_id: doc.file_id,
+      title: doc.title,
+      fidelity,
+      output_style: opts.outputStyle ?? 'prose',
+      query,
+      skeleton: sk.text,
+      sections: sk.sections,
+      kept_chunks: sk.keptChunks.length,
+      total_chunks: chunks.length,
+      passthrough: sk.passthrough,
+      stats: compressionStats(doc.tokens, sk.tokens, opts.costModel),
+    };
+  }
+
+  /** Chunks and their current vectors in document order (re-embedding any made by another embedder). */
+  async chunksWithVectors(scope: Scope, ref: DocRef): Promise<{ doc: DocRow; chunks: Chunk[]; vectors: Float32Array[]; embedder: Embedder }> {
+    const doc = this.resolve(scope, ref);
+    const embedder = await this.deps.embedder();
+    await this.reembedStale(scope, embedder, doc.id);
+    const rows = this.deps.db
+      .prepare(`SELECT * FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ? ORDER BY idx`)
+      .all(scope.ownerId, scope.projectId, doc.id) as ChunkRow[];
+    return {
+      doc,
+      chunks: rows.map((r) => ({
+        index: r.idx,
+        text: r.text,
+        tokens: r.tokens,
+        kind: r.kind as Chunk['kind'],
+        headingPath: JSON.parse(r.heading_path) as string[],
+        start: r.start_offset,
+        end: r.end_offset,
+      })),
+      vectors: rows.map((r) => blobToVector(r.embedding)),
+      embedder,
+    };
+  }
+
+  resolve(scope: Scope, ref: DocRef): DocRow {
+    const hasDoc = typeof ref.docId === 'string' && ref.docId !== '';
+    const hasFile = typeof ref.fileId === 'string' && ref.fileId !== '';
+    if (hasDoc === hasFile) throw new InvalidInput('give exactly one of doc_id or file_id', { field: hasDoc ? 'file_id' : 'doc_id' });
+    const r = this.findRow(scope, ref);
+    if (!r) {
+      throw hasDoc
+        ? new NotFound(`doc_id ${ref.docId} not found in this project`, { field: 'doc_id' })
+        : new NotFound(`file_id "${ref.fileId}" not found in this project`, { field: 'file_id' });
+    }
+    return r;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private findRow(scope: Scope, ref: DocRef): DocRow | undefined {
+    const { db } = this.deps;
+    if (ref.docId) {
+      return db.prepare(`SELECT * FROM documents WHERE owner_id = ? AND project_id = ? AND id = ?`).get(scope.ownerId, scope.projectId, ref.docId) as DocRow | undefined;
+    }
+    return db.prepare(`SELECT * FROM documents WHERE owner_id = ? AND project_id = ? AND file_id = ?`).get(scope.ownerId, scope.projectId, ref.fileId) as
+      | DocRow
+      | undefined;
+  }
+
+  /**
+   * Validate a document before any work (batch submission checks every item up front). `prefix`
+   * names the field's place in the request, e.g. "documents[3]." → "documents[3].content".
+   */
+  checkInput(input: StoreDocumentInput, opts: Pick<StoreOptions, 'maxBytes'>, prefix = ''): StoreDocumentInput {
+    const fileId = checkFileId(input.fileId, `${prefix}file_id`);
+    if (typeof input.text !== 'string' || input.text.trim() === '') {
+      throw new InvalidInput(`${prefix}content must be a non-empty string`, { field: `${prefix}content` });
+    }
+    const bytes = Buffer.byteLength(input.text, 'utf8');
+    if (opts.maxBytes !== undefined && bytes > opts.maxBytes) {
+      throw new PayloadTooLarge(`${prefix}content is ${bytes} bytes; the cap for this plan is ${opts.maxBytes} bytes`, {
+        field: `${prefix}content`,
+        max_bytes: opts.maxBytes,
+        bytes,
+      });
+    }
+    const title = input.title ?? null;
+    if (title !== null && (typeof title !== 'string' || title.length > TITLE_MAX)) {
+      throw new InvalidInput(`${prefix}title must be a string of at most ${TITLE_MAX} characters`, { field: `${prefix}title` });
+    }
+    const sourceType = input.sourceType ?? 'text';
+    if (typeof sourceType !== 'string' || !/^[a-z0-9][a-z0-9_.+-]*$/i.test(sourceType) || sourceType.length > SOURCE_TYPE_MAX) {
+      throw new InvalidInput(`${prefix}source_type must be a short label (letters, digits, . _ + -; at most ${SOURCE_TYPE_MAX} characters)`, {
+        field: `${prefix}source_type`,
+      });
+    }
+    const metadata = input.metadata ?? {};
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+      throw new InvalidInput(`${prefix}metadata must be a JSON object`, { field: `${prefix}metadata` });
+    }
+    return { fileId, text: input.text, title, sourceType, metadata };
+  }
+
+  private resultFor(doc: DocRow, status: IngestResult['status'], embedded: number, reused: number, embedder: Embedder): IngestResult {
+    const saved = Math.max(0, doc.tokens - doc.skeleton_tokens);
+    return {
+      doc_id: doc.id,
+      file_id: doc.file_id,
+      title: doc.title,
+      status,
+      tokens_before: doc.tokens,
+      tokens_after: doc.skeleton_tokens,
+      tokens_saved: saved,
+      savings_pct: doc.tokens === 0 ? 0 : Math.round((1000 * saved) / doc.tokens) / 10,
+      chunks: doc.chunk_count,
+      chunks_embedded: embedded,
+      chunks_reused: reused,
+      embedder: embedder.id,
+    };
+  }
+
+  /** Chunk, embed (reusing stored vectors for unchanged chunk text) and write everything in one transaction. */
+  private async store(scope: Scope, input: StoreDocumentInput, hash: string, existing: DocRow | null, embedder: Embedder, signal?: AbortSignal): Promise<IngestResult> {
+    const { db } = this.deps;
+    const chunks = chunkText(input.text);
+    const hashes = chunks.map((c) => sha256(c.text));
+
+    // Reuse: previous chunks of this document with the same text and the active embedder keep their
+    // vector (and their chunk id, so ids held by agents stay valid for unchanged text).
+    const previous = existing
+      ? (db
+          .prepare(`SELECT * FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ? ORDER BY idx`)
+          .all(scope.ownerId, scope.projectId, existing.id) as ChunkRow[])
+      : [];
+    const reusable = new Map<string, ChunkRow[]>();
+    for (const p of previous) {
+      if (p.embedder_id !== embedder.id) continue;
+      const list = reusable.get(p.text_hash) ?? [];
+      list.push(p);
+      reusable.set(p.text_hash, list);
+    }
+    const plan = hashes.map((h) => reusable.get(h)?.shift() ?? null);
+    const toEmbed = chunks.map((c, i) => (plan[i] ? -1 : i)).filter((i) => i >= 0);
+    const fresh = new Map<number, Float32Array>();
+    for (let b = 0; b < toEmbed.length; b += EMBED_BATCH) {
+      signal?.throwIfAborted();
+      const batch = toEmbed.slice(b, b + EMBED_BATCH);
+      const vecs = await embedder.embed(batch.map((i) => chunks[i]!.text));
+      batch.forEach((i, k) => fresh.set(i, vecs[k]!));
+    }
+    const vectors = chunks.map((_, i) => (plan[i] ? blobToVector(plan[i]!.embedding) : fresh.get(i)!));
+
+    const tokens = countTokens(input.text);
+    const skeletonTokens = Math.min(tokens, this.skeletonTokensFor(chunks, vectors, input.text, tokens));
+    signal?.throwIfAborted();
+
+    const now = nowIso();
+    const docId = existing?.id ?? newId('doc');
+    db.transaction(() => {
+      if (existing) {
+        db.prepare(
+          `DELETE FROM document_chunks_fts WHERE rowid IN (SELECT rowid FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ?)`,
+        ).run(scope.ownerId, scope.projectId, docId);
+        db.prepare(`DELETE FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ?`).run(scope.ownerId, scope.projectId, docId);
+        db.prepare(
+          `UPDATE documents SET title = ?, source_type = ?, metadata = ?, content = ?, content_hash = ?, tokens = ?, skeleton_tokens = ?,
+             chunk_count = ?, version = version + 1, updated_at = ? WHERE owner_id = ? AND project_id = ? AND id = ?`,
+        ).run(input.title, input.sourceType, JSON.stringify(input.metadata), input.text, hash, tokens, skeletonTokens, chunks.length, now, scope.ownerId, scope.projectId, docId);
+      } else {
+        db.prepare(
+          `INSERT INTO documents (id, owner_id, project_id, file_id, title, source_type, metadata, content, content_hash, tokens, skeleton_tokens,
+             chunk_count, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+        ).run(docId, scope.ownerId, scope.projectId, input.fileId, input.title, input.sourceType, JSON.stringify(input.metadata), input.text, hash, tokens, skeletonTokens, chunks.length, now, now);
+      }
+      const insChunk = db.prepare(
+        `INSERT INTO document_chunks (id, owner_id, project_id, doc_id, idx, text, tokens, kind, heading_path, start_offset, end_offset, text_hash, embedding, embedder_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const insFts = db.prepare(`INSERT INTO document_chunks_fts (rowid, text) VALUES (?, ?)`);
+      chunks.forEach((c, i) => {
+        const reused = plan[i];
+        const info = insChunk.run(
+          reused?.id ?? newId('chk'),
+          scope.ownerId,
+          scope.projectId,
+          docId,
+          i,
+          c.text,
+          c.tokens,
+          c.kind,
+          JSON.stringify(c.headingPath),
+          c.start,
+          c.end,
+          hashes[i],
+          reused ? reused.embedding : vectorToBlob(vectors[i]!),
+          embedder.id,
+        );
+        insFts.run(info.lastInsertRowid, c.text);
+      });
+    })();
+    const row = this.findRow(scope, { docId })!;
+    return this.resultFor(row, existing ? 'updated' : 'created', toEmbed.length, chunks.length - toEmbed.length, embedder);
+  }
+
+  /** Tokens of the default (balanced) skeleton: what read_skeleton returns without options. */
+  private skeletonTokensFor(chunks: Chunk[], vectors: Float32Array[], source: string, tokens: number): number {
+    return buildSkeleton({ chunks, vectors, fidelity: DEFAULT_FIDELITY, source, originalTokens: tokens }).tokens;
+  }
+
+  /** Re-embed chunks stored by a different embedder than the active one (provider or model changed). */
+  private async reembedStale(scope: Scope, embedder: Embedder, docId: string | null): Promise<number> {
+    const { db } = this.deps;
+    const stale = db
+      .prepare(
+        `SELECT rowid, text FROM document_chunks WHERE owner_id = ? AND project_id = ? AND embedder_id != ?${docId ? ' AND doc_id = ?' : ''}`,
+      )
+      .all(...[scope.ownerId, scope.projectId, embedder.id, ...(docId ? [docId] : [])]) as Array<{ rowid: number; text: string }>;
+    if (stale.length === 0) return 0;
+    const upd = db.prepare(`UPDATE document_chunks SET embedding = ?, embedder_id = ? WHERE rowid = ? AND owner_id = ? AND project_id = ?`);
+    for (let b = 0; b < stale.length; b += EMBED_BATCH) {
+      const batch = stale.slice(b, b + EMBED_BATCH);
+      const vecs = await embedder.embed(batch.map((s) => s.text));
+      db.transaction(() => batch.forEach((s, k) => upd.run(vectorToBlob(vecs[k]!), embedder.id, s.rowid, scope.ownerId, scope.projectId)))();
+    }
+    this.deps.log.info({ chunks: stale.length, embedder: embedder.id }, 're-embedded chunks stored by another embedder');
+    return stale.length;
+  }
+
+  private keywordRank(scope: Scope, query: string, docId: string | null, k: number): Array<{ rowid: number; score: number }> {
+    const match = ftsQuery(query);
+    if (!match) return [];
+    return this.deps.db
+      .prepare(
+        `SELECT c.rowid AS rowid, -bm25(document_chunks_fts) AS score
+         FROM document_chunks_fts JOIN document_chunks c ON c.rowid = document_chunks_fts.rowid
+         WHERE document_chunks_fts MATCH ? AND c.owner_id = ? AND c.project_id = ?${docId ? ' AND c.doc_id = ?' : ''}
+         ORDER BY score DESC LIMIT ?`,
+      )
+      .all(...[match, scope.ownerId, scope.projectId, ...(docId ? [docId] : []), k]) as Array<{ rowid: number; score: number }>;
+  }
+
+  private async semanticRank(scope: Scope, query: string, docId: string | null, k: number, embedder: Embedder): Promise<Array<{ rowid: number; score: number }>> {
+    await this.reembedStale(scope, embedder, docId);
+    const [q] = await embedder.embed([query]);
+    const rows = this.deps.db
+      .prepare(`SELECT rowid, embedding FROM document_chunks WHERE owner_id = ? AND project_id = ?${docId ? ' AND doc_id = ?' : ''}`)
+      .all(...[scope.ownerId, scope.projectId, ...(docId ? [docId] : [])]) as Array<{ rowid: number; embedding: Buffer }>;
+    const scored = rows.map((r) => ({ rowid: r.rowid, score: dot(q!, blobToVector(r.embedding)) }));
+    scored.sort((a, b) => b.score - a.score || a.rowid - b.rowid);
+    return scored.slice(0, k);
+  }
+
+  private hydrate(scope: Scope, ranked: Array<{ rowid: number; score: number }>): SearchHit[] {
+    if (ranked.length === 0) return [];
+    const rows = this.deps.db
+      .prepare(
+        `SELECT c.*, d.file_id AS file_id, d.title AS title FROM document_chunks c JOIN documents d ON d.id = c.doc_id
+         WHERE c.owner_id = ? AND c.project_id = ? AND c.rowid IN (${ranked.map(() => '?').join(',')})`,
+      )
+      .all(scope.ownerId, scope.projectId, ...ranked.map((r) => r.rowid)) as Array<ChunkRow & { file_id: string; title: string | null }>;
+    const byRow = new Map(rows.map((r) => [r.rowid, r]));
+    return ranked
+      .filter((r) => byRow.has(r.rowid))
+      .map((r) => {
+        const row = byRow.get(r.rowid)!;
+        return { ...toChunkView(row, row.file_id), title: row.title, score: Math.round(r.score * 1e6) / 1e6 };
+      });
+  }
+}
+
+registerJobKind<IngestJobItem, IngestResult>(INGEST_JOB_KIND, {
+  tool: 'batch_ingest_documents',
+  run: async (deps, item) => {
+    const r = await deps.service(DocumentsService).ingest(item.scope, item.input.input, {
+      maxBytes: deps.config.plans[item.caller.plan].maxTextBytes,
+      onExisting: item.input.onExisting,
+      signal: item.signal,
+    });
+    // Metered like ingest_context: a no-op re-ingest is recorded but not counted against the quota.
+    return { result: r, meter: { tokensIn: r.tokens_before, tokensOut: r.tokens_after, cache: r.status === 'unchanged' ? 'exact' : null } };
+  },
+});

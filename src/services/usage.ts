@@ -1,0 +1,102 @@
+// Metering: one row per metered call; the monthly quota counts rows with counted = 1 (cache hits are
+// recorded with counted = 0). Months are UTC, resetting at midnight on the 1st.
+import type { AppDeps } from '../app-deps.js';
+import { QuotaExceeded } from '../errors.js';
+import type { Caller, Metering } from '../registry/define.js';
+
+export function monthOf(d = new Date()): string {
+  return d.toISOString().slice(0, 7);
+}
+
+function nextMonthStart(d = new Date()): string {
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString();
+}
+
+export interface UsageSummary {
+  month: string;
+  compressions: number;
+  quota: number;
+  remaining: number;
+  resets_at: string;
+  tokens_in: number;
+  tokens_out: number;
+  tokens_saved: number;
+  cache_hits: { exact: number; semantic: number };
+}
+
+export class UsageService {
+  constructor(private readonly deps: AppDeps) {}
+
+  record(caller: Caller, tool: string, m: Metering): void {
+    const tokensIn = Math.max(0, Math.round(m.tokensIn));
+    const tokensOut = Math.max(0, Math.round(m.tokensOut));
+    this.deps.db
+      .prepare(
+        `INSERT INTO usage_events (owner_id, project_id, key_id, tool, month, at, tokens_in, tokens_out, tokens_saved, cache, counted)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        caller.userId,
+        caller.projectId,
+        caller.keyId,
+        tool,
+        monthOf(),
+        new Date().toISOString(),
+        tokensIn,
+        tokensOut,
+        Math.max(0, tokensIn - tokensOut),
+        m.cache ?? null,
+        m.cache ? 0 : 1,
+      );
+  }
+
+  /** Compressions counted this month for the caller's key (or owner, for keyless local callers). */
+  countedThisMonth(caller: Caller): number {
+    const month = monthOf();
+    const row = caller.keyId
+      ? this.deps.db.prepare('SELECT COUNT(*) AS n FROM usage_events WHERE key_id = ? AND month = ? AND counted = 1').get(caller.keyId, month)
+      : this.deps.db
+          .prepare('SELECT COUNT(*) AS n FROM usage_events WHERE owner_id = ? AND key_id IS NULL AND month = ? AND counted = 1')
+          .get(caller.userId, month);
+    return (row as { n: number }).n;
+  }
+
+  assertQuota(caller: Caller): void {
+    const quota = this.deps.config.plans[caller.plan].monthlyCompressions;
+    const used = this.countedThisMonth(caller);
+    if (used >= quota) {
+      throw new QuotaExceeded(`Monthly compression quota of the ${caller.plan} plan (${quota}) is used up; it resets at ${nextMonthStart()}`, {
+        plan: caller.plan,
+        quota,
+        used,
+        resets_at: nextMonthStart(),
+      });
+    }
+  }
+
+  /** This month's usage for one owner and project. */
+  summary(caller: Caller): UsageSummary {
+    const month = monthOf();
+    const r = this.deps.db
+      .prepare(
+        `SELECT COALESCE(SUM(counted), 0) AS compressions, COALESCE(SUM(tokens_in), 0) AS tin, COALESCE(SUM(tokens_out), 0) AS tout,
+                COALESCE(SUM(tokens_saved), 0) AS saved,
+                COALESCE(SUM(cache = 'exact'), 0) AS exact, COALESCE(SUM(cache = 'semantic'), 0) AS semantic
+         FROM usage_events WHERE owner_id = ? AND project_id = ? AND month = ?`,
+      )
+      .get(caller.userId, caller.projectId, month) as Record<string, number>;
+    const quota = this.deps.config.plans[caller.plan].monthlyCompressions;
+    const used = this.countedThisMonth(caller);
+    return {
+      month,
+      compressions: r.compressions!,
+      quota,
+      remaining: Math.max(0, quota - used),
+      resets_at: nextMonthStart(),
+      tokens_in: r.tin!,
+      tokens_out: r.tout!,
+      tokens_saved: r.saved!,
+      cache_hits: { exact: r.exact!, semantic: r.semantic! },
+    };
+  }
+}

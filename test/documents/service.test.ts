@@ -1,0 +1,268 @@
+// DocumentsService on a real app (SQLite file, migrations, offline embedder): storage, refresh,
+// search modes, skeletons, scoping and transactional delete.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { chunkText } from '../../src/engine/chunking.js';
+import { buildSkeleton } from '../../src/engine/compress.js';
+import { blobToVector, vectorToBlob } from '../../src/engine/embeddings/vector.js';
+import { countTokens } from '../../src/engine/tokens.js';
+import { Conflict, InvalidInput, NotFound, PayloadTooLarge } from '../../src/errors.js';
+import type { Scope } from '../../src/registry/define.js';
+import { DocumentsService } from '../../src/services/documents.js';
+import { newTenant, openApp, tempDir } from '../jobs/app.js';
+import { HANDBOOK, HANDBOOK_SECTIONS, RECIPES } from './fixtures.js';
+
+let app: App;
+let docs: DocumentsService;
+let a: Scope;
+let b: Scope;
+
+beforeAll(() => {
+  app = openApp(tempDir());
+  docs = app.deps.service(DocumentsService);
+  a = newTenant(app, 'a').scope;
+  b = newTenant(app, 'b').scope;
+});
+afterAll(async () => {
+  await app.close();
+});
+
+function chunkRows(docId: string) {
+  return app.deps.db.prepare(`SELECT rowid, id, idx, text, embedding, embedder_id FROM document_chunks WHERE doc_id = ? ORDER BY idx`).all(docId) as Array<{
+    rowid: number;
+    id: string;
+    idx: number;
+    text: string;
+    embedding: Buffer;
+    embedder_id: string;
+  }>;
+}
+
+function ftsHits(word: string): number {
+  return (app.deps.db.prepare(`SELECT COUNT(*) AS n FROM document_chunks_fts WHERE document_chunks_fts MATCH ?`).get(`"${word}"`) as { n: number }).n;
+}
+
+describe('ingest', () => {
+  it('stores chunks, vectors and counts; identical re-ingest is a no-op; different content conflicts unless replaced', async () => {
+    const s = newTenant(app, 'ingest').scope;
+    const r = await docs.ingest(s, { fileId: 'ops/handbook.md', text: HANDBOOK, title: 'Handbook' });
+    expect(r.status).toBe('created');
+    expect(r.doc_id).toMatch(/^doc_/);
+    expect(r.tokens_before).toBe(countTokens(HANDBOOK));
+    expect(r.tokens_after).toBeGreaterThan(0);
+    expect(r.tokens_after).toBeLessThan(r.tokens_before * 0.5);
+    expect(r.tokens_saved).toBe(r.tokens_before - r.tokens_after);
+    expect(r.chunks).toBe(chunkText(HANDBOOK).length);
+    expect(r.chunks_embedded).toBe(r.chunks);
+    const embedder = await app.deps.embedder();
+    const rows = chunkRows(r.doc_id);
+    expect(rows).toHaveLength(r.chunks);
+    expect(rows.every((c) => c.embedder_id === embedder.id && c.embedding.byteLength === embedder.dim * 4)).toBe(true);
+    const [expected] = await embedder.embed([rows[0]!.text]);
+    expect(Array.from(blobToVector(rows[0]!.embedding))).toEqual(Array.from(expected!));
+
+    const again = await docs.ingest(s, { fileId: 'ops/handbook.md', text: HANDBOOK, title: 'Handbook' });
+    expect(again).toMatchObject({ status: 'unchanged', doc_id: r.doc_id, chunks_embedded: 0, tokens_before: r.tokens_before });
+    expect(chunkRows(r.doc_id).map((c) => c.id)).toEqual(rows.map((c) => c.id));
+
+    await expect(docs.ingest(s, { fileId: 'ops/handbook.md', text: RECIPES })).rejects.toThrow(Conflict);
+    const replaced = await docs.ingest(s, { fileId: 'ops/handbook.md', text: RECIPES }, { onExisting: 'replace' });
+    expect(replaced).toMatchObject({ status: 'updated', doc_id: r.doc_id });
+    expect(docs.get(s, { docId: r.doc_id }).version).toBe(2);
+    expect(docs.get(s, { docId: r.doc_id }, true).content).toBe(RECIPES);
+  });
+
+  it('rejects bad input naming the field, and stores nothing', async () => {
+    const s = newTenant(app, 'bad').scope;
+    await expect(docs.ingest(s, { fileId: 'x', text: '   ' })).rejects.toThrow(/content must be a non-empty string/);
+    await expect(docs.ingest(s, { fileId: '', text: 'hello' })).rejects.toThrow(InvalidInput);
+    await expect(docs.ingest(s, { fileId: 'a\u0000b', text: 'hello' })).rejects.toThrow(/file_id must not contain control characters/);
+    const err = await docs.ingest(s, { fileId: 'big', text: 'x'.repeat(2000) }, { maxBytes: 1000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PayloadTooLarge);
+    expect((err as PayloadTooLarge).message).toContain('1000 bytes');
+    expect(() => docs.resolve(s, { docId: 'doc_1', fileId: 'x' })).toThrow(/exactly one of doc_id or file_id/);
+    expect(docs.list(s, { limit: 10, offset: 0 }).total).toBe(0);
+  });
+});
+
+describe('refresh', () => {
+  it('keeps the stored embeddings (and ids) of unchanged chunks and embeds only the changed ones', async () => {
+    const s = newTenant(app, 'refresh').scope;
+    const first = await docs.ingest(s, { fileId: 'handbook', text: HANDBOOK });
+    const before = chunkRows(first.doc_id);
+    expect(before.length).toBeGreaterThanOrEqual(3);
+
+    // Plant a sentinel vector on the first chunk: re-embedding would overwrite it with the real one.
+    const embedder = await app.deps.embedder();
+    const sentinel = new Float32Array(embedder.dim).fill(0);
+    sentinel[0] = 1;
+    app.deps.db.prepare(`UPDATE document_chunks SET embedding = ? WHERE rowid = ?`).run(vectorToBlob(sentinel), before[0]!.rowid);
+
+    const changedTail = HANDBOOK_SECTIONS.troubleshooting.replace('75 seconds', '120 seconds') + '\n\nDisk-full errors stop ingest until space is freed.';
+    const text = HANDBOOK.replace(HANDBOOK_SECTIONS.troubleshooting, changedTail);
+    const r = await docs.refresh(s, { fileId: 'handbook' }, { text });
+    expect(r.status).toBe('updated');
+    expect(r.doc_id).toBe(first.doc_id);
+    expect(r.chunks_reused).toBeGreaterThanOrEqual(2);
+    expect(r.chunks_embedded).toBeGreaterThanOrEqual(1);
+    expect(r.chunks_reused + r.chunks_embedded).toBe(r.chunks);
+
+    const after = chunkRows(first.doc_id);
+    // The unchanged first chunk kept its id and its stored (sentinel) vector.
+    expect(after[0]!.id).toBe(before[0]!.id);
+    expect(Array.from(blobToVector(after[0]!.embedding))).toEqual(Array.from(sentinel));
+    // The changed chunk is new text with a fresh, real embedding.
+    const changed = after.find((c) => c.text.includes('120 seconds'))!;
+    expect(before.some((c) => c.id === changed.id)).toBe(false);
+    const [fresh] = await embedder.embed([changed.text]);
+    expect(Array.from(blobToVector(changed.embedding))).toEqual(Array.from(fresh!));
+    // Keyword index follows the new text.
+    expect(ftsHits('120')).toBeGreaterThanOrEqual(1);
+    const search = await docs.search(s, { query: '75 seconds keep-alive', mode: 'keyword', topK: 5 });
+    expect(search.results.every((h) => !h.text.includes('75 seconds'))).toBe(true);
+
+    const same = await docs.refresh(s, { docId: first.doc_id }, { text });
+    expect(same.status).toBe('unchanged');
+    expect(docs.get(s, { docId: first.doc_id }).version).toBe(2);
+  });
+
+  it('re-embeds chunks stored by a different embedder before using them', async () => {
+    const s = newTenant(app, 'reembed').scope;
+    const r = await docs.ingest(s, { fileId: 'recipes', text: RECIPES });
+    const embedder = await app.deps.embedder();
+    const junk = new Float32Array(embedder.dim).fill(0.1);
+    app.deps.db.prepare(`UPDATE document_chunks SET embedder_id = 'some-old-model', embedding = ? WHERE doc_id = ?`).run(vectorToBlob(junk), r.doc_id);
+    const hits = await docs.search(s, { query: 'feeding the sourdough starter', mode: 'semantic', topK: 1 });
+    expect(hits.results[0]!.text).toContain('Feed the starter');
+    const rows = chunkRows(r.doc_id);
+    expect(rows.every((c) => c.embedder_id === embedder.id)).toBe(true);
+    const fresh = await embedder.embed(rows.map((c) => c.text));
+    rows.forEach((c, i) => expect(Array.from(blobToVector(c.embedding))).toEqual(Array.from(fresh[i]!)));
+  });
+});
+
+describe('search', () => {
+  let handbookId: string;
+  let recipesId: string;
+  beforeAll(async () => {
+    handbookId = (await docs.ingest(a, { fileId: 'handbook', text: HANDBOOK, title: 'Harbor handbook' })).doc_id;
+    recipesId = (await docs.ingest(a, { fileId: 'recipes', text: RECIPES, title: 'Bread' })).doc_id;
+  });
+
+  it('keyword mode finds an exact identifier through the FTS5 index', async () => {
+    const r = await docs.search(a, { query: 'refreshAccessToken', mode: 'keyword', topK: 3 });
+    expect(r.embedder).toBeNull();
+    expect(r.results.length).toBeGreaterThanOrEqual(1);
+    expect(r.results[0]!.text).toContain('refreshAccessToken');
+    expect(r.results[0]!).toMatchObject({ doc_id: handbookId, file_id: 'handbook', title: 'Harbor handbook' });
+    expect(r.results[0]!.heading_path).toContain('Authentication');
+  });
+
+  it('semantic mode ranks the chunk that answers a paraphrased question first', async () => {
+    const r = await docs.search(a, { query: 'how long before a bread dough starter doubles in size', mode: 'semantic', topK: 2 });
+    expect(r.results[0]!.doc_id).toBe(recipesId);
+    const r2 = await docs.search(a, { query: 'which credentials and tokens does a client send to the server', mode: 'semantic', topK: 3, ref: { docId: handbookId } });
+    expect(r2.results.every((h) => h.doc_id === handbookId)).toBe(true);
+    expect(r2.results[0]!.text).toContain('bearer token');
+    expect(r2.searched_documents).toBe(1);
+  });
+
+  it('hybrid mode fuses both rankings and honours top_k and the document filter', async () => {
+    const all = await docs.search(a, { query: 'refreshAccessToken token expiry', mode: 'hybrid', topK: 2 });
+    expect(all.results).toHaveLength(2);
+    expect(all.results[0]!.text).toContain('refreshAccessToken');
+    expect(all.results[0]!.score).toBeGreaterThan(all.results[1]!.score);
+    const one = await docs.search(a, { query: 'baking temperature', mode: 'hybrid', topK: 10, ref: { fileId: 'recipes' } });
+    expect(one.results.length).toBeGreaterThan(0);
+    expect(one.results.every((h) => h.doc_id === recipesId)).toBe(true);
+    expect(one.results.length).toBeLessThanOrEqual(chunkRows(recipesId).length);
+  });
+
+  it('keyword queries cannot inject FTS5 syntax', async () => {
+    const r = await docs.search(a, { query: 'NEAR( "unbalanced * OR AND) col:text', mode: 'keyword', topK: 5 });
+    expect(Array.isArray(r.results)).toBe(true);
+    await expect(docs.search(a, { query: '   ', mode: 'keyword', topK: 5 })).rejects.toThrow(InvalidInput);
+  });
+
+  it('get_context_block returns a chunk with its neighbours', () => {
+    const rows = chunkRows(handbookId);
+    const mid = rows[1]!;
+    const blk = docs.block(a, mid.id, 1);
+    expect(blk.chunk.text).toBe(mid.text);
+    expect(blk.before.map((c) => c.index)).toEqual([0]);
+    expect(blk.after.map((c) => c.index)).toEqual([2]);
+    expect(docs.block(a, rows[0]!.id, 2).before).toEqual([]);
+    expect(docs.block(a, mid.id, 0).after).toEqual([]);
+  });
+
+  it('read_skeleton uses exactly the compress_text ranking over the stored chunks', async () => {
+    const embedder = await app.deps.embedder();
+    const chunks = chunkText(HANDBOOK);
+    const vectors = await embedder.embed(chunks.map((c) => c.text));
+    for (const fidelity of ['outline', 'balanced'] as const) {
+      const direct = buildSkeleton({ chunks, vectors, fidelity, source: HANDBOOK });
+      const stored = await docs.skeleton(a, { docId: handbookId }, { fidelity });
+      expect(stored.skeleton).toBe(direct.text);
+      expect(stored.stats.compressed_tokens).toBe(direct.tokens);
+      expect(stored.stats.original_tokens).toBe(countTokens(HANDBOOK));
+    }
+    const q = 'refreshAccessToken';
+    const [qv] = await embedder.embed([q]);
+    const guided = await docs.skeleton(a, { fileId: 'handbook' }, { fidelity: 'outline', query: q });
+    expect(guided.skeleton).toBe(buildSkeleton({ chunks, vectors, fidelity: 'outline', source: HANDBOOK, query: q, queryVector: qv }).text);
+    expect(guided.skeleton).toContain('refreshAccessToken');
+    const raw = await docs.skeleton(a, { docId: handbookId }, { fidelity: 'raw' });
+    expect(raw.skeleton).toBe(HANDBOOK);
+    expect(raw.passthrough).toBe(true);
+  });
+});
+
+describe('scoping and delete', () => {
+  it('one project cannot see, search, read or delete another project\'s documents', async () => {
+    const owner = newTenant(app, 'owner').scope;
+    const other = newTenant(app, 'other').scope;
+    const sameOwnerOtherProject: Scope = { ownerId: owner.ownerId, projectId: other.projectId };
+    const r = await docs.ingest(owner, { fileId: 'private', text: HANDBOOK });
+    const chunkId = chunkRows(r.doc_id)[0]!.id;
+    for (const s of [other, sameOwnerOtherProject]) {
+      expect(docs.list(s, { limit: 50, offset: 0 }).total).toBe(0);
+      expect(() => docs.get(s, { docId: r.doc_id })).toThrow(NotFound);
+      expect(() => docs.get(s, { fileId: 'private' })).toThrow(NotFound);
+      expect(() => docs.block(s, chunkId, 1)).toThrow(NotFound);
+      expect(() => docs.delete(s, { docId: r.doc_id })).toThrow(NotFound);
+      await expect(docs.skeleton(s, { docId: r.doc_id }, {})).rejects.toThrow(NotFound);
+      for (const mode of ['semantic', 'keyword', 'hybrid'] as const) {
+        expect((await docs.search(s, { query: 'bearer token refreshAccessToken', mode, topK: 10 })).results).toEqual([]);
+      }
+    }
+    // The same file_id in another project is a separate document.
+    const mine = await docs.ingest(other, { fileId: 'private', text: RECIPES });
+    expect(mine.status).toBe('created');
+    expect(mine.doc_id).not.toBe(r.doc_id);
+    expect(docs.get(owner, { fileId: 'private' }).doc_id).toBe(r.doc_id);
+  });
+
+  it('delete removes the document, its chunks, vectors and full-text rows together', async () => {
+    const s = newTenant(app, 'del').scope;
+    const text = RECIPES + '\n\nThe zanzibarian glaze is brushed on last.';
+    const r = await docs.ingest(s, { fileId: 'to-delete', text });
+    expect(ftsHits('zanzibarian')).toBe(1);
+    const out = docs.delete(s, { fileId: 'to-delete' });
+    expect(out).toEqual({ deleted: true, doc_id: r.doc_id, file_id: 'to-delete', chunks_deleted: r.chunks });
+    expect(chunkRows(r.doc_id)).toEqual([]);
+    expect(ftsHits('zanzibarian')).toBe(0);
+    expect(() => docs.get(s, { docId: r.doc_id })).toThrow(NotFound);
+    // file_id is free again
+    expect((await docs.ingest(s, { fileId: 'to-delete', text })).status).toBe('created');
+  });
+
+  it('lists documents newest first with paging', async () => {
+    const s = newTenant(app, 'list').scope;
+    for (let i = 0; i < 5; i++) await docs.ingest(s, { fileId: `doc-${i}`, text: `# Note ${i}\n\nThis is note number ${i}.` });
+    const p1 = docs.list(s, { limit: 2, offset: 0 });
+    const p3 = docs.list(s, { limit: 2, offset: 4 });
+    expect(p1.total).toBe(5);
+    expect(p1.documents.map((d) => d.file_id)).toEqual(['doc-4', 'doc-3']);
+    expect(p3.documents.map((d) => d.file_id)).toEqual(['doc-0']);
+  });
+});
