@@ -23,7 +23,7 @@ CREATE TABLE api_keys (
   name TEXT NOT NULL,
   plan TEXT NOT NULL CHECK (plan IN ('free', 'pro', 'team', 'enterprise')),
   key_hash TEXT NOT NULL UNIQUE,
-  key_prefix TEXT NOT NULL,
+  masked_key TEXT NOT NULL,
   created_at TEXT NOT NULL,
   last_used_at TEXT,
   revoked_at TEXT

@@ -1,10 +1,16 @@
 // Every registered tool, in catalog order. A toolset file exports `tools`; add one import line here.
 import type { AnyTool } from '../src/registry/define.js';
 import { tools as systemTools } from './system.js';
+import { tools as accountTools } from './account.js';
 import { tools as tokenTools } from './tokens.js';
+import { tools as compressTools } from './compress.js';
+import { tools as cacheTools } from './cache.js';
 import { tools as memoryTools } from './memory.js';
 import { tools as kbTools } from './kb.js';
+import { tools as lookupTools } from './lookup.js';
+import { tools as multimodalTools } from './multimodal.js';
 import { tools as documentsTools } from './documents.js';
 import { tools as jobsTools } from './jobs.js';
+import { tools as cliTools } from './cli.js';
 
-export const allTools: AnyTool[] = [...tokenTools, ...memoryTools, ...documentsTools, ...kbTools, ...jobsTools, ...systemTools];
+export const allTools: AnyTool[] = [...tokenTools, ...compressTools, ...memoryTools, ...documentsTools, ...multimodalTools, ...kbTools, ...lookupTools, ...jobsTools, ...cliTools, ...cacheTools, ...accountTools, ...systemTools];

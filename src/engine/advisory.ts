@@ -36,7 +36,7 @@ export function recommendFidelity(originalTokens: number, window: number): Fidel
   else [f, why] = ['abstract', `${originalTokens} tokens is over 10,000: abstract (5%) keeps the backbone`];
   const steps: string[] = [];
   while (originalTokens * FIDELITY_RATIO[f] > 0.7 * window && STEP_UP[f]) {
-    const up = STEP_UP[f]!;
+    const up: Fidelity = STEP_UP[f]!;
     steps.push(`${f} would use ${Math.round(originalTokens * FIDELITY_RATIO[f])} tokens, over 70% of the ${window}-token window, so stepped up to ${up}`);
     f = up;
   }

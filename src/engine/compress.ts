@@ -235,28 +235,28 @@ export function buildSkeleton(opts: SkeletonOptions): Skeleton {
     offer = [...units].sort((a, b) => pos.get(a.chunk)! - pos.get(b.chunk)! || a.start - b.start);
   }
 
+  // Each unit's section heading within its chunk: kept together with the unit when both fit.
+  const headingOf = new Map<Candidate, Candidate>();
+  let lastHeading: Candidate | null = null;
+  let lastChunk = -1;
+  for (const u of units) {
+    if (u.chunk !== lastChunk) [lastHeading, lastChunk] = [null, u.chunk];
+    if (u.kind === 'heading') lastHeading = u;
+    else if (lastHeading) headingOf.set(u, lastHeading);
+  }
   const chosen = new Set<Candidate>();
   let used = 0;
   for (const u of offer) {
     if (budget - used < 2) break;
-    if (u.tokens <= budget - used) {
-      chosen.add(u);
-      used += u.tokens;
-    }
-  }
-  // Section headings of kept content, when they fit: the skeleton keeps its shape.
-  const byChunk = new Map<number, Candidate[]>();
-  for (const u of units) {
-    const list = byChunk.get(u.chunk) ?? [];
-    list.push(u);
-    byChunk.set(u.chunk, list);
-  }
-  for (const u of [...chosen]) {
-    const list = byChunk.get(u.chunk)!;
-    const heading = list.filter((h) => h.kind === 'heading' && h.start < u.start).pop();
-    if (heading && !chosen.has(heading) && heading.tokens <= budget - used) {
-      chosen.add(heading);
-      used += heading.tokens;
+    // A heading alone says nothing; headings come in with the content under them.
+    if (u.kind === 'heading') continue;
+    if (u.tokens > budget - used) continue;
+    chosen.add(u);
+    used += u.tokens;
+    const h = headingOf.get(u);
+    if (h && !chosen.has(h) && h.tokens <= budget - used) {
+      chosen.add(h);
+      used += h.tokens;
     }
   }
   if (chosen.size === 0) {

@@ -16,7 +16,8 @@ import {
   type Section,
   type VerbosityStyle,
 } from '../engine/compress.js';
-import { normalizeInPlace } from '../engine/embeddings/vector.js';
+import { dot, normalizeInPlace } from '../engine/embeddings/vector.js';
+import { Bm25Index } from '../engine/bm25.js';
 import { assertNoSecrets } from '../engine/secrets.js';
 import { countStructure, structuralLoss, type StructureClass, type StructureCounts } from '../engine/structure.js';
 import { countTokens, findModel, modelIds } from '../engine/tokens.js';
@@ -229,6 +230,80 @@ export class CompressionService {
     await Promise.all(Array.from({ length: Math.min(opts.concurrency, docs.length) }, worker));
     return out;
   }
+}
+
+export interface AdaptItem {
+  id?: string;
+  content: string;
+  priority?: number;
+}
+
+export interface AdaptedItem {
+  id: string;
+  index: number;
+  action: 'kept' | 'compressed' | 'dropped';
+  fidelity: Fidelity | null;
+  relevance: number;
+  original_tokens: number;
+  tokens: number;
+  content: string | null;
+}
+
+const ADAPT_LEVELS: Fidelity[] = ['detailed', 'balanced', 'outline', 'abstract'];
+/** Items smaller than this are kept or dropped whole: compressing them saves too little. */
+const ADAPT_MIN_COMPRESSIBLE = 120;
+
+/** Fit items into `limit` tokens: most relevant kept whole, then compressed at the lightest level that fits, the rest dropped. */
+export async function adaptItems(deps: AppDeps, items: AdaptItem[], limit: number, query: string | null, signal?: AbortSignal): Promise<AdaptedItem[]> {
+  items.forEach((it, i) => assertNoSecrets(it.content, `items[${i}].content`));
+  const embedder = await deps.embedder();
+  const tokens = items.map((it) => countTokens(it.content));
+  const n = items.length;
+  let relevance: number[];
+  if (query) {
+    const bm = new Bm25Index();
+    for (const it of items) bm.add(it.content);
+    const lex = bm.scores(query);
+    const maxLex = Math.max(0, ...lex);
+    const vecs = await embedder.embed([...items.map((it) => it.content.slice(0, 20_000)), query]);
+    const q = vecs.pop()!;
+    relevance = items.map((it, i) => 0.5 * (maxLex > 0 ? lex[i]! / maxLex : 0) + 0.5 * Math.max(0, dot(vecs[i]!, q)) + 0.02 * (it.priority ?? 0));
+  } else {
+    // No query: caller priority first, then recency (later items are the live part of a context).
+    relevance = items.map((it, i) => (it.priority ?? 0) / 10 + (0.5 * (i + 1)) / n);
+  }
+  const order = [...items.keys()].sort((a, b) => relevance[b]! - relevance[a]! || b - a);
+  const out: AdaptedItem[] = new Array(n);
+  let remaining = limit;
+  for (const i of order) {
+    if (signal?.aborted) throw new AppError(499, 'cancelled', 'The request was cancelled');
+    const it = items[i]!;
+    const base = { id: it.id ?? String(i), index: i, relevance: Math.round(relevance[i]! * 1000) / 1000, original_tokens: tokens[i]! };
+    if (tokens[i]! <= remaining) {
+      out[i] = { ...base, action: 'kept', fidelity: null, tokens: tokens[i]!, content: it.content };
+      remaining -= tokens[i]!;
+      continue;
+    }
+    let placed = false;
+    if (tokens[i]! >= ADAPT_MIN_COMPRESSIBLE) {
+      const levels = ADAPT_LEVELS.filter((f) => Math.ceil(FIDELITY_RATIO[f] * tokens[i]!) <= remaining);
+      if (levels.length) {
+        const chunks = chunkText(it.content);
+        const vectors = await embedder.embed(chunks.map((c) => c.text));
+        for (const f of levels) {
+          const sk = buildSkeleton({ chunks, vectors, fidelity: f, query, source: it.content, originalTokens: tokens[i]! });
+          if (!sk.passthrough && sk.tokens <= remaining) {
+            out[i] = { ...base, action: 'compressed', fidelity: f, tokens: sk.tokens, content: sk.text };
+            remaining -= sk.tokens;
+            placed = true;
+            break;
+          }
+        }
+      }
+    }
+    if (!placed) out[i] = { ...base, action: 'dropped', fidelity: null, tokens: 0, content: null };
+  }
+  return out;
 }
 
 /** Token-weighted mean of the chunk vectors, unit length: the document's vector for the semantic cache. */

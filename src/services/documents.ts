@@ -166,6 +166,7 @@ const EMBED_BATCH = 64;
 /** tokens_after of an ingest is the skeleton at this fidelity (read_skeleton's default). */
 export const DEFAULT_FIDELITY: Fidelity = 'balanced';
 
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 function checkFileId(fileId: unknown, field: string): string {
@@ -527,6 +528,8 @@ export class DocumentsService {
       const batch = toEmbed.slice(b, b + EMBED_BATCH);
       const vecs = await embedder.embed(batch.map((i) => chunks[i]!.text));
       batch.forEach((i, k) => fresh.set(i, vecs[k]!));
+      // Large documents: let other requests run between embedding batches.
+      if (toEmbed.length > EMBED_BATCH) await yieldToLoop();
     }
     const vectors = chunks.map((_, i) => (plan[i] ? blobToVector(plan[i]!.embedding) : fresh.get(i)!));
 

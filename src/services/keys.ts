@@ -14,7 +14,7 @@ export interface KeyRow {
   name: string;
   plan: Plan;
   key_hash: string;
-  key_prefix: string;
+  masked_key: string;
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
@@ -34,7 +34,8 @@ export interface KeySummary {
   key_id: string;
   name: string;
   plan: Plan;
-  prefix: string;
+  masked_key: string;
+  status: 'active' | 'revoked';
   user_id: string;
   project_id: string | null;
   created_at: string;
@@ -66,9 +67,9 @@ export class KeysService {
     };
     this.deps.db
       .prepare(
-        'INSERT INTO api_keys (id, owner_id, project_id, name, plan, key_hash, key_prefix, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO api_keys (id, owner_id, project_id, name, plan, key_hash, masked_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(row.id, opts.ownerId, opts.projectId ?? null, name, plan, this.hash(key), key.slice(0, 10), row.created_at);
+      .run(row.id, opts.ownerId, opts.projectId ?? null, name, plan, this.hash(key), `gc_****${key.slice(-4)}`, row.created_at);
     return { key, key_id: row.id, name, created_at: row.created_at, plan, user_id: opts.ownerId, project_id: opts.projectId ?? null };
   }
 
@@ -83,6 +84,12 @@ export class KeysService {
         : this.deps.db.prepare('SELECT * FROM api_keys ORDER BY created_at, rowid').all()
     ) as KeyRow[];
     return rows.map(summary);
+  }
+
+  get(keyId: string, ownerId: string): KeySummary {
+    const row = this.deps.db.prepare('SELECT * FROM api_keys WHERE id = ? AND owner_id = ?').get(keyId, ownerId) as KeyRow | undefined;
+    if (!row) throw new NotFound(`API key '${keyId}' not found`, { key_id: keyId });
+    return summary(row);
   }
 
   /** Revoke a key; ownerId restricts to the owner's keys (the CLI passes none: it has the data dir's authority). */
@@ -120,7 +127,8 @@ function summary(r: KeyRow): KeySummary {
     key_id: r.id,
     name: r.name,
     plan: r.plan,
-    prefix: r.key_prefix,
+    masked_key: r.masked_key,
+    status: r.revoked_at ? 'revoked' : 'active',
     user_id: r.owner_id,
     project_id: r.project_id,
     created_at: r.created_at,

@@ -28,6 +28,8 @@ interface ObservationRow { entity_seq: number; content: string }
 interface RelationRow { from_name: string; to_name: string; relation_type: string }
 
 export class KnowledgeGraphService {
+  // Write transactions are IMMEDIATE: they read before writing, and a deferred one would fail with
+  // SQLITE_BUSY_SNAPSHOT (not retried) if another process committed in between.
   constructor(private readonly deps: AppDeps) {}
 
   /** Creates entities whose names are new in the scope; returns only those (as the reference does). */
@@ -53,7 +55,7 @@ export class KnowledgeGraphService {
         created.push({ name: e.name, entityType: e.entityType, observations: kept });
       }
       return created;
-    })();
+    }).immediate();
   }
 
   /** Creates relations not already present; returns only the new ones. Endpoints need not exist yet. */
@@ -66,7 +68,7 @@ export class KnowledgeGraphService {
       const now = nowIso();
       return relations.filter((r) => insert.run(scope.ownerId, scope.projectId, r.from, r.to, r.relationType, now).changes === 1)
         .map((r) => ({ from: r.from, to: r.to, relationType: r.relationType }));
-    })();
+    }).immediate();
   }
 
   /**
@@ -88,7 +90,7 @@ export class KnowledgeGraphService {
         const added = a.contents.filter((c) => insert.run(scope.ownerId, scope.projectId, seq, c, now).changes === 1);
         return { entityName: a.entityName, addedObservations: added };
       });
-    })();
+    }).immediate();
   }
 
   /** Deletes entities (unknown names ignored) with their observations and every relation touching them. */
@@ -107,7 +109,7 @@ export class KnowledgeGraphService {
         relations += delRelations.run(scope.ownerId, scope.projectId, name, name).changes;
       }
       return { entities, relations };
-    })();
+    }).immediate();
   }
 
   /** Removes the listed observations; unknown entities or observations are ignored, as in the reference. */
@@ -122,7 +124,7 @@ export class KnowledgeGraphService {
         for (const o of d.observations) n += del.run(scope.ownerId, scope.projectId, seq, o).changes;
       }
       return n;
-    })();
+    }).immediate();
   }
 
   /** Removes exactly matching relations; others are ignored. */
@@ -135,7 +137,7 @@ export class KnowledgeGraphService {
       let n = 0;
       for (const r of relations) n += del.run(scope.ownerId, scope.projectId, r.from, r.to, r.relationType).changes;
       return n;
-    })();
+    }).immediate();
   }
 
   readGraph(scope: Scope): KnowledgeGraph {

@@ -162,6 +162,8 @@ function toRecord(r: MemoryRow): MemoryRecord {
 }
 
 export class MemoryService {
+  // Write transactions are IMMEDIATE: they read before writing, and a deferred one would fail with
+  // SQLITE_BUSY_SNAPSHOT (not retried) if another process committed in between.
   private readonly caches = new Map<string, ScopeCache>();
 
   constructor(private readonly deps: AppDeps) {}
@@ -224,7 +226,7 @@ export class MemoryService {
       const row = this.rowBySeq(scope, seq)!;
       const result: AddMemoryResult = { id, merged: false, similarity: best ? round(best.sim) : null, previous_text: null, memory: toRecord(row) };
       return { result, change: { upsert: { seq, vec, createdAt: now, tags, source } }, before, after: this.scopeVersion(scope) };
-    })();
+    }).immediate();
     this.applyChange(scope, before, after, change);
     return result;
   }
@@ -264,7 +266,7 @@ export class MemoryService {
       // Without a vector in hand (text unchanged, scope not cached) the cache is simply rebuilt later.
       const change: CacheChange = v ? { upsert: { seq: old.seq, vec: v, createdAt: row.created_at, tags, source } } : {};
       return { record: toRecord(row), change, before, after: this.scopeVersion(scope) };
-    })();
+    }).immediate();
     this.applyChange(scope, before, after, change);
     return record;
   }
@@ -276,7 +278,7 @@ export class MemoryService {
       const row = this.rowById(scope, id);
       db.prepare('DELETE FROM memories WHERE seq = ? AND owner_id = ? AND project_id = ?').run(row.seq, scope.ownerId, scope.projectId);
       return { before, after: this.scopeVersion(scope), seq: row.seq };
-    })();
+    }).immediate();
     this.applyChange(scope, before, after, { remove: [seq] });
     return { id, deleted: true };
   }
@@ -338,7 +340,7 @@ export class MemoryService {
         for (const r of rows) del.run(r.seq, scope.ownerId, scope.projectId);
       }
       return { rows, before, after: this.scopeVersion(scope) };
-    })();
+    }).immediate();
     if (!input.dryRun) this.applyChange(scope, before, after, { remove: rows.map((r) => r.seq) });
     const bySeq = new Map(rows.map((r) => [r.seq, r]));
     const memories = chosen
@@ -497,8 +499,14 @@ export class MemoryService {
     return row?.version ?? 0;
   }
 
-  /** Re-embeds, with the active embedder, rows written by another one (a change of provider). */
+  /**
+   * Makes sure no row of the scope still carries another embedder's vector. Only needed when the
+   * cached vectors are missing or out of date: a current cache was loaded after this check, and any
+   * later write by someone else moves the scope's version.
+   */
   private async reembedStale(scope: Scope, embedder: Embedder): Promise<void> {
+    const hit = this.caches.get(scopeKey(scope));
+    if (hit && hit.embedderId === embedder.id && hit.version === this.scopeVersion(scope)) return;
     const db = this.deps.db;
     const select = db.prepare(
       'SELECT seq, text FROM memories WHERE owner_id = ? AND project_id = ? AND embedder_id <> ? ORDER BY seq LIMIT ?',
@@ -513,7 +521,7 @@ export class MemoryService {
       );
       db.transaction(() => {
         rows.forEach((r, i) => upd.run(vectorToBlob(vecs[i]!), embedder.id, r.seq, scope.ownerId, scope.projectId, r.text));
-      })();
+      }).immediate();
     }
   }
 

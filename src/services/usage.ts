@@ -100,3 +100,23 @@ export class UsageService {
     };
   }
 }
+
+export interface Savings {
+  total_compressions: number;
+  total_tokens_in: number;
+  total_tokens_saved: number;
+  savings_pct: number;
+}
+
+/** Lifetime totals for an owner across all projects. */
+export function lifetimeSavings(deps: AppDeps, ownerId: string): Savings {
+  const r = deps.db
+    .prepare('SELECT COALESCE(SUM(counted), 0) AS n, COALESCE(SUM(tokens_in), 0) AS tin, COALESCE(SUM(tokens_saved), 0) AS saved FROM usage_events WHERE owner_id = ?')
+    .get(ownerId) as { n: number; tin: number; saved: number };
+  return {
+    total_compressions: r.n,
+    total_tokens_in: r.tin,
+    total_tokens_saved: r.saved,
+    savings_pct: r.tin > 0 ? Number(((100 * r.saved) / r.tin).toFixed(1)) : 0,
+  };
+}

@@ -12,7 +12,7 @@ import { runCli, startServeProcess, type ServeProcess } from '../helpers/cli.js'
 
 const WORKERS = 6;
 const ACK_TARGET = 120;
-const ENV = { CTXGATE_RPM_ENTERPRISE: '1000000', CTXGATE_EMBEDDER: 'offline', CTXGATE_LOG_LEVEL: 'warn' };
+const ENV = { CTXGATE_RPM_ENTERPRISE: '1000000', CTXGATE_EMBEDDER: 'offline' };
 
 const dirs: string[] = [];
 const children: ServeProcess[] = [];

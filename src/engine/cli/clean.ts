@@ -5,6 +5,7 @@
 const ANSI_RE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 // Other C0 controls except tab; \r and \n are handled before this runs.
 const CONTROL_RE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+const CONTROL_TEST_RE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 
 export function stripAnsi(s: string): string {
   return s.replace(ANSI_RE, '');
@@ -16,15 +17,21 @@ export function stripAnsi(s: string): string {
  * trailing whitespace trimmed.
  */
 export function cleanLines(raw: string): string[] {
-  const text = raw.replace(/\r\n/g, '\n');
-  const out: string[] = [];
-  for (let line of text.split('\n')) {
-    if (line.includes('\r')) {
+  // Whole-text passes are much cheaper than per-line regexes on multi-megabyte logs.
+  let text = raw.includes('\r\n') ? raw.replace(/\r\n/g, '\n') : raw;
+  if (text.includes('\x1b')) text = text.replace(ANSI_RE, '');
+  const hasCr = text.includes('\r');
+  const hasControl = CONTROL_TEST_RE.test(text);
+  const out = text.split('\n');
+  for (let i = 0; i < out.length; i++) {
+    let line = out[i]!;
+    if (hasCr && line.includes('\r')) {
       // A redraw: what stays on screen is the last non-empty segment.
-      const segs = line.split('\r').filter((s) => stripAnsi(s).trim() !== '');
+      const segs = line.split('\r').filter((seg) => seg.trim() !== '');
       line = segs.length ? segs[segs.length - 1]! : '';
     }
-    out.push(stripAnsi(line).replace(CONTROL_RE, '').replace(/\s+$/, ''));
+    if (hasControl) line = line.replace(CONTROL_RE, '');
+    out[i] = line.trimEnd();
   }
   while (out.length && out[out.length - 1] === '') out.pop();
   return out;
@@ -82,8 +89,8 @@ export class Out {
     this.reasons.delete('blank');
     const n = this.dropped - blank;
     if (n > 0) {
-      const parts = [...this.reasons.entries()].sort((a, b) => b[1] - a[1]).map(([r, k]) => (this.reasons.size > 1 ? `${r} ${k}` : r));
-      this.lines.push(`[… ${n} omitted: ${parts.slice(0, 3).join(', ')}${parts.length > 3 ? ', …' : ''}]`);
+      const parts = [...this.reasons.entries()].sort((a, b) => b[1] - a[1]).map(([r]) => r);
+      this.lines.push(parts.length === 1 ? `[… ${n} ${parts[0]}]` : `[… ${n} omitted: ${parts.slice(0, 2).join(', ')}${parts.length > 2 ? ', …' : ''}]`);
     }
     this.dropped = 0;
     this.reasons = new Map();

@@ -52,7 +52,8 @@ export const tsc: CliFilter = {
       }
       // Pretty frames: "12 const x = ..." then an underline row of ~.
       if (/^\d+\s/.test(line) || /^\s*~+\s*$/.test(line) || /^\s+$/.test(line)) {
-        out.drop('code frames');
+        // Pretty frames repeat the location of the error line above.
+        out.skip();
         continue;
       }
       if (elaboration >= 0 && /^\s{2,}\S/.test(line)) {
@@ -199,7 +200,8 @@ export const makeGcc: CliFilter = {
         continue;
       }
       if (isFrameLine(line) || /^\s+\|/.test(line)) {
-        out.drop('code frames');
+        // The diagnostic line above already names file:line:col.
+        out.skip();
         continue;
       }
       if (/^(\S*\/)?(gcc|g\+\+|cc|c\+\+|clang|clang\+\+|ar|ranlib|ld|libtool|mkdir|rm|cp|install)(-\d+)?\s/.test(line)) {

@@ -17,6 +17,9 @@ export interface Stamp {
 }
 
 export function splitTimestamp(line: string): Stamp | null {
+  // Cheap first-character gate: every supported form starts with a digit, "[" or a month name.
+  const c = line.charCodeAt(0);
+  if (!((c >= 48 && c <= 57) || c === 91 || (c >= 65 && c <= 90))) return null;
   const m = TS_RE.exec(line);
   if (!m) return null;
   const time = m[2] ?? m[3] ?? m[4];
@@ -26,11 +29,11 @@ export function splitTimestamp(line: string): Stamp | null {
 
 /** Shape of a line for folding: digits, hex ids and quoted values masked. */
 export function lineShape(s: string): string {
-  return s
-    .replace(/\b[0-9a-f]{7,}\b/gi, 'H')
-    .replace(/\d+(\.\d+)?/g, '#')
-    .replace(/'[^']*'|"[^"]*"/g, 'Q');
+  // One pass: hex ids → H, numbers → #, quoted values → Q.
+  return s.replace(SHAPE_RE, (m) => (m[0] === "'" || m[0] === '"' ? 'Q' : /^\d+(\.\d+)?$/.test(m) ? '#' : 'H'));
 }
+
+const SHAPE_RE = /\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b|\d+(?:\.\d+)?|'[^']*'|"[^"]*"/gi;
 
 const HEAD = 20;
 const TAIL = 25;
@@ -42,7 +45,7 @@ export const genericLog: CliFilter = {
   id: 'generic',
   family: 'log',
   title: 'Generic log',
-  aliases: ['log', 'logs', 'text', 'auto', 'other', 'output', 'docker logs', 'journalctl', 'kubectl logs', 'fly logs', 'apt', 'apt-get', 'pip', 'pip install', 'build', 'test_output'],
+  aliases: ['log', 'logs', 'text', 'other', 'output', 'docker logs', 'journalctl', 'kubectl logs', 'fly logs', 'apt', 'apt-get', 'pip', 'pip install', 'build'],
   keeps: [
     'every line mentioning an error, failure, exception, panic, warning or non-zero exit, with 3 lines of context',
     'the first 20 and last 25 lines (how it started, how it ended)',
@@ -58,26 +61,35 @@ export const genericLog: CliFilter = {
     const dates = new Set<string>();
     const stamped = lines.map((l) => {
       const s = splitTimestamp(l);
-      if (!s) return l;
+      if (!s) return { text: l, body: l };
       if (s.date) dates.add(s.date);
-      return `${s.time} ${s.rest}`;
+      return { text: `${s.time} ${s.rest}`, body: s.rest };
     });
     // 2. Fold runs: identical text → [×N]; same shape (numbers/ids differ) → first, last, [+N similar].
-    type Row = { text: string; count: number; similar: number; last?: string };
+    //    Each line's body (without its time) and shape are computed once.
+    type Row = { text: string; body: string; shape: string | null; count: number; similar: number; last?: string };
     const rows: Row[] = [];
-    const body = (l: string) => (splitTimestamp(l)?.rest ?? l);
-    for (const l of stamped) {
+    for (const { text: l, body } of stamped) {
       const prev = rows[rows.length - 1];
-      if (prev && l.trim() !== '' && prev.similar === 0 && body(prev.text) === body(l)) {
-        prev.count++;
-        continue;
+      if (prev && body.trim() !== '') {
+        if (prev.similar === 0 && prev.body === body) {
+          prev.count++;
+          continue;
+        }
+        if (prev.body.length > 8) {
+          prev.shape ??= lineShape(prev.body);
+          const shape = lineShape(body);
+          // Error lines are never folded into a "similar" run: each one is shown.
+          if (prev.shape === shape && !SIGNAL_RE.test(l)) {
+            prev.similar++;
+            prev.last = l;
+            continue;
+          }
+          rows.push({ text: l, body, shape, count: 1, similar: 0 });
+          continue;
+        }
       }
-      if (prev && l.trim() !== '' && body(prev.text).length > 8 && lineShape(body(prev.text)) === lineShape(body(l)) && !SIGNAL_RE.test(l)) {
-        prev.similar++;
-        prev.last = l;
-        continue;
-      }
-      rows.push({ text: l, count: 1, similar: 0 });
+      rows.push({ text: l, body, shape: null, count: 1, similar: 0 });
     }
     const render = (r: Row): string[] => {
       const first = r.count > 1 ? `${r.text} [×${r.count}]` : r.text;

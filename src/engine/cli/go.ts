@@ -24,7 +24,7 @@ export const goTest: CliFilter = {
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (/^=== (RUN|PAUSE|CONT|NAME)\s/.test(line)) {
-        out.drop('=== RUN rows');
+        out.skip();
         continue;
       }
       if (/^\s*--- (PASS|SKIP): /.test(line)) {

@@ -26,6 +26,9 @@ const GROUP_HINTS: Record<string, string[]> = {
   git: ['git_diff', 'git_log', 'git_status'],
 };
 
+/** "auto" (or "detect") means: no hint. */
+const AUTO_HINTS = new Set(['auto', 'detect', 'autodetect']);
+
 function norm(s: string): string {
   return s.trim().toLowerCase().replace(/\s+/g, ' ');
 }
@@ -40,7 +43,7 @@ for (const f of CLI_FILTERS) {
 
 /** The hints a caller may pass (ids, aliases and group names), for error messages and docs. */
 export function supportedHints(): string[] {
-  return [...CLI_FILTERS.map((f) => f.id), ...Object.keys(GROUP_HINTS)];
+  return [...CLI_FILTERS.map((f) => f.id), ...Object.keys(GROUP_HINTS), 'auto'];
 }
 
 /**
@@ -49,6 +52,7 @@ export function supportedHints(): string[] {
  */
 export function resolveHint(hint: string): { filters: CliFilter[] } | undefined {
   const h = norm(hint);
+  if (AUTO_HINTS.has(h)) return { filters: [...CLI_FILTERS] };
   if (GROUP_HINTS[h]) return { filters: GROUP_HINTS[h]!.map((id) => BY_NAME.get(id)!) };
   const direct = BY_NAME.get(h);
   if (direct) return { filters: [direct] };

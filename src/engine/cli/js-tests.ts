@@ -18,8 +18,9 @@ function failureRow(out: Out, lines: readonly string[], i: number): void {
   const line = lines[i]!;
   if (STACK_RE.test(line)) return stackRow(out, line);
   if (isFrameLine(line)) {
+    // Context rows of a code frame are implied by the marked line and the location.
     if (isMarkedFrameLine(lines, i)) out.keep(line);
-    else out.drop('code frame');
+    else out.skip();
     return;
   }
   if (line.trim() === '') return out.drop('blank');
@@ -48,6 +49,8 @@ export const jest: CliFilter = {
   filter(lines) {
     const out = new Out();
     let mode: 'listing' | 'failure' | 'console' = 'listing';
+    // Every ✕ row has a ● block with the full name below; the row is then a duplicate.
+    const detailed = lines.some((l) => /^\s*● (?!Console$)\S/.test(l));
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (isToolchainNoise(line)) {
@@ -64,7 +67,11 @@ export const jest: CliFilter = {
         out.keep(line);
         continue;
       }
-      if (/^(Test Suites|Tests|Snapshots|Time):\s/.test(line) || /^Ran all test suites/.test(line) || /^(Jest|A worker process|Force exiting)/.test(line)) {
+      if (/^Snapshots:\s+0 total$/.test(line) || /^Ran all test suites/.test(line)) {
+        out.skip();
+        continue;
+      }
+      if (/^(Test Suites|Tests|Snapshots|Time):\s/.test(line) || /^(Jest|A worker process|Force exiting)/.test(line)) {
         mode = 'listing';
         out.keep(line);
         continue;
@@ -87,8 +94,10 @@ export const jest: CliFilter = {
         failureRow(out, lines, i);
         continue;
       }
-      if (FAIL_MARK_RE.test(line)) out.keep(line);
-      else if (PASS_MARK_RE.test(line)) out.drop('passing tests');
+      if (FAIL_MARK_RE.test(line)) {
+        if (detailed) out.drop('failing rows (detailed below)');
+        else out.keep(line);
+      } else if (PASS_MARK_RE.test(line)) out.drop('passing tests');
       else if (line.trim() === '') out.drop('blank');
       else if (/^\s*(○|✎)\s/.test(line)) out.drop('skipped/todo tests');
       else if (/^\s+\S/.test(line)) out.drop('describe headings');
@@ -120,18 +129,16 @@ export const vitest: CliFilter = {
   filter(lines) {
     const out = new Out();
     let mode: 'listing' | 'failure' | 'console' = 'listing';
+    // When the run prints a detailed block per failure, the one-line rows above it are duplicates.
+    const detailed = lines.some((l) => /^⎯+ Failed Tests \d+ ⎯+$/.test(l));
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (isToolchainNoise(line)) {
         out.drop('toolchain noise');
         continue;
       }
-      if (/^\s*(RUN|DEV)\s+v\d/.test(line)) {
-        out.drop('banner');
-        continue;
-      }
-      if (/^⎯+(\[\d+\/\d+\])?⎯*$/.test(line)) {
-        out.drop('separators');
+      if (/^\s*(RUN|DEV)\s+v\d/.test(line) || /^⎯+(\[\d+\/\d+\])?⎯*$/.test(line) || /^\s*Start at\s/.test(line)) {
+        out.skip();
         continue;
       }
       if (/^⎯+ .+ ⎯+$/.test(line)) {
@@ -142,10 +149,6 @@ export const vitest: CliFilter = {
       if (/^\s*(Test Files|Tests|Errors|Duration|Type Errors)\s{2,}/.test(line)) {
         mode = 'listing';
         out.keep(line);
-        continue;
-      }
-      if (/^\s*Start at\s/.test(line)) {
-        out.drop('start time');
         continue;
       }
       if (/^(stdout|stderr) \| /.test(line)) {
@@ -168,6 +171,7 @@ export const vitest: CliFilter = {
         continue;
       }
       if (PASS_MARK_RE.test(line)) out.drop('passing tests');
+      else if (detailed && (FAIL_MARK_RE.test(line) || /^\s+→ /.test(line))) out.drop('failing rows (detailed below)');
       else if (/^\s*↓\s/.test(line)) out.drop('skipped tests');
       else if (line.trim() === '') out.drop('blank');
       else out.keep(line);
@@ -184,7 +188,7 @@ export const mocha: CliFilter = {
   keeps: ['numbered failing rows (N) test)', 'passing / failing / pending counts', 'every failure: suite and test name, error, diff, user-code stack frames'],
   drops: ['suite headings and ✔ passing rows, pending rows', 'library and node-internal stack frames'],
   detect(lines) {
-    const counts = countMatches(lines, /^\s+\d+ (passing|failing|pending)( \(\d+(ms|s|m)\))?$/, 3);
+    const counts = countMatches(lines, /^\s*\d+ (passing|failing|pending)( \(\d+(ms|s|m)\))?$/, 3);
     const ticks = countMatches(lines, /^\s+(✔|✓) \S/, 3);
     if (!counts) return 0;
     return scoreFrom(counts * 1.2, ticks);
@@ -192,22 +196,36 @@ export const mocha: CliFilter = {
   filter(lines) {
     const out = new Out();
     let inFailures = false;
+    let ownDiff = false;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (isToolchainNoise(line)) {
         out.drop('toolchain noise');
         continue;
       }
-      if (/^\s+\d+ (passing|failing|pending)\b/.test(line)) {
+      if (/^\s*\d+ (passing|failing|pending)\b/.test(line)) {
         if (/failing/.test(line)) inFailures = true;
         out.keep(line.trim());
         continue;
       }
       if (inFailures) {
+        // mocha repeats the assertion's own diff as "+ expected - actual": keep one copy.
+        if (/^\s+\+ expected - actual$/.test(line) && ownDiff) {
+          let n = 1;
+          while (i + 1 < lines.length && lines[i + 1]!.trim() === '') i++;
+          while (i + 1 < lines.length && lines[i + 1]!.trim() !== '' && !/^\s+at\s/.test(lines[i + 1]!)) {
+            i++;
+            n++;
+          }
+          out.drop('lines of duplicate diff', n);
+          continue;
+        }
+        if (/^\s+\d+\) \S/.test(line)) ownDiff = false;
+        if (/^\+ actual - expected$/.test(line)) ownDiff = true;
         failureRow(out, lines, i);
         continue;
       }
-      if (/^\s+\d+\) \S/.test(line)) out.keep(line);
+      if (/^\s+\d+\) \S/.test(line)) out.drop('failing rows (detailed below)');
       else if (PASS_MARK_RE.test(line)) out.drop('passing tests');
       else if (line.trim() === '') out.drop('blank');
       else if (/^\s+- \S/.test(line)) out.drop('pending tests');

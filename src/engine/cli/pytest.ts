@@ -106,11 +106,8 @@ export const pytest: CliFilter = {
           else out.keep(line);
           continue;
         }
-        if (/^(_ ){5,}_?$/.test(line)) {
-          out.drop('frame separators');
-          continue;
-        }
-        out.drop(line === '' ? 'blank' : 'source and locals');
+        // Source listings, locals and frame separators: the > line and the location already say where.
+        out.skip();
         continue;
       }
       if (section === 'warnings') {

@@ -35,7 +35,8 @@ export interface CodeDef {
 }
 
 export interface FileAnalysis {
-  language: LanguageId;
+  /** null for text the parsers do not cover (it still takes part in lexical signals). */
+  language: LanguageId | null;
   source: string;
   defs: CodeDef[];
   imports: Array<Range & { specifiers: string[] }>;
@@ -309,4 +310,23 @@ function containerLevel(node: Node, ctx: LevelCtx): void {
     if (spanLines(starts, c) > LONG_STATEMENT_LINES) ctx.longStatements.push({ start: c.startIndex, end: c.endIndex });
   }
   closeRun();
+}
+
+/** A file no grammar covers: no definitions; identifier-like words count as module-level references. */
+export function plainAnalysis(source: string): FileAnalysis {
+  const refCount = new Map<string, number>();
+  for (const m of source.matchAll(/[A-Za-z_$][\w$]*/g)) bump(refCount, m[0]);
+  return {
+    language: null,
+    source,
+    defs: [],
+    imports: [],
+    moduleRefs: refCount,
+    refCount,
+    longStatements: [],
+    commentRuns: [],
+    lineStarts: lineStarts(source),
+    moduleDocstring: null,
+    hasErrors: false,
+  };
 }

@@ -66,11 +66,14 @@ class MinHeap {
   }
 }
 
+/** Extra cost of following a reference towards what it uses (a callee) rather than a caller. */
+const CALLEE_PENALTY = 0.5;
+
 /**
- * Symbol graph: one node per file (its module-level code) and one per definition. Edges, both
- * directions: a definition and its container; a reference and every definition of that name
- * (cost grows with the number of same-named definitions: an ambiguous name is a weak link);
- * an import between two files.
+ * Symbol graph: one node per file (its module-level code) and one per definition. Edges: a
+ * definition and its container (both ways); a reference and every definition of that name, both
+ * ways, callers cheaper than callees (a change propagates to what depends on it), the cost growing
+ * with the number of same-named definitions (an ambiguous name is a weak link); an import.
  */
 function symbolGraph(g: RepoGraph) {
   const offsets: number[] = [];
@@ -85,10 +88,10 @@ function symbolGraph(g: RepoGraph) {
     for (let d = 0; d < f.analysis.defs.length; d++) fileOf[offsets[fi]! + d] = fi;
   });
   const adj: Array<Array<[number, number]>> = Array.from({ length: n }, () => []);
-  const link = (a: number, b: number, cost: number) => {
+  const link = (a: number, b: number, cost: number, backCost = cost) => {
     if (a === b) return;
     adj[a]!.push([b, cost]);
-    adj[b]!.push([a, cost]);
+    adj[b]!.push([a, backCost]);
   };
   const refEdges = (from: number, refs: Map<string, number>) => {
     for (const name of refs.keys()) {
@@ -96,7 +99,7 @@ function symbolGraph(g: RepoGraph) {
       if (!targets) continue;
       const cost = 1 + Math.log2(targets.length);
       if (cost > MAX_COST) continue;
-      for (const t of targets) link(from, offsets[t.file]! + t.def, cost);
+      for (const t of targets) link(from, offsets[t.file]! + t.def, cost + CALLEE_PENALTY, cost);
     }
   };
   g.files.forEach((f, fi) => {
@@ -158,15 +161,23 @@ export function graphDistanceRanking(g: RepoGraph, focus: string): { ranking: nu
       }
     }
   }
-  const score = new Float64Array(g.files.length);
-  const reached = new Uint8Array(g.files.length);
+  // A file is as close as its closest node; among equally close files, the one with more nodes at
+  // that distance (more call sites) is touched more. Summing over all nodes instead would let
+  // big files full of distant code outrank a file with one direct caller.
+  const best = new Float64Array(g.files.length).fill(Infinity);
+  const atBest = new Float64Array(g.files.length);
   for (let node = 0; node < sg.n; node++) {
-    if (dist[node] === Infinity) continue;
+    const d = dist[node]!;
+    if (d === Infinity) continue;
     const fi = sg.fileOf[node]!;
-    score[fi]! += Math.exp(-dist[node]!);
-    reached[fi] = 1;
+    if (d < best[fi]! - 1e-9) {
+      best[fi] = d;
+      atBest[fi] = 1;
+    } else if (Math.abs(d - best[fi]!) <= 1e-9) atBest[fi]!++;
   }
-  const ranking = [...score.keys()].filter((i) => reached[i]).sort((a, b) => score[b]! - score[a]! || a - b);
+  const ranking = [...best.keys()]
+    .filter((i) => best[i] !== Infinity)
+    .sort((a, b) => best[a]! - best[b]! || atBest[b]! - atBest[a]! || a - b);
   return { ranking, focusDefinitions };
 }
 

@@ -7,7 +7,7 @@ import type { Edge } from './pagerank.js';
 
 export interface AnalyzedFile {
   path: string;
-  language: LanguageId;
+  language: LanguageId | null;
   analysis: FileAnalysis;
 }
 

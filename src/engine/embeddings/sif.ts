@@ -22,6 +22,14 @@ export interface SifOptions {
   common?: Float32Array;
   /** Vectors for out-of-vocabulary tokens: deterministic hash vectors, or ignore them. */
   oov?: 'hash' | 'skip';
+  /** Extra feature-hashed bag-of-words dimensions (0 = none): exact word overlap beside meaning. */
+  lexicalDims?: number;
+  /** Share of the cosine carried by the lexical part, in [0, 1] (default 0.5). */
+  lexicalShare?: number;
+  /** Lexical term weights: SIF's a/(a+p) (saturates for rare words) or IDF log(1/p) (default 'idf'). */
+  lexicalWeighting?: 'sif' | 'idf';
+  /** Fold common English suffixes in the lexical part (default true). */
+  lexicalFold?: boolean;
   /** Use raw weights of 1 for every word (plain averaging; bench baseline only). */
   uniformWeights?: boolean;
   id?: string;
@@ -93,19 +101,45 @@ export function computeCommonComponent(pack: Pick<WordPack, 'meta' | 'ranks' | '
   return normalizeInPlace(Float32Array.from(acc));
 }
 
+interface Token {
+  /** Vocabulary index, or -1 for an unknown word. */
+  index: number;
+  /** Lower-cased surface form. */
+  word: string;
+}
+
+/** Crude suffix folding for the lexical part only, so "adds"/"added"/"adding" share a bucket with "add". */
+function fold(word: string): string {
+  if (word.length > 5 && word.endsWith('ing')) return word.slice(0, -3);
+  if (word.length > 4 && word.endsWith('ed')) return word.slice(0, -2);
+  if (word.length > 4 && word.endsWith('es')) return word.slice(0, -2);
+  if (word.length > 3 && word.endsWith('s') && !word.endsWith('ss')) return word.slice(0, -1);
+  return word;
+}
+
 export class SifEmbedder implements Embedder {
   readonly id: string;
   readonly dim: number;
+  private readonly semDim: number;
   private readonly a: number;
   private readonly uniform: boolean;
   private readonly common: Float32Array | null;
   private readonly oovNorm: number;
   private readonly oov: 'hash' | 'skip';
   private readonly oovWeight: number;
+  private readonly lexDims: number;
+  private readonly lexShare: number;
+  private readonly lexFold: boolean;
+  private readonly lexIdf: boolean;
 
   constructor(private readonly pack: WordPack, opts: SifOptions = {}) {
     this.id = opts.id ?? 'offline-sif-100d';
-    this.dim = pack.meta.dim;
+    this.semDim = pack.meta.dim;
+    this.lexDims = opts.lexicalDims ?? 0;
+    this.lexShare = this.lexDims > 0 ? (opts.lexicalShare ?? 0.5) : 0;
+    this.lexFold = opts.lexicalFold ?? true;
+    this.lexIdf = (opts.lexicalWeighting ?? 'idf') === 'idf';
+    this.dim = this.semDim + this.lexDims;
     this.a = opts.a ?? pack.meta.sifA ?? DEFAULT_SIF_A;
     this.uniform = opts.uniformWeights ?? false;
     this.oov = opts.oov ?? 'hash';
@@ -116,58 +150,90 @@ export class SifEmbedder implements Embedder {
     this.oovNorm = pack.meta.oovNorm ?? typicalNorm(pack);
   }
 
-  /** The words a text contributes, as vocabulary indices or (for unknown tokens) the token itself. */
-  lookup(text: string): Array<number | string> {
-    const out: Array<number | string> = [];
+  /** The words of a text; identifiers not in the vocabulary also contribute their known parts. */
+  lookup(text: string): Token[] {
+    const out: Token[] = [];
     for (const m of text.matchAll(RAW_TOKEN)) {
       const raw = m[0];
-      const lower = raw.toLowerCase();
-      const hit = packIndexOf(this.pack, lower);
-      if (hit >= 0) {
-        out.push(hit);
-        continue;
-      }
-      const parts = raw.split(CAMEL_SPLIT);
-      if (parts.length > 1) {
+      const word = raw.toLowerCase();
+      const index = packIndexOf(this.pack, word);
+      if (index < 0) {
+        const parts = raw.split(CAMEL_SPLIT);
         // An identifier such as addExecutable: its parts carry the meaning, the whole keeps identity.
-        for (const p of parts) {
-          const ph = packIndexOf(this.pack, p.toLowerCase());
-          if (ph >= 0) out.push(ph);
+        if (parts.length > 1) {
+          for (const p of parts) {
+            const pw = p.toLowerCase();
+            const pi = packIndexOf(this.pack, pw);
+            if (pi >= 0) out.push({ index: pi, word: pw });
+          }
         }
       }
-      out.push(lower);
+      out.push({ index, word });
     }
     return out;
   }
 
+  private weightOf(t: Token): number {
+    if (this.uniform) return 1;
+    return t.index >= 0 ? sifWeight(this.pack.ranks[t.index]!, this.pack.meta.sourceVocab, this.a) : this.oovWeight;
+  }
+
   embedOne(text: string): Float32Array {
-    const { dim } = this;
-    const acc = new Float32Array(dim);
+    const { semDim, dim } = this;
+    const out = new Float32Array(dim);
+    const sem = out.subarray(0, semDim);
+    const lex = out.subarray(semDim);
+    const rows = this.pack.rows;
     let n = 0;
+    const terms = this.lexDims > 0 ? new Map<string, number>() : null;
+    const counts = new Map<string, number>();
     for (const t of this.lookup(text)) {
-      if (typeof t === 'number') {
-        const w = (this.uniform ? 1 : sifWeight(this.pack.ranks[t]!, this.pack.meta.sourceVocab, this.a)) * this.pack.scales[t]!;
-        const off = t * dim;
-        const rows = this.pack.rows;
-        for (let d = 0; d < dim; d++) acc[d]! += w * rows[off + d]!;
+      const w = this.weightOf(t);
+      if (t.index >= 0) {
+        const ws = w * this.pack.scales[t.index]!;
+        const off = t.index * semDim;
+        for (let d = 0; d < semDim; d++) sem[d]! += ws * rows[off + d]!;
         n++;
       } else if (this.oov === 'hash') {
-        const v = hashVector(t, dim, this.oovNorm);
-        for (let d = 0; d < dim; d++) acc[d]! += this.oovWeight * v[d]!;
+        const v = hashVector(t.word, semDim, this.oovNorm);
+        for (let d = 0; d < semDim; d++) sem[d]! += w * v[d]!;
         n++;
       }
+      if (terms) {
+        const key = this.lexFold ? fold(t.word) : t.word;
+        const rank = t.index >= 0 ? this.pack.ranks[t.index]! : this.pack.meta.sourceVocab;
+        const lw = this.lexIdf ? -Math.log(zipfProbability(rank, this.pack.meta.sourceVocab)) : w;
+        if (!terms.has(key)) terms.set(key, lw); // folded variants share the first form's weight
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
     }
-    if (n === 0) {
+    if (terms) {
+      // Feature hashing with sublinear term frequency: exact word overlap shows up in the cosine.
+      for (const [key, lw] of terms) {
+        const h = hash32(key);
+        const v = (1 + Math.log(counts.get(key)!)) * lw;
+        lex[h % this.lexDims]! += h & 0x80000000 ? -v : v;
+      }
+    }
+    if (n === 0 && lex.every((x) => x === 0)) {
       // No words at all (empty or punctuation only): a stable vector of the text itself keeps the
       // contract (unit length, same text → same vector) without pretending to similarity.
       return normalizeInPlace(hashVector(`\u0000${text.trim()}`, dim, 1));
     }
     if (this.common) {
       let proj = 0;
-      for (let d = 0; d < dim; d++) proj += acc[d]! * this.common[d]!;
-      for (let d = 0; d < dim; d++) acc[d]! -= proj * this.common[d]!;
+      for (let d = 0; d < semDim; d++) proj += sem[d]! * this.common[d]!;
+      for (let d = 0; d < semDim; d++) sem[d]! -= proj * this.common[d]!;
     }
-    return normalizeInPlace(acc);
+    if (this.lexDims === 0) return normalizeInPlace(out);
+    // Each part unit length, then mixed so cosine = (1 - share)·semantic + share·lexical.
+    normalizeInPlace(sem);
+    normalizeInPlace(lex);
+    const ks = Math.sqrt(1 - this.lexShare);
+    const kl = Math.sqrt(this.lexShare);
+    for (let d = 0; d < semDim; d++) sem[d]! *= ks;
+    for (let d = 0; d < lex.length; d++) lex[d]! *= kl;
+    return normalizeInPlace(out);
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {

@@ -1,0 +1,159 @@
+// search_memory latency at 10,000 memories in one project, with the offline embedder.
+// Memories are sentences of the CMake documentation Debian ships (/usr/share/cmake-*/Help, reST),
+// written through MemoryService.add (embedding + near-duplicate check + FTS) on a temp data dir.
+// Queries are five content words of a randomly chosen memory, shuffled, so each has a known answer.
+// Prints one JSON object. Target: hybrid search median ≤ 20 ms.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/log.js';
+import { AccountsService } from '../src/services/accounts.js';
+import { MemoryService, type SearchMode } from '../src/services/memory.js';
+
+const TARGET = Number(process.env.BENCH_MEMORIES ?? 10_000);
+const QUERIES = Number(process.env.BENCH_QUERIES ?? 300);
+
+function findCorpus(): string {
+  const dir = fs.readdirSync('/usr/share').filter((d) => /^cmake-[\d.]+$/.test(d)).sort().pop();
+  if (!dir) throw new Error('bench/memory.ts needs the CMake docs (Debian package cmake-data): /usr/share/cmake-*/Help not found');
+  return path.join('/usr/share', dir, 'Help');
+}
+
+function walk(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? walk(p) : e.name.endsWith('.rst') ? [p] : [];
+  }).sort();
+}
+
+/** Prose sentences of reST files: directives, literal blocks and markup stripped. */
+function sentences(files: string[]): string[] {
+  const out = new Set<string>();
+  for (const f of files) {
+    const prose = fs
+      .readFileSync(f, 'utf8')
+      .split(/\n\s*\n/)
+      .filter((p) => !/^\s/.test(p) && !/^\.\. /.test(p) && !/^[=\-^~*#]{3,}/m.test(p))
+      .map((p) => p.replace(/:[a-z:]+:`([^`<]*)(<[^>]*>)?`/g, '$1').replace(/[`*]/g, '').replace(/\s+/g, ' ').trim());
+    for (const p of prose) {
+      for (const s of p.split(/(?<=[.!?])\s+(?=[A-Z])/)) {
+        if (s.length >= 40 && s.length <= 300 && s.split(' ').length >= 7) out.add(s);
+      }
+    }
+  }
+  return [...out];
+}
+
+/** Deterministic PRNG (mulberry32) so every run uses the same sample and queries. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffle<T>(xs: T[], r: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+  return xs;
+}
+
+function stats(ms: number[]) {
+  const s = [...ms].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  return { median_ms: round(q(0.5)), p95_ms: round(q(0.95)), p99_ms: round(q(0.99)), max_ms: round(s[s.length - 1]!) };
+}
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+async function main() {
+  const corpusDir = findCorpus();
+  const r = rng(42);
+  const pool = shuffle(sentences(walk(corpusDir)), r);
+  if (pool.length < TARGET) throw new Error(`corpus has ${pool.length} sentences, need ${TARGET}`);
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxgate-bench-memory-'));
+  const app = createApp(loadConfig({ dataDir, logLevel: 'silent', embedder: 'offline' }), createLogger('silent'));
+  try {
+    const { user, project } = app.deps.service(AccountsService).createUser('bench');
+    const scope = { ownerId: user.id, projectId: project.id };
+    const mem = app.deps.service(MemoryService);
+    await app.deps.embedder(); // load the word vectors outside the timings
+
+    // Loading is not what is measured: skip the per-commit fsync while filling the store.
+    app.deps.db.pragma('synchronous = OFF');
+    const ids: string[] = [];
+    const texts = new Map<string, string>();
+    let merged = 0;
+    let next = 0;
+    const t0 = performance.now();
+    while (texts.size < TARGET && next < pool.length) {
+      const res = await mem.add(scope, { text: pool[next++]!, tags: [`t${next % 20}`] });
+      if (res.merged) merged++;
+      else ids.push(res.id);
+      texts.set(res.id, res.memory.text);
+    }
+    const loadMs = performance.now() - t0;
+    app.deps.db.pragma('synchronous = FULL');
+    const stored = mem.list(scope, { limit: 1, offset: 0, order: 'newest' }).total;
+
+    // A query is five content words of one memory, shuffled: the memory is the known answer.
+    const queries: Array<{ id: string; q: string }> = [];
+    while (queries.length < QUERIES) {
+      const id = ids[Math.floor(r() * ids.length)]!;
+      const words = [...new Set((texts.get(id)!.toLowerCase().match(/[a-z][a-z_]{3,}/g) ?? []))];
+      if (words.length < 5) continue;
+      queries.push({ id, q: shuffle(words, r).slice(0, 5).join(' ') });
+    }
+
+    // First search after a (simulated) restart pays for loading the scope's vectors.
+    const fresh = createApp(loadConfig({ dataDir, logLevel: 'silent', embedder: 'offline' }), createLogger('silent'));
+    await fresh.deps.embedder();
+    const c0 = performance.now();
+    await fresh.deps.service(MemoryService).search(scope, { query: queries[0]!.q, topK: 5, mode: 'hybrid' });
+    const coldMs = performance.now() - c0;
+    await fresh.close();
+
+    const run = async (mode: SearchMode, filter: object = {}) => {
+      const times: number[] = [];
+      let hits = 0;
+      for (const [i, { id, q }] of queries.entries()) {
+        const s = performance.now();
+        const res = await mem.search(scope, { query: q, topK: 5, mode, ...filter });
+        if (i > 0) times.push(performance.now() - s); // first call warms statement caches
+        if (res.results.some((x) => x.id === id)) hits++;
+      }
+      return { ...stats(times), recall_at_5: round(hits / queries.length) };
+    };
+    const hybrid = await run('hybrid');
+    const semantic = await run('semantic');
+    const keyword = await run('keyword');
+    const hybridTagged = await run('hybrid', { tags: ['t3', 't7'] });
+
+    const result = {
+      bench: 'memory',
+      corpus: `${corpusDir} (${pool.length} prose sentences)`,
+      embedder: (await app.deps.embedder()).id,
+      memories: stored,
+      near_duplicates_merged_while_loading: merged,
+      load: { adds: next, seconds: round(loadMs / 1000), adds_per_sec: Math.round(next / (loadMs / 1000)), note: 'synchronous=OFF while loading' },
+      queries: QUERIES,
+      top_k: 5,
+      search_ms: { hybrid, semantic, keyword, hybrid_tag_filtered: { ...hybridTagged, note: 'recall counts only answers carrying t3/t7' } },
+      cold_first_search_ms: round(coldMs),
+      target: { hybrid_median_ms: 20, met: hybrid.median_ms <= 20 },
+      machine: { cpus: os.cpus().length, loadavg_1m: round(os.loadavg()[0]!), node: process.version },
+    };
+    process.stdout.write(JSON.stringify(result) + '\n');
+  } finally {
+    await app.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

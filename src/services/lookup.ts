@@ -1,0 +1,414 @@
+// Documentation look-up, offline. The index lives in SQLite (lookup_sources / lookup_chunks / FTS):
+//
+// - Built-in sources: the npm packages ctxgate itself depends on (package.json dependencies and
+//   devDependencies found in its node_modules) — README, docs/*.md and the package's .d.ts entry.
+//   owner_id = project_id = '' and visible to everyone, keyless callers included. They are indexed
+//   in the background (`warm()`, called once the server listens, or lazily by the first look-up) and
+//   re-indexed only when a package version or the embedder changes, so a restart costs one query.
+// - Added sources (add_lookup_source): an installed npm package, or a local docs folder inside
+//   config.allowedRoots (CTXGATE_ALLOWED_ROOTS); they belong to the adding owner and project.
+//
+// Look-ups fuse embedding similarity and BM25 (RRF). They are not metered.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AppDeps } from '../app-deps.js';
+import { reciprocalRankFusion } from '../engine/bm25.js';
+import { chunkText } from '../engine/chunking.js';
+import type { Embedder } from '../engine/embeddings/types.js';
+import { blobToVector, dot, vectorToBlob } from '../engine/embeddings/vector.js';
+import { htmlToMarkdown, normalizeText } from '../engine/extract/index.js';
+import { Conflict, Forbidden, InvalidInput, NotFound } from '../errors.js';
+import { projectRoot } from '../paths.js';
+import type { Scope } from '../registry/define.js';
+import { newId, nowIso } from '../store/db.js';
+import { ftsQuery } from './documents.js';
+import { topK } from './kb.js';
+
+/** Per-file and per-source caps, so one huge .d.ts (typescript.d.ts is 590 KB) cannot swamp the index. */
+export const LOOKUP_LIMITS = { fileBytes: 256 * 1024, sourceBytes: 4 * 1024 * 1024, sourceFiles: 2000, docsFiles: 200 } as const;
+const DOC_EXT = /\.(md|mdx|markdown|txt|rst|html?)$/i;
+const EMBED_BATCH = 64;
+const BUILTIN: Scope = { ownerId: '', projectId: '' };
+
+export interface LookupSourceView {
+  slug: string;
+  name: string;
+  kind: 'npm' | 'folder';
+  version: string | null;
+  builtin: boolean;
+  files: number;
+  chunks: number;
+  indexed_at: string;
+}
+
+export interface LookupHit {
+  slug: string;
+  source: string;
+  version: string | null;
+  file: string;
+  heading_path: string[];
+  passage: string;
+  score: number;
+}
+
+interface SourceRow { id: string; owner_id: string; project_id: string; slug: string; kind: 'npm' | 'folder'; name: string; version: string | null; path: string; builtin: number; fingerprint: string; files: number; chunks: number; indexed_at: string }
+interface DocFile { rel: string; text: string }
+interface Collected { name: string; version: string | null; path: string; files: DocFile[]; fingerprint: string }
+
+/** "@scope/pkg" → "scope-pkg": what callers pass as `slug`. */
+export function slugify(name: string): string {
+  return name.toLowerCase().replace(/^@/, '').replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+}
+
+function readCapped(file: string): string | null {
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile() || st.size === 0 || st.size > LOOKUP_LIMITS.fileBytes) return null;
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Where an installed package lives, resolved from ctxgate's own node_modules (no network). */
+export function packageDir(name: string, root = projectRoot): string | null {
+  if (!/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i.test(name)) return null;
+  const dir = path.join(root, 'node_modules', name);
+  return fs.existsSync(path.join(dir, 'package.json')) ? dir : null;
+}
+
+/** README, docs/**.md and the declared .d.ts of an installed package. */
+export function collectPackage(name: string, root = projectRoot): Collected | null {
+  const dir = packageDir(name, root);
+  if (!dir) return null;
+  const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version?: string; types?: string; typings?: string };
+  const files: DocFile[] = [];
+  let total = 0;
+  const add = (rel: string) => {
+    if (files.some((f) => f.rel === rel)) return;
+    const text = readCapped(path.join(dir, rel));
+    if (!text || total + text.length > LOOKUP_LIMITS.sourceBytes) return;
+    total += text.length;
+    files.push({ rel, text });
+  };
+  for (const f of fs.readdirSync(dir)) if (/^readme(\.(md|markdown|txt|rst))?$/i.test(f)) add(f);
+  for (const docs of ['docs', 'doc']) {
+    const d = path.join(dir, docs);
+    if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) continue;
+    const found = (fs.readdirSync(d, { recursive: true }) as string[]).filter((f) => /\.(md|mdx|markdown)$/i.test(f)).sort().slice(0, LOOKUP_LIMITS.docsFiles);
+    for (const f of found) add(path.join(docs, f));
+  }
+  const types = pkg.types ?? pkg.typings;
+  if (types && /\.d\.(ts|mts|cts)$/.test(types)) add(path.normalize(types));
+  return { name, version: pkg.version ?? null, path: dir, files, fingerprint: `npm:${name}@${pkg.version ?? '?'}` };
+}
+
+/** Documentation files under a folder (no node_modules, no dot-directories), capped. */
+export function collectFolder(dir: string): Collected {
+  const files: DocFile[] = [];
+  const stats: string[] = [];
+  let total = 0;
+  const walk = (d: string) => {
+    if (files.length >= LOOKUP_LIMITS.sourceFiles) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.isFile() && DOC_EXT.test(e.name) && files.length < LOOKUP_LIMITS.sourceFiles) {
+        const text = readCapped(full);
+        if (!text || total + text.length > LOOKUP_LIMITS.sourceBytes) continue;
+        total += text.length;
+        const st = fs.statSync(full);
+        stats.push(`${full}:${st.size}:${st.mtimeMs}`);
+        files.push({ rel: path.relative(dir, full), text: /\.html?$/i.test(e.name) ? htmlToMarkdown(text) : text });
+      }
+    }
+  };
+  walk(dir);
+  const fingerprint = `folder:${createHash('sha256').update(stats.join('\n')).digest('hex').slice(0, 32)}`;
+  return { name: path.basename(dir), version: null, path: dir, files, fingerprint };
+}
+
+/** The packages installed with ctxgate: its dependencies and devDependencies that are present. */
+export function builtinPackageNames(root = projectRoot): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  const names = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})];
+  return [...new Set(names)].filter((n) => packageDir(n, root)).sort();
+}
+
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+export class LookupService {
+  private building: Promise<void> | null = null;
+  private built = false;
+  private closed = false;
+  /** Vectors of each source, loaded once per (source, fingerprint, embedder): look-ups do not re-read BLOBs. */
+  private readonly cache = new Map<string, { key: string; rowids: number[]; vectors: Float32Array[] }>();
+
+  constructor(private readonly deps: AppDeps) {}
+
+  /** Build or refresh the built-in index in the background; safe to call repeatedly. */
+  warm(): Promise<void> {
+    if (!this.building) {
+      this.building = this.buildBuiltins()
+        .then(() => {
+          this.built = true;
+        })
+        .catch((err) => {
+          this.building = null;
+          this.deps.log.error({ err }, 'lookup: building the built-in docs index failed');
+          throw err;
+        });
+      this.building.catch(() => undefined);
+    }
+    return this.building;
+  }
+
+  get ready(): boolean {
+    return this.built;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  async lookup(scope: Scope | null, args: { query: string; slug?: string | null; topK: number }): Promise<{ results: LookupHit[]; sources_searched: number; embedder: string }> {
+    const q = args.query.trim();
+    if (!q) throw new InvalidInput('query_text: must not be empty', { field: 'query_text' });
+    await this.warm();
+    let sources = this.visibleSources(scope);
+    if (args.slug) {
+      const want = slugify(args.slug);
+      sources = sources.filter((s) => s.slug === want);
+      if (sources.length === 0) {
+        const known = this.visibleSources(scope).map((s) => s.slug);
+        throw new NotFound(`slug: no documentation source "${args.slug}"; available: ${known.join(', ')}`, { field: 'slug', available: known });
+      }
+    }
+    const embedder = await this.deps.embedder();
+    if (sources.length === 0) return { results: [], sources_searched: 0, embedder: embedder.id };
+    const pool = Math.max(args.topK * 4, 40);
+    const [qv] = await embedder.embed([q]);
+    const semantic: Array<{ rowid: number; score: number }> = [];
+    for (const s of sources) {
+      const { rowids, vectors } = await this.vectorsOf(s, embedder);
+      for (let i = 0; i < rowids.length; i++) semantic.push({ rowid: rowids[i]!, score: dot(qv!, vectors[i]!) });
+    }
+    const semanticTop = topK(semantic, pool);
+    const keyword = this.keywordRank(sources, q, pool);
+    const fused = reciprocalRankFusion([semanticTop.map((r) => r.rowid), keyword.map((r) => r.rowid)]).slice(0, args.topK);
+    return { results: this.hydrate(fused.map((f) => ({ rowid: f.id, score: f.score }))), sources_searched: sources.length, embedder: embedder.id };
+  }
+
+  list(scope: Scope | null): { sources: LookupSourceView[]; indexing: boolean } {
+    return { sources: this.visibleSources(scope).map(view), indexing: !this.built };
+  }
+
+  async add(scope: Scope, args: { kind: 'npm' | 'folder'; name?: string | null; path?: string | null; slug?: string | null; replace?: boolean }): Promise<LookupSourceView> {
+    let collected: Collected;
+    if (args.kind === 'npm') {
+      if (!args.name) throw new InvalidInput('name: the npm package name is required for kind "npm"', { field: 'name' });
+      const c = collectPackage(args.name);
+      if (!c) throw new NotFound(`name: package "${args.name}" is not installed in this server's node_modules (no registry download happens here)`, { field: 'name' });
+      collected = c;
+    } else {
+      if (!args.path) throw new InvalidInput('path: the folder path is required for kind "folder"', { field: 'path' });
+      const dir = this.allowedFolder(args.path);
+      collected = collectFolder(dir);
+    }
+    if (collected.files.length === 0) {
+      throw new InvalidInput(`${args.kind === 'npm' ? 'name' : 'path'}: no documentation files found (README, docs/*.md, .d.ts; or .md/.txt/.rst/.html in a folder)`, { field: args.kind === 'npm' ? 'name' : 'path' });
+    }
+    const slug = slugify(args.slug ?? collected.name);
+    if (!slug) throw new InvalidInput('slug: must contain a letter or digit', { field: 'slug' });
+    if (this.findSource(BUILTIN, slug)) throw new Conflict(`slug: "${slug}" is a built-in source; choose another slug`, { field: 'slug' });
+    const existing = this.findSource(scope, slug);
+    if (existing && !args.replace) throw new Conflict(`slug: "${slug}" already exists in this project; pass replace: true to re-index it`, { field: 'slug' });
+    const row = await this.index(scope, { ...collected, slug, kind: args.kind, builtin: false });
+    return view(row);
+  }
+
+  remove(scope: Scope, slug: string): { slug: string; removed: true; chunks_removed: number } {
+    const want = slugify(slug);
+    const own = this.findSource(scope, want);
+    if (!own) {
+      if (this.findSource(BUILTIN, want)) throw new Forbidden(`slug: "${want}" is a built-in source (the server's own packages) and cannot be removed`, { field: 'slug' });
+      throw new NotFound(`slug: no documentation source "${slug}" added in this project`, { field: 'slug' });
+    }
+    const chunks = this.deleteSource(own);
+    return { slug: want, removed: true, chunks_removed: chunks };
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private async buildBuiltins(): Promise<void> {
+    const embedder = await this.deps.embedder();
+    const names = builtinPackageNames();
+    const t0 = Date.now();
+    let indexed = 0;
+    for (const name of names) {
+      if (this.closed) return;
+      const slug = slugify(name);
+      const c = collectPackage(name);
+      if (!c || c.files.length === 0) continue;
+      const existing = this.findSource(BUILTIN, slug);
+      if (existing && existing.fingerprint === `${c.fingerprint}|${embedder.id}`) continue;
+      await this.index(BUILTIN, { ...c, slug, kind: 'npm', builtin: true });
+      indexed++;
+      await yieldToLoop();
+    }
+    // Packages no longer installed leave the index.
+    const stale = (this.deps.db.prepare(`SELECT * FROM lookup_sources WHERE owner_id = '' AND project_id = '' AND builtin = 1`).all() as SourceRow[]).filter((s) => !names.some((n) => slugify(n) === s.slug));
+    for (const s of stale) this.deleteSource(s);
+    if (indexed > 0 || stale.length > 0) this.deps.log.info({ indexed, removed: stale.length, ms: Date.now() - t0 }, 'lookup: built-in docs index refreshed');
+  }
+
+  /** Chunk, embed and store one source, replacing any previous index of the same slug in one transaction. */
+  private async index(scope: Scope, src: Collected & { slug: string; kind: 'npm' | 'folder'; builtin: boolean }): Promise<SourceRow> {
+    const embedder = await this.deps.embedder();
+    const chunks: Array<{ file: string; headingPath: string[]; text: string; tokens: number }> = [];
+    for (const f of src.files) {
+      const text = normalizeText(f.text);
+      if (!text) continue;
+      for (const c of chunkText(text)) if (c.text.trim()) chunks.push({ file: f.rel, headingPath: c.headingPath, text: c.text, tokens: c.tokens });
+      await yieldToLoop();
+    }
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < chunks.length; i += EMBED_BATCH) {
+      const batch = chunks.slice(i, i + EMBED_BATCH);
+      vectors.push(...(await embedder.embed(batch.map((c) => [src.name, ...c.headingPath].join(' > ') + '\n' + c.text))));
+      await yieldToLoop();
+    }
+    const { db } = this.deps;
+    const now = nowIso();
+    const row: SourceRow = {
+      id: newId('lks'), owner_id: scope.ownerId, project_id: scope.projectId, slug: src.slug, kind: src.kind, name: src.name, version: src.version, path: src.path,
+      builtin: src.builtin ? 1 : 0, fingerprint: `${src.fingerprint}|${embedder.id}`, files: src.files.length, chunks: chunks.length, indexed_at: now,
+    };
+    db.transaction(() => {
+      const old = this.findSource(scope, src.slug);
+      if (old) this.deleteSource(old);
+      db.prepare(
+        `INSERT INTO lookup_sources (id, owner_id, project_id, slug, kind, name, version, path, builtin, fingerprint, files, chunks, indexed_at, created_at)
+         VALUES (@id, @owner_id, @project_id, @slug, @kind, @name, @version, @path, @builtin, @fingerprint, @files, @chunks, @indexed_at, @indexed_at)`,
+      ).run(row);
+      const ins = db.prepare(`INSERT INTO lookup_chunks (source_id, owner_id, project_id, file, heading_path, text, tokens, embedding, embedder_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      const fts = db.prepare(`INSERT INTO lookup_chunks_fts (rowid, text) VALUES (?, ?)`);
+      chunks.forEach((c, i) => {
+        const r = ins.run(row.id, scope.ownerId, scope.projectId, c.file, JSON.stringify(c.headingPath), c.text, c.tokens, vectorToBlob(vectors[i]!), embedder.id);
+        fts.run(r.lastInsertRowid, [src.name, ...c.headingPath, c.text].join('\n'));
+      });
+    })();
+    return row;
+  }
+
+  private deleteSource(s: SourceRow): number {
+    const { db } = this.deps;
+    this.cache.delete(s.id);
+    return db.transaction(() => {
+      db.prepare(`DELETE FROM lookup_chunks_fts WHERE rowid IN (SELECT rowid FROM lookup_chunks WHERE owner_id = ? AND project_id = ? AND source_id = ?)`).run(s.owner_id, s.project_id, s.id);
+      const n = db.prepare(`DELETE FROM lookup_chunks WHERE owner_id = ? AND project_id = ? AND source_id = ?`).run(s.owner_id, s.project_id, s.id).changes;
+      db.prepare(`DELETE FROM lookup_sources WHERE owner_id = ? AND project_id = ? AND id = ?`).run(s.owner_id, s.project_id, s.id);
+      return n;
+    })();
+  }
+
+  private allowedFolder(p: string): string {
+    const roots = this.deps.config.allowedRoots;
+    let real: string;
+    try {
+      real = fs.realpathSync(path.resolve(p));
+    } catch {
+      throw new NotFound(`path: folder "${p}" does not exist`, { field: 'path' });
+    }
+    if (!fs.statSync(real).isDirectory()) throw new InvalidInput(`path: "${p}" is not a folder`, { field: 'path' });
+    const inside = roots.some((r) => {
+      let root: string;
+      try {
+        root = fs.realpathSync(r);
+      } catch {
+        return false;
+      }
+      return real === root || real.startsWith(root + path.sep);
+    });
+    if (!inside) {
+      throw new Forbidden(`path: "${p}" is outside the folders this server may read; an admin can allow it with CTXGATE_ALLOWED_ROOTS`, { field: 'path' });
+    }
+    return real;
+  }
+
+  private findSource(scope: Scope, slug: string): SourceRow | undefined {
+    return this.deps.db.prepare(`SELECT * FROM lookup_sources WHERE owner_id = ? AND project_id = ? AND slug = ?`).get(scope.ownerId, scope.projectId, slug) as SourceRow | undefined;
+  }
+
+  /** Built-in sources, plus the caller's own when there is a caller. */
+  private visibleSources(scope: Scope | null): SourceRow[] {
+    const db = this.deps.db;
+    const builtin = db.prepare(`SELECT * FROM lookup_sources WHERE owner_id = '' AND project_id = '' ORDER BY slug`).all() as SourceRow[];
+    if (!scope) return builtin;
+    const own = db.prepare(`SELECT * FROM lookup_sources WHERE owner_id = ? AND project_id = ? ORDER BY slug`).all(scope.ownerId, scope.projectId) as SourceRow[];
+    return [...own, ...builtin];
+  }
+
+  private async vectorsOf(s: SourceRow, embedder: Embedder): Promise<{ rowids: number[]; vectors: Float32Array[] }> {
+    const key = `${s.fingerprint}|${s.indexed_at}|${embedder.id}`;
+    const hit = this.cache.get(s.id);
+    if (hit && hit.key === key) return hit;
+    const { db } = this.deps;
+    const stale = db.prepare(`SELECT rowid, file, heading_path, text FROM lookup_chunks WHERE owner_id = ? AND project_id = ? AND source_id = ? AND embedder_id != ?`).all(s.owner_id, s.project_id, s.id, embedder.id) as Array<{ rowid: number; heading_path: string; text: string }>;
+    if (stale.length > 0) {
+      // Indexed by another embedder (the provider changed): re-embed before comparing.
+      const upd = db.prepare(`UPDATE lookup_chunks SET embedding = ?, embedder_id = ? WHERE rowid = ? AND owner_id = ? AND project_id = ?`);
+      for (let i = 0; i < stale.length; i += EMBED_BATCH) {
+        const batch = stale.slice(i, i + EMBED_BATCH);
+        const vecs = await embedder.embed(batch.map((r) => [s.name, ...(JSON.parse(r.heading_path) as string[])].join(' > ') + '\n' + r.text));
+        db.transaction(() => batch.forEach((r, k) => upd.run(vectorToBlob(vecs[k]!), embedder.id, r.rowid, s.owner_id, s.project_id)))();
+      }
+    }
+    const rows = db.prepare(`SELECT rowid, embedding FROM lookup_chunks WHERE owner_id = ? AND project_id = ? AND source_id = ?`).all(s.owner_id, s.project_id, s.id) as Array<{ rowid: number; embedding: Buffer }>;
+    const entry = { key, rowids: rows.map((r) => r.rowid), vectors: rows.map((r) => blobToVector(r.embedding)) };
+    this.cache.set(s.id, entry);
+    return entry;
+  }
+
+  private keywordRank(sources: SourceRow[], query: string, k: number): Array<{ rowid: number; score: number }> {
+    const match = ftsQuery(query);
+    if (!match) return [];
+    // Sources are already scoped (built-in + the caller's); filter chunks by exactly those ids and scopes.
+    const conds = sources.map(() => '(c.source_id = ? AND c.owner_id = ? AND c.project_id = ?)').join(' OR ');
+    return this.deps.db
+      .prepare(
+        `SELECT c.rowid AS rowid, -bm25(lookup_chunks_fts) AS score FROM lookup_chunks_fts JOIN lookup_chunks c ON c.rowid = lookup_chunks_fts.rowid
+         WHERE lookup_chunks_fts MATCH ? AND (${conds}) ORDER BY score DESC LIMIT ?`,
+      )
+      .all(match, ...sources.flatMap((s) => [s.id, s.owner_id, s.project_id]), k) as Array<{ rowid: number; score: number }>;
+  }
+
+  private hydrate(ranked: Array<{ rowid: number; score: number }>): LookupHit[] {
+    if (ranked.length === 0) return [];
+    const rows = this.deps.db
+      .prepare(
+        `SELECT c.rowid, c.file, c.heading_path, c.text, s.slug, s.name, s.version FROM lookup_chunks c JOIN lookup_sources s ON s.id = c.source_id
+         WHERE c.rowid IN (${ranked.map(() => '?').join(',')})`,
+      )
+      .all(...ranked.map((r) => r.rowid)) as Array<{ rowid: number; file: string; heading_path: string; text: string; slug: string; name: string; version: string | null }>;
+    const byRow = new Map(rows.map((r) => [r.rowid, r]));
+    return ranked
+      .filter((r) => byRow.has(r.rowid))
+      .map((r) => {
+        const c = byRow.get(r.rowid)!;
+        return { slug: c.slug, source: c.name, version: c.version, file: c.file, heading_path: JSON.parse(c.heading_path) as string[], passage: c.text, score: Math.round(r.score * 1e6) / 1e6 };
+      });
+  }
+}
+
+function view(s: SourceRow): LookupSourceView {
+  return { slug: s.slug, name: s.name, kind: s.kind, version: s.version, builtin: s.builtin === 1, files: s.files, chunks: s.chunks, indexed_at: s.indexed_at };
+}

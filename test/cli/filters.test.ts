@@ -1,0 +1,79 @@
+// Every real fixture: the right detector claims it, every failure signal survives verbatim, and the
+// output is smaller by at least the floor recorded here (targets and measured figures: bench/cli.ts).
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, missingSignals, readFixture } from '../fixtures/cli/signals.js';
+import { cleanLines, filterCliOutput, scoreDetectors } from '../../src/engine/cli/index.js';
+
+/**
+ * Savings floors. Passing runs and installs must reach 90%, verbose outputs 70%. Fixtures below
+ * their kind's target are listed with a regression floor just under today's figure and a reason.
+ */
+const FLOOR: Record<string, number> = {
+  passing: 90,
+  failing: 70,
+  verbose: 70,
+  dense: 0,
+};
+const BELOW_TARGET: Record<string, { floor: number; why: string }> = {
+  'pnpm-install.txt': { floor: 75, why: 'a 28-line install whose package list (+ name version) is kept' },
+  'cargo-test-pass.txt': { floor: 80, why: '34 lines; the Finished and test result lines are most of what is left' },
+  'pytest-fail.txt': { floor: 60, why: '14 failures; their > lines, E lines and locations are most of the text' },
+  'vitest-fail.txt': { floor: 60, why: '4 failures in 120 lines, each with its diff and locations' },
+  'mocha-fail.txt': { floor: 48, why: '4 failures in 116 lines, each with its diff and frames' },
+  'go-test-fail.txt': { floor: 55, why: 'a panic: its message and user frames are most of the output' },
+  'cargo-build-fail.txt': { floor: 40, why: 'three rustc errors whose labelled source lines are the message' },
+  'make-gcc-fail.txt': { floor: 44, why: '30 lines, mostly diagnostics' },
+  'tsc-pretty-fail.txt': { floor: 50, why: '190 errors, each kept verbatim; only frames go' },
+  'git-diff.txt': { floor: 33, why: 'changed lines are kept verbatim and make up most of a release diff' },
+  'git-log.txt': { floor: 58, why: 'every commit keeps hash, date, author and subject' },
+  'git-log-stat.txt': { floor: 50, why: 'every commit keeps its subject and its files-changed line' },
+};
+
+describe('filter_cli_output engine on real fixtures', () => {
+  for (const fx of FIXTURES) {
+    describe(fx.file, () => {
+      const raw = readFixture(fx.file);
+      const res = filterCliOutput(raw);
+
+      it(`is detected as ${fx.type}`, () => {
+        expect(res.detected_type).toBe(fx.type);
+        // Generic is the fallback: it wins only when every specific detector scores low.
+        const [best] = scoreDetectors(cleanLines(raw));
+        if (fx.type === 'generic') expect(best!.score).toBeLessThan(0.3);
+        else expect(best!.id).toBe(fx.type);
+      });
+
+      it('keeps every failure signal verbatim', () => {
+        const { required, missing } = missingSignals(fx, raw, res.filtered);
+        expect(missing).toEqual([]);
+        if (fx.lines?.length || fx.extract) expect(required).toBeGreaterThan(0);
+      });
+
+      const below = BELOW_TARGET[fx.file];
+      const floor = below?.floor ?? FLOOR[fx.kind]!;
+      it(`saves at least ${floor}%${below ? ` (${below.why})` : ''}`, () => {
+        expect(res.savings_pct).toBeGreaterThanOrEqual(floor);
+        expect(res.filtered_chars).toBe(res.filtered.length);
+        expect(res.original_chars).toBe(raw.length);
+      });
+
+      it('is stable: filtering the filtered output changes little and loses no signal', () => {
+        const again = filterCliOutput(res.filtered, { hint: fx.type });
+        expect(missingSignals(fx, raw, again.filtered).missing).toEqual([]);
+      });
+    });
+  }
+
+  it('forces a detector with a hint, including a command line', () => {
+    const raw = readFixture('jest-fail.txt');
+    expect(filterCliOutput(raw, { hint: 'generic' }).detected_type).toBe('generic');
+    expect(filterCliOutput(readFixture('pytest-fail.txt'), { hint: 'python -m pytest -x tests/' }).detected_type).toBe('pytest');
+    expect(filterCliOutput(readFixture('git-diff.txt'), { hint: 'git diff HEAD~1' }).detected_type).toBe('git_diff');
+    expect(filterCliOutput(readFixture('cargo-test-fail.txt'), { hint: 'cargo test --lib' }).detected_type).toBe('cargo');
+  });
+
+  it('resolves the seed group hint test_output to the matching runner', () => {
+    expect(filterCliOutput(readFixture('mocha-fail.txt'), { hint: 'test_output' }).detected_type).toBe('mocha');
+    expect(filterCliOutput(readFixture('go-test-fail.txt'), { hint: 'test_output' }).detected_type).toBe('go_test');
+  });
+});

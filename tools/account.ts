@@ -1,0 +1,282 @@
+// account toolset: projects, API keys, usage and savings. Every call acts on the caller's own account.
+import { z } from 'zod';
+import { PLANS, type Plan } from '../src/config.js';
+import { DEFAULT_MODEL, findModel, inputCost } from '../src/engine/tokens.js';
+import { Forbidden, InvalidInput } from '../src/errors.js';
+import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
+import { AccountsService } from '../src/services/accounts.js';
+import { KeysService } from '../src/services/keys.js';
+import { ProjectsService } from '../src/services/projects.js';
+import { UsageService, lifetimeSavings } from '../src/services/usage.js';
+
+const Stats = z.object({
+  compressions: z.number().int(),
+  tokens_in: z.number().int(),
+  tokens_saved: z.number().int(),
+  avg_savings_pct: z.number(),
+  compressions_this_month: z.number().int(),
+});
+const Project = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  is_default: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  stats: Stats,
+});
+const ProjectId = z.string().min(1).max(100).describe('Project id (prj_...), from list_projects.');
+const KeySummary = z.object({
+  key_id: z.string(),
+  name: z.string(),
+  plan: z.enum(PLANS),
+  masked_key: z.string(),
+  status: z.enum(['active', 'revoked']),
+  project_id: z.string().nullable(),
+  created_at: z.string(),
+  last_used: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+});
+const CreatedKey = z.object({
+  key: z.string().describe('The full key: shown once, store it now.'),
+  key_id: z.string(),
+  name: z.string(),
+  plan: z.enum(PLANS),
+  project_id: z.string().nullable(),
+  created_at: z.string(),
+});
+
+const owner = (ctx: ToolContext) => ctx.scope().ownerId;
+const RANK: Record<Plan, number> = { free: 0, pro: 1, team: 2, enterprise: 3 };
+
+function checkPlan(ctx: ToolContext, plan: Plan | undefined): Plan {
+  const mine = ctx.caller!.plan;
+  const wanted = plan ?? mine;
+  if (RANK[wanted] > RANK[mine]) throw new Forbidden(`A ${mine} key cannot create a ${wanted} key`, { field: 'plan' });
+  return wanted;
+}
+
+function summary(k: ReturnType<KeysService['list']>[number]) {
+  return { key_id: k.key_id, name: k.name, plan: k.plan, masked_key: k.masked_key, status: k.status, project_id: k.project_id, created_at: k.created_at, last_used: k.last_used_at, revoked_at: k.revoked_at };
+}
+
+export const tools: AnyTool[] = [
+  defineTool({
+    name: 'create_project',
+    toolset: 'account',
+    title: 'Create project',
+    description: 'Create a project to attribute usage and keep documents, memories and knowledge-base items apart. Bind a key to it with create_api_key(project_id) or rotate_api_key.',
+    input: z.object({
+      name: z.string().trim().min(1).max(100).describe('Project name, unique per account (1-100 chars).'),
+      description: z.string().max(500).nullable().optional().describe('Optional description.'),
+    }),
+    output: Project,
+    rest: [{ method: 'POST', path: '/v1/projects' }],
+    restStatus: 201,
+    annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: false },
+    examples: [{ description: 'A project for one repository', args: { name: 'my-repo', description: 'Compression project for my-repo' } }],
+    handler: (ctx, a) => ctx.app.service(ProjectsService).create(owner(ctx), a.name, a.description ?? null),
+  }),
+  defineTool({
+    name: 'list_projects',
+    toolset: 'account',
+    title: 'List projects',
+    description: 'All projects of your account with their usage stats; the default project comes first.',
+    input: z.object({}),
+    output: z.object({ projects: z.array(Project) }),
+    rest: [{ method: 'GET', path: '/v1/projects' }],
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'List projects', args: {} }],
+    handler: (ctx) => ({ projects: ctx.app.service(ProjectsService).list(owner(ctx)) }),
+  }),
+  defineTool({
+    name: 'get_project',
+    toolset: 'account',
+    title: 'Get project',
+    description: 'One project with its usage statistics.',
+    input: z.object({ project_id: ProjectId }),
+    output: Project,
+    rest: [{ method: 'GET', path: '/v1/projects/:project_id' }],
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'Inspect a project', args: { project_id: 'prj_abc' } }],
+    handler: (ctx, a) => ctx.app.service(ProjectsService).get(owner(ctx), a.project_id),
+  }),
+  defineTool({
+    name: 'update_project',
+    toolset: 'account',
+    title: 'Update project',
+    description: "Rename a project or change its description.",
+    input: z.object({
+      project_id: ProjectId,
+      name: z.string().trim().min(1).max(100).nullable().optional().describe('New name.'),
+      description: z.string().max(500).nullable().optional().describe('New description (null clears it).'),
+    }),
+    output: Project,
+    rest: [{ method: 'PUT', path: '/v1/projects/:project_id' }],
+    annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'Rename', args: { project_id: 'prj_abc', name: 'backend-docs-v2' } }],
+    handler: (ctx, a) => ctx.app.service(ProjectsService).update(owner(ctx), a.project_id, { name: a.name, description: a.description }),
+  }),
+  defineTool({
+    name: 'delete_project',
+    toolset: 'account',
+    title: 'Delete project',
+    description: "Delete a project and everything stored in it (documents, memories, knowledge-base items...). Usage history is kept, unlinked. Keys bound to it fall back to the default project. The default project cannot be deleted.",
+    input: z.object({ project_id: ProjectId }),
+    output: z.object({ success: z.literal(true), id: z.string(), deleted_rows: z.number().int() }),
+    rest: [{ method: 'DELETE', path: '/v1/projects/:project_id' }],
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    examples: [{ description: 'Delete a scratch project', args: { project_id: 'prj_abc' } }],
+    handler: (ctx, a) => ({ success: true as const, id: a.project_id, ...ctx.app.service(ProjectsService).delete(owner(ctx), a.project_id) }),
+  }),
+  defineTool({
+    name: 'project_stats',
+    toolset: 'account',
+    title: 'Project stats',
+    description: "Usage of the project your key is bound to (or a given one): compressions this month and in total, tokens in and saved. Use it to verify attribution after binding a key.",
+    input: z.object({ project_id: ProjectId.optional().describe('Defaults to the project of the calling key.') }),
+    output: z.object({ project_id: z.string(), project_name: z.string(), is_default: z.boolean(), compressions_this_month: z.number().int(), compressions_total: z.number().int(), tokens_in: z.number().int(), tokens_saved: z.number().int(), avg_savings_pct: z.number() }),
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'Check attribution', args: {} }],
+    handler: (ctx, a) => {
+      const id = a.project_id ?? ctx.scope().projectId;
+      const p = ctx.app.service(ProjectsService).get(owner(ctx), id);
+      return {
+        project_id: p.id,
+        project_name: p.name,
+        is_default: p.is_default,
+        compressions_this_month: p.stats.compressions_this_month,
+        compressions_total: p.stats.compressions,
+        tokens_in: p.stats.tokens_in,
+        tokens_saved: p.stats.tokens_saved,
+        avg_savings_pct: p.stats.avg_savings_pct,
+      };
+    },
+  }),
+  defineTool({
+    name: 'get_usage',
+    toolset: 'account',
+    title: 'Get usage',
+    description: "This month's compressions against your key's quota, tokens in and saved for its project, rate limit, and cache hits split by source (exact request hash vs semantic similarity).",
+    input: z.object({ by: z.enum(['cache']).optional().describe('"cache" adds the by_source breakdown (always included; accepted for compatibility).') }),
+    output: z.object({
+      period: z.string(),
+      plan: z.enum(PLANS),
+      compressions_used: z.number().int(),
+      compressions_limit: z.number().int(),
+      pct_used: z.number(),
+      tokens_in: z.number().int(),
+      tokens_saved: z.number().int(),
+      resets_at: z.string(),
+      rate_limit_per_minute: z.number().int(),
+      by_source: z.object({ exact_hits: z.number().int(), semantic_hits: z.number().int() }),
+    }),
+    rest: [{ method: 'GET', path: '/v1/usage' }, { method: 'GET', path: '/v1/usage/by-cache' }],
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'How much quota is left?', args: {} }],
+    handler: (ctx) => {
+      const caller = ctx.caller!;
+      const s = ctx.app.service(UsageService).summary(caller);
+      const used = s.quota - s.remaining;
+      return {
+        period: s.month,
+        plan: caller.plan,
+        compressions_used: used,
+        compressions_limit: s.quota,
+        pct_used: s.quota ? Number(((100 * used) / s.quota).toFixed(1)) : 0,
+        tokens_in: s.tokens_in,
+        tokens_saved: s.tokens_saved,
+        resets_at: s.resets_at,
+        rate_limit_per_minute: ctx.app.config.plans[caller.plan].requestsPerMinute,
+        by_source: { exact_hits: s.cache_hits.exact, semantic_hits: s.cache_hits.semantic },
+      };
+    },
+  }),
+  defineTool({
+    name: 'get_savings',
+    toolset: 'account',
+    title: 'Get savings',
+    description: `Lifetime compression savings of your account: compressions, tokens processed and saved, and the dollar value at ${DEFAULT_MODEL} input rates.`,
+    input: z.object({}),
+    output: z.object({ total_compressions: z.number().int(), total_tokens_in: z.number().int(), total_tokens_saved: z.number().int(), savings_pct: z.number(), estimated_cost_saved_usd: z.number(), pricing_model: z.string() }),
+    rest: [{ method: 'GET', path: '/v1/savings' }],
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'Lifetime savings', args: {} }],
+    handler: (ctx) => {
+      const s = lifetimeSavings(ctx.app, owner(ctx));
+      const model = findModel(DEFAULT_MODEL)!;
+      return { ...s, estimated_cost_saved_usd: Number(inputCost(s.total_tokens_saved, model).toFixed(4)), pricing_model: model.id };
+    },
+  }),
+  defineTool({
+    name: 'create_api_key',
+    toolset: 'account',
+    title: 'Create API key',
+    description: 'Create a gc_ API key for your account, optionally bound to a project and on a plan no higher than your own. The full key is returned once.',
+    input: z.object({
+      name: z.string().trim().min(1).max(100).describe('Label, 1-100 chars.'),
+      plan: z.enum(PLANS).optional().describe("Plan of the new key; defaults to the calling key's plan and cannot exceed it."),
+      project_id: ProjectId.optional().describe('Bind the key to this project (default: the account\'s default project).'),
+    }),
+    output: CreatedKey,
+    rest: [{ method: 'POST', path: '/v1/keys' }],
+    restStatus: 201,
+    annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: false },
+    examples: [{ description: 'A key for CI bound to a project', args: { name: 'ci', project_id: 'prj_abc' } }],
+    handler: (ctx, a) => {
+      const k = ctx.app.service(KeysService).create({ name: a.name, plan: checkPlan(ctx, a.plan), ownerId: owner(ctx), projectId: a.project_id ?? null });
+      return { key: k.key, key_id: k.key_id, name: k.name, plan: k.plan, project_id: k.project_id, created_at: k.created_at };
+    },
+  }),
+  defineTool({
+    name: 'list_api_keys',
+    toolset: 'account',
+    title: 'List API keys',
+    description: 'Your API keys with masked values, plan, bound project, last use and status. Full keys cannot be retrieved after creation.',
+    input: z.object({}),
+    output: z.object({ keys: z.array(KeySummary) }),
+    rest: [{ method: 'GET', path: '/v1/keys' }],
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'List keys', args: {} }],
+    handler: (ctx) => ({ keys: ctx.app.service(KeysService).list(owner(ctx)).map(summary) }),
+  }),
+  defineTool({
+    name: 'revoke_api_key',
+    toolset: 'account',
+    title: 'Revoke API key',
+    description: 'Revoke one of your keys; it is refused from its next request on.',
+    input: z.object({ key_id: z.string().min(1).describe('Key id (key_...), from list_api_keys.') }),
+    output: z.object({ success: z.literal(true), key_id: z.string() }),
+    rest: [{ method: 'DELETE', path: '/v1/keys/:key_id' }],
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    examples: [{ description: 'Revoke a leaked key', args: { key_id: 'key_abc' } }],
+    handler: (ctx, a) => {
+      ctx.app.service(KeysService).revoke(a.key_id, owner(ctx));
+      return { success: true as const, key_id: a.key_id };
+    },
+  }),
+  defineTool({
+    name: 'rotate_api_key',
+    toolset: 'account',
+    title: 'Rotate API key',
+    description: 'Replace a key with a new one of the same name and plan (the old one is revoked at once), optionally binding the new key to another project.',
+    input: z.object({
+      key_id: z.string().min(1).describe('Key to replace.'),
+      project_id: ProjectId.optional().describe('Bind the new key to this project instead of the old binding.'),
+    }),
+    output: CreatedKey.extend({ replaced_key_id: z.string() }),
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    examples: [{ description: 'Rotate and rebind', args: { key_id: 'key_abc', project_id: 'prj_abc' } }],
+    handler: (ctx, a) => {
+      const keys = ctx.app.service(KeysService);
+      const old = keys.get(a.key_id, owner(ctx));
+      if (old.status === 'revoked') throw new InvalidInput(`API key '${a.key_id}' is revoked; create a new key instead`, { field: 'key_id' }, 400, 'already_revoked');
+      if (a.project_id) ctx.app.service(AccountsService).getProject(owner(ctx), a.project_id);
+      const created = ctx.app.db.transaction(() => {
+        keys.revoke(a.key_id, owner(ctx));
+        return keys.create({ name: old.name, plan: old.plan, ownerId: owner(ctx), projectId: a.project_id ?? old.project_id });
+      })();
+      return { key: created.key, key_id: created.key_id, name: created.name, plan: created.plan, project_id: created.project_id, created_at: created.created_at, replaced_key_id: a.key_id };
+    },
+  }),
+];
