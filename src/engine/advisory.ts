@@ -55,7 +55,7 @@ export function budgetStatus(pct: number): BudgetStatus {
 
 export function checkBudget(tokens: number, window: number): { pct_used: number; status: BudgetStatus; recommendation: string; remaining_tokens: number } {
   const pct = Math.round((tokens / window) * 10000) / 100;
-  const status = budgetStatus(pct);
+  const status = budgetStatus((tokens / window) * 100);
   const rec = recommendFidelity(tokens, window);
   const recommendation =
     status === 'OK'
@@ -157,7 +157,7 @@ export function adviseContext(total: number, share: ContextShare, window: number
   actions: string[];
 } {
   const pct = Math.round((total / window) * 10000) / 100;
-  const status = budgetStatus(pct);
+  const status = budgetStatus((total / window) * 100);
   const materialShare = total > 0 ? share.material / total : 0;
   const pctMaterial = Math.round(materialShare * 100);
   if (taskChanged && pct >= 20) {

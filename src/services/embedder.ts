@@ -8,11 +8,9 @@ import { Unavailable } from '../errors.js';
 import { projectRoot } from '../paths.js';
 import type { Embedder, EmbedderInfo } from '../engine/embeddings/types.js';
 import { findModelFiles, loadMiniLm, MINILM_HUB_ID, type ModelFiles } from '../engine/embeddings/minilm.js';
-import { loadOfflineEmbedder, packCandidates } from '../engine/embeddings/offline.js';
+import { loadOfflineEmbedder, OFFLINE_DIM, OFFLINE_ID, packCandidates } from '../engine/embeddings/offline.js';
 
 export const EMBEDDER_CHOICES = ['auto', 'minilm', 'offline'] as const;
-const OFFLINE_ID = 'offline-sif-100d';
-const OFFLINE_DIM = 100;
 const MINILM_ID = 'minilm-l6-v2';
 
 /** Where downloaded models are cached: DATA_DIR/models/Xenova/all-MiniLM-L6-v2. */

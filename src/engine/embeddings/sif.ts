@@ -26,7 +26,7 @@ export interface SifOptions {
   lexicalDims?: number;
   /** Share of the cosine carried by the lexical part, in [0, 1] (default 0.5). */
   lexicalShare?: number;
-  /** Lexical term weights: SIF's a/(a+p) (saturates for rare words) or IDF log(1/p) (default 'idf'). */
+  /** Lexical term weights: SIF's a/(a+p) (default) or IDF log(1/p) (measured slightly worse). */
   lexicalWeighting?: 'sif' | 'idf';
   /** Fold common English suffixes in the lexical part (default true). */
   lexicalFold?: boolean;
@@ -133,12 +133,12 @@ export class SifEmbedder implements Embedder {
   private readonly lexIdf: boolean;
 
   constructor(private readonly pack: WordPack, opts: SifOptions = {}) {
-    this.id = opts.id ?? 'offline-sif-100d';
+    this.id = opts.id ?? `offline-sif${pack.meta.dim}`;
     this.semDim = pack.meta.dim;
     this.lexDims = opts.lexicalDims ?? 0;
     this.lexShare = this.lexDims > 0 ? (opts.lexicalShare ?? 0.5) : 0;
     this.lexFold = opts.lexicalFold ?? true;
-    this.lexIdf = (opts.lexicalWeighting ?? 'idf') === 'idf';
+    this.lexIdf = opts.lexicalWeighting === 'idf';
     this.dim = this.semDim + this.lexDims;
     this.a = opts.a ?? pack.meta.sifA ?? DEFAULT_SIF_A;
     this.uniform = opts.uniformWeights ?? false;
