@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Regenerates the real CLI-output fixtures in test/fixtures/cli by running the real tools on real
 # projects in a scratch directory outside the repository. Timings, temp paths and versions will
-# differ from the committed files; the structure (what fails and how) will not.
+# differ from the committed files; the structure (what fails and how) will not. FIXTURE_OUT=dir writes
+# elsewhere (to compare with the committed files); CLIFIX_DIR=dir moves the scratch directory.
 #
-# Needs: git, python3-pytest (Debian), golang-go (Debian), cargo (offline), gcc + make, node + npm
+# Needs: git, python3-pytest (Debian), golang-go (Debian), cargo (offline), gcc, clang + make, node + npm
 # (npm registry reachable for jest/vitest/mocha/typescript/eslint/pnpm), and a git copy of
 # https://github.com/more-itertools/more-itertools (MORE_ITERTOOLS_GIT, default: the mirror path).
 set -uo pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
-OUT="$REPO/test/fixtures/cli"
-SRC="$OUT/projects"
+OUT="${FIXTURE_OUT:-$REPO/test/fixtures/cli}"
+SRC="$REPO/test/fixtures/cli/projects"
 W="${CLIFIX_DIR:-/tmp/clifix}"
 MIT="${MORE_ITERTOOLS_GIT:-/work/.mirror/more-itertools+more-itertools/repo}"
 mkdir -p "$W"
@@ -21,7 +22,10 @@ rm -rf "$W/more-itertools" && git clone -q "$MIT" "$W/more-itertools"
   /usr/bin/python3 -m pytest -v tests/test_recipes.py > "$OUT/pytest-pass.txt" 2>&1
   git apply "$SRC/more-itertools-bugs.patch" &&
   /usr/bin/python3 -m pytest tests/ > "$OUT/pytest-fail.txt" 2>&1
-  git checkout -q -- . )
+  git checkout -q -- .
+  printf 'import more_itertools as mi\nfrom more_itertools import not_a_real_function\n\n\ndef test_uses_it():\n    assert not_a_real_function([1]) == 1\n' > tests/test_broken_import.py
+  /usr/bin/python3 -m pytest tests/test_broken_import.py tests/test_recipes.py > "$OUT/pytest-collect-error.txt" 2>&1
+  rm tests/test_broken_import.py )
 
 # --- git on the same repository ------------------------------------------------------------------
 ( cd "$W/more-itertools" &&
@@ -65,6 +69,11 @@ rm -rf "$W/pnpmproj" && mkdir -p "$W/pnpmproj" && cd "$W/pnpmproj"
 echo '{"name":"pnpm-fixture","version":"1.0.0","private":true}' > package.json
 npx --yes pnpm@9.15.0 add express@5 zod@4 pino@10 vitest@3 > "$OUT/pnpm-install.txt" 2>&1
 
+rm -rf "$W/yarnproj" && mkdir -p "$W/yarnproj" && cd "$W/yarnproj"
+echo '{"name":"yarn-fixture","version":"1.0.0","private":true,"license":"MIT"}' > package.json
+npx --yes yarn@1.22.22 add express@5 zod@4 > "$OUT/yarn-install.txt" 2>&1
+npx --yes yarn@1.22.22 add left-pad@99.0.0 > "$OUT/yarn-install-fail.txt" 2>&1
+
 # --- cargo (offline, no dependencies) ------------------------------------------------------------
 rm -rf "$W/rust" && mkdir -p "$W/rust/durations/src" && cd "$W/rust/durations"
 cp "$SRC/durations/Cargo.toml" . && cp "$SRC/durations/lib.rs" src/lib.rs
@@ -91,6 +100,7 @@ go test -v ./... > "$OUT/go-test-fail.txt" 2>&1
 # --- make + gcc with real compile errors ----------------------------------------------------------
 rm -rf "$W/c" && mkdir -p "$W/c" && cp -r "$SRC/ringbuf" "$W/c/" && cd "$W/c/ringbuf"
 make -k > "$OUT/make-gcc-fail.txt" 2>&1
+make clean > /dev/null && make -k CC=clang > "$OUT/make-clang-fail.txt" 2>&1
 
 # --- generic logs: this machine's own apt/dpkg logs ------------------------------------------------
 ( DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --reinstall python3-pytest > "$OUT/apt-install-log.txt" 2>&1 ) || true

@@ -11,6 +11,7 @@ import type { Caller } from './registry/define.js';
 import { invokeTool } from './registry/invoke.js';
 import { AccountsService } from './services/accounts.js';
 import { KeysService } from './services/keys.js';
+import { LookupService } from './services/lookup.js';
 import { startHttpServer } from './server/http.js';
 import { createMcpServer } from './server/mcp.js';
 import { Metrics } from './server/metrics.js';
@@ -38,6 +39,14 @@ function ownerCaller(app: App): Caller {
   return { userId: user.id, projectId: project.id, keyId: null, plan: app.deps.config.ownerPlan, keyName: 'local owner' };
 }
 
+/** Background work after start-up so first calls are fast: the docs-lookup index. Failures only log. */
+function warmUp(app: App): void {
+  app.deps
+    .service(LookupService)
+    .warm()
+    .catch((e: unknown) => app.deps.log.warn({ err: e }, 'lookup index warm-up failed'));
+}
+
 function clientConfig(url: string, key: string): string {
   return JSON.stringify({ mcpServers: { ctxgate: { type: 'http', url, headers: { Authorization: `Bearer ${key}` } } } }, null, 2);
 }
@@ -53,6 +62,7 @@ async function serve(config: Config): Promise<void> {
     firstKey = keys.create({ name: 'owner', plan: config.ownerPlan, ownerId: user.id }).key;
   }
   const http = await startHttpServer(app, log);
+  warmUp(app);
   const mcpUrl = `${http.url}/mcp`;
   if (firstKey) {
     process.stdout.write(
@@ -114,6 +124,7 @@ async function stdio(config: Config): Promise<void> {
   process.on('SIGTERM', () => void shutdown());
   process.on('SIGINT', () => void shutdown());
   await server.connect(transport);
+  warmUp(app);
   log.info({ profile: sel.profile, caller: caller.keyId ?? 'local owner' }, 'stdio ready');
 }
 

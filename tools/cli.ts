@@ -1,12 +1,32 @@
 // cli toolset: filter_cli_output (compress terminal output, failures kept verbatim) and list_cli_filters.
 import { z } from 'zod';
-import { BadRequest, InvalidInput, PayloadTooLarge } from '../src/errors.js';
+import { AppError, BadRequest, InvalidInput, PayloadTooLarge } from '../src/errors.js';
 import { countTokens } from '../src/engine/tokens.js';
-import { describeFilters, filterCliOutput, looksBinary, resolveHint, supportedHints } from '../src/engine/cli/index.js';
+import { describeFilters, filterCliOutputSteps, looksBinary, resolveHint, supportedHints, type FilterResult } from '../src/engine/cli/index.js';
 import { defineTool, type AnyTool } from '../src/registry/define.js';
 
-/** Above this size, tokens for metering are estimated (chars/4): exact counting would cost seconds. */
-const EXACT_TOKEN_LIMIT = 1024 * 1024;
+/** Above this size, tokens for metering are estimated (chars/4): exact counting blocks ~0.5 s per MB. */
+const EXACT_TOKEN_LIMIT = 256 * 1024;
+
+/** The client went away mid-filter: nothing to answer. */
+class Cancelled extends AppError {
+  constructor() {
+    super(499, 'cancelled', 'The request was cancelled by the client');
+  }
+}
+
+/**
+ * Runs the filter, giving the event loop a turn between its steps (every few thousand lines), so a
+ * multi-megabyte log does not stall other clients. Small inputs finish without a single pause.
+ */
+async function runFiltered(steps: Generator<undefined, FilterResult, unknown>, signal: AbortSignal): Promise<FilterResult> {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (signal.aborted) throw new Cancelled();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
 
 function meterTokens(text: string): number {
   return text.length <= EXACT_TOKEN_LIMIT ? countTokens(text) : Math.ceil(text.length / 4);
@@ -47,7 +67,7 @@ const filterCli = defineTool({
     { description: 'Auto-detect a pytest run', args: { output: '============================= test session starts ==============================\n...\n========================= 1 failed, 144 passed in 11.73s =========================' } },
     { description: 'Force the git diff filter', args: { output: 'diff --git a/src/main.py b/src/main.py\n...', command_hint: 'git_diff' } },
   ],
-  handler: (ctx, args) => {
+  handler: async (ctx, args) => {
     const field = args.output !== undefined ? 'output' : args.content !== undefined ? 'content' : 'output';
     const raw = args.output ?? args.content;
     if (raw === undefined || raw.trim() === '') {
@@ -68,7 +88,7 @@ const filterCli = defineTool({
         valid: supportedHints(),
       });
     }
-    const res = filterCliOutput(raw, { hint: hint && hint.trim() !== '' ? hint : null });
+    const res = await runFiltered(filterCliOutputSteps(raw, { hint: hint && hint.trim() !== '' ? hint : null }), ctx.signal);
     ctx.meter({ tokensIn: meterTokens(raw), tokensOut: meterTokens(res.filtered) });
     return res;
   },

@@ -58,8 +58,8 @@ const ChunkOut = z.object({
 
 /** doc_id or file_id, exactly one (checked by the service, which names the field). */
 const docRef = {
-  doc_id: DocId.optional(),
-  file_id: FileId.optional(),
+  doc_id: DocId.optional().describe('Document id (doc_...) from ingest_context. Give doc_id or file_id.'),
+  file_id: z.string().min(1).max(256).optional().describe('The file_id the document was ingested under. Give doc_id or file_id.'),
 };
 
 function planCap(ctx: ToolContext): number {
@@ -202,7 +202,8 @@ const searchSemantic = defineTool({
     'mode: semantic (embedding similarity), keyword (BM25 over a full-text index: exact identifiers), hybrid (both, fused by Reciprocal Rank Fusion).',
   input: z.object({
     query: z.string().min(1).max(4000).describe('What to look for, in words or identifiers.'),
-    ...docRef,
+    doc_id: DocId.optional().describe('Search only this document (doc_...). Omit doc_id and file_id to search every document of the project.'),
+    file_id: z.string().min(1).max(256).optional().describe('Search only the document ingested under this file_id.'),
     top_k: z.number().int().min(1).max(50).default(5).describe('How many chunks to return (1–50).'),
     mode: SearchMode.default('semantic').describe('semantic | keyword | hybrid'),
     min_score: z.number().optional().describe('Drop results scoring below this (semantic: cosine in [-1, 1]; keyword: BM25; hybrid: RRF).'),
@@ -352,8 +353,9 @@ const batchIngestDocuments = defineTool({
       kind: INGEST_JOB_KIND,
       items: items.map((input) => ({ input, onExisting: a.replace ? 'replace' : 'conflict' })),
     });
-    if (!a.wait) return job;
     const total = job.documents_count;
+    await ctx.progress(0, total, `queued as ${job.job_id}`);
+    if (!a.wait) return job;
     const done = await jobs.waitFor(
       scope,
       job.job_id,

@@ -52,7 +52,7 @@ const addMemory = defineTool({
     tags: tagList(`Labels for filtering later (at most ${MEMORY_LIMITS.tags}; stored lower-case).`).default([]),
     source: z.string().trim().min(1).max(MEMORY_LIMITS.sourceChars).describe('Where the fact came from, e.g. "user", "README.md", a URL.').optional(),
     dedupe: flag('Merge into an existing near-duplicate (default true); false always stores a new memory.').default(true),
-    dedupe_threshold: z.number().min(0.5).max(1).describe('Cosine similarity at which two memories count as the same fact. Default depends on the embedder (0.93 offline, 0.90 MiniLM).').optional(),
+    dedupe_threshold: z.number().min(0.5).max(1).describe('Cosine similarity at which two memories count as the same fact. Default depends on the embedder (0.95 offline, 0.90 MiniLM).').optional(),
   }),
   output: z.object({
     id: z.string().describe('Id of the stored memory (the existing one when merged).'),
@@ -209,7 +209,7 @@ const forgetMemories = defineTool({
   input: z.object({
     query: z.string().trim().min(1).max(MEMORY_LIMITS.queryChars).describe('Forget memories about this.').optional(),
     ids: z.array(memoryId).max(MEMORY_LIMITS.forgetMax).describe('Restrict to these memory ids (e.g. from a dry run).').optional(),
-    min_similarity: z.number().min(-1).max(1).describe('Similarity floor for query matches. Default depends on the embedder (0.60 offline, 0.50 MiniLM).').optional(),
+    min_similarity: z.number().min(-1).max(1).describe('Similarity floor for query matches. Default 0.50 with either built-in embedder.').optional(),
     limit: z.number().int().min(1).max(MEMORY_LIMITS.forgetMax).default(100).describe('Most memories deleted by one call; `truncated` says when more matched.'),
     dry_run: z.boolean().default(false).describe('List what would be deleted without deleting anything.'),
     ...filterFields,

@@ -312,10 +312,56 @@ function splitBlock(text: string, b: Block, maxTokens: number): Piece[] {
 
 /** Split text into structure-respecting chunks (see the contract at the top of this file). */
 export function chunkText(text: string, opts: ChunkOptions = {}): Chunk[] {
+  return runSync(chunkSteps(text, opts)).chunks;
+}
+
+/** chunkText that yields to the event loop every few milliseconds (large inputs on a shared server). */
+export async function chunkTextAsync(text: string, opts: ChunkOptions = {}): Promise<Chunk[]> {
+  return (await runCooperative(chunkSteps(text, opts))).chunks;
+}
+
+/** Chunks plus the exact token count of the whole text, from one tokenisation pass, cooperatively. */
+export function chunkTextCounted(text: string, opts: ChunkOptions = {}): Promise<{ chunks: Chunk[]; totalTokens: number }> {
+  return runCooperative(chunkSteps(text, opts));
+}
+
+/** Text from `start` to the next block start at which pre-tokenisation must split (see countTokensSteps). */
+function isCountBoundary(text: string, at: number): boolean {
+  return at === 0 || (text.charCodeAt(at - 1) === 10 && !/\s/.test(text[at]!));
+}
+
+/**
+ * Token counts per block from one pass over the text: segments start at block starts where the
+ * tokenizer always splits, so their counts sum exactly to the whole text's; a segment's count (its
+ * trailing blank lines included) is shared among its blocks by length.
+ */
+function* blockTokenCounts(text: string, blocks: Block[]): Generator<void, { perBlock: Float64Array; total: number }, void> {
+  const perBlock = new Float64Array(blocks.length);
+  let total = 0;
+  let segStart = 0;
+  let first = 0;
+  for (let k = 1; k <= blocks.length; k++) {
+    if (k < blocks.length && !isCountBoundary(text, blocks[k]!.start)) continue;
+    const end = k < blocks.length ? blocks[k]!.start : text.length;
+    const t = countTokens(text.slice(segStart, end));
+    total += t;
+    let chars = 0;
+    for (let i = first; i < k; i++) chars += blocks[i]!.end - blocks[i]!.start;
+    for (let i = first; i < k; i++) perBlock[i] = chars > 0 ? (t * (blocks[i]!.end - blocks[i]!.start)) / chars : t / (k - first);
+    segStart = end;
+    first = k;
+    yield;
+  }
+  if (blocks.length === 0) total = countTokens(text);
+  return { perBlock, total };
+}
+
+function* chunkSteps(text: string, opts: ChunkOptions): Generator<void, { chunks: Chunk[]; totalTokens: number }, void> {
   const minTokens = Math.max(1, opts.minTokens ?? DEFAULT_CHUNK.minTokens);
   const maxTokens = Math.max(minTokens, opts.maxTokens ?? DEFAULT_CHUNK.maxTokens);
   const overlapTokens = Math.max(0, Math.min(opts.overlapTokens ?? DEFAULT_CHUNK.overlapTokens, Math.floor(maxTokens / 2)));
   const blocks = parseBlocks(text);
+  const counted = yield* blockTokenCounts(text, blocks);
 
   const groups: Array<{ pieces: Piece[]; overlapStart?: number; overlapTokens: number }> = [];
   let cur: Piece[] = [];
@@ -357,8 +403,10 @@ export function chunkText(text: string, opts: ChunkOptions = {}): Chunk[] {
     }
   };
 
-  for (const b of blocks) {
-    const tokens = countTokens(text.slice(b.start, b.end));
+  for (let bi = 0; bi < blocks.length; bi++) {
+    yield;
+    const b = blocks[bi]!;
+    const tokens = Math.max(1, Math.round(counted.perBlock[bi]!));
     if (b.kind === 'heading' && curTokens >= minTokens) flush(false);
     if (b.kind === 'heading' && curOverlap && !cur.length) {
       // No overlap across a section boundary.
@@ -372,7 +420,8 @@ export function chunkText(text: string, opts: ChunkOptions = {}): Chunk[] {
       continue;
     }
     if (b.kind === 'code' || b.kind === 'heading' || tokens <= maxTokens) {
-      flush(true);
+      // Headings waiting for content stay with it (an unsplittable code block may then pass maxTokens).
+      if (b.kind === 'heading' || !cur.length || !cur.every((x) => x.kind === 'heading')) flush(true);
       cur.push(piece);
       curTokens += tokens;
       continue;
@@ -380,30 +429,29 @@ export function chunkText(text: string, opts: ChunkOptions = {}): Chunk[] {
     // Oversized splittable block: fill the open chunk, then emit full pieces.
     const pieces = splitBlock(text, b, maxTokens);
     for (const p of pieces) {
-      if (curTokens + p.tokens > maxTokens) flush(true);
+      // A section heading stays with the first piece of its oversized block, never alone.
+      if (curTokens + p.tokens > maxTokens && !cur.every((x) => x.kind === 'heading')) flush(true);
       cur.push(p);
       curTokens += p.tokens;
     }
   }
   flush(false);
 
-  return groups.map((g, index) => {
+  const chunks = groups.map((g, index) => {
     const first = g.pieces[0]!;
     const start = g.overlapStart ?? first.start;
     const end = g.pieces[g.pieces.length - 1]!.end;
     const chunkText = text.slice(start, end);
     const kinds = new Set(g.pieces.filter((p) => p.kind !== 'heading').map((p) => p.kind));
     const kind: ChunkKind = kinds.size === 0 ? 'heading' : kinds.size === 1 ? [...kinds][0]! : 'mixed';
-    // Sum of the blocks' exact counts plus their separators: within a few percent of counting the
-    // chunk alone, without tokenising the document a second time.
-    // (+1: the separator after the repeated sentences.)
+    // Sum of the pieces' counts (each with its trailing separator): within a few percent of counting
+    // the chunk alone, without tokenising the document a second time. (+1: the separator after the
+    // repeated overlap sentences.)
     let tokens = g.overlapStart !== undefined ? g.overlapTokens + 1 : 0;
-    g.pieces.forEach((p, k) => {
-      tokens += p.tokens;
-      if (k > 0) tokens += countTokens(text.slice(g.pieces[k - 1]!.end, p.start));
-    });
+    for (const p of g.pieces) tokens += p.tokens;
     return { index, text: chunkText, tokens, kind, headingPath: first.headingPath, start, end };
   });
+  return { chunks, totalTokens: counted.total };
 }
 
 /**
@@ -421,4 +469,54 @@ export function splitUnits(chunk: Pick<Chunk, 'text' | 'start'>): Unit[] {
     }
   }
   return units;
+}
+
+// Cooperative execution. CPU-heavy steps are written as generators that `yield` between small units
+// of work; runSync drains them at once, runCooperative gives the event loop a turn whenever a slice
+// of work has run for `sliceMs`, so one large compression does not stall other clients.
+
+export function runSync<T>(gen: Generator<void, T, void>): T {
+  for (;;) {
+    const r = gen.next();
+    if (r.done) return r.value;
+  }
+}
+
+export async function runCooperative<T>(gen: Generator<void, T, void>, sliceMs = 8): Promise<T> {
+  let sliceStart = performance.now();
+  for (;;) {
+    const r = gen.next();
+    if (r.done) return r.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+}
+
+/**
+ * Exact token count in segments, yielding between them. Segments end right after a run of newlines
+ * that is followed by a non-space character: o200k/cl100k pre-tokenisation always separates there,
+ * so the sum over segments equals the count of the whole text.
+ */
+export function* countTokensSteps(text: string, segmentChars = 8192): Generator<void, number, void> {
+  let total = 0;
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + segmentChars);
+    if (end < text.length) {
+      const re = /\n+(?=[^\s])/g;
+      re.lastIndex = end;
+      const m = re.exec(text);
+      end = m ? m.index + m[0].length : text.length;
+    }
+    total += countTokens(text.slice(start, end));
+    start = end;
+    yield;
+  }
+  return total;
+}
+
+export function countTokensAsync(text: string): Promise<number> {
+  return runCooperative(countTokensSteps(text));
 }

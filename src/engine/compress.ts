@@ -18,8 +18,8 @@
 //   rankChunks({ chunks, vectors, query?, queryVector? }) → per-chunk scores (exported for tests/benches).
 //   compressionStats(originalTokens, compressedTokens, costModel?) → the response's `stats` object.
 import { Bm25Index, tokenize } from './bm25.js';
-import { splitUnits, type Chunk, type Unit } from './chunking.js';
-import { DEFAULT_DAMPING, DEFAULT_EDGE_THRESHOLD, dot, pageRank, personalizedPageRank, similarityAdjacency } from './graph.js';
+import { countTokensSteps, runCooperative, runSync, splitUnits, type Chunk, type Unit } from './chunking.js';
+import { DEFAULT_DAMPING, DEFAULT_EDGE_THRESHOLD, dot, GRAPHOLOGY_MAX_EDGES, pageRank, personalizedPageRankSteps, similarityAdjacencySteps } from './graph.js';
 import { countTokens, DEFAULT_MODEL, findModel, inputCost, truncateToTokens, type EncodingName } from './tokens.js';
 
 export const FIDELITIES = ['abstract', 'outline', 'balanced', 'detailed', 'raw'] as const;
@@ -77,13 +77,18 @@ function normalizeMax(xs: ArrayLike<number>): Float64Array {
 
 /** Rank chunks: PageRank on the similarity graph; with a query, personalised PageRank + BM25 + cosine. */
 export function rankChunks(input: RankInput): Ranking {
+  return runSync(rankSteps(input));
+}
+
+function* rankSteps(input: RankInput): Generator<void, Ranking, void> {
   const { chunks, vectors } = input;
   if (vectors.length !== chunks.length) throw new Error(`rankChunks: ${chunks.length} chunks but ${vectors.length} vectors`);
-  const adj = similarityAdjacency(vectors, input.threshold ?? DEFAULT_EDGE_THRESHOLD);
+  const adj = yield* similarityAdjacencySteps(vectors, input.threshold ?? DEFAULT_EDGE_THRESHOLD);
   const damping = input.damping ?? DEFAULT_DAMPING;
   const query = input.query?.trim() ? input.query.trim() : null;
   if (!query && !input.queryVector) {
-    const graph = pageRank(adj, { damping });
+    // Same result either way (tested); the generator yields between iterations on large graphs.
+    const graph = adj.cols.length / 2 > GRAPHOLOGY_MAX_EDGES ? yield* personalizedPageRankSteps(adj, null, { damping }) : pageRank(adj, { damping });
     return { scores: normalizeMax(graph), graph, lexical: null, semantic: null };
   }
   let lexical: Float64Array | null = null;
@@ -99,7 +104,7 @@ export function rankChunks(input: RankInput): Ranking {
   const semN = semantic ? normalizeMax(semantic.map((s) => s * s * s)) : null;
   const teleport = new Float64Array(chunks.length);
   for (let i = 0; i < chunks.length; i++) teleport[i] = (lexN ? lexN[i]! : 0) + (semN ? semN[i]! : 0);
-  const graph = personalizedPageRank(adj, teleport, { damping });
+  const graph = yield* personalizedPageRankSteps(adj, teleport, { damping });
   const graphN = normalizeMax(graph);
   const scores = new Float64Array(chunks.length);
   const wLex = lexN ? (semN ? 0.4 : 0.6) : 0;
@@ -146,10 +151,12 @@ interface Candidate extends Unit {
 }
 
 /** Units of every chunk (deduplicated where chunks overlap), each with its section path. */
-function collectUnits(chunks: Chunk[]): Candidate[] {
+function* collectUnits(chunks: Chunk[]): Generator<void, Candidate[], void> {
   const seen = new Set<number>();
   const out: Candidate[] = [];
-  chunks.forEach((c, ci) => {
+  for (let ci = 0; ci < chunks.length; ci++) {
+    yield;
+    const c = chunks[ci]!;
     const units = splitUnits(c);
     const charsPerToken = c.text.length / Math.max(1, c.tokens);
     let path = c.headingPath;
@@ -166,7 +173,7 @@ function collectUnits(chunks: Chunk[]): Candidate[] {
       const tokens = Math.max(1, Math.round(u.text.length / charsPerToken));
       out.push({ ...u, chunk: ci, order: k, tokens, headingPath: path });
     });
-  });
+  }
   return out;
 }
 
@@ -189,11 +196,21 @@ function rebuild(chunks: Chunk[]): string {
 
 /** Pick and format the skeleton (see the contract at the top of this file). */
 export function buildSkeleton(opts: SkeletonOptions): Skeleton {
+  return runSync(skeletonSteps(opts));
+}
+
+/** buildSkeleton that yields to the event loop every few milliseconds (large documents). */
+export function buildSkeletonAsync(opts: SkeletonOptions): Promise<Skeleton> {
+  return runCooperative(skeletonSteps(opts));
+}
+
+function* skeletonSteps(opts: SkeletonOptions): Generator<void, Skeleton, void> {
   const { chunks } = opts;
   const enc = opts.encoding ?? 'o200k_base';
   const style = opts.outputStyle ?? 'prose';
   const source = opts.source ?? rebuild(chunks);
-  const originalTokens = opts.originalTokens ?? (opts.source !== undefined ? countTokens(source, enc) : chunks.reduce((n, c) => n + c.tokens, 0));
+  const originalTokens =
+    opts.originalTokens ?? (opts.source !== undefined ? (enc === 'o200k_base' ? yield* countTokensSteps(source) : countTokens(source, enc)) : chunks.reduce((n, c) => n + c.tokens, 0));
   const fidelity = opts.fidelity ?? 'balanced';
   const ratio = opts.ratio ?? FIDELITY_RATIO[fidelity];
   const passthrough = (budgetTokens: number): Skeleton => ({
@@ -210,15 +227,18 @@ export function buildSkeleton(opts: SkeletonOptions): Skeleton {
   if (ratio >= 1 || fidelity === 'raw' && opts.ratio === undefined || chunks.length === 0) return passthrough(originalTokens);
 
   const budget = Math.min(originalTokens, Math.max(Math.ceil(ratio * originalTokens), MIN_BUDGET_TOKENS));
-  const ranking = rankChunks(opts);
-  const units = collectUnits(chunks);
+  const ranking = yield* rankSteps(opts);
+  const units = yield* collectUnits(chunks);
   const query = opts.query?.trim() || '';
 
   // Order in which units are offered to the budget.
   let offer: Candidate[];
   if (query) {
     const bm = new Bm25Index();
-    for (const u of units) bm.add(u.text);
+    for (let i = 0; i < units.length; i++) {
+      bm.add(units[i]!.text);
+      if ((i & 255) === 255) yield;
+    }
     const lex = normalizeMax(bm.scores(query));
     const ids = identifierTerms(query);
     const score = units.map((u, i) => {
@@ -271,7 +291,8 @@ export function buildSkeleton(opts: SkeletonOptions): Skeleton {
 
   const kept = [...chosen].sort((a, b) => a.start - b.start);
   const { text, plain, sections } = format(kept, source, style, opts.source !== undefined);
-  const tokens = countTokens(text, enc);
+  yield;
+  const tokens = enc === 'o200k_base' ? yield* countTokensSteps(text) : countTokens(text, enc);
   if (tokens >= originalTokens) return passthrough(budget);
   return {
     text,

@@ -1,6 +1,7 @@
 // Code understanding: file bundles and allowed local roots in, skeletons, digests, blast radius,
 // search hits and repo maps out. Validation (paths, sizes, binary content, secrets) happens here,
 // before any parsing; parsing yields to the event loop between files so other clients keep moving.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
@@ -36,6 +37,8 @@ const NO_WORK: Work = { progress: async () => {}, signal: new AbortController().
 
 /** Bundles at least this large report progress while parsing. */
 const PROGRESS_MIN_FILES = 20;
+/** Parsed files kept for reuse (PR reviews resend mostly the same files), by total source size. */
+const ANALYSIS_CACHE_CHARS = 32 * 1024 * 1024;
 
 export class Cancelled extends AppError {
   constructor() {
@@ -102,7 +105,32 @@ export interface CompressCodeResult {
 }
 
 export class CodeService {
+  /** LRU of parsed files keyed by language + content hash; analyses are never mutated by readers. */
+  private readonly analyses = new Map<string, FileAnalysis>();
+  private cachedChars = 0;
+
   constructor(private readonly deps: AppDeps) {}
+
+  private async analyze(lang: LanguageId, content: string): Promise<FileAnalysis> {
+    const key = `${lang}:${createHash('sha1').update(content).digest('base64')}`;
+    const hit = this.analyses.get(key);
+    if (hit) {
+      this.analyses.delete(key);
+      this.analyses.set(key, hit); // most recently used last
+      return hit;
+    }
+    const a = await analyzeSource(lang, content);
+    if (content.length <= ANALYSIS_CACHE_CHARS / 8) {
+      this.analyses.set(key, a);
+      this.cachedChars += content.length;
+      for (const [k, v] of this.analyses) {
+        if (this.cachedChars <= ANALYSIS_CACHE_CHARS) break;
+        this.analyses.delete(k);
+        this.cachedChars -= v.source.length;
+      }
+    }
+    return a;
+  }
 
   // ---- compress_code --------------------------------------------------------------------------
 
@@ -120,7 +148,7 @@ export class CodeService {
         supported: [...LANGUAGES],
       });
     }
-    const analysis = await analyzeSource(lang, args.code);
+    const analysis = await this.analyze(lang, args.code);
     const sk = renderSkeleton(analysis, args.fidelity, SPECS[lang].lineComment);
     const original = countTokens(args.code);
     const compressed = countTokens(sk.text);
@@ -276,7 +304,7 @@ export class CodeService {
       let analysis: FileAnalysis | null = null;
       if (lang) {
         try {
-          analysis = await analyzeSource(lang, f.content);
+          analysis = await this.analyze(lang, f.content);
         } catch (err) {
           this.deps.log.warn({ err, path: f.path, lang }, 'code: parse failed; file treated as plain text');
         }

@@ -72,7 +72,8 @@ export class CompressCacheService {
       .prepare('SELECT id, result FROM compress_cache WHERE owner_id = ? AND project_id = ? AND key_hash = ?')
       .get(scope.ownerId, scope.projectId, keyHash) as { id: number; result: string } | undefined;
     if (!row) return null;
-    return { result: JSON.parse(row.result) as T, source: 'exact', similarity: 1, ...this.touch(row.id) };
+    this.touch(scope, row.id);
+    return { result: JSON.parse(row.result) as T, source: 'exact', similarity: 1 };
   }
 
   /** Best recent entry with the same parameters and embedder whose vector is within the threshold. */
@@ -94,8 +95,10 @@ export class CompressCacheService {
       if (sim >= threshold && (!best || sim > best.sim)) best = { id: r.id, sim };
     }
     if (!best) return null;
-    const row = this.deps.db.prepare('SELECT result FROM compress_cache WHERE id = ?').get(best.id) as { result: string };
-    this.touch(best.id);
+    const row = this.deps.db
+      .prepare('SELECT result FROM compress_cache WHERE owner_id = ? AND project_id = ? AND id = ?')
+      .get(scope.ownerId, scope.projectId, best.id) as { result: string };
+    this.touch(scope, best.id);
     return { result: JSON.parse(row.result) as T, source: 'semantic', similarity: Math.min(1, best.sim) };
   }
 
@@ -161,8 +164,9 @@ export class CompressCacheService {
     })();
   }
 
-  private touch(id: number): Record<string, never> {
-    this.deps.db.prepare('UPDATE compress_cache SET hits = hits + 1, last_hit_at = ? WHERE id = ?').run(nowIso(), id);
-    return {};
+  private touch(scope: Scope, id: number): void {
+    this.deps.db
+      .prepare('UPDATE compress_cache SET hits = hits + 1, last_hit_at = ? WHERE owner_id = ? AND project_id = ? AND id = ?')
+      .run(nowIso(), scope.ownerId, scope.projectId, id);
   }
 }

@@ -4,9 +4,11 @@ import type { AppDeps } from '../app-deps.js';
 import type { Plan } from '../config.js';
 import { AppError, BadRequest, PayloadTooLarge, toAppError } from '../errors.js';
 import type { Scope } from '../registry/define.js';
-import { chunkText, DEFAULT_CHUNK, type Chunk } from '../engine/chunking.js';
+import { chunkText, chunkTextCounted, DEFAULT_CHUNK, type Chunk } from '../engine/chunking.js';
+import type { Embedder } from '../engine/embeddings/types.js';
 import {
   buildSkeleton,
+  buildSkeletonAsync,
   compressionStats,
   FIDELITY_RATIO,
   TERSE_SUFFIX,
@@ -168,11 +170,11 @@ export class CompressionService {
     }
 
     const embedder = await this.deps.embedder();
-    const chunks = chunkText(req.text, { maxTokens: r.chunkTokens, minTokens: Math.floor(r.chunkTokens / 2) });
+    // Large inputs run cooperatively (yielding every few ms) so other clients are not stalled.
+    const { chunks, totalTokens: originalTokens } = await chunkTextCounted(req.text, { maxTokens: r.chunkTokens, minTokens: Math.floor(r.chunkTokens / 2) });
     if (signal?.aborted) throw new AppError(499, 'cancelled', 'The request was cancelled');
-    const vectors = await embedder.embed(r.query ? [...chunks.map((c) => c.text), r.query] : chunks.map((c) => c.text));
+    const vectors = await embedInBatches(embedder, r.query ? [...chunks.map((c) => c.text), r.query] : chunks.map((c) => c.text));
     const queryVector = r.query ? vectors.pop()! : null;
-    const originalTokens = countTokens(req.text);
     const docVector = documentVector(chunks, vectors);
 
     if (useCache && docVector) {
@@ -185,7 +187,7 @@ export class CompressionService {
     }
     if (signal?.aborted) throw new AppError(499, 'cancelled', 'The request was cancelled');
 
-    const sk = buildSkeleton({ chunks, vectors, ratio: r.ratio, fidelity: r.fidelity, query: r.query, queryVector, outputStyle: r.outputStyle, source: req.text, originalTokens });
+    const sk = await buildSkeletonAsync({ chunks, vectors, ratio: r.ratio, fidelity: r.fidelity, query: r.query, queryVector, outputStyle: r.outputStyle, source: req.text, originalTokens });
     const input = countStructure(req.text);
     const output = countStructure(sk.plain);
     const entry: CachedSkeleton = {
@@ -302,6 +304,17 @@ export async function adaptItems(deps: AppDeps, items: AdaptItem[], limit: numbe
       }
     }
     if (!placed) out[i] = { ...base, action: 'dropped', fidelity: null, tokens: 0, content: null };
+  }
+  return out;
+}
+
+/** Embed in batches, yielding between them: one call over hundreds of chunks would block for long. */
+export async function embedInBatches(embedder: Embedder, texts: string[], batch = 32): Promise<Float32Array[]> {
+  if (texts.length <= batch) return embedder.embed(texts);
+  const out: Float32Array[] = [];
+  for (let i = 0; i < texts.length; i += batch) {
+    out.push(...(await embedder.embed(texts.slice(i, i + batch))));
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return out;
 }

@@ -17,6 +17,7 @@
 //   - Same file_id + identical text (and title/metadata) → no work, status 'unchanged', same doc_id.
 //   - Same file_id + different text → onExisting 'conflict' (default) throws Conflict (409);
 //     'replace' refreshes the document in place (same doc_id; unchanged chunks keep their vectors).
+//     Same text with a new title / metadata / sourceType updates those (status 'updated').
 //   - Errors: InvalidInput (422) naming the field; PayloadTooLarge (413) naming the cap.
 //   - The caller meters: ctx.meter({ tokensIn: r.tokens_before, tokensOut: r.tokens_after })
 //     unless r.status === 'unchanged'.
@@ -25,11 +26,11 @@ import { createHash } from 'node:crypto';
 import type { AppDeps } from '../app-deps.js';
 import { chunkText, type Chunk } from '../engine/chunking.js';
 import { buildSkeleton, compressionStats, type CompressionStats, type Fidelity, type OutputStyle, type Section } from '../engine/compress.js';
-import { blobToVector, dot, vectorToBlob } from '../engine/embeddings/vector.js';
+import { blobToVector, vectorToBlob } from '../engine/embeddings/vector.js';
 import type { Embedder } from '../engine/embeddings/types.js';
 import { reciprocalRankFusion, tokenize } from '../engine/bm25.js';
-import { countTokens } from '../engine/tokens.js';
-import { Conflict, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
+import { countTokens, findModel, modelIds } from '../engine/tokens.js';
+import { BadRequest, Conflict, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
 import type { Scope } from '../registry/define.js';
 import { newId, nowIso } from '../store/db.js';
 import { registerJobKind } from './jobs.js';
@@ -163,6 +164,8 @@ const FILE_ID_MAX = 256;
 const TITLE_MAX = 512;
 const SOURCE_TYPE_MAX = 32;
 const EMBED_BATCH = 64;
+/** Above this size, store() yields to the event loop between its synchronous engine steps. */
+const LARGE_DOC_CHARS = 50_000;
 /** tokens_after of an ingest is the skeleton at this fidelity (read_skeleton's default). */
 export const DEFAULT_FIDELITY: Fidelity = 'balanced';
 
@@ -228,7 +231,24 @@ interface IngestJobItem {
   onExisting: 'conflict' | 'replace';
 }
 
+interface VectorIndex {
+  stamp: string;
+  rowids: number[];
+  docIds: string[];
+  /** rowids.length × dim, row-major. */
+  matrix: Float32Array;
+  dim: number;
+}
+
+/** Vector cache bounds: scopes kept, and floats held in all (4 bytes each: 64 MB). */
+const VECTOR_CACHE_SCOPES = 16;
+const VECTOR_CACHE_FLOATS = 16_000_000;
+
 export class DocumentsService {
+  /** Bumped on every write to chunks, so cached vector matrices are rebuilt. */
+  private writes = 0;
+  private readonly vectors = new Map<string, VectorIndex>();
+
   constructor(private readonly deps: AppDeps) {}
 
   // ---------------------------------------------------------------- writes
@@ -241,7 +261,8 @@ export class DocumentsService {
     if (existing && existing.content_hash === hash) {
       return this.resultFor(existing, 'unchanged', 0, existing.chunk_count, embedder);
     }
-    if (existing && (opts.onExisting ?? 'conflict') === 'conflict') {
+    // Only a different text is a conflict; a new title or metadata for the same text just updates them.
+    if (existing && existing.content !== clean.text && (opts.onExisting ?? 'conflict') === 'conflict') {
       throw new Conflict(
         `file_id "${clean.fileId}" already holds a different version of this document (doc_id ${existing.id}); call refresh_document to replace it`,
         { field: 'file_id', doc_id: existing.id },
@@ -278,6 +299,7 @@ export class DocumentsService {
       chunks = db.prepare(`DELETE FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ?`).run(scope.ownerId, scope.projectId, doc.id).changes;
       db.prepare(`DELETE FROM documents WHERE owner_id = ? AND project_id = ? AND id = ?`).run(scope.ownerId, scope.projectId, doc.id);
     })();
+    this.writes++;
     return { deleted: true, doc_id: doc.id, file_id: doc.file_id, chunks_deleted: chunks };
   }
 
@@ -369,6 +391,12 @@ export class DocumentsService {
     ref: DocRef,
     opts: { fidelity?: Fidelity; outputStyle?: OutputStyle; query?: string | null; costModel?: string | null },
   ): Promise<SkeletonResult> {
+    if (opts.costModel && !findModel(opts.costModel)) {
+      throw new BadRequest(`Invalid cost_model '${opts.costModel}'. Valid: [${modelIds().map((m) => `'${m}'`).join(', ')}]`, 'invalid_value', {
+        field: 'cost_model',
+        valid: modelIds(),
+      });
+    }
     const { doc, chunks, vectors, embedder } = await this.chunksWithVectors(scope, ref);
     const query = opts.query?.trim() || null;
     const queryVector = query ? (await embedder.embed([query]))[0]! : null;
@@ -505,6 +533,7 @@ export class DocumentsService {
     const { db } = this.deps;
     const chunks = chunkText(input.text);
     const hashes = chunks.map((c) => sha256(c.text));
+    if (input.text.length > LARGE_DOC_CHARS) await yieldToLoop();
 
     // Reuse: previous chunks of this document with the same text and the active embedder keep their
     // vector (and their chunk id, so ids held by agents stay valid for unchanged text).
@@ -533,13 +562,25 @@ export class DocumentsService {
     }
     const vectors = chunks.map((_, i) => (plan[i] ? blobToVector(plan[i]!.embedding) : fresh.get(i)!));
 
+    // The engine steps are synchronous; on large documents, give other requests a turn between them.
+    const large = input.text.length > LARGE_DOC_CHARS;
+    if (large) await yieldToLoop();
     const tokens = countTokens(input.text);
+    if (large) await yieldToLoop();
     const skeletonTokens = Math.min(tokens, this.skeletonTokensFor(chunks, vectors, input.text, tokens));
     signal?.throwIfAborted();
 
     const now = nowIso();
     const docId = existing?.id ?? newId('doc');
-    db.transaction(() => {
+    const outcome = db.transaction((): 'stored' | 'same' => {
+      // The embedding above awaited: another request may have written this file_id meanwhile.
+      const current = db
+        .prepare(`SELECT version, content_hash FROM documents WHERE owner_id = ? AND project_id = ? AND file_id = ?`)
+        .get(scope.ownerId, scope.projectId, input.fileId) as { version: number; content_hash: string } | undefined;
+      if ((current?.version ?? null) !== (existing?.version ?? null)) {
+        if (current?.content_hash === hash) return 'same';
+        throw new Conflict(`file_id "${input.fileId}" was changed by a concurrent request; retry`, { field: 'file_id' });
+      }
       if (existing) {
         db.prepare(
           `DELETE FROM document_chunks_fts WHERE rowid IN (SELECT rowid FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ?)`,
@@ -580,7 +621,13 @@ export class DocumentsService {
         );
         insFts.run(info.lastInsertRowid, c.text);
       });
+      return 'stored';
     })();
+    if (outcome === 'same') {
+      const row = this.findRow(scope, { fileId: input.fileId })!;
+      return this.resultFor(row, 'unchanged', 0, row.chunk_count, embedder);
+    }
+    this.writes++;
     const row = this.findRow(scope, { docId })!;
     return this.resultFor(row, existing ? 'updated' : 'created', toEmbed.length, chunks.length - toEmbed.length, embedder);
   }
@@ -604,6 +651,7 @@ export class DocumentsService {
       const batch = stale.slice(b, b + EMBED_BATCH);
       const vecs = await embedder.embed(batch.map((s) => s.text));
       db.transaction(() => batch.forEach((s, k) => upd.run(vectorToBlob(vecs[k]!), embedder.id, s.rowid, scope.ownerId, scope.projectId)))();
+      this.writes++;
     }
     this.deps.log.info({ chunks: stale.length, embedder: embedder.id }, 're-embedded chunks stored by another embedder');
     return stale.length;
@@ -623,15 +671,62 @@ export class DocumentsService {
   }
 
   private async semanticRank(scope: Scope, query: string, docId: string | null, k: number, embedder: Embedder): Promise<Array<{ rowid: number; score: number }>> {
-    await this.reembedStale(scope, embedder, docId);
+    const index = await this.vectorIndex(scope, embedder);
     const [q] = await embedder.embed([query]);
-    const rows = this.deps.db
-      .prepare(`SELECT rowid, embedding FROM document_chunks WHERE owner_id = ? AND project_id = ?${docId ? ' AND doc_id = ?' : ''}`)
-      .all(...[scope.ownerId, scope.projectId, ...(docId ? [docId] : [])]) as Array<{ rowid: number; embedding: Buffer }>;
-    const scored = rows.map((r) => ({ rowid: r.rowid, score: dot(q!, blobToVector(r.embedding)) }));
-    scored.sort((a, b) => b.score - a.score || a.rowid - b.rowid);
-    return scored.slice(0, k);
+    const { rowids, docIds, matrix, dim } = index;
+    // Best k by a bounded insertion list: k is small next to the number of chunks.
+    const top: Array<{ rowid: number; score: number }> = [];
+    for (let i = 0; i < rowids.length; i++) {
+      if (docId !== null && docIds[i] !== docId) continue;
+      let score = 0;
+      const off = i * dim;
+      for (let d = 0; d < dim; d++) score += q![d]! * matrix[off + d]!;
+      if (top.length === k && score <= top[k - 1]!.score) continue;
+      let at = top.length;
+      while (at > 0 && top[at - 1]!.score < score) at--;
+      top.splice(at, 0, { rowid: rowids[i]!, score });
+      if (top.length > k) top.pop();
+    }
+    return top;
   }
+
+  /**
+   * All chunk vectors of a scope as one contiguous matrix, kept between searches and rebuilt when the
+   * stamp changes: a write by this service, a commit by another connection (PRAGMA data_version), or
+   * a different active embedder. Scopes too large to hold are scanned from SQLite on every search.
+   */
+  private async vectorIndex(scope: Scope, embedder: Embedder): Promise<VectorIndex> {
+    const key = `${scope.ownerId}\u0000${scope.projectId}`;
+    const stamp = () => `${this.writes}:${this.deps.db.pragma('data_version', { simple: true })}:${embedder.id}`;
+    const hit = this.vectors.get(key);
+    if (hit && hit.stamp === stamp()) {
+      this.vectors.delete(key);
+      this.vectors.set(key, hit);
+      return hit;
+    }
+    await this.reembedStale(scope, embedder, null);
+    const rows = this.deps.db
+      .prepare(`SELECT rowid, doc_id, embedding FROM document_chunks WHERE owner_id = ? AND project_id = ? ORDER BY rowid`)
+      .all(scope.ownerId, scope.projectId) as Array<{ rowid: number; doc_id: string; embedding: Buffer }>;
+    const dim = embedder.dim;
+    const matrix = new Float32Array(rows.length * dim);
+    rows.forEach((r, i) => matrix.set(blobToVector(r.embedding).subarray(0, dim), i * dim));
+    const index: VectorIndex = { stamp: stamp(), rowids: rows.map((r) => r.rowid), docIds: rows.map((r) => r.doc_id), matrix, dim };
+    this.vectors.delete(key);
+    if (matrix.length <= VECTOR_CACHE_FLOATS) {
+      this.vectors.set(key, index);
+      // Least recently used first: drop until the scopes and floats held are within bounds.
+      let held = 0;
+      for (const v of this.vectors.values()) held += v.matrix.length;
+      while (this.vectors.size > VECTOR_CACHE_SCOPES || held > VECTOR_CACHE_FLOATS) {
+        const [oldKey, old] = this.vectors.entries().next().value!;
+        this.vectors.delete(oldKey);
+        held -= old.matrix.length;
+      }
+    }
+    return index;
+  }
+
 
   private hydrate(scope: Scope, ranked: Array<{ rowid: number; score: number }>): SearchHit[] {
     if (ranked.length === 0) return [];

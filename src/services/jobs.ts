@@ -174,8 +174,19 @@ export class JobsService {
     db.transaction(() => {
       const r = this.row(scope, jobId);
       if (TERMINAL.has(r.status)) throw new Conflict(`job ${jobId} is already ${r.status}; only queued or processing jobs can be cancelled`, { status: r.status });
-      db.prepare(`UPDATE jobs SET status = 'cancelled', completed_at = ?, updated_at = ? WHERE id = ?`).run(now, now, jobId);
-      db.prepare(`UPDATE job_items SET status = 'skipped', finished_at = ? WHERE job_id = ? AND status = 'pending'`).run(now, jobId);
+      db.prepare(`UPDATE jobs SET status = 'cancelled', completed_at = ?, updated_at = ? WHERE owner_id = ? AND project_id = ? AND id = ?`).run(
+        now,
+        now,
+        scope.ownerId,
+        scope.projectId,
+        jobId,
+      );
+      db.prepare(`UPDATE job_items SET status = 'skipped', finished_at = ? WHERE owner_id = ? AND project_id = ? AND job_id = ? AND status = 'pending'`).run(
+        now,
+        scope.ownerId,
+        scope.projectId,
+        jobId,
+      );
     })();
     if (this.current?.jobId === jobId) this.current.ctrl.abort(new Conflict(`job ${jobId} was cancelled`));
     const v = view(this.row(scope, jobId));
@@ -289,23 +300,26 @@ export class JobsService {
     const scope: Scope = { ownerId: job.owner_id, projectId: job.project_id };
     const caller = JSON.parse(job.caller) as Caller;
     const now = nowIso();
-    db.prepare(`UPDATE jobs SET status = 'processing', started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ? AND status IN ('queued', 'processing')`).run(
-      now,
-      now,
-      job.id,
-    );
+    // The runner serves every tenant, but each statement still names the job's own owner and project.
+    const own = [scope.ownerId, scope.projectId] as const;
+    db.prepare(
+      `UPDATE jobs SET status = 'processing', started_at = COALESCE(started_at, ?), updated_at = ?
+       WHERE owner_id = ? AND project_id = ? AND id = ? AND status IN ('queued', 'processing')`,
+    ).run(now, now, ...own, job.id);
     this.emit(view(this.row(scope, job.id)));
     const ctrl = new AbortController();
     this.current = { jobId: job.id, ctrl };
     try {
-      const pending = db.prepare(`SELECT idx, input FROM job_items WHERE job_id = ? AND status = 'pending' ORDER BY idx`).all(job.id) as Array<{
+      const pending = db
+        .prepare(`SELECT idx, input FROM job_items WHERE owner_id = ? AND project_id = ? AND job_id = ? AND status = 'pending' ORDER BY idx`)
+        .all(...own, job.id) as Array<{
         idx: number;
         input: string;
       }>;
       for (const item of pending) {
         await yieldToLoop();
         if (this.stopped || ctrl.signal.aborted) return;
-        if (this.status(job.id) !== 'processing') return; // cancelled, possibly by another process
+        if (this.status(scope, job.id) !== 'processing') return; // cancelled, possibly by another process
         let outcome: { ok: true; result: unknown; meter?: Metering } | { ok: false; error: string };
         try {
           const out = await kind.run(this.deps, { scope, caller, jobId: job.id, index: item.idx, input: JSON.parse(item.input), signal: ctrl.signal });
@@ -318,17 +332,21 @@ export class JobsService {
         const at = nowIso();
         db.transaction(() => {
           if (outcome.ok) {
-            db.prepare(`UPDATE job_items SET status = 'done', result = ?, finished_at = ? WHERE job_id = ? AND idx = ?`).run(
-              JSON.stringify(outcome.result ?? null),
+            // A done item's input is not needed again (documents can be large): keep only its result.
+            db.prepare(
+              `UPDATE job_items SET status = 'done', result = ?, input = 'null', finished_at = ? WHERE owner_id = ? AND project_id = ? AND job_id = ? AND idx = ?`,
+            ).run(JSON.stringify(outcome.result ?? null), at, ...own, job.id, item.idx);
+            db.prepare(`UPDATE jobs SET completed_count = completed_count + 1, updated_at = ? WHERE owner_id = ? AND project_id = ? AND id = ?`).run(at, ...own, job.id);
+            if (outcome.meter) this.deps.service(UsageService).record(caller, kind.tool, outcome.meter);
+          } else {
+            db.prepare(`UPDATE job_items SET status = 'failed', error = ?, finished_at = ? WHERE owner_id = ? AND project_id = ? AND job_id = ? AND idx = ?`).run(
+              outcome.error,
               at,
+              ...own,
               job.id,
               item.idx,
             );
-            db.prepare(`UPDATE jobs SET completed_count = completed_count + 1, updated_at = ? WHERE id = ?`).run(at, job.id);
-            if (outcome.meter) this.deps.service(UsageService).record(caller, kind.tool, outcome.meter);
-          } else {
-            db.prepare(`UPDATE job_items SET status = 'failed', error = ?, finished_at = ? WHERE job_id = ? AND idx = ?`).run(outcome.error, at, job.id, item.idx);
-            db.prepare(`UPDATE jobs SET failed_count = failed_count + 1, updated_at = ? WHERE id = ?`).run(at, job.id);
+            db.prepare(`UPDATE jobs SET failed_count = failed_count + 1, updated_at = ? WHERE owner_id = ? AND project_id = ? AND id = ?`).run(at, ...own, job.id);
           }
         })();
         this.emit(view(this.row(scope, job.id)));
@@ -337,15 +355,19 @@ export class JobsService {
       db.prepare(
         `UPDATE jobs SET status = CASE WHEN completed_count > 0 OR items_count = 0 THEN 'completed' ELSE 'failed' END,
            error = CASE WHEN completed_count > 0 OR items_count = 0 THEN NULL ELSE 'every item failed' END,
-           completed_at = ?, updated_at = ? WHERE id = ? AND status = 'processing'`,
-      ).run(done, done, job.id);
+           completed_at = ?, updated_at = ? WHERE owner_id = ? AND project_id = ? AND id = ? AND status = 'processing'`,
+      ).run(done, done, ...own, job.id);
       this.emit(view(this.row(scope, job.id)));
     } finally {
       this.current = null;
     }
   }
 
-  private status(jobId: string): JobStatus | undefined {
-    return (this.deps.db.prepare(`SELECT status FROM jobs WHERE id = ?`).get(jobId) as { status: JobStatus } | undefined)?.status;
+  private status(scope: Scope, jobId: string): JobStatus | undefined {
+    return (
+      this.deps.db.prepare(`SELECT status FROM jobs WHERE owner_id = ? AND project_id = ? AND id = ?`).get(scope.ownerId, scope.projectId, jobId) as
+        | { status: JobStatus }
+        | undefined
+    )?.status;
   }
 }

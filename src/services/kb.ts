@@ -217,9 +217,15 @@ function unifiedText(itemId: string, from: number, to: number, hunks: KbDiff['hu
   return out.join('\n');
 }
 
+/** A project's passage vectors in one contiguous matrix, so a query does not re-read every BLOB. */
+interface VectorSet { embedderId: string; rowids: number[]; itemIds: string[]; dim: number; matrix: Float32Array }
+const VECTOR_CACHE_SCOPES = 64;
+
 export class KbService {
   /** Overridable for tests of slow servers; production uses url-fetch's default. */
   urlFetchTimeoutMs: number | undefined;
+  /** Per-scope vector sets; dropped on every write to that scope (this process is the only KB writer). */
+  private readonly vectorCache = new Map<string, VectorSet>();
 
   constructor(private readonly deps: AppDeps) {}
 
@@ -273,6 +279,7 @@ export class KbService {
       const chunks = this.deleteChunks(scope, itemId);
       db.prepare('DELETE FROM kb_versions WHERE owner_id = ? AND project_id = ? AND item_id = ?').run(ownerId, projectId, itemId);
       db.prepare('DELETE FROM kb_items WHERE owner_id = ? AND project_id = ? AND item_id = ?').run(ownerId, projectId, itemId);
+      this.invalidate(scope);
       return { item_id: itemId, deleted: true as const, versions_removed: versions, chunks_removed: chunks };
     })();
   }
@@ -483,6 +490,7 @@ export class KbService {
       });
       return { v, created: !item };
     })();
+    this.invalidate(scope);
     return { ...base, version: version.v, status: version.created ? 'created' : 'updated', title: p.title, tokens, chunks: chunks.length };
   }
 
@@ -529,11 +537,39 @@ export class KbService {
   private async semanticRank(scope: Scope, query: string, itemIds: string[] | null, k: number, embedder: Embedder): Promise<Array<{ rowid: number; score: number }>> {
     await this.reembedStale(scope, embedder);
     const [qv] = await embedder.embed([query]);
-    const filter = itemIds ? ` AND item_id IN (${itemIds.map(() => '?').join(',')})` : '';
+    const set = this.vectorSet(scope, embedder);
+    const only = itemIds ? new Set(itemIds) : null;
+    const scored: Array<{ rowid: number; score: number }> = [];
+    for (let r = 0, off = 0; r < set.rowids.length; r++, off += set.dim) {
+      if (only && !only.has(set.itemIds[r]!)) continue;
+      scored.push({ rowid: set.rowids[r]!, score: dot(qv!, set.matrix.subarray(off, off + set.dim)) });
+    }
+    return topK(scored, k);
+  }
+
+  private vectorSet(scope: Scope, embedder: Embedder): VectorSet {
+    const key = `${scope.ownerId}\u0000${scope.projectId}`;
+    const hit = this.vectorCache.get(key);
+    if (hit && hit.embedderId === embedder.id) {
+      // Re-insert: the Map's order doubles as least-recently-used order.
+      this.vectorCache.delete(key);
+      this.vectorCache.set(key, hit);
+      return hit;
+    }
     const rows = this.deps.db
-      .prepare(`SELECT rowid, embedding FROM kb_chunks WHERE owner_id = ? AND project_id = ?${filter}`)
-      .all(scope.ownerId, scope.projectId, ...(itemIds ?? [])) as Array<{ rowid: number; embedding: Buffer }>;
-    return topK(rows.map((r) => ({ rowid: r.rowid, score: dot(qv!, blobToVector(r.embedding)) })), k);
+      .prepare('SELECT rowid, item_id, embedding FROM kb_chunks WHERE owner_id = ? AND project_id = ? AND embedder_id = ? ORDER BY rowid')
+      .all(scope.ownerId, scope.projectId, embedder.id) as Array<{ rowid: number; item_id: string; embedding: Buffer }>;
+    const dim = embedder.dim;
+    const matrix = new Float32Array(rows.length * dim);
+    rows.forEach((r, i) => matrix.set(blobToVector(r.embedding), i * dim));
+    const set: VectorSet = { embedderId: embedder.id, rowids: rows.map((r) => r.rowid), itemIds: rows.map((r) => r.item_id), dim, matrix };
+    this.vectorCache.set(key, set);
+    if (this.vectorCache.size > VECTOR_CACHE_SCOPES) this.vectorCache.delete(this.vectorCache.keys().next().value!);
+    return set;
+  }
+
+  private invalidate(scope: Scope): void {
+    this.vectorCache.delete(`${scope.ownerId}\u0000${scope.projectId}`);
   }
 
   /** Chunks embedded by a previous embedder are re-embedded before they are compared. */
@@ -552,6 +588,7 @@ export class KbService {
       const vecs = await embedder.embed(batch.map((r) => embeddingText(r.title, { headingPath: JSON.parse(r.heading_path) as string[], text: r.text })));
       db.transaction(() => batch.forEach((r, k) => upd.run(vectorToBlob(vecs[k]!), embedder.id, r.rowid, scope.ownerId, scope.projectId)))();
     }
+    this.invalidate(scope);
     this.deps.log.info({ chunks: stale.length, embedder: embedder.id }, 'kb: re-embedded chunks stored by another embedder');
   }
 

@@ -18,7 +18,7 @@ import { chunkText } from '../engine/chunking.js';
 import type { Embedder } from '../engine/embeddings/types.js';
 import { blobToVector, dot, vectorToBlob } from '../engine/embeddings/vector.js';
 import { htmlToMarkdown, normalizeText } from '../engine/extract/index.js';
-import { Conflict, Forbidden, InvalidInput, NotFound } from '../errors.js';
+import { Conflict, Forbidden, InvalidInput, NotFound, Unavailable } from '../errors.js';
 import { projectRoot } from '../paths.js';
 import type { Scope } from '../registry/define.js';
 import { newId, nowIso } from '../store/db.js';
@@ -182,7 +182,11 @@ export class LookupService {
   async lookup(scope: Scope | null, args: { query: string; slug?: string | null; topK: number }): Promise<{ results: LookupHit[]; sources_searched: number; embedder: string }> {
     const q = args.query.trim();
     if (!q) throw new InvalidInput('query_text: must not be empty', { field: 'query_text' });
-    await this.warm();
+    try {
+      await this.warm();
+    } catch {
+      throw new Unavailable('the documentation index could not be built (see the server log); try again shortly');
+    }
     let sources = this.visibleSources(scope);
     if (args.slug) {
       const want = slugify(args.slug);

@@ -2,6 +2,7 @@
 // merge near-duplicates (by cosine similarity) instead of storing them twice; search fuses a
 // semantic ranking (vectors held in process memory per scope) with a keyword ranking (SQLite FTS5
 // bm25) by Reciprocal Rank Fusion. Every statement is scoped by owner and project.
+import os from 'node:os';
 import type { AppDeps } from '../app-deps.js';
 import type { Scope } from '../registry/define.js';
 import type { Embedder } from '../engine/embeddings/types.js';
@@ -33,9 +34,11 @@ export const MEMORY_LIMITS = {
  */
 export function similarityDefaults(embedderId: string): { dedupe: number; forget: number } {
   if (embedderId.startsWith('minilm')) return { dedupe: 0.9, forget: 0.5 };
-  // Offline SIF vectors, measured: paraphrases 0.91–0.99, same sentence with another port number
-  // 0.88, unrelated sentences below 0.45; a short query against a memory it describes 0.6–0.78.
-  return { dedupe: 0.93, forget: 0.6 };
+  // Offline vectors (SIF + hashed words), measured: a restatement with punctuation or an article
+  // changed 0.99–1.0, the same sentence with another port number 0.93, a paraphrase in other words
+  // 0.88, unrelated sentences below 0.3; a short query against a memory it describes 0.58–0.81.
+  // Merging only near-verbatim restatements keeps two different facts from collapsing into one.
+  return { dedupe: 0.95, forget: 0.5 };
 }
 
 export interface MemoryRecord {
@@ -109,9 +112,9 @@ interface MemoryRow {
   updated_at: string;
 }
 
-interface CachedMemory {
+/** What search filters need of a memory without touching the store. */
+interface MemoryMeta {
   seq: number;
-  vec: Float32Array;
   createdAt: string;
   tags: string[];
   source: string | null;
@@ -120,11 +123,91 @@ interface CachedMemory {
 interface ScopeCache {
   version: number;
   embedderId: string;
-  items: Map<number, CachedMemory>;
+  table: VectorTable;
 }
 
 /** A change to apply to a scope's cached vectors once its transaction has committed. */
-type CacheChange = { upsert?: CachedMemory; remove?: number[] };
+type CacheChange = { upsert?: { meta: MemoryMeta; vec: Float32Array }; remove?: number[] };
+
+// Stored vectors are little-endian float32 (vectorToBlob); on a little-endian host their bytes can be
+// copied straight into a Float32Array, which makes loading a large scope a memcpy per row.
+const LITTLE_ENDIAN = os.endianness() === 'LE';
+
+/**
+ * One scope's vectors in a single contiguous Float32Array (rows are swap-deleted), with the metadata
+ * filters need. A scan touches only the query's non-zero coordinates when it is sparse (the offline
+ * embedder's hashed-word part is mostly zeros), which gives the exact dot product at a fraction of
+ * the cost; dense queries take the plain loop.
+ */
+export class VectorTable {
+  private data: Float32Array;
+  private readonly metas: MemoryMeta[] = [];
+  private readonly rowOf = new Map<number, number>();
+
+  constructor(readonly dim: number, capacity = 64) {
+    this.data = new Float32Array(dim * Math.max(1, capacity));
+  }
+
+  get size(): number {
+    return this.metas.length;
+  }
+
+  /** Adds or replaces a row; `vec` is a vector or its stored little-endian bytes. */
+  set(meta: MemoryMeta, vec: Float32Array | Uint8Array): void {
+    let row = this.rowOf.get(meta.seq);
+    if (row === undefined) {
+      row = this.metas.length;
+      if ((row + 1) * this.dim > this.data.length) {
+        const bigger = new Float32Array(this.data.length * 2);
+        bigger.set(this.data);
+        this.data = bigger;
+      }
+      this.metas.push(meta);
+      this.rowOf.set(meta.seq, row);
+    } else {
+      this.metas[row] = meta;
+    }
+    if (vec instanceof Float32Array) this.data.set(vec, row * this.dim);
+    else new Uint8Array(this.data.buffer, row * this.dim * 4, this.dim * 4).set(vec);
+  }
+
+  delete(seq: number): void {
+    const row = this.rowOf.get(seq);
+    if (row === undefined) return;
+    const last = this.metas.length - 1;
+    if (row !== last) {
+      this.data.copyWithin(row * this.dim, last * this.dim, (last + 1) * this.dim);
+      this.metas[row] = this.metas[last]!;
+      this.rowOf.set(this.metas[row]!.seq, row);
+    }
+    this.metas.pop();
+    this.rowOf.delete(seq);
+  }
+
+  vector(seq: number): Float32Array | undefined {
+    const row = this.rowOf.get(seq);
+    return row === undefined ? undefined : this.data.slice(row * this.dim, (row + 1) * this.dim);
+  }
+
+  /** Calls `visit` with the dot product (= cosine, unit vectors) of `q` and every accepted row. */
+  scan(q: Float32Array, visit: (meta: MemoryMeta, sim: number) => void, accept?: (meta: MemoryMeta) => boolean): void {
+    const { dim, data, metas } = this;
+    const nz: number[] = [];
+    for (let i = 0; i < dim; i++) if (q[i] !== 0) nz.push(i);
+    const sparse = nz.length < dim * 0.5;
+    const idx = Int32Array.from(nz);
+    const qv = Float32Array.from(nz, (i) => q[i]!);
+    for (let r = 0; r < metas.length; r++) {
+      const meta = metas[r]!;
+      if (accept && !accept(meta)) continue;
+      const base = r * dim;
+      let s = 0;
+      if (sparse) for (let k = 0; k < idx.length; k++) s += qv[k]! * data[base + idx[k]!]!;
+      else for (let i = 0; i < dim; i++) s += q[i]! * data[base + i]!;
+      visit(meta, s);
+    }
+  }
+}
 
 const ROW_COLUMNS = 'm.seq, m.id, m.text, m.tags, m.source, m.merge_count, m.created_at, m.updated_at';
 
@@ -186,16 +269,18 @@ export class MemoryService {
     const { result, change, before, after } = db.transaction(() => {
       const before = this.scopeVersion(scope);
       const cache = this.syncCache(scope, embedder);
-      let best: { seq: number; sim: number } | null = null;
+      const best = { seq: -1, sim: -Infinity };
       if (input.dedupe !== false) {
-        for (const item of cache.items.values()) {
-          const sim = dot(vec, item.vec);
-          if (!best || sim > best.sim) best = { seq: item.seq, sim };
-        }
+        cache.table.scan(vec, (m, sim) => {
+          if (sim > best.sim) {
+            best.seq = m.seq;
+            best.sim = sim;
+          }
+        });
       }
       const now = nowIso();
       // Float rounding puts identical texts a hair under 1.0.
-      if (best && best.sim >= threshold - 1e-6) {
+      if (best.seq >= 0 && best.sim >= threshold - 1e-6) {
         const old = this.rowBySeq(scope, best.seq)!;
         const mergedTags = normalizeTags([...(JSON.parse(old.tags) as string[]), ...tags]);
         const source = input.source ?? old.source;
@@ -212,7 +297,7 @@ export class MemoryService {
           previous_text: old.text,
           memory: toRecord(row),
         };
-        const change: CacheChange = { upsert: { seq: row.seq, vec, createdAt: row.created_at, tags: mergedTags, source } };
+        const change: CacheChange = { upsert: { meta: { seq: row.seq, createdAt: row.created_at, tags: mergedTags, source }, vec } };
         return { result, change, before, after: this.scopeVersion(scope) };
       }
       const id = newId('mem');
@@ -224,8 +309,8 @@ export class MemoryService {
       const seq = Number(r.lastInsertRowid);
       this.writeTags(scope, seq, tags);
       const row = this.rowBySeq(scope, seq)!;
-      const result: AddMemoryResult = { id, merged: false, similarity: best ? round(best.sim) : null, previous_text: null, memory: toRecord(row) };
-      return { result, change: { upsert: { seq, vec, createdAt: now, tags, source } }, before, after: this.scopeVersion(scope) };
+      const result: AddMemoryResult = { id, merged: false, similarity: best.seq >= 0 ? round(best.sim) : null, previous_text: null, memory: toRecord(row) };
+      return { result, change: { upsert: { meta: { seq, createdAt: now, tags, source }, vec } }, before, after: this.scopeVersion(scope) };
     }).immediate();
     this.applyChange(scope, before, after, change);
     return result;
@@ -261,10 +346,9 @@ export class MemoryService {
       }
       this.writeTags(scope, old.seq, tags);
       const row = this.rowBySeq(scope, old.seq)!;
-      const cached = this.caches.get(scopeKey(scope))?.items.get(old.seq);
-      const v = vec ?? cached?.vec;
+      const v = vec ?? this.caches.get(scopeKey(scope))?.table.vector(old.seq);
       // Without a vector in hand (text unchanged, scope not cached) the cache is simply rebuilt later.
-      const change: CacheChange = v ? { upsert: { seq: old.seq, vec: v, createdAt: row.created_at, tags, source } } : {};
+      const change: CacheChange = v ? { upsert: { meta: { seq: old.seq, createdAt: row.created_at, tags, source }, vec: v } } : {};
       return { record: toRecord(row), change, before, after: this.scopeVersion(scope) };
     }).immediate();
     this.applyChange(scope, before, after, change);
@@ -308,10 +392,7 @@ export class MemoryService {
       const cache = this.syncCache(scope, embedder);
       const floor = input.minSimilarity ?? similarityDefaults(embedder.id).forget;
       const sims = new Map<number, number>();
-      for (const item of cache.items.values()) {
-        if (!matchesFilter(item, filter)) continue;
-        sims.set(item.seq, dot(qv!, item.vec));
-      }
+      cache.table.scan(qv!, (m, sim) => sims.set(m.seq, sim), (m) => matchesFilter(m, filter));
       const allWords = new Set(this.keywordSeqs(scope, ftsQuery(query, 'AND'), filter, MEMORY_LIMITS.forgetMax * 10));
       matches = [...sims.entries()]
         .filter(([seq, sim]) => sim >= floor || allWords.has(seq))
@@ -394,20 +475,33 @@ export class MemoryService {
     // one side ranks highly.
     const depth = Math.max(50, input.topK * 4);
 
+    // Similarity of one memory, for keyword hits the semantic list did not reach.
     const sims = new Map<number, number>();
+    const simOf = (seq: number): number => {
+      let sim = sims.get(seq);
+      if (sim === undefined) {
+        const v = cache.table.vector(seq);
+        sim = v ? dot(qv!, v) : 0;
+        sims.set(seq, sim);
+      }
+      return sim;
+    };
     let candidates = 0;
     const semantic: Array<{ seq: number; sim: number }> = [];
-    for (const item of cache.items.values()) {
-      if (!matchesFilter(item, filter)) continue;
-      candidates++;
-      const sim = dot(qv!, item.vec);
-      sims.set(item.seq, sim);
-      if (input.minSimilarity !== undefined && sim < input.minSimilarity) continue;
-      pushTop(semantic, { seq: item.seq, sim }, depth);
+    const accept = (m: MemoryMeta) => matchesFilter(m, filter);
+    if (input.mode !== 'keyword') {
+      cache.table.scan(qv!, (m, sim) => {
+        candidates++;
+        if (input.minSimilarity !== undefined && sim < input.minSimilarity) return;
+        pushTop(semantic, { seq: m.seq, sim }, depth);
+      }, accept);
+      for (const s of semantic) sims.set(s.seq, s.sim);
+    } else {
+      cache.table.scan(new Float32Array(cache.table.dim), () => void candidates++, accept);
     }
-    const semanticSeqs = input.mode === 'keyword' ? [] : semantic.map((s) => s.seq);
+    const semanticSeqs = semantic.map((s) => s.seq);
     let keywordSeqs = input.mode === 'semantic' ? [] : this.keywordSeqs(scope, ftsQuery(query, 'OR'), filter, depth);
-    if (input.minSimilarity !== undefined) keywordSeqs = keywordSeqs.filter((s) => (sims.get(s) ?? -1) >= input.minSimilarity!);
+    if (input.minSimilarity !== undefined) keywordSeqs = keywordSeqs.filter((s) => simOf(s) >= input.minSimilarity!);
 
     const fused = reciprocalRankFusion([semanticSeqs, keywordSeqs].filter((r) => r.length > 0)).slice(0, input.topK);
     const rows = new Map(this.rowsBySeqs(scope, fused.map((f) => f.id)).map((r) => [r.seq, r]));
@@ -420,7 +514,7 @@ export class MemoryService {
       results.push({
         ...toRecord(row),
         score: round(f.score),
-        similarity: round(sims.get(f.id) ?? 0),
+        similarity: round(simOf(f.id)),
         keyword_rank: kwRank.get(f.id) ?? null,
         semantic_rank: semRank.get(f.id) ?? null,
       });
@@ -538,13 +632,13 @@ export class MemoryService {
     const rows = this.deps.db
       .prepare('SELECT seq, tags, source, created_at, embedding FROM memories WHERE owner_id = ? AND project_id = ? AND embedder_id = ?')
       .all(scope.ownerId, scope.projectId, embedder.id) as Array<{ seq: number; tags: string; source: string | null; created_at: string; embedding: Buffer }>;
-    const items = new Map<number, CachedMemory>();
+    const table = new VectorTable(embedder.dim, rows.length);
     for (const r of rows) {
-      const vec = blobToVector(r.embedding);
-      if (vec.length !== embedder.dim) continue;
-      items.set(r.seq, { seq: r.seq, vec, createdAt: r.created_at, tags: JSON.parse(r.tags) as string[], source: r.source });
+      if (r.embedding.byteLength !== embedder.dim * 4) continue;
+      const meta: MemoryMeta = { seq: r.seq, createdAt: r.created_at, tags: JSON.parse(r.tags) as string[], source: r.source };
+      table.set(meta, LITTLE_ENDIAN ? r.embedding : blobToVector(r.embedding));
     }
-    const cache: ScopeCache = { version, embedderId: embedder.id, items };
+    const cache: ScopeCache = { version, embedderId: embedder.id, table };
     this.caches.delete(key);
     this.caches.set(key, cache);
     while (this.caches.size > MEMORY_LIMITS.cachedScopes) this.caches.delete(this.caches.keys().next().value!);
@@ -560,8 +654,8 @@ export class MemoryService {
       this.caches.delete(key);
       return;
     }
-    if (change.upsert) cache.items.set(change.upsert.seq, change.upsert);
-    for (const seq of change.remove ?? []) cache.items.delete(seq);
+    if (change.upsert) cache.table.set(change.upsert.meta, change.upsert.vec);
+    for (const seq of change.remove ?? []) cache.table.delete(seq);
     cache.version = after;
   }
 }
@@ -574,7 +668,7 @@ function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
-function matchesFilter(item: CachedMemory, f: MemoryFilter): boolean {
+function matchesFilter(item: MemoryMeta, f: MemoryFilter): boolean {
   if (f.since && item.createdAt < f.since) return false;
   if (f.until && item.createdAt > f.until) return false;
   if (f.source !== undefined && item.source !== f.source) return false;

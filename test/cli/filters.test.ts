@@ -15,18 +15,17 @@ const FLOOR: Record<string, number> = {
   dense: 0,
 };
 const BELOW_TARGET: Record<string, { floor: number; why: string }> = {
-  'pnpm-install.txt': { floor: 75, why: 'a 28-line install whose package list (+ name version) is kept' },
-  'cargo-test-pass.txt': { floor: 80, why: '34 lines; the Finished and test result lines are most of what is left' },
-  'pytest-fail.txt': { floor: 60, why: '14 failures; their > lines, E lines and locations are most of the text' },
-  'vitest-fail.txt': { floor: 60, why: '4 failures in 120 lines, each with its diff and locations' },
-  'mocha-fail.txt': { floor: 48, why: '4 failures in 116 lines, each with its diff and frames' },
-  'go-test-fail.txt': { floor: 55, why: 'a panic: its message and user frames are most of the output' },
-  'cargo-build-fail.txt': { floor: 40, why: 'three rustc errors whose labelled source lines are the message' },
-  'make-gcc-fail.txt': { floor: 44, why: '30 lines, mostly diagnostics' },
-  'tsc-pretty-fail.txt': { floor: 50, why: '190 errors, each kept verbatim; only frames go' },
-  'git-diff.txt': { floor: 33, why: 'changed lines are kept verbatim and make up most of a release diff' },
-  'git-log.txt': { floor: 58, why: 'every commit keeps hash, date, author and subject' },
-  'git-log-stat.txt': { floor: 50, why: 'every commit keeps its subject and its files-changed line' },
+  'pytest-fail.txt': { floor: 60, why: 'keeping every E, > and location line verbatim allows at most 65.5%' },
+  'vitest-fail.txt': { floor: 62, why: '4 failures in 120 lines, each with its diff and locations' },
+  'mocha-fail.txt': { floor: 50, why: 'the required lines alone allow at most 67.7%' },
+  'go-test-fail.txt': { floor: 57, why: 'the required lines alone allow at most 67.3%' },
+  'cargo-build-fail.txt': { floor: 53, why: 'three rustc errors whose labelled source lines are the message' },
+  'make-gcc-fail.txt': { floor: 45, why: 'the required lines alone allow at most 57.3%' },
+  'make-clang-fail.txt': { floor: 45, why: '31 lines, mostly diagnostics' },
+  'tsc-pretty-fail.txt': { floor: 52, why: '190 errors kept verbatim allow at most 58.5%' },
+  'git-diff.txt': { floor: 34, why: 'changed lines, hunk headers and file names are 64.5% of this release diff' },
+  'git-log.txt': { floor: 61, why: 'every commit keeps hash, date, author and subject' },
+  'git-log-stat.txt': { floor: 58, why: 'every commit keeps its subject and its files-changed line' },
 };
 
 describe('filter_cli_output engine on real fixtures', () => {
@@ -39,7 +38,7 @@ describe('filter_cli_output engine on real fixtures', () => {
         expect(res.detected_type).toBe(fx.type);
         // Generic is the fallback: it wins only when every specific detector scores low.
         const [best] = scoreDetectors(cleanLines(raw));
-        if (fx.type === 'generic') expect(best!.score).toBeLessThan(0.3);
+        if (fx.type === 'generic') expect(best!.score).toBeLessThan(0.5);
         else expect(best!.id).toBe(fx.type);
       });
 

@@ -1,7 +1,8 @@
 // The shared clean-up and the generic log filter, on small inputs whose right answer is known.
 import { describe, expect, it } from 'vitest';
-import { cleanLines, filterCliOutput, looksBinary, resolveHint } from '../../src/engine/cli/index.js';
+import { cleanLines, filterCliOutput, looksBinary, resolveHint, runSync } from '../../src/engine/cli/index.js';
 import { genericLog, lineShape, splitTimestamp } from '../../src/engine/cli/generic.js';
+import { eslint } from '../../src/engine/cli/compilers.js';
 import { readFixture } from '../fixtures/cli/signals.js';
 
 describe('cleanLines', () => {
@@ -41,7 +42,7 @@ describe('generic log filter', () => {
   it('normalises leading timestamps to HH:MM:SS and reports the date once', () => {
     const raw = ['2026-11-23T17:51:14.123Z INFO boot', '2026-11-23T17:51:15.456Z INFO ready', '2026-11-23T17:51:16.789Z ERROR disk full'].join('\n');
     // The filter itself (filterCliOutput returns the plain cleaned text when that is shorter).
-    const out = genericLog.filter(cleanLines(raw));
+    const out = runSync(genericLog.filter(cleanLines(raw)));
     expect(out[0]).toBe('[log dates: 2026-11-23; times shown as HH:MM:SS]');
     expect(out).toContain('17:51:16 ERROR disk full');
     expect(splitTimestamp('Nov 23 17:51:14 host sshd[1]: x')).toEqual({ date: null, time: '17:51:14', rest: 'host sshd[1]: x' });
@@ -120,5 +121,50 @@ describe('command hints', () => {
     expect(resolveHint('test_output')?.filters.length).toBeGreaterThan(3);
     expect(resolveHint('auto')?.filters.length).toBeGreaterThan(10);
     expect(resolveHint('photoshop')).toBeUndefined();
+  });
+});
+
+describe('script-runner command lines', () => {
+  it('auto-detects "npm run …" / "pnpm test" instead of assuming an install', () => {
+    expect(resolveHint('npm run build')?.filters.length).toBeGreaterThan(10);
+    expect(filterCliOutput(readFixture('vitest-fail.txt'), { hint: 'pnpm test' }).detected_type).toBe('vitest');
+    expect(resolveHint('npm ci')?.filters.map((f) => f.id)).toEqual(['npm_install']);
+    expect(resolveHint('yarn')?.filters.map((f) => f.id)).toEqual(['npm_install']);
+  });
+});
+
+describe('unrecognised lines are kept, not mistaken for structure', () => {
+  it('eslint: a message line is not taken for a file heading and dropped', () => {
+    const raw = ['/repo/src/a.js', '  3:7  error  x is not defined  no-undef', '  4:1  warning  Unexpected var  no-var', 'error: lint step failed with exit code 1', '', '✖ 2 problems (1 error, 1 warning)'].join('\n');
+    // The filter itself: on an input this small filterCliOutput returns the cleaned text instead.
+    const out = runSync(eslint.filter(cleanLines(raw)));
+    expect(out).toContain('error: lint step failed with exit code 1');
+    expect(out).toContain('/repo/src/a.js');
+    expect(out).toContain('  3:7  error  x is not defined  no-undef');
+    expect(out.at(-1)).toBe('[1 warning folded, in 1 file: no-var ×1]');
+  });
+});
+
+describe('step-wise filtering', () => {
+  it('yields between slices and line batches on big inputs, and not at all on small ones', async () => {
+    const { filterCliOutputSteps } = await import('../../src/engine/cli/index.js');
+    const count = (raw: string) => {
+      const steps = filterCliOutputSteps(raw);
+      let yields = 0;
+      for (let r = steps.next(); !r.done; r = steps.next()) yields++;
+      return yields;
+    };
+    const big = readFixture('npm-install-verbose.txt').repeat(20); // ~2.6 MB, 26k lines
+    expect(count(big)).toBeGreaterThanOrEqual(8);
+    expect(count(readFixture('jest-fail.txt'))).toBe(0);
+  });
+});
+
+describe('auto-detection needs more than one stray line', () => {
+  it('a log with a single test-summary-looking line stays generic, so nothing is dropped as test noise', () => {
+    const raw = ['deploy: starting', '  step 1: pulled image', 'Tests: 5 passed, 5 total', '  step 2: restarted service'].join('\n');
+    const res = filterCliOutput(raw);
+    expect(res.detected_type).toBe('generic');
+    expect(res.filtered).toContain('  step 1: pulled image');
   });
 });

@@ -65,11 +65,24 @@ describe('ingest', () => {
     expect(again).toMatchObject({ status: 'unchanged', doc_id: r.doc_id, chunks_embedded: 0, tokens_before: r.tokens_before });
     expect(chunkRows(r.doc_id).map((c) => c.id)).toEqual(rows.map((c) => c.id));
 
+    const retitled = await docs.ingest(s, { fileId: 'ops/handbook.md', text: HANDBOOK, title: 'Harbor ops' });
+    expect(retitled).toMatchObject({ status: 'updated', doc_id: r.doc_id, chunks_embedded: 0, chunks_reused: r.chunks, title: 'Harbor ops' });
     await expect(docs.ingest(s, { fileId: 'ops/handbook.md', text: RECIPES })).rejects.toThrow(Conflict);
     const replaced = await docs.ingest(s, { fileId: 'ops/handbook.md', text: RECIPES }, { onExisting: 'replace' });
     expect(replaced).toMatchObject({ status: 'updated', doc_id: r.doc_id });
-    expect(docs.get(s, { docId: r.doc_id }).version).toBe(2);
+    expect(docs.get(s, { docId: r.doc_id }).version).toBe(3);
     expect(docs.get(s, { docId: r.doc_id }, true).content).toBe(RECIPES);
+  });
+
+  it('concurrent ingests of one new file_id: one stores, an identical twin is unchanged, a different one conflicts', async () => {
+    const s = newTenant(app, 'race').scope;
+    const same = await Promise.all([docs.ingest(s, { fileId: 'r', text: HANDBOOK }), docs.ingest(s, { fileId: 'r', text: HANDBOOK })]);
+    expect(same.map((r) => r.status).sort()).toEqual(['created', 'unchanged']);
+    expect(same[0]!.doc_id).toBe(same[1]!.doc_id);
+    const diff = await Promise.allSettled([docs.ingest(s, { fileId: 'q', text: HANDBOOK }), docs.ingest(s, { fileId: 'q', text: RECIPES })]);
+    expect(diff.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((diff.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(Conflict);
+    expect(docs.list(s, { limit: 10, offset: 0 }).total).toBe(2);
   });
 
   it('rejects bad input naming the field, and stores nothing', async () => {
@@ -176,6 +189,30 @@ describe('search', () => {
     expect(one.results.length).toBeGreaterThan(0);
     expect(one.results.every((h) => h.doc_id === recipesId)).toBe(true);
     expect(one.results.length).toBeLessThanOrEqual(chunkRows(recipesId).length);
+  });
+
+  it('semantic search sees writes made after it cached the vectors, by this service or another connection', async () => {
+    const s = newTenant(app, 'cache').scope;
+    await docs.ingest(s, { fileId: 'recipes', text: RECIPES });
+    const q = 'quarterly tax filing deadlines for freelancers';
+    const first = await docs.search(s, { query: q, mode: 'semantic', topK: 1 });
+    expect(first.results[0]!.file_id).toBe('recipes');
+    const tax = await docs.ingest(s, { fileId: 'tax', text: '# Taxes\n\nFreelancers file quarterly tax returns; the filing deadlines fall in April, June, September and January.' });
+    expect((await docs.search(s, { query: q, mode: 'semantic', topK: 1 })).results[0]!.doc_id).toBe(tax.doc_id);
+    docs.delete(s, { docId: tax.doc_id });
+    expect((await docs.search(s, { query: q, mode: 'semantic', topK: 1 })).results[0]!.file_id).toBe('recipes');
+
+    // Another connection (e.g. the CLI) rewrites a vector: the cached matrix must not be used.
+    const embedder = await app.deps.embedder();
+    const [qv] = await embedder.embed(['shaping dough surface tension']);
+    const target = chunkRows(docs.get(s, { fileId: 'recipes' }).doc_id).at(-1)!;
+    const { openDb } = await import('../../src/store/db.js');
+    const other = openDb(app.deps.config.dataDir + '/ctxgate.db');
+    other.prepare(`UPDATE document_chunks SET embedding = ? WHERE rowid = ?`).run(vectorToBlob(qv!), target.rowid);
+    other.close();
+    const after = await docs.search(s, { query: 'shaping dough surface tension', mode: 'semantic', topK: 1 });
+    expect(after.results[0]!.chunk_id).toBe(target.id);
+    expect(after.results[0]!.score).toBeCloseTo(1, 5);
   });
 
   it('keyword queries cannot inject FTS5 syntax', async () => {

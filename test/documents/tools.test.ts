@@ -48,6 +48,17 @@ describe('profiles', () => {
   });
 });
 
+describe('definitions', () => {
+  it('every example of the documents and jobs tools is valid input', async () => {
+    const { tools: docTools } = await import('../../tools/documents.js');
+    const { tools: jobTools } = await import('../../tools/jobs.js');
+    for (const t of [...docTools, ...jobTools]) {
+      expect(t.examples?.length ?? 0, t.name).toBeGreaterThan(0);
+      for (const ex of t.examples!) expect(t.input.safeParse(ex.args).success, `${t.name}: ${ex.description}`).toBe(true);
+    }
+  });
+});
+
 describe('documents over MCP', () => {
   let docId: string;
 
@@ -117,6 +128,11 @@ describe('documents over MCP', () => {
     const fid = await callTool(client, 'read_skeleton', { doc_id: docId, fidelity: 'tiny' });
     expect(fid.isError).toBe(true);
     expect(fid.structured.detail).toMatch(/abstract.*outline.*balanced.*detailed.*raw/);
+    const cost = await callTool(client, 'read_skeleton', { doc_id: docId, cost_model: 'gpt-9000' });
+    expect(cost.structured).toMatchObject({ error_code: 'invalid_value', field: 'cost_model' });
+    const priced = await callTool(client, 'read_skeleton', { doc_id: docId, cost_model: 'claude-sonnet-4-6' });
+    expect(priced.structured.stats.cost_model).toBe('claude-sonnet-4-6');
+    expect(priced.structured.stats.estimated_cost_saved).toMatch(/^\$/);
     const both = await callTool(client, 'get_document', { doc_id: docId, file_id: 'handbook' });
     expect(both.isError).toBe(true);
     expect(both.structured.detail).toContain('exactly one of doc_id or file_id');

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildPackLocked, convertWink } from '../../src/engine/embeddings/offline.js';
 import { decodePack } from '../../src/engine/embeddings/word-pack.js';
@@ -22,6 +24,19 @@ describe('word-pack cache building', () => {
     expect(decodePack(fs.readFileSync(file)).meta.count).toBe(500);
     expect(leftovers()).toEqual([]);
   });
+
+  it('separate processes racing to build elect exactly one builder', async () => {
+    const source = writeWinkSource(dir, randomWords(5000, 20), 20);
+    const file = path.join(dir, 'pack.bin');
+    const child = path.join(import.meta.dirname, 'build-child.ts');
+    const run = () =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', child, file, source.file, source.version, String(source.bytes)], { cwd: process.cwd() });
+    const results = await Promise.all([run(), run(), run()]);
+    const built = results.map((r) => (JSON.parse(r.stdout) as { built: boolean }).built);
+    expect(built.filter(Boolean)).toHaveLength(1);
+    expect(decodePack(fs.readFileSync(file)).meta.count).toBe(5000);
+    expect(leftovers()).toEqual([]);
+  }, 60_000);
 
   it('waits while another process holds the lock, then uses its result', async () => {
     const source = writeWinkSource(dir, randomWords(50, 4), 4);

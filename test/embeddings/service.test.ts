@@ -25,7 +25,7 @@ describe('planEmbedder', () => {
 
   it('auto falls back to offline when no model files exist, and says where it looked', () => {
     const info = planEmbedder(loadConfig({ dataDir, embedder: 'auto', modelDir: path.join(tmp, 'nothing-here') }));
-    expect(info).toMatchObject({ provider: 'offline', id: 'offline-sif-100d', dim: 100 });
+    expect(info).toMatchObject({ provider: 'offline', id: 'offline-sif100-lex512', dim: 612 });
     expect(info.reason).toContain(path.join(tmp, 'nothing-here'));
     expect(info.reason).toContain(path.join(dataDir, 'models'));
   });
@@ -59,7 +59,8 @@ describe('createEmbedder', () => {
     const config = loadConfig({ dataDir: path.join(tmp, 'data3'), embedder: 'offline' });
     const [a, b] = await Promise.all([createEmbedder(config), createEmbedder(config)]);
     expect(a.embedder).toBe(b.embedder);
-    expect(a.info).toMatchObject({ provider: 'offline', id: a.embedder.id, dim: 100 });
+    expect(a.info).toMatchObject({ provider: 'offline', id: a.embedder.id, dim: 612 });
+    expect(a.embedder.dim).toBe(612);
     const [v] = await a.embedder.embed(['hello world']);
     expect(Math.hypot(...v!)).toBeCloseTo(1, 5);
   }, 120_000);

@@ -72,6 +72,43 @@ describe('SIF embedding on a hand-checkable vocabulary', () => {
   });
 });
 
+describe('lexical (feature-hashed) part', () => {
+  let dir: string;
+  let pack: WordPack;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxgate-lex-'));
+    pack = decodePack(convertWink(writeWinkSource(dir, WORDS, 3), 100, 0.05));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('mixes the two cosines in the configured shares', () => {
+    const texts = ['the cat sat on the mat', 'a cat and a mat', 'sat sat sat', 'zebra crossings'];
+    const at = (share: number) => new SifEmbedder(pack, { lexicalDims: 64, lexicalShare: share, oov: 'skip' });
+    const sem = at(0);
+    const lex = at(1);
+    const mix = at(0.3);
+    expect(mix.dim).toBe(3 + 64);
+    for (const x of texts) {
+      for (const y of texts) {
+        const want = 0.7 * cosine(sem.embedOne(x), sem.embedOne(y)) + 0.3 * cosine(lex.embedOne(x), lex.embedOne(y));
+        // Texts without any known word have no semantic part; the mix is then the lexical cosine.
+        const semEmpty = (t: string) => sem.embedOne(t).subarray(0, 3).every((v) => v === 0);
+        if (semEmpty(x) || semEmpty(y)) continue;
+        expect(cosine(mix.embedOne(x), mix.embedOne(y))).toBeCloseTo(want, 5);
+      }
+    }
+  });
+
+  it('sees word overlap only: same bag of words → 1, inflections fold together', () => {
+    const lex = new SifEmbedder(pack, { lexicalDims: 4096, lexicalShare: 1, oov: 'skip' });
+    expect(cosine(lex.embedOne('alpha beta gamma'), lex.embedOne('Gamma, BETA alpha.'))).toBeCloseTo(1, 6);
+    expect(cosine(lex.embedOne('adds targets'), lex.embedOne('add target'))).toBeCloseTo(1, 6);
+    expect(Math.abs(cosine(lex.embedOne('alpha beta'), lex.embedOne('delta epsilon')))).toBeLessThan(1e-6);
+    const noFold = new SifEmbedder(pack, { lexicalDims: 4096, lexicalShare: 1, lexicalFold: false, oov: 'skip' });
+    expect(cosine(noFold.embedOne('adds targets'), noFold.embedOne('add target'))).toBeLessThan(0.5);
+  });
+});
+
 describe('offline embedder on the real word vectors', () => {
   let e: SifEmbedder;
   beforeAll(async () => {
@@ -79,13 +116,34 @@ describe('offline embedder on the real word vectors', () => {
     e = (await loadOfflineEmbedder(packCandidates(projectRoot, dataDir))).embedder;
   }, 120_000);
 
-  it('is deterministic and orthogonal to the common component', async () => {
+  it('is deterministic, unit length, and its semantic part is orthogonal to the common component', async () => {
     const text = 'The linker resolves undefined symbols against the listed libraries.';
     const [a, b] = await e.embed([text, text]);
     expect(Array.from(a!)).toEqual(Array.from(b!));
-    expect(Math.abs(dot(a!, (e as unknown as { common: Float32Array }).common))).toBeLessThan(1e-5);
-    expect(e.id).toBe('offline-sif-100d');
-    expect(a!.length).toBe(100);
+    expect(e.id).toBe('offline-sif100-lex512');
+    expect(a!.length).toBe(612);
+    expect(Math.hypot(...a!)).toBeCloseTo(1, 5);
+    const common = (e as unknown as { common: Float32Array }).common;
+    expect(Math.abs(dot(a!.subarray(0, 100), common))).toBeLessThan(1e-5);
+  });
+
+  it('yields to the event loop during large batches and keeps input order', async () => {
+    const texts = Array.from({ length: 200 }, (_, i) => `chunk ${i}: the linker resolves symbol number ${i * 7}`);
+    const events: string[] = [];
+    setImmediate(() => events.push('other work'));
+    const vectors = await e.embed(texts).then((v) => (events.push('embedded'), v));
+    expect(events).toEqual(['other work', 'embedded']);
+    expect(vectors).toHaveLength(200);
+    for (const i of [0, 57, 199]) expect(Array.from(vectors[i]!)).toEqual(Array.from(e.embedOne(texts[i]!)));
+  });
+
+  it('matches exact identifiers through the lexical part', async () => {
+    const [q, hit, miss] = await e.embed([
+      'What does CMAKE_EXPORT_COMPILE_COMMANDS do?',
+      'CMAKE_EXPORT_COMPILE_COMMANDS enables output of compile commands during generation.',
+      'CMAKE_VERBOSE_MAKEFILE enables verbose output from Makefile builds.',
+    ]);
+    expect(cosine(q!, hit!)).toBeGreaterThan(cosine(q!, miss!) + 0.1);
   });
 
   it('scores paraphrases far above unrelated text', async () => {
@@ -98,7 +156,8 @@ describe('offline embedder on the real word vectors', () => {
     ]);
     const rel = Math.min(cosine(q!, answer!), cosine(q!, para!));
     const unrel = Math.max(cosine(q!, other1!), cosine(q!, other2!), cosine(answer!, other1!));
-    expect(rel).toBeGreaterThan(0.5);
-    expect(unrel).toBeLessThan(0.2);
+    // Related pairs share few words, so this is the semantic half at work.
+    expect(rel).toBeGreaterThan(0.35);
+    expect(unrel).toBeLessThan(0.1);
   });
 });

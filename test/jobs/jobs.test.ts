@@ -76,6 +76,9 @@ describe('JobsService', () => {
     expect(items[0]!.result).toEqual({ upper: 'ALPHA' });
     expect(items[2]!.result).toEqual({ upper: 'GAMMA' });
     expect(items[1]!.error).toBe('item 1: text "beta" was refused');
+    // Inputs of done items are dropped (documents can be large); a failed item keeps its input.
+    const inputs = app.deps.db.prepare(`SELECT input FROM job_items WHERE job_id = ? ORDER BY idx`).all(submitted.job_id) as Array<{ input: string }>;
+    expect(inputs.map((r) => JSON.parse(r.input))).toEqual([null, { text: 'beta', fail: true }, null]);
 
     const usage = app.deps.db.prepare(`SELECT tool, tokens_in, tokens_out FROM usage_events WHERE owner_id = ? ORDER BY id`).all(scope.ownerId);
     expect(usage).toEqual([

@@ -223,9 +223,12 @@ describe('isolation', () => {
         ['gc_kb_edit', { item_id: 'handbook', content: 'overwritten' }],
         ['gc_kb_delete', { item_id: 'handbook' }],
         ['gc_kb_history', { item_id: 'handbook' }],
+        ['gc_kb_diff', { item_id: 'handbook' }],
+        ['gc_kb_restore', { item_id: 'handbook', version: 1 }],
       ] as const) {
         expect((await callTool(ct, tool, args)).structured.status, tool).toBe(404);
       }
+      expect((await callTool(ct, 'gc_kb_query', { query: 'Petrel evacuation', item_ids: ['handbook'] })).structured.results).toEqual([]);
       const qt = await callTool(ct, 'gc_kb_query', { query: 'Petrel evacuation vessel muster point', top_k: 50 });
       expect(qt.structured.results).toEqual([]);
       expect(qt.structured.items_searched).toBe(0);

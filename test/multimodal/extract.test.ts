@@ -49,6 +49,7 @@ describe('PDF', () => {
   });
 
   it('reports a scan without a text layer, and refuses corrupt or truncated files with 400', async () => {
+    expect(read('scanned.pdf').includes('/Image')).toBe(true); // the fixture really is an image-only page
     const scan = await extractDocument({ bytes: read('scanned.pdf'), accept: ALL });
     expect(scan.meta).toMatchObject({ pages: 1, pages_with_text: 0, has_text_layer: false });
     expect(scan.text).toBe('');
@@ -58,6 +59,14 @@ describe('PDF', () => {
       expect(e.status).toBe(400);
       expect(e.code).toBe('corrupt_pdf');
     }
+  });
+
+  it('warns about the pages of a partly scanned PDF that carry no text', async () => {
+    const ex = await extractDocument({ bytes: read('mixed.pdf'), accept: ALL });
+    expect(ex.meta).toMatchObject({ pages: 2, pages_with_text: 1, has_text_layer: true });
+    expect(ex.pages!.map((p) => p.hasText)).toEqual([true, false]);
+    expect(ex.warnings).toEqual(['pages without a text layer (scanned images?), not searchable: 2']);
+    expect(ex.text).toContain('fender piles');
   });
 
   it('compacts page lists', () => {

@@ -71,6 +71,12 @@ describe('ingest_multimodal', () => {
     expect(JSON.stringify(list.structured)).not.toContain('scanned.pdf');
     const ok = await callTool(client, 'ingest_multimodal', { filename: 'scanned.pdf', content: b64('scanned.pdf'), transcript: 'Invoice 4471 from Baltic Rope Works, due 30 June.' });
     expect(ok.structured).toMatchObject({ format: 'pdf', text_source: 'transcript', pages: 1, pages_with_text: 0 });
+
+    // Partly scanned: the text pages are stored and the caller is told which pages were not.
+    const mixed = await callTool(client, 'ingest_multimodal', { filename: 'mixed.pdf', content: b64('mixed.pdf') });
+    expect(mixed.structured).toMatchObject({ format: 'pdf', pages: 2, pages_with_text: 1, warnings: ['pages without a text layer (scanned images?), not searchable: 2'] });
+    const s = await callTool(client, 'search_semantic', { query: 'fender piles pier 7', file_id: 'mixed.pdf', top_k: 1, mode: 'keyword' });
+    expect(s.structured.results[0].heading_path).toContain('Page 1');
   });
 
   it('refuses corrupt files (400) and unsupported types (415) without storing anything', async () => {

@@ -1,6 +1,6 @@
 // cargo build / check / test (rustc diagnostics and libtest output).
 import type { CliFilter } from './types.js';
-import { Out, countMatches, isLibraryPath, scoreFrom } from './clean.js';
+import { Out, countMatches, isLibraryPath, scoreFrom, YIELD_EVERY } from './clean.js';
 
 const PROGRESS_RE = /^\s*(Compiling|Checking|Downloaded|Downloading|Updating|Locking|Adding|Fresh|Blocking|Documenting|Packaging|Verifying|Installing|Building)\s/;
 
@@ -21,19 +21,22 @@ export const cargo: CliFilter = {
     const weak = countMatches(lines, /^test \S+ \.\.\. (ok|FAILED|ignored)$|^\s+--> \S+\.rs:\d+/, 4);
     return strong ? scoreFrom(strong, weak) : weak >= 3 ? 0.4 : 0;
   },
-  filter(lines) {
+  *filter(lines) {
     const out = new Out();
     let inBacktrace = false;
     let inLibraryNote = false;
+    const hasTestResults = lines.some((l) => /^test result: /.test(l));
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
+      if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
       if (PROGRESS_RE.test(line)) {
-        out.drop('build progress');
+        out.skip();
         continue;
       }
       if (/^\s*(Finished|Running|Doc-tests)\s/.test(line)) {
         inBacktrace = false;
-        if (/^\s*Finished\s/.test(line)) out.keep(line);
+        // Finished is the outcome of a build; in a test run the test result lines are.
+        if (/^\s*Finished\s/.test(line) && !hasTestResults) out.keep(line);
         else out.skip();
         continue;
       }
@@ -85,13 +88,17 @@ export const cargo: CliFilter = {
         }
         inLibraryNote = false;
       }
-      if (/^\s*\|\s*$/.test(line) || /^\.\.\.$/.test(line)) {
-        out.drop('gutters');
+      if (/^\s*\|\s*$/.test(line) || /^\.\.\.$/.test(line) || /^\s*\|\s*[\^\-~+]+\s*$/.test(line)) {
+        // Bare gutters and unlabelled caret rows say nothing the location line does not.
+        out.skip();
         continue;
       }
-      if (/^\s*\|\s*[\^\-~+]+\s*$/.test(line)) {
-        // A caret row with no label says nothing the location line does not.
-        out.drop('gutters');
+      if (/^help: the following other types implement trait/.test(line) && isLibraryPath(lines[i + 1] ?? '')) {
+        out.drop('std/registry locations');
+        continue;
+      }
+      if (/^Some errors have detailed explanations: /.test(line)) {
+        out.skip();
         continue;
       }
       if (line.trim() === '') {

@@ -7,6 +7,12 @@ const ANSI_RE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[
 const CONTROL_RE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
 const CONTROL_TEST_RE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 
+/**
+ * Filters yield every YIELD_EVERY + 1 lines so a caller can give the event loop a turn on big inputs
+ * (a mask: (i & YIELD_EVERY) === YIELD_EVERY).
+ */
+export const YIELD_EVERY = 4095;
+
 export function stripAnsi(s: string): string {
   return s.replace(ANSI_RE, '');
 }
@@ -17,24 +23,48 @@ export function stripAnsi(s: string): string {
  * trailing whitespace trimmed.
  */
 export function cleanLines(raw: string): string[] {
-  // Whole-text passes are much cheaper than per-line regexes on multi-megabyte logs.
-  let text = raw.includes('\r\n') ? raw.replace(/\r\n/g, '\n') : raw;
+  return runSync(cleanLinesSteps(raw));
+}
+
+/** Slice size for cleaning: whole-slice regex passes are cheap, and each slice is one yield apart. */
+const CLEAN_SLICE = 1 << 20;
+
+/** cleanLines as a generator: one yield between slices of about 1 MB (cut at line ends). */
+export function* cleanLinesSteps(raw: string): Generator<undefined, string[], unknown> {
+  const out: string[] = [];
+  for (let start = 0; start < raw.length; ) {
+    let end = start + CLEAN_SLICE >= raw.length ? raw.length : raw.indexOf('\n', start + CLEAN_SLICE);
+    if (end === -1) end = raw.length;
+    cleanSlice(raw.slice(start, end), out);
+    start = end + 1;
+    if (start < raw.length) yield;
+  }
+  while (out.length && out[out.length - 1] === '') out.pop();
+  return out;
+}
+
+function cleanSlice(slice: string, out: string[]): void {
+  let text = slice.includes('\r\n') ? slice.replace(/\r\n/g, '\n') : slice;
   if (text.includes('\x1b')) text = text.replace(ANSI_RE, '');
   const hasCr = text.includes('\r');
   const hasControl = CONTROL_TEST_RE.test(text);
-  const out = text.split('\n');
-  for (let i = 0; i < out.length; i++) {
-    let line = out[i]!;
+  for (let line of text.split('\n')) {
     if (hasCr && line.includes('\r')) {
       // A redraw: what stays on screen is the last non-empty segment.
       const segs = line.split('\r').filter((seg) => seg.trim() !== '');
       line = segs.length ? segs[segs.length - 1]! : '';
     }
     if (hasControl) line = line.replace(CONTROL_RE, '');
-    out[i] = line.trimEnd();
+    out.push(line.trimEnd());
   }
-  while (out.length && out[out.length - 1] === '') out.pop();
-  return out;
+}
+
+/** Runs a step generator to completion without pausing. */
+export function runSync<T>(steps: Generator<undefined, T, unknown>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 // Compilers and linters: tsc, eslint, make with gcc/clang.
 import type { CliFilter } from './types.js';
-import { Out, countMatches, isToolchainNoise, scoreFrom } from './clean.js';
+import { Out, countMatches, isToolchainNoise, scoreFrom, YIELD_EVERY } from './clean.js';
 import { isFrameLine } from './frames.js';
 
 const TSC_PLAIN_RE = /^\S.*\(\d+,\d+\): (error|warning) TS\d+: /;
@@ -18,11 +18,13 @@ export const tsc: CliFilter = {
     const found = countMatches(lines, /^Found \d+ errors?( in \d+ files?)?\.|^Found \d+ error in /, 1);
     return errs || found ? scoreFrom(errs + found * 2) : 0;
   },
-  filter(lines) {
+  *filter(lines) {
     const out = new Out();
     let elaboration = -1;
     let table = false;
-    for (const line of lines) {
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
       if (isToolchainNoise(line)) {
         out.drop('toolchain noise');
         continue;
@@ -68,6 +70,8 @@ export const tsc: CliFilter = {
   },
 };
 
+/** A bare path ending in a file extension: how stylish opens each file's group. */
+const FILE_HEADING_RE = /^[^\s✖].*\.[A-Za-z0-9]{1,8}$/;
 const ESLINT_ROW_RE = /^\s+(\d+):(\d+)\s+(error|warning)\s+(.*?)(?:\s{2,}(\S+))?$/;
 
 export const eslint: CliFilter = {
@@ -83,7 +87,7 @@ export const eslint: CliFilter = {
     const unix = countMatches(lines, /^\S+:\d+:\d+: .* \[(Error|Warning)\/[\w@/-]+\]$/, 4);
     return rows || summary || unix ? scoreFrom(summary * 2 + (rows ? 1 : 0) + (unix ? 1 : 0), rows + unix) : 0;
   },
-  filter(lines) {
+  *filter(lines) {
     const out = new Out();
     const warnRules = new Map<string, number>();
     const warnFiles = new Set<string>();
@@ -95,7 +99,9 @@ export const eslint: CliFilter = {
       warnRules.set(rule, (warnRules.get(rule) ?? 0) + 1);
       warnFiles.add(f);
     };
-    for (const line of lines) {
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
       if (isToolchainNoise(line)) {
         out.drop('toolchain noise');
         continue;
@@ -131,11 +137,11 @@ export const eslint: CliFilter = {
         out.drop('blank');
         continue;
       }
-      if (/^\S/.test(line) && !/^(✖|Oops!|ESLint:|Error:)/.test(line)) {
-        // A file heading (stylish groups rows under the file path).
+      if (FILE_HEADING_RE.test(line) && !line.includes(': ')) {
+        // A file heading (stylish groups rows under the file path); shown only above an error.
         file = line;
         fileShown = false;
-        out.drop('file headings');
+        out.skip();
         continue;
       }
       out.keep(line);
@@ -149,6 +155,7 @@ export const eslint: CliFilter = {
 };
 
 const CC_DIAG_RE = /^(\S.*?):(\d+)(:\d+)?: (fatal error|error|warning|note): /;
+const CLANG_CARET_RE = /^\s*[~^][\s~^]*$/;
 
 export const makeGcc: CliFilter = {
   id: 'make_gcc',
@@ -171,10 +178,23 @@ export const makeGcc: CliFilter = {
     const foreign = countMatches(lines, /^\S+\.(py|rs|go|tsx?|jsx?):\d+/, 3);
     return Math.max(0, scoreFrom(diags + make, cmds) - foreign * 0.2);
   },
-  filter(lines) {
+  *filter(lines) {
     const out = new Out();
     let lastSeverity = '';
-    for (const line of lines) {
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
+      // clang frames have no gutter: the source line, a caret row, sometimes a fix-it row.
+      if (CLANG_CARET_RE.test(lines[i + 1] ?? '') && !CC_DIAG_RE.test(line)) {
+        out.skip();
+        continue;
+      }
+      if (CLANG_CARET_RE.test(line)) {
+        const next = lines[i + 1] ?? '';
+        if (/^\s+\S{1,40}$/.test(next) && !next.includes(':')) i++;
+        out.skip();
+        continue;
+      }
       const d = CC_DIAG_RE.exec(line);
       if (d) {
         const sev = d[4]!;

@@ -1,7 +1,7 @@
 // The fallback for any log: timestamps normalised, repeated lines folded with counts, and when the
 // log is long, only the lines around errors/warnings plus its head and tail.
 import type { CliFilter } from './types.js';
-import { Out } from './clean.js';
+import { Out, YIELD_EVERY } from './clean.js';
 
 // Leading timestamps: ISO 8601 (with optional brackets, T or space, fraction, zone), syslog
 // ("Nov 23 17:51:14"), bare times ("17:51:14.123", "[12:00:01 PM]").
@@ -27,13 +27,12 @@ export function splitTimestamp(line: string): Stamp | null {
   return { date: m[1]?.replace(/\//g, '-') ?? null, time, rest: line.slice(m[0].length) };
 }
 
-/** Shape of a line for folding: digits, hex ids and quoted values masked. */
+/** Shape of a line for folding: lines that differ only in numbers, ids or quoted values share one. */
 export function lineShape(s: string): string {
-  // One pass: hex ids → H, numbers → #, quoted values → Q.
-  return s.replace(SHAPE_RE, (m) => (m[0] === "'" || m[0] === '"' ? 'Q' : /^\d+(\.\d+)?$/.test(m) ? '#' : 'H'));
+  // Numbers and hex ids (any run of hex characters containing a digit) → #; quoted values → Q.
+  const shaped = s.replace(/[0-9a-f]*\d[0-9a-f]*/gi, '#');
+  return shaped.includes("'") || shaped.includes('"') ? shaped.replace(/'[^']*'|"[^"]*"/g, 'Q') : shaped;
 }
-
-const SHAPE_RE = /\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b|\d+(?:\.\d+)?|'[^']*'|"[^"]*"/gi;
 
 const HEAD = 20;
 const TAIL = 25;
@@ -56,20 +55,19 @@ export const genericLog: CliFilter = {
   detect() {
     return 0.05;
   },
-  filter(lines) {
-    // 1. Timestamps → HH:MM:SS, the date reported once.
+  *filter(lines) {
+    // 1. Timestamps → HH:MM:SS (the date reported once), and
+    // 2. runs folded: identical text → [×N]; same shape (numbers/ids differ) → first, last, [+N similar].
     const dates = new Set<string>();
-    const stamped = lines.map((l) => {
-      const s = splitTimestamp(l);
-      if (!s) return { text: l, body: l };
-      if (s.date) dates.add(s.date);
-      return { text: `${s.time} ${s.rest}`, body: s.rest };
-    });
-    // 2. Fold runs: identical text → [×N]; same shape (numbers/ids differ) → first, last, [+N similar].
-    //    Each line's body (without its time) and shape are computed once.
     type Row = { text: string; body: string; shape: string | null; count: number; similar: number; last?: string };
     const rows: Row[] = [];
-    for (const { text: l, body } of stamped) {
+    for (let i = 0; i < lines.length; i++) {
+      if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
+      const raw = lines[i]!;
+      const st = splitTimestamp(raw);
+      if (st?.date) dates.add(st.date);
+      const l = st ? `${st.time} ${st.rest}` : raw;
+      const body = st ? st.rest : raw;
       const prev = rows[rows.length - 1];
       if (prev && body.trim() !== '') {
         if (prev.similar === 0 && prev.body === body) {
@@ -110,13 +108,15 @@ export const genericLog: CliFilter = {
     const keep = new Uint8Array(rows.length);
     for (let i = 0; i < Math.min(HEAD, rows.length); i++) keep[i] = 1;
     for (let i = Math.max(0, rows.length - TAIL); i < rows.length; i++) keep[i] = 1;
-    rows.forEach((r, i) => {
-      if (SIGNAL_RE.test(r.text)) for (let j = Math.max(0, i - CONTEXT); j <= Math.min(rows.length - 1, i + CONTEXT); j++) keep[j] = 1;
-    });
-    rows.forEach((r, i) => {
+    for (let i = 0; i < rows.length; i++) {
+      if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
+      if (SIGNAL_RE.test(rows[i]!.text)) for (let j = Math.max(0, i - CONTEXT); j <= Math.min(rows.length - 1, i + CONTEXT); j++) keep[j] = 1;
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
       if (keep[i]) for (const l of render(r)) out.keep(l);
       else out.drop(r.text.trim() === '' ? 'blank' : 'ordinary lines', r.count + r.similar);
-    });
+    }
     return out.done();
   },
 };

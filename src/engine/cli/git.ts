@@ -1,6 +1,6 @@
 // git diff, git log and git status.
 import type { CliFilter } from './types.js';
-import { Out, countMatches, scoreFrom } from './clean.js';
+import { Out, countMatches, scoreFrom, YIELD_EVERY } from './clean.js';
 
 // Lock files and generated bundles: their changed lines are noise to a reader of the diff.
 const GENERATED_RE = /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|Cargo\.lock|poetry\.lock|Gemfile\.lock|composer\.lock|go\.sum|[^/]+\.min\.(js|css)|[^/]+\.map)$/;
@@ -33,7 +33,7 @@ export const gitDiff: CliFilter = {
     if (!headers && !hunks) return 0;
     return scoreFrom(headers * 1.5 + hunks, plain);
   },
-  filter(lines) {
+  *filter(lines) {
     const out = new Out();
     let file = '';
     let hasGitHeader = false;
@@ -42,7 +42,9 @@ export const gitDiff: CliFilter = {
       if (folded && (folded.plus || folded.minus)) out.note(`  [${folded.why}: +${folded.plus} -${folded.minus} lines not shown]`);
       folded = null;
     };
-    for (const line of lines) {
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
       if (line.startsWith('diff ')) {
         endFold();
         file = diffPath(line);
@@ -110,7 +112,7 @@ export const gitLog: CliFilter = {
     if (!commits || !authors) return 0;
     return scoreFrom(commits + authors);
   },
-  filter(lines) {
+  *filter(lines) {
     const out = new Out();
     type Commit = { hash: string; merge: boolean; author: string; date: string; subject: string; stat: string; files: number; bodyLines: number };
     let cur: Commit | null = null;
@@ -120,11 +122,13 @@ export const gitLog: CliFilter = {
       if (cur.merge) s += ' (merge)';
       if (cur.stat) s += ` [${cur.stat.trim()}]`;
       out.keep(s);
-      if (cur.bodyLines) out.drop('commit body', cur.bodyLines);
-      if (cur.files) out.drop('--stat file lines', cur.files);
+      // Bodies and per-file stat rows are omitted silently: the header note says so once.
       cur = null;
     };
-    for (const line of lines) {
+    out.note('[git log: one line per commit (hash date author: subject); bodies and per-file stats omitted]');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
       const m = /^commit ([0-9a-f]{7,40})(.*)$/.exec(line);
       if (m) {
         emit();
@@ -176,7 +180,7 @@ export const gitStatus: CliFilter = {
     if (!head && !sections) return 0;
     return scoreFrom(head + sections + (head ? porcelain * 0.5 : 0));
   },
-  filter(lines) {
+  *filter(lines) {
     const out = new Out();
     let section = '';
     const untracked: string[] = [];
@@ -194,7 +198,9 @@ export const gitStatus: CliFilter = {
       }
       untracked.length = 0;
     };
-    for (const line of lines) {
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
       if (/^\s+\(use "git .*\)$|^\s+\(fix conflicts .*\)$|^\s+\(all conflicts fixed.*\)$|^\s+\(commit or discard .*\)$/.test(line)) {
         out.drop('git hints');
         continue;

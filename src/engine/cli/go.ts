@@ -1,6 +1,6 @@
 // go test (plain and -v).
 import type { CliFilter } from './types.js';
-import { Out, countMatches, isLibraryPath, scoreFrom } from './clean.js';
+import { Out, countMatches, isLibraryPath, scoreFrom, YIELD_EVERY } from './clean.js';
 
 export const goTest: CliFilter = {
   id: 'go_test',
@@ -18,11 +18,12 @@ export const goTest: CliFilter = {
     const strong = countMatches(lines, /^(=== RUN\s|--- (PASS|FAIL|SKIP): |ok\s+\S+\s+(\(cached\)|[\d.]+s)|FAIL\s+\S+\s+[\d.]+s|\?\s+\S+\s+\[no test files\])/, 4);
     return strong ? scoreFrom(strong) : 0;
   },
-  filter(lines) {
+  *filter(lines) {
     const out = new Out();
     let inPanic = false;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
+      if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
       if (/^=== (RUN|PAUSE|CONT|NAME)\s/.test(line)) {
         out.skip();
         continue;

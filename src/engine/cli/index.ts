@@ -1,7 +1,7 @@
 // CLI-output filtering: clean the terminal output, pick a detector (or take the caller's hint),
 // compress, and report what was saved. Pure: no I/O.
 import type { CliFilter } from './types.js';
-import { cleanLines, looksBinary } from './clean.js';
+import { cleanLinesSteps, runSync } from './clean.js';
 import { gitDiff, gitLog, gitStatus } from './git.js';
 import { pytest } from './pytest.js';
 import { jest, mocha, vitest } from './js-tests.js';
@@ -12,7 +12,7 @@ import { packageInstall } from './install.js';
 import { genericLog } from './generic.js';
 
 export type { CliFilter } from './types.js';
-export { cleanLines, looksBinary } from './clean.js';
+export { cleanLines, looksBinary, runSync } from './clean.js';
 
 /** Every detector, most specific first (earlier wins a tie). The generic log filter is last. */
 export const CLI_FILTERS: readonly CliFilter[] = [gitDiff, gitLog, gitStatus, pytest, vitest, jest, mocha, goTest, cargo, tsc, eslint, makeGcc, packageInstall, genericLog];
@@ -25,6 +25,8 @@ const GROUP_HINTS: Record<string, string[]> = {
   compiler: ['tsc', 'make_gcc', 'cargo'],
   git: ['git_diff', 'git_log', 'git_status'],
 };
+
+const SCRIPT_RUNNERS = new Set(['npm', 'yarn', 'pnpm', 'bun']);
 
 /** "auto" (or "detect") means: no hint. */
 const AUTO_HINTS = new Set(['auto', 'detect', 'autodetect']);
@@ -62,6 +64,8 @@ export function resolveHint(hint: string): { filters: CliFilter[] } | undefined 
     .split(' ')
     .filter((w) => !w.startsWith('-'));
   for (let n = Math.min(3, words.length); n >= 1; n--) {
+    // "npm run build", "pnpm test": a script runner's output can be anything, so detect it.
+    if (n === 1 && words.length > 1 && SCRIPT_RUNNERS.has(words[0]!)) return { filters: [...CLI_FILTERS] };
     const f = BY_NAME.get(words.slice(0, n).join(' '));
     if (f) return { filters: [f] };
   }
@@ -82,9 +86,12 @@ export function scoreDetectors(lines: readonly string[], among: readonly CliFilt
     .map(({ id, score }) => ({ id, score }));
 }
 
+/** Below this confidence (about two independent signature lines) the generic filter is safer. */
+const MIN_CONFIDENCE = 0.5;
+
 export function detect(lines: readonly string[], among: readonly CliFilter[] = CLI_FILTERS): CliFilter {
   const [best] = scoreDetectors(lines, among);
-  if (!best || best.score < 0.3) return genericLog;
+  if (!best || best.score < MIN_CONFIDENCE) return genericLog;
   return BY_NAME.get(best.id)!;
 }
 
@@ -104,7 +111,15 @@ export interface FilterOptions {
 }
 
 export function filterCliOutput(raw: string, opts: FilterOptions = {}): FilterResult {
-  const lines = cleanLines(raw);
+  return runSync(filterCliOutputSteps(raw, opts));
+}
+
+/**
+ * filterCliOutput as a generator that yields every few thousand lines, so a server can give the
+ * event loop a turn between steps on multi-megabyte inputs. The return value is the result.
+ */
+export function* filterCliOutputSteps(raw: string, opts: FilterOptions = {}): Generator<undefined, FilterResult, unknown> {
+  const lines = yield* cleanLinesSteps(raw);
   let filter: CliFilter;
   if (opts.hint) {
     const r = resolveHint(opts.hint);
@@ -113,7 +128,7 @@ export function filterCliOutput(raw: string, opts: FilterOptions = {}): FilterRe
   } else {
     filter = detect(lines);
   }
-  let outLines = filter.filter(lines);
+  let outLines = yield* filter.filter(lines);
   let filtered = outLines.join('\n');
   // A detector that makes things longer (tiny inputs plus markers) loses to plain cleaning.
   const cleaned = lines.join('\n');
@@ -128,9 +143,17 @@ export function filterCliOutput(raw: string, opts: FilterOptions = {}): FilterRe
     original_chars: original,
     filtered_chars: filtered.length,
     savings_pct: original === 0 ? 0 : Math.max(0, Math.round((1000 * (original - filtered.length)) / original) / 10),
-    original_lines: raw === '' ? 0 : raw.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n').length,
+    original_lines: countLines(raw),
     filtered_lines: filtered === '' ? 0 : outLines.length,
   };
+}
+
+/** Lines as a reader counts them: a final newline does not start another line. */
+function countLines(s: string): number {
+  if (s === '') return 0;
+  let n = 1;
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
+  return s.endsWith('\n') ? n - 1 : n;
 }
 
 export interface FilterDescription {

@@ -1,6 +1,6 @@
 // JavaScript test runners: jest, vitest and mocha.
 import type { CliFilter } from './types.js';
-import { Out, countMatches, isLibraryPath, isToolchainNoise, scoreFrom } from './clean.js';
+import { Out, countMatches, isLibraryPath, isToolchainNoise, scoreFrom, YIELD_EVERY } from './clean.js';
 import { isFrameLine, isMarkedFrameLine } from './frames.js';
 
 const STACK_RE = /^\s*at\s/;
@@ -31,7 +31,7 @@ export const jest: CliFilter = {
   id: 'jest',
   family: 'js-tests',
   title: 'jest',
-  aliases: ['npx jest', 'npm test', 'jest_test'],
+  aliases: ['npx jest', 'jest_test'],
   keeps: [
     'FAIL suite lines and ✕ failing test rows',
     'every ● failure block: full test name, assertion message, expected/received diff',
@@ -46,13 +46,14 @@ export const jest: CliFilter = {
     if (!summary && !bullets) return 0;
     return scoreFrom(summary + bullets * 0.5, suites);
   },
-  filter(lines) {
+  *filter(lines) {
     const out = new Out();
     let mode: 'listing' | 'failure' | 'console' = 'listing';
     // Every ✕ row has a ● block with the full name below; the row is then a duplicate.
     const detailed = lines.some((l) => /^\s*● (?!Console$)\S/.test(l));
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
+      if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
       if (isToolchainNoise(line)) {
         out.drop('toolchain noise');
         continue;
@@ -126,13 +127,14 @@ export const vitest: CliFilter = {
     if (!banner && !summary) return 0;
     return scoreFrom(banner + summary + failed);
   },
-  filter(lines) {
+  *filter(lines) {
     const out = new Out();
     let mode: 'listing' | 'failure' | 'console' = 'listing';
     // When the run prints a detailed block per failure, the one-line rows above it are duplicates.
     const detailed = lines.some((l) => /^⎯+ Failed Tests \d+ ⎯+$/.test(l));
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
+      if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
       if (isToolchainNoise(line)) {
         out.drop('toolchain noise');
         continue;
@@ -148,7 +150,8 @@ export const vitest: CliFilter = {
       }
       if (/^\s*(Test Files|Tests|Errors|Duration|Type Errors)\s{2,}/.test(line)) {
         mode = 'listing';
-        out.keep(line);
+        // The per-phase timing breakdown after the total duration is noise.
+        out.keep(/^\s*Duration\s/.test(line) ? line.replace(/ \(transform .*\)$/, '') : line);
         continue;
       }
       if (/^(stdout|stderr) \| /.test(line)) {
@@ -193,12 +196,13 @@ export const mocha: CliFilter = {
     if (!counts) return 0;
     return scoreFrom(counts * 1.2, ticks);
   },
-  filter(lines) {
+  *filter(lines) {
     const out = new Out();
     let inFailures = false;
     let ownDiff = false;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
+      if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
       if (isToolchainNoise(line)) {
         out.drop('toolchain noise');
         continue;

@@ -1,11 +1,11 @@
 // pytest (any verbosity): keeps failures, errors and the summary; drops passing progress and code listings.
 import type { CliFilter } from './types.js';
-import { Out, countMatches, isLibraryPath, isToolchainNoise, scoreFrom } from './clean.js';
+import { Out, countMatches, isLibraryPath, isToolchainNoise, scoreFrom, YIELD_EVERY } from './clean.js';
 
 const BANNER_RE = /^={3,} (.+?) ={3,}$/;
 const TEST_HEADER_RE = /^_{3,} (.+?) _{3,}$/;
-/** `path/to/file.py:123: AssertionError` or `path/to/file.py:45: in func`. */
-const LOCATION_RE = /^\S.*?\.py:\d+: \S/;
+/** `path/to/file.py:123: AssertionError`, `path/to/file.py:45: in func`, or a bare `file.py:250:` frame. */
+const LOCATION_RE = /^\S.*?\.py:\d+:( \S|$)/;
 /** Progress rows: `tests/x.py ....F.s [ 12%]`, continuation rows of dots, verbose `::test PASSED [ 3%]`. */
 const DOTS_RE = /^(\S+\.py )?[.FEsxX]+\s*(\[\s*\d+%\])?$/;
 const VERBOSE_RE = /^(\S+::\S.*?) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b/;
@@ -28,13 +28,14 @@ export const pytest: CliFilter = {
     const weak = countMatches(lines, /^collected \d+ items?|::\S+ (PASSED|FAILED)|^FAILED \S+::/, 4);
     return strong || weak >= 2 ? scoreFrom(strong, weak) : 0;
   },
-  filter(lines) {
+  *filter(lines) {
     const out = new Out();
     let section = 'header';
     let captured = 0;
     let warnings = 0;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
+      if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
       const banner = BANNER_RE.exec(line);
       if (banner) {
         const title = banner[1]!;
@@ -73,7 +74,11 @@ export const pytest: CliFilter = {
           out.drop('progress');
           continue;
         }
-        if (line === '' || /^(platform |cachedir:|rootdir:|plugins:|configfile:|inifile:|testpaths:|collecting |cachedir |hypothesis profile|benchmark:|Using |metadata:)/.test(line)) {
+        if (line === '') {
+          out.drop('blank');
+          continue;
+        }
+        if (/^(platform |cachedir:|rootdir:|plugins:|configfile:|inifile:|testpaths:|collecting |cachedir |hypothesis profile|benchmark:|Using |metadata:)/.test(line)) {
           out.drop(section === 'header' ? 'session header' : 'progress');
           continue;
         }
@@ -104,6 +109,12 @@ export const pytest: CliFilter = {
         if (LOCATION_RE.test(line)) {
           if (isLibraryPath(line)) out.drop('library frames');
           else out.keep(line);
+          continue;
+        }
+        // Unindented prose that is not a "name = value" local is a message ("ImportError while
+        // importing test module ...", "Hint: ..."): keep it.
+        if (/^[^\s_>E]/.test(line) && !/^[A-Za-z_]\w*( = |, \w+ = )/.test(line) && !/^(_ )+_?$/.test(line)) {
+          out.keep(line);
           continue;
         }
         // Source listings, locals and frame separators: the > line and the location already say where.

@@ -17,6 +17,10 @@ export interface CliFilter {
    * Scores are compared across detectors; ties go to the earlier detector in the list.
    */
   detect(lines: readonly string[]): number;
-  /** Compress cleaned lines (ANSI and carriage-return progress already resolved). */
-  filter(lines: readonly string[]): string[];
+  /**
+   * Compress cleaned lines (ANSI and carriage-return progress already resolved). A generator that
+   * yields now and then (every YIELD_EVERY + 1 lines) so long inputs need not block the event loop;
+   * its return value is the output. Drive it with `runSync` or an async driver.
+   */
+  filter(lines: readonly string[]): Generator<undefined, string[], unknown>;
 }

@@ -1,7 +1,7 @@
 // Blast radius: which files a change to a focus symbol touches, ranked by two signals fused with
 // Reciprocal Rank Fusion — BM25 over the files' text, and graph distance from the symbol's
 // definition through the cross-file reference/import graph (callers, callees, transitively).
-import { Bm25Index, reciprocalRankFusion } from '../bm25.js';
+import { Bm25Index, reciprocalRankFusion, tokenize } from '../bm25.js';
 import { pagerank } from './pagerank.js';
 import { fileReferenceEdges, type RepoGraph } from './repo.js';
 
@@ -181,9 +181,19 @@ export function graphDistanceRanking(g: RepoGraph, focus: string): { ranking: nu
   return { ranking, focusDefinitions };
 }
 
+// Token lists per parsed file: a service that reuses analyses (its parse cache) reuses these too.
+const termCache = new WeakMap<object, string[]>();
+
 export function bm25Ranking(g: RepoGraph, query: string): number[] {
   const index = new Bm25Index();
-  for (const f of g.files) index.add(f.analysis.source);
+  for (const f of g.files) {
+    let terms = termCache.get(f.analysis);
+    if (!terms) {
+      terms = tokenize(f.analysis.source);
+      termCache.set(f.analysis, terms);
+    }
+    index.add(terms);
+  }
   return index.top(query, g.files.length).map((h) => h.index);
 }
 

@@ -47,7 +47,11 @@ export function digestCodebase(g: RepoGraph, opts: { tokenBudget: number; fideli
     const header = `=== ${f.path} (${f.language}) ===`;
     let placed = false;
     for (const fid of [opts.fidelity, 'abstract'] as const) {
+      // Once the budget is nearly spent, only listings can fit: skip rendering skeletons.
+      if (opts.tokenBudget - used < 16) break;
       const body = renderSkeleton(a, fid, lineComment, ranks).text.trim();
+      // A token is at least ~1 character of code: obviously-too-long blocks are not counted exactly.
+      if (body.length / 8 > opts.tokenBudget - used) continue;
       const block = `${header}\n${body}\n`;
       const t = countTokens(block);
       if (used + t <= opts.tokenBudget) {

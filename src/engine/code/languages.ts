@@ -79,7 +79,7 @@ const SIGNALS: Array<[LanguageId, RegExp, number]> = [
   ['c', /^\s*#\s*include\s*[<"]/m, 3],
   ['c', /^\s*#\s*(define|ifndef|ifdef|endif)\b/m, 2],
   ['c', /\b(static\s+)?(int|void|char|unsigned|size_t|struct\s+\w+)\s*\*?\s*\w+\s*\([^)]*\)\s*\{/, 3],
-  ['cpp', /\bstd::|\bnamespace\s+\w+|\btemplate\s*<|\bclass\s+\w+\s*(:\s*(public|private)|\{)|::\w+\s*\(|\bnullptr\b|#include\s*<(iostream|vector|string|memory|map)>/, 6],
+  ['cpp', /\bstd::|\bnamespace\s+[\w:]+\s*\{|\busing\s+namespace\s|\btemplate\s*<|\bclass\s+\w+\s*(:\s*(public|private)|\{)|::\w+\s*\(|\bnullptr\b|#include\s*<(iostream|vector|string|memory|map)>/, 6],
 ];
 
 /** Best guess from content alone, or null when nothing points anywhere. */

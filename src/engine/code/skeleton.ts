@@ -2,7 +2,7 @@
 // comments, with bodies replaced by a marker. Symbols are ranked by PageRank on the file's
 // reference graph; the fidelity decides how many of the top symbols keep their bodies.
 import { lineOf, type CodeDef, type FileAnalysis } from './analyze.js';
-import { FIDELITY_PLANS, type CodeFidelity } from './fidelity.js';
+import { BODY_BUDGET_MIN_CHARS, FIDELITY_PLANS, type CodeFidelity } from './fidelity.js';
 import { pagerank, type Edge } from './pagerank.js';
 
 export const BODY_MARKER = '...';
@@ -157,7 +157,16 @@ export function renderSkeleton(a: FileAnalysis, fidelity: CodeFidelity, lineComm
   }
 
   // Bodies of the top-ranked symbols stay; nested definitions of a kept body stay with it.
-  const keep = new Set(elidable.slice(0, Math.ceil(elidable.length * plan.bodyShare - 1e-9)));
+  const keep = new Set<number>();
+  const maxBodies = Math.ceil(elidable.length * plan.bodyShare - 1e-9);
+  let budget = maxBodies ? Math.max(a.source.length * plan.bodyBudget, BODY_BUDGET_MIN_CHARS) : 0;
+  for (const i of elidable) {
+    if (keep.size >= maxBodies) break;
+    const b = a.defs[i]!.body!;
+    if (b.end - b.start > budget) continue;
+    keep.add(i);
+    budget -= b.end - b.start;
+  }
   const shownInFull = (i: number): boolean => {
     for (let p = i; p >= 0; p = a.defs[p]!.parent) if (keep.has(p)) return true;
     return false;

@@ -107,8 +107,11 @@ const jsDefs: Record<string, DefRule> = {
   variable_declarator: (n) => {
     const nameNode = f(n, 'name');
     if (nameNode?.type !== 'identifier') return null;
-    const fv = functionValue('function', nameNode, f(n, 'value'));
+    const value = f(n, 'value');
+    const fv = functionValue('function', nameNode, value);
     if (fv) return fv;
+    // `const fs = require('fs')` is an import, not a definition of this file.
+    if (value?.type === 'call_expression' && f(value, 'function')?.text === 'require') return null;
     // Other top-level constants are definitions (exported config, lookup tables).
     const decl = n.parent;
     const level = decl?.parent?.type;

@@ -12,6 +12,8 @@ import { packIndexOf, type WordPack } from './word-pack.js';
 import { normalizeInPlace } from './vector.js';
 
 export const DEFAULT_SIF_A = 1e-3;
+/** Texts embedded between event-loop yields (≈ 5 ms of work for typical 250-token chunks). */
+const YIELD_EVERY = 50;
 
 export interface SifOptions {
   /** SIF smoothing parameter a. */
@@ -237,7 +239,13 @@ export class SifEmbedder implements Embedder {
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {
-    return texts.map((t) => this.embedOne(t));
+    const out: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i++) {
+      // Large batches (bulk ingest) yield now and then so other requests are not starved.
+      if (i > 0 && i % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+      out.push(this.embedOne(texts[i]!));
+    }
+    return out;
   }
 }
 
