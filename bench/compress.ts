@@ -88,10 +88,14 @@ try {
   // The same hit without HTTP (service call), and a trivial REST call for the transport's own cost.
   const { CompressionService } = await import('../src/services/compression.js');
   const svc = server.deps.service(CompressionService);
-  const scope = { ownerId: server.owner.user_id, projectId: server.owner.project_id ?? '' };
+  const { AccountsService } = await import('../src/services/accounts.js');
+  const scope = {
+    ownerId: server.owner.user_id,
+    projectId: server.owner.project_id ?? server.deps.service(AccountsService).defaultProject(server.owner.user_id).id,
+  };
   const serviceHitMs: number[] = [];
   const pingMs: number[] = [];
-  if (scope.projectId) {
+  {
     await svc.compress(scope, 'enterprise', { text, fidelity: 'outline' });
     for (let i = 0; i < RUNS; i++) {
       const t0 = performance.now();
@@ -162,7 +166,7 @@ try {
       rest_balanced_ms: stats(restMs),
       engine_balanced_ms: stats(engineMs),
       exact_cache_hit_ms: stats(hitMs),
-      exact_cache_hit_service_ms: serviceHitMs.length ? stats(serviceHitMs) : 'skipped (owner key has no project)',
+      exact_cache_hit_service_ms: stats(serviceHitMs),
       trivial_rest_call_ms: stats(pingMs),
       savings_pct: savings,
       targets: { rest_median_ms: 90, cache_hit_ms: 10, balanced_savings_pct: 75 },

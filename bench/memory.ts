@@ -117,16 +117,27 @@ async function main() {
     await new MemoryService(app.deps).search(scope, { query: queries[0]!.q, topK: 5, mode: 'hybrid' });
     const coldMs = performance.now() - c0;
 
+    // Wall time depends on what else the machine runs; CPU time of this process is reported beside
+    // it (user + system), which is what a search costs when it has a core to itself.
     const run = async (mode: SearchMode, filter: object = {}) => {
       const times: number[] = [];
+      const cpu: number[] = [];
       let hits = 0;
       for (const [i, { id, q }] of queries.entries()) {
+        const c = process.cpuUsage();
         const s = performance.now();
         const res = await mem.search(scope, { query: q, topK: 5, mode, ...filter });
-        if (i > 0) times.push(performance.now() - s); // first call warms statement caches
+        const wall = performance.now() - s;
+        const used = process.cpuUsage(c);
+        if (i > 0) {
+          // the first call warms statement caches
+          times.push(wall);
+          cpu.push((used.user + used.system) / 1000);
+        }
         if (res.results.some((x) => x.id === id)) hits++;
       }
-      return { ...stats(times), recall_at_5: round(hits / queries.length) };
+      const c = stats(cpu);
+      return { ...stats(times), cpu_median_ms: c.median_ms, cpu_p95_ms: c.p95_ms, recall_at_5: round(hits / queries.length) };
     };
     const hybrid = await run('hybrid');
     const semantic = await run('semantic');
@@ -144,7 +155,7 @@ async function main() {
       top_k: 5,
       search_ms: { hybrid, semantic, keyword, hybrid_tag_filtered: { ...hybridTagged, note: 'recall counts only answers carrying t3/t7' } },
       cold_first_search_ms: round(coldMs),
-      target: { hybrid_median_ms: 20, met: hybrid.median_ms <= 20 },
+      target: { hybrid_median_ms: 20, met_wall: hybrid.median_ms <= 20, met_cpu: hybrid.cpu_median_ms <= 20 },
       machine: { cpus: os.cpus().length, loadavg_1m: round(os.loadavg()[0]!), node: process.version },
     };
     process.stdout.write(JSON.stringify(result) + '\n');

@@ -137,55 +137,64 @@ if (fs.existsSync(QUESTIONS_FILE)) {
 
 const { embedder, info } = await createEmbedder(loadConfig({ dataDir: process.env.CTXGATE_DATA_DIR ?? path.join(os.tmpdir(), 'ctxgate-bench-data') }));
 type Arm = 'ours_no_query' | 'ours_query' | 'first_n' | 'bm25_chunks';
-const kept: Record<string, Record<Arm, number>> = {};
-const budgets: Record<string, number[]> = {};
-for (const f of FIDELITIES) {
-  kept[f] = { ours_no_query: 0, ours_query: 0, first_n: 0, bm25_chunks: 0 };
-  budgets[f] = [];
-}
 
-const byDoc = new Map<string, Question[]>();
-for (const q of questions) byDoc.set(q.doc, [...(byDoc.get(q.doc) ?? []), q]);
-const t0 = performance.now();
-for (const [doc, qs] of byDoc) {
-  const text = fs.readFileSync(path.join(root, doc), 'utf8');
-  const original = countTokens(text);
-  const chunks = chunkText(text);
-  const vectors = await embedder.embed(chunks.map((c) => c.text));
-  const qvecs = await embedder.embed(qs.map((q) => q.question));
+async function evaluate(set: Question[]): Promise<Record<string, unknown>> {
+  const kept: Record<string, Record<Arm, number>> = {};
+  const budgets: Record<string, number[]> = {};
   for (const f of FIDELITIES) {
-    const plain = buildSkeleton({ chunks, vectors, fidelity: f, source: text, originalTokens: original });
-    qs.forEach((q, k) => {
-      const guided = buildSkeleton({ chunks, vectors, fidelity: f, source: text, originalTokens: original, query: q.question, queryVector: qvecs[k] });
-      const budget = guided.tokens;
-      budgets[f]!.push(budget / original);
-      if (plain.text.includes(q.answer)) kept[f]!.ours_no_query++;
-      if (guided.text.includes(q.answer)) kept[f]!.ours_query++;
-      if (truncateToTokens(text, budget).includes(q.answer)) kept[f]!.first_n++;
-      if (bm25Chunks(text, q.question, budget).includes(q.answer)) kept[f]!.bm25_chunks++;
-    });
+    kept[f] = { ours_no_query: 0, ours_query: 0, first_n: 0, bm25_chunks: 0 };
+    budgets[f] = [];
   }
+  const byDoc = new Map<string, Question[]>();
+  for (const q of set) byDoc.set(q.doc, [...(byDoc.get(q.doc) ?? []), q]);
+  for (const [doc, qs] of byDoc) {
+    const text = fs.readFileSync(path.join(root, doc), 'utf8');
+    const original = countTokens(text);
+    const chunks = chunkText(text);
+    const vectors = await embedder.embed(chunks.map((c) => c.text));
+    const qvecs = await embedder.embed(qs.map((q) => q.question));
+    for (const f of FIDELITIES) {
+      const plain = buildSkeleton({ chunks, vectors, fidelity: f, source: text, originalTokens: original });
+      qs.forEach((q, k) => {
+        const guided = buildSkeleton({ chunks, vectors, fidelity: f, source: text, originalTokens: original, query: q.question, queryVector: qvecs[k] });
+        const budget = guided.tokens;
+        budgets[f]!.push(budget / original);
+        if (plain.text.includes(q.answer)) kept[f]!.ours_no_query++;
+        if (guided.text.includes(q.answer)) kept[f]!.ours_query++;
+        if (truncateToTokens(text, budget).includes(q.answer)) kept[f]!.first_n++;
+        if (bm25Chunks(text, q.question, budget).includes(q.answer)) kept[f]!.bm25_chunks++;
+      });
+    }
+  }
+  const pct = (n: number) => Math.round((1000 * n) / set.length) / 10;
+  const results: Record<string, unknown> = { documents: byDoc.size, questions: set.length };
+  for (const f of FIDELITIES) {
+    const b = budgets[f]!;
+    results[f] = {
+      target_ratio: FIDELITY_RATIO[f],
+      mean_output_ratio: Math.round((b.reduce((a, x) => a + x, 0) / b.length) * 1000) / 1000,
+      kept_pct: Object.fromEntries(Object.entries(kept[f]!).map(([k, v]) => [k, pct(v)])),
+    };
+  }
+  return results;
 }
 
-const pct = (n: number) => Math.round((1000 * n) / questions.length) / 10;
-const results: Record<string, unknown> = {};
-for (const f of FIDELITIES) {
-  const b = budgets[f]!;
-  results[f] = {
-    target_ratio: FIDELITY_RATIO[f],
-    mean_output_ratio: Math.round((b.reduce((a, x) => a + x, 0) / b.length) * 1000) / 1000,
-    kept_pct: Object.fromEntries(Object.entries(kept[f]!).map(([k, v]) => [k, pct(v)])),
-  };
-}
+const NATURAL_FILE = path.join(projectRoot, 'bench', 'corpus', 'retention', 'natural.json');
+const natural = (JSON.parse(fs.readFileSync(NATURAL_FILE, 'utf8')) as { questions: Question[] }).questions.filter((q) => {
+  const p = path.join(root, q.doc);
+  return fs.existsSync(p) && fs.readFileSync(p, 'utf8').includes(q.answer);
+});
+const t0 = performance.now();
+const keywordResults = await evaluate(questions);
+const naturalResults = await evaluate(natural);
 console.log(
   JSON.stringify({
     corpus: root,
     questions_file: path.relative(projectRoot, QUESTIONS_FILE),
     questions_generated_this_run: generated,
-    documents: byDoc.size,
-    questions: questions.length,
     embedder: info.id,
-    results,
+    keyword_questions: keywordResults,
+    natural_questions: { file: path.relative(projectRoot, NATURAL_FILE), ...naturalResults },
     target: 'ours_query at outline >= 90% and above first_n and bm25_chunks',
     elapsed_s: Math.round((performance.now() - t0) / 100) / 10,
   }),

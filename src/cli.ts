@@ -11,6 +11,7 @@ import type { Caller } from './registry/define.js';
 import { invokeTool } from './registry/invoke.js';
 import { AccountsService } from './services/accounts.js';
 import { KeysService } from './services/keys.js';
+import { JobsService } from './services/jobs.js';
 import { LookupService } from './services/lookup.js';
 import { startHttpServer } from './server/http.js';
 import { createMcpServer } from './server/mcp.js';
@@ -39,8 +40,9 @@ function ownerCaller(app: App): Caller {
   return { userId: user.id, projectId: project.id, keyId: null, plan: app.deps.config.ownerPlan, keyName: 'local owner' };
 }
 
-/** Background work after start-up so first calls are fast: the docs-lookup index. Failures only log. */
+/** Background work after start-up: resume interrupted batch jobs, build the docs-lookup index. */
 function warmUp(app: App): void {
+  app.deps.service(JobsService).start();
   app.deps
     .service(LookupService)
     .warm()

@@ -68,7 +68,8 @@ const compressCode = defineTool({
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   metered: true,
   rest: [{ method: 'POST', path: '/v1/compress-code' }],
-  render: (out) => out.compressed,
+  render: (out) =>
+    `[compress_code: ${out.stats.language_detected}, ${out.stats.fidelity}; ${out.stats.original_tokens} → ${out.stats.compressed_tokens} tokens, ${out.stats.savings_pct}% saved]\n${out.compressed}`,
   examples: [
     {
       description: 'Skeleton of a Python module',
@@ -129,7 +130,8 @@ const compressCodebase = defineTool({
   }),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   metered: true,
-  render: (out) => out.digest,
+  render: (out) =>
+    `[compress_codebase: ${out.stats.files_parsed} files, ${out.stats.original_tokens} → ${out.stats.digest_tokens} tokens (budget ${out.stats.token_budget}); ${out.stats.files_as_skeleton} as skeletons, ${out.stats.files_as_abstract} as signatures, ${out.stats.files_listed} listed, ${out.stats.files_omitted} omitted]\n${out.digest}`,
   examples: [
     {
       description: 'Digest of two files',
@@ -283,7 +285,7 @@ const repoMap = defineTool({
     }),
   }),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
-  render: (out) => out.map,
+  render: (out) => `[repo_map: ${out.stats.definitions_shown} of ${out.stats.definitions_total} definitions, ${out.stats.map_tokens} tokens]\n${out.map}`,
   examples: [
     {
       description: 'Map of a small package',

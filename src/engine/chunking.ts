@@ -455,6 +455,30 @@ function* chunkSteps(text: string, opts: ChunkOptions): Generator<void, { chunks
 }
 
 /**
+ * A definition list written as one paragraph (term line, indented definition, next term ...) split
+ * into its items, so each term + definition is a unit of its own; other paragraphs come back whole.
+ */
+function definitionItems(text: string, from: number, to: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let itemStart = from;
+  let prevIndented = false;
+  let pos = from;
+  while (pos < to) {
+    let nl = text.indexOf('\n', pos);
+    if (nl === -1 || nl > to) nl = to;
+    const indented = /^[ \t]+\S/.test(text.slice(pos, nl));
+    if (!indented && prevIndented && pos > itemStart) {
+      out.push([itemStart, pos]);
+      itemStart = pos;
+    }
+    prevIndented = indented;
+    pos = nl + 1;
+  }
+  out.push([itemStart, to]);
+  return out;
+}
+
+/**
  * The keep-or-drop units of a chunk, with offsets into the original input (chunk.start-based):
  * headings, code blocks and table rows whole, list items whole, paragraphs by sentence.
  */
@@ -463,7 +487,9 @@ export function splitUnits(chunk: Pick<Chunk, 'text' | 'start'>): Unit[] {
   const t = chunk.text;
   for (const b of parseBlocks(t)) {
     if (b.kind === 'paragraph') {
-      for (const [s, e] of sentenceRanges(t, b.start, b.end)) units.push({ kind: 'sentence', start: chunk.start + s, end: chunk.start + e, text: t.slice(s, e) });
+      for (const [ds, de] of definitionItems(t, b.start, b.end)) {
+        for (const [s, e] of sentenceRanges(t, ds, de)) units.push({ kind: 'sentence', start: chunk.start + s, end: chunk.start + e, text: t.slice(s, e) });
+      }
     } else {
       units.push({ kind: b.kind, start: chunk.start + b.start, end: chunk.start + b.end, text: t.slice(b.start, b.end), level: b.level, title: b.title });
     }

@@ -94,8 +94,8 @@ function* rankSteps(input: RankInput): Generator<void, Ranking, void> {
   let lexical: Float64Array | null = null;
   if (query) {
     const bm = new Bm25Index();
-    for (const c of chunks) bm.add(c.text);
-    lexical = Float64Array.from(bm.scores(query));
+    for (const c of chunks) bm.add(lexicalTerms(c.text));
+    lexical = Float64Array.from(bm.scores(queryTerms(query)));
   }
   let semantic: Float64Array | null = null;
   if (input.queryVector) semantic = Float64Array.from(vectors.map((v) => Math.max(0, dot(v, input.queryVector!))));
@@ -177,6 +177,32 @@ function* collectUnits(chunks: Chunk[]): Generator<void, Candidate[], void> {
   return out;
 }
 
+// Words a question is phrased with rather than about: rare in documentation, so BM25's IDF would
+// otherwise reward any sentence that happens to contain "which" or "must".
+const QUESTION_WORDS = new Set(
+  'a an the what which who whom whose when where why how does do did is are was were be can could should would must may might will shall of to in on at for with by from as it its this that these those there i you we they my your our their me us them and or not no if then than so into about'.split(' '),
+);
+
+/** Light suffix stripping so "brackets"/"bracket", "nested"/"nest" meet (applied to both sides). */
+function stem(w: string): string {
+  if (w.length > 5 && w.endsWith('ing')) return w.slice(0, -3);
+  if (w.length > 4 && w.endsWith('ies')) return w.slice(0, -3) + 'y';
+  if (w.length > 4 && w.endsWith('ed')) return w.slice(0, -2);
+  if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss')) return w.slice(0, -1);
+  return w;
+}
+
+/** BM25 terms of a text: the shared tokenizer's terms, stemmed. */
+export function lexicalTerms(text: string): string[] {
+  return tokenize(text).map(stem);
+}
+
+/** BM25 terms of a query: without question words, stemmed. */
+export function queryTerms(query: string): string[] {
+  const terms = tokenize(query).filter((t) => !QUESTION_WORDS.has(t));
+  return (terms.length ? terms : tokenize(query)).map(stem);
+}
+
 /** Tokens of the query that look like code identifiers (must-keep when present). */
 function identifierTerms(query: string): string[] {
   const ids = query.match(/`[^`]+`|[A-Za-z_$][\w$]*(?:[._:][\w$]+)+|\b[a-z]+[A-Z]\w*|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\w+\(\)/g) ?? [];
@@ -236,15 +262,16 @@ function* skeletonSteps(opts: SkeletonOptions): Generator<void, Skeleton, void> 
   if (query) {
     const bm = new Bm25Index();
     for (let i = 0; i < units.length; i++) {
-      bm.add(units[i]!.text);
+      bm.add(lexicalTerms(units[i]!.text));
       if ((i & 255) === 255) yield;
     }
-    const lex = normalizeMax(bm.scores(query));
-    const ids = identifierTerms(query);
+    const lex = normalizeMax(bm.scores(queryTerms(query)));
+    // Identifiers named in the query are must-keeps — unless the whole document is about them
+    // (a page on find_package mentions find_package everywhere; then they tell units apart poorly).
+    const lowers = units.map((u) => u.text.toLowerCase());
+    const ids = identifierTerms(query).filter((id) => lowers.filter((t) => t.includes(id)).length <= Math.max(2, 0.1 * units.length));
     const score = units.map((u, i) => {
-      const lower = ids.length ? u.text.toLowerCase() : '';
-      const idHit = ids.some((id) => lower.includes(id)) ? 0.3 : 0;
-      // Headings and tiny fragments carry little on their own; let sentences with content lead.
+      const idHit = ids.some((id) => lowers[i]!.includes(id)) ? 0.3 : 0;
       return 0.45 * ranking.scores[u.chunk]! + 0.55 * lex[i]! + idHit;
     });
     offer = units.map((u, i) => ({ u, s: score[i]! })).sort((a, b) => b.s - a.s || a.u.start - b.u.start).map((x) => x.u);

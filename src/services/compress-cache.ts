@@ -24,6 +24,8 @@ export interface CachedResult<T> {
   result: T;
   source: CacheSource;
   similarity: number;
+  /** Row id, for recordHit. */
+  id: number;
 }
 
 export interface CacheStats {
@@ -72,8 +74,7 @@ export class CompressCacheService {
       .prepare('SELECT id, result FROM compress_cache WHERE owner_id = ? AND project_id = ? AND key_hash = ?')
       .get(scope.ownerId, scope.projectId, keyHash) as { id: number; result: string } | undefined;
     if (!row) return null;
-    this.touch(scope, row.id);
-    return { result: JSON.parse(row.result) as T, source: 'exact', similarity: 1 };
+    return { result: JSON.parse(row.result) as T, source: 'exact', similarity: 1, id: row.id };
   }
 
   /** Best recent entry with the same parameters and embedder whose vector is within the threshold. */
@@ -98,8 +99,7 @@ export class CompressCacheService {
     const row = this.deps.db
       .prepare('SELECT result FROM compress_cache WHERE owner_id = ? AND project_id = ? AND id = ?')
       .get(scope.ownerId, scope.projectId, best.id) as { result: string };
-    this.touch(scope, best.id);
-    return { result: JSON.parse(row.result) as T, source: 'semantic', similarity: Math.min(1, best.sim) };
+    return { result: JSON.parse(row.result) as T, source: 'semantic', similarity: Math.min(1, best.sim), id: best.id };
   }
 
   store(scope: Scope, e: { keyHash: string; paramsHash: string; embedderId: string | null; originalTokens: number; vector: Float32Array | null; result: unknown }): void {
@@ -164,9 +164,13 @@ export class CompressCacheService {
     })();
   }
 
-  private touch(scope: Scope, id: number): void {
-    this.deps.db
-      .prepare('UPDATE compress_cache SET hits = hits + 1, last_hit_at = ? WHERE owner_id = ? AND project_id = ? AND id = ?')
-      .run(nowIso(), scope.ownerId, scope.projectId, id);
+  /** Count a hit on the entry and in the project's counters: one transaction, one fsync. */
+  recordHit(scope: Scope, hit: CachedResult<unknown>, tokensSaved: number): void {
+    this.deps.db.transaction(() => {
+      this.deps.db
+        .prepare('UPDATE compress_cache SET hits = hits + 1, last_hit_at = ? WHERE owner_id = ? AND project_id = ? AND id = ?')
+        .run(nowIso(), scope.ownerId, scope.projectId, hit.id);
+      this.record(scope, hit.source, tokensSaved);
+    })();
   }
 }

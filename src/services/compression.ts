@@ -164,7 +164,7 @@ export class CompressionService {
     if (useCache) {
       const hit = this.cache.exact<CachedSkeleton>(scope, keyHash);
       if (hit) {
-        this.cache.record(scope, 'exact', hit.result.original_tokens - hit.result.compressed_tokens);
+        this.cache.recordHit(scope, hit, hit.result.original_tokens - hit.result.compressed_tokens);
         return finish(hit.result, { hit: true, source: 'exact', similarity: 1 });
       }
     }
@@ -180,7 +180,7 @@ export class CompressionService {
     if (useCache && docVector) {
       const hit = this.cache.semantic<CachedSkeleton>(scope, paramsHash, embedder.id, docVector, originalTokens);
       if (hit) {
-        this.cache.record(scope, 'semantic', originalTokens - hit.result.compressed_tokens);
+        this.cache.recordHit(scope, hit, originalTokens - hit.result.compressed_tokens);
         // Stats describe this request's text against the cached skeleton.
         return finish({ ...hit.result, original_tokens: originalTokens }, { hit: true, source: 'semantic', similarity: Math.round(hit.similarity * 10000) / 10000 });
       }
@@ -202,8 +202,10 @@ export class CompressionService {
       sections: r.outputStyle === 'structured' ? sk.sections : null,
       embedder: embedder.id,
     };
-    this.cache.store(scope, { keyHash, paramsHash, embedderId: embedder.id, originalTokens, vector: docVector, result: entry });
-    if (useCache) this.cache.record(scope, 'miss');
+    this.deps.db.transaction(() => {
+      this.cache.store(scope, { keyHash, paramsHash, embedderId: embedder.id, originalTokens, vector: docVector, result: entry });
+      if (useCache) this.cache.record(scope, 'miss');
+    })();
     return finish(entry, { hit: false, source: null, similarity: null });
   }
 

@@ -14,7 +14,7 @@
 //     item is abandoned (it stays pending and runs again on the next start).
 // One runner per process and data dir: two server processes on one store would both pick up work.
 import type { AppDeps } from '../app-deps.js';
-import { AppError, Conflict, NotFound } from '../errors.js';
+import { AppError, Conflict, NotFound, Unavailable } from '../errors.js';
 import type { Caller, Metering, Scope } from '../registry/define.js';
 import { newId, nowIso } from '../store/db.js';
 import { UsageService } from './usage.js';
@@ -112,6 +112,8 @@ export class JobsService {
   private stopped = false;
   private current: { jobId: string; ctrl: AbortController } | null = null;
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** Rejecters of pending waitFor calls, released on shutdown. */
+  private readonly waiters = new Set<(err: AppError) => void>();
 
   constructor(private readonly deps: AppDeps) {}
 
@@ -209,10 +211,16 @@ export class JobsService {
         done();
         reject(signal?.reason instanceof AppError ? signal.reason : new Conflict('stopped waiting: the request was cancelled'));
       };
+      const onClose = (err: AppError) => {
+        done();
+        reject(err);
+      };
       const done = () => {
         this.listeners.get(jobId)?.delete(listener);
+        this.waiters.delete(onClose);
         signal?.removeEventListener('abort', onAbort);
       };
+      this.waiters.add(onClose);
       let set = this.listeners.get(jobId);
       if (!set) this.listeners.set(jobId, (set = new Set()));
       set.add(listener);
@@ -233,6 +241,8 @@ export class JobsService {
   async close(): Promise<void> {
     this.stopped = true;
     this.current?.ctrl.abort(new Conflict('server shutting down'));
+    const err = new Unavailable('The server is shutting down; the job is kept and resumes when it starts again. Poll it with get_batch_job.');
+    for (const w of [...this.waiters]) w(err);
     await this.draining;
   }
 
@@ -245,7 +255,7 @@ export class JobsService {
     const r = this.deps.db
       .prepare(`SELECT * FROM jobs WHERE owner_id = ? AND project_id = ? AND id = ?`)
       .get(scope.ownerId, scope.projectId, jobId) as JobRow | undefined;
-    if (!r) throw new NotFound(`job_id ${jobId} not found in this project`, { job_id: jobId });
+    if (!r) throw new NotFound(`job_id ${jobId} not found in this project`, { field: 'job_id' });
     return r;
   }
 

@@ -36,12 +36,17 @@ export function openDb(file: string): Db {
 }
 
 export function migrate(db: Db, migrations = loadMigrations()): number {
-  const current = db.pragma('user_version', { simple: true }) as number;
+  // Applied migrations are recorded by version, so one that lands later with a lower number than
+  // the newest applied one is still applied (PRAGMA user_version alone would skip it).
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
   for (const m of migrations) {
-    if (m.version <= current) continue;
+    if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, nowIso());
+      const current = db.pragma('user_version', { simple: true }) as number;
+      if (m.version > current) db.pragma(`user_version = ${m.version}`);
     })();
   }
   return db.pragma('user_version', { simple: true }) as number;

@@ -62,7 +62,8 @@ describe('compress_code', () => {
     expect(s.stats.tokens_saved).toBe(s.stats.original_tokens - s.stats.compressed_tokens);
     expect(s.stats.savings_pct).toBeGreaterThan(0);
     expect(s.compressed).toContain('func Normalize(name string) string { ... }');
-    expect(res.text).toBe(s.compressed);
+    // The model reads the skeleton itself (not JSON-escaped) under a one-line summary.
+    expect(res.text).toBe(`[compress_code: go, outline; ${s.stats.original_tokens} → ${s.stats.compressed_tokens} tokens, ${s.stats.savings_pct}% saved]\n${s.compressed}`);
     expect(s.symbols[0].name).toBeTypeOf('string');
   });
 
@@ -190,7 +191,8 @@ describe('compress_codebase', () => {
     expect(s.stats.digest_tokens).toBeLessThanOrEqual(3000);
     expect(s.stats.languages).toEqual({ python: 37 });
     expect(s.files[0].path).toMatch(/shop\/(pricing|config)\.py/);
-    expect(res.text).toBe(s.digest);
+    expect(res.text.split('\n')[0]).toMatch(/^\[compress_codebase: 37 files, \d+ → \d+ tokens \(budget 3000\);/);
+    expect(res.text.endsWith(s.digest)).toBe(true);
     expect(progress.length).toBeGreaterThan(2);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
   });
@@ -241,9 +243,26 @@ describe('search_code and repo_map', () => {
     expect(s.stats.map_tokens).toBeLessThanOrEqual(80);
     expect(s.stats.definitions_shown).toBeLessThan(s.stats.definitions_total);
     expect(s.definitions.map((d: { name: string }) => d.name)).toContain('price_of');
-    expect(res.text).toBe(s.map);
+    expect(res.text).toBe(`[repo_map: ${s.stats.definitions_shown} of ${s.stats.definitions_total} definitions, ${s.stats.map_tokens} tokens]\n${s.map}`);
     const bad = await callTool(client, 'repo_map', { files: shopFiles(), focus_files: ['nope.py'] });
     expect(bad.isError).toBe(true);
     expect(bad.structured.field).toBe('focus_files');
+  });
+
+  it('validate bundles the same way as gc_blast_radius (paths, per-file language hints)', async () => {
+    const bad = await callTool(client, 'search_code', { query: 'x', files: [{ path: '../up.py', content: 'x = 1' }] });
+    expect(bad.isError).toBe(true);
+    expect(bad.structured.error_code).toBe('bad_path');
+    const lang = await callTool(client, 'repo_map', { files: [{ path: 'a.src', content: 'x = 1', language: 'fortran' }] });
+    expect(lang.isError).toBe(true);
+    expect(lang.structured.error_code).toBe('unsupported_language');
+    expect(lang.structured.field).toBe('files[0].language');
+  });
+
+  it('answers the same from the parse cache as from a fresh parse', async () => {
+    const files = shopFiles();
+    const first = await callTool(client, 'repo_map', { files, token_budget: 300 });
+    const again = await callTool(client, 'repo_map', { files, token_budget: 300 });
+    expect(again.structured).toEqual(first.structured);
   });
 });

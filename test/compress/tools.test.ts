@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countTokens } from '../../src/engine/tokens.js';
 import { callTool, connectMcp, rest, startTestServer, type TestServer } from '../helpers/server.js';
 import { GUIDE, GUIDE_VARIANT } from './fixtures.js';
+import { tools as compressTools } from '../../tools/compress.js';
+import { tools as cacheTools } from '../../tools/cache.js';
 
 let server: TestServer;
 let key: string;
@@ -242,5 +244,24 @@ describe('cache toolset', () => {
     expect(r.headers.get('x-cache-hit')).toBe('false');
     const stats = await rest(server, 'POST', '/v1/tools/cache_stats', { key: other, body: {} });
     expect(stats.body).toMatchObject({ exact_hits: 0, semantic_hits: 0, misses: 1, entries: 1 });
+  });
+});
+
+describe('examples', () => {
+  it('every compress and cache tool answers its documented examples over MCP with schema-valid output', async () => {
+    const fresh = server.createKey({ newUser: true, name: 'examples' }).keyString;
+    const c = await connectMcp(server, { key: fresh });
+    try {
+      for (const tool of [...compressTools, ...cacheTools]) {
+        expect(tool.examples?.length, tool.name).toBeGreaterThan(0);
+        for (const ex of tool.examples ?? []) {
+          const r = await callTool(c, tool.name, ex.args);
+          expect(r.isError, `${tool.name}: ${r.text.slice(0, 200)}`).toBe(false);
+          expect(tool.output.safeParse(r.structured).success, tool.name).toBe(true);
+        }
+      }
+    } finally {
+      await c.close();
+    }
   });
 });

@@ -9,7 +9,7 @@ import { countTokens } from '../../src/engine/tokens.js';
 import { Conflict, InvalidInput, NotFound, PayloadTooLarge } from '../../src/errors.js';
 import type { Scope } from '../../src/registry/define.js';
 import { DocumentsService } from '../../src/services/documents.js';
-import { newTenant, openApp, tempDir } from '../jobs/app.js';
+import { disposeApp, newTenant, openApp, tempDir } from '../jobs/app.js';
 import { HANDBOOK, HANDBOOK_SECTIONS, RECIPES } from './fixtures.js';
 
 let app: App;
@@ -24,7 +24,7 @@ beforeAll(() => {
   b = newTenant(app, 'b').scope;
 });
 afterAll(async () => {
-  await app.close();
+  await disposeApp(app);
 });
 
 function chunkRows(docId: string) {

@@ -99,6 +99,18 @@ describe('lexical (feature-hashed) part', () => {
     }
   });
 
+  it('counts a snake_case identifier whole as well as by its words', () => {
+    const lex = new SifEmbedder(pack, { lexicalDims: 4096, lexicalShare: 1, oov: 'skip' });
+    const parts = new SifEmbedder(pack, { lexicalDims: 4096, lexicalShare: 1, oov: 'skip', wholeIdentifiers: false });
+    // Same words, different identifiers: only the whole-identifier term tells them apart.
+    expect(cosine(parts.embedOne('set FOO_BAR_BAZ'), parts.embedOne('set BAZ_BAR_FOO'))).toBeCloseTo(1, 6);
+    expect(cosine(lex.embedOne('set FOO_BAR_BAZ'), lex.embedOne('set BAZ_BAR_FOO'))).toBeLessThan(0.8);
+    expect(cosine(lex.embedOne('set FOO_BAR_BAZ'), lex.embedOne('FOO_BAR_BAZ set'))).toBeCloseTo(1, 6);
+    // The semantic part ignores the whole identifier (it has no word vector).
+    const sem = new SifEmbedder(pack, { lexicalDims: 16, lexicalShare: 0, oov: 'skip' });
+    expect(Array.from(sem.embedOne('the_cat').subarray(0, 3))).toEqual(Array.from(sem.embedOne('the cat').subarray(0, 3)));
+  });
+
   it('sees word overlap only: same bag of words → 1, inflections fold together', () => {
     const lex = new SifEmbedder(pack, { lexicalDims: 4096, lexicalShare: 1, oov: 'skip' });
     expect(cosine(lex.embedOne('alpha beta gamma'), lex.embedOne('Gamma, BETA alpha.'))).toBeCloseTo(1, 6);

@@ -17,6 +17,12 @@ export function openApp(dataDir: string): App {
   return createApp(loadConfig({ dataDir, logLevel: 'silent', embedder: 'offline' }), createLogger('silent'));
 }
 
+/** Close the app and remove its data dir. */
+export async function disposeApp(app: App): Promise<void> {
+  await app.close();
+  fs.rmSync(app.deps.config.dataDir, { recursive: true, force: true });
+}
+
 /** A fresh user with its default project, as a caller and a scope. */
 export function newTenant(app: App, name = 'tenant'): { caller: Caller; scope: Scope } {
   const { user, project } = app.deps.service(AccountsService).createUser(name);

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { Conflict, InvalidInput, NotFound } from '../../src/errors.js';
+import { Conflict, InvalidInput, NotFound, Unavailable } from '../../src/errors.js';
 import { JobsService, registerJobKind, type JobView } from '../../src/services/jobs.js';
-import { newTenant, openApp, tempDir } from './app.js';
+import { disposeApp, newTenant, openApp, tempDir } from './app.js';
 
 // Job kinds used only by these tests: real kinds, registered like any other.
 registerJobKind<{ text: string; fail?: boolean }, { upper: string }>('test_upper', {
@@ -46,7 +46,7 @@ function track(app: App): App {
 afterEach(async () => {
   gates.length = 0;
   runs.length = 0;
-  for (const a of apps.splice(0)) await a.close().catch(() => undefined);
+  for (const a of apps.splice(0)) await disposeApp(a).catch(() => undefined);
 });
 
 describe('JobsService', () => {
@@ -142,7 +142,13 @@ describe('JobsService', () => {
     await until(() => gates.length === 1);
     gates.shift()!(); // item 0 done
     await until(() => gates.length === 1 && runs.length === 2); // item 1 in flight
+    const waiting = jobs1.waitFor(scope, first.job_id).then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
     await app1.close(); // shutdown mid-item
+    const released = await waiting;
+    expect(released).toBeInstanceOf(Unavailable); // a waiting request is told, not left hanging
     gates.length = 0;
     expect(runs).toEqual([0, 1]);
 

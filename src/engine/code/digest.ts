@@ -7,6 +7,8 @@ import { fileReferenceEdges, type RepoGraph } from './repo.js';
 import { rankDefinitions, renderSkeleton, topLevelDefs } from './skeleton.js';
 import { SPECS } from './spec.js';
 
+const SKELETON_SHARE = 0.85;
+
 export type Rendering = CodeFidelity | 'listed' | 'omitted';
 
 export interface DigestFile {
@@ -25,12 +27,25 @@ export interface Digest {
   files: DigestFile[];
 }
 
+// Source token counts per parsed file (a service reusing analyses reuses these too).
+const sourceTokens = new WeakMap<object, number>();
+function tokensOf(a: { source: string }): number {
+  let t = sourceTokens.get(a);
+  if (t === undefined) {
+    t = countTokens(a.source);
+    sourceTokens.set(a, t);
+  }
+  return t;
+}
+
 export function digestCodebase(g: RepoGraph, opts: { tokenBudget: number; fidelity: Exclude<CodeFidelity, 'raw' | 'abstract'> }): Digest {
   const { edges } = fileReferenceEdges(g);
   const pr = pagerank(g.files.length, edges);
   const order = [...pr.keys()].sort((a, b) => pr[b]! - pr[a]! || g.files[a]!.path.localeCompare(g.files[b]!.path));
   const parts: string[] = [];
   let used = 0;
+  // Skeletons may use most of the budget; the rest is kept so less central files are still listed.
+  const skeletonBudget = Math.floor(opts.tokenBudget * SKELETON_SHARE);
   const files: DigestFile[] = [];
   for (const fi of order) {
     const f = g.files[fi]!;
@@ -41,20 +56,20 @@ export function digestCodebase(g: RepoGraph, opts: { tokenBudget: number; fideli
       path: f.path,
       language: f.language ?? 'text',
       rank: Number(pr[fi]!.toFixed(6)),
-      tokens_original: countTokens(a.source),
+      tokens_original: tokensOf(a),
       definitions: a.defs.length,
     };
     const header = `=== ${f.path} (${f.language}) ===`;
     let placed = false;
     for (const fid of [opts.fidelity, 'abstract'] as const) {
       // Once the budget is nearly spent, only listings can fit: skip rendering skeletons.
-      if (opts.tokenBudget - used < 16) break;
+      if (skeletonBudget - used < 16) break;
       const body = renderSkeleton(a, fid, lineComment, ranks).text.trim();
-      // A token is at least ~1 character of code: obviously-too-long blocks are not counted exactly.
-      if (body.length / 8 > opts.tokenBudget - used) continue;
+      // A token is rarely more than 8 characters of code: obviously-too-long blocks are not counted.
+      if (body.length / 8 > skeletonBudget - used) continue;
       const block = `${header}\n${body}\n`;
       const t = countTokens(block);
-      if (used + t <= opts.tokenBudget) {
+      if (used + t <= skeletonBudget) {
         parts.push(block);
         used += t;
         files.push({ ...base, tokens_digest: t, rendering: fid });

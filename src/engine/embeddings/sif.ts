@@ -32,6 +32,10 @@ export interface SifOptions {
   lexicalWeighting?: 'sif' | 'idf';
   /** Fold common English suffixes in the lexical part (default true). */
   lexicalFold?: boolean;
+  /** Also count whole snake_case identifiers in the lexical part (default true). */
+  wholeIdentifiers?: boolean;
+  /** Treat words of this source rank or rarer as unknown (bench: what a smaller pack would give). */
+  maxRank?: number;
   /** Use raw weights of 1 for every word (plain averaging; bench baseline only). */
   uniformWeights?: boolean;
   id?: string;
@@ -50,6 +54,8 @@ export function sifWeight(rank: number, vocab: number, a: number): number {
 
 /** Lower-case word tokens, with camelCase / letter-digit boundaries kept as candidate split points. */
 const RAW_TOKEN = /[\p{L}\p{N}]+/gu;
+/** snake_case / SCREAMING_CASE identifiers, matched whole before being split into words. */
+const SNAKE_IDENT = /[\p{L}\p{N}]+(?:_+[\p{L}\p{N}]+)+/gu;
 const CAMEL_SPLIT = /(?<=\p{Ll})(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})|(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/u;
 
 /** FNV-1a over UTF-16 code units: cheap and stable across processes. */
@@ -108,6 +114,8 @@ interface Token {
   index: number;
   /** Lower-cased surface form. */
   word: string;
+  /** Counts only in the lexical part (a whole snake_case identifier beside its words). */
+  lexicalOnly?: boolean;
 }
 
 /** Crude suffix folding for the lexical part only, so "adds"/"added"/"adding" share a bucket with "add". */
@@ -133,6 +141,8 @@ export class SifEmbedder implements Embedder {
   private readonly lexShare: number;
   private readonly lexFold: boolean;
   private readonly lexIdf: boolean;
+  private readonly maxRank: number;
+  private readonly wholeIdentifiers: boolean;
 
   constructor(private readonly pack: WordPack, opts: SifOptions = {}) {
     this.id = opts.id ?? `offline-sif${pack.meta.dim}`;
@@ -141,6 +151,8 @@ export class SifEmbedder implements Embedder {
     this.lexShare = this.lexDims > 0 ? (opts.lexicalShare ?? 0.5) : 0;
     this.lexFold = opts.lexicalFold ?? true;
     this.lexIdf = opts.lexicalWeighting === 'idf';
+    this.maxRank = opts.maxRank ?? Infinity;
+    this.wholeIdentifiers = opts.wholeIdentifiers ?? true;
     this.dim = this.semDim + this.lexDims;
     this.a = opts.a ?? pack.meta.sifA ?? DEFAULT_SIF_A;
     this.uniform = opts.uniformWeights ?? false;
@@ -152,25 +164,46 @@ export class SifEmbedder implements Embedder {
     this.oovNorm = pack.meta.oovNorm ?? typicalNorm(pack);
   }
 
-  /** The words of a text; identifiers not in the vocabulary also contribute their known parts. */
+  /**
+   * The words of a text. Identifiers not in the vocabulary also contribute their known parts
+   * (addExecutable → add, executable); with the lexical part on, a snake_case identifier also counts
+   * whole, so CMAKE_CXX_FLAGS and CMAKE_C_FLAGS stay distinct.
+   */
   lookup(text: string): Token[] {
     const out: Token[] = [];
-    for (const m of text.matchAll(RAW_TOKEN)) {
-      const raw = m[0];
-      const word = raw.toLowerCase();
-      const index = packIndexOf(this.pack, word);
-      if (index < 0) {
-        const parts = raw.split(CAMEL_SPLIT);
-        // An identifier such as addExecutable: its parts carry the meaning, the whole keeps identity.
-        if (parts.length > 1) {
-          for (const p of parts) {
-            const pw = p.toLowerCase();
-            const pi = packIndexOf(this.pack, pw);
-            if (pi >= 0) out.push({ index: pi, word: pw });
+    const find = (w: string) => {
+      const i = packIndexOf(this.pack, w);
+      return i >= 0 && this.pack.ranks[i]! < this.maxRank ? i : -1;
+    };
+    const words = (chunk: string) => {
+      for (const m of chunk.matchAll(RAW_TOKEN)) {
+        const raw = m[0];
+        const word = raw.toLowerCase();
+        const index = find(word);
+        if (index < 0) {
+          const parts = raw.split(CAMEL_SPLIT);
+          if (parts.length > 1) {
+            for (const p of parts) {
+              const pw = p.toLowerCase();
+              const pi = find(pw);
+              if (pi >= 0) out.push({ index: pi, word: pw });
+            }
           }
         }
+        out.push({ index, word });
       }
-      out.push({ index, word });
+    };
+    if (this.lexDims > 0 && this.wholeIdentifiers) {
+      let last = 0;
+      for (const m of text.matchAll(SNAKE_IDENT)) {
+        words(text.slice(last, m.index));
+        out.push({ index: -1, word: m[0].toLowerCase(), lexicalOnly: true });
+        words(m[0]);
+        last = m.index + m[0].length;
+      }
+      words(text.slice(last));
+    } else {
+      words(text);
     }
     return out;
   }
@@ -191,7 +224,9 @@ export class SifEmbedder implements Embedder {
     const counts = new Map<string, number>();
     for (const t of this.lookup(text)) {
       const w = this.weightOf(t);
-      if (t.index >= 0) {
+      if (t.lexicalOnly) {
+        // no semantic contribution
+      } else if (t.index >= 0) {
         const ws = w * this.pack.scales[t.index]!;
         const off = t.index * semDim;
         for (let d = 0; d < semDim; d++) sem[d]! += ws * rows[off + d]!;
