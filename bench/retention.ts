@@ -11,15 +11,16 @@
 //   ours_no_query  compress (PageRank skeleton), no question given
 //   ours_query     compress with the question as `query`
 //   first_n        the first N tokens of the page, N = ours_query's output size for that question
-//   bm25_chunks    BM25 (question) over the same 200–400-token chunks, best chunks to the same N,
-//                  the last one truncated to fit
+//   bm25_chunks    BM25 (question; the same term processing as ours) over the same 200–400-token
+//                  chunks, best chunks to the same N, the last one truncated to fit
+// plus a hand-written set of natural-language questions (bench/corpus/retention/natural.json).
 // Prints one JSON object.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Bm25Index } from '../src/engine/bm25.js';
 import { chunkText, parseBlocks, sentenceRanges } from '../src/engine/chunking.js';
-import { buildSkeleton, FIDELITY_RATIO } from '../src/engine/compress.js';
+import { buildSkeleton, FIDELITY_RATIO, lexicalTerms, queryTerms } from '../src/engine/compress.js';
 import { countTokens, truncateToTokens } from '../src/engine/tokens.js';
 import { loadConfig } from '../src/config.js';
 import { projectRoot } from '../src/paths.js';
@@ -103,8 +104,9 @@ function generate(root: string): Question[] {
 function bm25Chunks(text: string, question: string, budget: number): string {
   const chunks = chunkText(text);
   const bm = new Bm25Index();
-  for (const c of chunks) bm.add(c.text);
-  const scores = bm.scores(question);
+  // Same query processing as ours (question words dropped, light stemming): only the selection differs.
+  for (const c of chunks) bm.add(lexicalTerms(c.text));
+  const scores = bm.scores(queryTerms(question));
   const order = [...chunks.keys()].sort((a, b) => scores[b]! - scores[a]! || a - b);
   const kept: Array<{ i: number; text: string }> = [];
   let used = 0;

@@ -15,6 +15,7 @@ import { blastRadius } from '../engine/code/blast.js';
 import { digestCodebase, type DigestFile } from '../engine/code/digest.js';
 import type { CodeFidelity } from '../engine/code/fidelity.js';
 import { detectLanguage, isSupportedPath, LANGUAGES, LANGUAGE_HINTS, resolveLanguage, type LanguageId } from '../engine/code/languages.js';
+import { ParsePool } from '../engine/code/parse-pool.js';
 import { buildRepoGraph, type AnalyzedFile } from '../engine/code/repo.js';
 import { repoMap } from '../engine/code/repomap.js';
 import { searchCode } from '../engine/code/search.js';
@@ -37,6 +38,8 @@ const NO_WORK: Work = { progress: async () => {}, signal: new AbortController().
 
 /** Bundles at least this large report progress while parsing. */
 const PROGRESS_MIN_FILES = 20;
+/** Files at least this large are parsed on a worker thread (tens of ms or more of blocking work). */
+const OFF_THREAD_CHARS = 64 * 1024;
 /** Parsed files kept for reuse (PR reviews resend mostly the same files), by total source size. */
 const ANALYSIS_CACHE_CHARS = 32 * 1024 * 1024;
 
@@ -108,6 +111,7 @@ export class CodeService {
   /** LRU of parsed files keyed by language + content hash; analyses are never mutated by readers. */
   private readonly analyses = new Map<string, FileAnalysis>();
   private cachedChars = 0;
+  private readonly pool = new ParsePool();
 
   constructor(private readonly deps: AppDeps) {}
 
@@ -119,7 +123,7 @@ export class CodeService {
       this.analyses.set(key, hit); // most recently used last
       return hit;
     }
-    const a = await analyzeSource(lang, content);
+    const a = content.length >= OFF_THREAD_CHARS ? await this.pool.analyze(lang, content) : await analyzeSource(lang, content);
     if (content.length <= ANALYSIS_CACHE_CHARS / 8) {
       this.analyses.set(key, a);
       this.cachedChars += content.length;

@@ -19,6 +19,7 @@ import { computeCommonComponent, DEFAULT_SIF_A, SifEmbedder, typicalNorm, type S
  */
 export const OFFLINE_LEXICAL_DIMS = 512;
 export const OFFLINE_DIM = 100 + OFFLINE_LEXICAL_DIMS;
+/** Stored beside every vector: change it whenever the function text → vector changes, so stores re-embed. */
 export const OFFLINE_ID = `offline-sif100-lex${OFFLINE_LEXICAL_DIMS}`;
 export const SHIPPED_SIF_OPTIONS: SifOptions = {
   id: OFFLINE_ID,
