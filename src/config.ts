@@ -3,6 +3,7 @@
 import path from 'node:path';
 
 export const PLANS = ['free', 'pro', 'team', 'enterprise'] as const;
+export const EMBEDDER_CHOICES = ['auto', 'minilm', 'offline'] as const;
 export type Plan = (typeof PLANS)[number];
 
 function envInt(name: string, fallback: number): number {
@@ -98,6 +99,10 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
   if (!(PLANS as readonly string[]).includes(ownerPlan)) {
     throw new Error(`CTXGATE_OWNER_PLAN must be one of ${PLANS.join(', ')}, got "${ownerPlan}"`);
   }
+  const embedder = envStr('CTXGATE_EMBEDDER', 'auto');
+  if (!(EMBEDDER_CHOICES as readonly string[]).includes(embedder)) {
+    throw new Error(`CTXGATE_EMBEDDER must be one of ${EMBEDDER_CHOICES.join(', ')}, got "${embedder}"`);
+  }
   const base: Config = {
     host,
     port: envInt('CTXGATE_PORT', 8787),
@@ -117,7 +122,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     ownerPlan: ownerPlan as Plan,
     shutdownGraceMs: envInt('CTXGATE_SHUTDOWN_GRACE_MS', 10_000),
     sessionIdleMs: envInt('CTXGATE_SESSION_IDLE_MS', 30 * 60_000),
-    embedder: envStr('CTXGATE_EMBEDDER', 'auto'),
+    embedder,
     modelDir: process.env.CTXGATE_MODEL_DIR || undefined,
     allowDownload: envBool('CTXGATE_ALLOW_DOWNLOAD', false),
     allowedRoots: envList('CTXGATE_ALLOWED_ROOTS', []).map((p) => path.resolve(p)),

@@ -124,6 +124,8 @@ export class CodeService {
       return hit;
     }
     const a = content.length >= OFF_THREAD_CHARS ? await this.pool.analyze(lang, content) : await analyzeSource(lang, content);
+    const raced = this.analyses.get(key); // an identical request finished parsing meanwhile
+    if (raced) return raced;
     if (content.length <= ANALYSIS_CACHE_CHARS / 8) {
       this.analyses.set(key, a);
       this.cachedChars += content.length;

@@ -3,14 +3,15 @@
 //   minilm:  all-MiniLM-L6-v2 ONNX from CTXGATE_MODEL_DIR or DATA_DIR/models (downloaded only if allowed)
 //   auto:    minilm when its files are present, else offline
 import path from 'node:path';
-import type { Config } from '../config.js';
+import { EMBEDDER_CHOICES, type Config } from '../config.js';
+
+export { EMBEDDER_CHOICES };
 import { Unavailable } from '../errors.js';
 import { projectRoot } from '../paths.js';
 import type { Embedder, EmbedderInfo } from '../engine/embeddings/types.js';
 import { findModelFiles, loadMiniLm, MINILM_HUB_ID, type ModelFiles } from '../engine/embeddings/minilm.js';
 import { loadOfflineEmbedder, OFFLINE_DIM, OFFLINE_ID, packCandidates } from '../engine/embeddings/offline.js';
 
-export const EMBEDDER_CHOICES = ['auto', 'minilm', 'offline'] as const;
 const MINILM_ID = 'minilm-l6-v2';
 
 /** Where downloaded models are cached: DATA_DIR/models/Xenova/all-MiniLM-L6-v2. */

@@ -67,6 +67,18 @@ describe('compress_code', () => {
     expect(s.symbols[0].name).toBeTypeOf('string');
   });
 
+  it('compresses a large file (parsed on the worker thread) like a small one', async () => {
+    const unit = fs.readFileSync(path.join(FIX, 'sample.ts'), 'utf8');
+    const big = Array.from({ length: 100 }, (_, i) => unit.replace(/\b(normalize|Inventory|load|Item|Index|Unit)\b/g, `$1_${i}`)).join('\n');
+    expect(big.length).toBeGreaterThan(64 * 1024);
+    const r = await rest(server, 'POST', '/v1/compress-code', { key: server.ownerKey, body: { code: big, path: 'big.ts', fidelity: 'outline' } });
+    expect(r.status).toBe(200);
+    expect(r.body.stats.language_detected).toBe('typescript');
+    expect(r.body.stats.top_level_definitions).toBe(600);
+    expect(r.body.compressed).toContain('export function normalize_99(name: string): string { ... }');
+    expect(r.body.compressed).not.toContain('BODY_');
+  });
+
   it('is at POST /v1/compress-code with the seed body; the hint wins over detection', async () => {
     const r = await rest(server, 'POST', '/v1/compress-code', {
       key: server.ownerKey,

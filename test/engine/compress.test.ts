@@ -117,3 +117,18 @@ describe('compressionStats', () => {
     expect(d.estimated_cost_saved_usd).toBe(5);
   });
 });
+
+describe('lexical terms', () => {
+  it('drop question words and meet singular/plural forms', async () => {
+    const { queryTerms, lexicalTerms } = await import('../../src/engine/compress.js');
+    expect(queryTerms('Which brackets must nest?')).toEqual(['bracket', 'nest']);
+    expect(lexicalTerms('Brackets do not nest.')).toContain('bracket');
+  });
+
+  it('a definition list written as one paragraph yields one unit per term', async () => {
+    const { splitUnits } = await import('../../src/engine/chunking.js');
+    const text = 'Where:\n\n:variable:`CMAKE_SYSTEM_NAME`\n  is the identifier of the target platform.\n:variable:`CMAKE_SYSROOT`\n  is optional, and may be given.\n';
+    const units = splitUnits({ text, start: 0 }).map((u) => u.text);
+    expect(units).toContain(':variable:`CMAKE_SYSROOT`\n  is optional, and may be given.');
+  });
+});
