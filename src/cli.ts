@@ -9,6 +9,7 @@ import { AppError, toAppError } from './errors.js';
 import { createLogger } from './log.js';
 import type { Caller } from './registry/define.js';
 import { invokeTool } from './registry/invoke.js';
+import { warmTokenizer } from './engine/tokens.js';
 import { AccountsService } from './services/accounts.js';
 import { KeysService } from './services/keys.js';
 import { JobsService } from './services/jobs.js';
@@ -63,6 +64,8 @@ async function serve(config: Config): Promise<void> {
     const { user } = app.deps.service(AccountsService).owner();
     firstKey = keys.create({ name: 'owner', plan: config.ownerPlan, ownerId: user.id }).key;
   }
+  // The tokenizer's tables take about a second to build: do it before listening, not in a client's request.
+  warmTokenizer();
   const http = await startHttpServer(app, log);
   warmUp(app);
   const mcpUrl = `${http.url}/mcp`;

@@ -158,7 +158,7 @@ const getMemory = defineTool({
   name: 'get_memory',
   toolset: 'memory',
   title: 'Get memory',
-  description: 'One memory by id.',
+  description: 'One stored memory by id, with its text, tags, source and timestamps.',
   input: z.object({ id: memoryId }),
   output: Memory,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

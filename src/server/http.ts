@@ -67,6 +67,8 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
   const config = app.deps.config;
   const metrics = new Metrics();
   const limiter = new RateLimiter();
+  // In-flight work that shutdown waits for: every HTTP request except the long-lived MCP GET
+  // stream (closed with its session), counted from arrival so a request still sending its body counts.
   let inflight = 0;
   let draining: (() => void) | null = null;
   const tracker = {
@@ -76,7 +78,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
       if (inflight === 0 && draining) draining();
     },
   };
-  const gateway = new McpHttpGateway(app, metrics, log, limiter, tracker);
+  const gateway = new McpHttpGateway(app, metrics, log, limiter);
   let baseUrl = '';
   const keys = app.deps.service(KeysService);
   const ex = express();
@@ -85,6 +87,10 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
   ex.set('query parser', 'simple');
 
   ex.use((req, res, next) => {
+    if (!(req.method === 'GET' && req.path === '/mcp')) {
+      tracker.start();
+      res.once('close', tracker.end);
+    }
     req.id = (req.header('x-request-id') || '').slice(0, 64) || randomUUID();
     res.setHeader('X-Request-Id', req.id);
     const t0 = performance.now();
@@ -217,7 +223,6 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     res.on('close', () => {
       if (!res.writableFinished) ac.abort();
     });
-    tracker.start();
     try {
       const { tool, output } = await invokeTool(
         { deps: app.deps, registry: app.registry, metrics, caller, transport: 'rest', requestId: req.id, signal: ac.signal, log: log.child({ requestId: req.id }) },
@@ -228,8 +233,6 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
       res.status(tool.restStatus ?? 200).json(output);
     } catch (err) {
       sendError(res, toAppError(err));
-    } finally {
-      tracker.end();
     }
   };
 

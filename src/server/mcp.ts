@@ -40,7 +40,6 @@ export interface Connection {
 export interface ConnectionHooks {
   /** Throws RateLimited when the caller is over its limit (HTTP only). */
   beforeCall?: (conn: Connection) => void;
-  inflight?: { start(): void; end(): void };
 }
 
 export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: Connection, hooks: ConnectionHooks = {}): Server {
@@ -81,7 +80,6 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
     }
     const progressToken = req.params._meta?.progressToken;
     const requestId = `${conn.id}:${String(extra.requestId)}`;
-    hooks.inflight?.start();
     try {
       hooks.beforeCall?.(conn);
       const { output } = await invokeTool(
@@ -115,8 +113,6 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
     } catch (err) {
       const e = toAppError(err);
       return { isError: true, content: [{ type: 'text', text: JSON.stringify({ status: e.status, ...e.toBody() }) }] };
-    } finally {
-      hooks.inflight?.end();
     }
   });
 
@@ -146,7 +142,6 @@ export class McpHttpGateway {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly limiter: RateLimiter,
-    private readonly inflight: { start(): void; end(): void },
   ) {
     this.reaper = setInterval(() => this.reap(), Math.min(60_000, Math.max(1_000, app.deps.config.sessionIdleMs / 4)));
     this.reaper.unref();
@@ -201,7 +196,6 @@ export class McpHttpGateway {
       if (conn.id) this.forget(conn.id, 'transport closed');
     };
     const server = createMcpServer(this.app, this.metrics, this.log, conn, {
-      inflight: this.inflight,
       beforeCall: (c) => {
         if (!c.caller?.keyId) return;
         const d = this.limiter.take(c.caller.keyId, this.app.deps.config.plans[c.caller.plan].requestsPerMinute);

@@ -4,7 +4,7 @@ import type { AppDeps } from '../app-deps.js';
 import type { Plan } from '../config.js';
 import { AppError, BadRequest, PayloadTooLarge, toAppError } from '../errors.js';
 import type { Scope } from '../registry/define.js';
-import { chunkText, chunkTextCounted, DEFAULT_CHUNK, type Chunk } from '../engine/chunking.js';
+import { chunkTextAsync, chunkTextCounted, DEFAULT_CHUNK, type Chunk } from '../engine/chunking.js';
 import type { Embedder } from '../engine/embeddings/types.js';
 import {
   buildSkeleton,
@@ -292,7 +292,7 @@ export async function adaptItems(deps: AppDeps, items: AdaptItem[], limit: numbe
     if (tokens[i]! >= ADAPT_MIN_COMPRESSIBLE) {
       const levels = ADAPT_LEVELS.filter((f) => Math.ceil(FIDELITY_RATIO[f] * tokens[i]!) <= remaining);
       if (levels.length) {
-        const chunks = chunkText(it.content);
+        const chunks = await chunkTextAsync(it.content);
         const vectors = await embedder.embed(chunks.map((c) => c.text));
         for (const f of levels) {
           const sk = buildSkeleton({ chunks, vectors, fidelity: f, query, source: it.content, originalTokens: tokens[i]! });

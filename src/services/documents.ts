@@ -24,7 +24,7 @@
 //   - The document is then visible to search_semantic, read_skeleton, get_context_block, etc.
 import { createHash } from 'node:crypto';
 import type { AppDeps } from '../app-deps.js';
-import { chunkText, type Chunk } from '../engine/chunking.js';
+import { chunkTextAsync, type Chunk } from '../engine/chunking.js';
 import { buildSkeleton, compressionStats, type CompressionStats, type Fidelity, type OutputStyle, type Section } from '../engine/compress.js';
 import { blobToVector, vectorToBlob } from '../engine/embeddings/vector.js';
 import type { Embedder } from '../engine/embeddings/types.js';
@@ -531,7 +531,7 @@ export class DocumentsService {
   /** Chunk, embed (reusing stored vectors for unchanged chunk text) and write everything in one transaction. */
   private async store(scope: Scope, input: StoreDocumentInput, hash: string, existing: DocRow | null, embedder: Embedder, signal?: AbortSignal): Promise<IngestResult> {
     const { db } = this.deps;
-    const chunks = chunkText(input.text);
+    const chunks = await chunkTextAsync(input.text);
     const hashes = chunks.map((c) => sha256(c.text));
     if (input.text.length > LARGE_DOC_CHARS) await yieldToLoop();
 

@@ -10,7 +10,7 @@ import { structuredPatch } from 'diff';
 import type { AppDeps } from '../app-deps.js';
 import { LIMITS } from '../config.js';
 import { reciprocalRankFusion } from '../engine/bm25.js';
-import { chunkText } from '../engine/chunking.js';
+import { chunkTextAsync } from '../engine/chunking.js';
 import type { Embedder } from '../engine/embeddings/types.js';
 import { blobToVector, dot, vectorToBlob } from '../engine/embeddings/vector.js';
 import { describeFormats, extractDocument, normalizeText, type Extracted, type PageSpan, type SourceFormat } from '../engine/extract/index.js';
@@ -161,13 +161,13 @@ export function decodeBase64(s: string, field: string): Buffer {
 }
 
 /** Split extracted text into passages; PDFs page by page so every passage knows its page. */
-export function chunkForStore(text: string, pages: PageSpan[] | null): PreparedChunk[] {
+export async function chunkForStore(text: string, pages: PageSpan[] | null): Promise<PreparedChunk[]> {
   const segments = pages && pages.length > 0 ? pages.filter((p) => p.hasText).map((p) => ({ page: p.page, start: p.start, end: p.end })) : [{ page: null as number | null, start: 0, end: text.length }];
   const out: PreparedChunk[] = [];
   for (const seg of segments) {
     const slice = text.slice(seg.start, seg.end);
     if (!slice.trim()) continue;
-    for (const c of chunkText(slice)) {
+    for (const c of await chunkTextAsync(slice)) {
       if (!c.text.trim()) continue;
       out.push({ idx: out.length, page: seg.page, headingPath: c.headingPath, text: c.text, tokens: c.tokens, start: seg.start + c.start, end: seg.start + c.end });
     }
@@ -457,7 +457,7 @@ export class KbService {
     }
     if (how.mustExist && !existing) throw this.notFound(itemId);
 
-    const chunks = chunkForStore(p.text, p.pages);
+    const chunks = await chunkForStore(p.text, p.pages);
     const tokens = countTokens(p.text);
     const embedder = await this.deps.embedder();
     const vectors = await this.embedChunks(scope, itemId, p.title, chunks, embedder, how.signal);

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AppDeps } from '../app-deps.js';
 import { reciprocalRankFusion } from '../engine/bm25.js';
-import { chunkText } from '../engine/chunking.js';
+import { chunkTextAsync } from '../engine/chunking.js';
 import type { Embedder } from '../engine/embeddings/types.js';
 import { blobToVector, dot, vectorToBlob } from '../engine/embeddings/vector.js';
 import { htmlToMarkdown, normalizeText } from '../engine/extract/index.js';
@@ -175,8 +175,10 @@ export class LookupService {
     return this.built;
   }
 
-  close(): void {
+  /** Stops the background build between packages and waits for it, so the store can close under it. */
+  async close(): Promise<void> {
     this.closed = true;
+    await this.building?.catch(() => undefined);
   }
 
   async lookup(scope: Scope | null, args: { query: string; slug?: string | null; topK: number }): Promise<{ results: LookupHit[]; sources_searched: number; embedder: string }> {
@@ -281,7 +283,7 @@ export class LookupService {
     for (const f of src.files) {
       const text = normalizeText(f.text);
       if (!text) continue;
-      for (const c of chunkText(text)) if (c.text.trim()) chunks.push({ file: f.rel, headingPath: c.headingPath, text: c.text, tokens: c.tokens });
+      for (const c of await chunkTextAsync(text)) if (c.text.trim()) chunks.push({ file: f.rel, headingPath: c.headingPath, text: c.text, tokens: c.tokens });
       await yieldToLoop();
     }
     const vectors: Float32Array[] = [];

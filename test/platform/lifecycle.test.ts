@@ -52,14 +52,15 @@ describe('graceful shutdown', () => {
     const key = JSON.parse(runCli(['keys', 'create', '--name', 'x', '--plan', 'enterprise'], d).stdout).key as string;
     const srv = await startServeProcess(d);
     const base = srv.url.replace(/\/mcp$/, '');
-    const big = Array.from({ length: 40 }, (_, i) => doc(`topic${i}`)).join('\n\n');
+    expect((await rest({ baseUrl: base }, 'GET', '/health')).status).toBe(200);
+    const big = Array.from({ length: 300 }, (_, i) => doc(`topic${i}`)).join('\n\n');
     const pending = rest({ baseUrl: base }, 'POST', '/v1/compress', { key, body: { text: big, fidelity: 'outline' } });
-    await new Promise((r) => setTimeout(r, 30));
+    await new Promise((r) => setTimeout(r, 150));
     const exited = new Promise<number | null>((res) => srv.child.on('exit', (c) => res(c)));
     srv.child.kill('SIGTERM');
     const r = await pending;
     expect(r.status).toBe(200);
-    expect(r.body.stats.original_tokens).toBeGreaterThan(10_000);
+    expect(r.body.stats.original_tokens).toBeGreaterThan(100_000);
     expect(await exited).toBe(0);
     expect(srv.output()).toMatch(/shutting down/);
   });
