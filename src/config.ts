@@ -141,4 +141,22 @@ export const LIMITS = {
   codeFileBytes: 512 * KB,
   codeBundleBytes: 5 * MB,
   rateWindowMs: 60_000,
+  /** URL ingest (knowledge base): per-request timeout and redirects followed. */
+  urlFetchTimeoutMs: 15_000,
+  urlFetchMaxRedirects: 5,
+  memory: {
+    textChars: 20_000,
+    tags: 20,
+    tagChars: 64,
+    sourceChars: 200,
+    queryChars: 2_000,
+    topK: 50,
+    pageSize: 100,
+    forgetMax: 1_000,
+    /** Scopes whose vectors stay in process memory (least recently used are dropped). */
+    cachedScopes: 64,
+    /** Rows re-embedded per batch when the active embedder changed. */
+    reembedBatch: 256,
+  },
+  lookup: { fileBytes: 256 * 1024, sourceBytes: 4 * 1024 * 1024, sourceFiles: 2000, docsFiles: 200 },
 } as const;

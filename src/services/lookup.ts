@@ -24,9 +24,10 @@ import type { Scope } from '../registry/define.js';
 import { newId, nowIso } from '../store/db.js';
 import { ftsQuery } from './documents.js';
 import { topK } from './kb.js';
+import { LIMITS } from '../config.js';
 
 /** Per-file and per-source caps, so one huge .d.ts (typescript.d.ts is 590 KB) cannot swamp the index. */
-export const LOOKUP_LIMITS = { fileBytes: 256 * 1024, sourceBytes: 4 * 1024 * 1024, sourceFiles: 2000, docsFiles: 200 } as const;
+export const LOOKUP_LIMITS = LIMITS.lookup;
 const DOC_EXT = /\.(md|mdx|markdown|txt|rst|html?)$/i;
 const EMBED_BATCH = 64;
 const BUILTIN: Scope = { ownerId: '', projectId: '' };

@@ -10,22 +10,10 @@ import { dot, vectorToBlob, blobToVector } from '../engine/embeddings/vector.js'
 import { reciprocalRankFusion } from '../engine/bm25.js';
 import { InvalidInput, NotFound } from '../errors.js';
 import { newId, nowIso } from '../store/db.js';
+import { LIMITS } from '../config.js';
 
-/** Sizes the memory tools enforce. */
-export const MEMORY_LIMITS = {
-  textChars: 20_000,
-  tags: 20,
-  tagChars: 64,
-  sourceChars: 200,
-  queryChars: 2_000,
-  topK: 50,
-  pageSize: 100,
-  forgetMax: 1_000,
-  /** Scopes whose vectors stay in process memory (least recently used are dropped). */
-  cachedScopes: 64,
-  /** Rows re-embedded per batch when the active embedder changed. */
-  reembedBatch: 256,
-} as const;
+/** Sizes the memory tools enforce (defined with every other limit in src/config.ts). */
+export const MEMORY_LIMITS = LIMITS.memory;
 
 /**
  * Similarity at or above which a new memory is merged into an existing one, and the default floor

@@ -10,10 +10,11 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType } from '../errors.js';
+import { LIMITS } from '../config.js';
 
 /** Whole-exchange deadline (all redirects included) when the caller names none. */
-export const URL_FETCH_TIMEOUT_MS = 15_000;
-export const URL_FETCH_MAX_REDIRECTS = 5;
+export const URL_FETCH_TIMEOUT_MS = LIMITS.urlFetchTimeoutMs;
+export const URL_FETCH_MAX_REDIRECTS = LIMITS.urlFetchMaxRedirects;
 
 export interface UrlFetchOptions {
   /** Hosts, IPs or CIDRs that may be reached even though they are not public. */
