@@ -134,7 +134,7 @@ const enableToolset = defineTool({
   name: 'enable_toolset',
   toolset: 'system',
   title: 'Enable toolset',
-  description: "Add one or more toolsets to this MCP session's tool list (the client is notified with tools/list_changed). Lets an agent start with the lean core profile and grow on demand.",
+  description: "Add one or more toolsets to this MCP session's tool list (the client is notified with tools/list_changed). Lets an agent connected with a narrow ?toolsets= selection that includes system grow its list on demand.",
   input: z.object({
     toolsets: z.array(z.string().min(1)).min(1).max(20).describe('Toolset names from list_toolsets, e.g. ["kb", "memory"].'),
   }),
