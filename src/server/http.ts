@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import type { App } from '../app.js';
 import { VERSION } from '../app.js';
-import { AppError, NotFound, PayloadTooLarge, RateLimited, Unauthorized, toAppError } from '../errors.js';
+import { AppError, NotFound, PayloadTooLarge, Unauthorized, toAppError } from '../errors.js';
 import type { AnyTool, Caller } from '../registry/define.js';
 import { invokeTool } from '../registry/invoke.js';
 import { planEmbedder } from '../services/embedder.js';
@@ -15,7 +15,7 @@ import { buildAgentCard } from './agent-card.js';
 import { McpHttpGateway } from './mcp.js';
 import { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
-import { RateLimiter } from './rate-limit.js';
+import { RateLimiter, rateLimitedError, takeFor } from './rate-limit.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -210,15 +210,11 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
 
   const restCall = async (req: Request, res: Response, name: string, args: Record<string, unknown>) => {
     const caller = req.caller;
-    if (caller?.keyId) {
-      const d = limiter.take(caller.keyId, config.plans[caller.plan].requestsPerMinute);
-      res.setHeader('X-RateLimit-Limit', String(d.limit));
-      res.setHeader('X-RateLimit-Remaining', String(d.remaining));
-      res.setHeader('X-RateLimit-Reset', String(d.reset));
-      if (!d.allowed) {
-        return sendError(res, new RateLimited(`Rate limit of ${d.limit} requests/minute for the ${caller.plan} plan exceeded; retry in ${d.retryAfter}s`, d.retryAfter, { limit: d.limit }));
-      }
-    }
+    const d = takeFor(limiter, config.plans, caller, req.socket.remoteAddress ?? 'unknown');
+    res.setHeader('X-RateLimit-Limit', String(d.limit));
+    res.setHeader('X-RateLimit-Remaining', String(d.remaining));
+    res.setHeader('X-RateLimit-Reset', String(d.reset));
+    if (!d.allowed) return sendError(res, rateLimitedError(d));
     const ac = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) ac.abort();
@@ -261,7 +257,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
 
   ex.all('/mcp', async (req, res) => {
     try {
-      await gateway.handle(req, res, req.caller);
+      await gateway.handle(req, res, req.caller, req.socket.remoteAddress ?? 'unknown');
     } catch (err) {
       log.error({ err, requestId: req.id }, 'mcp request failed');
       if (!res.headersSent) res.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null });

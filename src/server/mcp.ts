@@ -15,11 +15,11 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../app.js';
 import { VERSION } from '../app.js';
-import { NotFound, RateLimited, toAppError } from '../errors.js';
+import { NotFound, toAppError } from '../errors.js';
 import type { Caller, SessionControl } from '../registry/define.js';
 import { invokeTool } from '../registry/invoke.js';
 import type { Metrics } from './metrics.js';
-import type { RateLimiter } from './rate-limit.js';
+import { rateLimitedError, takeFor, type RateLimiter } from './rate-limit.js';
 
 export const SERVER_INSTRUCTIONS =
   'ctxgate cuts what goes into your context window. Before reading a large document, file set or command output, ' +
@@ -151,7 +151,7 @@ export class McpHttpGateway {
     return this.sessions.size;
   }
 
-  async handle(req: Request, res: Response, caller: Caller | null): Promise<void> {
+  async handle(req: Request, res: Response, caller: Caller | null, remote: string): Promise<void> {
     const sid = req.header('mcp-session-id');
     if (sid) {
       const s = this.sessions.get(sid);
@@ -197,13 +197,8 @@ export class McpHttpGateway {
     };
     const server = createMcpServer(this.app, this.metrics, this.log, conn, {
       beforeCall: (c) => {
-        if (!c.caller?.keyId) return;
-        const d = this.limiter.take(c.caller.keyId, this.app.deps.config.plans[c.caller.plan].requestsPerMinute);
-        if (!d.allowed) {
-          throw new RateLimited(`Rate limit of ${d.limit} requests/minute for the ${c.caller.plan} plan exceeded; retry in ${d.retryAfter}s`, d.retryAfter, {
-            limit: d.limit,
-          });
-        }
+        const d = takeFor(this.limiter, this.app.deps.config.plans, c.caller, remote);
+        if (!d.allowed) throw rateLimitedError(d);
       },
     });
     await server.connect(transport);

@@ -1,5 +1,7 @@
 // Per-key requests-per-minute limiter (fixed one-minute windows, in memory: limits are per process).
-import { LIMITS } from '../config.js';
+import { LIMITS, type Plan, type PlanLimits } from '../config.js';
+import { RateLimited } from '../errors.js';
+import type { Caller } from '../registry/define.js';
 
 export interface RateDecision {
   allowed: boolean;
@@ -36,4 +38,18 @@ export class RateLimiter {
   private prune(now: number): void {
     for (const [k, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(k);
   }
+}
+
+/**
+ * One limiter decision for a caller: keys by key id at their plan's rate; callers without a key (the
+ * no-key tools) by client address at the free plan's rate, so they cannot flood the server either.
+ */
+export function takeFor(limiter: RateLimiter, plans: Record<Plan, PlanLimits>, caller: Caller | null, remote: string): RateDecision & { plan: Plan } {
+  const plan = caller?.plan ?? 'free';
+  const id = caller?.keyId ? `key:${caller.keyId}` : caller ? `owner:${caller.userId}` : `anon:${remote}`;
+  return { ...limiter.take(id, plans[plan].requestsPerMinute), plan };
+}
+
+export function rateLimitedError(d: RateDecision & { plan: Plan }): RateLimited {
+  return new RateLimited(`Rate limit of ${d.limit} requests/minute for the ${d.plan} plan exceeded; retry in ${d.retryAfter}s`, d.retryAfter, { limit: d.limit });
 }

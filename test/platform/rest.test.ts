@@ -73,6 +73,20 @@ describe('REST', () => {
     expect(over.body.error_code).toBe('rate_limited');
   });
 
+  it('callers without a key are limited per client address at the free rate', async () => {
+    const other = await startTestServer();
+    try {
+      for (let i = 0; i < 10; i++) expect((await rest(other, 'POST', '/v1/tools/estimate_tokens', { body: { text: 'x' } })).status).toBe(200);
+      const over = await rest(other, 'POST', '/v1/tools/estimate_tokens', { body: { text: 'x' } });
+      expect(over.status).toBe(429);
+      expect(over.headers.get('retry-after')).toBeTruthy();
+      // A key has its own budget.
+      expect((await rest(other, 'POST', '/v1/tools/estimate_tokens', { key: other.ownerKey, body: { text: 'x' } })).status).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('413 for a body over the request limit, 400 for malformed JSON, 422 for a non-object body', async () => {
     const big = await rest(srv, 'POST', '/v1/tools/estimate_tokens', { key: srv.ownerKey, body: { text: 'a'.repeat(70 * 1024) } });
     expect(big.status).toBe(413);
