@@ -1,6 +1,7 @@
 // cargo build / check / test (rustc diagnostics and libtest output).
 import type { CliFilter } from './types.js';
 import { Out, countMatches, isLibraryPath, scoreFrom, YIELD_EVERY } from './clean.js';
+import { ShownSource } from './frames.js';
 
 const PROGRESS_RE = /^\s*(Compiling|Checking|Downloaded|Downloading|Updating|Locking|Adding|Fresh|Blocking|Documenting|Packaging|Verifying|Installing|Building)\s/;
 
@@ -15,7 +16,7 @@ export const cargo: CliFilter = {
     'failing tests: test ... FAILED rows, ---- name stdout ---- blocks, panic location and message, user-code backtrace frames',
     'the failures: list, every test result: line, "error: could not compile" / "error: test failed" lines, Finished line',
   ],
-  drops: ['Compiling/Checking/Downloaded progress', 'test ... ok rows and "running N tests"', 'standard-library backtrace frames and diagnostic notes pointing into /rustc or the registry', 'bare | gutters'],
+  drops: ['Compiling/Checking/Downloaded progress', 'test ... ok rows and "running N tests"', 'standard-library backtrace frames (silently) and diagnostic notes pointing into /rustc or the registry', 'bare | gutters', 'a source row already quoted by an earlier diagnostic in the same file', 'rustc --explain hints'],
   detect(lines) {
     const strong = countMatches(lines, /^\s*(Compiling|Finished|Running|Doc-tests) \S|^test result: |^error\[E\d{4}\]|^running \d+ tests?$/, 4);
     const weak = countMatches(lines, /^test \S+ \.\.\. (ok|FAILED|ignored)$|^\s+--> \S+\.rs:\d+/, 4);
@@ -26,6 +27,10 @@ export const cargo: CliFilter = {
     let inBacktrace = false;
     let inLibraryNote = false;
     const hasTestResults = lines.some((l) => /^test result: /.test(l));
+    // Several diagnostics often quote the same source row (one bad expression, many errors): it is
+    // shown once per file; later diagnostics keep their --> location and labelled caret rows.
+    const shownSource = new ShownSource();
+    let file = '';
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
@@ -59,8 +64,11 @@ export const cargo: CliFilter = {
         if (frame) {
           const at = lines[i + 1] ?? '';
           const hasAt = /^\s+at \S/.test(at);
-          if (/^(std|core|alloc|__rustc|test)::|^<.* as core::/.test(frame[1]!) || (hasAt && isLibraryPath(at))) {
-            out.drop('std frames', hasAt ? 2 : 1);
+          if (/^(std|core|alloc|__rustc|test)::|^<.* as core::/.test(frame[1]!) || (hasAt && /\/rustc\/[0-9a-f]+/.test(at))) {
+            // The standard library's and test harness's own frames: elided silently.
+            out.skip();
+          } else if (hasAt && isLibraryPath(at)) {
+            out.drop('dependency frames', 2);
           } else {
             out.keep(line);
             if (hasAt) out.keep(at);
@@ -69,7 +77,7 @@ export const cargo: CliFilter = {
           continue;
         }
         if (/^note: Some details are omitted/.test(line)) {
-          out.drop('backtrace note');
+          out.skip();
           continue;
         }
         inBacktrace = false;
@@ -78,7 +86,10 @@ export const cargo: CliFilter = {
       if (/^\s*(-->|:::) /.test(line)) {
         inLibraryNote = isLibraryPath(line);
         if (inLibraryNote) out.drop('std/registry locations');
-        else out.keep(line);
+        else {
+          file = /(?:-->|:::)\s+(.+?):\d+(?::\d+)?$/.exec(line)?.[1] ?? '';
+          out.keep(line);
+        }
         continue;
       }
       if (inLibraryNote) {
@@ -87,6 +98,10 @@ export const cargo: CliFilter = {
           continue;
         }
         inLibraryNote = false;
+      }
+      if (/^\s*\d+\s+\|/.test(line) && file !== '' && !shownSource.first(file, line)) {
+        out.skip();
+        continue;
       }
       if (/^\s*\|\s*$/.test(line) || /^\.\.\.$/.test(line) || /^\s*\|\s*[\^\-~+]+\s*$/.test(line)) {
         // Bare gutters and unlabelled caret rows say nothing the location line does not.
@@ -106,7 +121,8 @@ export const cargo: CliFilter = {
         continue;
       }
       if (/^For more information about (this|an) error, try /.test(line)) {
-        out.drop('rustc --explain hints');
+        // A pointer to rustc's long-form docs for the error code already shown: nothing lost.
+        out.skip();
         continue;
       }
       out.keep(line);

@@ -155,6 +155,15 @@ export function isLibraryPath(s: string): boolean {
   );
 }
 
+/**
+ * A frame of the language runtime itself (Node's internals, the promise machinery, Go's runtime and
+ * testing packages): never where a bug is, so filters elide these silently, while dependency frames
+ * (node_modules, site-packages, the cargo registry) are counted in a marker.
+ */
+export function isRuntimeFrame(s: string): boolean {
+  return /\(node:|node:internal|^\s*at (?:async )?(?:process\.processTicksAndRejections|process\.processImmediate|new Promise|Promise\.)|\/usr\/(local\/)?lib\/go[-\d.]*\/src\/|\/usr\/local\/go\/src\/|[\\/]go[\\/]src[\\/](runtime|testing)[\\/]/.test(s);
+}
+
 /** Counts lines matching `re`, stopping early once `enough` is reached (detectors only need a signal). */
 export function countMatches(lines: readonly string[], re: RegExp, enough = 1000): number {
   let n = 0;

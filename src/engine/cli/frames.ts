@@ -17,3 +17,18 @@ export function isMarkedFrameLine(lines: readonly string[], i: number): boolean 
   const next = lines[i + 1];
   return FRAME_SOURCE_RE.test(line) && next !== undefined && /^\s*\|\s*[\s~]*\^/.test(next);
 }
+
+/**
+ * Remembers the source rows already shown, per file. Several failures often point at the same line
+ * (one bug, many tests); after the first, the location line says where and the row is not repeated.
+ */
+export class ShownSource {
+  private readonly seen = new Set<string>();
+  /** True the first time this row of this file is offered (rows compare trimmed). */
+  first(file: string, row: string): boolean {
+    const key = `${file}\u0000${row.trim()}`;
+    if (this.seen.has(key)) return false;
+    this.seen.add(key);
+    return true;
+  }
+}

@@ -104,7 +104,7 @@ export const gitLog: CliFilter = {
   family: 'git',
   title: 'git log (default, medium or --stat format)',
   aliases: ['git log', 'log_git', 'commits'],
-  keeps: ['one line per commit: short hash, date, author, subject (and "merge" for merges)', 'the "N files changed" line of --stat output'],
+  keeps: ['one line per commit: short hash, date (year once in the header when all commits share it), author, subject (and "(merge)" for merges whose subject does not say so)', 'the "N files changed" line of --stat output'],
   drops: ['commit bodies, full hashes, e-mail addresses, per-file --stat lines (count shown)'],
   detect(lines) {
     const commits = countMatches(lines, /^commit [0-9a-f]{7,40}\b/, 5);
@@ -116,16 +116,25 @@ export const gitLog: CliFilter = {
     const out = new Out();
     type Commit = { hash: string; merge: boolean; author: string; date: string; subject: string; stat: string; files: number; bodyLines: number };
     let cur: Commit | null = null;
+    // When every commit falls in one year, the year is said once in the header, not on every line.
+    const years = new Set<string>();
+    for (const l of lines) {
+      if (/^(Date|AuthorDate): /.test(l)) years.add(normaliseGitDate(l.replace(/^\w+:\s+/, '')).slice(0, 5));
+    }
+    const [onlyYear] = years.size === 1 ? [...years] : [];
+    const year = onlyYear && /^\d{4}-$/.test(onlyYear) ? onlyYear.slice(0, 4) : null;
     const emit = () => {
       if (!cur) return;
-      let s = `${cur.hash.slice(0, 10)} ${cur.date} ${cur.author}: ${cur.subject}`;
-      if (cur.merge) s += ' (merge)';
+      const date = year && cur.date.startsWith(`${year}-`) ? cur.date.slice(5) : cur.date;
+      let s = `${cur.hash.slice(0, 10)} ${date} ${cur.author}: ${cur.subject}`;
+      // A merge whose subject does not already say so ("Merge pull request…", "Merge branch…").
+      if (cur.merge && !/^Merge\b/i.test(cur.subject)) s += ' (merge)';
       if (cur.stat) s += ` [${cur.stat.trim()}]`;
       out.keep(s);
       // Bodies and per-file stat rows are omitted silently: the header note says so once.
       cur = null;
     };
-    out.note('[git log: one line per commit (hash date author: subject); bodies and per-file stats omitted]');
+    out.note(`[git log${year ? `, all in ${year}` : ''}: one line per commit (hash ${year ? 'MM-DD' : 'date'} author: subject); bodies and per-file stats omitted]`);
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if ((i & YIELD_EVERY) === YIELD_EVERY) yield;

@@ -1,25 +1,34 @@
 // JavaScript test runners: jest, vitest and mocha.
 import type { CliFilter } from './types.js';
-import { Out, countMatches, isLibraryPath, isToolchainNoise, scoreFrom, YIELD_EVERY } from './clean.js';
-import { isFrameLine, isMarkedFrameLine } from './frames.js';
+import { Out, countMatches, isLibraryPath, isRuntimeFrame, isToolchainNoise, scoreFrom, YIELD_EVERY } from './clean.js';
+import { isFrameLine, isMarkedFrameLine, ShownSource } from './frames.js';
 
 const STACK_RE = /^\s*at\s/;
 const PASS_MARK_RE = /^\s*(✓|✔|√)\s/;
 const FAIL_MARK_RE = /^\s*(✕|×|✗|✖)\s/;
 
-/** A stack row: kept when it points at the user's code, counted otherwise. */
+/**
+ * A stack row: kept when it points at the user's code; Node-internal frames elided silently (never
+ * where a bug is); dependency frames (node_modules) counted in a marker.
+ */
 function stackRow(out: Out, line: string): void {
-  if (isLibraryPath(line)) out.drop('library stack frames');
+  if (isRuntimeFrame(line)) out.skip();
+  else if (isLibraryPath(line)) out.drop('library stack frames');
   else out.keep(line);
 }
 
-/** Inside a failure block: code frames reduced to the marked line, library frames dropped, the rest kept. */
-function failureRow(out: Out, lines: readonly string[], i: number): void {
+/**
+ * Inside a failure block: code frames reduced to the marked line, library frames dropped, the rest
+ * kept. `shown`, when given, decides whether a marked source row is new (not printed for an earlier
+ * failure at the same location).
+ */
+function failureRow(out: Out, lines: readonly string[], i: number, shown?: (row: string) => boolean): void {
   const line = lines[i]!;
   if (STACK_RE.test(line)) return stackRow(out, line);
   if (isFrameLine(line)) {
-    // Context rows of a code frame are implied by the marked line and the location.
-    if (isMarkedFrameLine(lines, i)) out.keep(line);
+    // Context rows of a code frame are implied by the marked line and the location. The kept row
+    // loses its left padding, which only aligned it with the dropped rows' wider line numbers.
+    if (isMarkedFrameLine(lines, i) && (!shown || shown(line))) out.keep(line.trimStart());
     else out.skip();
     return;
   }
@@ -55,7 +64,8 @@ export const jest: CliFilter = {
       const line = lines[i]!;
       if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
       if (isToolchainNoise(line)) {
-        out.drop('toolchain noise');
+        // Runtime/npm configuration warnings printed before any test output: nothing to act on.
+        out.skip();
         continue;
       }
       if (/^\s*PASS\s+\S/.test(line)) {
@@ -96,7 +106,8 @@ export const jest: CliFilter = {
         continue;
       }
       if (FAIL_MARK_RE.test(line)) {
-        if (detailed) out.drop('failing rows (detailed below)');
+        // Each failing row reappears below as a detailed ● block: elided without a marker.
+        if (detailed) out.skip();
         else out.keep(line);
       } else if (PASS_MARK_RE.test(line)) out.drop('passing tests');
       else if (line.trim() === '') out.drop('blank');
@@ -119,7 +130,7 @@ export const vitest: CliFilter = {
     'the offending source line of each code frame',
     'Test Files / Tests / Errors / Duration summary lines',
   ],
-  drops: ['✓ passing files and tests, skipped rows', 'RUN banner, ⎯ separators, code-frame context, library frames', 'stdout/stderr blocks of passing tests'],
+  drops: ['✓ passing files and tests, skipped rows (counted)', '× failing rows of the listing (each has a detailed block)', 'RUN banner, ⎯ separators, code-frame context, library frames', 'a code frame already shown for the same file:line', 'stdout/stderr blocks of passing tests'],
   detect(lines) {
     const banner = countMatches(lines.slice(0, 20), /^\s*(RUN|DEV)\s+v\d+\.\d+\.\d+/, 1);
     const summary = countMatches(lines, /^\s*(Test Files|Tests)\s{2,}\d+ (passed|failed)/, 2);
@@ -132,11 +143,16 @@ export const vitest: CliFilter = {
     let mode: 'listing' | 'failure' | 'console' = 'listing';
     // When the run prints a detailed block per failure, the one-line rows above it are duplicates.
     const detailed = lines.some((l) => /^⎯+ Failed Tests \d+ ⎯+$/.test(l));
+    // The code frame under a ❯ location shows that location's source row: once per file:line.
+    const shownSource = new ShownSource();
+    let location = '';
+    const shown = (row: string) => location === '' || shownSource.first(location, row);
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
       if (isToolchainNoise(line)) {
-        out.drop('toolchain noise');
+        // Runtime/npm configuration warnings printed before any test output: nothing to act on.
+        out.skip();
         continue;
       }
       if (/^\s*(RUN|DEV)\s+v\d/.test(line) || /^⎯+(\[\d+\/\d+\])?⎯*$/.test(line) || /^\s*Start at\s/.test(line)) {
@@ -165,16 +181,18 @@ export const vitest: CliFilter = {
         continue;
       }
       if (mode === 'failure') {
+        if (/^\s*FAIL\s/.test(line)) location = '';
         if (/^\s*❯\s/.test(line)) {
-          if (isLibraryPath(line)) out.drop('library stack frames');
-          else out.keep(line);
+          location = /(\S+:\d+):\d+$/.exec(line)?.[1] ?? line;
+          stackRow(out, line);
           continue;
         }
-        failureRow(out, lines, i);
+        failureRow(out, lines, i, shown);
         continue;
       }
       if (PASS_MARK_RE.test(line)) out.drop('passing tests');
-      else if (detailed && (FAIL_MARK_RE.test(line) || /^\s+→ /.test(line))) out.drop('failing rows (detailed below)');
+      // Each failing row (and its → message) reappears below as a detailed FAIL block.
+      else if (detailed && (FAIL_MARK_RE.test(line) || /^\s+→ /.test(line))) out.skip();
       else if (/^\s*↓\s/.test(line)) out.drop('skipped tests');
       else if (line.trim() === '') out.drop('blank');
       else out.keep(line);
@@ -189,7 +207,7 @@ export const mocha: CliFilter = {
   title: 'mocha (spec reporter)',
   aliases: ['npx mocha', 'mocha_test'],
   keeps: ['numbered failing rows (N) test)', 'passing / failing / pending counts', 'every failure: suite and test name, error, diff, user-code stack frames'],
-  drops: ['suite headings and ✔ passing rows, pending rows', 'library and node-internal stack frames'],
+  drops: ['suite headings and numbered failing rows of the listing (detailed below)', '✔ passing rows and pending rows (counted)', 'node-internal stack frames (silently) and library frames (counted)', 'the inverted "+ expected - actual" copy of a diff already shown'],
   detect(lines) {
     const counts = countMatches(lines, /^\s*\d+ (passing|failing|pending)( \(\d+(ms|s|m)\))?$/, 3);
     const ticks = countMatches(lines, /^\s+(✔|✓) \S/, 3);
@@ -204,7 +222,8 @@ export const mocha: CliFilter = {
       const line = lines[i]!;
       if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
       if (isToolchainNoise(line)) {
-        out.drop('toolchain noise');
+        // Runtime/npm configuration warnings printed before any test output: nothing to act on.
+        out.skip();
         continue;
       }
       if (/^\s*\d+ (passing|failing|pending)\b/.test(line)) {
@@ -215,13 +234,10 @@ export const mocha: CliFilter = {
       if (inFailures) {
         // mocha repeats the assertion's own diff as "+ expected - actual": keep one copy.
         if (/^\s+\+ expected - actual$/.test(line) && ownDiff) {
-          let n = 1;
+          // The same difference again in the other orientation: elided without a marker.
           while (i + 1 < lines.length && lines[i + 1]!.trim() === '') i++;
-          while (i + 1 < lines.length && lines[i + 1]!.trim() !== '' && !/^\s+at\s/.test(lines[i + 1]!)) {
-            i++;
-            n++;
-          }
-          out.drop('lines of duplicate diff', n);
+          while (i + 1 < lines.length && lines[i + 1]!.trim() !== '' && !/^\s+at\s/.test(lines[i + 1]!)) i++;
+          out.skip();
           continue;
         }
         if (/^\s+\d+\) \S/.test(line)) ownDiff = false;
@@ -229,11 +245,13 @@ export const mocha: CliFilter = {
         failureRow(out, lines, i);
         continue;
       }
-      if (/^\s+\d+\) \S/.test(line)) out.drop('failing rows (detailed below)');
+      // Failing rows reappear below as numbered failure blocks that also name their suites; the
+      // headings of passing suites say nothing once their rows are counted.
+      if (/^\s+\d+\) \S/.test(line)) out.skip();
       else if (PASS_MARK_RE.test(line)) out.drop('passing tests');
       else if (line.trim() === '') out.drop('blank');
       else if (/^\s+- \S/.test(line)) out.drop('pending tests');
-      else if (/^\s+\S/.test(line)) out.drop('suite headings');
+      else if (/^\s+\S/.test(line)) out.skip();
       else out.keep(line);
     }
     return out.done();
