@@ -52,6 +52,18 @@ describe('MCP over stdio', () => {
     expect(bad.structured.detail).toBe("Field 'text' is required");
   });
 
+  it('stores and finds documents and compresses text as the local owner', async () => {
+    const text = '# Deploy\n\nThe deploy script uploads artifacts to the staging bucket.\n\n## Rollback\n\nRun rollback.sh with the release id to restore the previous build.';
+    const ing = await callTool(client, 'ingest_context', { file_id: 'runbook.md', content: text });
+    expect(ing.isError).toBe(false);
+    const hits = await callTool(client, 'search_semantic', { query: 'how do I restore the previous build', top_k: 1 });
+    expect(hits.isError).toBe(false);
+    expect(JSON.stringify(hits.structured)).toMatch(/rollback/i);
+    const comp = await callTool(client, 'compress_text', { text: text.repeat(20), fidelity: 'outline' });
+    expect(comp.isError).toBe(false);
+    expect(comp.structured.stats.compressed_tokens).toBeLessThan(comp.structured.stats.original_tokens);
+  });
+
   it('enable_toolset sends list_changed over stdio too', async () => {
     const c = await connect({ CTXGATE_TOOLSETS: 'system' });
     const before = changed;
