@@ -1,20 +1,15 @@
 // filter_cli_output and list_cli_filters through the real server: MCP (official SDK client) and REST.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { callTool, connectMcp, rest, startTestServer, type TestServer } from '../helpers/server.js';
+import { callTool, connectMcp, rest, type TestServer, useServerAndClient } from '../helpers/server.js';
 import { FIXTURES, missingSignals, readFixture } from '../fixtures/cli/signals.js';
 
 let server: TestServer;
 let client: Client;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  client = await connectMcp(server, { key: server.ownerKey });
-});
-
-afterAll(async () => {
-  await client?.close();
-  await server?.close();
+useServerAndClient((s, c) => {
+  server = s;
+  client = c;
 });
 
 describe('filter_cli_output over MCP', () => {

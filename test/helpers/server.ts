@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createApp, type App } from '../../src/app.js';
@@ -92,6 +93,24 @@ export async function connectMcp(
   }
   await client.connect(transport);
   return client;
+}
+
+/**
+ * For a test file that drives one server through one MCP client: registers beforeAll/afterAll that
+ * start the server, connect a client on the owner key, hand both to `set`, and close them afterwards.
+ */
+export function useServerAndClient(set: (server: TestServer, client: Client) => void, opts: Parameters<typeof startTestServer>[0] = {}): void {
+  let server: TestServer | undefined;
+  let client: Client | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(opts);
+    client = await connectMcp(server, { key: server.ownerKey });
+    set(server, client);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await server?.close();
+  });
 }
 
 export interface ToolCallResult {

@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/config.js';
 import { newId, nowIso } from '../../src/store/db.js';
-import { callTool, connectMcp, rest, startTestServer, type TestServer } from '../helpers/server.js';
+import { callTool, connectMcp, rest, type TestServer, useServerAndClient } from '../helpers/server.js';
 
 const FIX = path.join(import.meta.dirname, '../fixtures/docs');
 const b64 = (f: string) => fs.readFileSync(path.join(FIX, f)).toString('base64');
@@ -29,13 +29,9 @@ const NOTE_V2 = `# Release checklist
 4. Publish to npm with the "next" tag first, then promote it.
 5. Announce the release in the changelog.`;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  client = await connectMcp(server, { key: server.ownerKey });
-});
-afterAll(async () => {
-  await client?.close();
-  await server?.close();
+useServerAndClient((s, c) => {
+  server = s;
+  client = c;
 });
 
 describe('versions, diff, history, restore', () => {

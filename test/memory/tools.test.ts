@@ -1,9 +1,9 @@
 // The memory toolset through the real server: the official MCP SDK client over Streamable HTTP and
 // the REST mirror, with real keys. Shapes of the knowledge-graph tools follow the reference MCP
 // memory server exactly (structured content and the text an agent reads).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { callTool, connectMcp, rest, startTestServer, type TestServer } from '../helpers/server.js';
+import { callTool, connectMcp, rest, type TestServer, useServerAndClient } from '../helpers/server.js';
 
 const MEMORY_TOOLS = ['add_memory', 'search_memory', 'list_memories', 'get_memory', 'update_memory', 'delete_memory', 'forget_memories'];
 const GRAPH_TOOLS = ['create_entities', 'create_relations', 'add_observations', 'delete_entities', 'delete_observations', 'delete_relations', 'read_graph', 'search_nodes', 'open_nodes'];
@@ -11,13 +11,9 @@ const GRAPH_TOOLS = ['create_entities', 'create_relations', 'add_observations', 
 let server: TestServer;
 let client: Client;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  client = await connectMcp(server, { key: server.ownerKey });
-});
-afterAll(async () => {
-  await client?.close();
-  await server?.close();
+useServerAndClient((s, c) => {
+  server = s;
+  client = c;
 });
 
 describe('memory tools over MCP', () => {

@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callTool, connectMcp, startTestServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { callTool, type TestServer, useServerAndClient } from '../helpers/server.js';
 
 const FIX = path.join(import.meta.dirname, '../fixtures/docs');
 const b64 = (f: string) => fs.readFileSync(path.join(FIX, f)).toString('base64');
@@ -12,13 +12,9 @@ const b64 = (f: string) => fs.readFileSync(path.join(FIX, f)).toString('base64')
 let server: TestServer;
 let client: Client;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  client = await connectMcp(server, { key: server.ownerKey });
-});
-afterAll(async () => {
-  await client?.close();
-  await server?.close();
+useServerAndClient((s, c) => {
+  server = s;
+  client = c;
 });
 
 describe('ingest_multimodal', () => {
