@@ -16,7 +16,7 @@ import { blobToVector, dot, vectorToBlob } from '../engine/embeddings/vector.js'
 import { describeFormats, extractDocument, normalizeText, type Extracted, type PageSpan, type SourceFormat } from '../engine/extract/index.js';
 import { countTokens } from '../engine/tokens.js';
 import { BadRequest, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
-import type { Scope } from '../registry/define.js';
+import type { Scope } from '../domain/scope.js';
 import { nowIso, newId } from '../store/db.js';
 import { ftsQuery } from './documents.js';
 import { fetchUrl } from './url-fetch.js';

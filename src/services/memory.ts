@@ -4,7 +4,7 @@
 // bm25) by Reciprocal Rank Fusion. Every statement is scoped by owner and project.
 import os from 'node:os';
 import type { AppDeps } from '../app-deps.js';
-import type { Scope } from '../registry/define.js';
+import type { Scope } from '../domain/scope.js';
 import type { Embedder } from '../engine/embeddings/types.js';
 import { dot, vectorToBlob, blobToVector } from '../engine/embeddings/vector.js';
 import { reciprocalRankFusion } from '../engine/bm25.js';

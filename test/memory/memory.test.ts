@@ -12,10 +12,10 @@ afterEach(async () => {
   while (apps.length) await apps.pop()!.close();
 });
 
-function setup(dir = tempDir()) {
-  const app = openApp(dir);
+async function setup(dir = tempDir()) {
+  const app = await openApp(dir);
   apps.push(app);
-  return { dir, app, mem: app.deps.service(MemoryService), scope: newScope(app) };
+  return { dir, app, mem: app.deps.service(MemoryService), scope: await newScope(app) };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,7 +31,7 @@ const FACTS = [
 
 describe('memory service', () => {
   it('stores a memory with normalised tags and reads it back', async () => {
-    const { mem, scope } = setup();
+    const { mem, scope } = await setup();
     const r = await mem.add(scope, { text: '  Use pnpm, not npm, in this repository. ', tags: ['Tooling', 'tooling ', 'JS'], source: 'user' });
     expect(r.merged).toBe(false);
     expect(r.similarity).toBeNull();
@@ -42,7 +42,7 @@ describe('memory service', () => {
   });
 
   it('merges a near-duplicate into the existing memory instead of storing it twice', async () => {
-    const { mem, scope, app } = setup();
+    const { mem, scope, app } = await setup();
     const hybridEmbedder = (await app.deps.embedder()).id;
     const first = await mem.add(scope, { text: 'The user prefers dark mode in the editor.', tags: ['ui'] });
     await mem.add(scope, { text: 'Production deploys happen every Tuesday.' });
@@ -65,7 +65,7 @@ describe('memory service', () => {
   });
 
   it('hybrid search ranks the relevant memory first; semantic finds paraphrases, keyword needs the words', async () => {
-    const { mem, scope } = setup();
+    const { mem, scope } = await setup();
     const ids = [];
     for (const text of FACTS) ids.push((await mem.add(scope, { text })).id);
 
@@ -97,7 +97,7 @@ describe('memory service', () => {
   });
 
   it('filters search and lists by tags, source and time range', async () => {
-    const { mem, scope } = setup();
+    const { mem, scope } = await setup();
     const a = await mem.add(scope, { text: 'The frontend is built with Vite.', tags: ['frontend', 'build'], source: 'README.md' });
     await sleep(15);
     const t1 = new Date().toISOString();
@@ -124,7 +124,7 @@ describe('memory service', () => {
   });
 
   it('paginates with a stable order, total and next_offset', async () => {
-    const { mem, scope } = setup();
+    const { mem, scope } = await setup();
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) ids.push((await mem.add(scope, { text: `Fact number ${i}: component ${'abcdefg'[i]} owns queue ${i * 11}.`, dedupe: false })).id);
     const p1 = mem.list(scope, { limit: 3, offset: 0, order: 'oldest' });
@@ -137,7 +137,7 @@ describe('memory service', () => {
   });
 
   it('updates text (re-embedded, re-indexed), tags and source; deletes', async () => {
-    const { mem, scope } = setup();
+    const { mem, scope } = await setup();
     const m = await mem.add(scope, { text: 'The API server listens on port 8080.', tags: ['ops'], source: 'README.md' });
     await mem.add(scope, { text: 'Alice maintains the billing service.' });
     const u = await mem.update(scope, m.id, { text: 'Kubernetes namespaces are named after teams.' });
@@ -159,7 +159,7 @@ describe('memory service', () => {
   });
 
   it('forgets by query and by filter, with a dry run that deletes nothing', async () => {
-    const { mem, scope } = setup();
+    const { mem, scope } = await setup();
     const ids = [];
     for (const text of FACTS) ids.push((await mem.add(scope, { text, tags: text.includes('database') || text.includes('Docker') ? ['infra'] : [] })).id);
     const extra = await mem.add(scope, { text: 'The staging database runs PostgreSQL 15 on its own host.', tags: ['infra'] });
@@ -185,8 +185,8 @@ describe('memory service', () => {
   });
 
   it('never lets one project reach another project\'s memories', async () => {
-    const { mem, scope, app } = setup();
-    const other = newScope(app, 'other');
+    const { mem, scope, app } = await setup();
+    const other = await newScope(app, 'other');
     const sibling = { ownerId: scope.ownerId, projectId: other.projectId };
     const m = await mem.add(scope, { text: 'The staging database password is rotated monthly.', tags: ['secret'] });
     for (const s of [other, sibling]) {
@@ -203,11 +203,11 @@ describe('memory service', () => {
   });
 
   it('sees writes made through another connection (another process) and re-embeds rows of another embedder', async () => {
-    const { mem, scope, dir, app } = setup();
+    const { mem, scope, dir, app } = await setup();
     const a = await mem.add(scope, { text: 'The API server listens on port 8080.' });
     expect((await mem.search(scope, { query: 'billing service owner', topK: 5, mode: 'hybrid' })).results.map((r) => r.id)).toEqual([a.id]);
 
-    const second = openApp(dir);
+    const second = await openApp(dir);
     apps.push(second);
     const mem2 = second.deps.service(MemoryService);
     const b = await mem2.add(scope, { text: 'Alice maintains the billing service.' });
@@ -229,7 +229,7 @@ describe('memory service', () => {
   });
 
   it('keeps the keyword index in step with the table', async () => {
-    const { mem, scope, app } = setup();
+    const { mem, scope, app } = await setup();
     for (const text of FACTS) await mem.add(scope, { text });
     const first = mem.list(scope, { limit: 1, offset: 0, order: 'oldest' }).memories[0]!;
     await mem.update(scope, first.id, { text: 'Renamed fact about zebras.' });
