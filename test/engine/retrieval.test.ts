@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { tokenize } from '../../src/engine/bm25.js';
+import { dot } from '../../src/engine/embeddings/vector.js';
 import { fts5Match, fuseRankings, MAX_QUERY_TERMS, queryTerms, topK, TopK, VectorCache, VectorTable } from '../../src/engine/retrieval/index.js';
 
 function unit(v: number[]): Float32Array {
@@ -173,5 +174,41 @@ describe('VectorCache', () => {
     small.set('s', '1', table(3)); // 30 floats
     expect(small.update('s', '1', '2', (x) => x.set(50, undefined, unit([0, 1, 0, 0, 0, 0, 0, 0, 0, 0])))).toBe(false); // grew to 60
     expect(small.floats).toBe(0);
+  });
+});
+
+describe('VectorTable (memory-shaped rows)', () => {
+  it('scans with exactly the dot product, sparse or dense, through inserts, replacements and swap-deletes', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    const dim = 40;
+    const vec = (density: number) => Float32Array.from({ length: dim }, () => (Math.abs(rand()) < density ? rand() : 0));
+    const table = new VectorTable<{ tags: string[] }>(dim, 1); // capacity 1: forces growth
+    const truth = new Map<number, Float32Array>();
+    for (let seq = 0; seq < 50; seq++) {
+      const v = vec(0.7);
+      truth.set(seq, v);
+      // Every other row goes in as its stored little-endian bytes, as loaded from SQLite.
+      table.set(seq, { tags: [] }, seq % 2 ? new Uint8Array(v.buffer.slice(0)) : v);
+    }
+    for (const seq of [0, 17, 49, 3]) {
+      table.delete(seq);
+      truth.delete(seq);
+    }
+    const replaced = vec(0.7);
+    table.set(10, { tags: ['x'] }, replaced);
+    truth.set(10, replaced);
+    expect(table.size).toBe(truth.size);
+    for (const density of [0.1, 0.9]) {
+      const q = vec(density);
+      const seen = new Map<number, number>();
+      table.scan(q, (seq, sim) => seen.set(seq, sim));
+      expect([...seen.keys()].sort((a, b) => a - b)).toEqual([...truth.keys()].sort((a, b) => a - b));
+      for (const [seq, v] of truth) expect(seen.get(seq)).toBeCloseTo(dot(q, v), 5);
+      expect(table.vector(10)).toEqual(replaced);
+    }
+    const tagged: number[] = [];
+    table.scan(vec(0.5), (seq) => tagged.push(seq), (_seq, m) => m.tags.includes('x'));
+    expect(tagged).toEqual([10]);
   });
 });
