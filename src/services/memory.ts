@@ -280,7 +280,7 @@ export class MemoryService {
       table.scan(qv!, (seq, sim) => sims.set(seq, sim), accept);
       const allWords = new Set(
         this.index
-          .keyword([scope], queryTerms(query), 'all', Number.MAX_SAFE_INTEGER, { accept: (seq) => table.has(seq) && accept(seq, table.meta(seq)!) })
+          .keyword([scope], queryTerms(query), 'all', Number.MAX_SAFE_INTEGER, { accept: (seq) => table.has(seq) && accept(seq, table.meta(seq)!), inTables: true })
           .map((h) => h.id),
       );
       matches = [...sims.entries()]

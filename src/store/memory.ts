@@ -11,7 +11,7 @@ export interface MemoryMeta {
 
 export const memorySource: RetrievalSource<MemoryMeta> = {
   collection: 'memory',
-  keyword: { fts: 'memories_fts', rows: 'memories', key: 'seq' },
+  keyword: { fts: 'memories_fts', rows: 'memories', key: 'seq', scopeByTable: true },
   loadVectors(db, scope, embedderId) {
     const rows = db
       .prepare('SELECT seq, tags, source, created_at, embedding FROM memories WHERE owner_id = ? AND project_id = ? AND embedder_id = ?')

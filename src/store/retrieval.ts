@@ -12,6 +12,7 @@ import type { AppDeps } from '../app-deps.js';
 import { fts5Match, fuseRankings, fusionDepth, queryTerms, TopK, VectorCache, VectorTable, type QueryTerms, type Scored, type TermMode } from '../engine/retrieval/index.js';
 import type { Embedder } from '../engine/embeddings/types.js';
 import type { Scope } from '../registry/define.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 
 /** The full-text table of a collection, the table its rows live in, and that table's integer key. */
@@ -19,6 +20,11 @@ export interface KeywordSpec {
   fts: string;
   rows: string;
   key: string;
+  /**
+   * Take the keyword leg's scope from the loaded vector table instead of joining the rows table per
+   * match: for rows that carry their vector inline (memories), where the join reads a page per match.
+   */
+  scopeByTable?: boolean;
 }
 
 /** An equality filter on a column of the rows table (trusted name, bound values) for the keyword leg. */
@@ -82,11 +88,11 @@ export interface RankedHit {
 const REEMBED_BATCH = 256;
 
 /** The change stamp of a collection in a scope (0 before its first write). */
+const stampStatements = new WeakMap<Db, Statement<[string, string, string], number>>();
 export function readStamp(db: Db, collection: string, scope: Scope): number {
-  const row = db
-    .prepare('SELECT stamp FROM retrieval_stamps WHERE collection = ? AND owner_id = ? AND project_id = ?')
-    .get(collection, scope.ownerId, scope.projectId) as { stamp: number } | undefined;
-  return row?.stamp ?? 0;
+  let stmt = stampStatements.get(db);
+  if (!stmt) stampStatements.set(db, (stmt = db.prepare<[string, string, string], number>('SELECT stamp FROM retrieval_stamps WHERE collection = ? AND owner_id = ? AND project_id = ?').pluck()));
+  return (stmt.get(collection, scope.ownerId, scope.projectId) as number | undefined) ?? 0;
 }
 
 /** The app's one vector cache: every collection's per-scope tables share its float bound. */
@@ -101,7 +107,12 @@ export class VectorCacheService {
  * SQLite keyword leg: FTS5 bm25 over the collection's full-text table, joined to its rows for the
  * scope, best first, read lazily so a filter stops as soon as `limit` rows passed it.
  */
-function* sqliteKeyword(db: Db, spec: KeywordSpec, scopes: Scope[], match: string, where?: KeywordWhere): Generator<Scored> {
+function* sqliteKeyword(db: Db, spec: KeywordSpec, scopes: Scope[] | null, match: string, where?: KeywordWhere): Generator<Scored> {
+  if (scopes === null) {
+    // Unscoped: the caller's accept() admits only rows of its scope (see KeywordSpec.scopeByTable).
+    yield* db.prepare(`SELECT rowid AS id, -rank AS score FROM ${spec.fts} WHERE ${spec.fts} MATCH ? ORDER BY rank`).iterate(match) as Iterable<Scored>;
+    return;
+  }
   const scopeSql = scopes.map(() => '(c.owner_id = ? AND c.project_id = ?)').join(' OR ');
   const whereSql = where ? ` AND c.${where.column} IN (${where.values.map(() => '?').join(',')})` : '';
   const stmt = db.prepare(
@@ -177,13 +188,24 @@ export class RetrievalIndex<M> {
     return done.size;
   }
 
-  /** Keyword leg alone: ids best first (bm25), at most `limit`, each passing `accept` when given. */
-  keyword(scopes: Scope[], terms: QueryTerms, mode: TermMode, limit: number, filter: { where?: KeywordWhere; accept?: (id: number) => boolean } = {}): Scored[] {
+  /**
+   * Keyword leg alone: ids best first (bm25), at most `limit`, each passing `accept` when given.
+   * `inTables`: accept() admits only rows of the given scopes' loaded tables, so with a source that
+   * is scopeByTable the SQL need not join the rows table.
+   */
+  keyword(
+    scopes: Scope[],
+    terms: QueryTerms,
+    mode: TermMode,
+    limit: number,
+    filter: { where?: KeywordWhere; accept?: (id: number) => boolean; inTables?: boolean } = {},
+  ): Scored[] {
     const match = fts5Match(terms, mode);
     if (!match || limit <= 0 || scopes.length === 0) return [];
     if (filter.where && filter.where.values.length === 0) return [];
+    const unscoped = filter.inTables === true && filter.accept !== undefined && !filter.where && this.source.keyword.scopeByTable === true;
     const out: Scored[] = [];
-    for (const hit of sqliteKeyword(this.deps.db, this.source.keyword, scopes, match, filter.where)) {
+    for (const hit of sqliteKeyword(this.deps.db, this.source.keyword, unscoped ? null : scopes, match, filter.where)) {
       if (filter.accept && !filter.accept(hit.id)) continue;
       out.push(hit);
       if (out.length >= limit) break;
@@ -250,7 +272,7 @@ export class RetrievalIndex<M> {
               return req.minSimilarity === undefined || (simOf(id) ?? -Infinity) >= req.minSimilarity;
             }
           : undefined;
-      keywordHits = this.keyword(req.scopes, terms, 'any', depth, { where: req.where, accept });
+      keywordHits = this.keyword(req.scopes, terms, 'any', depth, { where: req.where, accept, inTables: accept !== undefined });
     }
 
     const legScore = new Map([...semanticHits, ...keywordHits].map((h) => [h.id, h.score]));

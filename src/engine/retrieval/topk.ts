@@ -32,12 +32,14 @@ export class TopK {
 
   push(id: number, score: number): void {
     const h = this.heap;
-    const item = { id, score };
     if (h.length < this.k) {
-      h.push(item);
+      h.push({ id, score });
       this.up(h.length - 1);
-    } else if (this.k > 0 && ranksBefore(item, h[0]!)) {
-      h[0] = item;
+    } else if (this.k > 0) {
+      const worst = h[0]!;
+      // Most candidates of a long scan lose to the worst kept: reject them without allocating.
+      if (score < worst.score || (score === worst.score && id > worst.id)) return;
+      h[0] = { id, score };
       this.down(0);
     }
   }
