@@ -1,12 +1,24 @@
 import { defineConfig } from 'vitest/config';
 
+// Test files that touch the store and already pass on PostgreSQL: run a second time there, each
+// data dir in a fresh database (test/helpers/database.ts). The list grows as aggregates move to
+// repositories; a file that needs a not-yet-converted service stays SQLite-only until then.
+export const POSTGRES_TESTS = ['test/platform/backend.test.ts', 'test/platform/rest.test.ts', 'test/platform/lifecycle.test.ts'];
+
+const shared = {
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+  pool: 'forks' as const,
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
+    ...shared,
     // Quiet by default; CTXGATE_LOG_LEVEL is not read by the harness (it passes 'silent').
-    reporters: process.env.CI ? ['default'] : ['default'],
+    reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'postgres', include: POSTGRES_TESTS, env: { CTXGATE_TEST_DATABASE: 'postgres' } } },
+    ],
   },
 });

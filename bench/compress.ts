@@ -91,7 +91,7 @@ try {
   const { AccountsService } = await import('../src/services/accounts.js');
   const scope = {
     ownerId: server.owner.user_id,
-    projectId: server.owner.project_id ?? server.deps.service(AccountsService).defaultProject(server.owner.user_id).id,
+    projectId: server.owner.project_id ?? (await server.deps.service(AccountsService).defaultProject(server.owner.user_id)).id,
   };
   const serviceHitMs: number[] = [];
   const pingMs: number[] = [];

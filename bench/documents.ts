@@ -82,9 +82,9 @@ async function main(): Promise<void> {
   if (picked.length < TARGET) throw new Error(`only ${picked.length} CMake pages of ≥ 300 bytes in ${corpus}; need ${TARGET}`);
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxgate-bench-docs-'));
-  const app = createApp(loadConfig({ dataDir, logLevel: 'silent', embedder: 'offline' }), createLogger('silent'));
+  const app = await createApp(loadConfig({ dataDir, logLevel: 'silent', embedder: 'offline' }), createLogger('silent'));
   try {
-    const { user, project } = app.deps.service(AccountsService).createUser('bench');
+    const { user, project } = await app.deps.service(AccountsService).createUser('bench');
     const scope = { ownerId: user.id, projectId: project.id };
     const docs = app.deps.service(DocumentsService);
     const embedder = await app.deps.embedder();

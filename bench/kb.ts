@@ -97,10 +97,10 @@ const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 async function main() {
   const help = helpDir();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxgate-bench-kb-'));
-  const app = createApp(loadConfig({ dataDir, logLevel: 'silent' }), createLogger('silent'));
+  const app = await createApp(loadConfig({ dataDir, logLevel: 'silent' }), createLogger('silent'));
   try {
     const kb = app.deps.service(KbService);
-    const { user, project } = app.deps.service(AccountsService).createUser('bench');
+    const { user, project } = await app.deps.service(AccountsService).createUser('bench');
     const scope = { ownerId: user.id, projectId: project.id };
     const embedder = await app.deps.embedder();
 

@@ -78,9 +78,9 @@ async function main() {
   if (pool.length < TARGET) throw new Error(`corpus has ${pool.length} sentences, need ${TARGET}`);
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxgate-bench-memory-'));
-  const app = createApp(loadConfig({ dataDir, logLevel: 'silent', embedder: 'offline' }), createLogger('silent'));
+  const app = await createApp(loadConfig({ dataDir, logLevel: 'silent', embedder: 'offline' }), createLogger('silent'));
   try {
-    const { user, project } = app.deps.service(AccountsService).createUser('bench');
+    const { user, project } = await app.deps.service(AccountsService).createUser('bench');
     const scope = { ownerId: user.id, projectId: project.id };
     const mem = app.deps.service(MemoryService);
     await app.deps.embedder(); // load the word vectors outside the timings
@@ -100,7 +100,7 @@ async function main() {
     }
     const loadMs = performance.now() - t0;
     app.deps.db.pragma('synchronous = FULL');
-    const stored = mem.list(scope, { limit: 1, offset: 0, order: 'newest' }).total;
+    const stored = (await mem.list(scope, { limit: 1, offset: 0, order: 'newest' })).total;
 
     // A query is five content words of one memory, shuffled: the memory is the known answer.
     const queries: Array<{ id: string; q: string }> = [];

@@ -1,14 +1,16 @@
 // Wires the application: config → store → services → registry. Shared by `serve`, `stdio` and the CLI.
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { allTools } from '../tools/index.js';
 import type { AppDeps } from './app-deps.js';
 import type { Config } from './config.js';
 import type { Embedder, EmbedderInfo } from './engine/embeddings/types.js';
 import { Registry } from './registry/registry.js';
-import { openDb, type Db } from './store/db.js';
+import type { Db } from './store/db.js';
+import { openStore } from './store/store.js';
 import { createEmbedder } from './services/embedder.js';
 import { loadOrCreateSecret } from './services/secret.js';
+import { INGEST_JOB_KIND, ingestJobKind } from './services/documents.js';
+import { JobsService } from './services/jobs.js';
 
 export { VERSION } from './version.js';
 
@@ -20,9 +22,10 @@ export interface App {
   close(): Promise<void>;
 }
 
-export function createApp(config: Config, log: Logger): App {
+export async function createApp(config: Config, log: Logger): Promise<App> {
   const registry = new Registry(allTools);
-  const db: Db = openDb(path.join(config.dataDir, 'ctxgate.db'));
+  const store = await openStore(config);
+  const db: Db = store.sqlite ?? noSqlite();
   const secret = loadOrCreateSecret(config.dataDir, config.secret);
   const services = new Map<unknown, unknown>();
   let embedderPromise: Promise<{ embedder: Embedder; info: EmbedderInfo }> | null = null;
@@ -31,6 +34,7 @@ export function createApp(config: Config, log: Logger): App {
 
   const deps: AppDeps = {
     config,
+    store,
     db,
     log,
     secret,
@@ -61,13 +65,25 @@ export function createApp(config: Config, log: Logger): App {
     },
   };
 
+  // Job kinds this app can run; the runner only picks up jobs of registered kinds.
+  deps.service(JobsService).register(INGEST_JOB_KIND, ingestJobKind);
+
   return {
     deps,
     registry,
     embedderInfo: () => info,
     async close() {
       for (const c of closers.reverse()) await c();
-      db.close();
+      await store.close();
     },
   };
+}
+
+/** deps.db on PostgreSQL: code still holding raw SQLite statements fails loudly instead of writing elsewhere. */
+function noSqlite(): Db {
+  return new Proxy({} as Db, {
+    get(_t, prop) {
+      throw new Error(`deps.db.${String(prop)}: this code path still uses raw SQLite and has no PostgreSQL repository yet`);
+    },
+  });
 }

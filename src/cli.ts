@@ -7,7 +7,7 @@ import { createApp, VERSION, type App } from './app.js';
 import { loadConfig, PLANS, type Config, type Plan } from './config.js';
 import { AppError, toAppError } from './errors.js';
 import { createLogger } from './log.js';
-import type { Caller } from './registry/define.js';
+import type { Caller } from './domain/scope.js';
 import { invokeTool } from './registry/invoke.js';
 import { warmTokenizer } from './engine/tokens.js';
 import { AccountsService } from './services/accounts.js';
@@ -36,8 +36,8 @@ function fail(message: string, code = 2): never {
 }
 
 /** The local owner acting with the data dir's authority (stdio, CLI). */
-function ownerCaller(app: App): Caller {
-  const { user, project } = app.deps.service(AccountsService).owner();
+async function ownerCaller(app: App): Promise<Caller> {
+  const { user, project } = await app.deps.service(AccountsService).owner();
   return { userId: user.id, projectId: project.id, keyId: null, plan: app.deps.config.ownerPlan, keyName: 'local owner' };
 }
 
@@ -57,12 +57,12 @@ function clientConfig(url: string, key: string): string {
 async function serve(config: Config): Promise<void> {
   const log = createLogger(config.logLevel, 'stdout');
   const t0 = performance.now();
-  const app = createApp(config, log);
+  const app = await createApp(config, log);
   const keys = app.deps.service(KeysService);
   let firstKey: string | null = null;
-  if (keys.count() === 0) {
-    const { user } = app.deps.service(AccountsService).owner();
-    firstKey = keys.create({ name: 'owner', plan: config.ownerPlan, ownerId: user.id }).key;
+  if ((await keys.count()) === 0) {
+    const { user } = await app.deps.service(AccountsService).owner();
+    firstKey = (await keys.create({ name: 'owner', plan: config.ownerPlan, ownerId: user.id })).key;
   }
   // The tokenizer's tables take about a second to build: do it before listening, not in a client's request.
   warmTokenizer();
@@ -94,15 +94,15 @@ async function serve(config: Config): Promise<void> {
 
 async function stdio(config: Config): Promise<void> {
   const log = createLogger(config.logLevel, 'stderr');
-  const app = createApp(config, log);
+  const app = await createApp(config, log);
   let caller: Caller;
   const presented = process.env.CTXGATE_KEY;
   if (presented) {
-    const c = app.deps.service(KeysService).authenticate(presented);
+    const c = await app.deps.service(KeysService).authenticate(presented);
     if (!c) fail('CTXGATE_KEY is not a valid, unrevoked API key for this data dir');
     caller = c;
   } else {
-    caller = ownerCaller(app);
+    caller = await ownerCaller(app);
   }
   let sel: { profile: string; toolsets: Set<string> | null };
   try {
@@ -136,7 +136,7 @@ async function stdio(config: Config): Promise<void> {
 async function keysCmd(config: Config, argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   const log = createLogger('silent', 'stderr');
-  const app = createApp(config, log);
+  const app = await createApp(config, log);
   const keys = app.deps.service(KeysService);
   const accounts = app.deps.service(AccountsService);
   try {
@@ -152,25 +152,25 @@ async function keysCmd(config: Config, argv: string[]): Promise<void> {
       let ownerId: string;
       let projectId: string | null = null;
       if (values.project) {
-        const p = accounts.findProjectAnyOwner(values.project);
+        const p = await accounts.findProjectAnyOwner(values.project);
         if (!p) fail(`no project with id ${values.project}`);
         ownerId = p.owner_id;
         projectId = p.id;
         if (values.user && values.user !== ownerId) fail(`project ${values.project} does not belong to user ${values.user}`);
       } else if (values.user === 'new') {
-        ownerId = accounts.createUser(values.name).user.id;
+        ownerId = (await accounts.createUser(values.name)).user.id;
       } else if (values.user) {
-        ownerId = accounts.getUser(values.user).id;
+        ownerId = (await accounts.getUser(values.user)).id;
       } else {
-        ownerId = accounts.owner().user.id;
+        ownerId = (await accounts.owner()).user.id;
       }
-      const created = keys.create({ name: values.name, plan, ownerId, projectId });
+      const created = await keys.create({ name: values.name, plan, ownerId, projectId });
       process.stdout.write(JSON.stringify(created) + '\n');
     } else if (sub === 'list') {
-      process.stdout.write(JSON.stringify(keys.list(), null, 2) + '\n');
+      process.stdout.write(JSON.stringify(await keys.list(), null, 2) + '\n');
     } else if (sub === 'revoke') {
       if (!rest[0]) fail('keys revoke needs a KEY_ID (see: ctxgate keys list)');
-      process.stdout.write(JSON.stringify(keys.revoke(rest[0])) + '\n');
+      process.stdout.write(JSON.stringify(await keys.revoke(rest[0])) + '\n');
     } else {
       fail(`unknown keys command "${sub ?? ''}"\n\n${USAGE}`);
     }
@@ -193,14 +193,14 @@ async function compressCmd(config: Config, argv: string[]): Promise<void> {
   if (!file) fail('compress needs a FILE (use - for stdin)');
   const text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
   const log = createLogger('silent', 'stderr');
-  const app = createApp(config, log);
+  const app = await createApp(config, log);
   try {
     const { output } = await invokeTool(
       {
         deps: app.deps,
         registry: app.registry,
         metrics: new Metrics(),
-        caller: ownerCaller(app),
+        caller: await ownerCaller(app),
         transport: 'stdio',
         requestId: 'cli',
         signal: new AbortController().signal,

@@ -45,6 +45,7 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_HOST', default: '127.0.0.1', description: 'Interface the HTTP server binds to.' },
   { name: 'CTXGATE_PORT', default: '8787', description: 'HTTP port (0 picks a free one).' },
   { name: 'CTXGATE_DATA_DIR', default: './data', description: 'Where the SQLite store, server secret and caches live.' },
+  { name: 'CTXGATE_DATABASE_URL', default: '(none: SQLite file DATA_DIR/ctxgate.db)', description: 'postgres://user:pass@host:port/db to keep the store in PostgreSQL (shared by replicas) instead of the embedded SQLite file.' },
   { name: 'CTXGATE_SECRET', default: '(generated into DATA_DIR/secret, mode 0600)', description: 'Server secret used to HMAC API keys.' },
   { name: 'CTXGATE_PUBLIC_URL', default: 'http://HOST:PORT', description: 'Base URL advertised in the agent card and OpenAPI document.' },
   { name: 'CTXGATE_ALLOWED_HOSTS', default: 'localhost,127.0.0.1,[::1] + CTXGATE_HOST', description: 'Host header allow-list (DNS-rebinding protection), comma separated.' },
@@ -74,6 +75,8 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /** postgres://… — the store lives in PostgreSQL; unset = the embedded SQLite file in dataDir. */
+  databaseUrl: string | undefined;
   secret: string | undefined;
   publicUrl: string | undefined;
   allowedHosts: string[];
@@ -96,6 +99,13 @@ export interface Config {
 const KB = 1024;
 const MB = 1024 * KB;
 
+function databaseUrl(): string | undefined {
+  const raw = process.env.CTXGATE_DATABASE_URL;
+  if (!raw) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(raw)) throw new Error('CTXGATE_DATABASE_URL must start with postgres:// or postgresql://');
+  return raw;
+}
+
 export function loadConfig(overrides: Partial<Config> = {}): Config {
   const host = envStr('CTXGATE_HOST', '127.0.0.1');
   const ownerPlan = envStr('CTXGATE_OWNER_PLAN', 'enterprise');
@@ -110,6 +120,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     host,
     port: envInt('CTXGATE_PORT', 8787),
     dataDir: path.resolve(envStr('CTXGATE_DATA_DIR', './data')),
+    databaseUrl: databaseUrl(),
     secret: process.env.CTXGATE_SECRET || undefined,
     publicUrl: process.env.CTXGATE_PUBLIC_URL || undefined,
     allowedHosts: envList('CTXGATE_ALLOWED_HOSTS', []),

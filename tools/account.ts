@@ -56,7 +56,7 @@ function checkPlan(ctx: ToolContext, plan: Plan | undefined): Plan {
   return wanted;
 }
 
-function summary(k: ReturnType<KeysService['list']>[number]) {
+function summary(k: Awaited<ReturnType<KeysService['list']>>[number]) {
   return { key_id: k.key_id, name: k.name, plan: k.plan, masked_key: k.masked_key, status: k.status, project_id: k.project_id, created_at: k.created_at, last_used: k.last_used_at, revoked_at: k.revoked_at };
 }
 
@@ -75,7 +75,7 @@ export const tools: AnyTool[] = [
     restStatus: 201,
     annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'A project for one repository', args: { name: 'my-repo', description: 'Compression project for my-repo' } }],
-    handler: (ctx, a) => ctx.app.service(ProjectsService).create(owner(ctx), a.name, a.description ?? null),
+    handler: async (ctx, a) => ctx.app.service(ProjectsService).create(owner(ctx), a.name, a.description ?? null),
   }),
   defineTool({
     name: 'list_projects',
@@ -87,7 +87,7 @@ export const tools: AnyTool[] = [
     rest: [{ method: 'GET', path: '/v1/projects' }],
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     examples: [{ description: 'List projects', args: {} }],
-    handler: (ctx) => ({ projects: ctx.app.service(ProjectsService).list(owner(ctx)) }),
+    handler: async (ctx) => ({ projects: await ctx.app.service(ProjectsService).list(owner(ctx)) }),
   }),
   defineTool({
     name: 'get_project',
@@ -127,7 +127,7 @@ export const tools: AnyTool[] = [
     rest: [{ method: 'DELETE', path: '/v1/projects/:project_id' }],
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'Delete a scratch project', args: { project_id: 'prj_abc' } }],
-    handler: (ctx, a) => ({ success: true as const, id: a.project_id, ...ctx.app.service(ProjectsService).delete(owner(ctx), a.project_id) }),
+    handler: async (ctx, a) => ({ success: true as const, id: a.project_id, ...(await ctx.app.service(ProjectsService).delete(owner(ctx), a.project_id)) }),
   }),
   defineTool({
     name: 'project_stats',
@@ -138,9 +138,9 @@ export const tools: AnyTool[] = [
     output: z.object({ project_id: z.string(), project_name: z.string(), is_default: z.boolean(), compressions_this_month: z.number().int(), compressions_total: z.number().int(), tokens_in: z.number().int(), tokens_saved: z.number().int(), avg_savings_pct: z.number() }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     examples: [{ description: 'Check attribution', args: {} }],
-    handler: (ctx, a) => {
+    handler: async (ctx, a) => {
       const id = a.project_id ?? ctx.scope().projectId;
-      const p = ctx.app.service(ProjectsService).get(owner(ctx), id);
+      const p = await ctx.app.service(ProjectsService).get(owner(ctx), id);
       return {
         project_id: p.id,
         project_name: p.name,
@@ -174,9 +174,9 @@ export const tools: AnyTool[] = [
     rest: [{ method: 'GET', path: '/v1/usage' }, { method: 'GET', path: '/v1/usage/by-cache' }],
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     examples: [{ description: 'How much quota is left?', args: {} }],
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const caller = ctx.caller!;
-      const s = ctx.app.service(UsageService).summary(caller);
+      const s = await ctx.app.service(UsageService).summary(caller);
       const used = s.quota - s.remaining;
       return {
         period: s.month,
@@ -202,8 +202,8 @@ export const tools: AnyTool[] = [
     rest: [{ method: 'GET', path: '/v1/savings' }],
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     examples: [{ description: 'Lifetime savings', args: {} }],
-    handler: (ctx) => {
-      const s = lifetimeSavings(ctx.app, owner(ctx));
+    handler: async (ctx) => {
+      const s = await lifetimeSavings(ctx.app, owner(ctx));
       const model = findModel(DEFAULT_MODEL)!;
       return { ...s, estimated_cost_saved_usd: Number(inputCost(s.total_tokens_saved, model).toFixed(4)), pricing_model: model.id };
     },
@@ -223,8 +223,8 @@ export const tools: AnyTool[] = [
     restStatus: 201,
     annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'A key for CI bound to a project', args: { name: 'ci', project_id: 'prj_abc' } }],
-    handler: (ctx, a) => {
-      const k = ctx.app.service(KeysService).create({ name: a.name, plan: checkPlan(ctx, a.plan), ownerId: owner(ctx), projectId: a.project_id ?? null });
+    handler: async (ctx, a) => {
+      const k = await ctx.app.service(KeysService).create({ name: a.name, plan: checkPlan(ctx, a.plan), ownerId: owner(ctx), projectId: a.project_id ?? null });
       return { key: k.key, key_id: k.key_id, name: k.name, plan: k.plan, project_id: k.project_id, created_at: k.created_at };
     },
   }),
@@ -238,7 +238,7 @@ export const tools: AnyTool[] = [
     rest: [{ method: 'GET', path: '/v1/keys' }],
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     examples: [{ description: 'List keys', args: {} }],
-    handler: (ctx) => ({ keys: ctx.app.service(KeysService).list(owner(ctx)).map(summary) }),
+    handler: async (ctx) => ({ keys: (await ctx.app.service(KeysService).list(owner(ctx))).map(summary) }),
   }),
   defineTool({
     name: 'revoke_api_key',
@@ -250,8 +250,8 @@ export const tools: AnyTool[] = [
     rest: [{ method: 'DELETE', path: '/v1/keys/:key_id' }],
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'Revoke a leaked key', args: { key_id: 'key_abc' } }],
-    handler: (ctx, a) => {
-      ctx.app.service(KeysService).revoke(a.key_id, owner(ctx));
+    handler: async (ctx, a) => {
+      await ctx.app.service(KeysService).revoke(a.key_id, owner(ctx));
       return { success: true as const, key_id: a.key_id };
     },
   }),
@@ -267,15 +267,8 @@ export const tools: AnyTool[] = [
     output: CreatedKey.extend({ replaced_key_id: z.string() }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'Rotate and rebind', args: { key_id: 'key_abc', project_id: 'prj_abc' } }],
-    handler: (ctx, a) => {
-      const keys = ctx.app.service(KeysService);
-      const old = keys.get(a.key_id, owner(ctx));
-      if (old.status === 'revoked') throw new InvalidInput(`API key '${a.key_id}' is revoked; create a new key instead`, { field: 'key_id' }, 400, 'already_revoked');
-      if (a.project_id) ctx.app.service(AccountsService).getProject(owner(ctx), a.project_id);
-      const created = ctx.app.db.transaction(() => {
-        keys.revoke(a.key_id, owner(ctx));
-        return keys.create({ name: old.name, plan: old.plan, ownerId: owner(ctx), projectId: a.project_id ?? old.project_id });
-      })();
+    handler: async (ctx, a) => {
+      const created = await ctx.app.service(KeysService).rotate(a.key_id, owner(ctx), a.project_id);
       return { key: created.key, key_id: created.key_id, name: created.name, plan: created.plan, project_id: created.project_id, created_at: created.created_at, replaced_key_id: a.key_id };
     },
   }),

@@ -270,12 +270,9 @@ const presets = defineTool({
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   public: true,
   examples: [{ description: 'List fidelity levels', args: {} }],
-  handler: (ctx) => {
+  handler: async (ctx) => {
     const profiles = ctx.caller
-      ? ctx.app
-          .service(FidelityProfilesService)
-          .list(ctx.scope())
-          .map((p) => ({ profile_id: p.profile_id, name: p.name, fidelity: p.fidelity, chunk_tokens: p.chunk_tokens, skeleton_ratio: p.skeleton_ratio, output_style: p.output_style }))
+      ? (await ctx.app.service(FidelityProfilesService).list(ctx.scope())).map((p) => ({ profile_id: p.profile_id, name: p.name, fidelity: p.fidelity, chunk_tokens: p.chunk_tokens, skeleton_ratio: p.skeleton_ratio, output_style: p.output_style }))
       : null;
     return {
       fidelities: FIDELITIES.map((f) => ({ name: f, keep_ratio: FIDELITY_RATIO[f], keep_pct: FIDELITY_RATIO[f] * 100, description: FIDELITY_DESCRIPTIONS[f], default: f === 'balanced' })),
@@ -664,7 +661,7 @@ const listProfiles = defineTool({
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   rest: [{ method: 'GET', path: '/v1/profiles' }],
   examples: [{ description: 'All profiles', args: {} }],
-  handler: (ctx) => ({ profiles: ctx.app.service(FidelityProfilesService).list(ctx.scope()) }),
+  handler: async (ctx) => ({ profiles: await ctx.app.service(FidelityProfilesService).list(ctx.scope()) }),
 });
 
 const getProfile = defineTool({
@@ -690,7 +687,7 @@ const deleteProfile = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   rest: [{ method: 'DELETE', path: '/v1/profiles/:profile_id' }],
   examples: [{ description: 'By name', args: { profile_id: 'legal-tight' } }],
-  handler: (ctx, args) => ({ deleted: true as const, profile: ctx.app.service(FidelityProfilesService).delete(ctx.scope(), args.profile_id) }),
+  handler: async (ctx, args) => ({ deleted: true as const, profile: await ctx.app.service(FidelityProfilesService).delete(ctx.scope(), args.profile_id) }),
 });
 
 export const tools: AnyTool[] = [

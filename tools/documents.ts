@@ -349,7 +349,7 @@ const batchIngestDocuments = defineTool({
       return docs.checkInput({ fileId: d.file_id, text: d.content, title: d.title, metadata: d.metadata }, { maxBytes }, `documents[${i}].`);
     });
     const jobs = ctx.app.service(JobsService);
-    const job = jobs.submit(ctx.caller!, scope, {
+    const job = await jobs.submit(ctx.caller!, scope, {
       kind: INGEST_JOB_KIND,
       items: items.map((input) => ({ input, onExisting: a.replace ? 'replace' : 'conflict' })),
     });
@@ -362,7 +362,7 @@ const batchIngestDocuments = defineTool({
       (v) => void ctx.progress(v.completed_count + v.failed_count, total, `${v.completed_count} ingested, ${v.failed_count} failed of ${total}`),
       ctx.signal,
     );
-    return { ...done, results: jobs.items(scope, job.job_id) as z.input<typeof JobItemOut>[] };
+    return { ...done, results: (await jobs.items(scope, job.job_id)) as z.input<typeof JobItemOut>[] };
   },
 });
 

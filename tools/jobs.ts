@@ -39,11 +39,11 @@ const getBatchJob = defineTool({
   annotations: { readOnlyHint: true },
   rest: [{ method: 'GET', path: '/v1/batch-queue/:job_id' }],
   examples: [{ description: 'Poll a batch ingest', args: { job_id: 'job_3fZk8vQm1bXc2dEe', include_results: true } }],
-  handler: (ctx, a) => {
+  handler: async (ctx, a) => {
     const jobs = ctx.app.service(JobsService);
     const scope = ctx.scope();
-    const job = jobs.get(scope, a.job_id);
-    return a.include_results ? { ...job, results: jobs.items(scope, a.job_id) as z.input<typeof JobItemOut>[] } : job;
+    const job = await jobs.get(scope, a.job_id);
+    return a.include_results ? { ...job, results: (await jobs.items(scope, a.job_id)) as z.input<typeof JobItemOut>[] } : job;
   },
 });
 
@@ -67,8 +67,8 @@ const listBatchJobs = defineTool({
   annotations: { readOnlyHint: true },
   rest: [{ method: 'GET', path: '/v1/batch-queue' }],
   examples: [{ description: 'Jobs still running', args: { status: 'processing' } }],
-  handler: (ctx, a) => {
-    const { jobs, total } = ctx.app.service(JobsService).list(ctx.scope(), { limit: a.limit, offset: a.offset, status: a.status });
+  handler: async (ctx, a) => {
+    const { jobs, total } = await ctx.app.service(JobsService).list(ctx.scope(), { limit: a.limit, offset: a.offset, status: a.status });
     return { jobs, total, limit: a.limit, offset: a.offset, has_more: a.offset + jobs.length < total };
   },
 });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { LIMITS } from '../src/config.js';
 import { Forbidden } from '../src/errors.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
-import type { Scope } from '../src/registry/define.js';
+import type { Scope } from '../src/domain/scope.js';
 import { KB_MODES, KB_SEARCH_MODES, KbService } from '../src/services/kb.js';
 
 const ItemId = z

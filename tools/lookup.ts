@@ -2,7 +2,7 @@
 // is never metered; keyless callers search the built-in sources, key holders also their own.
 import { z } from 'zod';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
-import type { Scope } from '../src/registry/define.js';
+import type { Scope } from '../src/domain/scope.js';
 import { LookupService } from '../src/services/lookup.js';
 
 const lookup = (ctx: ToolContext) => ctx.app.service(LookupService);

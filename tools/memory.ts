@@ -275,7 +275,7 @@ const createEntities = defineTool({
   annotations: kgWrite,
   render: (out) => json(out.entities),
   examples: [{ description: 'Two entities', args: { entities: [{ name: 'Alice', entityType: 'person', observations: ['Maintains the billing service'] }, { name: 'billing-service', entityType: 'service', observations: [] }] } }],
-  handler: (ctx, a) => ({ entities: kg(ctx).createEntities(ctx.scope(), a.entities) }),
+  handler: async (ctx, a) => ({ entities: await kg(ctx).createEntities(ctx.scope(), a.entities) }),
 });
 
 const createRelations = defineTool({
@@ -288,7 +288,7 @@ const createRelations = defineTool({
   annotations: kgWrite,
   render: (out) => json(out.relations),
   examples: [{ description: 'Alice maintains billing-service', args: { relations: [{ from: 'Alice', to: 'billing-service', relationType: 'maintains' }] } }],
-  handler: (ctx, a) => ({ relations: kg(ctx).createRelations(ctx.scope(), a.relations) }),
+  handler: async (ctx, a) => ({ relations: await kg(ctx).createRelations(ctx.scope(), a.relations) }),
 });
 
 const addObservations = defineTool({
@@ -310,7 +310,7 @@ const addObservations = defineTool({
   annotations: kgWrite,
   render: (out) => json(out.results),
   examples: [{ description: 'Note something about Alice', args: { observations: [{ entityName: 'Alice', contents: ['Prefers code review in the morning'] }] } }],
-  handler: (ctx, a) => ({ results: kg(ctx).addObservations(ctx.scope(), a.observations) }),
+  handler: async (ctx, a) => ({ results: await kg(ctx).addObservations(ctx.scope(), a.observations) }),
 });
 
 const deleteEntities = defineTool({
@@ -323,8 +323,8 @@ const deleteEntities = defineTool({
   annotations: kgDelete,
   render: (out) => out.message,
   examples: [{ description: 'Delete Alice and her relations', args: { entityNames: ['Alice'] } }],
-  handler: (ctx, a) => {
-    kg(ctx).deleteEntities(ctx.scope(), a.entityNames);
+  handler: async (ctx, a) => {
+    await kg(ctx).deleteEntities(ctx.scope(), a.entityNames);
     return { success: true, message: 'Entities deleted successfully' };
   },
 });
@@ -348,8 +348,8 @@ const deleteObservations = defineTool({
   annotations: kgDelete,
   render: (out) => out.message,
   examples: [{ description: 'Remove an outdated observation', args: { deletions: [{ entityName: 'Alice', observations: ['Prefers code review in the morning'] }] } }],
-  handler: (ctx, a) => {
-    kg(ctx).deleteObservations(ctx.scope(), a.deletions);
+  handler: async (ctx, a) => {
+    await kg(ctx).deleteObservations(ctx.scope(), a.deletions);
     return { success: true, message: 'Observations deleted successfully' };
   },
 });
@@ -364,8 +364,8 @@ const deleteRelations = defineTool({
   annotations: kgDelete,
   render: (out) => out.message,
   examples: [{ description: 'Remove a relation', args: { relations: [{ from: 'Alice', to: 'billing-service', relationType: 'maintains' }] } }],
-  handler: (ctx, a) => {
-    kg(ctx).deleteRelations(ctx.scope(), a.relations);
+  handler: async (ctx, a) => {
+    await kg(ctx).deleteRelations(ctx.scope(), a.relations);
     return { success: true, message: 'Relations deleted successfully' };
   },
 });

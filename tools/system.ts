@@ -67,21 +67,20 @@ const checkEnvironment = defineTool({
     limits: z.object({ requests_per_minute: z.number(), monthly_compressions: z.number(), max_text_bytes: z.number() }),
     usage: z.object({ compressions_this_month: z.number(), remaining: z.number(), resets_at: z.string() }).nullable(),
     embedder: z.object({ provider: z.string(), id: z.string(), dim: z.number(), loaded: z.boolean(), reason: z.string() }),
-    store: z.object({ ok: z.boolean(), schema_version: z.number(), journal_mode: z.string() }),
+    store: z.object({ ok: z.boolean(), backend: z.enum(['sqlite', 'postgres']), schema_version: z.number(), journal_mode: z.string() }),
     tools: z.object({ registered: z.number(), visible_to_you: z.number() }),
     session: z.object({ transport: z.string(), profile: z.string().nullable(), toolsets: z.array(z.string()).nullable() }),
   }),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   public: true,
   examples: [{ description: 'Check the connection and plan', args: {} }],
-  handler: (ctx) => {
+  handler: async (ctx) => {
     const cfg = ctx.app.config;
     const plan = ctx.caller?.plan ?? 'free';
     const limits = cfg.plans[plan];
-    const usage = ctx.caller ? ctx.app.service(UsageService).summary(ctx.caller) : null;
+    const usage = ctx.caller ? await ctx.app.service(UsageService).summary(ctx.caller) : null;
     const emb = ctx.app.embedderInfo() ?? planEmbedder(cfg);
-    const schema = ctx.app.db.pragma('user_version', { simple: true }) as number;
-    const journal = ctx.app.db.pragma('journal_mode', { simple: true }) as string;
+    const store = await ctx.app.store.describe();
     return {
       version: VERSION,
       node: process.version,
@@ -92,7 +91,7 @@ const checkEnvironment = defineTool({
       limits: { requests_per_minute: limits.requestsPerMinute, monthly_compressions: limits.monthlyCompressions, max_text_bytes: limits.maxTextBytes },
       usage: usage && { compressions_this_month: usage.quota - usage.remaining, remaining: usage.remaining, resets_at: usage.resets_at },
       embedder: { provider: emb.provider, id: emb.id, dim: emb.dim, loaded: !!ctx.app.embedderInfo(), reason: emb.reason },
-      store: { ok: true, schema_version: schema, journal_mode: journal },
+      store: { ok: true, backend: store.backend, schema_version: store.schema_version, journal_mode: store.journal_mode },
       tools: {
         registered: ctx.registry.tools.size,
         visible_to_you: ctx.registry.select({ profile: ctx.session?.profile ?? 'full', toolsets: ctx.session?.toolsets ?? null, plan: ctx.caller?.plan ?? null }).length,

@@ -5,6 +5,10 @@ import type { Logger } from 'pino';
 import type { Plan } from '../config.js';
 import type { AppDeps } from '../app-deps.js';
 import type { Registry } from './registry.js';
+import type { Caller, Metering, Scope } from '../domain/scope.js';
+
+// Kept importable from here while callers move to src/domain.
+export type { Caller, Metering, Scope } from '../domain/scope.js';
 
 export interface ToolAnnotations {
   readOnlyHint?: boolean;
@@ -17,28 +21,6 @@ export interface RestAlias {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Express-style path, e.g. /v1/profiles/:profile_id — params become arguments. */
   path: string;
-}
-
-/** Who is calling: resolved from the API key. */
-export interface Caller {
-  userId: string;
-  projectId: string;
-  keyId: string | null;
-  plan: Plan;
-  keyName: string;
-}
-
-/** Every stored row belongs to an owner and a project; every query filters by both. */
-export interface Scope {
-  ownerId: string;
-  projectId: string;
-}
-
-export interface Metering {
-  tokensIn: number;
-  tokensOut: number;
-  /** 'exact' | 'semantic' for cache hits: recorded, but not counted against the quota. */
-  cache?: 'exact' | 'semantic' | null;
 }
 
 /** Controls that exist only inside an MCP session (enable_toolset). */

@@ -68,7 +68,9 @@ export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): 
     const parsed = tool.input.safeParse(rawArgs ?? {});
     if (!parsed.success) throw zodToAppError(parsed.error, rawArgs ?? {});
     const usage = env.deps.service(UsageService);
-    if (tool.metered && env.caller) usage.assertQuota(env.caller);
+    if (tool.metered && env.caller) await usage.assertQuota(env.caller);
+    // Metering writes are started as the handler reports use and awaited before the call returns.
+    const metered: Array<Promise<void>> = [];
 
     const ctx: ToolContext = {
       app: env.deps,
@@ -84,11 +86,16 @@ export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): 
       session: env.session ?? null,
       transport: env.transport,
       meter(m: Metering) {
-        if (env.caller) usage.record(env.caller, tool.name, m);
+        if (env.caller) metered.push(usage.record(env.caller, tool.name, m));
       },
       log: env.log.child({ tool: tool.name }),
     };
-    const result = await tool.handler(ctx, parsed.data);
+    let result: unknown;
+    try {
+      result = await tool.handler(ctx, parsed.data);
+    } finally {
+      await Promise.all(metered);
+    }
     const out = (tool.output as z.ZodType).safeParse(result);
     if (!out.success) {
       env.log.error({ tool: tool.name, issues: out.error.issues.slice(0, 5) }, 'tool output does not match its schema');

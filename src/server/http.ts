@@ -7,7 +7,8 @@ import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middlewar
 import type { App } from '../app.js';
 import { VERSION } from '../app.js';
 import { AppError, NotFound, PayloadTooLarge, Unauthorized, toAppError } from '../errors.js';
-import type { AnyTool, Caller } from '../registry/define.js';
+import type { AnyTool } from '../registry/define.js';
+import type { Caller } from '../domain/scope.js';
 import { invokeTool } from '../registry/invoke.js';
 import { planEmbedder } from '../services/embedder.js';
 import { KeysService } from '../services/keys.js';
@@ -145,12 +146,12 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
   });
 
   // Authentication: a presented key must be valid (and not revoked) on every request.
-  ex.use((req, res, next) => {
+  ex.use(async (req, res, next) => {
     req.caller = null;
     const auth = req.header('authorization');
     if (!auth) return next();
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
-    const caller = m ? keys.authenticate(m[1]!) : null;
+    const caller = m ? await keys.authenticate(m[1]!) : null;
     if (!caller) {
       const err = new Unauthorized(m ? 'Invalid or revoked API key' : 'Malformed Authorization header (expected "Bearer gc_...")');
       if (req.path === '/mcp') {
@@ -159,15 +160,15 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
       }
       return sendError(res, err);
     }
-    if (caller.keyId) keys.touch(caller.keyId);
+    if (caller.keyId) await keys.touch(caller.keyId);
     req.caller = caller;
     next();
   });
 
-  ex.get('/health', (_req, res) => {
-    let store = { ok: true, detail: 'sqlite reachable' };
+  ex.get('/health', async (_req, res) => {
+    let store = { ok: true, detail: `${app.deps.store.backend} reachable` };
     try {
-      app.deps.db.prepare('SELECT 1').get();
+      await app.deps.store.ping();
     } catch (e) {
       store = { ok: false, detail: (e as Error).message };
     }

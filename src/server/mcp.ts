@@ -16,7 +16,8 @@ import {
 import type { App } from '../app.js';
 import { VERSION } from '../app.js';
 import { NotFound, toAppError } from '../errors.js';
-import type { Caller, SessionControl } from '../registry/define.js';
+import type { SessionControl } from '../registry/define.js';
+import type { Caller } from '../domain/scope.js';
 import { invokeTool } from '../registry/invoke.js';
 import type { Metrics } from './metrics.js';
 import { rateLimitedError, takeFor, type RateLimiter } from './rate-limit.js';

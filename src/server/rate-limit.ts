@@ -1,7 +1,7 @@
 // Per-key requests-per-minute limiter (fixed one-minute windows, in memory: limits are per process).
 import { LIMITS, type Plan, type PlanLimits } from '../config.js';
 import { RateLimited } from '../errors.js';
-import type { Caller } from '../registry/define.js';
+import type { Caller } from '../domain/scope.js';
 
 export interface RateDecision {
   allowed: boolean;

@@ -1,73 +1,46 @@
 // Users and projects. Every user has a default project; keys may be bound to another project.
 import type { AppDeps } from '../app-deps.js';
 import { NotFound } from '../errors.js';
-import { newId, nowIso } from '../store/db.js';
+import type { ProjectRow, UserRow } from '../store/accounts.js';
 
-export interface UserRow { id: string; name: string; created_at: string }
-export interface ProjectRow {
-  id: string;
-  owner_id: string;
-  name: string;
-  description: string | null;
-  is_default: number;
-  created_at: string;
-  updated_at: string;
-}
+export type { ProjectRow, UserRow } from '../store/accounts.js';
 
 export class AccountsService {
   constructor(private readonly deps: AppDeps) {}
 
   /** A new user with its "Default" project, in one transaction. */
-  createUser(name: string): { user: UserRow; project: ProjectRow } {
-    const db = this.deps.db;
-    return db.transaction(() => {
-      const now = nowIso();
-      const user: UserRow = { id: newId('usr'), name, created_at: now };
-      db.prepare('INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)').run(user.id, user.name, user.created_at);
-      const project: ProjectRow = {
-        id: newId('prj'),
-        owner_id: user.id,
-        name: 'Default',
-        description: 'Default project',
-        is_default: 1,
-        created_at: now,
-        updated_at: now,
-      };
-      db.prepare(
-        'INSERT INTO projects (id, owner_id, name, description, is_default, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ).run(project.id, project.owner_id, project.name, project.description, 1, now, now);
-      return { user, project };
-    })();
+  createUser(name: string): Promise<{ user: UserRow; project: ProjectRow }> {
+    return this.deps.store.users().create(name);
   }
 
   /** The instance owner: the first user, created on demand. */
-  owner(): { user: UserRow; project: ProjectRow } {
-    const user = this.deps.db.prepare('SELECT * FROM users ORDER BY created_at, rowid LIMIT 1').get() as UserRow | undefined;
+  async owner(): Promise<{ user: UserRow; project: ProjectRow }> {
+    const user = await this.deps.store.users().first();
     if (!user) return this.createUser('owner');
-    return { user, project: this.defaultProject(user.id) };
+    return { user, project: await this.defaultProject(user.id) };
   }
 
-  getUser(id: string): UserRow {
-    const u = this.deps.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+  async getUser(id: string): Promise<UserRow> {
+    const u = await this.deps.store.users().get(id);
     if (!u) throw new NotFound(`User '${id}' not found`);
     return u;
   }
 
-  defaultProject(ownerId: string): ProjectRow {
-    const p = this.deps.db.prepare('SELECT * FROM projects WHERE owner_id = ? AND is_default = 1').get(ownerId) as ProjectRow | undefined;
+  async defaultProject(ownerId: string): Promise<ProjectRow> {
+    const p = await this.deps.store.projects({ ownerId }).getDefault();
     if (!p) throw new NotFound(`User '${ownerId}' has no default project`);
     return p;
   }
 
   /** A project by id, only if it belongs to the owner. */
-  getProject(ownerId: string, projectId: string): ProjectRow {
-    const p = this.deps.db.prepare('SELECT * FROM projects WHERE id = ? AND owner_id = ?').get(projectId, ownerId) as ProjectRow | undefined;
+  async getProject(ownerId: string, projectId: string): Promise<ProjectRow> {
+    const p = await this.deps.store.projects({ ownerId }).get(projectId);
     if (!p) throw new NotFound(`Project '${projectId}' not found`, { project_id: projectId });
     return p;
   }
 
   /** A project by id regardless of owner: only for the local CLI, which acts with the data dir's authority. */
-  findProjectAnyOwner(projectId: string): ProjectRow | undefined {
-    return this.deps.db.prepare('SELECT * FROM projects WHERE id = ?').get(projectId) as ProjectRow | undefined;
+  findProjectAnyOwner(projectId: string): Promise<ProjectRow | undefined> {
+    return this.deps.store.users().projectAnyOwner(projectId);
   }
 }

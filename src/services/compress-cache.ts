@@ -4,8 +4,7 @@
 import crypto from 'node:crypto';
 import type { AppDeps } from '../app-deps.js';
 import { InvalidInput } from '../errors.js';
-import type { Scope } from '../registry/define.js';
-import { nowIso } from '../store/db.js';
+import type { Scope } from '../domain/scope.js';
 import { blobToVector, dot, vectorToBlob } from '../engine/embeddings/vector.js';
 
 export const DEFAULT_SEMANTIC_THRESHOLD = 0.95;
@@ -47,46 +46,35 @@ export function sha256(s: string): string {
 export class CompressCacheService {
   constructor(private readonly deps: AppDeps) {}
 
-  threshold(scope: Scope): { threshold: number; source: 'user' | 'global' } {
-    const row = this.deps.db
-      .prepare('SELECT semantic_threshold AS t FROM compress_settings WHERE owner_id = ? AND project_id = ?')
-      .get(scope.ownerId, scope.projectId) as { t: number | null } | undefined;
-    return row?.t != null ? { threshold: row.t, source: 'user' } : { threshold: DEFAULT_SEMANTIC_THRESHOLD, source: 'global' };
+  private repo(scope: Scope) {
+    return this.deps.store.compressCache(scope);
   }
 
-  setThreshold(scope: Scope, threshold: number | null): { threshold: number; source: 'user' | 'global' } {
+  async threshold(scope: Scope): Promise<{ threshold: number; source: 'user' | 'global' }> {
+    const t = await this.repo(scope).threshold();
+    return t != null ? { threshold: t, source: 'user' } : { threshold: DEFAULT_SEMANTIC_THRESHOLD, source: 'global' };
+  }
+
+  async setThreshold(scope: Scope, threshold: number | null): Promise<{ threshold: number; source: 'user' | 'global' }> {
     if (threshold !== null && !(threshold >= THRESHOLD_MIN && threshold <= THRESHOLD_MAX)) {
       throw new InvalidInput(`threshold out of range: must be in [${THRESHOLD_MIN}, ${THRESHOLD_MAX}] or null (server default ${DEFAULT_SEMANTIC_THRESHOLD})`, {
         field: 'threshold',
       });
     }
-    this.deps.db
-      .prepare(
-        `INSERT INTO compress_settings (owner_id, project_id, semantic_threshold, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (owner_id, project_id) DO UPDATE SET semantic_threshold = excluded.semantic_threshold, updated_at = excluded.updated_at`,
-      )
-      .run(scope.ownerId, scope.projectId, threshold, nowIso());
+    await this.repo(scope).setThreshold(threshold);
     return this.threshold(scope);
   }
 
-  exact<T>(scope: Scope, keyHash: string): CachedResult<T> | null {
-    const row = this.deps.db
-      .prepare('SELECT id, result FROM compress_cache WHERE owner_id = ? AND project_id = ? AND key_hash = ?')
-      .get(scope.ownerId, scope.projectId, keyHash) as { id: number; result: string } | undefined;
+  async exact<T>(scope: Scope, keyHash: string): Promise<CachedResult<T> | null> {
+    const row = await this.repo(scope).byKey(keyHash);
     if (!row) return null;
     return { result: JSON.parse(row.result) as T, source: 'exact', similarity: 1, id: row.id };
   }
 
   /** Best recent entry with the same parameters and embedder whose vector is within the threshold. */
-  semantic<T>(scope: Scope, paramsHash: string, embedderId: string, vector: Float32Array, originalTokens: number): CachedResult<T> | null {
-    const { threshold } = this.threshold(scope);
-    const rows = this.deps.db
-      .prepare(
-        `SELECT id, vector, original_tokens FROM compress_cache
-         WHERE owner_id = ? AND project_id = ? AND params_hash = ? AND embedder_id = ? AND vector IS NOT NULL
-         ORDER BY id DESC LIMIT ?`,
-      )
-      .all(scope.ownerId, scope.projectId, paramsHash, embedderId, SEMANTIC_WINDOW) as Array<{ id: number; vector: Buffer; original_tokens: number }>;
+  async semantic<T>(scope: Scope, paramsHash: string, embedderId: string, vector: Float32Array, originalTokens: number): Promise<CachedResult<T> | null> {
+    const { threshold } = await this.threshold(scope);
+    const rows = await this.repo(scope).recent(paramsHash, embedderId, SEMANTIC_WINDOW);
     let best: { id: number; sim: number } | null = null;
     for (const r of rows) {
       if (Math.abs(r.original_tokens - originalTokens) > LENGTH_TOLERANCE * Math.max(r.original_tokens, originalTokens)) continue;
@@ -96,51 +84,35 @@ export class CompressCacheService {
       if (sim >= threshold && (!best || sim > best.sim)) best = { id: r.id, sim };
     }
     if (!best) return null;
-    const row = this.deps.db
-      .prepare('SELECT result FROM compress_cache WHERE owner_id = ? AND project_id = ? AND id = ?')
-      .get(scope.ownerId, scope.projectId, best.id) as { result: string };
-    return { result: JSON.parse(row.result) as T, source: 'semantic', similarity: Math.min(1, best.sim), id: best.id };
+    const result = await this.repo(scope).result(best.id);
+    if (result === undefined) return null; // pruned or cleared since the candidates were read
+    return { result: JSON.parse(result) as T, source: 'semantic', similarity: Math.min(1, best.sim), id: best.id };
   }
 
-  store(scope: Scope, e: { keyHash: string; paramsHash: string; embedderId: string | null; originalTokens: number; vector: Float32Array | null; result: unknown }): void {
-    const db = this.deps.db;
-    db.transaction(() => {
-      db.prepare(
-        `INSERT INTO compress_cache (owner_id, project_id, key_hash, params_hash, embedder_id, original_tokens, vector, result, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (owner_id, project_id, key_hash) DO UPDATE SET result = excluded.result, vector = excluded.vector,
-           embedder_id = excluded.embedder_id, created_at = excluded.created_at`,
-      ).run(scope.ownerId, scope.projectId, e.keyHash, e.paramsHash, e.embedderId, e.originalTokens, e.vector ? vectorToBlob(e.vector) : null, JSON.stringify(e.result), nowIso());
-      db.prepare(
-        `DELETE FROM compress_cache WHERE owner_id = ? AND project_id = ? AND id <= (
-           SELECT id FROM compress_cache WHERE owner_id = ? AND project_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
-      ).run(scope.ownerId, scope.projectId, scope.ownerId, scope.projectId, CACHE_ENTRIES_PER_PROJECT);
-    })();
+  /** Stores a computed result (and counts the miss that produced it, when the cache was consulted): one transaction. */
+  async store(
+    scope: Scope,
+    e: { keyHash: string; paramsHash: string; embedderId: string | null; originalTokens: number; vector: Float32Array | null; result: unknown },
+    opts: { countMiss: boolean },
+  ): Promise<void> {
+    await this.repo(scope).put(
+      { keyHash: e.keyHash, paramsHash: e.paramsHash, embedderId: e.embedderId, originalTokens: e.originalTokens, vector: e.vector ? vectorToBlob(e.vector) : null, result: JSON.stringify(e.result) },
+      CACHE_ENTRIES_PER_PROJECT,
+      opts.countMiss,
+    );
   }
 
   /** Count a lookup outcome (hits by source, misses) for cache_stats. */
-  record(scope: Scope, outcome: CacheSource | 'miss', tokensSaved = 0): void {
-    const col = outcome === 'exact' ? 'exact_hits' : outcome === 'semantic' ? 'semantic_hits' : 'misses';
-    this.deps.db
-      .prepare(
-        `INSERT INTO compress_cache_stats (owner_id, project_id, ${col}, tokens_saved_by_hits) VALUES (?, ?, 1, ?)
-         ON CONFLICT (owner_id, project_id) DO UPDATE SET ${col} = ${col} + 1, tokens_saved_by_hits = tokens_saved_by_hits + excluded.tokens_saved_by_hits`,
-      )
-      .run(scope.ownerId, scope.projectId, outcome === 'miss' ? 0 : tokensSaved);
+  async record(scope: Scope, outcome: CacheSource | 'miss', tokensSaved = 0): Promise<void> {
+    await this.repo(scope).count(outcome, tokensSaved);
   }
 
-  stats(scope: Scope): CacheStats {
-    const s = (this.deps.db
-      .prepare('SELECT exact_hits, semantic_hits, misses, tokens_saved_by_hits FROM compress_cache_stats WHERE owner_id = ? AND project_id = ?')
-      .get(scope.ownerId, scope.projectId) as { exact_hits: number; semantic_hits: number; misses: number; tokens_saved_by_hits: number } | undefined) ?? {
-      exact_hits: 0,
-      semantic_hits: 0,
-      misses: 0,
-      tokens_saved_by_hits: 0,
-    };
-    const entries = (this.deps.db.prepare('SELECT COUNT(*) AS n FROM compress_cache WHERE owner_id = ? AND project_id = ?').get(scope.ownerId, scope.projectId) as { n: number }).n;
+  async stats(scope: Scope): Promise<CacheStats> {
+    const repo = this.repo(scope);
+    const s = (await repo.counters()) ?? { exact_hits: 0, semantic_hits: 0, misses: 0, tokens_saved_by_hits: 0 };
+    const entries = await repo.size();
     const hits = s.exact_hits + s.semantic_hits;
-    const t = this.threshold(scope);
+    const t = await this.threshold(scope);
     return {
       entries,
       exact_hits: s.exact_hits,
@@ -155,22 +127,12 @@ export class CompressCacheService {
   }
 
   /** Remove cached entries (and, on request, the hit counters) of this project. */
-  clear(scope: Scope, resetStats: boolean): { deleted_entries: number; stats_reset: boolean } {
-    const db = this.deps.db;
-    return db.transaction(() => {
-      const n = db.prepare('DELETE FROM compress_cache WHERE owner_id = ? AND project_id = ?').run(scope.ownerId, scope.projectId).changes;
-      if (resetStats) db.prepare('DELETE FROM compress_cache_stats WHERE owner_id = ? AND project_id = ?').run(scope.ownerId, scope.projectId);
-      return { deleted_entries: n, stats_reset: resetStats };
-    })();
+  async clear(scope: Scope, resetStats: boolean): Promise<{ deleted_entries: number; stats_reset: boolean }> {
+    return { deleted_entries: await this.repo(scope).clear(resetStats), stats_reset: resetStats };
   }
 
   /** Count a hit on the entry and in the project's counters: one transaction, one fsync. */
-  recordHit(scope: Scope, hit: CachedResult<unknown>, tokensSaved: number): void {
-    this.deps.db.transaction(() => {
-      this.deps.db
-        .prepare('UPDATE compress_cache SET hits = hits + 1, last_hit_at = ? WHERE owner_id = ? AND project_id = ? AND id = ?')
-        .run(nowIso(), scope.ownerId, scope.projectId, hit.id);
-      this.record(scope, hit.source, tokensSaved);
-    })();
+  async recordHit(scope: Scope, hit: CachedResult<unknown>, tokensSaved: number): Promise<void> {
+    await this.repo(scope).hit(hit.id, hit.source, tokensSaved);
   }
 }

@@ -3,7 +3,7 @@
 import type { AppDeps } from '../app-deps.js';
 import type { Plan } from '../config.js';
 import { AppError, BadRequest, PayloadTooLarge, toAppError } from '../errors.js';
-import type { Scope } from '../registry/define.js';
+import type { Scope } from '../domain/scope.js';
 import { chunkTextAsync, chunkTextCounted, DEFAULT_CHUNK, type Chunk } from '../engine/chunking.js';
 import type { Embedder } from '../engine/embeddings/types.js';
 import {
@@ -109,8 +109,8 @@ export class CompressionService {
     }
   }
 
-  private resolve(scope: Scope, req: CompressRequest): Resolved {
-    const prof = req.profile ? this.deps.service(FidelityProfilesService).get(scope, req.profile, 'profile') : null;
+  private async resolve(scope: Scope, req: CompressRequest): Promise<Resolved> {
+    const prof = req.profile ? await this.deps.service(FidelityProfilesService).get(scope, req.profile, 'profile') : null;
     const fidelity = req.fidelity ?? prof?.fidelity ?? 'balanced';
     // A profile's ratio applies only when the caller did not name a fidelity of their own.
     const ratio = req.fidelity === undefined && prof?.skeleton_ratio ? prof.skeleton_ratio : FIDELITY_RATIO[fidelity];
@@ -126,7 +126,7 @@ export class CompressionService {
 
   async compress(scope: Scope, plan: Plan, req: CompressRequest, signal?: AbortSignal): Promise<CompressResult> {
     this.validate(plan, req);
-    const r = this.resolve(scope, req);
+    const r = await this.resolve(scope, req);
     const finish = (c: CachedSkeleton, cache: CompressResult['cache']): CompressResult => ({
       compressed: c.compressed,
       fidelity: r.fidelity,
@@ -162,9 +162,9 @@ export class CompressionService {
     const keyHash = sha256(`${params}\u0000${req.text}`);
     const useCache = req.use_cache !== false;
     if (useCache) {
-      const hit = this.cache.exact<CachedSkeleton>(scope, keyHash);
+      const hit = await this.cache.exact<CachedSkeleton>(scope, keyHash);
       if (hit) {
-        this.cache.recordHit(scope, hit, hit.result.original_tokens - hit.result.compressed_tokens);
+        await this.cache.recordHit(scope, hit, hit.result.original_tokens - hit.result.compressed_tokens);
         return finish(hit.result, { hit: true, source: 'exact', similarity: 1 });
       }
     }
@@ -178,9 +178,9 @@ export class CompressionService {
     const docVector = documentVector(chunks, vectors);
 
     if (useCache && docVector) {
-      const hit = this.cache.semantic<CachedSkeleton>(scope, paramsHash, embedder.id, docVector, originalTokens);
+      const hit = await this.cache.semantic<CachedSkeleton>(scope, paramsHash, embedder.id, docVector, originalTokens);
       if (hit) {
-        this.cache.recordHit(scope, hit, originalTokens - hit.result.compressed_tokens);
+        await this.cache.recordHit(scope, hit, originalTokens - hit.result.compressed_tokens);
         // Stats describe this request's text against the cached skeleton.
         return finish({ ...hit.result, original_tokens: originalTokens }, { hit: true, source: 'semantic', similarity: Math.round(hit.similarity * 10000) / 10000 });
       }
@@ -202,10 +202,7 @@ export class CompressionService {
       sections: r.outputStyle === 'structured' ? sk.sections : null,
       embedder: embedder.id,
     };
-    this.deps.db.transaction(() => {
-      this.cache.store(scope, { keyHash, paramsHash, embedderId: embedder.id, originalTokens, vector: docVector, result: entry });
-      if (useCache) this.cache.record(scope, 'miss');
-    })();
+    await this.cache.store(scope, { keyHash, paramsHash, embedderId: embedder.id, originalTokens, vector: docVector, result: entry }, { countMiss: useCache });
     return finish(entry, { hit: false, source: null, similarity: null });
   }
 

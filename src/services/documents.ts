@@ -30,11 +30,11 @@ import { blobToVector, vectorToBlob } from '../engine/embeddings/vector.js';
 import type { Embedder } from '../engine/embeddings/types.js';
 import { countTokens, findModel, modelIds } from '../engine/tokens.js';
 import { BadRequest, Conflict, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
-import type { Scope } from '../registry/define.js';
+import type { Scope } from '../domain/scope.js';
 import { newId, nowIso } from '../store/db.js';
 import { documentChunkSource } from '../store/documents.js';
 import { RetrievalIndex } from '../store/retrieval.js';
-import { registerJobKind } from './jobs.js';
+import type { JobKind } from './jobs.js';
 
 export interface StoreDocumentInput {
   fileId: string;
@@ -623,7 +623,8 @@ export class DocumentsService {
   }
 }
 
-registerJobKind<IngestJobItem, IngestResult>(INGEST_JOB_KIND, {
+/** The batch-ingest job kind (registered by the app's wiring under INGEST_JOB_KIND). */
+export const ingestJobKind: JobKind<IngestJobItem, IngestResult> = {
   tool: 'batch_ingest_documents',
   run: async (deps, item) => {
     const r = await deps.service(DocumentsService).ingest(item.scope, item.input.input, {
@@ -634,4 +635,4 @@ registerJobKind<IngestJobItem, IngestResult>(INGEST_JOB_KIND, {
     // Metered like ingest_context: a no-op re-ingest is recorded but not counted against the quota.
     return { result: r, meter: { tokensIn: r.tokens_before, tokensOut: r.tokens_after, cache: r.status === 'unchanged' ? 'exact' : null } };
   },
-});
+};

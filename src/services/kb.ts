@@ -15,7 +15,7 @@ import { blobToVector, vectorToBlob } from '../engine/embeddings/vector.js';
 import { describeFormats, extractDocument, normalizeText, type Extracted, type PageSpan, type SourceFormat } from '../engine/extract/index.js';
 import { countTokens } from '../engine/tokens.js';
 import { BadRequest, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
-import type { Scope } from '../registry/define.js';
+import type { Scope } from '../domain/scope.js';
 import { nowIso, newId } from '../store/db.js';
 import { kbChunkSource } from '../store/kb.js';
 import { RetrievalIndex } from '../store/retrieval.js';

@@ -3,22 +3,12 @@ import crypto from 'node:crypto';
 import type { AppDeps } from '../app-deps.js';
 import { PLANS, type Plan } from '../config.js';
 import { BadRequest, InvalidInput, NotFound } from '../errors.js';
-import type { Caller } from '../registry/define.js';
+import type { Caller } from '../domain/scope.js';
 import { newId, nowIso } from '../store/db.js';
 import { AccountsService } from './accounts.js';
+import type { KeyRow, KeysRepo } from '../store/accounts.js';
 
-export interface KeyRow {
-  id: string;
-  owner_id: string;
-  project_id: string | null;
-  name: string;
-  plan: Plan;
-  key_hash: string;
-  masked_key: string;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
+export type { KeyRow } from '../store/accounts.js';
 
 export interface CreatedKey {
   key: string;
@@ -52,72 +42,88 @@ export class KeysService {
     return crypto.createHmac('sha256', this.deps.secret).update(key).digest('hex');
   }
 
-  create(opts: { name: string; plan?: Plan; ownerId: string; projectId?: string | null }): CreatedKey {
+  /** A new key row for an owner (checked: name, plan, the owner and the bound project exist). */
+  private async newKey(opts: { name: string; plan?: Plan; ownerId: string; projectId?: string | null }): Promise<{ created: CreatedKey; row: Parameters<KeysRepo['insert']>[0] }> {
     const name = opts.name.trim();
     if (!name || name.length > 100) throw new InvalidInput("Field 'name' must be 1-100 characters", { field: 'name' });
     const plan = opts.plan ?? 'free';
     if (!PLANS.includes(plan)) throw new BadRequest(`Invalid plan '${plan}'. Valid: [${PLANS.join(', ')}]`, 'invalid_value', { field: 'plan' });
     const accounts = this.deps.service(AccountsService);
-    accounts.getUser(opts.ownerId);
-    if (opts.projectId) accounts.getProject(opts.ownerId, opts.projectId);
+    await accounts.getUser(opts.ownerId);
+    if (opts.projectId) await accounts.getProject(opts.ownerId, opts.projectId);
     const key = 'gc_' + crypto.randomBytes(32).toString('base64url');
-    const row = {
-      id: newId('key'),
-      created_at: nowIso(),
+    const id = newId('key');
+    const createdAt = nowIso();
+    return {
+      created: { key, key_id: id, name, created_at: createdAt, plan, user_id: opts.ownerId, project_id: opts.projectId ?? null },
+      row: { id, project_id: opts.projectId ?? null, name, plan, key_hash: this.hash(key), masked_key: `gc_****${key.slice(-4)}`, created_at: createdAt },
     };
-    this.deps.db
-      .prepare(
-        'INSERT INTO api_keys (id, owner_id, project_id, name, plan, key_hash, masked_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(row.id, opts.ownerId, opts.projectId ?? null, name, plan, this.hash(key), `gc_****${key.slice(-4)}`, row.created_at);
-    return { key, key_id: row.id, name, created_at: row.created_at, plan, user_id: opts.ownerId, project_id: opts.projectId ?? null };
   }
 
-  count(): number {
-    return (this.deps.db.prepare('SELECT COUNT(*) AS n FROM api_keys').get() as { n: number }).n;
+  async create(opts: { name: string; plan?: Plan; ownerId: string; projectId?: string | null }): Promise<CreatedKey> {
+    const { created, row } = await this.newKey(opts);
+    await this.deps.store.keys({ ownerId: opts.ownerId }).insert(row);
+    return created;
   }
 
-  list(ownerId?: string): KeySummary[] {
-    const rows = (
-      ownerId
-        ? this.deps.db.prepare('SELECT * FROM api_keys WHERE owner_id = ? ORDER BY created_at, rowid').all(ownerId)
-        : this.deps.db.prepare('SELECT * FROM api_keys ORDER BY created_at, rowid').all()
-    ) as KeyRow[];
+  /** Replaces a key with a new one of the same name and plan: the old is revoked and the new stored in one transaction. */
+  async rotate(keyId: string, ownerId: string, projectId?: string): Promise<CreatedKey> {
+    const old = await this.get(keyId, ownerId);
+    if (old.status === 'revoked') throw new InvalidInput(`API key '${keyId}' is revoked; create a new key instead`, { field: 'key_id' }, 400, 'already_revoked');
+    const { created, row } = await this.newKey({ name: old.name, plan: old.plan, ownerId, projectId: projectId ?? old.project_id });
+    const rotated = await this.deps.store.tx(async (t) => {
+      if (!(await t.keys({ ownerId }).revoke(keyId, nowIso()))) return false;
+      await t.keys({ ownerId }).insert(row);
+      return true;
+    });
+    if (!rotated) throw new InvalidInput(`API key '${keyId}' is revoked; create a new key instead`, { field: 'key_id' }, 400, 'already_revoked');
+    return created;
+  }
+
+  count(): Promise<number> {
+    return this.deps.store.keyDirectory().count();
+  }
+
+  /** One owner's keys, or (no owner: the local CLI) every key. */
+  async list(ownerId?: string): Promise<KeySummary[]> {
+    const rows = ownerId ? await this.deps.store.keys({ ownerId }).list() : await this.deps.store.keyDirectory().all();
     return rows.map(summary);
   }
 
-  get(keyId: string, ownerId: string): KeySummary {
-    const row = this.deps.db.prepare('SELECT * FROM api_keys WHERE id = ? AND owner_id = ?').get(keyId, ownerId) as KeyRow | undefined;
+  async get(keyId: string, ownerId: string): Promise<KeySummary> {
+    const row = await this.deps.store.keys({ ownerId }).get(keyId);
     if (!row) throw new NotFound(`API key '${keyId}' not found`, { key_id: keyId });
     return summary(row);
   }
 
   /** Revoke a key; ownerId restricts to the owner's keys (the CLI passes none: it has the data dir's authority). */
-  revoke(keyId: string, ownerId?: string): KeySummary {
-    const row = this.deps.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(keyId) as KeyRow | undefined;
+  async revoke(keyId: string, ownerId?: string): Promise<KeySummary> {
+    const row = await this.deps.store.keyDirectory().byId(keyId);
     if (!row || (ownerId && row.owner_id !== ownerId)) throw new NotFound(`API key '${keyId}' not found`, { key_id: keyId });
     if (row.revoked_at) throw new BadRequest(`API key '${keyId}' is already revoked`, 'already_revoked');
     const at = nowIso();
-    this.deps.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(at, keyId);
+    if (!(await this.deps.store.keys({ ownerId: row.owner_id }).revoke(keyId, at))) {
+      throw new BadRequest(`API key '${keyId}' is already revoked`, 'already_revoked');
+    }
     return summary({ ...row, revoked_at: at });
   }
 
   /** The caller for a presented key, or null when unknown or revoked. Checked on every request. */
-  authenticate(key: string): Caller | null {
+  async authenticate(key: string): Promise<Caller | null> {
     if (!KEY_RE.test(key)) return null;
-    const row = this.deps.db.prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(this.hash(key)) as KeyRow | undefined;
+    const row = await this.deps.store.keyDirectory().byHash(this.hash(key));
     if (!row || row.revoked_at) return null;
-    const projectId = row.project_id ?? this.deps.service(AccountsService).defaultProject(row.owner_id).id;
-    return { userId: row.owner_id, projectId, keyId: row.id, plan: row.plan, keyName: row.name };
+    const projectId = row.project_id ?? (await this.deps.service(AccountsService).defaultProject(row.owner_id)).id;
+    return { userId: row.owner_id, projectId, keyId: row.id, plan: row.plan as Plan, keyName: row.name };
   }
 
   /** Record use without a write per request: at most once a minute per key. */
-  touch(keyId: string): void {
+  async touch(keyId: string): Promise<void> {
     const now = Date.now();
     const last = this.lastTouched.get(keyId) ?? 0;
     if (now - last < 60_000) return;
     this.lastTouched.set(keyId, now);
-    this.deps.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(new Date(now).toISOString(), keyId);
+    await this.deps.store.keyDirectory().touch(keyId, new Date(now).toISOString());
   }
   private readonly lastTouched = new Map<string, number>();
 }
@@ -126,7 +132,7 @@ function summary(r: KeyRow): KeySummary {
   return {
     key_id: r.id,
     name: r.name,
-    plan: r.plan,
+    plan: r.plan as Plan,
     masked_key: r.masked_key,
     status: r.revoked_at ? 'revoked' : 'active',
     user_id: r.owner_id,

@@ -18,7 +18,7 @@ import { vectorToBlob } from '../engine/embeddings/vector.js';
 import { htmlToMarkdown, normalizeText } from '../engine/extract/index.js';
 import { Conflict, Forbidden, InvalidInput, NotFound, Unavailable } from '../errors.js';
 import { projectRoot } from '../paths.js';
-import type { Scope } from '../registry/define.js';
+import type { Scope } from '../domain/scope.js';
 import { newId, nowIso } from '../store/db.js';
 import { lookupChunkSource } from '../store/lookup.js';
 import { RetrievalIndex } from '../store/retrieval.js';

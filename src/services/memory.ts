@@ -3,12 +3,12 @@
 // retrieval index's hybrid search (vectors held in process memory per scope, keyword bm25, RRF).
 // Every statement is scoped by owner and project.
 import type { AppDeps } from '../app-deps.js';
-import type { Scope } from '../registry/define.js';
+import type { Scope } from '../domain/scope.js';
 import { vectorToBlob } from '../engine/embeddings/vector.js';
 import { queryTerms } from '../engine/retrieval/index.js';
 import { Conflict, InvalidInput, NotFound } from '../errors.js';
 import { newId, nowIso } from '../store/db.js';
-import { memorySource, type MemoryMeta } from '../store/memory.js';
+import { memorySource, type MemoryMeta, type MemoryRow } from '../store/memory.js';
 import { RetrievalIndex } from '../store/retrieval.js';
 import { LIMITS } from '../config.js';
 
@@ -89,21 +89,8 @@ export interface ForgetInput extends MemoryFilter {
   dryRun: boolean;
 }
 
-interface MemoryRow {
-  seq: number;
-  id: string;
-  text: string;
-  tags: string;
-  source: string | null;
-  merge_count: number;
-  created_at: string;
-  updated_at: string;
-}
-
 /** How often a write re-decides (duplicate check) after another process wrote the scope meanwhile. */
 const WRITE_ATTEMPTS = 5;
-
-const ROW_COLUMNS = 'm.seq, m.id, m.text, m.tags, m.source, m.merge_count, m.created_at, m.updated_at';
 
 /** Trimmed, lower-cased, de-duplicated tags, so filters do not depend on spelling of case. */
 export function normalizeTags(tags: readonly string[] | undefined): string[] {
@@ -123,7 +110,7 @@ function toRecord(r: MemoryRow): MemoryRecord {
   return {
     id: r.id,
     text: r.text,
-    tags: JSON.parse(r.tags) as string[],
+    tags: r.tags,
     source: r.source,
     merge_count: r.merge_count,
     created_at: r.created_at,
@@ -132,8 +119,8 @@ function toRecord(r: MemoryRow): MemoryRecord {
 }
 
 export class MemoryService {
-  // Write transactions are IMMEDIATE: they read before writing, and a deferred one would fail with
-  // SQLITE_BUSY_SNAPSHOT (not retried) if another process committed in between.
+  // Writes run in the store's read-then-write transaction (BEGIN IMMEDIATE on SQLite, SERIALIZABLE
+  // with retries on PostgreSQL) and read the scope's change stamp inside it.
   /** Vector, keyword and hybrid search over memories (the one retrieval index). */
   private readonly index: RetrievalIndex<MemoryMeta>;
 
@@ -151,13 +138,11 @@ export class MemoryService {
     const [vec] = await embedder.embed([text]);
     if (!vec) throw new Error('embedder returned no vector');
     const threshold = input.dedupeThreshold ?? similarityDefaults(embedder.id).dedupe;
-    const db = this.deps.db;
 
     for (let attempt = 1; ; attempt++) {
       const { table, stamp } = await this.index.table(scope, embedder);
-      // From here on everything is synchronous, so no other request of this process interleaves; the
-      // transaction goes ahead only if nobody (another process, a replica) wrote the scope since the
-      // vectors the duplicate check used were current, else the check runs again on fresh vectors.
+      // The duplicate check uses the vectors as of `stamp`; the write goes ahead only if nobody (this
+      // process, another one, a replica) changed the scope since, else the check runs again.
       const best = { seq: -1, sim: -Infinity };
       if (input.dedupe !== false) {
         table.scan(vec, (seq, sim) => {
@@ -167,40 +152,32 @@ export class MemoryService {
           }
         });
       }
-      const out = db.transaction(() => {
-        if (this.index.stamp(scope) !== stamp) return null;
+      const out = await this.deps.store.tx(async (t) => {
+        if ((await this.index.stamp(scope, t)) !== stamp) return null;
+        const repo = t.memories(scope);
         const now = nowIso();
         // Float rounding puts identical texts a hair under 1.0.
         if (best.seq >= 0 && best.sim >= threshold - 1e-6) {
-          const old = this.rowBySeq(scope, best.seq)!;
-          const mergedTags = normalizeTags([...(JSON.parse(old.tags) as string[]), ...tags]);
+          const old = (await repo.bySeq(best.seq))!;
+          const mergedTags = normalizeTags([...old.tags, ...tags]);
           const source = input.source ?? old.source;
-          db.prepare(
-            `UPDATE memories SET text = ?, tags = ?, source = ?, embedding = ?, embedder_id = ?, merge_count = merge_count + 1, updated_at = ?
-             WHERE seq = ? AND owner_id = ? AND project_id = ?`,
-          ).run(text, JSON.stringify(mergedTags), source, vectorToBlob(vec), embedder.id, now, best.seq, scope.ownerId, scope.projectId);
-          this.writeTags(scope, best.seq, mergedTags);
-          const row = this.rowBySeq(scope, best.seq)!;
+          await repo.update(best.seq, { text, tags: mergedTags, source, embedding: vectorToBlob(vec), embedderId: embedder.id, merged: true, now });
+          const row = (await repo.bySeq(best.seq))!;
           const result: AddMemoryResult = { id: row.id, merged: true, similarity: round(best.sim), previous_text: old.text, memory: toRecord(row) };
-          return { result, seq: row.seq, meta: { createdAt: row.created_at, tags: mergedTags, source }, after: this.index.stamp(scope) };
+          return { result, seq: row.seq, meta: { createdAt: row.created_at, tags: mergedTags, source }, after: await this.index.stamp(scope, t) };
         }
         const id = newId('mem');
         const source = input.source ?? null;
-        const r = db.prepare(
-          `INSERT INTO memories (id, owner_id, project_id, text, tags, source, embedding, embedder_id, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(id, scope.ownerId, scope.projectId, text, JSON.stringify(tags), source, vectorToBlob(vec), embedder.id, now, now);
-        const seq = Number(r.lastInsertRowid);
-        this.writeTags(scope, seq, tags);
-        const row = this.rowBySeq(scope, seq)!;
+        const seq = await repo.insert({ id, text, tags, source, embedding: vectorToBlob(vec), embedderId: embedder.id, now });
+        const row = (await repo.bySeq(seq))!;
         const result: AddMemoryResult = { id, merged: false, similarity: best.seq >= 0 ? round(best.sim) : null, previous_text: null, memory: toRecord(row) };
-        return { result, seq, meta: { createdAt: now, tags, source }, after: this.index.stamp(scope) };
-      }).immediate();
+        return { result, seq, meta: { createdAt: now, tags, source }, after: await this.index.stamp(scope, t) };
+      });
       if (out) {
         this.index.applyOwnWrite(scope, stamp, out.after, (t) => t.set(out.seq, out.meta, vec));
         return out.result;
       }
-      if (attempt >= WRITE_ATTEMPTS) throw new Conflict('this project\'s memories are being changed by another writer; retry add_memory', { field: 'text' });
+      if (attempt >= WRITE_ATTEMPTS) throw new Conflict("this project's memories are being changed by another writer; retry add_memory", { field: 'text' });
     }
   }
 
@@ -212,26 +189,17 @@ export class MemoryService {
     if (text === '') throw new InvalidInput('text must not be empty', { field: 'text' });
     const embedder = await this.deps.embedder();
     const vec = text !== undefined ? (await embedder.embed([text]))[0] : undefined;
-    const db = this.deps.db;
-    const { record, seq, meta, before, after } = db.transaction(() => {
-      const before = this.index.stamp(scope);
-      const old = this.rowById(scope, id);
-      const tags = patch.tags !== undefined ? normalizeTags(patch.tags) : (JSON.parse(old.tags) as string[]);
+    const { record, seq, meta, before, after } = await this.deps.store.tx(async (t) => {
+      const before = await this.index.stamp(scope, t);
+      const repo = t.memories(scope);
+      const old = await this.mustGet(repo.byId(id), id);
+      const tags = patch.tags !== undefined ? normalizeTags(patch.tags) : old.tags;
       const source = patch.source !== undefined ? patch.source : old.source;
-      const now = nowIso();
-      if (vec && text !== undefined) {
-        db.prepare(
-          'UPDATE memories SET text = ?, tags = ?, source = ?, embedding = ?, embedder_id = ?, updated_at = ? WHERE seq = ? AND owner_id = ? AND project_id = ?',
-        ).run(text, JSON.stringify(tags), source, vectorToBlob(vec), embedder.id, now, old.seq, scope.ownerId, scope.projectId);
-      } else {
-        db.prepare('UPDATE memories SET tags = ?, source = ?, updated_at = ? WHERE seq = ? AND owner_id = ? AND project_id = ?')
-          .run(JSON.stringify(tags), source, now, old.seq, scope.ownerId, scope.projectId);
-      }
-      this.writeTags(scope, old.seq, tags);
-      const row = this.rowBySeq(scope, old.seq)!;
+      await repo.update(old.seq, { text, tags, source, embedding: vec ? vectorToBlob(vec) : undefined, embedderId: embedder.id, now: nowIso() });
+      const row = (await repo.bySeq(old.seq))!;
       const meta: MemoryMeta = { createdAt: row.created_at, tags, source };
-      return { record: toRecord(row), seq: old.seq, meta, before, after: this.index.stamp(scope) };
-    }).immediate();
+      return { record: toRecord(row), seq: old.seq, meta, before, after: await this.index.stamp(scope, t) };
+    });
     this.index.applyOwnWrite(scope, before, after, (t) => {
       // Without a new vector the cached one stays (a row the table lacks was stored by another embedder).
       const v = vec ?? t.vector(seq);
@@ -240,14 +208,14 @@ export class MemoryService {
     return record;
   }
 
-  delete(scope: Scope, id: string): { id: string; deleted: true } {
-    const db = this.deps.db;
-    const { before, after, seq } = db.transaction(() => {
-      const before = this.index.stamp(scope);
-      const row = this.rowById(scope, id);
-      db.prepare('DELETE FROM memories WHERE seq = ? AND owner_id = ? AND project_id = ?').run(row.seq, scope.ownerId, scope.projectId);
-      return { before, after: this.index.stamp(scope), seq: row.seq };
-    }).immediate();
+  async delete(scope: Scope, id: string): Promise<{ id: string; deleted: true }> {
+    const { before, after, seq } = await this.deps.store.tx(async (t) => {
+      const before = await this.index.stamp(scope, t);
+      const repo = t.memories(scope);
+      const row = await this.mustGet(repo.byId(id), id);
+      await repo.delete([row.seq]);
+      return { before, after: await this.index.stamp(scope, t), seq: row.seq };
+    });
     this.index.applyOwnWrite(scope, before, after, (t) => t.delete(seq));
     return { id, deleted: true };
   }
@@ -269,6 +237,7 @@ export class MemoryService {
     if (!query && !hasFilter && !input.ids?.length) {
       throw new InvalidInput('forget_memories needs a query, ids, or a filter (tags, since, until, source)', { field: 'query' });
     }
+    const repo = this.deps.store.memories(scope);
     let matches: Array<{ seq: number; similarity: number | null }>;
     if (query) {
       const embedder = await this.deps.embedder();
@@ -279,38 +248,34 @@ export class MemoryService {
       const accept = (_seq: number, m: MemoryMeta) => matchesFilter(m, filter);
       table.scan(qv!, (seq, sim) => sims.set(seq, sim), accept);
       const allWords = new Set(
-        this.index
-          .keyword([scope], queryTerms(query), 'all', Number.MAX_SAFE_INTEGER, { accept: (seq) => table.has(seq) && accept(seq, table.meta(seq)!), inTables: true })
-          .map((h) => h.id),
+        (
+          await this.index.keyword([scope], queryTerms(query), 'all', Number.MAX_SAFE_INTEGER, {
+            accept: (seq) => table.has(seq) && accept(seq, table.meta(seq)!),
+            inTables: true,
+          })
+        ).map((h) => h.id),
       );
       matches = [...sims.entries()]
         .filter(([seq, sim]) => sim >= floor || allWords.has(seq))
         .map(([seq, sim]) => ({ seq, similarity: round(sim) }))
         .sort((a, b) => b.similarity! - a.similarity!);
     } else {
-      const { sql, params } = filterSql(scope, filter);
-      const rows = this.deps.db
-        .prepare(`SELECT m.seq FROM memories m WHERE m.owner_id = ? AND m.project_id = ? ${sql} ORDER BY m.created_at DESC, m.seq DESC`)
-        .all(scope.ownerId, scope.projectId, ...params) as Array<{ seq: number }>;
+      const rows = await repo.list(filter, { limit: Number.MAX_SAFE_INTEGER, offset: 0, order: 'newest' });
       matches = rows.map((r) => ({ seq: r.seq, similarity: null }));
     }
     if (input.ids?.length) {
-      const wanted = new Set(input.ids);
-      const seqs = new Set(this.rowsByIds(scope, [...wanted]).map((r) => r.seq));
+      const seqs = new Set((await repo.byIds([...new Set(input.ids)])).map((r) => r.seq));
       matches = matches.filter((m) => seqs.has(m.seq));
       if (!query && !hasFilter) matches = [...seqs].map((seq) => ({ seq, similarity: null }));
     }
     const chosen = matches.slice(0, input.limit);
-    const db = this.deps.db;
-    const { rows, before, after } = db.transaction(() => {
-      const before = this.index.stamp(scope);
-      const rows = this.rowsBySeqs(scope, chosen.map((c) => c.seq));
-      if (!input.dryRun) {
-        const del = db.prepare('DELETE FROM memories WHERE seq = ? AND owner_id = ? AND project_id = ?');
-        for (const r of rows) del.run(r.seq, scope.ownerId, scope.projectId);
-      }
-      return { rows, before, after: this.index.stamp(scope) };
-    }).immediate();
+    const { rows, before, after } = await this.deps.store.tx(async (t) => {
+      const before = await this.index.stamp(scope, t);
+      const r = t.memories(scope);
+      const rows = await r.bySeqs(chosen.map((c) => c.seq));
+      if (!input.dryRun) await r.delete(rows.map((x) => x.seq));
+      return { rows, before, after: await this.index.stamp(scope, t) };
+    });
     if (!input.dryRun) this.index.applyOwnWrite(scope, before, after, (t) => rows.forEach((r) => t.delete(r.seq)));
     const bySeq = new Map(rows.map((r) => [r.seq, r]));
     const memories = chosen
@@ -327,27 +292,21 @@ export class MemoryService {
 
   // ---- reads ----------------------------------------------------------------------------------
 
-  get(scope: Scope, id: string): MemoryRecord {
-    return toRecord(this.rowById(scope, id));
+  async get(scope: Scope, id: string): Promise<MemoryRecord> {
+    return toRecord(await this.mustGet(this.deps.store.memories(scope).byId(id), id));
   }
 
-  list(scope: Scope, opts: MemoryFilter & { limit: number; offset: number; order: 'newest' | 'oldest' }): {
+  async list(scope: Scope, opts: MemoryFilter & { limit: number; offset: number; order: 'newest' | 'oldest' }): Promise<{
     memories: MemoryRecord[];
     total: number;
     limit: number;
     offset: number;
     next_offset: number | null;
-  } {
+  }> {
     const filter = this.normalizeFilter(opts);
-    const { sql, params } = filterSql(scope, filter);
-    const dir = opts.order === 'oldest' ? 'ASC' : 'DESC';
-    const db = this.deps.db;
-    const rows = db
-      .prepare(`SELECT ${ROW_COLUMNS} FROM memories m WHERE m.owner_id = ? AND m.project_id = ? ${sql} ORDER BY m.created_at ${dir}, m.seq ${dir} LIMIT ? OFFSET ?`)
-      .all(scope.ownerId, scope.projectId, ...params, opts.limit, opts.offset) as MemoryRow[];
-    const { n } = db
-      .prepare(`SELECT count(*) AS n FROM memories m WHERE m.owner_id = ? AND m.project_id = ? ${sql}`)
-      .get(scope.ownerId, scope.projectId, ...params) as { n: number };
+    const repo = this.deps.store.memories(scope);
+    const rows = await repo.list(filter, opts);
+    const n = await repo.count(filter);
     const next = opts.offset + rows.length;
     return { memories: rows.map(toRecord), total: n, limit: opts.limit, offset: opts.offset, next_offset: next < n ? next : null };
   }
@@ -365,7 +324,7 @@ export class MemoryService {
       minSimilarity: input.minSimilarity,
       withSimilarity: true,
     });
-    const rows = new Map(this.rowsBySeqs(scope, hits.map((h) => h.id)).map((r) => [r.seq, r]));
+    const rows = new Map((await this.deps.store.memories(scope).bySeqs(hits.map((h) => h.id))).map((r) => [r.seq, r]));
     const results: SearchHit[] = [];
     for (const h of hits) {
       const row = rows.get(h.id);
@@ -397,39 +356,10 @@ export class MemoryService {
     return out;
   }
 
-  private writeTags(scope: Scope, seq: number, tags: string[]): void {
-    const db = this.deps.db;
-    db.prepare('DELETE FROM memory_tags WHERE memory_seq = ? AND owner_id = ? AND project_id = ?').run(seq, scope.ownerId, scope.projectId);
-    const ins = db.prepare('INSERT INTO memory_tags (owner_id, project_id, memory_seq, tag) VALUES (?, ?, ?, ?)');
-    for (const t of tags) ins.run(scope.ownerId, scope.projectId, seq, t);
-  }
-
-  private rowById(scope: Scope, id: string): MemoryRow {
-    const row = this.deps.db
-      .prepare(`SELECT ${ROW_COLUMNS} FROM memories m WHERE m.id = ? AND m.owner_id = ? AND m.project_id = ?`)
-      .get(id, scope.ownerId, scope.projectId) as MemoryRow | undefined;
-    if (!row) throw new NotFound(`Memory '${id}' not found in this project`, { field: 'id', id });
-    return row;
-  }
-
-  private rowBySeq(scope: Scope, seq: number): MemoryRow | undefined {
-    return this.deps.db
-      .prepare(`SELECT ${ROW_COLUMNS} FROM memories m WHERE m.seq = ? AND m.owner_id = ? AND m.project_id = ?`)
-      .get(seq, scope.ownerId, scope.projectId) as MemoryRow | undefined;
-  }
-
-  private rowsBySeqs(scope: Scope, seqs: number[]): MemoryRow[] {
-    if (seqs.length === 0) return [];
-    return this.deps.db
-      .prepare(`SELECT ${ROW_COLUMNS} FROM memories m WHERE m.owner_id = ? AND m.project_id = ? AND m.seq IN (SELECT value FROM json_each(?))`)
-      .all(scope.ownerId, scope.projectId, JSON.stringify(seqs)) as MemoryRow[];
-  }
-
-  private rowsByIds(scope: Scope, ids: string[]): MemoryRow[] {
-    if (ids.length === 0) return [];
-    return this.deps.db
-      .prepare(`SELECT ${ROW_COLUMNS} FROM memories m WHERE m.owner_id = ? AND m.project_id = ? AND m.id IN (SELECT value FROM json_each(?))`)
-      .all(scope.ownerId, scope.projectId, JSON.stringify(ids)) as MemoryRow[];
+  private async mustGet(row: Promise<MemoryRow | undefined>, id: string): Promise<MemoryRow> {
+    const r = await row;
+    if (!r) throw new NotFound(`Memory '${id}' not found in this project`, { field: 'id', id });
+    return r;
   }
 }
 
@@ -447,26 +377,3 @@ function matchesFilter(item: MemoryMeta, f: MemoryFilter): boolean {
   return true;
 }
 
-/** The same filter as matchesFilter, as SQL over `memories m`. */
-function filterSql(scope: Scope, f: MemoryFilter): { sql: string; params: unknown[] } {
-  let sql = '';
-  const params: unknown[] = [];
-  if (f.since) {
-    sql += ' AND m.created_at >= ?';
-    params.push(f.since);
-  }
-  if (f.until) {
-    sql += ' AND m.created_at <= ?';
-    params.push(f.until);
-  }
-  if (f.source !== undefined) {
-    sql += ' AND m.source = ?';
-    params.push(f.source);
-  }
-  if (f.tags && f.tags.length > 0) {
-    sql += ` AND m.seq IN (SELECT memory_seq FROM memory_tags WHERE owner_id = ? AND project_id = ? AND tag IN (SELECT value FROM json_each(?))
-             GROUP BY memory_seq HAVING count(*) >= ?)`;
-    params.push(scope.ownerId, scope.projectId, JSON.stringify(f.tags), f.matchAllTags ? f.tags.length : 1);
-  }
-  return { sql, params };
-}

@@ -2,7 +2,7 @@
 // recorded with counted = 0). Months are UTC, resetting at midnight on the 1st.
 import type { AppDeps } from '../app-deps.js';
 import { QuotaExceeded } from '../errors.js';
-import type { Caller, Metering } from '../registry/define.js';
+import { scopeOf, type Caller, type Metering } from '../domain/scope.js';
 
 export function monthOf(d = new Date()): string {
   return d.toISOString().slice(0, 7);
@@ -27,43 +27,26 @@ export interface UsageSummary {
 export class UsageService {
   constructor(private readonly deps: AppDeps) {}
 
-  record(caller: Caller, tool: string, m: Metering): void {
-    const tokensIn = Math.max(0, Math.round(m.tokensIn));
-    const tokensOut = Math.max(0, Math.round(m.tokensOut));
-    this.deps.db
-      .prepare(
-        `INSERT INTO usage_events (owner_id, project_id, key_id, tool, month, at, tokens_in, tokens_out, tokens_saved, cache, counted)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        caller.userId,
-        caller.projectId,
-        caller.keyId,
-        tool,
-        monthOf(),
-        new Date().toISOString(),
-        tokensIn,
-        tokensOut,
-        Math.max(0, tokensIn - tokensOut),
-        m.cache ?? null,
-        m.cache ? 0 : 1,
-      );
+  async record(caller: Caller, tool: string, m: Metering): Promise<void> {
+    await this.deps.store.usage(scopeOf(caller)).record({
+      keyId: caller.keyId,
+      tool,
+      month: monthOf(),
+      at: new Date().toISOString(),
+      tokensIn: Math.max(0, Math.round(m.tokensIn)),
+      tokensOut: Math.max(0, Math.round(m.tokensOut)),
+      cache: m.cache ?? null,
+    });
   }
 
   /** Compressions counted this month for the caller's key (or owner, for keyless local callers). */
-  countedThisMonth(caller: Caller): number {
-    const month = monthOf();
-    const row = caller.keyId
-      ? this.deps.db.prepare('SELECT COUNT(*) AS n FROM usage_events WHERE key_id = ? AND month = ? AND counted = 1').get(caller.keyId, month)
-      : this.deps.db
-          .prepare('SELECT COUNT(*) AS n FROM usage_events WHERE owner_id = ? AND key_id IS NULL AND month = ? AND counted = 1')
-          .get(caller.userId, month);
-    return (row as { n: number }).n;
+  countedThisMonth(caller: Caller): Promise<number> {
+    return this.deps.store.ownerUsage({ ownerId: caller.userId }).countedInMonth(caller.keyId, monthOf());
   }
 
-  assertQuota(caller: Caller): void {
+  async assertQuota(caller: Caller): Promise<void> {
     const quota = this.deps.config.plans[caller.plan].monthlyCompressions;
-    const used = this.countedThisMonth(caller);
+    const used = await this.countedThisMonth(caller);
     if (used >= quota) {
       throw new QuotaExceeded(`Monthly compression quota of the ${caller.plan} plan (${quota}) is used up; it resets at ${nextMonthStart()}`, {
         plan: caller.plan,
@@ -75,28 +58,21 @@ export class UsageService {
   }
 
   /** This month's usage for one owner and project. */
-  summary(caller: Caller): UsageSummary {
+  async summary(caller: Caller): Promise<UsageSummary> {
     const month = monthOf();
-    const r = this.deps.db
-      .prepare(
-        `SELECT COALESCE(SUM(counted), 0) AS compressions, COALESCE(SUM(tokens_in), 0) AS tin, COALESCE(SUM(tokens_out), 0) AS tout,
-                COALESCE(SUM(tokens_saved), 0) AS saved,
-                COALESCE(SUM(cache = 'exact'), 0) AS exact, COALESCE(SUM(cache = 'semantic'), 0) AS semantic
-         FROM usage_events WHERE owner_id = ? AND project_id = ? AND month = ?`,
-      )
-      .get(caller.userId, caller.projectId, month) as Record<string, number>;
+    const r = await this.deps.store.usage(scopeOf(caller)).totals({ month, onlyMonth: true });
     const quota = this.deps.config.plans[caller.plan].monthlyCompressions;
-    const used = this.countedThisMonth(caller);
+    const used = await this.countedThisMonth(caller);
     return {
       month,
-      compressions: r.compressions!,
+      compressions: r.compressions,
       quota,
       remaining: Math.max(0, quota - used),
       resets_at: nextMonthStart(),
-      tokens_in: r.tin!,
-      tokens_out: r.tout!,
-      tokens_saved: r.saved!,
-      cache_hits: { exact: r.exact!, semantic: r.semantic! },
+      tokens_in: r.tokens_in,
+      tokens_out: r.tokens_out,
+      tokens_saved: r.tokens_saved,
+      cache_hits: { exact: r.exact_hits, semantic: r.semantic_hits },
     };
   }
 }
@@ -109,14 +85,12 @@ export interface Savings {
 }
 
 /** Lifetime totals for an owner across all projects. */
-export function lifetimeSavings(deps: AppDeps, ownerId: string): Savings {
-  const r = deps.db
-    .prepare('SELECT COALESCE(SUM(counted), 0) AS n, COALESCE(SUM(tokens_in), 0) AS tin, COALESCE(SUM(tokens_saved), 0) AS saved FROM usage_events WHERE owner_id = ?')
-    .get(ownerId) as { n: number; tin: number; saved: number };
+export async function lifetimeSavings(deps: AppDeps, ownerId: string): Promise<Savings> {
+  const r = await deps.store.ownerUsage({ ownerId }).lifetime();
   return {
-    total_compressions: r.n,
-    total_tokens_in: r.tin,
-    total_tokens_saved: r.saved,
-    savings_pct: r.tin > 0 ? Number(((100 * r.saved) / r.tin).toFixed(1)) : 0,
+    total_compressions: r.compressions,
+    total_tokens_in: r.tokens_in,
+    total_tokens_saved: r.tokens_saved,
+    savings_pct: r.tokens_in > 0 ? Number(((100 * r.tokens_saved) / r.tokens_in).toFixed(1)) : 0,
   };
 }

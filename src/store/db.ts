@@ -1,26 +1,13 @@
-// SQLite connection and versioned migrations. Migrations are plain SQL files in /migrations named
-// NNNN_name.sql, applied in order inside one transaction each; PRAGMA user_version records the last.
+// The SQLite file: connection settings and its migrations. The async store over either backend is
+// src/store/store.ts; this module opens the embedded file it uses.
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { projectRoot } from '../paths.js';
+import { migrateSqlite } from './migrate.js';
 
 export type Db = Database.Database;
 
-export const MIGRATIONS_DIR = path.join(projectRoot, 'migrations');
-
-export interface Migration { version: number; name: string; sql: string }
-
-export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
-  const files = fs.readdirSync(dir).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
-  const seen = new Set<number>();
-  return files.map((f) => {
-    const version = Number(f.slice(0, 4));
-    if (seen.has(version)) throw new Error(`two migrations share version ${version} in ${dir}`);
-    seen.add(version);
-    return { version, name: f, sql: fs.readFileSync(path.join(dir, f), 'utf8') };
-  });
-}
+export { MIGRATIONS_DIR, loadMigrations, type Migration } from './migrate.js';
 
 export function openDb(file: string): Db {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -31,26 +18,11 @@ export function openDb(file: string): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db);
+  migrateSqlite(db);
   return db;
 }
 
-export function migrate(db: Db, migrations = loadMigrations()): number {
-  // Applied migrations are recorded by version, so one that lands later with a lower number than
-  // the newest applied one is still applied (PRAGMA user_version alone would skip it).
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
-  for (const m of migrations) {
-    if (applied.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, nowIso());
-      const current = db.pragma('user_version', { simple: true }) as number;
-      if (m.version > current) db.pragma(`user_version = ${m.version}`);
-    })();
-  }
-  return db.pragma('user_version', { simple: true }) as number;
-}
+export const migrate = migrateSqlite;
 
 /** Short random ids with a readable prefix: doc_..., key_..., prj_... */
 export function newId(prefix: string): string {

@@ -1,27 +1,46 @@
-// Documents store: what the retrieval index needs of document chunks (vectors, stale rows, keyword
-// table). Chunks are embedded as their own text.
-import type { Scope } from '../registry/define.js';
+// Documents store: what the retrieval index needs of document chunks (vectors, stale rows, full-text
+// index). Chunks are embedded as their own text.
 import { vectorToBlob } from '../engine/embeddings/vector.js';
-import type { Db } from './db.js';
-import type { RetrievalSource, VectorRow } from './retrieval.js';
+import { FTS_INDEXES } from './dialect.js';
+import type { RetrievalSource } from './retrieval.js';
 
 export const documentChunkSource: RetrievalSource<{ docId: string }> = {
   collection: 'documents',
-  keyword: { fts: 'document_chunks_fts', rows: 'document_chunks', key: 'rowid' },
-  loadVectors(db: Db, scope: Scope, embedderId: string): Array<VectorRow<{ docId: string }>> {
-    const rows = db
-      .prepare('SELECT rowid, doc_id, embedding FROM document_chunks WHERE owner_id = ? AND project_id = ? AND embedder_id = ? ORDER BY rowid')
-      .raw(true)
-      .all(scope.ownerId, scope.projectId, embedderId) as Array<[number, string, Buffer]>;
-    return rows.map(([id, docId, vec]) => ({ id, meta: { docId }, vec }));
+  fts: FTS_INDEXES.documentChunks,
+  async loadVectors(ctx, scope, embedderId) {
+    const rows = await ctx.db
+      .selectFrom('document_chunks')
+      .select(['rowid', 'doc_id', 'embedding'])
+      .where('owner_id', '=', scope.ownerId)
+      .where('project_id', '=', scope.projectId)
+      .where('embedder_id', '=', embedderId)
+      .orderBy('rowid')
+      .execute();
+    return rows.map((r) => ({ id: r.rowid, meta: { docId: r.doc_id }, vec: r.embedding }));
   },
-  staleRows(db, scope, embedderId, limit) {
-    return db
-      .prepare('SELECT rowid AS id, text FROM document_chunks WHERE owner_id = ? AND project_id = ? AND embedder_id != ? ORDER BY rowid LIMIT ?')
-      .all(scope.ownerId, scope.projectId, embedderId, limit) as Array<{ id: number; text: string }>;
+  async staleRows(ctx, scope, embedderId, limit) {
+    return ctx.db
+      .selectFrom('document_chunks')
+      .select(['rowid as id', 'text'])
+      .where('owner_id', '=', scope.ownerId)
+      .where('project_id', '=', scope.projectId)
+      .where('embedder_id', '!=', embedderId)
+      .orderBy('rowid')
+      .limit(limit)
+      .execute();
   },
-  saveVectors(db, scope, embedderId, rows) {
-    const upd = db.prepare('UPDATE document_chunks SET embedding = ?, embedder_id = ? WHERE rowid = ? AND owner_id = ? AND project_id = ? AND text = ?');
-    db.transaction(() => rows.forEach((r) => upd.run(vectorToBlob(r.vec), embedderId, r.id, scope.ownerId, scope.projectId, r.text)))();
+  async saveVectors(ctx, scope, embedderId, rows) {
+    await ctx.tx(async (t) => {
+      for (const r of rows) {
+        await t.db
+          .updateTable('document_chunks')
+          .set({ embedding: vectorToBlob(r.vec), embedder_id: embedderId })
+          .where('rowid', '=', r.id)
+          .where('owner_id', '=', scope.ownerId)
+          .where('project_id', '=', scope.projectId)
+          .where('text', '=', r.text)
+          .execute();
+      }
+    });
   },
 };

@@ -2,31 +2,49 @@
 // item's title and heading trail (the service's embeddingText, passed in), so re-embedding joins the
 // item for its title.
 import { vectorToBlob } from '../engine/embeddings/vector.js';
+import { FTS_INDEXES, readJson } from './dialect.js';
 import type { RetrievalSource } from './retrieval.js';
 
 export type KbEmbeddingText = (title: string | null, c: { headingPath: string[]; text: string }) => string;
 
 export const kbChunkSource = (embeddingText: KbEmbeddingText): RetrievalSource<{ itemId: string }> => ({
   collection: 'kb',
-  keyword: { fts: 'kb_chunks_fts', rows: 'kb_chunks', key: 'rowid' },
-  loadVectors(db, scope, embedderId) {
-    const rows = db
-      .prepare('SELECT rowid, item_id, embedding FROM kb_chunks WHERE owner_id = ? AND project_id = ? AND embedder_id = ? ORDER BY rowid')
-      .raw(true)
-      .all(scope.ownerId, scope.projectId, embedderId) as Array<[number, string, Buffer]>;
-    return rows.map(([id, itemId, vec]) => ({ id, meta: { itemId }, vec }));
+  fts: FTS_INDEXES.kbChunks,
+  async loadVectors(ctx, scope, embedderId) {
+    const rows = await ctx.db
+      .selectFrom('kb_chunks')
+      .select(['rowid', 'item_id', 'embedding'])
+      .where('owner_id', '=', scope.ownerId)
+      .where('project_id', '=', scope.projectId)
+      .where('embedder_id', '=', embedderId)
+      .orderBy('rowid')
+      .execute();
+    return rows.map((r) => ({ id: r.rowid, meta: { itemId: r.item_id }, vec: r.embedding }));
   },
-  staleRows(db, scope, embedderId, limit) {
-    const rows = db
-      .prepare(
-        `SELECT c.rowid, c.heading_path, c.text, i.title FROM kb_chunks c JOIN kb_items i ON i.owner_id = c.owner_id AND i.project_id = c.project_id AND i.item_id = c.item_id
-         WHERE c.owner_id = ? AND c.project_id = ? AND c.embedder_id != ? ORDER BY c.rowid LIMIT ?`,
-      )
-      .all(scope.ownerId, scope.projectId, embedderId, limit) as Array<{ rowid: number; heading_path: string; text: string; title: string | null }>;
-    return rows.map((r) => ({ id: r.rowid, text: embeddingText(r.title, { headingPath: JSON.parse(r.heading_path) as string[], text: r.text }) }));
+  async staleRows(ctx, scope, embedderId, limit) {
+    const rows = await ctx.db
+      .selectFrom('kb_chunks as c')
+      .innerJoin('kb_items as i', (j) => j.onRef('i.owner_id', '=', 'c.owner_id').onRef('i.project_id', '=', 'c.project_id').onRef('i.item_id', '=', 'c.item_id'))
+      .select(['c.rowid', 'c.heading_path', 'c.text', 'i.title'])
+      .where('c.owner_id', '=', scope.ownerId)
+      .where('c.project_id', '=', scope.projectId)
+      .where('c.embedder_id', '!=', embedderId)
+      .orderBy('c.rowid')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: r.rowid, text: embeddingText(r.title, { headingPath: readJson<string[]>(r.heading_path), text: r.text }) }));
   },
-  saveVectors(db, scope, embedderId, rows) {
-    const upd = db.prepare('UPDATE kb_chunks SET embedding = ?, embedder_id = ? WHERE rowid = ? AND owner_id = ? AND project_id = ?');
-    db.transaction(() => rows.forEach((r) => upd.run(vectorToBlob(r.vec), embedderId, r.id, scope.ownerId, scope.projectId)))();
+  async saveVectors(ctx, scope, embedderId, rows) {
+    await ctx.tx(async (t) => {
+      for (const r of rows) {
+        await t.db
+          .updateTable('kb_chunks')
+          .set({ embedding: vectorToBlob(r.vec), embedder_id: embedderId })
+          .where('rowid', '=', r.id)
+          .where('owner_id', '=', scope.ownerId)
+          .where('project_id', '=', scope.projectId)
+          .execute();
+      }
+    });
   },
 });

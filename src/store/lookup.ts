@@ -2,31 +2,49 @@
 // embedded with its source's name and heading trail (the service's passageEmbeddingText, passed in),
 // so re-embedding joins the source for its name. Built-in sources live in scope ('', '').
 import { vectorToBlob } from '../engine/embeddings/vector.js';
+import { FTS_INDEXES, readJson } from './dialect.js';
 import type { RetrievalSource } from './retrieval.js';
 
 export type LookupEmbeddingText = (sourceName: string, headingPath: string[], text: string) => string;
 
 export const lookupChunkSource = (embeddingText: LookupEmbeddingText): RetrievalSource<{ sourceId: string }> => ({
   collection: 'lookup',
-  keyword: { fts: 'lookup_chunks_fts', rows: 'lookup_chunks', key: 'rowid' },
-  loadVectors(db, scope, embedderId) {
-    const rows = db
-      .prepare('SELECT rowid, source_id, embedding FROM lookup_chunks WHERE owner_id = ? AND project_id = ? AND embedder_id = ? ORDER BY rowid')
-      .raw(true)
-      .all(scope.ownerId, scope.projectId, embedderId) as Array<[number, string, Buffer]>;
-    return rows.map(([id, sourceId, vec]) => ({ id, meta: { sourceId }, vec }));
+  fts: FTS_INDEXES.lookupChunks,
+  async loadVectors(ctx, scope, embedderId) {
+    const rows = await ctx.db
+      .selectFrom('lookup_chunks')
+      .select(['rowid', 'source_id', 'embedding'])
+      .where('owner_id', '=', scope.ownerId)
+      .where('project_id', '=', scope.projectId)
+      .where('embedder_id', '=', embedderId)
+      .orderBy('rowid')
+      .execute();
+    return rows.map((r) => ({ id: r.rowid, meta: { sourceId: r.source_id }, vec: r.embedding }));
   },
-  staleRows(db, scope, embedderId, limit) {
-    const rows = db
-      .prepare(
-        `SELECT c.rowid, c.heading_path, c.text, s.name FROM lookup_chunks c JOIN lookup_sources s ON s.id = c.source_id
-         WHERE c.owner_id = ? AND c.project_id = ? AND c.embedder_id != ? ORDER BY c.rowid LIMIT ?`,
-      )
-      .all(scope.ownerId, scope.projectId, embedderId, limit) as Array<{ rowid: number; heading_path: string; text: string; name: string }>;
-    return rows.map((r) => ({ id: r.rowid, text: embeddingText(r.name, JSON.parse(r.heading_path) as string[], r.text) }));
+  async staleRows(ctx, scope, embedderId, limit) {
+    const rows = await ctx.db
+      .selectFrom('lookup_chunks as c')
+      .innerJoin('lookup_sources as s', 's.id', 'c.source_id')
+      .select(['c.rowid', 'c.heading_path', 'c.text', 's.name'])
+      .where('c.owner_id', '=', scope.ownerId)
+      .where('c.project_id', '=', scope.projectId)
+      .where('c.embedder_id', '!=', embedderId)
+      .orderBy('c.rowid')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: r.rowid, text: embeddingText(r.name, readJson<string[]>(r.heading_path), r.text) }));
   },
-  saveVectors(db, scope, embedderId, rows) {
-    const upd = db.prepare('UPDATE lookup_chunks SET embedding = ?, embedder_id = ? WHERE rowid = ? AND owner_id = ? AND project_id = ?');
-    db.transaction(() => rows.forEach((r) => upd.run(vectorToBlob(r.vec), embedderId, r.id, scope.ownerId, scope.projectId)))();
+  async saveVectors(ctx, scope, embedderId, rows) {
+    await ctx.tx(async (t) => {
+      for (const r of rows) {
+        await t.db
+          .updateTable('lookup_chunks')
+          .set({ embedding: vectorToBlob(r.vec), embedder_id: embedderId })
+          .where('rowid', '=', r.id)
+          .where('owner_id', '=', scope.ownerId)
+          .where('project_id', '=', scope.projectId)
+          .execute();
+      }
+    });
   },
 });

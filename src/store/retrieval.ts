@@ -9,29 +9,14 @@
 // moved, so writes by another process (a stdio server, the CLI) or a replica are seen at once.
 // Memory: all tables of all collections share one VectorCache bounded by floats (LRU).
 import type { AppDeps } from '../app-deps.js';
-import { fts5Match, fuseRankings, fusionDepth, queryTerms, TopK, VectorCache, VectorTable, type QueryTerms, type Scored, type TermMode } from '../engine/retrieval/index.js';
+import type { Scope } from '../domain/scope.js';
+import { fuseRankings, fusionDepth, queryTerms, TopK, VectorCache, VectorTable, type QueryTerms, type Scored, type TermMode } from '../engine/retrieval/index.js';
 import type { Embedder } from '../engine/embeddings/types.js';
-import type { Scope } from '../registry/define.js';
-import type { Statement } from 'better-sqlite3';
-import type { Db } from './db.js';
-
-/** The full-text table of a collection, the table its rows live in, and that table's integer key. */
-export interface KeywordSpec {
-  fts: string;
-  rows: string;
-  key: string;
-  /**
-   * Take the keyword leg's scope from the loaded vector table instead of joining the rows table per
-   * match: for rows that carry their vector inline (memories), where the join reads a page per match.
-   */
-  scopeByTable?: boolean;
-}
+import type { FtsIndex, FtsQuery } from './dialect.js';
+import type { RepoContext } from './store.js';
 
 /** An equality filter on a column of the rows table (trusted name, bound values) for the keyword leg. */
-export interface KeywordWhere {
-  column: string;
-  values: Array<string | number>;
-}
+export type KeywordWhere = NonNullable<FtsQuery['where']>;
 
 export interface VectorRow<M> {
   id: number;
@@ -40,17 +25,23 @@ export interface VectorRow<M> {
   vec: Uint8Array;
 }
 
-/** What a searchable collection tells the index about its rows. Every method is scoped. */
+/** What a searchable collection tells the index about its rows (its repository side). Every method is scoped. */
 export interface RetrievalSource<M> {
   /** Name of the collection in retrieval_stamps ('documents', 'kb', 'memory', 'lookup' ...). */
   readonly collection: string;
-  readonly keyword: KeywordSpec;
+  /** Its full-text index (dialect.ts FTS_INDEXES). */
+  readonly fts: FtsIndex;
+  /**
+   * Take the keyword leg's scope from the loaded vector table instead of joining the rows table per
+   * match: for rows that carry their vector inline (memories), where the join reads a page per match.
+   */
+  readonly scopeByTable?: boolean;
   /** Rows of the scope embedded by `embedderId`, with what filters need. */
-  loadVectors(db: Db, scope: Scope, embedderId: string): VectorRow<M>[];
+  loadVectors(ctx: RepoContext, scope: Scope, embedderId: string): Promise<Array<VectorRow<M>>>;
   /** Up to `limit` rows of the scope embedded by another embedder, with the text to embed. */
-  staleRows(db: Db, scope: Scope, embedderId: string, limit: number): Array<{ id: number; text: string }>;
+  staleRows(ctx: RepoContext, scope: Scope, embedderId: string, limit: number): Promise<Array<{ id: number; text: string }>>;
   /** Stores new vectors (in one transaction); a row whose embedded text changed meanwhile is left alone. */
-  saveVectors(db: Db, scope: Scope, embedderId: string, rows: Array<{ id: number; text: string; vec: Float32Array }>): void;
+  saveVectors(ctx: RepoContext, scope: Scope, embedderId: string, rows: Array<{ id: number; text: string; vec: Float32Array }>): Promise<void>;
 }
 
 export type SearchMode = 'semantic' | 'keyword' | 'hybrid';
@@ -88,11 +79,16 @@ export interface RankedHit {
 const REEMBED_BATCH = 256;
 
 /** The change stamp of a collection in a scope (0 before its first write). */
-const stampStatements = new WeakMap<Db, Statement<[string, string, string], number>>();
-export function readStamp(db: Db, collection: string, scope: Scope): number {
-  let stmt = stampStatements.get(db);
-  if (!stmt) stampStatements.set(db, (stmt = db.prepare<[string, string, string], number>('SELECT stamp FROM retrieval_stamps WHERE collection = ? AND owner_id = ? AND project_id = ?').pluck()));
-  return (stmt.get(collection, scope.ownerId, scope.projectId) as number | undefined) ?? 0;
+/** The change stamp of a collection in a scope (0 before its first write); `ctx` may be an open transaction. */
+export async function readStamp(ctx: RepoContext, collection: string, scope: Scope): Promise<number> {
+  const row = await ctx.db
+    .selectFrom('retrieval_stamps')
+    .select('stamp')
+    .where('collection', '=', collection)
+    .where('owner_id', '=', scope.ownerId)
+    .where('project_id', '=', scope.projectId)
+    .executeTakeFirst();
+  return Number(row?.stamp ?? 0);
 }
 
 /** The app's one vector cache: every collection's per-scope tables share its float bound. */
@@ -101,25 +97,6 @@ export class VectorCacheService {
   constructor(deps: AppDeps) {
     this.cache = new VectorCache(deps.config.vectorCacheFloats);
   }
-}
-
-/**
- * SQLite keyword leg: FTS5 bm25 over the collection's full-text table, joined to its rows for the
- * scope, best first, read lazily so a filter stops as soon as `limit` rows passed it.
- */
-function* sqliteKeyword(db: Db, spec: KeywordSpec, scopes: Scope[] | null, match: string, where?: KeywordWhere): Generator<Scored> {
-  if (scopes === null) {
-    // Unscoped: the caller's accept() admits only rows of its scope (see KeywordSpec.scopeByTable).
-    yield* db.prepare(`SELECT rowid AS id, -rank AS score FROM ${spec.fts} WHERE ${spec.fts} MATCH ? ORDER BY rank`).iterate(match) as Iterable<Scored>;
-    return;
-  }
-  const scopeSql = scopes.map(() => '(c.owner_id = ? AND c.project_id = ?)').join(' OR ');
-  const whereSql = where ? ` AND c.${where.column} IN (${where.values.map(() => '?').join(',')})` : '';
-  const stmt = db.prepare(
-    `SELECT f.rowid AS id, -f.rank AS score FROM ${spec.fts} f JOIN ${spec.rows} c ON c.${spec.key} = f.rowid
-     WHERE ${spec.fts} MATCH ? AND (${scopeSql})${whereSql} ORDER BY f.rank`,
-  );
-  yield* stmt.iterate(match, ...scopes.flatMap((s) => [s.ownerId, s.projectId]), ...(where?.values ?? [])) as Iterable<Scored>;
 }
 
 export class RetrievalIndex<M> {
@@ -136,8 +113,9 @@ export class RetrievalIndex<M> {
     return this.source.collection;
   }
 
-  stamp(scope: Scope): number {
-    return readStamp(this.deps.db, this.source.collection, scope);
+  /** The collection's change stamp for `scope`, read through `ctx` (default: the store). */
+  stamp(scope: Scope, ctx: RepoContext = this.deps.store): Promise<number> {
+    return readStamp(ctx, this.source.collection, scope);
   }
 
   private key(scope: Scope): string {
@@ -151,12 +129,12 @@ export class RetrievalIndex<M> {
    */
   async table(scope: Scope, embedder: Embedder): Promise<{ table: VectorTable<M>; stamp: number }> {
     const key = this.key(scope);
-    let stamp = this.stamp(scope);
+    let stamp = await this.stamp(scope);
     const hit = this.cache.get(key, `${stamp}:${embedder.id}`);
     if (hit) return { table: hit, stamp };
     // A current table was loaded after this check; any later write by anyone moves the stamp.
-    if (await this.reembed(scope, embedder)) stamp = this.stamp(scope);
-    const rows = this.source.loadVectors(this.deps.db, scope, embedder.id);
+    if (await this.reembed(scope, embedder)) stamp = await this.stamp(scope);
+    const rows = await this.source.loadVectors(this.deps.store, scope, embedder.id);
     const table = new VectorTable<M>(embedder.dim, rows.length);
     for (const r of rows) if (r.vec.byteLength === embedder.dim * 4) table.set(r.id, r.meta, r.vec);
     // The stamp read before loading: a write after it makes this entry stale, never wrongly fresh.
@@ -178,10 +156,10 @@ export class RetrievalIndex<M> {
   async reembed(scope: Scope, embedder: Embedder): Promise<number> {
     const done = new Set<number>();
     for (;;) {
-      const rows = this.source.staleRows(this.deps.db, scope, embedder.id, REEMBED_BATCH).filter((r) => !done.has(r.id));
+      const rows = (await this.source.staleRows(this.deps.store, scope, embedder.id, REEMBED_BATCH)).filter((r) => !done.has(r.id));
       if (rows.length === 0) break;
       const vecs = await embedder.embed(rows.map((r) => r.text));
-      this.source.saveVectors(this.deps.db, scope, embedder.id, rows.map((r, i) => ({ ...r, vec: vecs[i]! })));
+      await this.source.saveVectors(this.deps.store, scope, embedder.id, rows.map((r, i) => ({ ...r, vec: vecs[i]! })));
       for (const r of rows) done.add(r.id);
     }
     if (done.size > 0) this.deps.log.info({ collection: this.source.collection, rows: done.size, embedder: embedder.id }, 're-embedded rows stored by another embedder');
@@ -189,28 +167,32 @@ export class RetrievalIndex<M> {
   }
 
   /**
-   * Keyword leg alone: ids best first (bm25), at most `limit`, each passing `accept` when given.
-   * `inTables`: accept() admits only rows of the given scopes' loaded tables, so with a source that
-   * is scopeByTable the SQL need not join the rows table.
+   * Keyword leg alone: ids best first (bm25 / ts_rank_cd), at most `limit`, each passing `accept`
+   * when given (read page by page until enough passed). `inTables`: accept() admits only rows of the
+   * scopes' loaded tables, which lets a scopeByTable source skip the per-match join on SQLite.
    */
-  keyword(
+  async keyword(
     scopes: Scope[],
     terms: QueryTerms,
     mode: TermMode,
     limit: number,
     filter: { where?: KeywordWhere; accept?: (id: number) => boolean; inTables?: boolean } = {},
-  ): Scored[] {
-    const match = fts5Match(terms, mode);
-    if (!match || limit <= 0 || scopes.length === 0) return [];
+  ): Promise<Scored[]> {
+    if (limit <= 0 || scopes.length === 0) return [];
     if (filter.where && filter.where.values.length === 0) return [];
-    const unscoped = filter.inTables === true && filter.accept !== undefined && !filter.where && this.source.keyword.scopeByTable === true;
+    const { store } = this.deps;
+    const callerScopes = filter.inTables === true && filter.accept !== undefined && this.source.scopeByTable === true;
+    const page = filter.accept ? Math.min(Math.max(limit * 2, 64), 2000) : limit;
     const out: Scored[] = [];
-    for (const hit of sqliteKeyword(this.deps.db, this.source.keyword, unscoped ? null : scopes, match, filter.where)) {
-      if (filter.accept && !filter.accept(hit.id)) continue;
-      out.push(hit);
-      if (out.length >= limit) break;
+    for (let offset = 0; ; offset += page) {
+      const hits = await store.dialect.ftsSearch(store.db, this.source.fts, { terms, mode, scopes, callerScopes, where: filter.where, limit: page, offset });
+      for (const h of hits) {
+        if (filter.accept && !filter.accept(h.key)) continue;
+        out.push({ id: h.key, score: h.score });
+        if (out.length >= limit) return out;
+      }
+      if (hits.length < page) return out;
     }
-    return out;
   }
 
   /** Keyword, semantic or hybrid search over one or more scopes of the collection. */
@@ -272,7 +254,7 @@ export class RetrievalIndex<M> {
               return req.minSimilarity === undefined || (simOf(id) ?? -Infinity) >= req.minSimilarity;
             }
           : undefined;
-      keywordHits = this.keyword(req.scopes, terms, 'any', depth, { where: req.where, accept, inTables: accept !== undefined });
+      keywordHits = await this.keyword(req.scopes, terms, 'any', depth, { where: req.where, accept, inTables: accept !== undefined });
     }
 
     const legScore = new Map([...semanticHits, ...keywordHits].map((h) => [h.id, h.score]));

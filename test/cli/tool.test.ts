@@ -96,7 +96,7 @@ describe('POST /v1/filter-cli (seed REST shape)', () => {
   });
 
   it("413 above the plan's text cap (free: 100 KB), checked before any work", async () => {
-    const free = server.createKey({ plan: 'free', name: 'free-cli' });
+    const free = await server.createKey({ plan: 'free', name: 'free-cli' });
     const big = readFixture('npm-install-verbose.txt');
     expect(Buffer.byteLength(big)).toBeGreaterThan(100 * 1024);
     const res = await rest(server, 'POST', '/v1/filter-cli', { key: free.keyString, body: { output: big } });

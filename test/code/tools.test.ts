@@ -43,10 +43,10 @@ describe('registration', () => {
   });
 
   it('refuses free-plan keys (pro tools)', async () => {
-    const key = server.createKey({ plan: 'free' }).keyString;
+    const key = (await server.createKey({ plan: 'free' })).keyString;
     const r = await rest(server, 'POST', '/v1/compress-code', { key, body: { code: 'def f():\n    return 1\n' } });
     expect(r.status).toBe(403);
-    const pro = server.createKey({ plan: 'pro' }).keyString;
+    const pro = (await server.createKey({ plan: 'pro' })).keyString;
     expect((await rest(server, 'POST', '/v1/compress-code', { key: pro, body: { code: 'def f():\n    return 1\n' } })).status).toBe(200);
   });
 });

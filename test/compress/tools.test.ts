@@ -13,7 +13,7 @@ let client: Client;
 
 beforeAll(async () => {
   server = await startTestServer();
-  key = server.createKey({ name: 'compress', newUser: true, plan: 'enterprise' }).keyString;
+  key = (await server.createKey({ name: 'compress', newUser: true, plan: 'enterprise' })).keyString;
   client = await connectMcp(server, { key });
 });
 afterAll(async () => {
@@ -77,7 +77,7 @@ describe('compress_text over REST', () => {
     const fid = await rest(server, 'POST', '/v1/compress', { key, body: { text: 'hello', fidelity: 'extreme' } });
     expect(fid.status).toBe(400);
     expect(fid.body.valid).toEqual(['abstract', 'outline', 'balanced', 'detailed', 'raw']);
-    const free = server.createKey({ plan: 'free', name: 'free-tier' }).keyString;
+    const free = (await server.createKey({ plan: 'free', name: 'free-tier' })).keyString;
     const big = await rest(server, 'POST', '/v1/compress', { key: free, body: { text: 'word '.repeat(30_000) } });
     expect(big.status).toBe(413);
     expect(big.body.detail).toContain('102400');
@@ -173,7 +173,7 @@ describe('fidelity profiles', () => {
     expect(override.body.fidelity).toBe('detailed');
     expect((await rest(server, 'GET', `/v1/profiles/${c.body.profile_id}`, { key })).body.name).toBe('tight');
     expect((await rest(server, 'GET', '/v1/profiles', { key })).body.profiles).toHaveLength(1);
-    const stranger = server.createKey({ newUser: true, name: 'stranger' }).keyString;
+    const stranger = (await server.createKey({ newUser: true, name: 'stranger' })).keyString;
     expect((await rest(server, 'GET', '/v1/profiles/tight', { key: stranger })).status).toBe(404);
     expect((await rest(server, 'POST', '/v1/compress', { key: stranger, body: { text: GUIDE, profile: 'tight' } })).status).toBe(404);
     expect((await rest(server, 'DELETE', '/v1/profiles/tight', { key })).body.deleted).toBe(true);
@@ -239,7 +239,7 @@ describe('cache toolset', () => {
     const body = { text: GUIDE, fidelity: 'balanced' };
     await rest(server, 'POST', '/v1/compress', { key, body });
     expect((await rest(server, 'POST', '/v1/compress', { key, body })).headers.get('x-cache-hit')).toBe('true');
-    const other = server.createKey({ newUser: true, name: 'other-tenant' }).keyString;
+    const other = (await server.createKey({ newUser: true, name: 'other-tenant' })).keyString;
     const r = await rest(server, 'POST', '/v1/compress', { key: other, body });
     expect(r.headers.get('x-cache-hit')).toBe('false');
     const stats = await rest(server, 'POST', '/v1/tools/cache_stats', { key: other, body: {} });
@@ -249,7 +249,7 @@ describe('cache toolset', () => {
 
 describe('examples', () => {
   it('every compress and cache tool answers its documented examples over MCP with schema-valid output', async () => {
-    const fresh = server.createKey({ newUser: true, name: 'examples' }).keyString;
+    const fresh = (await server.createKey({ newUser: true, name: 'examples' })).keyString;
     const c = await connectMcp(server, { key: fresh });
     try {
       for (const tool of [...compressTools, ...cacheTools]) {

@@ -17,11 +17,11 @@ let docs: DocumentsService;
 let a: Scope;
 let b: Scope;
 
-beforeAll(() => {
-  app = openApp(tempDir());
+beforeAll(async () => {
+  app = await openApp(tempDir());
   docs = app.deps.service(DocumentsService);
-  a = newTenant(app, 'a').scope;
-  b = newTenant(app, 'b').scope;
+  a = (await newTenant(app, 'a')).scope;
+  b = (await newTenant(app, 'b')).scope;
 });
 afterAll(async () => {
   await disposeApp(app);
@@ -44,7 +44,7 @@ function ftsHits(word: string): number {
 
 describe('ingest', () => {
   it('stores chunks, vectors and counts; identical re-ingest is a no-op; different content conflicts unless replaced', async () => {
-    const s = newTenant(app, 'ingest').scope;
+    const s = (await newTenant(app, 'ingest')).scope;
     const r = await docs.ingest(s, { fileId: 'ops/handbook.md', text: HANDBOOK, title: 'Handbook' });
     expect(r.status).toBe('created');
     expect(r.doc_id).toMatch(/^doc_/);
@@ -75,7 +75,7 @@ describe('ingest', () => {
   });
 
   it('concurrent ingests of one new file_id: one stores, an identical twin is unchanged, a different one conflicts', async () => {
-    const s = newTenant(app, 'race').scope;
+    const s = (await newTenant(app, 'race')).scope;
     const same = await Promise.all([docs.ingest(s, { fileId: 'r', text: HANDBOOK }), docs.ingest(s, { fileId: 'r', text: HANDBOOK })]);
     expect(same.map((r) => r.status).sort()).toEqual(['created', 'unchanged']);
     expect(same[0]!.doc_id).toBe(same[1]!.doc_id);
@@ -86,7 +86,7 @@ describe('ingest', () => {
   });
 
   it('rejects bad input naming the field, and stores nothing', async () => {
-    const s = newTenant(app, 'bad').scope;
+    const s = (await newTenant(app, 'bad')).scope;
     await expect(docs.ingest(s, { fileId: 'x', text: '   ' })).rejects.toThrow(/content must be a non-empty string/);
     await expect(docs.ingest(s, { fileId: '', text: 'hello' })).rejects.toThrow(InvalidInput);
     await expect(docs.ingest(s, { fileId: 'a\u0000b', text: 'hello' })).rejects.toThrow(/file_id must not contain control characters/);
@@ -100,7 +100,7 @@ describe('ingest', () => {
 
 describe('refresh', () => {
   it('keeps the stored embeddings (and ids) of unchanged chunks and embeds only the changed ones', async () => {
-    const s = newTenant(app, 'refresh').scope;
+    const s = (await newTenant(app, 'refresh')).scope;
     const first = await docs.ingest(s, { fileId: 'handbook', text: HANDBOOK });
     const before = chunkRows(first.doc_id);
     expect(before.length).toBeGreaterThanOrEqual(3);
@@ -140,7 +140,7 @@ describe('refresh', () => {
   });
 
   it('re-embeds chunks stored by a different embedder before using them', async () => {
-    const s = newTenant(app, 'reembed').scope;
+    const s = (await newTenant(app, 'reembed')).scope;
     const r = await docs.ingest(s, { fileId: 'recipes', text: RECIPES });
     const embedder = await app.deps.embedder();
     const junk = new Float32Array(embedder.dim).fill(0.1);
@@ -192,7 +192,7 @@ describe('search', () => {
   });
 
   it('semantic search sees writes made after it cached the vectors, by this service or another connection', async () => {
-    const s = newTenant(app, 'cache').scope;
+    const s = (await newTenant(app, 'cache')).scope;
     await docs.ingest(s, { fileId: 'recipes', text: RECIPES });
     const q = 'quarterly tax filing deadlines for freelancers';
     const first = await docs.search(s, { query: q, mode: 'semantic', topK: 1 });
@@ -256,8 +256,8 @@ describe('search', () => {
 
 describe('scoping and delete', () => {
   it('one project cannot see, search, read or delete another project\'s documents', async () => {
-    const owner = newTenant(app, 'owner').scope;
-    const other = newTenant(app, 'other').scope;
+    const owner = (await newTenant(app, 'owner')).scope;
+    const other = (await newTenant(app, 'other')).scope;
     const sameOwnerOtherProject: Scope = { ownerId: owner.ownerId, projectId: other.projectId };
     const r = await docs.ingest(owner, { fileId: 'private', text: HANDBOOK });
     const chunkId = chunkRows(r.doc_id)[0]!.id;
@@ -280,7 +280,7 @@ describe('scoping and delete', () => {
   });
 
   it('delete removes the document, its chunks, vectors and full-text rows together', async () => {
-    const s = newTenant(app, 'del').scope;
+    const s = (await newTenant(app, 'del')).scope;
     const text = RECIPES + '\n\nThe zanzibarian glaze is brushed on last.';
     const r = await docs.ingest(s, { fileId: 'to-delete', text });
     expect(ftsHits('zanzibarian')).toBe(1);
@@ -294,7 +294,7 @@ describe('scoping and delete', () => {
   });
 
   it('lists documents newest first with paging', async () => {
-    const s = newTenant(app, 'list').scope;
+    const s = (await newTenant(app, 'list')).scope;
     for (let i = 0; i < 5; i++) await docs.ingest(s, { fileId: `doc-${i}`, text: `# Note ${i}\n\nThis is note number ${i}.` });
     const p1 = docs.list(s, { limit: 2, offset: 0 });
     const p3 = docs.list(s, { limit: 2, offset: 4 });

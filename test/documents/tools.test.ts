@@ -11,7 +11,7 @@ let key: string;
 
 beforeAll(async () => {
   server = await startTestServer();
-  key = server.createKey({ name: 'docs', newUser: true, plan: 'enterprise' }).keyString;
+  key = (await server.createKey({ name: 'docs', newUser: true, plan: 'enterprise' })).keyString;
   client = await connectMcp(server, { key });
 });
 afterAll(async () => {
@@ -145,7 +145,7 @@ describe('documents over MCP', () => {
   });
 
   it('caps content at the plan size with 413 naming the cap', async () => {
-    const freeKey = server.createKey({ plan: 'free', newUser: true, name: 'free' }).keyString;
+    const freeKey = (await server.createKey({ plan: 'free', newUser: true, name: 'free' })).keyString;
     const cap = server.deps.config.plans.free.maxTextBytes;
     const r = await rest(server, 'POST', '/v1/tools/ingest_context', { key: freeKey, body: { file_id: 'big', content: 'word '.repeat(cap / 4) } });
     expect(r.status).toBe(413);
@@ -159,7 +159,7 @@ describe('documents over MCP', () => {
 describe('isolation between keys of different tenants', () => {
   it('another tenant cannot list, read, search or delete these documents', async () => {
     const mine = await callTool(client, 'ingest_context', { file_id: 'secret-plan', content: '# Plan\n\nThe vault code is kept in the zorblax ledger.' });
-    const other = await connectMcp(server, { key: server.createKey({ newUser: true, name: 'intruder' }).keyString });
+    const other = await connectMcp(server, { key: (await server.createKey({ newUser: true, name: 'intruder' })).keyString });
     const list = await callTool(other, 'list_documents', {});
     expect(list.structured.total).toBe(0);
     for (const mode of ['semantic', 'keyword', 'hybrid']) {
@@ -263,7 +263,7 @@ describe('batch_ingest_documents and the job tools', () => {
     expect(sub.structured.results[0].error).toContain('refresh_document');
     const cancel = await rest(server, 'POST', `/v1/batch-queue/${sub.structured.job_id}/cancel`, { key });
     expect(cancel.status).toBe(409);
-    const otherKey = server.createKey({ newUser: true, name: 'peeker' }).keyString;
+    const otherKey = (await server.createKey({ newUser: true, name: 'peeker' })).keyString;
     expect((await rest(server, 'GET', `/v1/batch-queue/${sub.structured.job_id}`, { key: otherKey })).status).toBe(404);
   });
 });
@@ -271,7 +271,7 @@ describe('batch_ingest_documents and the job tools', () => {
 describe('jobs survive a server restart', () => {
   it('a job submitted just before shutdown completes after the next start', async () => {
     const s1 = await startTestServer();
-    const k = s1.createKey({ newUser: true, name: 'restart' }).keyString;
+    const k = (await s1.createKey({ newUser: true, name: 'restart' })).keyString;
     const docs = Array.from({ length: 5 }, (_, i) => ({ file_id: `r/${i}`, content: `${HANDBOOK}\n\nRestart marker ${i}.` }));
     const sub = await rest(s1, 'POST', '/v1/tools/batch_ingest_documents', { key: k, body: { documents: docs } });
     expect(sub.status).toBe(202);

@@ -13,6 +13,7 @@ import { AccountsService } from '../../src/services/accounts.js';
 import { KeysService, type CreatedKey } from '../../src/services/keys.js';
 import { startHttpServer, type HttpServerHandle } from '../../src/server/http.js';
 import type { AppDeps } from '../../src/app-deps.js';
+import { databaseUrlFor, dropDatabaseFor } from './database.js';
 
 export interface TestServer {
   baseUrl: string;
@@ -25,7 +26,7 @@ export interface TestServer {
   deps: AppDeps;
   http: HttpServerHandle;
   /** A new key. `newUser: true` makes a separate tenant; `projectId` binds the key to a project. */
-  createKey(opts?: { plan?: Plan; projectId?: string; name?: string; newUser?: boolean; userId?: string }): CreatedKey & { keyString: string };
+  createKey(opts?: { plan?: Plan; projectId?: string; name?: string; newUser?: boolean; userId?: string }): Promise<CreatedKey & { keyString: string }>;
   close(): Promise<void>;
 }
 
@@ -44,14 +45,16 @@ export async function startTestServer(opts: { config?: Partial<Config>; dataDir?
     publicUrl: undefined,
     allowedHosts: [],
     allowedOrigins: [],
+    // CTXGATE_TEST_DATABASE=postgres: a fresh PostgreSQL database per data dir (see ./database.ts).
+    databaseUrl: await databaseUrlFor(dataDir),
     ...opts.config,
   });
   const log = createLogger(config.logLevel, 'stderr');
-  const app = createApp(config, log);
+  const app = await createApp(config, log);
   const keys = app.deps.service(KeysService);
   const accounts = app.deps.service(AccountsService);
-  const ownerUser = accounts.owner().user;
-  const owner = keys.create({ name: 'owner', plan: 'enterprise', ownerId: ownerUser.id });
+  const ownerUser = (await accounts.owner()).user;
+  const owner = await keys.create({ name: 'owner', plan: 'enterprise', ownerId: ownerUser.id });
   const http = await startHttpServer(app, log);
   return {
     baseUrl: http.url,
@@ -62,14 +65,15 @@ export async function startTestServer(opts: { config?: Partial<Config>; dataDir?
     app,
     deps: app.deps,
     http,
-    createKey(o = {}) {
-      const userId = o.newUser ? accounts.createUser(o.name ?? 'tenant').user.id : (o.userId ?? ownerUser.id);
-      const k = keys.create({ name: o.name ?? 'test', plan: o.plan ?? 'enterprise', ownerId: userId, projectId: o.projectId ?? null });
+    async createKey(o = {}) {
+      const userId = o.newUser ? (await accounts.createUser(o.name ?? 'tenant')).user.id : (o.userId ?? ownerUser.id);
+      const k = await keys.create({ name: o.name ?? 'test', plan: o.plan ?? 'enterprise', ownerId: userId, projectId: o.projectId ?? null });
       return { ...k, keyString: k.key };
     },
     async close() {
       await http.close();
       await app.close();
+      await dropDatabaseFor(dataDir);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

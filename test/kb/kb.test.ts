@@ -196,8 +196,8 @@ describe('isolation', () => {
     const db = server.deps.db;
     const projectB = newId('prj');
     db.prepare('INSERT INTO projects (id, owner_id, name, is_default, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)').run(projectB, server.owner.user_id, 'second', nowIso(), nowIso());
-    const keyB = server.createKey({ projectId: projectB, name: 'b' }).keyString;
-    const keyT = server.createKey({ newUser: true, name: 'tenant' }).keyString;
+    const keyB = (await server.createKey({ projectId: projectB, name: 'b' })).keyString;
+    const keyT = (await server.createKey({ newUser: true, name: 'tenant' })).keyString;
     const cb = await connectMcp(server, { key: keyB });
     const ct = await connectMcp(server, { key: keyT });
     try {

@@ -89,7 +89,7 @@ describe('added sources', () => {
 
     // Not visible without a key, nor to another tenant.
     expect((await callTool(anon, 'gc_lookup', { query_text: 'restore backup', slug: 'handbook' })).structured.status).toBe(404);
-    const other = await connectMcp(server, { key: server.createKey({ newUser: true, name: 'other' }).keyString });
+    const other = await connectMcp(server, { key: (await server.createKey({ newUser: true, name: 'other' })).keyString });
     try {
       expect((await callTool(other, 'gc_lookup', { query_text: 'restore backup', slug: 'handbook' })).structured.status).toBe(404);
       const everything = await callTool(other, 'gc_lookup', { query_text: 'pgrestore-tool frankfurt nightly backup', top_k: 20 });

@@ -8,17 +8,19 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import type { Scope } from '../../src/registry/define.js';
 import { AccountsService } from '../../src/services/accounts.js';
+import { databaseUrlFor, dropDatabaseFor } from '../helpers/database.js';
 
 export function tempDir(prefix = 'ctxgate-memory-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export function openApp(dataDir: string): App {
-  return createApp(loadConfig({ dataDir, logLevel: 'silent', embedder: 'offline' }), createLogger('silent'));
+export async function openApp(dataDir: string): Promise<App> {
+  const config = loadConfig({ dataDir, logLevel: 'silent', embedder: 'offline', databaseUrl: await databaseUrlFor(dataDir) });
+  return createApp(config, createLogger('silent'));
 }
 
 /** A fresh user with its default project. */
-export function newScope(app: App, name = 'tenant'): Scope {
-  const { user, project } = app.deps.service(AccountsService).createUser(name);
+export async function newScope(app: App, name = 'tenant'): Promise<Scope> {
+  const { user, project } = await app.deps.service(AccountsService).createUser(name);
   return { ownerId: user.id, projectId: project.id };
 }

@@ -12,10 +12,10 @@ afterEach(async () => {
   while (apps.length) await apps.pop()!.close();
 });
 
-function setup(dir = tempDir()) {
-  const app = openApp(dir);
+async function setup(dir = tempDir()) {
+  const app = await openApp(dir);
   apps.push(app);
-  return { dir, app, mem: app.deps.service(MemoryService), scope: newScope(app) };
+  return { dir, app, mem: app.deps.service(MemoryService), scope: await newScope(app) };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,18 +31,18 @@ const FACTS = [
 
 describe('memory service', () => {
   it('stores a memory with normalised tags and reads it back', async () => {
-    const { mem, scope } = setup();
+    const { mem, scope } = await setup();
     const r = await mem.add(scope, { text: '  Use pnpm, not npm, in this repository. ', tags: ['Tooling', 'tooling ', 'JS'], source: 'user' });
     expect(r.merged).toBe(false);
     expect(r.similarity).toBeNull();
     expect(r.id).toMatch(/^mem_/);
-    const got = mem.get(scope, r.id);
+    const got = await mem.get(scope, r.id);
     expect(got).toMatchObject({ id: r.id, text: 'Use pnpm, not npm, in this repository.', tags: ['tooling', 'js'], source: 'user', merge_count: 0 });
     expect(got.created_at).toBe(got.updated_at);
   });
 
   it('merges a near-duplicate into the existing memory instead of storing it twice', async () => {
-    const { mem, scope, app } = setup();
+    const { mem, scope, app } = await setup();
     const hybridEmbedder = (await app.deps.embedder()).id;
     const first = await mem.add(scope, { text: 'The user prefers dark mode in the editor.', tags: ['ui'] });
     await mem.add(scope, { text: 'Production deploys happen every Tuesday.' });
@@ -52,7 +52,7 @@ describe('memory service', () => {
     expect(second.similarity!).toBeGreaterThanOrEqual(similarityDefaults(hybridEmbedder).dedupe);
     expect(second.previous_text).toBe('The user prefers dark mode in the editor.');
     expect(second.memory).toMatchObject({ text: 'The user prefers the dark mode in their editor', tags: ['ui', 'prefs'], source: 'chat', merge_count: 1 });
-    expect(mem.list(scope, { limit: 10, offset: 0, order: 'newest' }).total).toBe(2);
+    expect((await mem.list(scope, { limit: 10, offset: 0, order: 'newest' })).total).toBe(2);
 
     // A different fact about the same subject is not a duplicate.
     const other = await mem.add(scope, { text: 'The user wants the editor font size at 14 points.' });
@@ -61,11 +61,11 @@ describe('memory service', () => {
     const forced = await mem.add(scope, { text: 'The user prefers dark mode in the editor.', dedupe: false });
     expect(forced.merged).toBe(false);
     expect(forced.id).not.toBe(first.id);
-    expect(mem.list(scope, { limit: 10, offset: 0, order: 'newest' }).total).toBe(4);
+    expect((await mem.list(scope, { limit: 10, offset: 0, order: 'newest' })).total).toBe(4);
   });
 
   it('hybrid search ranks the relevant memory first; semantic finds paraphrases, keyword needs the words', async () => {
-    const { mem, scope } = setup();
+    const { mem, scope } = await setup();
     const ids = [];
     for (const text of FACTS) ids.push((await mem.add(scope, { text })).id);
 
@@ -97,7 +97,7 @@ describe('memory service', () => {
   });
 
   it('filters search and lists by tags, source and time range', async () => {
-    const { mem, scope } = setup();
+    const { mem, scope } = await setup();
     const a = await mem.add(scope, { text: 'The frontend is built with Vite.', tags: ['frontend', 'build'], source: 'README.md' });
     await sleep(15);
     const t1 = new Date().toISOString();
@@ -115,29 +115,29 @@ describe('memory service', () => {
     expect(await ids({ source: 'README.md' })).toEqual([a.id]);
     expect(await ids({ tags: ['nope'] })).toEqual([]);
 
-    const listed = mem.list(scope, { limit: 10, offset: 0, order: 'oldest', tags: ['build'] });
+    const listed = await mem.list(scope, { limit: 10, offset: 0, order: 'oldest', tags: ['build'] });
     expect(listed.memories.map((m) => m.id)).toEqual([a.id, b.id]);
-    expect(mem.list(scope, { limit: 10, offset: 0, order: 'newest', since: t1 }).memories.map((m) => m.id)).toEqual([c.id, b.id]);
+    expect((await mem.list(scope, { limit: 10, offset: 0, order: 'newest', since: t1 })).memories.map((m) => m.id)).toEqual([c.id, b.id]);
 
     await expect(mem.search(scope, { ...q, since: 'yesterday-ish' })).rejects.toThrow(InvalidInput);
     await expect(mem.search(scope, { ...q, since: '2026-02-01', until: '2026-01-01' })).rejects.toThrow(/since/);
   });
 
   it('paginates with a stable order, total and next_offset', async () => {
-    const { mem, scope } = setup();
+    const { mem, scope } = await setup();
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) ids.push((await mem.add(scope, { text: `Fact number ${i}: component ${'abcdefg'[i]} owns queue ${i * 11}.`, dedupe: false })).id);
-    const p1 = mem.list(scope, { limit: 3, offset: 0, order: 'oldest' });
-    const p2 = mem.list(scope, { limit: 3, offset: p1.next_offset!, order: 'oldest' });
-    const p3 = mem.list(scope, { limit: 3, offset: p2.next_offset!, order: 'oldest' });
+    const p1 = await mem.list(scope, { limit: 3, offset: 0, order: 'oldest' });
+    const p2 = await mem.list(scope, { limit: 3, offset: p1.next_offset!, order: 'oldest' });
+    const p3 = await mem.list(scope, { limit: 3, offset: p2.next_offset!, order: 'oldest' });
     expect(p1.total).toBe(7);
     expect([...p1.memories, ...p2.memories, ...p3.memories].map((m) => m.id)).toEqual(ids);
     expect(p3.next_offset).toBeNull();
-    expect(mem.list(scope, { limit: 2, offset: 0, order: 'newest' }).memories.map((m) => m.id)).toEqual([ids[6], ids[5]]);
+    expect((await mem.list(scope, { limit: 2, offset: 0, order: 'newest' })).memories.map((m) => m.id)).toEqual([ids[6], ids[5]]);
   });
 
   it('updates text (re-embedded, re-indexed), tags and source; deletes', async () => {
-    const { mem, scope } = setup();
+    const { mem, scope } = await setup();
     const m = await mem.add(scope, { text: 'The API server listens on port 8080.', tags: ['ops'], source: 'README.md' });
     await mem.add(scope, { text: 'Alice maintains the billing service.' });
     const u = await mem.update(scope, m.id, { text: 'Kubernetes namespaces are named after teams.' });
@@ -152,14 +152,14 @@ describe('memory service', () => {
     await expect(mem.update(scope, m.id, {})).rejects.toThrow(InvalidInput);
     await expect(mem.update(scope, 'mem_missing', { tags: [] })).rejects.toThrow(NotFound);
 
-    expect(mem.delete(scope, m.id)).toEqual({ id: m.id, deleted: true });
-    expect(() => mem.get(scope, m.id)).toThrow(NotFound);
-    expect(() => mem.delete(scope, m.id)).toThrow(NotFound);
+    expect(await mem.delete(scope, m.id)).toEqual({ id: m.id, deleted: true });
+    await expect(mem.get(scope, m.id)).rejects.toThrow(NotFound);
+    await expect(mem.delete(scope, m.id)).rejects.toThrow(NotFound);
     expect((await mem.search(scope, { query: 'kubernetes namespace naming', topK: 5, mode: 'hybrid' })).results.map((r) => r.id)).not.toContain(m.id);
   });
 
   it('forgets by query and by filter, with a dry run that deletes nothing', async () => {
-    const { mem, scope } = setup();
+    const { mem, scope } = await setup();
     const ids = [];
     for (const text of FACTS) ids.push((await mem.add(scope, { text, tags: text.includes('database') || text.includes('Docker') ? ['infra'] : [] })).id);
     const extra = await mem.add(scope, { text: 'The staging database runs PostgreSQL 15 on its own host.', tags: ['infra'] });
@@ -168,7 +168,7 @@ describe('memory service', () => {
     expect(dry.dry_run).toBe(true);
     expect(dry.deleted).toBe(0);
     expect(dry.memories.map((m) => m.id).sort()).toEqual([ids[4], extra.id].sort());
-    expect(mem.list(scope, { limit: 100, offset: 0, order: 'newest' }).total).toBe(7);
+    expect((await mem.list(scope, { limit: 100, offset: 0, order: 'newest' })).total).toBe(7);
 
     const real = await mem.forget(scope, { query: 'staging database', limit: 1, dryRun: false });
     expect(real).toMatchObject({ matched: 2, deleted: 1, truncated: true });
@@ -180,38 +180,38 @@ describe('memory service', () => {
     expect(byTag.memories.map((m) => m.id)).toEqual([ids[5]]);
     const byIds = await mem.forget(scope, { ids: [ids[0]!, 'mem_unknown'], limit: 100, dryRun: false });
     expect(byIds.memories.map((m) => m.id)).toEqual([ids[0]]);
-    expect(mem.list(scope, { limit: 100, offset: 0, order: 'oldest' }).memories.map((m) => m.id)).toEqual([ids[1], ids[2], ids[3]]);
+    expect((await mem.list(scope, { limit: 100, offset: 0, order: 'oldest' })).memories.map((m) => m.id)).toEqual([ids[1], ids[2], ids[3]]);
     await expect(mem.forget(scope, { limit: 100, dryRun: false })).rejects.toThrow(InvalidInput);
   });
 
   it('never lets one project reach another project\'s memories', async () => {
-    const { mem, scope, app } = setup();
-    const other = newScope(app, 'other');
+    const { mem, scope, app } = await setup();
+    const other = await newScope(app, 'other');
     const sibling = { ownerId: scope.ownerId, projectId: other.projectId };
     const m = await mem.add(scope, { text: 'The staging database password is rotated monthly.', tags: ['secret'] });
     for (const s of [other, sibling]) {
-      expect(() => mem.get(s, m.id)).toThrow(NotFound);
-      expect(() => mem.delete(s, m.id)).toThrow(NotFound);
+      await expect(mem.get(s, m.id)).rejects.toThrow(NotFound);
+      await expect(mem.delete(s, m.id)).rejects.toThrow(NotFound);
       await expect(mem.update(s, m.id, { text: 'hijacked' })).rejects.toThrow(NotFound);
       expect((await mem.search(s, { query: 'staging database password', topK: 5, mode: 'hybrid' })).results).toEqual([]);
-      expect(mem.list(s, { limit: 10, offset: 0, order: 'newest' }).total).toBe(0);
+      expect((await mem.list(s, { limit: 10, offset: 0, order: 'newest' })).total).toBe(0);
       expect((await mem.forget(s, { ids: [m.id], limit: 10, dryRun: false })).deleted).toBe(0);
       // The same text elsewhere is a new memory, not a merge into ours.
       expect((await mem.add(s, { text: 'The staging database password is rotated monthly.' })).merged).toBe(false);
     }
-    expect(mem.get(scope, m.id).text).toBe('The staging database password is rotated monthly.');
+    expect((await mem.get(scope, m.id)).text).toBe('The staging database password is rotated monthly.');
   });
 
   it('sees writes made through another connection (another process) and re-embeds rows of another embedder', async () => {
-    const { mem, scope, dir, app } = setup();
+    const { mem, scope, dir, app } = await setup();
     const a = await mem.add(scope, { text: 'The API server listens on port 8080.' });
     expect((await mem.search(scope, { query: 'billing service owner', topK: 5, mode: 'hybrid' })).results.map((r) => r.id)).toEqual([a.id]);
 
-    const second = openApp(dir);
+    const second = await openApp(dir);
     apps.push(second);
     const mem2 = second.deps.service(MemoryService);
     const b = await mem2.add(scope, { text: 'Alice maintains the billing service.' });
-    mem2.delete(scope, a.id);
+    await mem2.delete(scope, a.id);
     // First app's cached vectors are stale; the version counter tells it so.
     const hits = (await mem.search(scope, { query: 'billing service owner', topK: 5, mode: 'semantic' })).results.map((r) => r.id);
     expect(hits).toEqual([b.id]);
@@ -229,11 +229,11 @@ describe('memory service', () => {
   });
 
   it('keeps the keyword index in step with the table', async () => {
-    const { mem, scope, app } = setup();
+    const { mem, scope, app } = await setup();
     for (const text of FACTS) await mem.add(scope, { text });
-    const first = mem.list(scope, { limit: 1, offset: 0, order: 'oldest' }).memories[0]!;
+    const first = (await mem.list(scope, { limit: 1, offset: 0, order: 'oldest' })).memories[0]!;
     await mem.update(scope, first.id, { text: 'Renamed fact about zebras.' });
-    mem.delete(scope, mem.list(scope, { limit: 1, offset: 0, order: 'newest' }).memories[0]!.id);
+    await mem.delete(scope, (await mem.list(scope, { limit: 1, offset: 0, order: 'newest' })).memories[0]!.id);
     // FTS5's own consistency check against the content table throws on any drift.
     expect(() => app.deps.db.exec("INSERT INTO memories_fts(memories_fts, rank) VALUES ('integrity-check', 1)")).not.toThrow();
     expect((await mem.search(scope, { query: 'zebras', topK: 5, mode: 'keyword' })).results.map((r) => r.id)).toEqual([first.id]);

@@ -134,7 +134,7 @@ describe('memory tools over MCP', () => {
   });
 
   it('is closed to the free plan and isolated between tenants', async () => {
-    const free = server.createKey({ plan: 'free', name: 'free' });
+    const free = await server.createKey({ plan: 'free', name: 'free' });
     const freeClient = await connectMcp(server, { key: free.keyString });
     try {
       const names = (await freeClient.listTools()).tools.map((t) => t.name);
@@ -148,7 +148,7 @@ describe('memory tools over MCP', () => {
 
     const mine = await callTool(client, 'add_memory', { text: 'Owner-only fact: the vault is in the basement.' });
     await callTool(client, 'create_entities', { entities: [{ name: 'Vault', entityType: 'place', observations: ['basement'] }] });
-    const stranger = server.createKey({ newUser: true, name: 'stranger' });
+    const stranger = await server.createKey({ newUser: true, name: 'stranger' });
     const s = await connectMcp(server, { key: stranger.keyString });
     try {
       expect((await callTool(s, 'get_memory', { id: mine.structured.id })).structured.error_code).toBe('not_found');

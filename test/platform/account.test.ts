@@ -1,6 +1,7 @@
 // Projects, keys and usage through REST and MCP: binding, isolation, plan ceilings, rotation, deletion.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callTool, connectMcp, rest, startTestServer, type TestServer } from '../helpers/server.js';
+import { queryOne } from '../helpers/database.js';
 
 let srv: TestServer;
 beforeAll(async () => {
@@ -43,7 +44,7 @@ describe('account toolset', () => {
 
   it('another tenant cannot see, change or bind to my projects and keys', async () => {
     const mine = (await rest(srv, 'POST', '/v1/projects', { key: srv.ownerKey, body: { name: 'private' } })).body;
-    const other = srv.createKey({ newUser: true, name: 'other-tenant' });
+    const other = await srv.createKey({ newUser: true, name: 'other-tenant' });
     const list = await rest(srv, 'GET', '/v1/projects', { key: other.key });
     expect(list.body.projects.map((p: { id: string }) => p.id)).not.toContain(mine.id);
     expect((await rest(srv, 'GET', `/v1/projects/${mine.id}`, { key: other.key })).status).toBe(404);
@@ -56,7 +57,7 @@ describe('account toolset', () => {
   });
 
   it('a key cannot mint a key on a higher plan', async () => {
-    const pro = srv.createKey({ plan: 'pro', name: 'pro' });
+    const pro = await srv.createKey({ plan: 'pro', name: 'pro' });
     const r = await rest(srv, 'POST', '/v1/keys', { key: pro.key, body: { name: 'escalate', plan: 'enterprise' } });
     expect(r.status).toBe(403);
     const ok = await rest(srv, 'POST', '/v1/keys', { key: pro.key, body: { name: 'peer' } });
@@ -87,19 +88,19 @@ describe('account toolset', () => {
     if (hasIngest) {
       const ing = await rest(srv, 'POST', '/v1/tools/ingest_context', { key: k.key, body: { file_id: 'a.md', content: '# Title\n\nSome text about deletion and projects.' } });
       expect(ing.status).toBe(200);
-      const n = srv.deps.db.prepare('SELECT COUNT(*) AS n FROM documents WHERE project_id = ?').get(p.id) as { n: number };
+      const n = (await queryOne<{ n: number }>(srv.deps, 'SELECT COUNT(*) AS n FROM documents WHERE project_id = ?', p.id))!;
       expect(n.n).toBe(1);
     }
-    const usageBefore = srv.deps.db.prepare('SELECT COUNT(*) AS n FROM usage_events WHERE project_id = ?').get(p.id) as { n: number };
+    const usageBefore = (await queryOne<{ n: number }>(srv.deps, 'SELECT COUNT(*) AS n FROM usage_events WHERE project_id = ?', p.id))!;
     const del = await rest(srv, 'DELETE', `/v1/projects/${p.id}`, { key: srv.ownerKey });
     expect(del.status).toBe(200);
     expect(del.body.success).toBe(true);
     if (hasIngest) {
       expect(del.body.deleted_rows).toBeGreaterThan(0);
-      expect((srv.deps.db.prepare('SELECT COUNT(*) AS n FROM documents WHERE project_id = ?').get(p.id) as { n: number }).n).toBe(0);
-      expect((srv.deps.db.prepare('SELECT COUNT(*) AS n FROM document_chunks WHERE project_id = ?').get(p.id) as { n: number }).n).toBe(0);
+      expect(((await queryOne<{ n: number }>(srv.deps, 'SELECT COUNT(*) AS n FROM documents WHERE project_id = ?', p.id))!).n).toBe(0);
+      expect(((await queryOne<{ n: number }>(srv.deps, 'SELECT COUNT(*) AS n FROM document_chunks WHERE project_id = ?', p.id))!).n).toBe(0);
     }
-    const usageAfter = srv.deps.db.prepare('SELECT COUNT(*) AS n FROM usage_events WHERE project_id = ?').get(p.id) as { n: number };
+    const usageAfter = (await queryOne<{ n: number }>(srv.deps, 'SELECT COUNT(*) AS n FROM usage_events WHERE project_id = ?', p.id))!;
     expect(usageAfter.n).toBe(usageBefore.n);
     const env = await rest(srv, 'POST', '/v1/tools/check_environment', { key: k.key, body: {} });
     expect(env.body.project_id).not.toBe(p.id);

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { runCli, startServeProcess } from '../helpers/cli.js';
 import { rest, startTestServer, tempDir } from '../helpers/server.js';
+import { query } from '../helpers/database.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -17,7 +18,7 @@ describe('monthly compression quota', () => {
     const base = loadConfig().plans;
     const srv = await startTestServer({ config: { plans: { ...base, free: { ...base.free, monthlyCompressions: 2 } } } });
     try {
-      const k = srv.createKey({ plan: 'free', name: 'quota' });
+      const k = await srv.createKey({ plan: 'free', name: 'quota' });
       const a = await rest(srv, 'POST', '/v1/compress', { key: k.key, body: { text: doc('storage') } });
       expect(a.status).toBe(200);
       const again = await rest(srv, 'POST', '/v1/compress', { key: k.key, body: { text: doc('storage') } });
@@ -31,9 +32,9 @@ describe('monthly compression quota', () => {
       expect(over.body.quota).toBe(2);
       expect(over.body.detail).toMatch(/resets at/);
       // Another key of the same plan has its own quota.
-      const k2 = srv.createKey({ plan: 'free', name: 'quota2' });
+      const k2 = await srv.createKey({ plan: 'free', name: 'quota2' });
       expect((await rest(srv, 'POST', '/v1/compress', { key: k2.key, body: { text: doc('scheduling') } })).status).toBe(200);
-      const rows = srv.deps.db.prepare('SELECT counted, cache FROM usage_events WHERE key_id = ? ORDER BY id').all(k.key_id);
+      const rows = await query(srv.deps, 'SELECT counted, cache FROM usage_events WHERE key_id = ? ORDER BY id', k.key_id);
       expect(rows).toEqual([
         { counted: 1, cache: null },
         { counted: 0, cache: 'exact' },

@@ -150,7 +150,7 @@ describe('MCP over Streamable HTTP', () => {
   it('refuses a session id used with a different key', async () => {
     const client = await connectMcp(srv, { key: srv.ownerKey });
     const sid = (client.transport as unknown as { sessionId: string }).sessionId;
-    const other = srv.createKey({ name: 'other' });
+    const other = await srv.createKey({ name: 'other' });
     const r = await rest(srv, 'POST', '/mcp', {
       key: other.key,
       headers: { 'Mcp-Session-Id': sid, Accept: 'application/json, text/event-stream' },

@@ -37,17 +37,17 @@ describe('REST', () => {
   });
 
   it('a revoked key is refused on its next request', async () => {
-    const k = srv.createKey({ name: 'to-revoke' });
+    const k = await srv.createKey({ name: 'to-revoke' });
     expect((await rest(srv, 'POST', '/v1/tools/list_toolsets', { key: k.key, body: {} })).status).toBe(200);
     const { KeysService } = await import('../../src/services/keys.js');
-    srv.deps.service(KeysService).revoke(k.key_id);
+    await srv.deps.service(KeysService).revoke(k.key_id);
     const after = await rest(srv, 'POST', '/v1/tools/list_toolsets', { key: k.key, body: {} });
     expect(after.status).toBe(401);
     expect(after.body.detail).toMatch(/revoked/);
   });
 
   it('403 naming the plan when a free key calls a tool outside the free profile', async () => {
-    const k = srv.createKey({ name: 'free', plan: 'free' });
+    const k = await srv.createKey({ name: 'free', plan: 'free' });
     const r = await rest(srv, 'POST', '/v1/tools/list_toolsets', { key: k.key, body: {} });
     expect(r.status).toBe(403);
     expect(r.body.detail).toMatch(/requires the pro plan/);
@@ -57,7 +57,7 @@ describe('REST', () => {
   });
 
   it('429 with Retry-After and X-RateLimit headers past the plan limit', async () => {
-    const k = srv.createKey({ name: 'rl', plan: 'free' });
+    const k = await srv.createKey({ name: 'rl', plan: 'free' });
     let last: Awaited<ReturnType<typeof rest>> | undefined;
     for (let i = 0; i < 10; i++) {
       last = await rest(srv, 'POST', '/v1/tools/estimate_tokens', { key: k.key, body: { text: 'x' } });

@@ -9,20 +9,22 @@ import { promisify } from 'node:util';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import type { Scope } from '../../src/registry/define.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { AccountsService } from '../../src/services/accounts.js';
+import { databaseUrlFor } from '../helpers/database.js';
 
 export function tempDir(prefix = 'ctxgate-retrieval-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export function openApp(dataDir: string, overrides: Partial<Config> = {}): App {
-  return createApp(loadConfig({ dataDir, logLevel: 'silent', embedder: 'offline', ...overrides }), createLogger('silent'));
+export async function openApp(dataDir: string, overrides: Partial<Config> = {}): Promise<App> {
+  const config = loadConfig({ dataDir, logLevel: 'silent', embedder: 'offline', databaseUrl: await databaseUrlFor(dataDir), ...overrides });
+  return createApp(config, createLogger('silent'));
 }
 
 /** A fresh user with its default project. */
-export function newScope(app: App, name = 'tenant'): Scope {
-  const { user, project } = app.deps.service(AccountsService).createUser(name);
+export async function newScope(app: App, name = 'tenant'): Promise<Scope> {
+  const { user, project } = await app.deps.service(AccountsService).createUser(name);
   return { ownerId: user.id, projectId: project.id };
 }
 

@@ -13,16 +13,20 @@ import { MemoryService } from '../../src/services/memory.js';
 import { kbChunkSource } from '../../src/store/kb.js';
 import { lookupChunkSource } from '../../src/store/lookup.js';
 import { RetrievalIndex, VectorCacheService } from '../../src/store/retrieval.js';
+import { dropDatabaseFor, queryOne } from '../helpers/database.js';
 import { newScope, openApp, tempDir, writeFromChild } from './app.js';
 
 const apps: App[] = [];
 const dirs: string[] = [];
 afterAll(async () => {
   for (const a of apps) await a.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  for (const d of dirs) {
+    await dropDatabaseFor(d);
+    fs.rmSync(d, { recursive: true, force: true });
+  }
 });
-function open(dir: string, overrides = {}): App {
-  const app = openApp(dir, overrides);
+async function open(dir: string, overrides = {}): Promise<App> {
+  const app = await openApp(dir, overrides);
   apps.push(app);
   return app;
 }
@@ -38,8 +42,8 @@ const PENGUINS = 'Emperor penguins huddle together on Antarctic sea ice to survi
 describe('writes from another process', () => {
   it('a KB item ingested by a second process is found by the first one’s next semantic search, and gone after its delete', async () => {
     const d = dir();
-    const app = open(d);
-    const scope = newScope(app);
+    const app = await open(d);
+    const scope = await newScope(app);
     const kb = app.deps.service(KbService);
     await kb.ingest(scope, { itemId: 'ci', mode: 'text', content: JENKINS });
     // Warm this process's vector table for the scope.
@@ -57,8 +61,8 @@ describe('writes from another process', () => {
 
   it('documents and memories written by a second process are found by the first one’s next search', async () => {
     const d = dir();
-    const app = open(d);
-    const scope = newScope(app);
+    const app = await open(d);
+    const scope = await newScope(app);
     const docs = app.deps.service(DocumentsService);
     const mem = app.deps.service(MemoryService);
     await docs.ingest(scope, { fileId: 'ci.md', text: JENKINS });
@@ -78,9 +82,9 @@ describe('writes from another process', () => {
     const folder = path.join(d, 'docs');
     fs.mkdirSync(folder);
     fs.writeFileSync(path.join(folder, 'ci.md'), JENKINS);
-    const a = open(d, { allowedRoots: [d] });
-    const b = open(d, { allowedRoots: [d] });
-    const scope = newScope(a);
+    const a = await open(d, { allowedRoots: [d] });
+    const b = await open(d, { allowedRoots: [d] });
+    const scope = await newScope(a);
     const lookupIndex = new RetrievalIndex(b.deps, lookupChunkSource(passageEmbeddingText));
     const embedder = await b.deps.embedder();
     await a.deps.service(LookupService).add(scope, { kind: 'folder', path: folder, slug: 'notes' });
@@ -98,13 +102,13 @@ describe('writes from another process', () => {
 describe('vector tables stay within their float bound', () => {
   it('holds at most CTXGATE_VECTOR_CACHE_FLOATS floats over many scopes, and still answers for a scope larger than the bound', async () => {
     const d = dir();
-    const probe = open(d);
+    const probe = await open(d);
     const dim = (await probe.deps.embedder()).dim;
     const bound = dim * 24;
-    const app = open(d, { vectorCacheFloats: bound });
+    const app = await open(d, { vectorCacheFloats: bound });
     const cache = app.deps.service(VectorCacheService).cache;
     const mem = app.deps.service(MemoryService);
-    const scopes = [newScope(app, 'a'), newScope(app, 'b'), newScope(app, 'c')];
+    const scopes = [await newScope(app, 'a'), await newScope(app, 'b'), await newScope(app, 'c')];
     const sizes = [10, 10, 30]; // the last alone needs more floats than the bound
     for (const [s, scope] of scopes.entries()) {
       for (let i = 0; i < sizes[s]!; i++) {
@@ -142,8 +146,8 @@ describe('one query tokeniser', () => {
     const folder = path.join(d, 'corpus');
     fs.mkdirSync(folder);
     PASSAGES.forEach((p, i) => fs.writeFileSync(path.join(folder, `p${i}.txt`), p));
-    const app = open(d, { allowedRoots: [d] });
-    const scope = newScope(app);
+    const app = await open(d, { allowedRoots: [d] });
+    const scope = await newScope(app);
     const docs = app.deps.service(DocumentsService);
     const kb = app.deps.service(KbService);
     const mem = app.deps.service(MemoryService);
@@ -155,20 +159,20 @@ describe('one query tokeniser', () => {
     await app.deps.service(LookupService).add(scope, { kind: 'folder', path: folder, slug: 'corpus' });
     const lookupIndex = new RetrievalIndex(app.deps, lookupChunkSource(passageEmbeddingText));
     const kbIndex = new RetrievalIndex(app.deps, kbChunkSource(embeddingText));
-    const lookupText = (id: number) => (app.deps.db.prepare('SELECT text FROM lookup_chunks WHERE rowid = ?').get(id) as { text: string }).text;
-    const kbText = (id: number) => (app.deps.db.prepare('SELECT text FROM kb_chunks WHERE rowid = ?').get(id) as { text: string }).text;
+    const lookupText = async (id: number) => (await queryOne<{ text: string }>(app.deps, 'SELECT text FROM lookup_chunks WHERE rowid = ?', id))!.text;
+    const kbText = async (id: number) => (await queryOne<{ text: string }>(app.deps, 'SELECT text FROM kb_chunks WHERE rowid = ?', id))!.text;
 
     for (const q of QUERIES) {
       const fromDocs = (await docs.search(scope, { query: q, mode: 'keyword', topK: 10 })).results.map((r) => r.text);
       const fromKb = (await kb.query(scope, { query: q, mode: 'keyword', topK: 10 })).results.map((r) => r.passage);
       const fromMemory = (await mem.search(scope, { query: q, mode: 'keyword', topK: 10 })).results.map((r) => r.text);
-      const fromLookup = lookupIndex.keyword([scope], queryTerms(q), 'any', 10).map((h) => lookupText(h.id));
+      const fromLookup = await Promise.all((await lookupIndex.keyword([scope], queryTerms(q), 'any', 10)).map((h) => lookupText(h.id)));
       expect(fromDocs.length, q).toBeGreaterThan(0);
       expect(fromKb, q).toEqual(fromDocs);
       expect(fromMemory, q).toEqual(fromDocs);
       // Lookup indexes each passage with its source name: the same passages match, in bm25 order.
       expect(new Set(fromLookup), q).toEqual(new Set(fromDocs));
-      expect(kbIndex.keyword([scope], queryTerms(q), 'any', 10).map((h) => kbText(h.id)), q).toEqual(fromKb);
+      expect(await Promise.all((await kbIndex.keyword([scope], queryTerms(q), 'any', 10)).map((h) => kbText(h.id))), q).toEqual(fromKb);
     }
     // The identifier and its parts: both retry passages, whichever way the query spells it.
     expect((await mem.search(scope, { query: 'maxRetries', mode: 'keyword', topK: 10 })).results.map((r) => r.text).sort()).toEqual([PASSAGES[0], PASSAGES[1]].sort());

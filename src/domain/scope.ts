@@ -1,0 +1,34 @@
+// The few types every layer shares: who is calling, whose rows a query may touch, what a call used.
+// They live below the registry and the services so both can import them without importing each other.
+import type { Plan } from '../config.js';
+
+/** Who is calling: resolved from the API key. */
+export interface Caller {
+  userId: string;
+  projectId: string;
+  keyId: string | null;
+  plan: Plan;
+  keyName: string;
+}
+
+/** Every stored row belongs to an owner and a project; every query filters by both. */
+export interface Scope {
+  ownerId: string;
+  projectId: string;
+}
+
+/** Rows that belong to an owner across projects (projects themselves, API keys). */
+export interface OwnerScope {
+  ownerId: string;
+}
+
+export interface Metering {
+  tokensIn: number;
+  tokensOut: number;
+  /** 'exact' | 'semantic' for cache hits: recorded, but not counted against the quota. */
+  cache?: 'exact' | 'semantic' | null;
+}
+
+export function scopeOf(caller: Caller): Scope {
+  return { ownerId: caller.userId, projectId: caller.projectId };
+}

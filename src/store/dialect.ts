@@ -1,0 +1,151 @@
+// What differs between the two backends, kept small and in one place: full-text search (FTS5 bm25
+// vs tsvector/ts_rank_cd), JSON columns (TEXT vs jsonb), unique-violation detection, and the
+// introspection a project delete needs. Upserts are written once with Kysely's onConflict (both
+// dialects speak it); vectors are Buffers on both (BLOB / bytea).
+import { sql, type Kysely } from 'kysely';
+import type { Scope } from '../domain/scope.js';
+import { fts5Match, termsFor, type QueryTerms, type TermMode } from '../engine/retrieval/terms.js';
+import type { Database } from './schema.js';
+
+export type Backend = 'sqlite' | 'postgres';
+
+/** A searchable table: its rows carry owner_id/project_id and an integer key linking the full-text row. */
+export interface FtsIndex {
+  /** The table holding the text (and, on PostgreSQL, the generated `fts` tsvector column). */
+  table: 'document_chunks' | 'kb_chunks' | 'lookup_chunks' | 'memories';
+  /** Its integer key: `rowid`, or `seq` for memories. */
+  key: 'rowid' | 'seq';
+  /** The SQLite FTS5 table keyed by that integer. */
+  sqliteFts: string;
+  /** Columns of the FTS5 table, in order (for explicit inserts/deletes on contentless tables). */
+  columns: string[];
+  /** True when SQLite triggers keep the FTS5 table in step (external content); false = contentless, written explicitly. */
+  triggers: boolean;
+}
+
+export const FTS_INDEXES = {
+  documentChunks: { table: 'document_chunks', key: 'rowid', sqliteFts: 'document_chunks_fts', columns: ['text'], triggers: false },
+  kbChunks: { table: 'kb_chunks', key: 'rowid', sqliteFts: 'kb_chunks_fts', columns: ['text'], triggers: false },
+  lookupChunks: { table: 'lookup_chunks', key: 'rowid', sqliteFts: 'lookup_chunks_fts', columns: ['text'], triggers: false },
+  memories: { table: 'memories', key: 'seq', sqliteFts: 'memories_fts', columns: ['text', 'tags', 'source'], triggers: true },
+} as const satisfies Record<string, FtsIndex>;
+
+/** One keyword query of the retrieval index (src/store/retrieval.ts), the only caller. */
+export interface FtsQuery {
+  /** The query's terms (engine/retrieval/terms.ts, the one query tokeniser) and how they combine. */
+  terms: QueryTerms;
+  mode: TermMode;
+  scopes: Scope[];
+  /**
+   * The caller keeps only rows of `scopes` itself (it holds their ids): SQLite may then skip joining
+   * the rows table per match, which matters where rows are wide (memories carry their vector).
+   */
+  callerScopes?: boolean;
+  /** An equality filter on a column of the rows table (a trusted name; bound values). */
+  where?: { column: string; values: Array<string | number> };
+  limit: number;
+  offset?: number;
+}
+
+export interface FtsHit {
+  key: number;
+  /** Higher is better on both backends (SQLite's bm25() is negated). */
+  score: number;
+}
+
+export interface Dialect {
+  readonly backend: Backend;
+  /** A JSON value for a JSON column (TEXT on SQLite, jsonb on PostgreSQL). */
+  json(value: unknown): string;
+  /** True when `err` is a unique-constraint violation. */
+  isUniqueViolation(err: unknown): boolean;
+  /** Keyword search (FTS5 bm25 / tsvector ts_rank_cd): keys of matching rows, best first (ties: lower key). */
+  ftsSearch(db: Kysely<Database>, index: FtsIndex, q: FtsQuery): Promise<FtsHit[]>;
+  /** Index rows written by the caller (no-op where the database keeps the index itself). */
+  ftsInsert(db: Kysely<Database>, index: FtsIndex, rows: Array<{ key: number; values: string[] }>): Promise<void>;
+  /** Unindex rows about to be deleted or rewritten (no-op where the database keeps the index itself). */
+  ftsDelete(db: Kysely<Database>, index: FtsIndex, keys: number[]): Promise<void>;
+  /** Tables that have both owner_id and project_id columns (what a project owns). */
+  scopedTables(db: Kysely<Database>): Promise<string[]>;
+}
+
+/** Reads a JSON column on either backend (SQLite returns the text, PostgreSQL the parsed value). */
+export function readJson<T = unknown>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+const sqliteDialect: Dialect = {
+  backend: 'sqlite',
+  json: (v) => JSON.stringify(v),
+  isUniqueViolation: (e) => typeof (e as { code?: unknown })?.code === 'string' && /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test((e as { code: string }).code),
+  async ftsSearch(db, index, q) {
+    const match = fts5Match(q.terms, q.mode);
+    if (!match || q.scopes.length === 0 || q.limit <= 0) return [];
+    const fts = sql.table(index.sqliteFts);
+    const page = sql`LIMIT ${q.limit} OFFSET ${q.offset ?? 0}`;
+    if (q.callerScopes && !q.where) {
+      // FTS5 sorts by rank itself and stops at the limit; no row of the rows table is read.
+      const { rows } = await sql<FtsHit>`SELECT rowid AS key, -rank AS score FROM ${fts} WHERE ${fts} MATCH ${match} ORDER BY rank ${page}`.execute(db);
+      return rows;
+    }
+    const key = sql.ref(`t.${index.key}`);
+    const scopes = sql.join(q.scopes.map((s) => sql`(t.owner_id = ${s.ownerId} AND t.project_id = ${s.projectId})`), sql` OR `);
+    const where = q.where ? sql` AND ${sql.ref(`t.${q.where.column}`)} IN (${sql.join(q.where.values)})` : sql``;
+    const { rows } = await sql<FtsHit>`
+      SELECT ${key} AS key, -f.rank AS score FROM ${fts} f JOIN ${sql.table(index.table)} t ON ${key} = f.rowid
+      WHERE ${fts} MATCH ${match} AND (${scopes})${where} ORDER BY f.rank ${page}`.execute(db);
+    return rows;
+  },
+  async ftsInsert(db, index, rows) {
+    if (index.triggers) return;
+    const cols = sql.join(['rowid', ...index.columns].map((c) => sql.ref(c)));
+    for (const r of rows) {
+      await sql`INSERT INTO ${sql.table(index.sqliteFts)} (${cols}) VALUES (${sql.join([r.key, ...r.values])})`.execute(db);
+    }
+  },
+  async ftsDelete(db, index, keys) {
+    if (index.triggers || !keys.length) return;
+    await sql`DELETE FROM ${sql.table(index.sqliteFts)} WHERE rowid IN (${sql.join(keys)})`.execute(db);
+  },
+  async scopedTables(db) {
+    const { rows } = await sql<{ name: string }>`
+      SELECT m.name FROM sqlite_master m
+      WHERE m.type = 'table' AND m.sql NOT LIKE 'CREATE VIRTUAL%' AND m.name NOT LIKE 'sqlite_%'
+        AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) c WHERE c.name = 'owner_id')
+        AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) c WHERE c.name = 'project_id')
+      ORDER BY m.name`.execute(db);
+    return rows.map((r) => r.name);
+  },
+};
+
+const postgresDialect: Dialect = {
+  backend: 'postgres',
+  json: (v) => JSON.stringify(v),
+  isUniqueViolation: (e) => (e as { code?: unknown })?.code === '23505',
+  async ftsSearch(db, index, q) {
+    const terms = termsFor(q.terms, q.mode);
+    if (terms.length === 0 || q.scopes.length === 0 || q.limit <= 0) return [];
+    // Each term as FTS5 reads a quoted string: a phrase of its words, stemmed like the indexed text.
+    const tsq = sql.join(terms.map((t) => sql`phraseto_tsquery('english', ${t})`), q.mode === 'all' ? sql` && ` : sql` || `);
+    const key = sql.ref(`t.${index.key}`);
+    const scopes = sql.join(q.scopes.map((s) => sql`(t.owner_id = ${s.ownerId} AND t.project_id = ${s.projectId})`), sql` OR `);
+    const where = q.where ? sql` AND ${sql.ref(`t.${q.where.column}`)} IN (${sql.join(q.where.values)})` : sql``;
+    const { rows } = await sql<FtsHit>`
+      SELECT ${key} AS key, ts_rank_cd(t.fts, x.q) AS score FROM ${sql.table(index.table)} t, (SELECT ${tsq} AS q) x
+      WHERE t.fts @@ x.q AND (${scopes})${where} ORDER BY score DESC, ${key} LIMIT ${q.limit} OFFSET ${q.offset ?? 0}`.execute(db);
+    return rows;
+  },
+  async ftsInsert() {},
+  async ftsDelete() {},
+  async scopedTables(db) {
+    const { rows } = await sql<{ name: string }>`
+      SELECT c.table_name AS name FROM information_schema.columns c
+      WHERE c.table_schema = current_schema() AND c.column_name IN ('owner_id', 'project_id')
+      GROUP BY c.table_name HAVING count(*) = 2 ORDER BY c.table_name`.execute(db);
+    return rows.map((r) => r.name);
+  },
+};
+
+export function dialectFor(backend: Backend): Dialect {
+  return backend === 'sqlite' ? sqliteDialect : postgresDialect;
+}

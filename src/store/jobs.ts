@@ -1,0 +1,209 @@
+// Durable jobs: a job of one project with its items, and the queue the runner takes work from.
+// The runner serves every tenant, but each statement still names the job's own owner and project.
+import { sql, type Selectable } from 'kysely';
+import type { Scope } from '../domain/scope.js';
+import type { UsageEvent } from './usage.js';
+import { readJson } from './dialect.js';
+import type { JobItemsTable, JobsTable } from './schema.js';
+import type { RepoContext } from './store.js';
+
+export type JobStatus = JobsTable['status'];
+export type JobItemStatus = JobItemsTable['status'];
+export type JobRow = Omit<Selectable<JobsTable>, 'rowid' | 'options' | 'caller'> & { caller: unknown };
+
+const JOB_COLUMNS = [
+  'id', 'owner_id', 'project_id', 'key_id', 'caller', 'kind', 'status', 'items_count', 'completed_count', 'failed_count', 'error',
+  'created_at', 'started_at', 'completed_at', 'updated_at',
+] as const;
+
+function decode<T extends { caller: unknown }>(r: T): T {
+  return { ...r, caller: readJson(r.caller) };
+}
+
+export class JobsRepo {
+  constructor(private readonly ctx: RepoContext, private readonly scope: Scope) {}
+
+  private jobs() {
+    return this.ctx.db.selectFrom('jobs').where('owner_id', '=', this.scope.ownerId).where('project_id', '=', this.scope.projectId);
+  }
+
+  /** A queued job and its pending items, in one transaction. */
+  async insert(job: { id: string; keyId: string | null; caller: unknown; kind: string; options: unknown; now: string }, items: unknown[]): Promise<void> {
+    const { json } = this.ctx.dialect;
+    await this.ctx.tx(async (t) => {
+      await t.db
+        .insertInto('jobs')
+        .values({
+          id: job.id,
+          owner_id: this.scope.ownerId,
+          project_id: this.scope.projectId,
+          key_id: job.keyId,
+          caller: json(job.caller),
+          kind: job.kind,
+          status: 'queued',
+          items_count: items.length,
+          options: json(job.options),
+          created_at: job.now,
+          updated_at: job.now,
+        })
+        .execute();
+      // Chunked: one statement per item would be thousands of round trips on PostgreSQL.
+      for (let i = 0; i < items.length; i += 200) {
+        await t.db
+          .insertInto('job_items')
+          .values(
+            items.slice(i, i + 200).map((item, k) => ({
+              job_id: job.id,
+              idx: i + k,
+              owner_id: this.scope.ownerId,
+              project_id: this.scope.projectId,
+              status: 'pending' as const,
+              input: json(item),
+            })),
+          )
+          .execute();
+      }
+    });
+  }
+
+  async get(jobId: string): Promise<JobRow | undefined> {
+    const r = await this.jobs().select(JOB_COLUMNS).where('id', '=', jobId).executeTakeFirst();
+    return r && decode(r);
+  }
+
+  async status(jobId: string): Promise<JobStatus | undefined> {
+    return (await this.jobs().select('status').where('id', '=', jobId).executeTakeFirst())?.status;
+  }
+
+  async items(jobId: string): Promise<Array<{ idx: number; status: JobItemStatus; result: unknown; error: string | null }>> {
+    const rows = await this.ctx.db
+      .selectFrom('job_items')
+      .select(['idx', 'status', 'result', 'error'])
+      .where('owner_id', '=', this.scope.ownerId)
+      .where('project_id', '=', this.scope.projectId)
+      .where('job_id', '=', jobId)
+      .orderBy('idx')
+      .execute();
+    return rows.map((r) => ({ ...r, result: r.result === null ? null : readJson(r.result) }));
+  }
+
+  async pendingItems(jobId: string): Promise<Array<{ idx: number; input: unknown }>> {
+    const rows = await this.ctx.db
+      .selectFrom('job_items')
+      .select(['idx', 'input'])
+      .where('owner_id', '=', this.scope.ownerId)
+      .where('project_id', '=', this.scope.projectId)
+      .where('job_id', '=', jobId)
+      .where('status', '=', 'pending')
+      .orderBy('idx')
+      .execute();
+    return rows.map((r) => ({ idx: r.idx, input: readJson(r.input) }));
+  }
+
+  async list(opts: { limit: number; offset: number; status?: JobStatus; kind?: string }): Promise<{ rows: JobRow[]; total: number }> {
+    let q = this.jobs();
+    if (opts.status) q = q.where('status', '=', opts.status);
+    if (opts.kind) q = q.where('kind', '=', opts.kind);
+    const total = Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const rows = await q.select(JOB_COLUMNS).orderBy('created_at', 'desc').orderBy('rowid', 'desc').limit(opts.limit).offset(opts.offset).execute();
+    return { rows: rows.map(decode), total };
+  }
+
+  /** Cancels a job that is not finished (its pending items become skipped); otherwise returns its status. */
+  async cancel(jobId: string, now: string): Promise<'cancelled' | 'missing' | JobStatus> {
+    return this.ctx.tx(async (t) => {
+      const repo = t.jobs(this.scope);
+      const status = await repo.status(jobId);
+      if (!status) return 'missing';
+      if (status === 'completed' || status === 'failed' || status === 'cancelled') return status;
+      await t.db
+        .updateTable('jobs')
+        .set({ status: 'cancelled', completed_at: now, updated_at: now })
+        .where('owner_id', '=', this.scope.ownerId)
+        .where('project_id', '=', this.scope.projectId)
+        .where('id', '=', jobId)
+        .execute();
+      await t.db
+        .updateTable('job_items')
+        .set({ status: 'skipped', finished_at: now })
+        .where('owner_id', '=', this.scope.ownerId)
+        .where('project_id', '=', this.scope.projectId)
+        .where('job_id', '=', jobId)
+        .where('status', '=', 'pending')
+        .execute();
+      return 'cancelled';
+    });
+  }
+
+  async markProcessing(jobId: string, now: string): Promise<void> {
+    await this.ctx.db
+      .updateTable('jobs')
+      .set({ status: 'processing', started_at: sql<string>`COALESCE(started_at, ${now})`, updated_at: now })
+      .where('owner_id', '=', this.scope.ownerId)
+      .where('project_id', '=', this.scope.projectId)
+      .where('id', '=', jobId)
+      .where('status', 'in', ['queued', 'processing'])
+      .execute();
+  }
+
+  /**
+   * Commits one item's outcome with the job's counter (and, for a done item, its usage event) in one
+   * transaction. A done item's input is dropped (documents can be large): only its result is kept.
+   */
+  async finishItem(jobId: string, idx: number, at: string, outcome: { ok: true; result: unknown; usage?: UsageEvent } | { ok: false; error: string }): Promise<void> {
+    const own = (q: any) => q.where('owner_id', '=', this.scope.ownerId).where('project_id', '=', this.scope.projectId);
+    await this.ctx.tx(async (t) => {
+      if (outcome.ok) {
+        await own(t.db.updateTable('job_items').set({ status: 'done', result: t.dialect.json(outcome.result ?? null), input: t.dialect.json(null), finished_at: at }))
+          .where('job_id', '=', jobId)
+          .where('idx', '=', idx)
+          .execute();
+        await own(t.db.updateTable('jobs').set({ completed_count: sql<number>`completed_count + 1`, updated_at: at })).where('id', '=', jobId).execute();
+        if (outcome.usage) await t.usage(this.scope).record(outcome.usage);
+      } else {
+        await own(t.db.updateTable('job_items').set({ status: 'failed', error: outcome.error, finished_at: at }))
+          .where('job_id', '=', jobId)
+          .where('idx', '=', idx)
+          .execute();
+        await own(t.db.updateTable('jobs').set({ failed_count: sql<number>`failed_count + 1`, updated_at: at })).where('id', '=', jobId).execute();
+      }
+    });
+  }
+
+  /** Completed when any item succeeded (or there were none), failed otherwise — if still processing. */
+  async finish(jobId: string, now: string): Promise<void> {
+    const ok = sql<boolean>`completed_count > 0 OR items_count = 0`;
+    await this.ctx.db
+      .updateTable('jobs')
+      .set({
+        status: sql<JobStatus>`CASE WHEN ${ok} THEN 'completed' ELSE 'failed' END`,
+        error: sql<string | null>`CASE WHEN ${ok} THEN NULL ELSE 'every item failed' END`,
+        completed_at: now,
+        updated_at: now,
+      })
+      .where('owner_id', '=', this.scope.ownerId)
+      .where('project_id', '=', this.scope.projectId)
+      .where('id', '=', jobId)
+      .where('status', '=', 'processing')
+      .execute();
+  }
+}
+
+/** The runner's view across tenants: the oldest unfinished job of the kinds this process can run. */
+export class JobQueueRepo {
+  constructor(private readonly ctx: RepoContext) {}
+
+  async next(kinds: string[]): Promise<JobRow | undefined> {
+    if (kinds.length === 0) return undefined;
+    const r = await this.ctx.db
+      .selectFrom('jobs')
+      .select(JOB_COLUMNS)
+      .where('status', 'in', ['queued', 'processing'])
+      .where('kind', 'in', kinds)
+      .orderBy('created_at')
+      .orderBy('rowid')
+      .limit(1)
+      .executeTakeFirst();
+    return r && decode(r);
+  }
+}

@@ -1,0 +1,45 @@
+// The repositories a store (or an open transaction) hands out. Each is created bound to its scope,
+// so none of its queries can forget it: `store.projects({ ownerId })`, `store.usage(scope)`.
+// Add a repository: a class in src/store/<aggregate>.ts taking (ctx: RepoContext, scope), and one
+// line here.
+import type { OwnerScope, Scope } from '../domain/scope.js';
+import { KeyDirectoryRepo, KeysRepo, ProjectsRepo, UsersRepo } from './accounts.js';
+import { CompressCacheRepo } from './compress-cache.js';
+import { FidelityProfilesRepo } from './fidelity-profiles.js';
+import { JobQueueRepo, JobsRepo } from './jobs.js';
+import { KnowledgeGraphRepo } from './knowledge-graph.js';
+import { MemoryRepo } from './memory.js';
+import type { RepoContext } from './store.js';
+import { OwnerUsageRepo, UsageRepo } from './usage.js';
+
+export interface Repos {
+  users(): UsersRepo;
+  projects(owner: OwnerScope): ProjectsRepo;
+  keys(owner: OwnerScope): KeysRepo;
+  keyDirectory(): KeyDirectoryRepo;
+  usage(scope: Scope): UsageRepo;
+  ownerUsage(owner: OwnerScope): OwnerUsageRepo;
+  compressCache(scope: Scope): CompressCacheRepo;
+  fidelityProfiles(scope: Scope): FidelityProfilesRepo;
+  knowledgeGraph(scope: Scope): KnowledgeGraphRepo;
+  memories(scope: Scope): MemoryRepo;
+  jobs(scope: Scope): JobsRepo;
+  jobQueue(): JobQueueRepo;
+}
+
+export function makeRepos(ctx: RepoContext): Repos {
+  return {
+    users: () => new UsersRepo(ctx),
+    projects: (owner) => new ProjectsRepo(ctx, owner),
+    keys: (owner) => new KeysRepo(ctx, owner),
+    keyDirectory: () => new KeyDirectoryRepo(ctx),
+    usage: (scope) => new UsageRepo(ctx, scope),
+    ownerUsage: (owner) => new OwnerUsageRepo(ctx, owner),
+    compressCache: (scope) => new CompressCacheRepo(ctx, scope),
+    fidelityProfiles: (scope) => new FidelityProfilesRepo(ctx, scope),
+    knowledgeGraph: (scope) => new KnowledgeGraphRepo(ctx, scope),
+    memories: (scope) => new MemoryRepo(ctx, scope),
+    jobs: (scope) => new JobsRepo(ctx, scope),
+    jobQueue: () => new JobQueueRepo(ctx),
+  };
+}

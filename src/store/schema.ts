@@ -1,0 +1,299 @@
+// The typed shape of the store, one interface per table, shared by both backends. Column types are
+// what a query reads back on BOTH backends: text timestamps (ISO 8601), 0/1 integers for flags,
+// Buffers for vectors (BLOB / bytea), and JSON columns typed `Json` (TEXT on SQLite, jsonb on
+// PostgreSQL; write with dialect.json(), read with readJson()). `rowid` is SQLite's implicit rowid
+// on tables with a text key; the PostgreSQL DDL gives those tables an identity column of that name,
+// so "ORDER BY created_at, rowid" (insertion order) is written once.
+import type { ColumnType, Generated } from 'kysely';
+
+/** A JSON column: TEXT on SQLite (a string comes back), jsonb on PostgreSQL (a value comes back). */
+export type Json = ColumnType<unknown, string, string>;
+/** An integer key the database assigns. */
+export type Serial = Generated<number>;
+
+export interface UsersTable { rowid: Serial; id: string; name: string; created_at: string }
+
+export interface ProjectsTable {
+  rowid: Serial;
+  id: string;
+  owner_id: string;
+  name: string;
+  description: string | null;
+  is_default: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiKeysTable {
+  rowid: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string | null;
+  name: string;
+  plan: string;
+  key_hash: string;
+  masked_key: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface UsageEventsTable {
+  id: Serial;
+  owner_id: string;
+  project_id: string;
+  key_id: string | null;
+  tool: string;
+  month: string;
+  at: string;
+  tokens_in: number;
+  tokens_out: number;
+  tokens_saved: number;
+  cache: 'exact' | 'semantic' | null;
+  counted: number;
+}
+
+export interface CompressCacheTable {
+  id: Serial;
+  owner_id: string;
+  project_id: string;
+  key_hash: string;
+  params_hash: string;
+  embedder_id: string | null;
+  original_tokens: number;
+  vector: Buffer | null;
+  result: string;
+  created_at: string;
+  last_hit_at: string | null;
+  hits: Generated<number>;
+}
+
+export interface CompressCacheStatsTable {
+  owner_id: string;
+  project_id: string;
+  exact_hits: Generated<number>;
+  semantic_hits: Generated<number>;
+  misses: Generated<number>;
+  tokens_saved_by_hits: Generated<number>;
+}
+
+export interface CompressSettingsTable { owner_id: string; project_id: string; semantic_threshold: number | null; updated_at: string }
+
+export interface FidelityProfilesTable {
+  id: string;
+  owner_id: string;
+  project_id: string;
+  name: string;
+  description: string | null;
+  fidelity: string;
+  chunk_tokens: number;
+  skeleton_ratio: number | null;
+  output_style: string | null;
+  created_at: string;
+}
+
+export interface DocumentsTable {
+  rowid: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  file_id: string;
+  title: string | null;
+  source_type: string;
+  metadata: Json;
+  content: string;
+  content_hash: string;
+  tokens: number;
+  skeleton_tokens: number;
+  chunk_count: number;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DocumentChunksTable {
+  rowid: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  doc_id: string;
+  idx: number;
+  text: string;
+  tokens: number;
+  kind: string;
+  heading_path: Json;
+  start_offset: number;
+  end_offset: number;
+  text_hash: string;
+  embedding: Buffer;
+  embedder_id: string;
+}
+
+export interface MemoriesTable {
+  seq: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  text: string;
+  tags: Json;
+  source: string | null;
+  embedding: Buffer;
+  embedder_id: string;
+  merge_count: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MemoryTagsTable { owner_id: string; project_id: string; memory_seq: number; tag: string }
+/** The retrieval index's change stamp per (collection, scope), moved by triggers on every write (0011). */
+export interface RetrievalStampsTable { collection: string; owner_id: string; project_id: string; stamp: number }
+
+export interface KgEntitiesTable { seq: Serial; owner_id: string; project_id: string; name: string; entity_type: string; created_at: string }
+export interface KgObservationsTable { seq: Serial; owner_id: string; project_id: string; entity_seq: number; content: string; created_at: string }
+export interface KgRelationsTable {
+  seq: Serial;
+  owner_id: string;
+  project_id: string;
+  from_name: string;
+  to_name: string;
+  relation_type: string;
+  created_at: string;
+}
+
+export interface KbItemsTable {
+  owner_id: string;
+  project_id: string;
+  item_id: string;
+  title: string | null;
+  current_version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface KbVersionsTable {
+  owner_id: string;
+  project_id: string;
+  item_id: string;
+  version: number;
+  change: 'ingest' | 'edit' | 'restore';
+  restored_from: number | null;
+  source_mode: 'text' | 'url' | 'file';
+  source: string | null;
+  format: string;
+  title: string | null;
+  content: string;
+  content_hash: string;
+  bytes: number;
+  tokens: number;
+  metadata: Json;
+  created_at: string;
+}
+
+export interface KbChunksTable {
+  rowid: Serial;
+  owner_id: string;
+  project_id: string;
+  item_id: string;
+  version: number;
+  idx: number;
+  page: number | null;
+  heading_path: Json;
+  text: string;
+  tokens: number;
+  start_offset: number;
+  end_offset: number;
+  embedding: Buffer;
+  embedder_id: string;
+}
+
+export interface LookupSourcesTable {
+  id: string;
+  owner_id: string;
+  project_id: string;
+  slug: string;
+  kind: 'npm' | 'folder';
+  name: string;
+  version: string | null;
+  path: string;
+  builtin: number;
+  fingerprint: string;
+  files: number;
+  chunks: number;
+  indexed_at: string;
+  created_at: string;
+}
+
+export interface LookupChunksTable {
+  rowid: Serial;
+  source_id: string;
+  owner_id: string;
+  project_id: string;
+  file: string;
+  heading_path: Json;
+  text: string;
+  tokens: number;
+  embedding: Buffer;
+  embedder_id: string;
+}
+
+export interface JobsTable {
+  rowid: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  key_id: string | null;
+  caller: Json;
+  kind: string;
+  status: 'queued' | 'processing' | 'completed' | 'failed' | 'cancelled';
+  items_count: number;
+  completed_count: Generated<number>;
+  failed_count: Generated<number>;
+  options: Json;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  updated_at: string;
+}
+
+export interface JobItemsTable {
+  job_id: string;
+  idx: number;
+  owner_id: string;
+  project_id: string;
+  status: 'pending' | 'done' | 'failed' | 'skipped';
+  input: Json;
+  result: Json | null;
+  error: string | null;
+  finished_at: string | null;
+}
+
+export interface SchemaMigrationsTable { version: number; name: string; applied_at: string }
+
+/** Every table of the store. The SQLite FTS5 tables are not here: full text goes through dialect.fts. */
+export interface Database {
+  users: UsersTable;
+  projects: ProjectsTable;
+  api_keys: ApiKeysTable;
+  usage_events: UsageEventsTable;
+  compress_cache: CompressCacheTable;
+  compress_cache_stats: CompressCacheStatsTable;
+  compress_settings: CompressSettingsTable;
+  fidelity_profiles: FidelityProfilesTable;
+  documents: DocumentsTable;
+  document_chunks: DocumentChunksTable;
+  memories: MemoriesTable;
+  memory_tags: MemoryTagsTable;
+  retrieval_stamps: RetrievalStampsTable;
+  kg_entities: KgEntitiesTable;
+  kg_observations: KgObservationsTable;
+  kg_relations: KgRelationsTable;
+  kb_items: KbItemsTable;
+  kb_versions: KbVersionsTable;
+  kb_chunks: KbChunksTable;
+  lookup_sources: LookupSourcesTable;
+  lookup_chunks: LookupChunksTable;
+  jobs: JobsTable;
+  job_items: JobItemsTable;
+  schema_migrations: SchemaMigrationsTable;
+}

@@ -1,0 +1,181 @@
+// The store: one Kysely instance over either backend, the dialect adapter, one transaction helper
+// and the repositories. SQLite (better-sqlite3, the embedded default: DATA_DIR/ctxgate.db) unless
+// config.databaseUrl names a PostgreSQL database (shared by any number of replicas).
+import path from 'node:path';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type SqliteDialectConfig, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import { openDb, type Db } from './db.js';
+import { dialectFor, type Backend, type Dialect } from './dialect.js';
+import { migratePostgres } from './migrate.js';
+import { makeRepos, type Repos } from './repos.js';
+import type { Database } from './schema.js';
+
+/** What a repository is built on: a query executor (the store, or the open transaction) and the dialect. */
+export interface RepoContext {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /**
+   * Runs `fn` in one read-then-write transaction (see Store.tx). Inside a transaction it joins the
+   * open one, so a repository method that must be atomic can call it whether or not its caller did.
+   */
+  tx<T>(fn: (t: TxStore) => Promise<T>): Promise<T>;
+}
+
+/** The repositories bound to one transaction. */
+export type TxStore = RepoContext & Repos;
+
+export interface Store extends RepoContext, Repos {
+  readonly backend: Backend;
+  /** The embedded SQLite connection, or null on PostgreSQL. Only for code not yet moved to a repository. */
+  readonly sqlite: Db | null;
+  /** One round trip to the database (health checks). */
+  ping(): Promise<void>;
+  /** What check_environment reports: newest applied migration and the journal (durability) mode. */
+  describe(): Promise<{ backend: Backend; schema_version: number; journal_mode: string }>;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL serialization failure / deadlock: the transaction is retried from the start. */
+const PG_RETRYABLE = new Set(['40001', '40P01']);
+const PG_TX_ATTEMPTS = 8;
+
+function sqliteStore(file: string): Store {
+  const raw = openDb(file); // migrates before anything else reads the file
+  const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachedStatements(raw) }) });
+  const dialect = dialectFor('sqlite');
+  const store: Store = {
+    backend: 'sqlite',
+    db: kysely,
+    dialect,
+    sqlite: raw,
+    // BEGIN IMMEDIATE takes the write lock before the first read, so a read-then-write never sees a
+    // snapshot another writer has moved on from (a deferred transaction would fail with SQLITE_BUSY
+    // on its first write, or decide on stale data).
+    tx: (fn) => kysely.transaction().execute((trx) => fn(txStore(trx, dialect))),
+    ...makeRepos({ db: kysely, dialect, tx: (fn) => store.tx(fn) }),
+    async ping() {
+      raw.prepare('SELECT 1').get();
+    },
+    async describe() {
+      return { backend: 'sqlite', schema_version: await schemaVersion(kysely), journal_mode: String(raw.pragma('journal_mode', { simple: true })) };
+    },
+    async close() {
+      await kysely.destroy();
+      raw.close();
+    },
+  };
+  return store;
+}
+
+async function postgresStore(url: string): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, types: { getTypeParser: pgTypeParser } as pg.CustomTypesConfig });
+  try {
+    await migratePostgres(pool);
+  } catch (e) {
+    await pool.end();
+    throw e;
+  }
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const dialect = dialectFor('postgres');
+  const store: Store = {
+    backend: 'postgres',
+    db: kysely,
+    dialect,
+    sqlite: null,
+    // SERIALIZABLE: a read-then-write that raced another commits only if the outcome equals some
+    // serial order; otherwise PostgreSQL aborts it (40001) and it runs again on fresh data. `fn`
+    // must therefore be safe to repeat (no side effects outside the transaction).
+    async tx(fn) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await kysely.transaction().setIsolationLevel('serializable').execute((trx) => fn(txStore(trx, dialect)));
+        } catch (e) {
+          const code = (e as { code?: string }).code;
+          if (!code || !PG_RETRYABLE.has(code) || attempt >= PG_TX_ATTEMPTS) throw e;
+          await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+        }
+      }
+    },
+    ...makeRepos({ db: kysely, dialect, tx: (fn) => store.tx(fn) }),
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async describe() {
+      return { backend: 'postgres', schema_version: await schemaVersion(kysely), journal_mode: 'wal' };
+    },
+    async close() {
+      await kysely.destroy(); // ends the pool
+    },
+  };
+  return store;
+}
+
+async function schemaVersion(db: Kysely<Database>): Promise<number> {
+  const r = await db.selectFrom('schema_migrations').select((eb) => eb.fn.max('version').as('v')).executeTakeFirst();
+  return Number(r?.v ?? 0);
+}
+
+function txStore(trx: Kysely<Database>, dialect: Dialect): TxStore {
+  const t: TxStore = {
+    db: trx,
+    dialect,
+    tx: (fn) => fn(t),
+    ...makeRepos({ db: trx, dialect, tx: (fn) => fn(t) }),
+  };
+  return t;
+}
+
+export async function openStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Promise<Store> {
+  if (config.databaseUrl) return postgresStore(config.databaseUrl);
+  return sqliteStore(path.join(config.dataDir, 'ctxgate.db'));
+}
+
+// int8 (counts, identity keys, sums of integers) and numeric (sums of bigints) come back from pg as
+// strings to protect values beyond 2^53; ctxgate's never get there, and both backends must return numbers.
+const PG_INT8 = 20;
+const PG_NUMERIC = 1700;
+function pgTypeParser(oid: number, format?: string): (v: string) => unknown {
+  if (oid === PG_INT8 || oid === PG_NUMERIC) return (v: string) => Number(v);
+  return pg.types.getTypeParser(oid, (format ?? 'text') as 'text');
+}
+
+/** Kysely's SQLite driver with BEGIN IMMEDIATE for transactions (see Store.tx). */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): SqliteDriver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+/**
+ * Kysely prepares every query anew; preparing is a large part of a point query's cost on SQLite.
+ * Statements are kept by SQL text (queries are parameterised, so the set is small and bounded here).
+ * Closing is the store's job (the raw handle outlives Kysely's destroy by a line).
+ */
+function cachedStatements(raw: Db, max = 512): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close() {},
+    prepare(sqlText: string): SqliteStatement {
+      let stmt = cache.get(sqlText);
+      if (stmt) {
+        cache.delete(sqlText);
+      } else {
+        stmt = raw.prepare(sqlText) as unknown as SqliteStatement;
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sqlText, stmt);
+      return stmt;
+    },
+  };
+}

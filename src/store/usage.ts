@@ -1,0 +1,91 @@
+// Usage events (metering): one row per metered call, scoped by owner + project; the quota counts
+// rows with counted = 1 of one key (or of the owner's keyless local calls) in a month.
+import { sql } from 'kysely';
+import type { OwnerScope, Scope } from '../domain/scope.js';
+import type { RepoContext } from './store.js';
+
+export interface UsageTotals {
+  compressions: number;
+  tokens_in: number;
+  tokens_out: number;
+  tokens_saved: number;
+  exact_hits: number;
+  semantic_hits: number;
+  /** Counted compressions in `month` (when asked). */
+  month_compressions: number;
+}
+
+export interface UsageEvent {
+  keyId: string | null;
+  tool: string;
+  month: string;
+  at: string;
+  tokensIn: number;
+  tokensOut: number;
+  cache: 'exact' | 'semantic' | null;
+}
+
+function totals(ctx: RepoContext, month: string | null) {
+  // Integer sums on both backends (SQLite's SUM of a boolean expression is an integer; PostgreSQL
+  // needs the CASE). COALESCE makes an empty scope read zeros.
+  return ctx.db.selectFrom('usage_events').select([
+    sql<number>`COALESCE(SUM(counted), 0)`.as('compressions'),
+    sql<number>`COALESCE(SUM(tokens_in), 0)`.as('tokens_in'),
+    sql<number>`COALESCE(SUM(tokens_out), 0)`.as('tokens_out'),
+    sql<number>`COALESCE(SUM(tokens_saved), 0)`.as('tokens_saved'),
+    sql<number>`COALESCE(SUM(CASE WHEN cache = 'exact' THEN 1 ELSE 0 END), 0)`.as('exact_hits'),
+    sql<number>`COALESCE(SUM(CASE WHEN cache = 'semantic' THEN 1 ELSE 0 END), 0)`.as('semantic_hits'),
+    sql<number>`COALESCE(SUM(CASE WHEN month = ${month ?? ''} THEN counted ELSE 0 END), 0)`.as('month_compressions'),
+  ]);
+}
+
+export class UsageRepo {
+  constructor(private readonly ctx: RepoContext, private readonly scope: Scope) {}
+
+  async record(e: UsageEvent): Promise<void> {
+    await this.ctx.db
+      .insertInto('usage_events')
+      .values({
+        owner_id: this.scope.ownerId,
+        project_id: this.scope.projectId,
+        key_id: e.keyId,
+        tool: e.tool,
+        month: e.month,
+        at: e.at,
+        tokens_in: e.tokensIn,
+        tokens_out: e.tokensOut,
+        tokens_saved: Math.max(0, e.tokensIn - e.tokensOut),
+        cache: e.cache,
+        counted: e.cache ? 0 : 1,
+      })
+      .execute();
+  }
+
+  /** Totals of this project, all time (`month_compressions` for `month`), or of one month only. */
+  async totals(opts: { month: string; onlyMonth?: boolean }): Promise<UsageTotals> {
+    let q = totals(this.ctx, opts.month).where('owner_id', '=', this.scope.ownerId).where('project_id', '=', this.scope.projectId);
+    if (opts.onlyMonth) q = q.where('month', '=', opts.month);
+    return q.executeTakeFirstOrThrow();
+  }
+}
+
+/** Owner-wide usage: quota counting per key and lifetime savings across projects. */
+export class OwnerUsageRepo {
+  constructor(private readonly ctx: RepoContext, private readonly scope: OwnerScope) {}
+
+  /** Counted calls in `month` of one key, or (keyId null) of the owner's keyless local calls. */
+  async countedInMonth(keyId: string | null, month: string): Promise<number> {
+    let q = this.ctx.db
+      .selectFrom('usage_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('owner_id', '=', this.scope.ownerId)
+      .where('month', '=', month)
+      .where('counted', '=', 1);
+    q = keyId ? q.where('key_id', '=', keyId) : q.where('key_id', 'is', null);
+    return Number((await q.executeTakeFirstOrThrow()).n);
+  }
+
+  async lifetime(): Promise<UsageTotals> {
+    return totals(this.ctx, null).where('owner_id', '=', this.scope.ownerId).executeTakeFirstOrThrow();
+  }
+}
