@@ -133,8 +133,8 @@ export class JobsService {
   /** Stop a queued or running job; items not yet done are marked skipped. */
   async cancel(scope: Scope, jobId: string): Promise<JobView> {
     const outcome = await this.deps.store.jobs(scope).cancel(jobId, nowIso());
-    if (outcome === 'missing') throw notFound(jobId);
-    if (outcome !== 'cancelled') throw new Conflict(`job ${jobId} is already ${outcome}; only queued or processing jobs can be cancelled`, { status: outcome });
+    if (!outcome.cancelled && outcome.status === 'missing') throw notFound(jobId);
+    if (!outcome.cancelled) throw new Conflict(`job ${jobId} is already ${outcome.status}; only queued or processing jobs can be cancelled`, { status: outcome.status });
     if (this.current?.jobId === jobId) this.current.ctrl.abort(new Conflict(`job ${jobId} was cancelled`));
     const v = view(await this.row(scope, jobId));
     this.emit(v);
@@ -142,10 +142,10 @@ export class JobsService {
   }
 
   /** Resolves with the job once it is completed, failed or cancelled; `onProgress` hears every item. */
-  async waitFor(scope: Scope, jobId: string, onProgress?: Listener, signal?: AbortSignal): Promise<JobView> {
-    const first = await this.get(scope, jobId);
-    if (TERMINAL.has(first.status)) return first;
+  waitFor(scope: Scope, jobId: string, onProgress?: Listener, signal?: AbortSignal): Promise<JobView> {
+    // Subscribed before the first read, so a shutdown or a finish in between is never missed.
     return new Promise<JobView>((resolve, reject) => {
+      if (this.stopped) return reject(shuttingDown());
       const listener: Listener = (v) => {
         if (TERMINAL.has(v.status)) {
           done();
@@ -170,15 +170,13 @@ export class JobsService {
       if (!set) this.listeners.set(jobId, (set = new Set()));
       set.add(listener);
       signal?.addEventListener('abort', onAbort, { once: true });
-      // The job may have finished between the first read and subscribing.
-      this.row(scope, jobId).then(
-        (r) => {
-          const now = view(r);
+      this.get(scope, jobId).then(
+        (now) => {
           if (TERMINAL.has(now.status)) listener(now);
         },
-        (err) => {
+        (err: unknown) => {
           done();
-          reject(err);
+          reject(this.stopped ? shuttingDown() : err);
         },
       );
     });
@@ -194,7 +192,7 @@ export class JobsService {
   async close(): Promise<void> {
     this.stopped = true;
     this.current?.ctrl.abort(new Conflict('server shutting down'));
-    const err = new Unavailable('The server is shutting down; the job is kept and resumes when it starts again. Poll it with get_batch_job.');
+    const err = shuttingDown();
     for (const w of [...this.waiters]) w(err);
     await this.draining;
   }
@@ -293,6 +291,10 @@ export class JobsService {
       this.current = null;
     }
   }
+}
+
+function shuttingDown(): Unavailable {
+  return new Unavailable('The server is shutting down; the job is kept and resumes when it starts again. Poll it with get_batch_job.');
 }
 
 function notFound(jobId: string): NotFound {

@@ -109,13 +109,13 @@ export class JobsRepo {
     return { rows: rows.map(decode), total };
   }
 
-  /** Cancels a job that is not finished (its pending items become skipped); otherwise returns its status. */
-  async cancel(jobId: string, now: string): Promise<'cancelled' | 'missing' | JobStatus> {
+  /** Cancels a job that is not finished (its pending items become skipped); otherwise says why not. */
+  async cancel(jobId: string, now: string): Promise<{ cancelled: true } | { cancelled: false; status: JobStatus | 'missing' }> {
     return this.ctx.tx(async (t) => {
       const repo = t.jobs(this.scope);
       const status = await repo.status(jobId);
-      if (!status) return 'missing';
-      if (status === 'completed' || status === 'failed' || status === 'cancelled') return status;
+      if (!status) return { cancelled: false, status: 'missing' };
+      if (status === 'completed' || status === 'failed' || status === 'cancelled') return { cancelled: false, status };
       await t.db
         .updateTable('jobs')
         .set({ status: 'cancelled', completed_at: now, updated_at: now })
@@ -131,7 +131,7 @@ export class JobsRepo {
         .where('job_id', '=', jobId)
         .where('status', '=', 'pending')
         .execute();
-      return 'cancelled';
+      return { cancelled: true };
     });
   }
 

@@ -177,7 +177,7 @@ describe('knowledge graph', async () => {
     apps.splice(apps.indexOf(app), 1);
     const reopened = await openApp(dir);
     apps.push(reopened);
-    expect(reopened.deps.service(KnowledgeGraphService).readGraph(scope)).toEqual({
+    expect(await reopened.deps.service(KnowledgeGraphService).readGraph(scope)).toEqual({
       entities: [{ name: 'A', entityType: 't', observations: ['o1', 'o2'] }],
       relations: [{ from: 'A', to: 'A', relationType: 'self' }],
     });
