@@ -100,7 +100,7 @@ async function main() {
     }
     const loadMs = performance.now() - t0;
     app.deps.db.pragma('synchronous = FULL');
-    const stored = mem.list(scope, { limit: 1, offset: 0, order: 'newest' }).total;
+    const stored = (await mem.list(scope, { limit: 1, offset: 0, order: 'newest' })).total;
 
     // A query is five content words of one memory, shuffled: the memory is the known answer.
     const queries: Array<{ id: string; q: string }> = [];

@@ -67,6 +67,7 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_MODEL_DIR', default: '(none)', description: 'Local directory holding the all-MiniLM-L6-v2 ONNX model files.' },
   { name: 'CTXGATE_ALLOW_DOWNLOAD', default: 'false', description: 'Allow downloading model weights from the model hub when not present locally.' },
   { name: 'CTXGATE_ALLOWED_ROOTS', default: '(none)', description: 'Local directories compress_codebase may read, comma separated.' },
+  { name: 'CTXGATE_VECTOR_CACHE_FLOATS', default: '32000000', description: 'Floats (4 bytes each) the search index keeps in memory across all projects\' vectors; least recently used projects are dropped first.' },
   { name: 'CTXGATE_URL_ALLOWLIST', default: '(none)', description: 'Hosts or CIDRs that URL fetches may reach even if private or loopback.' },
 ];
 
@@ -91,6 +92,8 @@ export interface Config {
   allowDownload: boolean;
   allowedRoots: string[];
   urlAllowlist: string[];
+  /** Bound of the retrieval index's in-memory vector tables, in floats (all collections and scopes). */
+  vectorCacheFloats: number;
 }
 
 const KB = 1024;
@@ -138,6 +141,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     allowDownload: envBool('CTXGATE_ALLOW_DOWNLOAD', false),
     allowedRoots: envList('CTXGATE_ALLOWED_ROOTS', []).map((p) => path.resolve(p)),
     urlAllowlist: envList('CTXGATE_URL_ALLOWLIST', []),
+    vectorCacheFloats: envInt('CTXGATE_VECTOR_CACHE_FLOATS', 32_000_000),
   };
   return { ...base, ...overrides };
 }
@@ -164,10 +168,6 @@ export const LIMITS = {
     topK: 50,
     pageSize: 100,
     forgetMax: 1_000,
-    /** Scopes whose vectors stay in process memory (least recently used are dropped). */
-    cachedScopes: 64,
-    /** Rows re-embedded per batch when the active embedder changed. */
-    reembedBatch: 256,
   },
   lookup: { fileBytes: 256 * 1024, sourceBytes: 4 * 1024 * 1024, sourceFiles: 2000, docsFiles: 200 },
 } as const;

@@ -1,19 +1,29 @@
 // Okapi BM25 over an in-memory corpus. Used wherever lexical relevance is needed (compression's
-// query blend, code search, blast radius); SQLite FTS5 bm25() serves stored documents instead.
+// query blend, code search, blast radius); stored stores rank with the database's full-text index
+// through src/store/retrieval (FTS5 bm25 / tsvector ts_rank_cd), queried with the same word forms.
 
 export interface Bm25Options { k1?: number; b?: number }
 
-/** Lower-cased word tokens; identifiers are also split on camelCase and snake_case boundaries. */
-export function tokenize(text: string): string[] {
-  const out: string[] = [];
+/**
+ * Words of a text, each with the forms it is indexed under: the lower-cased word first, then (for
+ * identifiers) its camelCase and snake_case parts. The one word splitter of the project: in-memory
+ * BM25 uses it flattened (tokenize), stored-index queries use it grouped (engine/retrieval/terms.ts).
+ */
+export function wordForms(text: string): string[][] {
+  const out: string[][] = [];
   for (const m of text.matchAll(/[\p{L}\p{N}_$]+/gu)) {
     const word = m[0];
-    const lower = word.toLowerCase();
-    out.push(lower);
+    const forms = [word.toLowerCase()];
     const parts = word.split(/_+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/).filter(Boolean);
-    if (parts.length > 1) for (const p of parts) out.push(p.toLowerCase());
+    if (parts.length > 1) for (const p of parts) forms.push(p.toLowerCase());
+    out.push(forms);
   }
   return out;
+}
+
+/** Lower-cased word tokens; identifiers are also split on camelCase and snake_case boundaries. */
+export function tokenize(text: string): string[] {
+  return wordForms(text).flat();
 }
 
 export class Bm25Index {

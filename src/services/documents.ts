@@ -28,11 +28,12 @@ import { chunkTextAsync, type Chunk } from '../engine/chunking.js';
 import { buildSkeleton, compressionStats, type CompressionStats, type Fidelity, type OutputStyle, type Section } from '../engine/compress.js';
 import { blobToVector, vectorToBlob } from '../engine/embeddings/vector.js';
 import type { Embedder } from '../engine/embeddings/types.js';
-import { reciprocalRankFusion, tokenize } from '../engine/bm25.js';
 import { countTokens, findModel, modelIds } from '../engine/tokens.js';
 import { BadRequest, Conflict, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
 import type { Scope } from '../domain/scope.js';
 import { newId, nowIso } from '../store/db.js';
+import { documentChunkSource } from '../store/documents.js';
+import { RetrievalIndex } from '../store/retrieval.js';
 import type { JobKind } from './jobs.js';
 
 export interface StoreDocumentInput {
@@ -216,13 +217,6 @@ function summary(r: DocRow): DocumentSummary {
   };
 }
 
-/** An FTS5 MATCH expression from free text: every word quoted (no operator injection), OR-ed. */
-export function ftsQuery(query: string): string | null {
-  const terms = [...new Set(tokenize(query))].filter((t) => t.length > 0).slice(0, 64);
-  if (terms.length === 0) return null;
-  return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
-}
-
 /** Job kind of batch_ingest_documents: one item = one document, ingested like ingest_context. */
 export const INGEST_JOB_KIND = 'ingest_documents';
 
@@ -231,25 +225,13 @@ interface IngestJobItem {
   onExisting: 'conflict' | 'replace';
 }
 
-interface VectorIndex {
-  stamp: string;
-  rowids: number[];
-  docIds: string[];
-  /** rowids.length × dim, row-major. */
-  matrix: Float32Array;
-  dim: number;
-}
-
-/** Vector cache bounds: scopes kept, and floats held in all (4 bytes each: 64 MB). */
-const VECTOR_CACHE_SCOPES = 16;
-const VECTOR_CACHE_FLOATS = 16_000_000;
-
 export class DocumentsService {
-  /** Bumped on every write to chunks, so cached vector matrices are rebuilt. */
-  private writes = 0;
-  private readonly vectors = new Map<string, VectorIndex>();
+  /** Keyword, vector and hybrid search over the chunks (the one retrieval index). */
+  private readonly index: RetrievalIndex<{ docId: string }>;
 
-  constructor(private readonly deps: AppDeps) {}
+  constructor(private readonly deps: AppDeps) {
+    this.index = new RetrievalIndex(deps, documentChunkSource);
+  }
 
   // ---------------------------------------------------------------- writes
 
@@ -292,14 +274,11 @@ export class DocumentsService {
     const { db } = this.deps;
     const doc = this.resolve(scope, ref);
     let chunks = 0;
+    // Deleting a chunk removes its keyword row and moves the scope's stamp (triggers, 0011).
     db.transaction(() => {
-      db.prepare(
-        `DELETE FROM document_chunks_fts WHERE rowid IN (SELECT rowid FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ?)`,
-      ).run(scope.ownerId, scope.projectId, doc.id);
       chunks = db.prepare(`DELETE FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ?`).run(scope.ownerId, scope.projectId, doc.id).changes;
       db.prepare(`DELETE FROM documents WHERE owner_id = ? AND project_id = ? AND id = ?`).run(scope.ownerId, scope.projectId, doc.id);
     })();
-    this.writes++;
     return { deleted: true, doc_id: doc.id, file_id: doc.file_id, chunks_deleted: chunks };
   }
 
@@ -358,23 +337,16 @@ export class DocumentsService {
   ): Promise<{ results: SearchHit[]; searched_documents: number; embedder: string | null }> {
     const doc = opts.ref && (opts.ref.docId || opts.ref.fileId) ? this.resolve(scope, opts.ref) : null;
     if (opts.query.trim() === '') throw new InvalidInput('query must be a non-empty string', { field: 'query' });
-    const pool = Math.max(opts.topK * 4, 50);
-    let ranked: Array<{ rowid: number; score: number }>;
-    let embedderId: string | null = null;
-    if (opts.mode === 'keyword') {
-      ranked = this.keywordRank(scope, opts.query, doc?.id ?? null, opts.topK);
-    } else {
-      const embedder = await this.deps.embedder();
-      embedderId = embedder.id;
-      const semantic = await this.semanticRank(scope, opts.query, doc?.id ?? null, opts.mode === 'semantic' ? opts.topK : pool, embedder);
-      if (opts.mode === 'semantic') ranked = semantic;
-      else {
-        const keyword = this.keywordRank(scope, opts.query, doc?.id ?? null, pool);
-        ranked = reciprocalRankFusion([semantic.map((r) => r.rowid), keyword.map((r) => r.rowid)])
-          .slice(0, opts.topK)
-          .map((r) => ({ rowid: r.id, score: r.score }));
-      }
-    }
+    const { hits, embedder } = await this.index.search({
+      scopes: [scope],
+      query: opts.query,
+      mode: opts.mode,
+      k: opts.topK,
+      accept: doc ? (_id, m) => m.docId === doc.id : undefined,
+      where: doc ? { column: 'doc_id', values: [doc.id] } : undefined,
+    });
+    let ranked = hits.map((h) => ({ rowid: h.id, score: h.score }));
+    const embedderId = embedder;
     if (opts.minScore !== undefined) ranked = ranked.filter((r) => r.score >= opts.minScore!);
     const searched = doc
       ? 1
@@ -431,7 +403,7 @@ export class DocumentsService {
   async chunksWithVectors(scope: Scope, ref: DocRef): Promise<{ doc: DocRow; chunks: Chunk[]; vectors: Float32Array[]; embedder: Embedder }> {
     const doc = this.resolve(scope, ref);
     const embedder = await this.deps.embedder();
-    await this.reembedStale(scope, embedder, doc.id);
+    await this.index.reembed(scope, embedder);
     const rows = this.deps.db
       .prepare(`SELECT * FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ? ORDER BY idx`)
       .all(scope.ownerId, scope.projectId, doc.id) as ChunkRow[];
@@ -582,9 +554,6 @@ export class DocumentsService {
         throw new Conflict(`file_id "${input.fileId}" was changed by a concurrent request; retry`, { field: 'file_id' });
       }
       if (existing) {
-        db.prepare(
-          `DELETE FROM document_chunks_fts WHERE rowid IN (SELECT rowid FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ?)`,
-        ).run(scope.ownerId, scope.projectId, docId);
         db.prepare(`DELETE FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ?`).run(scope.ownerId, scope.projectId, docId);
         db.prepare(
           `UPDATE documents SET title = ?, source_type = ?, metadata = ?, content = ?, content_hash = ?, tokens = ?, skeleton_tokens = ?,
@@ -627,7 +596,6 @@ export class DocumentsService {
       const row = this.findRow(scope, { fileId: input.fileId })!;
       return this.resultFor(row, 'unchanged', 0, row.chunk_count, embedder);
     }
-    this.writes++;
     const row = this.findRow(scope, { docId })!;
     return this.resultFor(row, existing ? 'updated' : 'created', toEmbed.length, chunks.length - toEmbed.length, embedder);
   }
@@ -636,97 +604,6 @@ export class DocumentsService {
   private skeletonTokensFor(chunks: Chunk[], vectors: Float32Array[], source: string, tokens: number): number {
     return buildSkeleton({ chunks, vectors, fidelity: DEFAULT_FIDELITY, source, originalTokens: tokens }).tokens;
   }
-
-  /** Re-embed chunks stored by a different embedder than the active one (provider or model changed). */
-  private async reembedStale(scope: Scope, embedder: Embedder, docId: string | null): Promise<number> {
-    const { db } = this.deps;
-    const stale = db
-      .prepare(
-        `SELECT rowid, text FROM document_chunks WHERE owner_id = ? AND project_id = ? AND embedder_id != ?${docId ? ' AND doc_id = ?' : ''}`,
-      )
-      .all(...[scope.ownerId, scope.projectId, embedder.id, ...(docId ? [docId] : [])]) as Array<{ rowid: number; text: string }>;
-    if (stale.length === 0) return 0;
-    const upd = db.prepare(`UPDATE document_chunks SET embedding = ?, embedder_id = ? WHERE rowid = ? AND owner_id = ? AND project_id = ?`);
-    for (let b = 0; b < stale.length; b += EMBED_BATCH) {
-      const batch = stale.slice(b, b + EMBED_BATCH);
-      const vecs = await embedder.embed(batch.map((s) => s.text));
-      db.transaction(() => batch.forEach((s, k) => upd.run(vectorToBlob(vecs[k]!), embedder.id, s.rowid, scope.ownerId, scope.projectId)))();
-      this.writes++;
-    }
-    this.deps.log.info({ chunks: stale.length, embedder: embedder.id }, 're-embedded chunks stored by another embedder');
-    return stale.length;
-  }
-
-  private keywordRank(scope: Scope, query: string, docId: string | null, k: number): Array<{ rowid: number; score: number }> {
-    const match = ftsQuery(query);
-    if (!match) return [];
-    return this.deps.db
-      .prepare(
-        `SELECT c.rowid AS rowid, -bm25(document_chunks_fts) AS score
-         FROM document_chunks_fts JOIN document_chunks c ON c.rowid = document_chunks_fts.rowid
-         WHERE document_chunks_fts MATCH ? AND c.owner_id = ? AND c.project_id = ?${docId ? ' AND c.doc_id = ?' : ''}
-         ORDER BY score DESC LIMIT ?`,
-      )
-      .all(...[match, scope.ownerId, scope.projectId, ...(docId ? [docId] : []), k]) as Array<{ rowid: number; score: number }>;
-  }
-
-  private async semanticRank(scope: Scope, query: string, docId: string | null, k: number, embedder: Embedder): Promise<Array<{ rowid: number; score: number }>> {
-    const index = await this.vectorIndex(scope, embedder);
-    const [q] = await embedder.embed([query]);
-    const { rowids, docIds, matrix, dim } = index;
-    // Best k by a bounded insertion list: k is small next to the number of chunks.
-    const top: Array<{ rowid: number; score: number }> = [];
-    for (let i = 0; i < rowids.length; i++) {
-      if (docId !== null && docIds[i] !== docId) continue;
-      let score = 0;
-      const off = i * dim;
-      for (let d = 0; d < dim; d++) score += q![d]! * matrix[off + d]!;
-      if (top.length === k && score <= top[k - 1]!.score) continue;
-      let at = top.length;
-      while (at > 0 && top[at - 1]!.score < score) at--;
-      top.splice(at, 0, { rowid: rowids[i]!, score });
-      if (top.length > k) top.pop();
-    }
-    return top;
-  }
-
-  /**
-   * All chunk vectors of a scope as one contiguous matrix, kept between searches and rebuilt when the
-   * stamp changes: a write by this service, a commit by another connection (PRAGMA data_version), or
-   * a different active embedder. Scopes too large to hold are scanned from SQLite on every search.
-   */
-  private async vectorIndex(scope: Scope, embedder: Embedder): Promise<VectorIndex> {
-    const key = `${scope.ownerId}\u0000${scope.projectId}`;
-    const stamp = () => `${this.writes}:${this.deps.db.pragma('data_version', { simple: true })}:${embedder.id}`;
-    const hit = this.vectors.get(key);
-    if (hit && hit.stamp === stamp()) {
-      this.vectors.delete(key);
-      this.vectors.set(key, hit);
-      return hit;
-    }
-    await this.reembedStale(scope, embedder, null);
-    const rows = this.deps.db
-      .prepare(`SELECT rowid, doc_id, embedding FROM document_chunks WHERE owner_id = ? AND project_id = ? ORDER BY rowid`)
-      .all(scope.ownerId, scope.projectId) as Array<{ rowid: number; doc_id: string; embedding: Buffer }>;
-    const dim = embedder.dim;
-    const matrix = new Float32Array(rows.length * dim);
-    rows.forEach((r, i) => matrix.set(blobToVector(r.embedding).subarray(0, dim), i * dim));
-    const index: VectorIndex = { stamp: stamp(), rowids: rows.map((r) => r.rowid), docIds: rows.map((r) => r.doc_id), matrix, dim };
-    this.vectors.delete(key);
-    if (matrix.length <= VECTOR_CACHE_FLOATS) {
-      this.vectors.set(key, index);
-      // Least recently used first: drop until the scopes and floats held are within bounds.
-      let held = 0;
-      for (const v of this.vectors.values()) held += v.matrix.length;
-      while (this.vectors.size > VECTOR_CACHE_SCOPES || held > VECTOR_CACHE_FLOATS) {
-        const [oldKey, old] = this.vectors.entries().next().value!;
-        this.vectors.delete(oldKey);
-        held -= old.matrix.length;
-      }
-    }
-    return index;
-  }
-
 
   private hydrate(scope: Scope, ranked: Array<{ rowid: number; score: number }>): SearchHit[] {
     if (ranked.length === 0) return [];

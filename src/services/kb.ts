@@ -9,16 +9,16 @@ import { createHash } from 'node:crypto';
 import { structuredPatch } from 'diff';
 import type { AppDeps } from '../app-deps.js';
 import { LIMITS } from '../config.js';
-import { reciprocalRankFusion } from '../engine/bm25.js';
 import { chunkTextAsync } from '../engine/chunking.js';
 import type { Embedder } from '../engine/embeddings/types.js';
-import { blobToVector, dot, vectorToBlob } from '../engine/embeddings/vector.js';
+import { blobToVector, vectorToBlob } from '../engine/embeddings/vector.js';
 import { describeFormats, extractDocument, normalizeText, type Extracted, type PageSpan, type SourceFormat } from '../engine/extract/index.js';
 import { countTokens } from '../engine/tokens.js';
 import { BadRequest, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
 import type { Scope } from '../domain/scope.js';
 import { nowIso, newId } from '../store/db.js';
-import { ftsQuery } from './documents.js';
+import { kbChunkSource } from '../store/kb.js';
+import { RetrievalIndex } from '../store/retrieval.js';
 import { fetchUrl } from './url-fetch.js';
 
 export const KB_MODES = ['text', 'url', 'file'] as const;
@@ -217,17 +217,15 @@ function unifiedText(itemId: string, from: number, to: number, hunks: KbDiff['hu
   return out.join('\n');
 }
 
-/** A project's passage vectors in one contiguous matrix, so a query does not re-read every BLOB. */
-interface VectorSet { embedderId: string; rowids: number[]; itemIds: string[]; dim: number; matrix: Float32Array }
-const VECTOR_CACHE_SCOPES = 64;
-
 export class KbService {
   /** Overridable for tests of slow servers; production uses url-fetch's default. */
   urlFetchTimeoutMs: number | undefined;
-  /** Per-scope vector sets; dropped on every write to that scope (this process is the only KB writer). */
-  private readonly vectorCache = new Map<string, VectorSet>();
+  /** Keyword, vector and hybrid search over the current versions' passages (the one retrieval index). */
+  private readonly index: RetrievalIndex<{ itemId: string }>;
 
-  constructor(private readonly deps: AppDeps) {}
+  constructor(private readonly deps: AppDeps) {
+    this.index = new RetrievalIndex(deps, kbChunkSource(embeddingText));
+  }
 
   // ------------------------------------------------------------------ writes
 
@@ -279,7 +277,6 @@ export class KbService {
       const chunks = this.deleteChunks(scope, itemId);
       db.prepare('DELETE FROM kb_versions WHERE owner_id = ? AND project_id = ? AND item_id = ?').run(ownerId, projectId, itemId);
       db.prepare('DELETE FROM kb_items WHERE owner_id = ? AND project_id = ? AND item_id = ?').run(ownerId, projectId, itemId);
-      this.invalidate(scope);
       return { item_id: itemId, deleted: true as const, versions_removed: versions, chunks_removed: chunks };
     })();
   }
@@ -362,23 +359,17 @@ export class KbService {
     const q = args.query.trim();
     if (!q) throw new InvalidInput('query: must not be empty', { field: 'query' });
     const itemIds = args.itemIds?.map((id) => checkItemId(id, 'item_ids')) ?? null;
-    const pool = Math.max(args.topK * 4, 50);
-    let ranked: Array<{ rowid: number; score: number }>;
-    let embedderId: string | null = null;
-    if (args.mode === 'keyword') {
-      ranked = this.keywordRank(scope, q, itemIds, args.topK);
-    } else {
-      const embedder = await this.deps.embedder();
-      embedderId = embedder.id;
-      const semantic = await this.semanticRank(scope, q, itemIds, args.mode === 'semantic' ? args.topK : pool, embedder);
-      if (args.mode === 'semantic') ranked = semantic;
-      else {
-        const keyword = this.keywordRank(scope, q, itemIds, pool);
-        ranked = reciprocalRankFusion([semantic.map((r) => r.rowid), keyword.map((r) => r.rowid)])
-          .slice(0, args.topK)
-          .map((r) => ({ rowid: r.id, score: r.score }));
-      }
-    }
+    const only = itemIds ? new Set(itemIds) : null;
+    const { hits, embedder } = await this.index.search({
+      scopes: [scope],
+      query: q,
+      mode: args.mode,
+      k: args.topK,
+      accept: only ? (_id, m) => only.has(m.itemId) : undefined,
+      where: itemIds ? { column: 'item_id', values: itemIds } : undefined,
+    });
+    const ranked = hits.map((h) => ({ rowid: h.id, score: h.score }));
+    const embedderId = embedder;
     const items = (this.deps.db.prepare('SELECT COUNT(*) AS n FROM kb_items WHERE owner_id = ? AND project_id = ?').get(scope.ownerId, scope.projectId) as { n: number }).n;
     return { query: q, mode: args.mode, results: this.hydrate(scope, ranked), items_searched: itemIds ? Math.min(items, itemIds.length) : items, embedder: embedderId };
   }
@@ -490,7 +481,6 @@ export class KbService {
       });
       return { v, created: !item };
     })();
-    this.invalidate(scope);
     return { ...base, version: version.v, status: version.created ? 'created' : 'updated', title: p.title, tokens, chunks: chunks.length };
   }
 
@@ -515,81 +505,8 @@ export class KbService {
   }
 
   private deleteChunks(scope: Scope, itemId: string): number {
-    const { db } = this.deps;
-    db.prepare('DELETE FROM kb_chunks_fts WHERE rowid IN (SELECT rowid FROM kb_chunks WHERE owner_id = ? AND project_id = ? AND item_id = ?)').run(scope.ownerId, scope.projectId, itemId);
-    return db.prepare('DELETE FROM kb_chunks WHERE owner_id = ? AND project_id = ? AND item_id = ?').run(scope.ownerId, scope.projectId, itemId).changes;
-  }
-
-  private keywordRank(scope: Scope, query: string, itemIds: string[] | null, k: number): Array<{ rowid: number; score: number }> {
-    const match = ftsQuery(query);
-    if (!match) return [];
-    const filter = itemIds ? ` AND c.item_id IN (${itemIds.map(() => '?').join(',')})` : '';
-    return this.deps.db
-      .prepare(
-        `SELECT c.rowid AS rowid, -bm25(kb_chunks_fts) AS score
-         FROM kb_chunks_fts JOIN kb_chunks c ON c.rowid = kb_chunks_fts.rowid
-         WHERE kb_chunks_fts MATCH ? AND c.owner_id = ? AND c.project_id = ?${filter}
-         ORDER BY score DESC LIMIT ?`,
-      )
-      .all(match, scope.ownerId, scope.projectId, ...(itemIds ?? []), k) as Array<{ rowid: number; score: number }>;
-  }
-
-  private async semanticRank(scope: Scope, query: string, itemIds: string[] | null, k: number, embedder: Embedder): Promise<Array<{ rowid: number; score: number }>> {
-    await this.reembedStale(scope, embedder);
-    const [qv] = await embedder.embed([query]);
-    const set = this.vectorSet(scope, embedder);
-    const only = itemIds ? new Set(itemIds) : null;
-    const scored: Array<{ rowid: number; score: number }> = [];
-    for (let r = 0, off = 0; r < set.rowids.length; r++, off += set.dim) {
-      if (only && !only.has(set.itemIds[r]!)) continue;
-      scored.push({ rowid: set.rowids[r]!, score: dot(qv!, set.matrix.subarray(off, off + set.dim)) });
-    }
-    return topK(scored, k);
-  }
-
-  private vectorSet(scope: Scope, embedder: Embedder): VectorSet {
-    const key = `${scope.ownerId}\u0000${scope.projectId}`;
-    const hit = this.vectorCache.get(key);
-    if (hit && hit.embedderId === embedder.id) {
-      // Re-insert: the Map's order doubles as least-recently-used order.
-      this.vectorCache.delete(key);
-      this.vectorCache.set(key, hit);
-      return hit;
-    }
-    const rows = this.deps.db
-      .prepare('SELECT rowid, item_id, embedding FROM kb_chunks WHERE owner_id = ? AND project_id = ? AND embedder_id = ? ORDER BY rowid')
-      .all(scope.ownerId, scope.projectId, embedder.id) as Array<{ rowid: number; item_id: string; embedding: Buffer }>;
-    const dim = embedder.dim;
-    const matrix = new Float32Array(rows.length * dim);
-    rows.forEach((r, i) => matrix.set(blobToVector(r.embedding), i * dim));
-    const set: VectorSet = { embedderId: embedder.id, rowids: rows.map((r) => r.rowid), itemIds: rows.map((r) => r.item_id), dim, matrix };
-    this.vectorCache.set(key, set);
-    if (this.vectorCache.size > VECTOR_CACHE_SCOPES) this.vectorCache.delete(this.vectorCache.keys().next().value!);
-    return set;
-  }
-
-  private invalidate(scope: Scope): void {
-    this.vectorCache.delete(`${scope.ownerId}\u0000${scope.projectId}`);
-  }
-
-  /** Chunks embedded by a previous embedder are re-embedded before they are compared. */
-  private async reembedStale(scope: Scope, embedder: Embedder): Promise<void> {
-    const { db } = this.deps;
-    const stale = db
-      .prepare(
-        `SELECT c.rowid, c.heading_path, c.text, i.title FROM kb_chunks c JOIN kb_items i ON i.owner_id = c.owner_id AND i.project_id = c.project_id AND i.item_id = c.item_id
-         WHERE c.owner_id = ? AND c.project_id = ? AND c.embedder_id != ?`,
-      )
-      .all(scope.ownerId, scope.projectId, embedder.id) as Array<{ rowid: number; heading_path: string; text: string; title: string | null }>;
-    if (stale.length === 0) return;
-    const upd = db.prepare('UPDATE kb_chunks SET embedding = ?, embedder_id = ? WHERE rowid = ? AND owner_id = ? AND project_id = ?');
-    for (let s = 0; s < stale.length; s += EMBED_BATCH) {
-      const batch = stale.slice(s, s + EMBED_BATCH);
-      const vecs = await embedder.embed(batch.map((r) => embeddingText(r.title, { headingPath: JSON.parse(r.heading_path) as string[], text: r.text })));
-      db.transaction(() => batch.forEach((r, k) => upd.run(vectorToBlob(vecs[k]!), embedder.id, r.rowid, scope.ownerId, scope.projectId)))();
-    }
-    this.invalidate(scope);
-    this.deps.log.info({ chunks: stale.length, embedder: embedder.id }, 'kb: re-embedded chunks stored by another embedder');
+    // Each deleted chunk leaves kb_chunks_fts and moves the scope's stamp (triggers, 0011).
+    return this.deps.db.prepare('DELETE FROM kb_chunks WHERE owner_id = ? AND project_id = ? AND item_id = ?').run(scope.ownerId, scope.projectId, itemId).changes;
   }
 
   private hydrate(scope: Scope, ranked: Array<{ rowid: number; score: number }>): KbHit[] {
@@ -676,25 +593,6 @@ export class KbService {
       tokens: v.tokens, bytes: v.bytes, created_at: item.created_at, updated_at: item.updated_at,
     };
   }
-}
-
-/** The k best by score (ties by rowid), without sorting the whole list when it is long. */
-export function topK<T extends { rowid: number; score: number }>(scored: T[], k: number): T[] {
-  const cmp = (a: T, b: T) => b.score - a.score || a.rowid - b.rowid;
-  if (scored.length <= k * 4) return scored.sort(cmp).slice(0, k);
-  const best: T[] = [];
-  for (const s of scored) {
-    if (best.length < k) {
-      best.push(s);
-      if (best.length === k) best.sort(cmp);
-    } else if (cmp(s, best[k - 1]!) < 0) {
-      let i = k - 1;
-      while (i > 0 && cmp(s, best[i - 1]!) < 0) i--;
-      best.splice(i, 0, s);
-      best.pop();
-    }
-  }
-  return best.sort(cmp);
 }
 
 export { describeFormats };

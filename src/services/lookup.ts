@@ -13,17 +13,15 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AppDeps } from '../app-deps.js';
-import { reciprocalRankFusion } from '../engine/bm25.js';
 import { chunkTextAsync } from '../engine/chunking.js';
-import type { Embedder } from '../engine/embeddings/types.js';
-import { blobToVector, dot, vectorToBlob } from '../engine/embeddings/vector.js';
+import { vectorToBlob } from '../engine/embeddings/vector.js';
 import { htmlToMarkdown, normalizeText } from '../engine/extract/index.js';
 import { Conflict, Forbidden, InvalidInput, NotFound, Unavailable } from '../errors.js';
 import { projectRoot } from '../paths.js';
 import type { Scope } from '../domain/scope.js';
 import { newId, nowIso } from '../store/db.js';
-import { ftsQuery } from './documents.js';
-import { topK } from './kb.js';
+import { lookupChunkSource } from '../store/lookup.js';
+import { RetrievalIndex } from '../store/retrieval.js';
 import { LIMITS } from '../config.js';
 
 /** Per-file and per-source caps, so one huge .d.ts (typescript.d.ts is 590 KB) cannot swamp the index. */
@@ -146,14 +144,21 @@ export function builtinPackageNames(root = projectRoot): string[] {
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
+/** What gets embedded for a passage: the source name and heading trail give it context. */
+export function passageEmbeddingText(sourceName: string, headingPath: string[], text: string): string {
+  return [sourceName, ...headingPath].join(' > ') + '\n' + text;
+}
+
 export class LookupService {
   private building: Promise<void> | null = null;
   private built = false;
   private closed = false;
-  /** Vectors of each source, loaded once per (source, fingerprint, embedder): look-ups do not re-read BLOBs. */
-  private readonly cache = new Map<string, { key: string; rowids: number[]; vectors: Float32Array[] }>();
+  /** Keyword, vector and hybrid search over the passages (the one retrieval index); built-ins are scope ('', ''). */
+  private readonly retrieval: RetrievalIndex<{ sourceId: string }>;
 
-  constructor(private readonly deps: AppDeps) {}
+  constructor(private readonly deps: AppDeps) {
+    this.retrieval = new RetrievalIndex(deps, lookupChunkSource(passageEmbeddingText));
+  }
 
   /** Build or refresh the built-in index in the background; safe to call repeatedly. */
   warm(): Promise<void> {
@@ -199,19 +204,18 @@ export class LookupService {
         throw new NotFound(`slug: no documentation source "${args.slug}"; available: ${known.join(', ')}`, { field: 'slug', available: known });
       }
     }
-    const embedder = await this.deps.embedder();
-    if (sources.length === 0) return { results: [], sources_searched: 0, embedder: embedder.id };
-    const pool = Math.max(args.topK * 4, 40);
-    const [qv] = await embedder.embed([q]);
-    const semantic: Array<{ rowid: number; score: number }> = [];
-    for (const s of sources) {
-      const { rowids, vectors } = await this.vectorsOf(s, embedder);
-      for (let i = 0; i < rowids.length; i++) semantic.push({ rowid: rowids[i]!, score: dot(qv!, vectors[i]!) });
-    }
-    const semanticTop = topK(semantic, pool);
-    const keyword = this.keywordRank(sources, q, pool);
-    const fused = reciprocalRankFusion([semanticTop.map((r) => r.rowid), keyword.map((r) => r.rowid)]).slice(0, args.topK);
-    return { results: this.hydrate(fused.map((f) => ({ rowid: f.id, score: f.score }))), sources_searched: sources.length, embedder: embedder.id };
+    if (sources.length === 0) return { results: [], sources_searched: 0, embedder: (await this.deps.embedder()).id };
+    const ids = new Set(sources.map((s) => s.id));
+    const { hits, embedder } = await this.retrieval.search({
+      scopes: scope ? [scope, BUILTIN] : [BUILTIN],
+      query: q,
+      mode: 'hybrid',
+      k: args.topK,
+      depth: Math.max(args.topK * 4, 40),
+      accept: (_id, m) => ids.has(m.sourceId),
+      where: { column: 'source_id', values: [...ids] },
+    });
+    return { results: this.hydrate(hits.map((h) => ({ rowid: h.id, score: h.score }))), sources_searched: sources.length, embedder: embedder! };
   }
 
   list(scope: Scope | null): { sources: LookupSourceView[]; indexing: boolean } {
@@ -290,7 +294,7 @@ export class LookupService {
     const vectors: Float32Array[] = [];
     for (let i = 0; i < chunks.length; i += EMBED_BATCH) {
       const batch = chunks.slice(i, i + EMBED_BATCH);
-      vectors.push(...(await embedder.embed(batch.map((c) => [src.name, ...c.headingPath].join(' > ') + '\n' + c.text))));
+      vectors.push(...(await embedder.embed(batch.map((c) => passageEmbeddingText(src.name, c.headingPath, c.text)))));
       await yieldToLoop();
     }
     const { db } = this.deps;
@@ -318,9 +322,8 @@ export class LookupService {
 
   private deleteSource(s: SourceRow): number {
     const { db } = this.deps;
-    this.cache.delete(s.id);
+    // Each deleted chunk leaves lookup_chunks_fts and moves the scope's stamp (triggers, 0011).
     return db.transaction(() => {
-      db.prepare(`DELETE FROM lookup_chunks_fts WHERE rowid IN (SELECT rowid FROM lookup_chunks WHERE owner_id = ? AND project_id = ? AND source_id = ?)`).run(s.owner_id, s.project_id, s.id);
       const n = db.prepare(`DELETE FROM lookup_chunks WHERE owner_id = ? AND project_id = ? AND source_id = ?`).run(s.owner_id, s.project_id, s.id).changes;
       db.prepare(`DELETE FROM lookup_sources WHERE owner_id = ? AND project_id = ? AND id = ?`).run(s.owner_id, s.project_id, s.id);
       return n;
@@ -362,40 +365,6 @@ export class LookupService {
     if (!scope) return builtin;
     const own = db.prepare(`SELECT * FROM lookup_sources WHERE owner_id = ? AND project_id = ? ORDER BY slug`).all(scope.ownerId, scope.projectId) as SourceRow[];
     return [...own, ...builtin];
-  }
-
-  private async vectorsOf(s: SourceRow, embedder: Embedder): Promise<{ rowids: number[]; vectors: Float32Array[] }> {
-    const key = `${s.fingerprint}|${s.indexed_at}|${embedder.id}`;
-    const hit = this.cache.get(s.id);
-    if (hit && hit.key === key) return hit;
-    const { db } = this.deps;
-    const stale = db.prepare(`SELECT rowid, file, heading_path, text FROM lookup_chunks WHERE owner_id = ? AND project_id = ? AND source_id = ? AND embedder_id != ?`).all(s.owner_id, s.project_id, s.id, embedder.id) as Array<{ rowid: number; heading_path: string; text: string }>;
-    if (stale.length > 0) {
-      // Indexed by another embedder (the provider changed): re-embed before comparing.
-      const upd = db.prepare(`UPDATE lookup_chunks SET embedding = ?, embedder_id = ? WHERE rowid = ? AND owner_id = ? AND project_id = ?`);
-      for (let i = 0; i < stale.length; i += EMBED_BATCH) {
-        const batch = stale.slice(i, i + EMBED_BATCH);
-        const vecs = await embedder.embed(batch.map((r) => [s.name, ...(JSON.parse(r.heading_path) as string[])].join(' > ') + '\n' + r.text));
-        db.transaction(() => batch.forEach((r, k) => upd.run(vectorToBlob(vecs[k]!), embedder.id, r.rowid, s.owner_id, s.project_id)))();
-      }
-    }
-    const rows = db.prepare(`SELECT rowid, embedding FROM lookup_chunks WHERE owner_id = ? AND project_id = ? AND source_id = ?`).all(s.owner_id, s.project_id, s.id) as Array<{ rowid: number; embedding: Buffer }>;
-    const entry = { key, rowids: rows.map((r) => r.rowid), vectors: rows.map((r) => blobToVector(r.embedding)) };
-    this.cache.set(s.id, entry);
-    return entry;
-  }
-
-  private keywordRank(sources: SourceRow[], query: string, k: number): Array<{ rowid: number; score: number }> {
-    const match = ftsQuery(query);
-    if (!match) return [];
-    // Sources are already scoped (built-in + the caller's); filter chunks by exactly those ids and scopes.
-    const conds = sources.map(() => '(c.source_id = ? AND c.owner_id = ? AND c.project_id = ?)').join(' OR ');
-    return this.deps.db
-      .prepare(
-        `SELECT c.rowid AS rowid, -bm25(lookup_chunks_fts) AS score FROM lookup_chunks_fts JOIN lookup_chunks c ON c.rowid = lookup_chunks_fts.rowid
-         WHERE lookup_chunks_fts MATCH ? AND (${conds}) ORDER BY score DESC LIMIT ?`,
-      )
-      .all(match, ...sources.flatMap((s) => [s.id, s.owner_id, s.project_id]), k) as Array<{ rowid: number; score: number }>;
   }
 
   private hydrate(ranked: Array<{ rowid: number; score: number }>): LookupHit[] {

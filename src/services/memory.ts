@@ -1,15 +1,15 @@
 // Agent memory: short facts an agent keeps across sessions, per project. Writes embed the text and
-// merge near-duplicates (by cosine similarity) instead of storing them twice; search fuses a
-// semantic ranking (vectors held in process memory per scope) with a keyword ranking (SQLite FTS5
-// bm25) by Reciprocal Rank Fusion. Every statement is scoped by owner and project.
-import os from 'node:os';
+// merge near-duplicates (by cosine similarity) instead of storing them twice; search is the one
+// retrieval index's hybrid search (vectors held in process memory per scope, keyword bm25, RRF).
+// Every statement is scoped by owner and project.
 import type { AppDeps } from '../app-deps.js';
 import type { Scope } from '../domain/scope.js';
-import type { Embedder } from '../engine/embeddings/types.js';
-import { dot, vectorToBlob, blobToVector } from '../engine/embeddings/vector.js';
-import { reciprocalRankFusion } from '../engine/bm25.js';
-import { InvalidInput, NotFound } from '../errors.js';
+import { vectorToBlob } from '../engine/embeddings/vector.js';
+import { queryTerms } from '../engine/retrieval/index.js';
+import { Conflict, InvalidInput, NotFound } from '../errors.js';
 import { newId, nowIso } from '../store/db.js';
+import { memorySource, type MemoryMeta, type MemoryRow } from '../store/memory.js';
+import { RetrievalIndex } from '../store/retrieval.js';
 import { LIMITS } from '../config.js';
 
 /** Sizes the memory tools enforce (defined with every other limit in src/config.ts). */
@@ -89,120 +89,8 @@ export interface ForgetInput extends MemoryFilter {
   dryRun: boolean;
 }
 
-interface MemoryRow {
-  seq: number;
-  id: string;
-  text: string;
-  tags: string;
-  source: string | null;
-  merge_count: number;
-  created_at: string;
-  updated_at: string;
-}
-
-/** What search filters need of a memory without touching the store. */
-interface MemoryMeta {
-  seq: number;
-  createdAt: string;
-  tags: string[];
-  source: string | null;
-}
-
-interface ScopeCache {
-  version: number;
-  embedderId: string;
-  table: VectorTable;
-}
-
-/** A change to apply to a scope's cached vectors once its transaction has committed. */
-type CacheChange = { upsert?: { meta: MemoryMeta; vec: Float32Array }; remove?: number[] };
-
-// Stored vectors are little-endian float32 (vectorToBlob); on a little-endian host their bytes can be
-// copied straight into a Float32Array, which makes loading a large scope a memcpy per row.
-const LITTLE_ENDIAN = os.endianness() === 'LE';
-
-/**
- * One scope's vectors in a single contiguous Float32Array (rows are swap-deleted), with the metadata
- * filters need. A scan touches only the query's non-zero coordinates when it is sparse (the offline
- * embedder's hashed-word part is mostly zeros), which gives the exact dot product at a fraction of
- * the cost; dense queries take the plain loop.
- */
-export class VectorTable {
-  private data: Float32Array;
-  private readonly metas: MemoryMeta[] = [];
-  private readonly rowOf = new Map<number, number>();
-
-  constructor(readonly dim: number, capacity = 64) {
-    this.data = new Float32Array(dim * Math.max(1, capacity));
-  }
-
-  get size(): number {
-    return this.metas.length;
-  }
-
-  /** Adds or replaces a row; `vec` is a vector or its stored little-endian bytes. */
-  set(meta: MemoryMeta, vec: Float32Array | Uint8Array): void {
-    let row = this.rowOf.get(meta.seq);
-    if (row === undefined) {
-      row = this.metas.length;
-      if ((row + 1) * this.dim > this.data.length) {
-        const bigger = new Float32Array(this.data.length * 2);
-        bigger.set(this.data);
-        this.data = bigger;
-      }
-      this.metas.push(meta);
-      this.rowOf.set(meta.seq, row);
-    } else {
-      this.metas[row] = meta;
-    }
-    if (vec instanceof Float32Array) this.data.set(vec, row * this.dim);
-    else new Uint8Array(this.data.buffer, row * this.dim * 4, this.dim * 4).set(vec);
-  }
-
-  delete(seq: number): void {
-    const row = this.rowOf.get(seq);
-    if (row === undefined) return;
-    const last = this.metas.length - 1;
-    if (row !== last) {
-      this.data.copyWithin(row * this.dim, last * this.dim, (last + 1) * this.dim);
-      this.metas[row] = this.metas[last]!;
-      this.rowOf.set(this.metas[row]!.seq, row);
-    }
-    this.metas.pop();
-    this.rowOf.delete(seq);
-  }
-
-  meta(seq: number): MemoryMeta | undefined {
-    const row = this.rowOf.get(seq);
-    return row === undefined ? undefined : this.metas[row];
-  }
-
-  vector(seq: number): Float32Array | undefined {
-    const row = this.rowOf.get(seq);
-    return row === undefined ? undefined : this.data.slice(row * this.dim, (row + 1) * this.dim);
-  }
-
-  /** Calls `visit` with the dot product (= cosine, unit vectors) of `q` and every accepted row. */
-  scan(q: Float32Array, visit: (meta: MemoryMeta, sim: number) => void, accept?: (meta: MemoryMeta) => boolean): void {
-    const { dim, data, metas } = this;
-    const nz: number[] = [];
-    for (let i = 0; i < dim; i++) if (q[i] !== 0) nz.push(i);
-    const sparse = nz.length < dim * 0.5;
-    const idx = Int32Array.from(nz);
-    const qv = Float32Array.from(nz, (i) => q[i]!);
-    for (let r = 0; r < metas.length; r++) {
-      const meta = metas[r]!;
-      if (accept && !accept(meta)) continue;
-      const base = r * dim;
-      let s = 0;
-      if (sparse) for (let k = 0; k < idx.length; k++) s += qv[k]! * data[base + idx[k]!]!;
-      else for (let i = 0; i < dim; i++) s += q[i]! * data[base + i]!;
-      visit(meta, s);
-    }
-  }
-}
-
-const ROW_COLUMNS = 'm.seq, m.id, m.text, m.tags, m.source, m.merge_count, m.created_at, m.updated_at';
+/** How often a write re-decides (duplicate check) after another process wrote the scope meanwhile. */
+const WRITE_ATTEMPTS = 5;
 
 /** Trimmed, lower-cased, de-duplicated tags, so filters do not depend on spelling of case. */
 export function normalizeTags(tags: readonly string[] | undefined): string[] {
@@ -218,18 +106,11 @@ export function normalizeTime(value: string | undefined, field: string): string 
   return new Date(ms).toISOString();
 }
 
-/** Words of a free-text query as an FTS5 expression of quoted terms (no operator can leak in). */
-export function ftsQuery(text: string, join: 'OR' | 'AND'): string | null {
-  const words = [...new Set((text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []))].slice(0, 32);
-  if (words.length === 0) return null;
-  return words.map((w) => `"${w}"`).join(` ${join} `);
-}
-
 function toRecord(r: MemoryRow): MemoryRecord {
   return {
     id: r.id,
     text: r.text,
-    tags: JSON.parse(r.tags) as string[],
+    tags: r.tags,
     source: r.source,
     merge_count: r.merge_count,
     created_at: r.created_at,
@@ -238,11 +119,14 @@ function toRecord(r: MemoryRow): MemoryRecord {
 }
 
 export class MemoryService {
-  // Write transactions are IMMEDIATE: they read before writing, and a deferred one would fail with
-  // SQLITE_BUSY_SNAPSHOT (not retried) if another process committed in between.
-  private readonly caches = new Map<string, ScopeCache>();
+  // Writes run in the store's read-then-write transaction (BEGIN IMMEDIATE on SQLite, SERIALIZABLE
+  // with retries on PostgreSQL) and read the scope's change stamp inside it.
+  /** Vector, keyword and hybrid search over memories (the one retrieval index). */
+  private readonly index: RetrievalIndex<MemoryMeta>;
 
-  constructor(private readonly deps: AppDeps) {}
+  constructor(private readonly deps: AppDeps) {
+    this.index = new RetrievalIndex(deps, memorySource);
+  }
 
   // ---- writes ---------------------------------------------------------------------------------
 
@@ -253,60 +137,48 @@ export class MemoryService {
     const embedder = await this.deps.embedder();
     const [vec] = await embedder.embed([text]);
     if (!vec) throw new Error('embedder returned no vector');
-    await this.reembedStale(scope, embedder);
     const threshold = input.dedupeThreshold ?? similarityDefaults(embedder.id).dedupe;
-    const db = this.deps.db;
 
-    // From here on everything is synchronous: the duplicate check and the write cannot interleave
-    // with another request's write in this process, and the transaction excludes other processes.
-    const { result, change, before, after } = db.transaction(() => {
-      const before = this.scopeVersion(scope);
-      const cache = this.syncCache(scope, embedder);
+    for (let attempt = 1; ; attempt++) {
+      const { table, stamp } = await this.index.table(scope, embedder);
+      // The duplicate check uses the vectors as of `stamp`; the write goes ahead only if nobody (this
+      // process, another one, a replica) changed the scope since, else the check runs again.
       const best = { seq: -1, sim: -Infinity };
       if (input.dedupe !== false) {
-        cache.table.scan(vec, (m, sim) => {
+        table.scan(vec, (seq, sim) => {
           if (sim > best.sim) {
-            best.seq = m.seq;
+            best.seq = seq;
             best.sim = sim;
           }
         });
       }
-      const now = nowIso();
-      // Float rounding puts identical texts a hair under 1.0.
-      if (best.seq >= 0 && best.sim >= threshold - 1e-6) {
-        const old = this.rowBySeq(scope, best.seq)!;
-        const mergedTags = normalizeTags([...(JSON.parse(old.tags) as string[]), ...tags]);
-        const source = input.source ?? old.source;
-        db.prepare(
-          `UPDATE memories SET text = ?, tags = ?, source = ?, embedding = ?, embedder_id = ?, merge_count = merge_count + 1, updated_at = ?
-           WHERE seq = ? AND owner_id = ? AND project_id = ?`,
-        ).run(text, JSON.stringify(mergedTags), source, vectorToBlob(vec), embedder.id, now, best.seq, scope.ownerId, scope.projectId);
-        this.writeTags(scope, best.seq, mergedTags);
-        const row = this.rowBySeq(scope, best.seq)!;
-        const result: AddMemoryResult = {
-          id: row.id,
-          merged: true,
-          similarity: round(best.sim),
-          previous_text: old.text,
-          memory: toRecord(row),
-        };
-        const change: CacheChange = { upsert: { meta: { seq: row.seq, createdAt: row.created_at, tags: mergedTags, source }, vec } };
-        return { result, change, before, after: this.scopeVersion(scope) };
+      const out = await this.deps.store.tx(async (t) => {
+        if ((await this.index.stamp(scope, t)) !== stamp) return null;
+        const repo = t.memories(scope);
+        const now = nowIso();
+        // Float rounding puts identical texts a hair under 1.0.
+        if (best.seq >= 0 && best.sim >= threshold - 1e-6) {
+          const old = (await repo.bySeq(best.seq))!;
+          const mergedTags = normalizeTags([...old.tags, ...tags]);
+          const source = input.source ?? old.source;
+          await repo.update(best.seq, { text, tags: mergedTags, source, embedding: vectorToBlob(vec), embedderId: embedder.id, merged: true, now });
+          const row = (await repo.bySeq(best.seq))!;
+          const result: AddMemoryResult = { id: row.id, merged: true, similarity: round(best.sim), previous_text: old.text, memory: toRecord(row) };
+          return { result, seq: row.seq, meta: { createdAt: row.created_at, tags: mergedTags, source }, after: await this.index.stamp(scope, t) };
+        }
+        const id = newId('mem');
+        const source = input.source ?? null;
+        const seq = await repo.insert({ id, text, tags, source, embedding: vectorToBlob(vec), embedderId: embedder.id, now });
+        const row = (await repo.bySeq(seq))!;
+        const result: AddMemoryResult = { id, merged: false, similarity: best.seq >= 0 ? round(best.sim) : null, previous_text: null, memory: toRecord(row) };
+        return { result, seq, meta: { createdAt: now, tags, source }, after: await this.index.stamp(scope, t) };
+      });
+      if (out) {
+        this.index.applyOwnWrite(scope, stamp, out.after, (t) => t.set(out.seq, out.meta, vec));
+        return out.result;
       }
-      const id = newId('mem');
-      const source = input.source ?? null;
-      const r = db.prepare(
-        `INSERT INTO memories (id, owner_id, project_id, text, tags, source, embedding, embedder_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(id, scope.ownerId, scope.projectId, text, JSON.stringify(tags), source, vectorToBlob(vec), embedder.id, now, now);
-      const seq = Number(r.lastInsertRowid);
-      this.writeTags(scope, seq, tags);
-      const row = this.rowBySeq(scope, seq)!;
-      const result: AddMemoryResult = { id, merged: false, similarity: best.seq >= 0 ? round(best.sim) : null, previous_text: null, memory: toRecord(row) };
-      return { result, change: { upsert: { meta: { seq, createdAt: now, tags, source }, vec } }, before, after: this.scopeVersion(scope) };
-    }).immediate();
-    this.applyChange(scope, before, after, change);
-    return result;
+      if (attempt >= WRITE_ATTEMPTS) throw new Conflict("this project's memories are being changed by another writer; retry add_memory", { field: 'text' });
+    }
   }
 
   async update(scope: Scope, id: string, patch: { text?: string; tags?: string[]; source?: string | null }): Promise<MemoryRecord> {
@@ -315,48 +187,36 @@ export class MemoryService {
     }
     const text = patch.text?.trim();
     if (text === '') throw new InvalidInput('text must not be empty', { field: 'text' });
-    let vec: Float32Array | undefined;
-    let embedderId: string | undefined;
-    if (text !== undefined) {
-      const embedder = await this.deps.embedder();
-      vec = (await embedder.embed([text]))[0];
-      embedderId = embedder.id;
-    }
-    const db = this.deps.db;
-    const { record, change, before, after } = db.transaction(() => {
-      const before = this.scopeVersion(scope);
-      const old = this.rowById(scope, id);
-      const tags = patch.tags !== undefined ? normalizeTags(patch.tags) : (JSON.parse(old.tags) as string[]);
+    const embedder = await this.deps.embedder();
+    const vec = text !== undefined ? (await embedder.embed([text]))[0] : undefined;
+    const { record, seq, meta, before, after } = await this.deps.store.tx(async (t) => {
+      const before = await this.index.stamp(scope, t);
+      const repo = t.memories(scope);
+      const old = await this.mustGet(repo.byId(id), id);
+      const tags = patch.tags !== undefined ? normalizeTags(patch.tags) : old.tags;
       const source = patch.source !== undefined ? patch.source : old.source;
-      const now = nowIso();
-      if (vec && text !== undefined) {
-        db.prepare(
-          'UPDATE memories SET text = ?, tags = ?, source = ?, embedding = ?, embedder_id = ?, updated_at = ? WHERE seq = ? AND owner_id = ? AND project_id = ?',
-        ).run(text, JSON.stringify(tags), source, vectorToBlob(vec), embedderId, now, old.seq, scope.ownerId, scope.projectId);
-      } else {
-        db.prepare('UPDATE memories SET tags = ?, source = ?, updated_at = ? WHERE seq = ? AND owner_id = ? AND project_id = ?')
-          .run(JSON.stringify(tags), source, now, old.seq, scope.ownerId, scope.projectId);
-      }
-      this.writeTags(scope, old.seq, tags);
-      const row = this.rowBySeq(scope, old.seq)!;
-      const v = vec ?? this.caches.get(scopeKey(scope))?.table.vector(old.seq);
-      // Without a vector in hand (text unchanged, scope not cached) the cache is simply rebuilt later.
-      const change: CacheChange = v ? { upsert: { meta: { seq: old.seq, createdAt: row.created_at, tags, source }, vec: v } } : {};
-      return { record: toRecord(row), change, before, after: this.scopeVersion(scope) };
-    }).immediate();
-    this.applyChange(scope, before, after, change);
+      await repo.update(old.seq, { text, tags, source, embedding: vec ? vectorToBlob(vec) : undefined, embedderId: embedder.id, now: nowIso() });
+      const row = (await repo.bySeq(old.seq))!;
+      const meta: MemoryMeta = { createdAt: row.created_at, tags, source };
+      return { record: toRecord(row), seq: old.seq, meta, before, after: await this.index.stamp(scope, t) };
+    });
+    this.index.applyOwnWrite(scope, before, after, (t) => {
+      // Without a new vector the cached one stays (a row the table lacks was stored by another embedder).
+      const v = vec ?? t.vector(seq);
+      if (v) t.set(seq, meta, v);
+    });
     return record;
   }
 
-  delete(scope: Scope, id: string): { id: string; deleted: true } {
-    const db = this.deps.db;
-    const { before, after, seq } = db.transaction(() => {
-      const before = this.scopeVersion(scope);
-      const row = this.rowById(scope, id);
-      db.prepare('DELETE FROM memories WHERE seq = ? AND owner_id = ? AND project_id = ?').run(row.seq, scope.ownerId, scope.projectId);
-      return { before, after: this.scopeVersion(scope), seq: row.seq };
-    }).immediate();
-    this.applyChange(scope, before, after, { remove: [seq] });
+  async delete(scope: Scope, id: string): Promise<{ id: string; deleted: true }> {
+    const { before, after, seq } = await this.deps.store.tx(async (t) => {
+      const before = await this.index.stamp(scope, t);
+      const repo = t.memories(scope);
+      const row = await this.mustGet(repo.byId(id), id);
+      await repo.delete([row.seq]);
+      return { before, after: await this.index.stamp(scope, t), seq: row.seq };
+    });
+    this.index.applyOwnWrite(scope, before, after, (t) => t.delete(seq));
     return { id, deleted: true };
   }
 
@@ -377,45 +237,46 @@ export class MemoryService {
     if (!query && !hasFilter && !input.ids?.length) {
       throw new InvalidInput('forget_memories needs a query, ids, or a filter (tags, since, until, source)', { field: 'query' });
     }
+    const repo = this.deps.store.memories(scope);
     let matches: Array<{ seq: number; similarity: number | null }>;
     if (query) {
       const embedder = await this.deps.embedder();
       const [qv] = await embedder.embed([query]);
-      await this.reembedStale(scope, embedder);
-      const cache = this.syncCache(scope, embedder);
+      const { table } = await this.index.table(scope, embedder);
       const floor = input.minSimilarity ?? similarityDefaults(embedder.id).forget;
       const sims = new Map<number, number>();
-      cache.table.scan(qv!, (m, sim) => sims.set(m.seq, sim), (m) => matchesFilter(m, filter));
-      const allWords = new Set(this.keywordSeqs(cache, ftsQuery(query, 'AND'), filter, Number.MAX_SAFE_INTEGER));
+      const accept = (_seq: number, m: MemoryMeta) => matchesFilter(m, filter);
+      table.scan(qv!, (seq, sim) => sims.set(seq, sim), accept);
+      const allWords = new Set(
+        (
+          await this.index.keyword([scope], queryTerms(query), 'all', Number.MAX_SAFE_INTEGER, {
+            accept: (seq) => table.has(seq) && accept(seq, table.meta(seq)!),
+            inTables: true,
+          })
+        ).map((h) => h.id),
+      );
       matches = [...sims.entries()]
         .filter(([seq, sim]) => sim >= floor || allWords.has(seq))
         .map(([seq, sim]) => ({ seq, similarity: round(sim) }))
         .sort((a, b) => b.similarity! - a.similarity!);
     } else {
-      const { sql, params } = filterSql(scope, filter);
-      const rows = this.deps.db
-        .prepare(`SELECT m.seq FROM memories m WHERE m.owner_id = ? AND m.project_id = ? ${sql} ORDER BY m.created_at DESC, m.seq DESC`)
-        .all(scope.ownerId, scope.projectId, ...params) as Array<{ seq: number }>;
+      const rows = await repo.list(filter, { limit: Number.MAX_SAFE_INTEGER, offset: 0, order: 'newest' });
       matches = rows.map((r) => ({ seq: r.seq, similarity: null }));
     }
     if (input.ids?.length) {
-      const wanted = new Set(input.ids);
-      const seqs = new Set(this.rowsByIds(scope, [...wanted]).map((r) => r.seq));
+      const seqs = new Set((await repo.byIds([...new Set(input.ids)])).map((r) => r.seq));
       matches = matches.filter((m) => seqs.has(m.seq));
       if (!query && !hasFilter) matches = [...seqs].map((seq) => ({ seq, similarity: null }));
     }
     const chosen = matches.slice(0, input.limit);
-    const db = this.deps.db;
-    const { rows, before, after } = db.transaction(() => {
-      const before = this.scopeVersion(scope);
-      const rows = this.rowsBySeqs(scope, chosen.map((c) => c.seq));
-      if (!input.dryRun) {
-        const del = db.prepare('DELETE FROM memories WHERE seq = ? AND owner_id = ? AND project_id = ?');
-        for (const r of rows) del.run(r.seq, scope.ownerId, scope.projectId);
-      }
-      return { rows, before, after: this.scopeVersion(scope) };
-    }).immediate();
-    if (!input.dryRun) this.applyChange(scope, before, after, { remove: rows.map((r) => r.seq) });
+    const { rows, before, after } = await this.deps.store.tx(async (t) => {
+      const before = await this.index.stamp(scope, t);
+      const r = t.memories(scope);
+      const rows = await r.bySeqs(chosen.map((c) => c.seq));
+      if (!input.dryRun) await r.delete(rows.map((x) => x.seq));
+      return { rows, before, after: await this.index.stamp(scope, t) };
+    });
+    if (!input.dryRun) this.index.applyOwnWrite(scope, before, after, (t) => rows.forEach((r) => t.delete(r.seq)));
     const bySeq = new Map(rows.map((r) => [r.seq, r]));
     const memories = chosen
       .filter((c) => bySeq.has(c.seq))
@@ -431,27 +292,21 @@ export class MemoryService {
 
   // ---- reads ----------------------------------------------------------------------------------
 
-  get(scope: Scope, id: string): MemoryRecord {
-    return toRecord(this.rowById(scope, id));
+  async get(scope: Scope, id: string): Promise<MemoryRecord> {
+    return toRecord(await this.mustGet(this.deps.store.memories(scope).byId(id), id));
   }
 
-  list(scope: Scope, opts: MemoryFilter & { limit: number; offset: number; order: 'newest' | 'oldest' }): {
+  async list(scope: Scope, opts: MemoryFilter & { limit: number; offset: number; order: 'newest' | 'oldest' }): Promise<{
     memories: MemoryRecord[];
     total: number;
     limit: number;
     offset: number;
     next_offset: number | null;
-  } {
+  }> {
     const filter = this.normalizeFilter(opts);
-    const { sql, params } = filterSql(scope, filter);
-    const dir = opts.order === 'oldest' ? 'ASC' : 'DESC';
-    const db = this.deps.db;
-    const rows = db
-      .prepare(`SELECT ${ROW_COLUMNS} FROM memories m WHERE m.owner_id = ? AND m.project_id = ? ${sql} ORDER BY m.created_at ${dir}, m.seq ${dir} LIMIT ? OFFSET ?`)
-      .all(scope.ownerId, scope.projectId, ...params, opts.limit, opts.offset) as MemoryRow[];
-    const { n } = db
-      .prepare(`SELECT count(*) AS n FROM memories m WHERE m.owner_id = ? AND m.project_id = ? ${sql}`)
-      .get(scope.ownerId, scope.projectId, ...params) as { n: number };
+    const repo = this.deps.store.memories(scope);
+    const rows = await repo.list(filter, opts);
+    const n = await repo.count(filter);
     const next = opts.offset + rows.length;
     return { memories: rows.map(toRecord), total: n, limit: opts.limit, offset: opts.offset, next_offset: next < n ? next : null };
   }
@@ -460,59 +315,29 @@ export class MemoryService {
     const query = input.query.trim();
     if (!query) throw new InvalidInput('query must not be empty', { field: 'query' });
     const filter = this.normalizeFilter(input);
-    const embedder = await this.deps.embedder();
-    const [qv] = await embedder.embed([query]);
-    await this.reembedStale(scope, embedder);
-    const cache = this.syncCache(scope, embedder);
-    // Each side contributes a deeper list than asked for, so fusion can promote an item that only
-    // one side ranks highly.
-    const depth = Math.max(50, input.topK * 4);
-
-    // Similarity of one memory, for keyword hits the semantic list did not reach.
-    const sims = new Map<number, number>();
-    const simOf = (seq: number): number => {
-      let sim = sims.get(seq);
-      if (sim === undefined) {
-        const v = cache.table.vector(seq);
-        sim = v ? dot(qv!, v) : 0;
-        sims.set(seq, sim);
-      }
-      return sim;
-    };
-    let candidates = 0;
-    const semantic: Array<{ seq: number; sim: number }> = [];
-    const accept = (m: MemoryMeta) => matchesFilter(m, filter);
-    if (input.mode !== 'keyword') {
-      cache.table.scan(qv!, (m, sim) => {
-        candidates++;
-        if (input.minSimilarity !== undefined && sim < input.minSimilarity) return;
-        pushTop(semantic, { seq: m.seq, sim }, depth);
-      }, accept);
-      for (const s of semantic) sims.set(s.seq, s.sim);
-    } else {
-      cache.table.scan(new Float32Array(cache.table.dim), () => void candidates++, accept);
-    }
-    const semanticSeqs = semantic.map((s) => s.seq);
-    let keywordSeqs = input.mode === 'semantic' ? [] : this.keywordSeqs(cache, ftsQuery(query, 'OR'), filter, depth);
-    if (input.minSimilarity !== undefined) keywordSeqs = keywordSeqs.filter((s) => simOf(s) >= input.minSimilarity!);
-
-    const fused = reciprocalRankFusion([semanticSeqs, keywordSeqs].filter((r) => r.length > 0)).slice(0, input.topK);
-    const rows = new Map(this.rowsBySeqs(scope, fused.map((f) => f.id)).map((r) => [r.seq, r]));
-    const semRank = new Map(semanticSeqs.map((s, i) => [s, i + 1]));
-    const kwRank = new Map(keywordSeqs.map((s, i) => [s, i + 1]));
+    const { hits, embedder, candidates } = await this.index.search({
+      scopes: [scope],
+      query,
+      mode: input.mode,
+      k: input.topK,
+      accept: (_seq, m) => matchesFilter(m, filter),
+      minSimilarity: input.minSimilarity,
+      withSimilarity: true,
+    });
+    const rows = new Map((await this.deps.store.memories(scope).bySeqs(hits.map((h) => h.id))).map((r) => [r.seq, r]));
     const results: SearchHit[] = [];
-    for (const f of fused) {
-      const row = rows.get(f.id);
+    for (const h of hits) {
+      const row = rows.get(h.id);
       if (!row) continue;
       results.push({
         ...toRecord(row),
-        score: round(f.score),
-        similarity: round(simOf(f.id)),
-        keyword_rank: kwRank.get(f.id) ?? null,
-        semantic_rank: semRank.get(f.id) ?? null,
+        score: round(h.fused),
+        similarity: round(h.similarity ?? 0),
+        keyword_rank: h.keywordRank,
+        semantic_rank: h.semanticRank,
       });
     }
-    return { results, mode: input.mode, embedder: embedder.id, candidates };
+    return { results, mode: input.mode, embedder: embedder!, candidates: candidates ?? 0 };
   }
 
   // ---- internals ------------------------------------------------------------------------------
@@ -531,135 +356,11 @@ export class MemoryService {
     return out;
   }
 
-  /**
-   * The keyword ranking (FTS5 bm25, best first) restricted to the scope and filter. Scope and filter
-   * are applied to the cached metadata rather than by joining `memories`: memory rows carry their
-   * vectors, so a join reads a page per match and cost four times as much at 10,000 memories.
-   */
-  private keywordSeqs(cache: ScopeCache, match: string | null, filter: MemoryFilter, limit: number): number[] {
-    if (!match) return [];
-    const stmt = this.deps.db.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rank').raw(true);
-    const out: number[] = [];
-    for (const [seq] of stmt.iterate(match) as Iterable<[number]>) {
-      const meta = cache.table.meta(seq);
-      if (!meta || !matchesFilter(meta, filter)) continue;
-      out.push(seq);
-      if (out.length >= limit) break;
-    }
-    return out;
+  private async mustGet(row: Promise<MemoryRow | undefined>, id: string): Promise<MemoryRow> {
+    const r = await row;
+    if (!r) throw new NotFound(`Memory '${id}' not found in this project`, { field: 'id', id });
+    return r;
   }
-
-  private writeTags(scope: Scope, seq: number, tags: string[]): void {
-    const db = this.deps.db;
-    db.prepare('DELETE FROM memory_tags WHERE memory_seq = ? AND owner_id = ? AND project_id = ?').run(seq, scope.ownerId, scope.projectId);
-    const ins = db.prepare('INSERT INTO memory_tags (owner_id, project_id, memory_seq, tag) VALUES (?, ?, ?, ?)');
-    for (const t of tags) ins.run(scope.ownerId, scope.projectId, seq, t);
-  }
-
-  private rowById(scope: Scope, id: string): MemoryRow {
-    const row = this.deps.db
-      .prepare(`SELECT ${ROW_COLUMNS} FROM memories m WHERE m.id = ? AND m.owner_id = ? AND m.project_id = ?`)
-      .get(id, scope.ownerId, scope.projectId) as MemoryRow | undefined;
-    if (!row) throw new NotFound(`Memory '${id}' not found in this project`, { field: 'id', id });
-    return row;
-  }
-
-  private rowBySeq(scope: Scope, seq: number): MemoryRow | undefined {
-    return this.deps.db
-      .prepare(`SELECT ${ROW_COLUMNS} FROM memories m WHERE m.seq = ? AND m.owner_id = ? AND m.project_id = ?`)
-      .get(seq, scope.ownerId, scope.projectId) as MemoryRow | undefined;
-  }
-
-  private rowsBySeqs(scope: Scope, seqs: number[]): MemoryRow[] {
-    if (seqs.length === 0) return [];
-    return this.deps.db
-      .prepare(`SELECT ${ROW_COLUMNS} FROM memories m WHERE m.owner_id = ? AND m.project_id = ? AND m.seq IN (SELECT value FROM json_each(?))`)
-      .all(scope.ownerId, scope.projectId, JSON.stringify(seqs)) as MemoryRow[];
-  }
-
-  private rowsByIds(scope: Scope, ids: string[]): MemoryRow[] {
-    if (ids.length === 0) return [];
-    return this.deps.db
-      .prepare(`SELECT ${ROW_COLUMNS} FROM memories m WHERE m.owner_id = ? AND m.project_id = ? AND m.id IN (SELECT value FROM json_each(?))`)
-      .all(scope.ownerId, scope.projectId, JSON.stringify(ids)) as MemoryRow[];
-  }
-
-  private scopeVersion(scope: Scope): number {
-    const row = this.deps.db
-      .prepare('SELECT version FROM memory_scope_versions WHERE owner_id = ? AND project_id = ?')
-      .get(scope.ownerId, scope.projectId) as { version: number } | undefined;
-    return row?.version ?? 0;
-  }
-
-  /**
-   * Makes sure no row of the scope still carries another embedder's vector. Only needed when the
-   * cached vectors are missing or out of date: a current cache was loaded after this check, and any
-   * later write by someone else moves the scope's version.
-   */
-  private async reembedStale(scope: Scope, embedder: Embedder): Promise<void> {
-    const hit = this.caches.get(scopeKey(scope));
-    if (hit && hit.embedderId === embedder.id && hit.version === this.scopeVersion(scope)) return;
-    const db = this.deps.db;
-    const select = db.prepare(
-      'SELECT seq, text FROM memories WHERE owner_id = ? AND project_id = ? AND embedder_id <> ? ORDER BY seq LIMIT ?',
-    );
-    for (;;) {
-      const rows = select.all(scope.ownerId, scope.projectId, embedder.id, MEMORY_LIMITS.reembedBatch) as Array<{ seq: number; text: string }>;
-      if (rows.length === 0) return;
-      const vecs = await embedder.embed(rows.map((r) => r.text));
-      // The text guard skips a row edited meanwhile; that edit embedded it already.
-      const upd = db.prepare(
-        'UPDATE memories SET embedding = ?, embedder_id = ? WHERE seq = ? AND owner_id = ? AND project_id = ? AND text = ?',
-      );
-      db.transaction(() => {
-        rows.forEach((r, i) => upd.run(vectorToBlob(vecs[i]!), embedder.id, r.seq, scope.ownerId, scope.projectId, r.text));
-      }).immediate();
-    }
-  }
-
-  /** The scope's vectors, reloaded from the store when its version moved under us. */
-  private syncCache(scope: Scope, embedder: Embedder): ScopeCache {
-    const key = scopeKey(scope);
-    const version = this.scopeVersion(scope);
-    const hit = this.caches.get(key);
-    if (hit && hit.version === version && hit.embedderId === embedder.id) {
-      this.caches.delete(key); // re-insert: most recently used last
-      this.caches.set(key, hit);
-      return hit;
-    }
-    const rows = this.deps.db
-      .prepare('SELECT seq, tags, source, created_at, embedding FROM memories WHERE owner_id = ? AND project_id = ? AND embedder_id = ?')
-      .all(scope.ownerId, scope.projectId, embedder.id) as Array<{ seq: number; tags: string; source: string | null; created_at: string; embedding: Buffer }>;
-    const table = new VectorTable(embedder.dim, rows.length);
-    for (const r of rows) {
-      if (r.embedding.byteLength !== embedder.dim * 4) continue;
-      const meta: MemoryMeta = { seq: r.seq, createdAt: r.created_at, tags: JSON.parse(r.tags) as string[], source: r.source };
-      table.set(meta, LITTLE_ENDIAN ? r.embedding : blobToVector(r.embedding));
-    }
-    const cache: ScopeCache = { version, embedderId: embedder.id, table };
-    this.caches.delete(key);
-    this.caches.set(key, cache);
-    while (this.caches.size > MEMORY_LIMITS.cachedScopes) this.caches.delete(this.caches.keys().next().value!);
-    return cache;
-  }
-
-  /** Applies our own committed write to the cached vectors, or drops them if anyone else wrote too. */
-  private applyChange(scope: Scope, before: number, after: number, change: CacheChange): void {
-    const key = scopeKey(scope);
-    const cache = this.caches.get(key);
-    if (!cache) return;
-    if (cache.version !== before || (change.upsert === undefined && change.remove === undefined && before !== after)) {
-      this.caches.delete(key);
-      return;
-    }
-    if (change.upsert) cache.table.set(change.upsert.meta, change.upsert.vec);
-    for (const seq of change.remove ?? []) cache.table.delete(seq);
-    cache.version = after;
-  }
-}
-
-function scopeKey(scope: Scope): string {
-  return `${scope.ownerId}\u0000${scope.projectId}`;
 }
 
 function round(x: number): number {
@@ -676,35 +377,3 @@ function matchesFilter(item: MemoryMeta, f: MemoryFilter): boolean {
   return true;
 }
 
-/** The same filter as matchesFilter, as SQL over `memories m`. */
-function filterSql(scope: Scope, f: MemoryFilter): { sql: string; params: unknown[] } {
-  let sql = '';
-  const params: unknown[] = [];
-  if (f.since) {
-    sql += ' AND m.created_at >= ?';
-    params.push(f.since);
-  }
-  if (f.until) {
-    sql += ' AND m.created_at <= ?';
-    params.push(f.until);
-  }
-  if (f.source !== undefined) {
-    sql += ' AND m.source = ?';
-    params.push(f.source);
-  }
-  if (f.tags && f.tags.length > 0) {
-    sql += ` AND m.seq IN (SELECT memory_seq FROM memory_tags WHERE owner_id = ? AND project_id = ? AND tag IN (SELECT value FROM json_each(?))
-             GROUP BY memory_seq HAVING count(*) >= ?)`;
-    params.push(scope.ownerId, scope.projectId, JSON.stringify(f.tags), f.matchAllTags ? f.tags.length : 1);
-  }
-  return { sql, params };
-}
-
-/** Keeps `list` as the best `cap` entries by similarity, best first (insertion into a short list). */
-function pushTop(list: Array<{ seq: number; sim: number }>, entry: { seq: number; sim: number }, cap: number): void {
-  if (list.length === cap && entry.sim <= list[cap - 1]!.sim) return;
-  let i = list.length;
-  while (i > 0 && list[i - 1]!.sim < entry.sim) i--;
-  list.splice(i, 0, entry);
-  if (list.length > cap) list.pop();
-}

@@ -2,8 +2,9 @@
 // vs tsvector/ts_rank_cd), JSON columns (TEXT vs jsonb), unique-violation detection, and the
 // introspection a project delete needs. Upserts are written once with Kysely's onConflict (both
 // dialects speak it); vectors are Buffers on both (BLOB / bytea).
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Scope } from '../domain/scope.js';
+import { fts5Match, termsFor, type QueryTerms, type TermMode } from '../engine/retrieval/terms.js';
 import type { Database } from './schema.js';
 
 export type Backend = 'sqlite' | 'postgres';
@@ -29,6 +30,23 @@ export const FTS_INDEXES = {
   memories: { table: 'memories', key: 'seq', sqliteFts: 'memories_fts', columns: ['text', 'tags', 'source'], triggers: true },
 } as const satisfies Record<string, FtsIndex>;
 
+/** One keyword query of the retrieval index (src/store/retrieval.ts), the only caller. */
+export interface FtsQuery {
+  /** The query's terms (engine/retrieval/terms.ts, the one query tokeniser) and how they combine. */
+  terms: QueryTerms;
+  mode: TermMode;
+  scopes: Scope[];
+  /**
+   * The caller keeps only rows of `scopes` itself (it holds their ids): SQLite may then skip joining
+   * the rows table per match, which matters where rows are wide (memories carry their vector).
+   */
+  callerScopes?: boolean;
+  /** An equality filter on a column of the rows table (a trusted name; bound values). */
+  where?: { column: string; values: Array<string | number> };
+  limit: number;
+  offset?: number;
+}
+
 export interface FtsHit {
   key: number;
   /** Higher is better on both backends (SQLite's bm25() is negated). */
@@ -41,11 +59,8 @@ export interface Dialect {
   json(value: unknown): string;
   /** True when `err` is a unique-constraint violation. */
   isUniqueViolation(err: unknown): boolean;
-  /**
-   * Keyword search over one index within one scope: the keys of matching rows, best first.
-   * `terms` are already tokenised (src/engine/bm25.ts tokenize); any one term may match.
-   */
-  ftsSearch(db: Kysely<Database>, index: FtsIndex, scope: Scope, terms: string[], limit: number): Promise<FtsHit[]>;
+  /** Keyword search (FTS5 bm25 / tsvector ts_rank_cd): keys of matching rows, best first (ties: lower key). */
+  ftsSearch(db: Kysely<Database>, index: FtsIndex, q: FtsQuery): Promise<FtsHit[]>;
   /** Index rows written by the caller (no-op where the database keeps the index itself). */
   ftsInsert(db: Kysely<Database>, index: FtsIndex, rows: Array<{ key: number; values: string[] }>): Promise<void>;
   /** Unindex rows about to be deleted or rewritten (no-op where the database keeps the index itself). */
@@ -59,25 +74,26 @@ export function readJson<T = unknown>(value: unknown): T {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }
 
-/** Terms reduced to what both query languages accept verbatim (letters, digits, underscore). */
-function cleanTerms(terms: string[]): string[] {
-  return [...new Set(terms.map((t) => t.replace(/[^\p{L}\p{N}_]/gu, '')).filter(Boolean))];
-}
-
 const sqliteDialect: Dialect = {
   backend: 'sqlite',
   json: (v) => JSON.stringify(v),
   isUniqueViolation: (e) => typeof (e as { code?: unknown })?.code === 'string' && /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test((e as { code: string }).code),
-  async ftsSearch(db, index, scope, terms, limit) {
-    const clean = cleanTerms(terms);
-    if (!clean.length) return [];
-    const match = clean.map((t) => `"${t}"`).join(' OR ');
+  async ftsSearch(db, index, q) {
+    const match = fts5Match(q.terms, q.mode);
+    if (!match || q.scopes.length === 0 || q.limit <= 0) return [];
     const fts = sql.table(index.sqliteFts);
-    const { rows } = await sql<{ key: number; score: number }>`
-      SELECT t.${sql.ref(index.key)} AS key, -bm25(${fts}) AS score
-      FROM ${fts} JOIN ${sql.table(index.table)} t ON t.${sql.ref(index.key)} = ${fts}.rowid
-      WHERE ${fts} MATCH ${match} AND t.owner_id = ${scope.ownerId} AND t.project_id = ${scope.projectId}
-      ORDER BY bm25(${fts}) LIMIT ${limit}`.execute(db);
+    const page = sql`LIMIT ${q.limit} OFFSET ${q.offset ?? 0}`;
+    if (q.callerScopes && !q.where) {
+      // FTS5 sorts by rank itself and stops at the limit; no row of the rows table is read.
+      const { rows } = await sql<FtsHit>`SELECT rowid AS key, -rank AS score FROM ${fts} WHERE ${fts} MATCH ${match} ORDER BY rank ${page}`.execute(db);
+      return rows;
+    }
+    const key = sql.ref(`t.${index.key}`);
+    const scopes = sql.join(q.scopes.map((s) => sql`(t.owner_id = ${s.ownerId} AND t.project_id = ${s.projectId})`), sql` OR `);
+    const where = q.where ? sql` AND ${sql.ref(`t.${q.where.column}`)} IN (${sql.join(q.where.values)})` : sql``;
+    const { rows } = await sql<FtsHit>`
+      SELECT ${key} AS key, -f.rank AS score FROM ${fts} f JOIN ${sql.table(index.table)} t ON ${key} = f.rowid
+      WHERE ${fts} MATCH ${match} AND (${scopes})${where} ORDER BY f.rank ${page}`.execute(db);
     return rows;
   },
   async ftsInsert(db, index, rows) {
@@ -106,15 +122,17 @@ const postgresDialect: Dialect = {
   backend: 'postgres',
   json: (v) => JSON.stringify(v),
   isUniqueViolation: (e) => (e as { code?: unknown })?.code === '23505',
-  async ftsSearch(db, index, scope, terms, limit) {
-    const clean = cleanTerms(terms);
-    if (!clean.length) return [];
-    const query: RawBuilder<unknown> = sql`to_tsquery('english', ${clean.join(' | ')})`;
-    const { rows } = await sql<{ key: number; score: number }>`
-      SELECT ${sql.ref(index.key)} AS key, ts_rank_cd(fts, q) AS score
-      FROM ${sql.table(index.table)}, ${query} q
-      WHERE owner_id = ${scope.ownerId} AND project_id = ${scope.projectId} AND fts @@ q
-      ORDER BY score DESC, ${sql.ref(index.key)} LIMIT ${limit}`.execute(db);
+  async ftsSearch(db, index, q) {
+    const terms = termsFor(q.terms, q.mode);
+    if (terms.length === 0 || q.scopes.length === 0 || q.limit <= 0) return [];
+    // Each term as FTS5 reads a quoted string: a phrase of its words, stemmed like the indexed text.
+    const tsq = sql.join(terms.map((t) => sql`phraseto_tsquery('english', ${t})`), q.mode === 'all' ? sql` && ` : sql` || `);
+    const key = sql.ref(`t.${index.key}`);
+    const scopes = sql.join(q.scopes.map((s) => sql`(t.owner_id = ${s.ownerId} AND t.project_id = ${s.projectId})`), sql` OR `);
+    const where = q.where ? sql` AND ${sql.ref(`t.${q.where.column}`)} IN (${sql.join(q.where.values)})` : sql``;
+    const { rows } = await sql<FtsHit>`
+      SELECT ${key} AS key, ts_rank_cd(t.fts, x.q) AS score FROM ${sql.table(index.table)} t, (SELECT ${tsq} AS q) x
+      WHERE t.fts @@ x.q AND (${scopes})${where} ORDER BY score DESC, ${key} LIMIT ${q.limit} OFFSET ${q.offset ?? 0}`.execute(db);
     return rows;
   },
   async ftsInsert() {},

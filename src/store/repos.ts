@@ -8,6 +8,7 @@ import { CompressCacheRepo } from './compress-cache.js';
 import { FidelityProfilesRepo } from './fidelity-profiles.js';
 import { JobQueueRepo, JobsRepo } from './jobs.js';
 import { KnowledgeGraphRepo } from './knowledge-graph.js';
+import { MemoryRepo } from './memory.js';
 import type { RepoContext } from './store.js';
 import { OwnerUsageRepo, UsageRepo } from './usage.js';
 
@@ -21,6 +22,7 @@ export interface Repos {
   compressCache(scope: Scope): CompressCacheRepo;
   fidelityProfiles(scope: Scope): FidelityProfilesRepo;
   knowledgeGraph(scope: Scope): KnowledgeGraphRepo;
+  memories(scope: Scope): MemoryRepo;
   jobs(scope: Scope): JobsRepo;
   jobQueue(): JobQueueRepo;
 }
@@ -36,6 +38,7 @@ export function makeRepos(ctx: RepoContext): Repos {
     compressCache: (scope) => new CompressCacheRepo(ctx, scope),
     fidelityProfiles: (scope) => new FidelityProfilesRepo(ctx, scope),
     knowledgeGraph: (scope) => new KnowledgeGraphRepo(ctx, scope),
+    memories: (scope) => new MemoryRepo(ctx, scope),
     jobs: (scope) => new JobsRepo(ctx, scope),
     jobQueue: () => new JobQueueRepo(ctx),
   };

@@ -145,7 +145,8 @@ export interface MemoriesTable {
 }
 
 export interface MemoryTagsTable { owner_id: string; project_id: string; memory_seq: number; tag: string }
-export interface MemoryScopeVersionsTable { owner_id: string; project_id: string; version: number }
+/** The retrieval index's change stamp per (collection, scope), moved by triggers on every write (0011). */
+export interface RetrievalStampsTable { collection: string; owner_id: string; project_id: string; stamp: number }
 
 export interface KgEntitiesTable { seq: Serial; owner_id: string; project_id: string; name: string; entity_type: string; created_at: string }
 export interface KgObservationsTable { seq: Serial; owner_id: string; project_id: string; entity_seq: number; content: string; created_at: string }
@@ -283,7 +284,7 @@ export interface Database {
   document_chunks: DocumentChunksTable;
   memories: MemoriesTable;
   memory_tags: MemoryTagsTable;
-  memory_scope_versions: MemoryScopeVersionsTable;
+  retrieval_stamps: RetrievalStampsTable;
   kg_entities: KgEntitiesTable;
   kg_observations: KgObservationsTable;
   kg_relations: KgRelationsTable;

@@ -36,7 +36,7 @@ describe('memory service', () => {
     expect(r.merged).toBe(false);
     expect(r.similarity).toBeNull();
     expect(r.id).toMatch(/^mem_/);
-    const got = mem.get(scope, r.id);
+    const got = await mem.get(scope, r.id);
     expect(got).toMatchObject({ id: r.id, text: 'Use pnpm, not npm, in this repository.', tags: ['tooling', 'js'], source: 'user', merge_count: 0 });
     expect(got.created_at).toBe(got.updated_at);
   });
@@ -52,7 +52,7 @@ describe('memory service', () => {
     expect(second.similarity!).toBeGreaterThanOrEqual(similarityDefaults(hybridEmbedder).dedupe);
     expect(second.previous_text).toBe('The user prefers dark mode in the editor.');
     expect(second.memory).toMatchObject({ text: 'The user prefers the dark mode in their editor', tags: ['ui', 'prefs'], source: 'chat', merge_count: 1 });
-    expect(mem.list(scope, { limit: 10, offset: 0, order: 'newest' }).total).toBe(2);
+    expect((await mem.list(scope, { limit: 10, offset: 0, order: 'newest' })).total).toBe(2);
 
     // A different fact about the same subject is not a duplicate.
     const other = await mem.add(scope, { text: 'The user wants the editor font size at 14 points.' });
@@ -61,7 +61,7 @@ describe('memory service', () => {
     const forced = await mem.add(scope, { text: 'The user prefers dark mode in the editor.', dedupe: false });
     expect(forced.merged).toBe(false);
     expect(forced.id).not.toBe(first.id);
-    expect(mem.list(scope, { limit: 10, offset: 0, order: 'newest' }).total).toBe(4);
+    expect((await mem.list(scope, { limit: 10, offset: 0, order: 'newest' })).total).toBe(4);
   });
 
   it('hybrid search ranks the relevant memory first; semantic finds paraphrases, keyword needs the words', async () => {
@@ -115,9 +115,9 @@ describe('memory service', () => {
     expect(await ids({ source: 'README.md' })).toEqual([a.id]);
     expect(await ids({ tags: ['nope'] })).toEqual([]);
 
-    const listed = mem.list(scope, { limit: 10, offset: 0, order: 'oldest', tags: ['build'] });
+    const listed = await mem.list(scope, { limit: 10, offset: 0, order: 'oldest', tags: ['build'] });
     expect(listed.memories.map((m) => m.id)).toEqual([a.id, b.id]);
-    expect(mem.list(scope, { limit: 10, offset: 0, order: 'newest', since: t1 }).memories.map((m) => m.id)).toEqual([c.id, b.id]);
+    expect((await mem.list(scope, { limit: 10, offset: 0, order: 'newest', since: t1 })).memories.map((m) => m.id)).toEqual([c.id, b.id]);
 
     await expect(mem.search(scope, { ...q, since: 'yesterday-ish' })).rejects.toThrow(InvalidInput);
     await expect(mem.search(scope, { ...q, since: '2026-02-01', until: '2026-01-01' })).rejects.toThrow(/since/);
@@ -127,13 +127,13 @@ describe('memory service', () => {
     const { mem, scope } = await setup();
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) ids.push((await mem.add(scope, { text: `Fact number ${i}: component ${'abcdefg'[i]} owns queue ${i * 11}.`, dedupe: false })).id);
-    const p1 = mem.list(scope, { limit: 3, offset: 0, order: 'oldest' });
-    const p2 = mem.list(scope, { limit: 3, offset: p1.next_offset!, order: 'oldest' });
-    const p3 = mem.list(scope, { limit: 3, offset: p2.next_offset!, order: 'oldest' });
+    const p1 = await mem.list(scope, { limit: 3, offset: 0, order: 'oldest' });
+    const p2 = await mem.list(scope, { limit: 3, offset: p1.next_offset!, order: 'oldest' });
+    const p3 = await mem.list(scope, { limit: 3, offset: p2.next_offset!, order: 'oldest' });
     expect(p1.total).toBe(7);
     expect([...p1.memories, ...p2.memories, ...p3.memories].map((m) => m.id)).toEqual(ids);
     expect(p3.next_offset).toBeNull();
-    expect(mem.list(scope, { limit: 2, offset: 0, order: 'newest' }).memories.map((m) => m.id)).toEqual([ids[6], ids[5]]);
+    expect((await mem.list(scope, { limit: 2, offset: 0, order: 'newest' })).memories.map((m) => m.id)).toEqual([ids[6], ids[5]]);
   });
 
   it('updates text (re-embedded, re-indexed), tags and source; deletes', async () => {
@@ -152,9 +152,9 @@ describe('memory service', () => {
     await expect(mem.update(scope, m.id, {})).rejects.toThrow(InvalidInput);
     await expect(mem.update(scope, 'mem_missing', { tags: [] })).rejects.toThrow(NotFound);
 
-    expect(mem.delete(scope, m.id)).toEqual({ id: m.id, deleted: true });
-    expect(() => mem.get(scope, m.id)).toThrow(NotFound);
-    expect(() => mem.delete(scope, m.id)).toThrow(NotFound);
+    expect(await mem.delete(scope, m.id)).toEqual({ id: m.id, deleted: true });
+    await expect(mem.get(scope, m.id)).rejects.toThrow(NotFound);
+    await expect(mem.delete(scope, m.id)).rejects.toThrow(NotFound);
     expect((await mem.search(scope, { query: 'kubernetes namespace naming', topK: 5, mode: 'hybrid' })).results.map((r) => r.id)).not.toContain(m.id);
   });
 
@@ -168,7 +168,7 @@ describe('memory service', () => {
     expect(dry.dry_run).toBe(true);
     expect(dry.deleted).toBe(0);
     expect(dry.memories.map((m) => m.id).sort()).toEqual([ids[4], extra.id].sort());
-    expect(mem.list(scope, { limit: 100, offset: 0, order: 'newest' }).total).toBe(7);
+    expect((await mem.list(scope, { limit: 100, offset: 0, order: 'newest' })).total).toBe(7);
 
     const real = await mem.forget(scope, { query: 'staging database', limit: 1, dryRun: false });
     expect(real).toMatchObject({ matched: 2, deleted: 1, truncated: true });
@@ -180,7 +180,7 @@ describe('memory service', () => {
     expect(byTag.memories.map((m) => m.id)).toEqual([ids[5]]);
     const byIds = await mem.forget(scope, { ids: [ids[0]!, 'mem_unknown'], limit: 100, dryRun: false });
     expect(byIds.memories.map((m) => m.id)).toEqual([ids[0]]);
-    expect(mem.list(scope, { limit: 100, offset: 0, order: 'oldest' }).memories.map((m) => m.id)).toEqual([ids[1], ids[2], ids[3]]);
+    expect((await mem.list(scope, { limit: 100, offset: 0, order: 'oldest' })).memories.map((m) => m.id)).toEqual([ids[1], ids[2], ids[3]]);
     await expect(mem.forget(scope, { limit: 100, dryRun: false })).rejects.toThrow(InvalidInput);
   });
 
@@ -190,16 +190,16 @@ describe('memory service', () => {
     const sibling = { ownerId: scope.ownerId, projectId: other.projectId };
     const m = await mem.add(scope, { text: 'The staging database password is rotated monthly.', tags: ['secret'] });
     for (const s of [other, sibling]) {
-      expect(() => mem.get(s, m.id)).toThrow(NotFound);
-      expect(() => mem.delete(s, m.id)).toThrow(NotFound);
+      await expect(mem.get(s, m.id)).rejects.toThrow(NotFound);
+      await expect(mem.delete(s, m.id)).rejects.toThrow(NotFound);
       await expect(mem.update(s, m.id, { text: 'hijacked' })).rejects.toThrow(NotFound);
       expect((await mem.search(s, { query: 'staging database password', topK: 5, mode: 'hybrid' })).results).toEqual([]);
-      expect(mem.list(s, { limit: 10, offset: 0, order: 'newest' }).total).toBe(0);
+      expect((await mem.list(s, { limit: 10, offset: 0, order: 'newest' })).total).toBe(0);
       expect((await mem.forget(s, { ids: [m.id], limit: 10, dryRun: false })).deleted).toBe(0);
       // The same text elsewhere is a new memory, not a merge into ours.
       expect((await mem.add(s, { text: 'The staging database password is rotated monthly.' })).merged).toBe(false);
     }
-    expect(mem.get(scope, m.id).text).toBe('The staging database password is rotated monthly.');
+    expect((await mem.get(scope, m.id)).text).toBe('The staging database password is rotated monthly.');
   });
 
   it('sees writes made through another connection (another process) and re-embeds rows of another embedder', async () => {
@@ -211,7 +211,7 @@ describe('memory service', () => {
     apps.push(second);
     const mem2 = second.deps.service(MemoryService);
     const b = await mem2.add(scope, { text: 'Alice maintains the billing service.' });
-    mem2.delete(scope, a.id);
+    await mem2.delete(scope, a.id);
     // First app's cached vectors are stale; the version counter tells it so.
     const hits = (await mem.search(scope, { query: 'billing service owner', topK: 5, mode: 'semantic' })).results.map((r) => r.id);
     expect(hits).toEqual([b.id]);
@@ -231,49 +231,11 @@ describe('memory service', () => {
   it('keeps the keyword index in step with the table', async () => {
     const { mem, scope, app } = await setup();
     for (const text of FACTS) await mem.add(scope, { text });
-    const first = mem.list(scope, { limit: 1, offset: 0, order: 'oldest' }).memories[0]!;
+    const first = (await mem.list(scope, { limit: 1, offset: 0, order: 'oldest' })).memories[0]!;
     await mem.update(scope, first.id, { text: 'Renamed fact about zebras.' });
-    mem.delete(scope, mem.list(scope, { limit: 1, offset: 0, order: 'newest' }).memories[0]!.id);
+    await mem.delete(scope, (await mem.list(scope, { limit: 1, offset: 0, order: 'newest' })).memories[0]!.id);
     // FTS5's own consistency check against the content table throws on any drift.
     expect(() => app.deps.db.exec("INSERT INTO memories_fts(memories_fts, rank) VALUES ('integrity-check', 1)")).not.toThrow();
     expect((await mem.search(scope, { query: 'zebras', topK: 5, mode: 'keyword' })).results.map((r) => r.id)).toEqual([first.id]);
-  });
-});
-
-describe('VectorTable', () => {
-  it('scans with exactly the dot product, sparse or dense, through inserts, replacements and swap-deletes', async () => {
-    const { VectorTable } = await import('../../src/services/memory.js');
-    const { dot } = await import('../../src/engine/embeddings/vector.js');
-    let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-    const dim = 40;
-    const vec = (density: number) => Float32Array.from({ length: dim }, () => (Math.abs(rand()) < density ? rand() : 0));
-    const table = new VectorTable(dim, 1); // capacity 1: forces growth
-    const truth = new Map<number, Float32Array>();
-    for (let seq = 0; seq < 50; seq++) {
-      const v = vec(0.7);
-      truth.set(seq, v);
-      // Every other row goes in as its stored little-endian bytes, as loaded from SQLite.
-      table.set({ seq, createdAt: '', tags: [], source: null }, seq % 2 ? new Uint8Array(v.buffer.slice(0)) : v);
-    }
-    for (const seq of [0, 17, 49, 3]) {
-      table.delete(seq);
-      truth.delete(seq);
-    }
-    const replaced = vec(0.7);
-    table.set({ seq: 10, createdAt: '', tags: ['x'], source: null }, replaced);
-    truth.set(10, replaced);
-    expect(table.size).toBe(truth.size);
-    for (const density of [0.1, 0.9]) {
-      const q = vec(density);
-      const seen = new Map<number, number>();
-      table.scan(q, (m, sim) => seen.set(m.seq, sim));
-      expect([...seen.keys()].sort((a, b) => a - b)).toEqual([...truth.keys()].sort((a, b) => a - b));
-      for (const [seq, v] of truth) expect(seen.get(seq)).toBeCloseTo(dot(q, v), 5);
-      expect(table.vector(10)).toEqual(replaced);
-    }
-    const tagged: number[] = [];
-    table.scan(vec(0.5), (m) => tagged.push(m.seq), (m) => m.tags.includes('x'));
-    expect(tagged).toEqual([10]);
   });
 });

@@ -1,0 +1,272 @@
+// The store-facing half of the one retrieval index (the pure half is src/engine/retrieval): every
+// searchable collection — documents, kb, memory, lookup, and any store added later — describes its
+// rows once (a RetrievalSource) and gets keyword search, vector search over a per-scope in-memory
+// table, re-embedding when the embedder changes, reciprocal-rank fusion and one top-k from here.
+//
+// Freshness: a scope's cached vectors carry the collection's change stamp for that scope, a counter
+// in the database (retrieval_stamps) that triggers move on every insert, update and delete of a
+// searchable row. Every search reads it (one indexed point read) and reloads the table when it
+// moved, so writes by another process (a stdio server, the CLI) or a replica are seen at once.
+// Memory: all tables of all collections share one VectorCache bounded by floats (LRU).
+import type { AppDeps } from '../app-deps.js';
+import type { Scope } from '../domain/scope.js';
+import { fuseRankings, fusionDepth, queryTerms, TopK, VectorCache, VectorTable, type QueryTerms, type Scored, type TermMode } from '../engine/retrieval/index.js';
+import type { Embedder } from '../engine/embeddings/types.js';
+import type { FtsIndex, FtsQuery } from './dialect.js';
+import type { RepoContext } from './store.js';
+
+/** An equality filter on a column of the rows table (trusted name, bound values) for the keyword leg. */
+export type KeywordWhere = NonNullable<FtsQuery['where']>;
+
+export interface VectorRow<M> {
+  id: number;
+  meta: M;
+  /** Stored little-endian float32 bytes. */
+  vec: Uint8Array;
+}
+
+/** What a searchable collection tells the index about its rows (its repository side). Every method is scoped. */
+export interface RetrievalSource<M> {
+  /** Name of the collection in retrieval_stamps ('documents', 'kb', 'memory', 'lookup' ...). */
+  readonly collection: string;
+  /** Its full-text index (dialect.ts FTS_INDEXES). */
+  readonly fts: FtsIndex;
+  /**
+   * Take the keyword leg's scope from the loaded vector table instead of joining the rows table per
+   * match: for rows that carry their vector inline (memories), where the join reads a page per match.
+   */
+  readonly scopeByTable?: boolean;
+  /** Rows of the scope embedded by `embedderId`, with what filters need. */
+  loadVectors(ctx: RepoContext, scope: Scope, embedderId: string): Promise<Array<VectorRow<M>>>;
+  /** Up to `limit` rows of the scope embedded by another embedder, with the text to embed. */
+  staleRows(ctx: RepoContext, scope: Scope, embedderId: string, limit: number): Promise<Array<{ id: number; text: string }>>;
+  /** Stores new vectors (in one transaction); a row whose embedded text changed meanwhile is left alone. */
+  saveVectors(ctx: RepoContext, scope: Scope, embedderId: string, rows: Array<{ id: number; text: string; vec: Float32Array }>): Promise<void>;
+}
+
+export type SearchMode = 'semantic' | 'keyword' | 'hybrid';
+
+export interface SearchRequest<M> {
+  /** Usually one; lookup searches the built-in scope and the caller's together. */
+  scopes: Scope[];
+  query: string;
+  mode: SearchMode;
+  k: number;
+  /** Depth of each leg before fusion (default fusionDepth(k)). */
+  depth?: number;
+  /** Rows the search may return, judged on the cached metadata (both legs, unless `where` is given). */
+  accept?: (id: number, meta: M) => boolean;
+  /** The same filter as `accept` in SQL, for the keyword leg: a keyword-only search then needs no vectors. */
+  where?: KeywordWhere;
+  /** Semantic floor, applied to both legs (a keyword hit below it is dropped). */
+  minSimilarity?: number;
+  /** Compute every hit's similarity even in keyword mode (loads the vectors). */
+  withSimilarity?: boolean;
+}
+
+export interface RankedHit {
+  id: number;
+  /** Keyword mode: bm25 (higher is better); semantic: similarity; hybrid: the RRF score. */
+  score: number;
+  /** The reciprocal-rank-fusion score in every mode (one list's is 1 / (60 + rank)). */
+  fused: number;
+  similarity: number | null;
+  semanticRank: number | null;
+  keywordRank: number | null;
+}
+
+/** Rows re-embedded per batch when the active embedder changed. */
+const REEMBED_BATCH = 256;
+
+/** The change stamp of a collection in a scope (0 before its first write). */
+/** The change stamp of a collection in a scope (0 before its first write); `ctx` may be an open transaction. */
+export async function readStamp(ctx: RepoContext, collection: string, scope: Scope): Promise<number> {
+  const row = await ctx.db
+    .selectFrom('retrieval_stamps')
+    .select('stamp')
+    .where('collection', '=', collection)
+    .where('owner_id', '=', scope.ownerId)
+    .where('project_id', '=', scope.projectId)
+    .executeTakeFirst();
+  return Number(row?.stamp ?? 0);
+}
+
+/** The app's one vector cache: every collection's per-scope tables share its float bound. */
+export class VectorCacheService {
+  readonly cache: VectorCache<VectorTable<unknown>>;
+  constructor(deps: AppDeps) {
+    this.cache = new VectorCache(deps.config.vectorCacheFloats);
+  }
+}
+
+export class RetrievalIndex<M> {
+  private readonly cache: VectorCache<VectorTable<M>>;
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly source: RetrievalSource<M>,
+  ) {
+    this.cache = deps.service(VectorCacheService).cache as unknown as VectorCache<VectorTable<M>>;
+  }
+
+  get collection(): string {
+    return this.source.collection;
+  }
+
+  /** The collection's change stamp for `scope`, read through `ctx` (default: the store). */
+  stamp(scope: Scope, ctx: RepoContext = this.deps.store): Promise<number> {
+    return readStamp(ctx, this.source.collection, scope);
+  }
+
+  private key(scope: Scope): string {
+    return `${this.source.collection}\u0000${scope.ownerId}\u0000${scope.projectId}`;
+  }
+
+  /**
+   * The scope's vectors as of now, with the stamp they were loaded at: from the cache when its stamp
+   * is current, else re-embedding stale rows and reloading. A table larger than the cache's bound is
+   * returned but not kept (it is read again on the next search).
+   */
+  async table(scope: Scope, embedder: Embedder): Promise<{ table: VectorTable<M>; stamp: number }> {
+    const key = this.key(scope);
+    let stamp = await this.stamp(scope);
+    const hit = this.cache.get(key, `${stamp}:${embedder.id}`);
+    if (hit) return { table: hit, stamp };
+    // A current table was loaded after this check; any later write by anyone moves the stamp.
+    if (await this.reembed(scope, embedder)) stamp = await this.stamp(scope);
+    const rows = await this.source.loadVectors(this.deps.store, scope, embedder.id);
+    const table = new VectorTable<M>(embedder.dim, rows.length);
+    for (const r of rows) if (r.vec.byteLength === embedder.dim * 4) table.set(r.id, r.meta, r.vec);
+    // The stamp read before loading: a write after it makes this entry stale, never wrongly fresh.
+    this.cache.set(key, `${stamp}:${embedder.id}`, table);
+    return { table, stamp };
+  }
+
+  /**
+   * Applies a write this process committed to the cached table (so a write does not cost a reload),
+   * if the table was at `before`; otherwise drops it. `after` is the stamp read in the same transaction.
+   */
+  applyOwnWrite(scope: Scope, before: number, after: number, apply: (table: VectorTable<M>) => void): void {
+    // Tables exist only once the embedder is loaded; they are keyed by its id.
+    const embedderId = this.deps.embedderInfo()?.id;
+    if (embedderId) this.cache.update(this.key(scope), `${before}:${embedderId}`, `${after}:${embedderId}`, apply);
+  }
+
+  /** Re-embeds rows stored by another embedder than `embedder`; returns how many. */
+  async reembed(scope: Scope, embedder: Embedder): Promise<number> {
+    const done = new Set<number>();
+    for (;;) {
+      const rows = (await this.source.staleRows(this.deps.store, scope, embedder.id, REEMBED_BATCH)).filter((r) => !done.has(r.id));
+      if (rows.length === 0) break;
+      const vecs = await embedder.embed(rows.map((r) => r.text));
+      await this.source.saveVectors(this.deps.store, scope, embedder.id, rows.map((r, i) => ({ ...r, vec: vecs[i]! })));
+      for (const r of rows) done.add(r.id);
+    }
+    if (done.size > 0) this.deps.log.info({ collection: this.source.collection, rows: done.size, embedder: embedder.id }, 're-embedded rows stored by another embedder');
+    return done.size;
+  }
+
+  /**
+   * Keyword leg alone: ids best first (bm25 / ts_rank_cd), at most `limit`, each passing `accept`
+   * when given (read page by page until enough passed). `inTables`: accept() admits only rows of the
+   * scopes' loaded tables, which lets a scopeByTable source skip the per-match join on SQLite.
+   */
+  async keyword(
+    scopes: Scope[],
+    terms: QueryTerms,
+    mode: TermMode,
+    limit: number,
+    filter: { where?: KeywordWhere; accept?: (id: number) => boolean; inTables?: boolean } = {},
+  ): Promise<Scored[]> {
+    if (limit <= 0 || scopes.length === 0) return [];
+    if (filter.where && filter.where.values.length === 0) return [];
+    const { store } = this.deps;
+    const callerScopes = filter.inTables === true && filter.accept !== undefined && this.source.scopeByTable === true;
+    const page = filter.accept ? Math.min(Math.max(limit * 2, 64), 2000) : limit;
+    const out: Scored[] = [];
+    for (let offset = 0; ; offset += page) {
+      const hits = await store.dialect.ftsSearch(store.db, this.source.fts, { terms, mode, scopes, callerScopes, where: filter.where, limit: page, offset });
+      for (const h of hits) {
+        if (filter.accept && !filter.accept(h.key)) continue;
+        out.push({ id: h.key, score: h.score });
+        if (out.length >= limit) return out;
+      }
+      if (hits.length < page) return out;
+    }
+  }
+
+  /** Keyword, semantic or hybrid search over one or more scopes of the collection. */
+  async search(req: SearchRequest<M>): Promise<{ hits: RankedHit[]; embedder: string | null; candidates: number | null }> {
+    const terms = queryTerms(req.query);
+    const depth = req.mode === 'hybrid' ? (req.depth ?? fusionDepth(req.k)) : req.k;
+    const keywordAccept = req.where ? undefined : req.accept;
+    const needVectors = req.mode !== 'keyword' || keywordAccept !== undefined || req.minSimilarity !== undefined || req.withSimilarity === true;
+    let embedder: Embedder | null = null;
+    let qv: Float32Array | null = null;
+    const tables: Array<VectorTable<M>> = [];
+    if (needVectors) {
+      embedder = await this.deps.embedder();
+      [qv] = (await embedder.embed([req.query])) as [Float32Array];
+      for (const s of req.scopes) tables.push((await this.table(s, embedder)).table);
+    }
+    const metaOf = (id: number): M | undefined => {
+      for (const t of tables) if (t.has(id)) return t.meta(id);
+      return undefined;
+    };
+    const simOf = (id: number): number | null => {
+      if (!qv) return null;
+      for (const t of tables) {
+        const s = t.similarity(qv, id);
+        if (s !== undefined) return s;
+      }
+      return null;
+    };
+
+    let candidates: number | null = needVectors ? 0 : null;
+    const semantic = new TopK(req.mode === 'keyword' ? 0 : depth);
+    for (const t of tables) {
+      const accept = req.accept;
+      if (req.mode === 'keyword') {
+        if (accept) t.scan(new Float32Array(t.dim), () => void candidates!++, accept);
+        else candidates! += t.size;
+        continue;
+      }
+      const floor = req.minSimilarity ?? -Infinity;
+      t.scan(
+        qv!,
+        (id, sim) => {
+          candidates!++;
+          if (sim >= floor) semantic.push(id, sim);
+        },
+        accept,
+      );
+    }
+    const semanticHits = semantic.result();
+
+    let keywordHits: Scored[] = [];
+    if (req.mode !== 'semantic') {
+      const accept =
+        keywordAccept || req.minSimilarity !== undefined
+          ? (id: number) => {
+              const meta = metaOf(id);
+              if (meta === undefined) return false; // not in this view of the scope (written after it was loaded)
+              if (keywordAccept && !keywordAccept(id, meta)) return false;
+              return req.minSimilarity === undefined || (simOf(id) ?? -Infinity) >= req.minSimilarity;
+            }
+          : undefined;
+      keywordHits = await this.keyword(req.scopes, terms, 'any', depth, { where: req.where, accept, inTables: accept !== undefined });
+    }
+
+    const legScore = new Map([...semanticHits, ...keywordHits].map((h) => [h.id, h.score]));
+    const hits: RankedHit[] = fuseRankings(semanticHits.map((h) => h.id), keywordHits.map((h) => h.id), req.k).map((f) => ({
+      id: f.id,
+      score: req.mode === 'hybrid' ? f.score : legScore.get(f.id)!,
+      fused: f.score,
+      similarity: null,
+      semanticRank: f.semanticRank,
+      keywordRank: f.keywordRank,
+    }));
+    if (qv) for (const h of hits) h.similarity ??= simOf(h.id);
+    return { hits, embedder: embedder?.id ?? null, candidates };
+  }
+}
