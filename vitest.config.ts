@@ -3,7 +3,17 @@ import { defineConfig } from 'vitest/config';
 // Test files that touch the store and already pass on PostgreSQL: run a second time there, each
 // data dir in a fresh database (test/helpers/database.ts). The list grows as aggregates move to
 // repositories; a file that needs a not-yet-converted service stays SQLite-only until then.
-export const POSTGRES_TESTS = ['test/platform/backend.test.ts', 'test/platform/rest.test.ts', 'test/platform/lifecycle.test.ts'];
+export const POSTGRES_TESTS = [
+  'test/platform/backend.test.ts',
+  'test/platform/rest.test.ts',
+  'test/platform/lifecycle.test.ts',
+  'test/platform/mcp.test.ts',
+  'test/jobs/jobs.test.ts',
+  'test/memory/knowledge-graph.test.ts',
+  'test/memory/tools.test.ts',
+  'test/compress/tools.test.ts',
+  'test/durability/kill9.test.ts',
+];
 
 const shared = {
   testTimeout: 60_000,
