@@ -3,7 +3,15 @@ import { defineConfig } from 'vitest/config';
 // Test files that touch the store and already pass on PostgreSQL: run a second time there, each
 // data dir in a fresh database (test/helpers/database.ts). The list grows as aggregates move to
 // repositories; a file that needs a not-yet-converted service stays SQLite-only until then.
-export const POSTGRES_TESTS = ['test/platform/backend.test.ts', 'test/platform/rest.test.ts', 'test/platform/lifecycle.test.ts'];
+export const POSTGRES_TESTS = [
+  'test/platform/backend.test.ts',
+  'test/platform/rest.test.ts',
+  'test/platform/lifecycle.test.ts',
+  'test/memory/memory.test.ts',
+  'test/memory/tools.test.ts',
+  'test/memory/knowledge-graph.test.ts',
+  'test/engine/retrieval.test.ts',
+];
 
 const shared = {
   testTimeout: 60_000,
