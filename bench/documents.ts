@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     const docs = app.deps.service(DocumentsService);
     const embedder = await app.deps.embedder();
     await docs.ingest(scope, { fileId: '__warmup__', text: 'Warm-up document.\n\nIt loads the tokenizer and the embedder.' });
-    docs.delete(scope, { fileId: '__warmup__' });
+    await docs.delete(scope, { fileId: '__warmup__' });
 
     const texts = picked.map((f) => fs.readFileSync(f, 'utf8'));
     let tokens = 0;

@@ -6,6 +6,7 @@ import { ENV_VARS } from '../src/config.js';
 import { projectRoot } from '../src/paths.js';
 import { Registry } from '../src/registry/registry.js';
 import { allTools } from '../tools/index.js';
+import { TOOLSETS } from '../tools/toolsets.js';
 
 export const README = path.join(projectRoot, 'README.md');
 
@@ -18,7 +19,7 @@ function firstSentence(s: string): string {
   return m ? m[1]! : s.trim();
 }
 
-export function renderTools(registry = new Registry(allTools)): string {
+export function renderTools(registry = new Registry(allTools, TOOLSETS)): string {
   const core = registry.profiles.get('core')!.tools!;
   const lines: string[] = [];
   lines.push(`${registry.tools.size} tools are registered. ● = core profile, ○ = free plan (free profile), others need pro or higher. 🔓 = works without an API key.`);

@@ -5,6 +5,10 @@ import type { AppDeps } from './app-deps.js';
 import type { Config } from './config.js';
 import type { Embedder, EmbedderInfo } from './engine/embeddings/types.js';
 import { Registry } from './registry/registry.js';
+import type { CallHooks } from './registry/invoke.js';
+import { TOOLSETS } from '../tools/toolsets.js';
+import { Metrics } from './server/metrics.js';
+import { UsageService } from './services/usage.js';
 import type { Db } from './store/db.js';
 import { openStore } from './store/store.js';
 import { createEmbedder } from './services/embedder.js';
@@ -17,13 +21,17 @@ export { VERSION } from './version.js';
 export interface App {
   deps: AppDeps;
   registry: Registry;
+  /** Prometheus metrics of this app (tool calls, HTTP, sessions). */
+  metrics: Metrics;
+  /** What every tool call runs through: quota, metering, metrics. */
+  hooks: CallHooks;
   /** Set once the embedder has loaded (health reports it). */
   embedderInfo(): EmbedderInfo | null;
   close(): Promise<void>;
 }
 
 export async function createApp(config: Config, log: Logger): Promise<App> {
-  const registry = new Registry(allTools);
+  const registry = new Registry(allTools, TOOLSETS);
   const store = await openStore(config);
   const db: Db = store.sqlite ?? noSqlite();
   const secret = loadOrCreateSecret(config.dataDir, config.secret);
@@ -68,9 +76,22 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   // Job kinds this app can run; the runner only picks up jobs of registered kinds.
   deps.service(JobsService).register(INGEST_JOB_KIND, ingestJobKind);
 
+  const metrics = new Metrics();
+  const usage = deps.service(UsageService);
+  const hooks: CallHooks = {
+    checkQuota: (caller) => usage.assertQuota(caller),
+    meter: (caller, tool, m) => usage.record(caller, tool.name, m),
+    observe(e) {
+      metrics.toolCalls.inc({ tool: e.tool, transport: e.transport, outcome: e.outcome });
+      if (e.seconds !== null) metrics.toolDuration.observe({ tool: e.tool }, e.seconds);
+    },
+  };
+
   return {
     deps,
     registry,
+    metrics,
+    hooks,
     embedderInfo: () => info,
     async close() {
       for (const c of closers.reverse()) await c();

@@ -16,7 +16,6 @@ import { JobsService } from './services/jobs.js';
 import { LookupService } from './services/lookup.js';
 import { startHttpServer } from './server/http.js';
 import { createMcpServer } from './server/mcp.js';
-import { Metrics } from './server/metrics.js';
 
 const USAGE = `ctxgate ${VERSION} — self-hosted MCP context gateway
 
@@ -110,7 +109,7 @@ async function stdio(config: Config): Promise<void> {
   } catch (e) {
     fail((e as Error).message);
   }
-  const server = createMcpServer(app, new Metrics(), log, {
+  const server = createMcpServer(app, app.metrics, log, {
     id: 'stdio',
     caller,
     profile: sel.profile,
@@ -199,7 +198,7 @@ async function compressCmd(config: Config, argv: string[]): Promise<void> {
       {
         deps: app.deps,
         registry: app.registry,
-        metrics: new Metrics(),
+        hooks: app.hooks,
         caller: await ownerCaller(app),
         transport: 'stdio',
         requestId: 'cli',

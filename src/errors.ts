@@ -76,8 +76,47 @@ export class Unavailable extends AppError {
   }
 }
 
+/** The caller went away or cancelled (client closed request): work stopped, nothing half-written. */
+export class Cancelled extends AppError {
+  constructor(message = 'The request was cancelled', extra: Record<string, unknown> = {}) {
+    super(499, 'cancelled', message, extra);
+  }
+}
+/** A remote server (URL fetch, upstream MCP server, webhook target) failed or answered an error. */
+export class UpstreamFailed extends AppError {
+  constructor(message: string, code = 'upstream_failed', extra: Record<string, unknown> = {}) {
+    super(502, code, message, extra);
+  }
+}
+/** A remote server gave no complete answer in time. */
+export class UpstreamTimeout extends AppError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super(504, 'upstream_timeout', message, extra);
+  }
+}
+
 /** Anything that is not an AppError becomes an opaque 500: never a stack trace to the caller. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   return new AppError(500, 'internal_error', 'Internal error; the server log has the details under this request id.');
+}
+
+/** The REST mapping: HTTP status, headers and the `{detail, error_code, ...}` body. */
+export function restError(err: unknown): { status: number; headers: Record<string, string>; body: ErrorBody } {
+  const e = toAppError(err);
+  return { status: e.status, headers: e.headers, body: e.toBody() };
+}
+
+/** The MCP tool-result mapping: `isError` with the REST body (and its status) as the text. */
+export function toolErrorResult(err: unknown): { isError: true; content: Array<{ type: 'text'; text: string }> } {
+  const e = toAppError(err);
+  return { isError: true, content: [{ type: 'text', text: JSON.stringify({ status: e.status, ...e.toBody() }) }] };
+}
+
+/** The JSON-RPC mapping for refusals at the /mcp transport (before any tool runs). */
+export function jsonRpcError(err: unknown, id: string | number | null = null): { jsonrpc: '2.0'; error: { code: number; message: string; data: ErrorBody }; id: string | number | null } {
+  const e = toAppError(err);
+  // -32001: not authorised (the MCP servers' convention); -32603: internal; -32000: any other refusal.
+  const code = e.status === 401 ? -32001 : e.status >= 500 ? -32603 : -32000;
+  return { jsonrpc: '2.0', error: { code, message: e.message, data: e.toBody() }, id };
 }

@@ -1,19 +1,29 @@
 // The one call pipeline every transport uses: look up → authenticate → plan gate → validate input →
-// quota → handler → validate output → metrics. Throws AppErrors only.
+// quota → handler → validate output → metrics. Throws AppErrors only. Quota, metering and metrics
+// are call hooks the app's wiring supplies (src/app.ts): the registry knows neither services nor
+// the server.
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../app-deps.js';
 import { AppError, Forbidden, NotFound, Unauthorized, toAppError } from '../errors.js';
-import type { Metrics } from '../server/metrics.js';
-import { UsageService } from '../services/usage.js';
 import type { AnyTool, Caller, Metering, SessionControl, ToolContext } from './define.js';
 import type { Registry } from './registry.js';
 import { zodToAppError } from './schema.js';
 
+/** What happens around every call, supplied by the app's wiring. */
+export interface CallHooks {
+  /** Before a metered tool runs: throws (QuotaExceeded) when the caller may not make the call. */
+  checkQuota(caller: Caller, tool: AnyTool): Promise<void>;
+  /** One metered use reported by a handler (ctx.meter); awaited before the call returns. */
+  meter(caller: Caller, tool: AnyTool, m: Metering): Promise<void>;
+  /** After every call, whatever its outcome. */
+  observe(e: { tool: string; transport: CallEnv['transport']; outcome: 'ok' | 'rejected' | 'error'; seconds: number | null }): void;
+}
+
 export interface CallEnv {
   deps: AppDeps;
   registry: Registry;
-  metrics: Metrics;
+  hooks: CallHooks;
   caller: Caller | null;
   transport: ToolContext['transport'];
   requestId: string;
@@ -67,8 +77,7 @@ export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): 
     authorize(env, tool);
     const parsed = tool.input.safeParse(rawArgs ?? {});
     if (!parsed.success) throw zodToAppError(parsed.error, rawArgs ?? {});
-    const usage = env.deps.service(UsageService);
-    if (tool.metered && env.caller) await usage.assertQuota(env.caller);
+    if (tool.metered && env.caller) await env.hooks.checkQuota(env.caller, tool);
     // Metering writes are started as the handler reports use and awaited before the call returns.
     const metered: Array<Promise<void>> = [];
 
@@ -86,7 +95,7 @@ export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): 
       session: env.session ?? null,
       transport: env.transport,
       meter(m: Metering) {
-        if (env.caller) metered.push(usage.record(env.caller, tool.name, m));
+        if (env.caller) metered.push(env.hooks.meter(env.caller, tool, m));
       },
       log: env.log.child({ tool: tool.name }),
     };
@@ -101,15 +110,14 @@ export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): 
       env.log.error({ tool: tool.name, issues: out.error.issues.slice(0, 5) }, 'tool output does not match its schema');
       throw new AppError(500, 'internal_error', `Tool '${tool.name}' produced a result that does not match its output schema`);
     }
-    env.metrics.toolCalls.inc({ tool: tool.name, transport: env.transport, outcome: 'ok' });
-    env.metrics.toolDuration.observe({ tool: tool.name }, (performance.now() - started) / 1000);
+    env.hooks.observe({ tool: tool.name, transport: env.transport, outcome: 'ok', seconds: (performance.now() - started) / 1000 });
     return { tool, output: out.data };
   } catch (err) {
     const appErr = toAppError(err);
     if (appErr.status >= 500) env.log.error({ err, tool: toolName }, 'tool call failed');
     else env.log.info({ tool: toolName, status: appErr.status, code: appErr.code }, 'tool call refused');
     const known = env.registry.get(toolName) ? toolName : '(unknown)';
-    env.metrics.toolCalls.inc({ tool: known, transport: env.transport, outcome: appErr.status >= 500 ? 'error' : 'rejected' });
+    env.hooks.observe({ tool: known, transport: env.transport, outcome: appErr.status >= 500 ? 'error' : 'rejected', seconds: null });
     throw appErr;
   }
 }

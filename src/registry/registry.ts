@@ -1,6 +1,5 @@
 // The registry: every tool once, plus what is derived from it (JSON schemas, profiles, plan gates).
 import type { Plan } from '../config.js';
-import { TOOLSETS } from '../../tools/toolsets.js';
 import type { AnyTool } from './define.js';
 import { loadProfiles, type Profile } from './profiles.js';
 import { toJsonSchema, type JsonSchema } from './schema.js';
@@ -27,10 +26,11 @@ export class Registry {
   readonly profiles: Map<string, Profile>;
   private readonly entries = new Map<string, McpToolEntry>();
 
-  constructor(tools: AnyTool[], profilesDir?: string) {
+  /** `toolsets`: name → description, in catalog order (handed in by the app's wiring with the tools). */
+  constructor(tools: AnyTool[], private readonly toolsetNames: Readonly<Record<string, string>>, profilesDir?: string) {
     for (const t of tools) {
       if (this.tools.has(t.name)) throw new Error(`tool "${t.name}" is defined twice`);
-      if (!(t.toolset in TOOLSETS)) throw new Error(`tool "${t.name}" names unknown toolset "${t.toolset}"`);
+      if (!(t.toolset in toolsetNames)) throw new Error(`tool "${t.name}" names unknown toolset "${t.toolset}"`);
       this.tools.set(t.name, t);
     }
     this.profiles = loadProfiles(new Set(this.tools.keys()), profilesDir);
@@ -56,7 +56,7 @@ export class Registry {
 
   /** Registered toolsets with their tools, in catalog order. */
   toolsets(): Array<{ name: string; description: string; tools: AnyTool[] }> {
-    return Object.entries(TOOLSETS)
+    return Object.entries(this.toolsetNames)
       .map(([name, description]) => ({ name, description, tools: [...this.tools.values()].filter((t) => t.toolset === name) }))
       .filter((ts) => ts.tools.length > 0);
   }

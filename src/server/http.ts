@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import type { App } from '../app.js';
 import { VERSION } from '../app.js';
-import { AppError, NotFound, PayloadTooLarge, Unauthorized, toAppError } from '../errors.js';
+import { AppError, NotFound, PayloadTooLarge, Unauthorized, jsonRpcError, restError, toAppError } from '../errors.js';
 import type { AnyTool } from '../registry/define.js';
 import type { Caller } from '../domain/scope.js';
 import { invokeTool } from '../registry/invoke.js';
@@ -14,7 +14,7 @@ import { planEmbedder } from '../services/embedder.js';
 import { KeysService } from '../services/keys.js';
 import { buildAgentCard } from './agent-card.js';
 import { McpHttpGateway } from './mcp.js';
-import { Metrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { RateLimiter, rateLimitedError, takeFor } from './rate-limit.js';
 
@@ -44,8 +44,9 @@ export function allowedHostList(host: string, configured: string[]): string[] | 
 }
 
 function sendError(res: Response, err: AppError): void {
-  for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-  res.status(err.status).json(err.toBody());
+  const mapped = restError(err);
+  for (const [k, v] of Object.entries(mapped.headers)) res.setHeader(k, v);
+  res.status(mapped.status).json(mapped.body);
 }
 
 /** Query strings are text: convert them by the tool's JSON Schema so GET aliases accept numbers and flags. */
@@ -66,7 +67,7 @@ function coerceQuery(app: App, tool: AnyTool, query: Record<string, unknown>): R
 
 export async function startHttpServer(app: App, log: Logger): Promise<HttpServerHandle> {
   const config = app.deps.config;
-  const metrics = new Metrics();
+  const metrics = app.metrics;
   const limiter = new RateLimiter();
   // In-flight work that shutdown waits for: every HTTP request except the long-lived MCP GET
   // stream (closed with its session), counted from arrival so a request still sending its body counts.
@@ -156,7 +157,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
       const err = new Unauthorized(m ? 'Invalid or revoked API key' : 'Malformed Authorization header (expected "Bearer gc_...")');
       if (req.path === '/mcp') {
         res.setHeader('WWW-Authenticate', 'Bearer realm="ctxgate"');
-        return res.status(401).json({ jsonrpc: '2.0', error: { code: -32001, message: err.message }, id: null });
+        return res.status(401).json(jsonRpcError(err));
       }
       return sendError(res, err);
     }
@@ -222,7 +223,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     });
     try {
       const { tool, output } = await invokeTool(
-        { deps: app.deps, registry: app.registry, metrics, caller, transport: 'rest', requestId: req.id, signal: ac.signal, log: log.child({ requestId: req.id }) },
+        { deps: app.deps, registry: app.registry, hooks: app.hooks, caller, transport: 'rest', requestId: req.id, signal: ac.signal, log: log.child({ requestId: req.id }) },
         name,
         args,
       );

@@ -15,7 +15,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../app.js';
 import { VERSION } from '../app.js';
-import { NotFound, toAppError } from '../errors.js';
+import { NotFound, toAppError, toolErrorResult } from '../errors.js';
 import type { SessionControl } from '../registry/define.js';
 import type { Caller } from '../domain/scope.js';
 import { invokeTool } from '../registry/invoke.js';
@@ -87,7 +87,7 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
         {
           deps: app.deps,
           registry: app.registry,
-          metrics,
+          hooks: app.hooks,
           caller: conn.caller,
           transport: conn.transport,
           requestId,
@@ -112,8 +112,7 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
         structuredContent: output as Record<string, unknown>,
       };
     } catch (err) {
-      const e = toAppError(err);
-      return { isError: true, content: [{ type: 'text', text: JSON.stringify({ status: e.status, ...e.toBody() }) }] };
+      return toolErrorResult(err);
     }
   });
 

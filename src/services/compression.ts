@@ -2,7 +2,7 @@
 // semantic cache, chunk → embed → rank → skeleton, stats and the structural-loss advisory.
 import type { AppDeps } from '../app-deps.js';
 import type { Plan } from '../config.js';
-import { AppError, BadRequest, PayloadTooLarge, toAppError } from '../errors.js';
+import { AppError, BadRequest, Cancelled, InvalidInput, PayloadTooLarge, toAppError } from '../errors.js';
 import type { Scope } from '../domain/scope.js';
 import { chunkTextAsync, chunkTextCounted, DEFAULT_CHUNK, type Chunk } from '../engine/chunking.js';
 import type { Embedder } from '../engine/embeddings/types.js';
@@ -98,7 +98,7 @@ export class CompressionService {
         plan,
       });
     }
-    if (req.text.trim().length === 0) throw new AppError(422, 'invalid_input', `Field '${field}' is empty (only whitespace)`, { field });
+    if (req.text.trim().length === 0) throw new InvalidInput(`Field '${field}' is empty (only whitespace)`, { field });
     assertNoSecrets(req.text, field);
     if (req.query) assertNoSecrets(req.query, 'query');
     if (req.cost_model && !findModel(req.cost_model)) {
@@ -172,7 +172,7 @@ export class CompressionService {
     const embedder = await this.deps.embedder();
     // Large inputs run cooperatively (yielding every few ms) so other clients are not stalled.
     const { chunks, totalTokens: originalTokens } = await chunkTextCounted(req.text, { maxTokens: r.chunkTokens, minTokens: Math.floor(r.chunkTokens / 2) });
-    if (signal?.aborted) throw new AppError(499, 'cancelled', 'The request was cancelled');
+    if (signal?.aborted) throw new Cancelled();
     const vectors = await embedInBatches(embedder, r.query ? [...chunks.map((c) => c.text), r.query] : chunks.map((c) => c.text));
     const queryVector = r.query ? vectors.pop()! : null;
     const docVector = documentVector(chunks, vectors);
@@ -185,7 +185,7 @@ export class CompressionService {
         return finish({ ...hit.result, original_tokens: originalTokens }, { hit: true, source: 'semantic', similarity: Math.round(hit.similarity * 10000) / 10000 });
       }
     }
-    if (signal?.aborted) throw new AppError(499, 'cancelled', 'The request was cancelled');
+    if (signal?.aborted) throw new Cancelled();
 
     const sk = await buildSkeletonAsync({ chunks, vectors, ratio: r.ratio, fidelity: r.fidelity, query: r.query, queryVector, outputStyle: r.outputStyle, source: req.text, originalTokens });
     const input = countStructure(req.text);
@@ -277,7 +277,7 @@ export async function adaptItems(deps: AppDeps, items: AdaptItem[], limit: numbe
   const out: AdaptedItem[] = new Array(n);
   let remaining = limit;
   for (const i of order) {
-    if (signal?.aborted) throw new AppError(499, 'cancelled', 'The request was cancelled');
+    if (signal?.aborted) throw new Cancelled();
     const it = items[i]!;
     const base = { id: it.id ?? String(i), index: i, relevance: Math.round(relevance[i]! * 1000) / 1000, original_tokens: tokens[i]! };
     if (tokens[i]! <= remaining) {

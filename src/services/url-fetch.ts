@@ -9,7 +9,7 @@ import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType } from '../errors.js';
+import { AppError, BadRequest, Cancelled, PayloadTooLarge, UnsupportedMediaType, UpstreamFailed, UpstreamTimeout } from '../errors.js';
 import { LIMITS } from '../config.js';
 
 /** Whole-exchange deadline (all redirects included) when the caller names none. */
@@ -170,7 +170,7 @@ function requestOnce(url: URL, target: Resolved, opts: UrlFetchOptions, signal: 
         }
         if (status < 200 || status >= 300) {
           res.resume();
-          reject(new AppError(502, 'upstream_status', `url: the server answered HTTP ${status}`, { upstream_status: status }));
+          reject(new UpstreamFailed(`url: the server answered HTTP ${status}`, 'upstream_status', { upstream_status: status }));
           return;
         }
         const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -223,18 +223,18 @@ export async function fetchUrl(rawUrl: string, opts: UrlFetchOptions): Promise<F
         const charset = /charset=["']?([\w-]+)/i.exec(ct)?.[1]?.toLowerCase() ?? null;
         return { requestedUrl: rawUrl, finalUrl: url.toString(), status: hop.status, contentType: ct.split(';')[0]!.trim().toLowerCase(), charset, body: hop.body, redirects };
       }
-      if (!hop.location) throw new AppError(502, 'upstream_status', `url: HTTP ${hop.status} redirect without a Location header`);
-      if (redirects.length >= maxRedirects) throw new AppError(502, 'too_many_redirects', `url: more than ${maxRedirects} redirects`);
+      if (!hop.location) throw new UpstreamFailed(`url: HTTP ${hop.status} redirect without a Location header`, 'upstream_status');
+      if (redirects.length >= maxRedirects) throw new UpstreamFailed(`url: more than ${maxRedirects} redirects`, 'too_many_redirects');
       const next = parseUrl(new URL(hop.location, url).toString(), 'redirect');
       redirects.push(next.toString());
       url = next;
     }
   } catch (err) {
     if (err instanceof AppError) throw err;
-    if (deadline.aborted) throw new AppError(504, 'upstream_timeout', `url: no complete answer within ${timeoutMs} ms`, { timeout_ms: timeoutMs });
-    if (opts.signal?.aborted) throw new AppError(499, 'cancelled', 'url: the request was cancelled');
+    if (deadline.aborted) throw new UpstreamTimeout(`url: no complete answer within ${timeoutMs} ms`, { timeout_ms: timeoutMs });
+    if (opts.signal?.aborted) throw new Cancelled('url: the request was cancelled');
     const code = (err as NodeJS.ErrnoException).code;
-    throw new AppError(502, 'upstream_unreachable', `url: cannot fetch ${url.host} (${code ?? (err as Error).message})`);
+    throw new UpstreamFailed(`url: cannot fetch ${url.host} (${code ?? (err as Error).message})`, 'upstream_unreachable');
   }
 }
 

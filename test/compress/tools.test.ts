@@ -3,6 +3,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countTokens } from '../../src/engine/tokens.js';
 import { callTool, connectMcp, rest, startTestServer, type TestServer } from '../helpers/server.js';
+import { query } from '../helpers/database.js';
 import { GUIDE, GUIDE_VARIANT } from './fixtures.js';
 import { tools as compressTools } from '../../tools/compress.js';
 import { tools as cacheTools } from '../../tools/cache.js';
@@ -21,8 +22,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-function usageRows(tool: string): Array<{ cache: string | null; counted: number; tokens_in: number }> {
-  return server.deps.db.prepare('SELECT cache, counted, tokens_in FROM usage_events WHERE tool = ? ORDER BY id').all(tool) as Array<{ cache: string | null; counted: number; tokens_in: number }>;
+function usageRows(tool: string): Promise<Array<{ cache: string | null; counted: number; tokens_in: number }>> {
+  return query(server.deps, 'SELECT cache, counted, tokens_in FROM usage_events WHERE tool = ? ORDER BY id', tool);
 }
 
 describe('compress_text over REST', () => {
@@ -48,7 +49,7 @@ describe('compress_text over REST', () => {
     expect(second.headers.get('x-cache-source')).toBe('exact');
     expect(second.body.compressed).toBe(first.body.compressed);
     expect(second.body.cache).toEqual({ hit: true, source: 'exact', similarity: 1 });
-    const rows = usageRows('compress_text');
+    const rows = await usageRows('compress_text');
     const last = rows.at(-1)!;
     expect(last).toMatchObject({ cache: 'exact', counted: 0 });
     expect(rows.at(-2)).toMatchObject({ cache: null, counted: 1 });
@@ -62,7 +63,7 @@ describe('compress_text over REST', () => {
     expect(near.headers.get('x-cache-hit')).toBe('true');
     expect(near.body.cache.source).toBe('semantic');
     expect(near.body.cache.similarity).toBeGreaterThanOrEqual(0.9);
-    expect(usageRows('compress_text').at(-1)).toMatchObject({ cache: 'semantic', counted: 0 });
+    expect((await usageRows('compress_text')).at(-1)).toMatchObject({ cache: 'semantic', counted: 0 });
     // A different fidelity is a different request: no hit.
     const other = await rest(server, 'POST', '/v1/compress', { key, body: { text: GUIDE_VARIANT, fidelity: 'abstract' } });
     expect(other.headers.get('x-cache-hit')).toBe('false');

@@ -1,0 +1,98 @@
+// The store's benchmarks on both backends, side by side in one run: memory search at 10,000 items
+// (bench/memory.ts), document search over 1,000 documents and ingest throughput (bench/documents.ts).
+// Each runs in its own process, once on SQLite (a temp data dir) and once on PostgreSQL (a fresh
+// database created here and dropped afterwards; CTXGATE_BENCH_PG_URL names the maintenance database,
+// default the local server's `test`). Prints one JSON object with the figures beside the baseline
+// measured on SQLite before the data layer (issue 12) and whether each is within 10% of it.
+// `npx tsx bench/backends.ts [memory] [documents]` runs a subset.
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import path from 'node:path';
+import pg from 'pg';
+
+const ADMIN_URL = process.env.CTXGATE_BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
+/** SQLite figures before the change (issue 12): the bar neither backend may miss by more than 10%. */
+const BASELINE = { memory_hybrid_median_ms: 10.2, document_hybrid_median_ms: 14.8, ingest_tokens_per_s: 17_275 };
+const dir = import.meta.dirname;
+const wanted = process.argv.slice(2);
+const benches = ['memory', 'documents'].filter((b) => wanted.length === 0 || wanted.includes(b));
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+function run(name: string, env: Record<string, string>): any {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(dir, `${name}.ts`)], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  const out = r.stdout.trim();
+  const start = out.indexOf('{');
+  try {
+    if (r.status === 0 && start >= 0) return JSON.parse(out.slice(start));
+  } catch {
+    /* reported below */
+  }
+  return { error: `exit ${r.status}`, output: out.slice(-2000) };
+}
+
+async function onBackend(name: string, backend: 'sqlite' | 'postgres'): Promise<any> {
+  process.stderr.write(`bench ${name} on ${backend} ...\n`);
+  if (backend === 'sqlite') return run(name, { CTXGATE_DATABASE_URL: '' });
+  const db = `ctxgate_bench_${crypto.randomBytes(6).toString('hex')}`;
+  await admin((c) => c.query(`CREATE DATABASE ${db}`));
+  try {
+    const url = new URL(ADMIN_URL);
+    url.pathname = '/' + db;
+    return run(name, { CTXGATE_DATABASE_URL: url.toString() });
+  } finally {
+    await admin((c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
+  }
+}
+
+const within = (value: number | undefined, base: number, higherIsBetter: boolean) =>
+  value === undefined ? null : higherIsBetter ? value >= base * 0.9 : value <= base * 1.1;
+
+const results: Record<string, unknown> = {};
+const summary: Record<string, Record<string, unknown>> = {};
+for (const name of benches) {
+  const sqlite = await onBackend(name, 'sqlite');
+  const postgres = await onBackend(name, 'postgres');
+  results[name] = { sqlite, postgres };
+  if (name === 'memory') {
+    const m = (r: any) => r?.search_ms?.hybrid?.median_ms as number | undefined;
+    summary.memory_hybrid_median_ms = {
+      baseline: BASELINE.memory_hybrid_median_ms,
+      sqlite: m(sqlite),
+      postgres: m(postgres),
+      sqlite_within_10pct: within(m(sqlite), BASELINE.memory_hybrid_median_ms, false),
+      postgres_within_10pct: within(m(postgres), BASELINE.memory_hybrid_median_ms, false),
+    };
+  } else {
+    const d = (r: any) => r?.search?.hybrid?.median_ms as number | undefined;
+    const t = (r: any) => r?.ingest?.tokens_per_s as number | undefined;
+    summary.document_hybrid_median_ms = {
+      baseline: BASELINE.document_hybrid_median_ms,
+      sqlite: d(sqlite),
+      postgres: d(postgres),
+      sqlite_within_10pct: within(d(sqlite), BASELINE.document_hybrid_median_ms, false),
+      postgres_within_10pct: within(d(postgres), BASELINE.document_hybrid_median_ms, false),
+    };
+    summary.ingest_tokens_per_s = {
+      baseline: BASELINE.ingest_tokens_per_s,
+      sqlite: t(sqlite),
+      postgres: t(postgres),
+      sqlite_within_10pct: within(t(sqlite), BASELINE.ingest_tokens_per_s, true),
+      postgres_within_10pct: within(t(postgres), BASELINE.ingest_tokens_per_s, true),
+    };
+  }
+}
+console.log(JSON.stringify({ bench: 'backends', summary, results }, null, 2));
