@@ -9,8 +9,10 @@ export const POSTGRES_TESTS = [
   'test/platform/lifecycle.test.ts',
   'test/platform/mcp.test.ts',
   'test/jobs/jobs.test.ts',
-  'test/memory/knowledge-graph.test.ts',
+  'test/memory/memory.test.ts',
   'test/memory/tools.test.ts',
+  'test/memory/knowledge-graph.test.ts',
+  'test/engine/retrieval.test.ts',
   'test/compress/tools.test.ts',
   'test/durability/kill9.test.ts',
 ];

@@ -8,6 +8,7 @@
 // searchable row. Every search reads it (one indexed point read) and reloads the table when it
 // moved, so writes by another process (a stdio server, the CLI) or a replica are seen at once.
 // Memory: all tables of all collections share one VectorCache bounded by floats (LRU).
+import { sql } from 'kysely';
 import type { AppDeps } from '../app-deps.js';
 import type { Scope } from '../domain/scope.js';
 import { fuseRankings, fusionDepth, queryTerms, TopK, VectorCache, VectorTable, type QueryTerms, type Scored, type TermMode } from '../engine/retrieval/index.js';
@@ -81,14 +82,9 @@ const REEMBED_BATCH = 256;
 /** The change stamp of a collection in a scope (0 before its first write). */
 /** The change stamp of a collection in a scope (0 before its first write); `ctx` may be an open transaction. */
 export async function readStamp(ctx: RepoContext, collection: string, scope: Scope): Promise<number> {
-  const row = await ctx.db
-    .selectFrom('retrieval_stamps')
-    .select('stamp')
-    .where('collection', '=', collection)
-    .where('owner_id', '=', scope.ownerId)
-    .where('project_id', '=', scope.projectId)
-    .executeTakeFirst();
-  return Number(row?.stamp ?? 0);
+  // Read on every search: a raw template skips the query builder's per-call AST work.
+  const { rows } = await sql<{ stamp: number }>`SELECT stamp FROM retrieval_stamps WHERE collection = ${collection} AND owner_id = ${scope.ownerId} AND project_id = ${scope.projectId}`.execute(ctx.db);
+  return Number(rows[0]?.stamp ?? 0);
 }
 
 /** The app's one vector cache: every collection's per-scope tables share its float bound. */
@@ -182,7 +178,7 @@ export class RetrievalIndex<M> {
     if (filter.where && filter.where.values.length === 0) return [];
     const { store } = this.deps;
     const callerScopes = filter.inTables === true && filter.accept !== undefined && this.source.scopeByTable === true;
-    const page = filter.accept ? Math.min(Math.max(limit * 2, 64), 2000) : limit;
+    const page = filter.accept ? Math.min(Math.max(limit * 2, 10), 2000) : limit;
     const out: Scored[] = [];
     for (let offset = 0; ; offset += page) {
       const hits = await store.dialect.ftsSearch(store.db, this.source.fts, { terms, mode, scopes, callerScopes, where: filter.where, limit: page, offset });
