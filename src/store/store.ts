@@ -4,7 +4,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
 import { CompiledQuery, Kysely, sql, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type SqliteDialectConfig, type SqliteDatabase, type SqliteStatement } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Config } from '../config.js';
 import { openDb, type Db } from './db.js';
 import { dialectFor, type Backend, type Dialect } from './dialect.js';
@@ -93,7 +93,11 @@ function sqliteStore(file: string): Store {
 }
 
 async function postgresStore(url: string): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, types: { getTypeParser: pgTypeParser } as pg.CustomTypesConfig });
+  // Loaded only when PostgreSQL is configured: the embedded default does not pay for it at start-up.
+  const { default: pgLib } = await import('pg');
+  const pgTypeParser = (oid: number, format?: string): ((v: string) => unknown) =>
+    oid === PG_INT8 || oid === PG_NUMERIC ? (v: string) => Number(v) : pgLib.types.getTypeParser(oid, (format ?? 'text') as 'text');
+  const pool = new pgLib.Pool({ connectionString: url, max: 10, types: { getTypeParser: pgTypeParser } as pg.CustomTypesConfig });
   try {
     await migratePostgres(pool);
   } catch (e) {
@@ -174,10 +178,6 @@ export async function openStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>)
 // strings to protect values beyond 2^53; ctxgate's never get there, and both backends must return numbers.
 const PG_INT8 = 20;
 const PG_NUMERIC = 1700;
-function pgTypeParser(oid: number, format?: string): (v: string) => unknown {
-  if (oid === PG_INT8 || oid === PG_NUMERIC) return (v: string) => Number(v);
-  return pg.types.getTypeParser(oid, (format ?? 'text') as 'text');
-}
 
 /** Kysely's SQLite driver with BEGIN IMMEDIATE for transactions (see Store.tx). */
 class ImmediateSqliteDriver extends SqliteDriver {
