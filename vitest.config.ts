@@ -15,6 +15,9 @@ export const POSTGRES_TESTS = [
   'test/engine/retrieval.test.ts',
   'test/compress/tools.test.ts',
   'test/durability/kill9.test.ts',
+  'test/cli/tool.test.ts',
+  'test/code/tools.test.ts',
+  'test/embeddings/server.test.ts',
 ];
 
 const shared = {
