@@ -11,6 +11,9 @@ export const POSTGRES_TESTS = [
   'test/memory/tools.test.ts',
   'test/memory/knowledge-graph.test.ts',
   'test/engine/retrieval.test.ts',
+  'test/kb/kb.test.ts',
+  'test/kb/url.test.ts',
+  'test/kb/cross-process.test.ts',
 ];
 
 const shared = {
