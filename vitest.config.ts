@@ -7,6 +7,8 @@ export const POSTGRES_TESTS = [
   'test/platform/backend.test.ts',
   'test/platform/rest.test.ts',
   'test/platform/lifecycle.test.ts',
+  'test/platform/mcp.test.ts',
+  'test/jobs/jobs.test.ts',
   'test/memory/memory.test.ts',
   'test/memory/tools.test.ts',
   'test/memory/knowledge-graph.test.ts',
@@ -14,6 +16,8 @@ export const POSTGRES_TESTS = [
   'test/kb/kb.test.ts',
   'test/kb/url.test.ts',
   'test/kb/cross-process.test.ts',
+  'test/compress/tools.test.ts',
+  'test/durability/kill9.test.ts',
 ];
 
 const shared = {

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
-import pg from 'pg';
+import { createDatabase, dropDatabase } from '../test/helpers/database.js';
 
 const ADMIN_URL = process.env.CTXGATE_BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
 /** SQLite figures before the change (issue 12): the bar neither backend may miss by more than 10%. */
@@ -16,16 +16,6 @@ const BASELINE = { memory_hybrid_median_ms: 10.2, document_hybrid_median_ms: 14.
 const dir = import.meta.dirname;
 const wanted = process.argv.slice(2);
 const benches = ['memory', 'documents'].filter((b) => wanted.length === 0 || wanted.includes(b));
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 function run(name: string, env: Record<string, string>): any {
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(dir, `${name}.ts`)], {
@@ -48,51 +38,33 @@ async function onBackend(name: string, backend: 'sqlite' | 'postgres'): Promise<
   process.stderr.write(`bench ${name} on ${backend} ...\n`);
   if (backend === 'sqlite') return run(name, { CTXGATE_DATABASE_URL: '' });
   const db = `ctxgate_bench_${crypto.randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${db}`));
+  const url = await createDatabase(db, ADMIN_URL);
   try {
-    const url = new URL(ADMIN_URL);
-    url.pathname = '/' + db;
-    return run(name, { CTXGATE_DATABASE_URL: url.toString() });
+    return run(name, { CTXGATE_DATABASE_URL: url });
   } finally {
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
+    await dropDatabase(db, ADMIN_URL);
   }
 }
 
-const within = (value: number | undefined, base: number, higherIsBetter: boolean) =>
-  value === undefined ? null : higherIsBetter ? value >= base * 0.9 : value <= base * 1.1;
+/** One figure on both backends beside the baseline, and whether each is within 10% of it. */
+function compare(base: number, higherIsBetter: boolean, pick: (r: any) => number | undefined, sqlite: unknown, postgres: unknown) {
+  const within = (v: number | undefined) => (v === undefined ? null : higherIsBetter ? v >= base * 0.9 : v <= base * 1.1);
+  const s = pick(sqlite);
+  const p = pick(postgres);
+  return { baseline: base, sqlite: s, postgres: p, sqlite_within_10pct: within(s), postgres_within_10pct: within(p) };
+}
 
 const results: Record<string, unknown> = {};
-const summary: Record<string, Record<string, unknown>> = {};
+const summary: Record<string, unknown> = {};
 for (const name of benches) {
   const sqlite = await onBackend(name, 'sqlite');
   const postgres = await onBackend(name, 'postgres');
   results[name] = { sqlite, postgres };
   if (name === 'memory') {
-    const m = (r: any) => r?.search_ms?.hybrid?.median_ms as number | undefined;
-    summary.memory_hybrid_median_ms = {
-      baseline: BASELINE.memory_hybrid_median_ms,
-      sqlite: m(sqlite),
-      postgres: m(postgres),
-      sqlite_within_10pct: within(m(sqlite), BASELINE.memory_hybrid_median_ms, false),
-      postgres_within_10pct: within(m(postgres), BASELINE.memory_hybrid_median_ms, false),
-    };
+    summary.memory_hybrid_median_ms = compare(BASELINE.memory_hybrid_median_ms, false, (r) => r?.search_ms?.hybrid?.median_ms, sqlite, postgres);
   } else {
-    const d = (r: any) => r?.search?.hybrid?.median_ms as number | undefined;
-    const t = (r: any) => r?.ingest?.tokens_per_s as number | undefined;
-    summary.document_hybrid_median_ms = {
-      baseline: BASELINE.document_hybrid_median_ms,
-      sqlite: d(sqlite),
-      postgres: d(postgres),
-      sqlite_within_10pct: within(d(sqlite), BASELINE.document_hybrid_median_ms, false),
-      postgres_within_10pct: within(d(postgres), BASELINE.document_hybrid_median_ms, false),
-    };
-    summary.ingest_tokens_per_s = {
-      baseline: BASELINE.ingest_tokens_per_s,
-      sqlite: t(sqlite),
-      postgres: t(postgres),
-      sqlite_within_10pct: within(t(sqlite), BASELINE.ingest_tokens_per_s, true),
-      postgres_within_10pct: within(t(postgres), BASELINE.ingest_tokens_per_s, true),
-    };
+    summary.document_hybrid_median_ms = compare(BASELINE.document_hybrid_median_ms, false, (r) => r?.search?.hybrid?.median_ms, sqlite, postgres);
+    summary.ingest_tokens_per_s = compare(BASELINE.ingest_tokens_per_s, true, (r) => r?.ingest?.tokens_per_s, sqlite, postgres);
   }
 }
 console.log(JSON.stringify({ bench: 'backends', summary, results }, null, 2));

@@ -153,7 +153,9 @@ export class MemoryService {
         });
       }
       const out = await this.deps.store.tx(async (t) => {
-        if ((await this.index.stamp(scope, t)) !== stamp) return null;
+        // Only the duplicate check depends on the vectors as of `stamp`: without it (dedupe off) a
+        // concurrent writer is no reason to start over (on PostgreSQL several really run at once).
+        if (input.dedupe !== false && (await this.index.stamp(scope, t)) !== stamp) return null;
         const repo = t.memories(scope);
         const now = nowIso();
         // Float rounding puts identical texts a hair under 1.0.

@@ -1,8 +1,9 @@
 // The store: one Kysely instance over either backend, the dialect adapter, one transaction helper
 // and the repositories. SQLite (better-sqlite3, the embedded default: DATA_DIR/ctxgate.db) unless
 // config.databaseUrl names a PostgreSQL database (shared by any number of replicas).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type SqliteDialectConfig, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { CompiledQuery, Kysely, sql, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type SqliteDialectConfig, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { openDb, type Db } from './db.js';
@@ -38,7 +39,30 @@ export interface Store extends RepoContext, Repos {
 
 /** PostgreSQL serialization failure / deadlock: the transaction is retried from the start. */
 const PG_RETRYABLE = new Set(['40001', '40P01']);
-const PG_TX_ATTEMPTS = 8;
+const PG_TX_ATTEMPTS = 10;
+/** Arbitrary constant naming ctxgate's writer lock among other users of the database. */
+const PG_WRITER_LOCK = 0x63747877;
+
+/**
+ * The transaction the current async call chain is inside, if any: a store.tx() called from within
+ * one joins it instead of waiting for a second writer slot (which would wait for itself).
+ */
+const openTx = new AsyncLocalStorage<TxStore>();
+
+/** Runs `fn` with `t` as the open transaction of its async call chain. */
+function within<T>(t: TxStore, fn: (t: TxStore) => Promise<T>): Promise<T> {
+  return openTx.run(t, () => fn(t));
+}
+
+/** One at a time, in arrival order (a process-local writer queue). */
+function mutex(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (fn) => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
 
 function sqliteStore(file: string): Store {
   const raw = openDb(file); // migrates before anything else reads the file
@@ -52,7 +76,7 @@ function sqliteStore(file: string): Store {
     // BEGIN IMMEDIATE takes the write lock before the first read, so a read-then-write never sees a
     // snapshot another writer has moved on from (a deferred transaction would fail with SQLITE_BUSY
     // on its first write, or decide on stale data).
-    tx: (fn) => kysely.transaction().execute((trx) => fn(txStore(trx, dialect))),
+    tx: (fn) => openTx.getStore()?.tx(fn) ?? kysely.transaction().execute((trx) => within(txStore(trx, dialect), fn)),
     ...makeRepos({ db: kysely, dialect, tx: (fn) => store.tx(fn) }),
     async ping() {
       raw.prepare('SELECT 1').get();
@@ -78,24 +102,39 @@ async function postgresStore(url: string): Promise<Store> {
   }
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const dialect = dialectFor('postgres');
+  const writers = mutex();
   const store: Store = {
     backend: 'postgres',
     db: kysely,
     dialect,
     sqlite: null,
-    // SERIALIZABLE: a read-then-write that raced another commits only if the outcome equals some
-    // serial order; otherwise PostgreSQL aborts it (40001) and it runs again on fresh data. `fn`
-    // must therefore be safe to repeat (no side effects outside the transaction).
-    async tx(fn) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await kysely.transaction().setIsolationLevel('serializable').execute((trx) => fn(txStore(trx, dialect)));
-        } catch (e) {
-          const code = (e as { code?: string }).code;
-          if (!code || !PG_RETRYABLE.has(code) || attempt >= PG_TX_ATTEMPTS) throw e;
-          await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+    // Writers take turns, like SQLite's one writer: a process-local queue, then a session advisory
+    // lock (other replicas) taken BEFORE BEGIN, so the transaction's snapshot already includes every
+    // earlier writer's commit — read-then-write on a hot row (a scope's change stamp) cannot go
+    // stale. The transaction is still SERIALIZABLE, retried on 40001/40P01, against writers that do
+    // not take the lock (raw SQL, other tools); so `fn` must be safe to repeat.
+    tx(fn) {
+      const open = openTx.getStore();
+      if (open) return open.tx(fn);
+      return writers(async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await kysely.connection().execute(async (conn) => {
+              await sql`SELECT pg_advisory_lock(${PG_WRITER_LOCK})`.execute(conn);
+              try {
+                return await conn.transaction().setIsolationLevel('serializable').execute((trx) => within(txStore(trx, dialect), fn));
+              } finally {
+                await sql`SELECT pg_advisory_unlock(${PG_WRITER_LOCK})`.execute(conn);
+              }
+            });
+          } catch (e) {
+            const code = (e as { code?: string }).code;
+            if (!code || !PG_RETRYABLE.has(code) || attempt >= PG_TX_ATTEMPTS) throw e;
+            // Jittered, growing backoff so colliding writers spread out instead of colliding again.
+            await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+          }
         }
-      }
+      });
     },
     ...makeRepos({ db: kysely, dialect, tx: (fn) => store.tx(fn) }),
     async ping() {

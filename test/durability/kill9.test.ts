@@ -2,23 +2,29 @@
 // A real `ctxgate serve` process takes a stream of add_memory writes from several concurrent
 // clients, is SIGKILLed the moment a target number has been acknowledged (with more in flight),
 // and is restarted on the same data dir; every acknowledged memory must be there, intact, and the
-// store must pass SQLite's and FTS5's integrity checks.
+// store must pass the backend's checks (SQLite and FTS5 integrity checks; on PostgreSQL, with
+// CTXGATE_TEST_DATABASE=postgres, the rows counted in the database itself).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { runCli, startServeProcess, type ServeProcess } from '../helpers/cli.js';
+import { databaseUrlFor, dropDatabaseFor } from '../helpers/database.js';
 
 const WORKERS = 6;
 const ACK_TARGET = 120;
-const ENV = { CTXGATE_RPM_ENTERPRISE: '1000000', CTXGATE_EMBEDDER: 'offline' };
+const BASE_ENV = { CTXGATE_RPM_ENTERPRISE: '1000000', CTXGATE_EMBEDDER: 'offline' };
 
 const dirs: string[] = [];
 const children: ServeProcess[] = [];
-afterAll(() => {
+afterAll(async () => {
   for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  for (const d of dirs) {
+    await dropDatabaseFor(d);
+    fs.rmSync(d, { recursive: true, force: true });
+  }
 });
 
 function baseOf(p: ServeProcess): string {
@@ -43,6 +49,9 @@ describe('durability', () => {
   it('keeps every acknowledged write across kill -9 of the server', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxgate-kill9-'));
     dirs.push(dir);
+    // On PostgreSQL the data dir keeps only the server secret; the rows live in the dir's database.
+    const databaseUrl = await databaseUrlFor(dir);
+    const ENV: Record<string, string> = { ...BASE_ENV, ...(databaseUrl && { CTXGATE_DATABASE_URL: databaseUrl }) };
     const created = runCli(['keys', 'create', '--name', 't', '--plan', 'enterprise'], dir, ENV);
     expect(created.status, created.stderr).toBe(0);
     const key = (JSON.parse(created.stdout) as { key: string }).key;
@@ -104,6 +113,20 @@ describe('durability', () => {
 
     second.child.kill('SIGTERM');
     await new Promise<void>((r) => (second.child.exitCode !== null ? r() : second.child.once('exit', () => r())));
+    if (databaseUrl) {
+      // Every acknowledged row, the in-flight ones that landed, and the one written after recovery.
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      try {
+        const n = Number((await c.query('SELECT count(*) AS n FROM memories')).rows[0].n);
+        expect(n).toBe(stored.size + 1);
+        const keyword = Number((await c.query("SELECT count(*) AS n FROM memories WHERE fts @@ to_tsquery('english', $1)", [token])).rows[0].n);
+        expect(keyword).toBe(1);
+      } finally {
+        await c.end();
+      }
+      return;
+    }
     const db = new Database(path.join(dir, 'ctxgate.db'), { fileMustExist: true });
     try {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');

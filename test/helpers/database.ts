@@ -16,8 +16,8 @@ function databaseName(dataDir: string): string {
   return 'ctxgate_t_' + crypto.createHash('sha256').update(dataDir).digest('hex').slice(0, 20);
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
+async function admin<T>(adminUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: adminUrl });
   await c.connect();
   try {
     return await fn(c);
@@ -26,23 +26,30 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** The CTXGATE_DATABASE_URL for a data dir: undefined on SQLite; on PostgreSQL its database, created on first use. */
-export async function databaseUrlFor(dataDir: string): Promise<string | undefined> {
-  if (!onPostgres) return undefined;
-  const name = databaseName(dataDir);
-  await admin(async (c) => {
+/** Creates database `name` on the server unless it exists; returns its URL. */
+export async function createDatabase(name: string, adminUrl = ADMIN_URL): Promise<string> {
+  await admin(adminUrl, async (c) => {
     const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (exists.rowCount === 0) await c.query(`CREATE DATABASE ${name}`);
   });
-  const url = new URL(ADMIN_URL);
+  const url = new URL(adminUrl);
   url.pathname = '/' + name;
   return url.toString();
 }
 
+/** Drops database `name` (its connections are ended first). */
+export async function dropDatabase(name: string, adminUrl = ADMIN_URL): Promise<void> {
+  await admin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}
+
+/** The CTXGATE_DATABASE_URL for a data dir: undefined on SQLite; on PostgreSQL its database, created on first use. */
+export async function databaseUrlFor(dataDir: string): Promise<string | undefined> {
+  return onPostgres ? createDatabase(databaseName(dataDir)) : undefined;
+}
+
 /** Drops the data dir's database (PostgreSQL only); call after the app using it closed. */
 export async function dropDatabaseFor(dataDir: string): Promise<void> {
-  if (!onPostgres) return;
-  await admin((c) => c.query(`DROP DATABASE IF EXISTS ${databaseName(dataDir)} WITH (FORCE)`));
+  if (onPostgres) await dropDatabase(databaseName(dataDir));
 }
 
 /**
