@@ -17,7 +17,7 @@ import { countTokens } from '../engine/tokens.js';
 import { BadRequest, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
 import type { Scope } from '../domain/scope.js';
 import { nowIso, newId } from '../store/db.js';
-import { kbChunkSource } from '../store/kb.js';
+import { kbChunkSource, type KbItemRow, type KbRepo, type KbVersionRow } from '../store/kb.js';
 import { RetrievalIndex } from '../store/retrieval.js';
 import { fetchUrl } from './url-fetch.js';
 
@@ -122,12 +122,8 @@ export interface KbVersionInfo {
   current: boolean;
 }
 
-interface ItemRow { owner_id: string; project_id: string; item_id: string; title: string | null; current_version: number; created_at: string; updated_at: string }
-interface VersionRow {
-  item_id: string; version: number; change: 'ingest' | 'edit' | 'restore'; restored_from: number | null; source_mode: KbMode; source: string | null;
-  format: string; title: string | null; content: string; content_hash: string; bytes: number; tokens: number; metadata: string; created_at: string;
-}
-interface ChunkRow { rowid: number; item_id: string; version: number; idx: number; page: number | null; heading_path: string; text: string; start_offset: number; end_offset: number }
+type ItemRow = KbItemRow;
+type VersionRow = KbVersionRow;
 
 interface PreparedContent {
   text: string;
@@ -240,7 +236,7 @@ export class KbService {
 
   async edit(scope: Scope, itemId: string, content: string, title?: string | null, opts: { signal?: AbortSignal } = {}): Promise<KbWriteResult> {
     checkItemId(itemId);
-    const current = this.currentVersion(scope, itemId);
+    const current = await this.currentVersion(scope, itemId);
     this.checkTextSize(content, 'content');
     const text = normalizeText(content);
     if (!text) throw new InvalidInput('content: must not be empty; use gc_kb_delete to remove an item', { field: 'content' });
@@ -254,9 +250,9 @@ export class KbService {
 
   async restore(scope: Scope, itemId: string, version: number, opts: { signal?: AbortSignal } = {}): Promise<KbWriteResult & { restored_from: number }> {
     checkItemId(itemId);
-    this.currentVersion(scope, itemId);
-    const v = this.versionRow(scope, itemId, version);
-    const meta = JSON.parse(v.metadata) as { pages?: PageSpan[] } & Record<string, unknown>;
+    await this.currentVersion(scope, itemId);
+    const v = await this.versionRow(scope, itemId, version);
+    const meta = v.metadata as { pages?: PageSpan[] } & Record<string, unknown>;
     const r = await this.write(
       scope,
       itemId,
@@ -266,28 +262,20 @@ export class KbService {
     return { ...r, restored_from: version };
   }
 
-  delete(scope: Scope, itemId: string): { item_id: string; deleted: true; versions_removed: number; chunks_removed: number } {
+  async delete(scope: Scope, itemId: string): Promise<{ item_id: string; deleted: true; versions_removed: number; chunks_removed: number }> {
     checkItemId(itemId);
-    const { db } = this.deps;
-    const { ownerId, projectId } = scope;
-    return db.transaction(() => {
-      const item = db.prepare('SELECT item_id FROM kb_items WHERE owner_id = ? AND project_id = ? AND item_id = ?').get(ownerId, projectId, itemId);
-      if (!item) throw this.notFound(itemId);
-      const versions = (db.prepare('SELECT COUNT(*) AS n FROM kb_versions WHERE owner_id = ? AND project_id = ? AND item_id = ?').get(ownerId, projectId, itemId) as { n: number }).n;
-      const chunks = this.deleteChunks(scope, itemId);
-      db.prepare('DELETE FROM kb_versions WHERE owner_id = ? AND project_id = ? AND item_id = ?').run(ownerId, projectId, itemId);
-      db.prepare('DELETE FROM kb_items WHERE owner_id = ? AND project_id = ? AND item_id = ?').run(ownerId, projectId, itemId);
-      return { item_id: itemId, deleted: true as const, versions_removed: versions, chunks_removed: chunks };
-    })();
+    const gone = await this.deps.store.tx((t) => t.kb(scope).deleteItem(itemId));
+    if (!gone) throw this.notFound(itemId);
+    return { item_id: itemId, deleted: true, versions_removed: gone.versions, chunks_removed: gone.chunks };
   }
 
   // ------------------------------------------------------------------ reads
 
-  get(scope: Scope, itemId: string, version?: number | null): KbItem {
+  async get(scope: Scope, itemId: string, version?: number | null): Promise<KbItem> {
     checkItemId(itemId);
-    const summary = this.summary(scope, itemId);
-    const v = version == null ? this.versionRow(scope, itemId, summary.version) : this.versionRow(scope, itemId, version);
-    const meta = JSON.parse(v.metadata) as { pages?: PageSpan[] } & Record<string, unknown>;
+    const summary = await this.summary(scope, itemId);
+    const v = await this.versionRow(scope, itemId, version ?? summary.version);
+    const meta = v.metadata as { pages?: PageSpan[] } & Record<string, unknown>;
     const { pages, ...rest } = meta;
     return {
       ...summary,
@@ -298,31 +286,17 @@ export class KbService {
     };
   }
 
-  list(scope: Scope, opts: { limit: number; offset: number }): { items: KbItemSummary[]; total: number; limit: number; offset: number } {
-    const { db } = this.deps;
-    const total = (db.prepare('SELECT COUNT(*) AS n FROM kb_items WHERE owner_id = ? AND project_id = ?').get(scope.ownerId, scope.projectId) as { n: number }).n;
-    const rows = db
-      .prepare(
-        `SELECT i.*, v.format, v.source_mode, v.source, v.tokens, v.bytes,
-                (SELECT COUNT(*) FROM kb_versions x WHERE x.owner_id = i.owner_id AND x.project_id = i.project_id AND x.item_id = i.item_id) AS versions
-         FROM kb_items i JOIN kb_versions v
-           ON v.owner_id = i.owner_id AND v.project_id = i.project_id AND v.item_id = i.item_id AND v.version = i.current_version
-         WHERE i.owner_id = ? AND i.project_id = ?
-         ORDER BY i.updated_at DESC, i.item_id LIMIT ? OFFSET ?`,
-      )
-      .all(scope.ownerId, scope.projectId, opts.limit, opts.offset) as Array<ItemRow & VersionRow & { versions: number }>;
+  async list(scope: Scope, opts: { limit: number; offset: number }): Promise<{ items: KbItemSummary[]; total: number; limit: number; offset: number }> {
+    const repo = this.deps.store.kb(scope);
+    const total = await repo.countItems();
+    const rows = await repo.list(opts.limit, opts.offset);
     return { items: rows.map((r) => this.toSummary(r, r, r.versions)), total, limit: opts.limit, offset: opts.offset };
   }
 
-  history(scope: Scope, itemId: string): { item_id: string; current_version: number; versions: KbVersionInfo[] } {
+  async history(scope: Scope, itemId: string): Promise<{ item_id: string; current_version: number; versions: KbVersionInfo[] }> {
     checkItemId(itemId);
-    const item = this.itemRow(scope, itemId);
-    const rows = this.deps.db
-      .prepare(
-        `SELECT version, change, restored_from, source_mode, source, format, title, tokens, bytes, created_at
-         FROM kb_versions WHERE owner_id = ? AND project_id = ? AND item_id = ? ORDER BY version DESC`,
-      )
-      .all(scope.ownerId, scope.projectId, itemId) as VersionRow[];
+    const item = await this.itemRow(scope, itemId);
+    const rows = await this.deps.store.kb(scope).history(itemId);
     return {
       item_id: itemId,
       current_version: item.current_version,
@@ -334,20 +308,14 @@ export class KbService {
   }
 
   /** Line diff of `to` (default: current) against `from` (default: the version before `to`). */
-  diff(scope: Scope, itemId: string, opts: { from?: number | null; to?: number | null } = {}): KbDiff {
+  async diff(scope: Scope, itemId: string, opts: { from?: number | null; to?: number | null } = {}): Promise<KbDiff> {
     checkItemId(itemId);
-    const item = this.itemRow(scope, itemId);
+    const item = await this.itemRow(scope, itemId);
     const to = opts.to ?? item.current_version;
-    const toRow = this.versionRow(scope, itemId, to, 'to_version');
-    let from = opts.from ?? null;
-    if (from == null) {
-      const prev = this.deps.db
-        .prepare('SELECT MAX(version) AS v FROM kb_versions WHERE owner_id = ? AND project_id = ? AND item_id = ? AND version < ?')
-        .get(scope.ownerId, scope.projectId, itemId, to) as { v: number | null };
-      from = prev.v ?? 0;
-    }
+    const toRow = await this.versionRow(scope, itemId, to, 'to_version');
+    const from = opts.from ?? (await this.deps.store.kb(scope).maxVersion(itemId, to)) ?? 0;
     // Version 0 is the empty document before the first ingest: the first version diffs as all-added.
-    const fromText = from === 0 ? '' : this.versionRow(scope, itemId, from, 'from_version').content;
+    const fromText = from === 0 ? '' : (await this.versionRow(scope, itemId, from, 'from_version')).content;
     const d = lineDiff(fromText, toRow.content);
     return { item_id: itemId, from_version: from, to_version: to, identical: d.identical, stats: d.stats, hunks: d.hunks, unified: unifiedText(itemId, from, to, d.hunks) };
   }
@@ -370,8 +338,8 @@ export class KbService {
     });
     const ranked = hits.map((h) => ({ rowid: h.id, score: h.score }));
     const embedderId = embedder;
-    const items = (this.deps.db.prepare('SELECT COUNT(*) AS n FROM kb_items WHERE owner_id = ? AND project_id = ?').get(scope.ownerId, scope.projectId) as { n: number }).n;
-    return { query: q, mode: args.mode, results: this.hydrate(scope, ranked), items_searched: itemIds ? Math.min(items, itemIds.length) : items, embedder: embedderId };
+    const items = await this.deps.store.kb(scope).countItems();
+    return { query: q, mode: args.mode, results: await this.hydrate(scope, ranked), items_searched: itemIds ? Math.min(items, itemIds.length) : items, embedder: embedderId };
   }
 
   // ------------------------------------------------------------------ internals
@@ -435,64 +403,40 @@ export class KbService {
     p: PreparedContent,
     how: { change: 'ingest' | 'edit' | 'restore'; restoredFrom?: number; mustExist: boolean; signal?: AbortSignal },
   ): Promise<KbWriteResult> {
-    const { db } = this.deps;
-    const { ownerId, projectId } = scope;
     const hash = sha256(p.text);
     const bytes = Buffer.byteLength(p.text, 'utf8');
     const base = { item_id: itemId, format: p.format, source_mode: p.sourceMode, source: p.source, bytes, pages: p.pages ? p.pages.length : null, warnings: p.warnings };
+    const repo = this.deps.store.kb(scope);
 
     // Unchanged content: no version, no re-embedding.
-    const existing = this.maybeCurrent(scope, itemId);
+    const existing = await repo.current(itemId);
     if (existing && existing.content_hash === hash && (p.title ?? null) === (existing.title ?? null)) {
-      return { ...base, version: existing.version, status: 'unchanged', title: existing.title, tokens: existing.tokens, chunks: this.chunkCount(scope, itemId) };
+      return { ...base, version: existing.version, status: 'unchanged', title: existing.title, tokens: existing.tokens, chunks: await repo.countChunks(itemId) };
     }
     if (how.mustExist && !existing) throw this.notFound(itemId);
 
     const chunks = await chunkForStore(p.text, p.pages);
     const tokens = countTokens(p.text);
     const embedder = await this.deps.embedder();
-    const vectors = await this.embedChunks(scope, itemId, p.title, chunks, embedder, how.signal);
-    const meta = JSON.stringify({ ...p.meta, ...(p.pages ? { pages: p.pages } : {}), ...(p.warnings.length ? { warnings: p.warnings } : {}) });
-
-    const version = db.transaction(() => {
-      const now = nowIso();
-      const item = db.prepare('SELECT current_version FROM kb_items WHERE owner_id = ? AND project_id = ? AND item_id = ?').get(ownerId, projectId, itemId) as { current_version: number } | undefined;
-      if (how.mustExist && !item) throw this.notFound(itemId);
-      const last = (db.prepare('SELECT MAX(version) AS v FROM kb_versions WHERE owner_id = ? AND project_id = ? AND item_id = ?').get(ownerId, projectId, itemId) as { v: number | null }).v ?? 0;
-      const v = last + 1;
-      if (item) {
-        db.prepare('UPDATE kb_items SET title = ?, current_version = ?, updated_at = ? WHERE owner_id = ? AND project_id = ? AND item_id = ?').run(p.title, v, now, ownerId, projectId, itemId);
-      } else {
-        db.prepare('INSERT INTO kb_items (owner_id, project_id, item_id, title, current_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(ownerId, projectId, itemId, p.title, v, now, now);
-      }
-      db.prepare(
-        `INSERT INTO kb_versions (owner_id, project_id, item_id, version, change, restored_from, source_mode, source, format, title, content, content_hash, bytes, tokens, metadata, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(ownerId, projectId, itemId, v, how.change, how.restoredFrom ?? null, p.sourceMode, p.source, p.format, p.title, p.text, hash, bytes, tokens, meta, now);
-      this.deleteChunks(scope, itemId);
-      const ins = db.prepare(
-        `INSERT INTO kb_chunks (owner_id, project_id, item_id, version, idx, page, heading_path, text, tokens, start_offset, end_offset, embedding, embedder_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      const insFts = db.prepare('INSERT INTO kb_chunks_fts (rowid, text) VALUES (?, ?)');
-      chunks.forEach((c, i) => {
-        const r = ins.run(ownerId, projectId, itemId, v, c.idx, c.page, JSON.stringify(c.headingPath), c.text, c.tokens, c.start, c.end, vectorToBlob(vectors[i]!), embedder.id);
-        insFts.run(r.lastInsertRowid, [p.title, ...c.headingPath, c.text].filter(Boolean).join('\n'));
-      });
-      return { v, created: !item };
-    })();
-    return { ...base, version: version.v, status: version.created ? 'created' : 'updated', title: p.title, tokens, chunks: chunks.length };
+    const vectors = await this.embedChunks(repo, itemId, p.title, chunks, embedder, how.signal);
+    const metadata = { ...p.meta, ...(p.pages ? { pages: p.pages } : {}), ...(p.warnings.length ? { warnings: p.warnings } : {}) };
+    const rows = chunks.map((c, i) => ({ ...c, embedding: vectorToBlob(vectors[i]!), ftsText: [p.title, ...c.headingPath, c.text].filter(Boolean).join('\n') }));
+    const version = {
+      change: how.change, restored_from: how.restoredFrom ?? null, source_mode: p.sourceMode, source: p.source, format: p.format, title: p.title,
+      content: p.text, content_hash: hash, bytes, tokens, metadata,
+    };
+    const written = await this.deps.store.tx((t) => t.kb(scope).writeVersion(itemId, version, rows, embedder.id, nowIso(), how.mustExist));
+    if (!written) throw this.notFound(itemId);
+    return { ...base, version: written.version, status: written.created ? 'created' : 'updated', title: p.title, tokens, chunks: chunks.length };
   }
 
   /** Vectors for the new chunks, reusing the stored ones whose text (and context) did not change. */
-  private async embedChunks(scope: Scope, itemId: string, title: string | null, chunks: PreparedChunk[], embedder: Embedder, signal?: AbortSignal): Promise<Float32Array[]> {
+  private async embedChunks(repo: KbRepo, itemId: string, title: string | null, chunks: PreparedChunk[], embedder: Embedder, signal?: AbortSignal): Promise<Float32Array[]> {
     const inputs = chunks.map((c) => embeddingText(title, c));
     const reuse = new Map<string, Float32Array>();
-    const prev = this.deps.db
-      .prepare('SELECT heading_path, text, embedding FROM kb_chunks WHERE owner_id = ? AND project_id = ? AND item_id = ? AND embedder_id = ?')
-      .all(scope.ownerId, scope.projectId, itemId, embedder.id) as Array<{ heading_path: string; text: string; embedding: Buffer }>;
-    const prevTitle = prev.length ? (this.maybeCurrent(scope, itemId)?.title ?? null) : null;
-    for (const r of prev) reuse.set(embeddingText(prevTitle, { headingPath: JSON.parse(r.heading_path) as string[], text: r.text }), blobToVector(r.embedding));
+    const prev = await repo.chunksFor(itemId, embedder.id);
+    const prevTitle = prev.length ? ((await repo.current(itemId))?.title ?? null) : null;
+    for (const r of prev) reuse.set(embeddingText(prevTitle, { headingPath: r.heading_path, text: r.text }), blobToVector(r.embedding));
     const out: Array<Float32Array | undefined> = inputs.map((t) => reuse.get(t));
     const todo = out.map((v, i) => (v ? -1 : i)).filter((i) => i >= 0);
     for (let s = 0; s < todo.length; s += EMBED_BATCH) {
@@ -504,28 +448,15 @@ export class KbService {
     return out as Float32Array[];
   }
 
-  private deleteChunks(scope: Scope, itemId: string): number {
-    // Each deleted chunk leaves kb_chunks_fts and moves the scope's stamp (triggers, 0011).
-    return this.deps.db.prepare('DELETE FROM kb_chunks WHERE owner_id = ? AND project_id = ? AND item_id = ?').run(scope.ownerId, scope.projectId, itemId).changes;
-  }
-
-  private hydrate(scope: Scope, ranked: Array<{ rowid: number; score: number }>): KbHit[] {
-    if (ranked.length === 0) return [];
-    const rows = this.deps.db
-      .prepare(
-        `SELECT c.rowid, c.item_id, c.version, c.idx, c.page, c.heading_path, c.text, c.start_offset, c.end_offset, i.title
-         FROM kb_chunks c JOIN kb_items i ON i.owner_id = c.owner_id AND i.project_id = c.project_id AND i.item_id = c.item_id
-         WHERE c.owner_id = ? AND c.project_id = ? AND c.rowid IN (${ranked.map(() => '?').join(',')})`,
-      )
-      .all(scope.ownerId, scope.projectId, ...ranked.map((r) => r.rowid)) as Array<ChunkRow & { title: string | null }>;
-    const byRow = new Map(rows.map((r) => [r.rowid, r]));
+  private async hydrate(scope: Scope, ranked: Array<{ rowid: number; score: number }>): Promise<KbHit[]> {
+    const byRow = new Map((await this.deps.store.kb(scope).hits(ranked.map((r) => r.rowid))).map((r) => [r.rowid, r]));
     return ranked
       .filter((r) => byRow.has(r.rowid))
       .map((r) => {
         const c = byRow.get(r.rowid)!;
         return {
           item_id: c.item_id, version: c.version, title: c.title, passage: c.text, score: Math.round(r.score * 1e6) / 1e6,
-          chunk_index: c.idx, page: c.page, heading_path: JSON.parse(c.heading_path) as string[], start: c.start_offset, end: c.end_offset,
+          chunk_index: c.idx, page: c.page, heading_path: c.heading_path, start: c.start_offset, end: c.end_offset,
         };
       });
   }
@@ -543,48 +474,33 @@ export class KbService {
     return new NotFound(`item_id: no knowledge-base item "${itemId}" in this project`, { item_id: itemId });
   }
 
-  private itemRow(scope: Scope, itemId: string): ItemRow {
-    const row = this.deps.db.prepare('SELECT * FROM kb_items WHERE owner_id = ? AND project_id = ? AND item_id = ?').get(scope.ownerId, scope.projectId, itemId) as ItemRow | undefined;
+  private async itemRow(scope: Scope, itemId: string): Promise<ItemRow> {
+    const row = await this.deps.store.kb(scope).item(itemId);
     if (!row) throw this.notFound(itemId);
     return row;
   }
 
-  private versionRow(scope: Scope, itemId: string, version: number, field = 'version'): VersionRow {
-    const row = this.deps.db
-      .prepare('SELECT * FROM kb_versions WHERE owner_id = ? AND project_id = ? AND item_id = ? AND version = ?')
-      .get(scope.ownerId, scope.projectId, itemId, version) as VersionRow | undefined;
+  private async versionRow(scope: Scope, itemId: string, version: number, field = 'version'): Promise<VersionRow> {
+    const repo = this.deps.store.kb(scope);
+    const row = await repo.version(itemId, version);
     if (!row) {
-      const max = (this.deps.db.prepare('SELECT MAX(version) AS v FROM kb_versions WHERE owner_id = ? AND project_id = ? AND item_id = ?').get(scope.ownerId, scope.projectId, itemId) as { v: number | null }).v;
+      const max = await repo.maxVersion(itemId);
       if (max == null) throw this.notFound(itemId);
       throw new NotFound(`${field}: item "${itemId}" has no version ${version} (versions 1–${max})`, { item_id: itemId, field, latest_version: max });
     }
     return row;
   }
 
-  private maybeCurrent(scope: Scope, itemId: string): VersionRow | null {
-    return (this.deps.db
-      .prepare(
-        `SELECT v.* FROM kb_items i JOIN kb_versions v ON v.owner_id = i.owner_id AND v.project_id = i.project_id AND v.item_id = i.item_id AND v.version = i.current_version
-         WHERE i.owner_id = ? AND i.project_id = ? AND i.item_id = ?`,
-      )
-      .get(scope.ownerId, scope.projectId, itemId) as VersionRow | undefined) ?? null;
-  }
-
-  private currentVersion(scope: Scope, itemId: string): VersionRow {
-    const v = this.maybeCurrent(scope, itemId);
+  private async currentVersion(scope: Scope, itemId: string): Promise<VersionRow> {
+    const v = await this.deps.store.kb(scope).current(itemId);
     if (!v) throw this.notFound(itemId);
     return v;
   }
 
-  private chunkCount(scope: Scope, itemId: string): number {
-    return (this.deps.db.prepare('SELECT COUNT(*) AS n FROM kb_chunks WHERE owner_id = ? AND project_id = ? AND item_id = ?').get(scope.ownerId, scope.projectId, itemId) as { n: number }).n;
-  }
-
-  private summary(scope: Scope, itemId: string): KbItemSummary {
-    const item = this.itemRow(scope, itemId);
-    const v = this.versionRow(scope, itemId, item.current_version);
-    const n = (this.deps.db.prepare('SELECT COUNT(*) AS n FROM kb_versions WHERE owner_id = ? AND project_id = ? AND item_id = ?').get(scope.ownerId, scope.projectId, itemId) as { n: number }).n;
-    return this.toSummary(item, v, n);
+  private async summary(scope: Scope, itemId: string): Promise<KbItemSummary> {
+    const item = await this.itemRow(scope, itemId);
+    const v = await this.versionRow(scope, itemId, item.current_version);
+    return this.toSummary(item, v, await this.deps.store.kb(scope).countVersions(itemId));
   }
 
   private toSummary(item: ItemRow, v: Pick<VersionRow, 'format' | 'source_mode' | 'source' | 'tokens' | 'bytes'>, versions: number): KbItemSummary {

@@ -8,6 +8,7 @@ import { CompressCacheRepo } from './compress-cache.js';
 import { FidelityProfilesRepo } from './fidelity-profiles.js';
 import { JobQueueRepo, JobsRepo } from './jobs.js';
 import { KnowledgeGraphRepo } from './knowledge-graph.js';
+import { KbRepo } from './kb.js';
 import { MemoryRepo } from './memory.js';
 import type { RepoContext } from './store.js';
 import { OwnerUsageRepo, UsageRepo } from './usage.js';
@@ -23,6 +24,7 @@ export interface Repos {
   fidelityProfiles(scope: Scope): FidelityProfilesRepo;
   knowledgeGraph(scope: Scope): KnowledgeGraphRepo;
   memories(scope: Scope): MemoryRepo;
+  kb(scope: Scope): KbRepo;
   jobs(scope: Scope): JobsRepo;
   jobQueue(): JobQueueRepo;
 }
@@ -39,6 +41,7 @@ export function makeRepos(ctx: RepoContext): Repos {
     fidelityProfiles: (scope) => new FidelityProfilesRepo(ctx, scope),
     knowledgeGraph: (scope) => new KnowledgeGraphRepo(ctx, scope),
     memories: (scope) => new MemoryRepo(ctx, scope),
+    kb: (scope) => new KbRepo(ctx, scope),
     jobs: (scope) => new JobsRepo(ctx, scope),
     jobQueue: () => new JobQueueRepo(ctx),
   };

@@ -178,9 +178,10 @@ export class RetrievalIndex<M> {
     if (filter.where && filter.where.values.length === 0) return [];
     const { store } = this.deps;
     const callerScopes = filter.inTables === true && filter.accept !== undefined && this.source.scopeByTable === true;
-    const page = filter.accept ? Math.min(Math.max(limit * 2, 10), 2000) : limit;
+    // Pages grow geometrically: a selective filter (a tag) costs a few queries, not one per page.
+    let page = filter.accept ? Math.min(Math.max(limit * 2, 10), 2000) : limit;
     const out: Scored[] = [];
-    for (let offset = 0; ; offset += page) {
+    for (let offset = 0; ; offset += page, page = Math.min(page * 4, 20_000)) {
       const hits = await store.dialect.ftsSearch(store.db, this.source.fts, { terms, mode, scopes, callerScopes, where: filter.where, limit: page, offset });
       for (const h of hits) {
         if (filter.accept && !filter.accept(h.key)) continue;

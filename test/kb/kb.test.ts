@@ -6,6 +6,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/config.js';
 import { newId, nowIso } from '../../src/store/db.js';
+import { onPostgres, query, queryOne } from '../helpers/database.js';
 import { callTool, connectMcp, rest, type TestServer, useServerAndClient } from '../helpers/server.js';
 
 const FIX = path.join(import.meta.dirname, '../fixtures/docs');
@@ -121,9 +122,9 @@ describe('versions, diff, history, restore', () => {
     expect(q.structured.results).toEqual([]);
     const again = await rest(server, 'GET', '/v1/kb/items/to-delete', { key: server.ownerKey });
     expect(again.status).toBe(404);
-    const db = server.deps.db;
-    expect(db.prepare(`SELECT COUNT(*) AS n FROM kb_versions WHERE item_id = 'to-delete'`).get()).toEqual({ n: 0 });
-    expect(db.prepare(`SELECT COUNT(*) AS n FROM kb_chunks_fts WHERE kb_chunks_fts MATCH 'cormorant'`).get()).toEqual({ n: 0 });
+    expect(Number((await queryOne(server.deps, `SELECT COUNT(*) AS n FROM kb_versions WHERE item_id = 'to-delete'`))!.n)).toBe(0);
+    // No keyword row left behind (PostgreSQL's tsvector lives on the deleted row itself).
+    if (!onPostgres) expect(await queryOne(server.deps, `SELECT COUNT(*) AS n FROM kb_chunks_fts WHERE kb_chunks_fts MATCH 'cormorant'`)).toEqual({ n: 0 });
   });
 });
 
@@ -156,7 +157,7 @@ describe('files', () => {
   });
 
   it('refuses corrupt PDFs (400), oversize files (413 with the cap), other types (415) and unknown modes (400), storing nothing', async () => {
-    const before = server.deps.db.prepare('SELECT COUNT(*) AS n FROM kb_versions').get();
+    const before = await queryOne(server.deps, 'SELECT COUNT(*) AS n FROM kb_versions');
     const pdf = fs.readFileSync(path.join(FIX, 'handbook.pdf'));
     const corrupt = Buffer.concat([pdf.subarray(0, 9), Buffer.from('this is not the rest of a PDF '.repeat(20))]);
     const c = await callTool(client, 'gc_kb_ingest', { item_id: 'corrupt', mode: 'file', filename: 'x.pdf', content: corrupt.toString('base64') });
@@ -183,7 +184,7 @@ describe('files', () => {
     const b = await callTool(client, 'gc_kb_ingest', { item_id: 'b', mode: 'file', content: '!!!not base64!!!' });
     expect(b.structured).toMatchObject({ status: 400, error_code: 'invalid_base64' });
 
-    expect(server.deps.db.prepare('SELECT COUNT(*) AS n FROM kb_versions').get()).toEqual(before);
+    expect(await queryOne(server.deps, 'SELECT COUNT(*) AS n FROM kb_versions')).toEqual(before);
     for (const id of ['corrupt', 'big', 'img', 'scan', 'm', 'b']) {
       expect((await callTool(client, 'gc_kb_get', { item_id: id })).structured.status).toBe(404);
     }
@@ -193,9 +194,8 @@ describe('files', () => {
 describe('isolation', () => {
   it('the same item_id in two projects is two items, and no call reaches the other project', async () => {
     // A second project of the same owner, and a key bound to it; plus a different tenant.
-    const db = server.deps.db;
     const projectB = newId('prj');
-    db.prepare('INSERT INTO projects (id, owner_id, name, is_default, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)').run(projectB, server.owner.user_id, 'second', nowIso(), nowIso());
+    await query(server.deps, 'INSERT INTO projects (id, owner_id, name, is_default, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)', projectB, server.owner.user_id, 'second', nowIso(), nowIso());
     const keyB = (await server.createKey({ projectId: projectB, name: 'b' })).keyString;
     const keyT = (await server.createKey({ newUser: true, name: 'tenant' })).keyString;
     const cb = await connectMcp(server, { key: keyB });

@@ -40,25 +40,6 @@ const JENKINS = 'The deployment pipeline runs on Jenkins with nightly builds and
 const PENGUINS = 'Emperor penguins huddle together on Antarctic sea ice to survive the winter storms.';
 
 describe('writes from another process', () => {
-  it('a KB item ingested by a second process is found by the first one’s next semantic search, and gone after its delete', async () => {
-    const d = dir();
-    const app = await open(d);
-    const scope = await newScope(app);
-    const kb = app.deps.service(KbService);
-    await kb.ingest(scope, { itemId: 'ci', mode: 'text', content: JENKINS });
-    // Warm this process's vector table for the scope.
-    const before = await kb.query(scope, { query: 'penguins antarctic ice', topK: 5, mode: 'semantic' });
-    expect(before.results.map((r) => r.item_id)).toEqual(['ci']);
-
-    await writeFromChild(d, scope, { op: 'kb-ingest', itemId: 'birds', content: PENGUINS });
-    const after = await kb.query(scope, { query: 'penguins antarctic ice', topK: 5, mode: 'semantic' });
-    expect(after.results[0]?.item_id).toBe('birds');
-
-    await writeFromChild(d, scope, { op: 'kb-delete', itemId: 'birds' });
-    const gone = await kb.query(scope, { query: 'penguins antarctic ice', topK: 5, mode: 'hybrid' });
-    expect(gone.results.map((r) => r.item_id)).toEqual(['ci']);
-  });
-
   it('documents and memories written by a second process are found by the first one’s next search', async () => {
     const d = dir();
     const app = await open(d);
