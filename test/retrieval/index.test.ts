@@ -89,6 +89,10 @@ describe('vector tables stay within their float bound', () => {
     // The two small scopes fit together and stay cached; the large one is never held.
     expect(cache.size).toBeGreaterThan(0);
     expect(cache.keys().some((k) => k.includes(scopes[2]!.projectId))).toBe(false);
+    // A deleted project's tables can be dropped at once.
+    expect(cache.keys().some((k) => k.includes(scopes[0]!.projectId))).toBe(true);
+    app.deps.service(VectorCacheService).forgetScope(scopes[0]!);
+    expect(cache.keys().some((k) => k.includes(scopes[0]!.projectId))).toBe(false);
   });
 });
 
