@@ -93,6 +93,12 @@ export class VectorCacheService {
   constructor(deps: AppDeps) {
     this.cache = new VectorCache(deps.config.vectorCacheFloats);
   }
+
+  /** Drops every collection's table of a scope (a deleted project): frees its memory at once. */
+  forgetScope(scope: Scope): void {
+    const suffix = `\u0000${scope.ownerId}\u0000${scope.projectId}`;
+    for (const key of this.cache.keys()) if (key.endsWith(suffix)) this.cache.delete(key);
+  }
 }
 
 export class RetrievalIndex<M> {

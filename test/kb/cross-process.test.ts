@@ -1,31 +1,10 @@
 // The KB bug of issue 12: a write by another process (here a real second Node process on the same
 // data dir or PostgreSQL database) must be seen by this process's next search, vectors included.
-import fs from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import { KbService } from '../../src/services/kb.js';
-import { dropDatabaseFor } from '../helpers/database.js';
-import { newScope, openApp, tempDir, writeFromChild } from '../retrieval/app.js';
+import { appPool, newScope, writeFromChild } from '../retrieval/app.js';
 
-const apps: App[] = [];
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const a of apps) await a.close();
-  for (const d of dirs) {
-    await dropDatabaseFor(d);
-    fs.rmSync(d, { recursive: true, force: true });
-  }
-});
-async function open(dir: string): Promise<App> {
-  const app = await openApp(dir);
-  apps.push(app);
-  return app;
-}
-function dir(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
+const { open, dir } = appPool();
 
 const JENKINS = 'The deployment pipeline runs on Jenkins with nightly builds and a manual approval step.';
 const PENGUINS = 'Emperor penguins huddle together on Antarctic sea ice to survive the winter storms.';

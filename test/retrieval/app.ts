@@ -11,7 +11,8 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import type { Scope } from '../../src/domain/scope.js';
 import { AccountsService } from '../../src/services/accounts.js';
-import { databaseUrlFor } from '../helpers/database.js';
+import { afterAll } from 'vitest';
+import { databaseUrlFor, dropDatabaseFor } from '../helpers/database.js';
 
 export function tempDir(prefix = 'ctxgate-retrieval-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -41,4 +42,29 @@ export async function writeFromChild(dataDir: string, scope: Scope, ...ops: Chil
     cwd: process.cwd(),
   });
   return JSON.parse(stdout) as unknown[];
+}
+
+/** Apps and data dirs a test file opens: closed, removed and their databases dropped after it. */
+export function appPool(): { open(dir: string, overrides?: Partial<Config>): Promise<App>; dir(): string } {
+  const apps: App[] = [];
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const a of apps) await a.close();
+    for (const d of dirs) {
+      await dropDatabaseFor(d);
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+  return {
+    async open(dir, overrides = {}) {
+      const app = await openApp(dir, overrides);
+      apps.push(app);
+      return app;
+    },
+    dir() {
+      const d = tempDir();
+      dirs.push(d);
+      return d;
+    },
+  };
 }

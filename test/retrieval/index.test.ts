@@ -3,8 +3,7 @@
 // float bound, and one query tokeniser gives the same keyword answer in every store.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import { queryTerms } from '../../src/engine/retrieval/index.js';
 import { DocumentsService } from '../../src/services/documents.js';
 import { KbService, embeddingText } from '../../src/services/kb.js';
@@ -13,28 +12,10 @@ import { MemoryService } from '../../src/services/memory.js';
 import { kbChunkSource } from '../../src/store/kb.js';
 import { lookupChunkSource } from '../../src/store/lookup.js';
 import { RetrievalIndex, VectorCacheService } from '../../src/store/retrieval.js';
-import { dropDatabaseFor, queryOne } from '../helpers/database.js';
-import { newScope, openApp, tempDir, writeFromChild } from './app.js';
+import { queryOne } from '../helpers/database.js';
+import { appPool, newScope, writeFromChild } from './app.js';
 
-const apps: App[] = [];
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const a of apps) await a.close();
-  for (const d of dirs) {
-    await dropDatabaseFor(d);
-    fs.rmSync(d, { recursive: true, force: true });
-  }
-});
-async function open(dir: string, overrides = {}): Promise<App> {
-  const app = await openApp(dir, overrides);
-  apps.push(app);
-  return app;
-}
-function dir(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
+const { open, dir } = appPool();
 
 const JENKINS = 'The deployment pipeline runs on Jenkins with nightly builds and a manual approval step.';
 const PENGUINS = 'Emperor penguins huddle together on Antarctic sea ice to survive the winter storms.';
@@ -108,6 +89,10 @@ describe('vector tables stay within their float bound', () => {
     // The two small scopes fit together and stay cached; the large one is never held.
     expect(cache.size).toBeGreaterThan(0);
     expect(cache.keys().some((k) => k.includes(scopes[2]!.projectId))).toBe(false);
+    // A deleted project's tables can be dropped at once.
+    expect(cache.keys().some((k) => k.includes(scopes[0]!.projectId))).toBe(true);
+    app.deps.service(VectorCacheService).forgetScope(scopes[0]!);
+    expect(cache.keys().some((k) => k.includes(scopes[0]!.projectId))).toBe(false);
   });
 });
 
