@@ -6,6 +6,7 @@ import type { AppDeps } from './app-deps.js';
 import type { Config } from './config.js';
 import type { Embedder, EmbedderInfo } from './engine/embeddings/types.js';
 import { Registry } from './registry/registry.js';
+import { ensurePrivateDir } from './paths.js';
 import { openDb, type Db } from './store/db.js';
 import { createEmbedder } from './services/embedder.js';
 import { loadOrCreateSecret } from './services/secret.js';
@@ -22,6 +23,9 @@ export interface App {
 
 export function createApp(config: Config, log: Logger): App {
   const registry = new Registry(allTools);
+  // Every tenant's data lives under the data dir: owner-only, tightened if an older start left it open.
+  const was = ensurePrivateDir(config.dataDir);
+  if (was !== null) log.warn({ dataDir: config.dataDir, mode: '0' + was.toString(8), now: '0700' }, 'data dir was readable by other users; tightened it to 0700');
   const db: Db = openDb(path.join(config.dataDir, 'ctxgate.db'));
   const secret = loadOrCreateSecret(config.dataDir, config.secret);
   const services = new Map<unknown, unknown>();

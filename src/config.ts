@@ -1,6 +1,7 @@
 // Every size, limit and default lives here, once, overridable by environment variables
 // (documented in the README's configuration table, which test/readme.test.ts keeps honest).
 import path from 'node:path';
+import { projectRoot } from './paths.js';
 
 export const PLANS = ['free', 'pro', 'team', 'enterprise'] as const;
 export const EMBEDDER_CHOICES = ['auto', 'minilm', 'offline'] as const;
@@ -44,7 +45,7 @@ export interface EnvVar { name: string; default: string; description: string }
 export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_HOST', default: '127.0.0.1', description: 'Interface the HTTP server binds to.' },
   { name: 'CTXGATE_PORT', default: '8787', description: 'HTTP port (0 picks a free one).' },
-  { name: 'CTXGATE_DATA_DIR', default: './data', description: 'Where the SQLite store, server secret and caches live.' },
+  { name: 'CTXGATE_DATA_DIR', default: '(ctxgate folder)/data', description: 'Where the SQLite store, server secret and caches live (mode 0700). A relative path is taken from the current directory.' },
   { name: 'CTXGATE_SECRET', default: '(generated into DATA_DIR/secret, mode 0600)', description: 'Server secret used to HMAC API keys.' },
   { name: 'CTXGATE_PUBLIC_URL', default: 'http://HOST:PORT', description: 'Base URL advertised in the agent card and OpenAPI document.' },
   { name: 'CTXGATE_ALLOWED_HOSTS', default: 'localhost,127.0.0.1,[::1] + CTXGATE_HOST', description: 'Host header allow-list (DNS-rebinding protection), comma separated.' },
@@ -106,7 +107,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
   const base: Config = {
     host,
     port: envInt('CTXGATE_PORT', 8787),
-    dataDir: path.resolve(envStr('CTXGATE_DATA_DIR', './data')),
+    dataDir: path.resolve(envStr('CTXGATE_DATA_DIR', path.join(projectRoot, 'data'))),
     secret: process.env.CTXGATE_SECRET || undefined,
     publicUrl: process.env.CTXGATE_PUBLIC_URL || undefined,
     allowedHosts: envList('CTXGATE_ALLOWED_HOSTS', []),

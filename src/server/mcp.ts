@@ -8,6 +8,8 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import {
   CallToolRequestSchema,
   ErrorCode,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   McpError,
   isInitializeRequest,
@@ -45,7 +47,7 @@ export interface ConnectionHooks {
 export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: Connection, hooks: ConnectionHooks = {}): Server {
   const server = new Server(
     { name: 'ctxgate', title: 'ctxgate context gateway', version: VERSION },
-    { capabilities: { tools: { listChanged: true }, logging: {} }, instructions: SERVER_INSTRUCTIONS },
+    { capabilities: { tools: { listChanged: true }, resources: {}, logging: {} }, instructions: SERVER_INSTRUCTIONS },
   );
   const selection = () => ({ profile: conn.profile, toolsets: conn.toolsets, enabled: conn.enabled, plan: conn.caller?.plan ?? null });
 
@@ -116,7 +118,17 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
     }
   });
 
+  answerEmptyResources(server);
   return server;
+}
+
+/**
+ * No resources yet, but some clients (Codex) list them on connect and treat -32601 as a broken
+ * server: answer with empty lists until ctxgate has resources to offer.
+ */
+function answerEmptyResources(server: Server): void {
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [] }));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: [] }));
 }
 
 interface HttpSession {

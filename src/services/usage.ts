@@ -120,3 +120,26 @@ export function lifetimeSavings(deps: AppDeps, ownerId: string): Savings {
     savings_pct: r.tin > 0 ? Number(((100 * r.saved) / r.tin).toFixed(1)) : 0,
   };
 }
+
+export interface UsageRow {
+  /** The tool name, or the UTC day (YYYY-MM-DD). */
+  group: string;
+  calls: number;
+  tokens_in: number;
+  tokens_out: number;
+  tokens_saved: number;
+  cache_hits: number;
+}
+
+/** An owner's recorded use since `sinceIso`, grouped by tool (most saved first) and by UTC day (newest first). */
+export function usageBreakdown(deps: AppDeps, ownerId: string, sinceIso: string): { by_tool: UsageRow[]; by_day: UsageRow[] } {
+  const select = (group: string, order: string) =>
+    deps.db
+      .prepare(
+        `SELECT ${group} AS "group", COUNT(*) AS calls, COALESCE(SUM(tokens_in), 0) AS tokens_in, COALESCE(SUM(tokens_out), 0) AS tokens_out,
+                COALESCE(SUM(tokens_saved), 0) AS tokens_saved, COALESCE(SUM(cache IS NOT NULL), 0) AS cache_hits
+         FROM usage_events WHERE owner_id = ? AND at >= ? GROUP BY 1 ORDER BY ${order}`,
+      )
+      .all(ownerId, sinceIso) as UsageRow[];
+  return { by_tool: select('tool', 'tokens_saved DESC, 1'), by_day: select('substr(at, 1, 10)', '1 DESC') };
+}

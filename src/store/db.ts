@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { projectRoot } from '../paths.js';
+import { ensurePrivateFile, projectRoot } from '../paths.js';
 
 export type Db = Database.Database;
 
@@ -24,6 +24,8 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
 
 export function openDb(file: string): Db {
   fs.mkdirSync(path.dirname(file), { recursive: true });
+  // Tenants' data: the file (and the -wal/-shm SQLite derives from it) is readable by its owner only.
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (f === file || fs.existsSync(f)) ensurePrivateFile(f);
   const db = new Database(file);
   // WAL + synchronous=FULL: a commit that returned is on disk, even on kill -9 or power loss of the
   // process; readers never block the writer. busy_timeout covers the CLI writing beside the server.
