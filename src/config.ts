@@ -32,6 +32,18 @@ function envBool(name: string, fallback: boolean): boolean {
   return /^(1|true|yes|on)$/i.test(raw);
 }
 
+/** Bounds on MCP sessions, so initialize floods cannot exhaust memory. Defaults in LIMITS.sessions. */
+export interface SessionLimits {
+  /** Open sessions in total. */
+  total: number;
+  /** Open sessions per API key, or per client address for callers without a key. */
+  perCaller: number;
+  /** New sessions per minute per key or address. */
+  createPerMinute: number;
+  /** Idle lifetime of a session that never sent a request after initialize. */
+  unusedIdleMs: number;
+}
+
 export interface PlanLimits {
   requestsPerMinute: number;
   monthlyCompressions: number;
@@ -63,6 +75,13 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_OWNER_PLAN', default: 'enterprise', description: 'Plan of the owner key created on first start.' },
   { name: 'CTXGATE_SHUTDOWN_GRACE_MS', default: '10000', description: 'How long graceful shutdown waits for in-flight calls.' },
   { name: 'CTXGATE_SESSION_IDLE_MS', default: '1800000', description: 'MCP sessions idle this long are closed.' },
+  { name: 'CTXGATE_SESSION_UNUSED_IDLE_MS', default: '60000', description: 'MCP sessions that never sent a request after initialize are closed after this long.' },
+  { name: 'CTXGATE_SESSIONS_MAX', default: '1000', description: 'Open MCP sessions in total; past it, initialize gets 429.' },
+  { name: 'CTXGATE_SESSIONS_PER_CALLER', default: '100', description: 'Open MCP sessions per API key (or per client address without a key); past it, initialize gets 429.' },
+  { name: 'CTXGATE_SESSIONS_PER_MINUTE', default: '60', description: 'New MCP sessions per minute per API key (or client address without a key); past it, initialize gets 429.' },
+  { name: 'CTXGATE_METRICS_TOKEN', default: '(none)', description: 'Bearer token /metrics requires. Without it (and without CTXGATE_METRICS_PORT) /metrics is off.' },
+  { name: 'CTXGATE_METRICS_PORT', default: '(none)', description: 'Serve /metrics on this separate admin port instead (bound to CTXGATE_METRICS_HOST; still checks CTXGATE_METRICS_TOKEN when set).' },
+  { name: 'CTXGATE_METRICS_HOST', default: '127.0.0.1', description: 'Interface the admin /metrics port binds to.' },
   { name: 'CTXGATE_EMBEDDER', default: 'auto', description: 'Embedding provider: auto, minilm or offline.' },
   { name: 'CTXGATE_MODEL_DIR', default: '(none)', description: 'Local directory holding the all-MiniLM-L6-v2 ONNX model files.' },
   { name: 'CTXGATE_ALLOW_DOWNLOAD', default: 'false', description: 'Allow downloading model weights from the model hub when not present locally.' },
@@ -84,6 +103,9 @@ export interface Config {
   ownerPlan: Plan;
   shutdownGraceMs: number;
   sessionIdleMs: number;
+  sessions: SessionLimits;
+  /** /metrics: a bearer token it requires, and/or a separate admin listener (port 0 picks one). */
+  metrics: { token: string | undefined; port: number | undefined; host: string };
   embedder: string;
   modelDir: string | undefined;
   allowDownload: boolean;
@@ -123,6 +145,17 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     ownerPlan: ownerPlan as Plan,
     shutdownGraceMs: envInt('CTXGATE_SHUTDOWN_GRACE_MS', 10_000),
     sessionIdleMs: envInt('CTXGATE_SESSION_IDLE_MS', 30 * 60_000),
+    sessions: {
+      total: envInt('CTXGATE_SESSIONS_MAX', LIMITS.sessions.total),
+      perCaller: envInt('CTXGATE_SESSIONS_PER_CALLER', LIMITS.sessions.perCaller),
+      createPerMinute: envInt('CTXGATE_SESSIONS_PER_MINUTE', LIMITS.sessions.createPerMinute),
+      unusedIdleMs: envInt('CTXGATE_SESSION_UNUSED_IDLE_MS', LIMITS.sessions.unusedIdleMs),
+    },
+    metrics: {
+      token: process.env.CTXGATE_METRICS_TOKEN || undefined,
+      port: process.env.CTXGATE_METRICS_PORT ? envInt('CTXGATE_METRICS_PORT', 0) : undefined,
+      host: envStr('CTXGATE_METRICS_HOST', '127.0.0.1'),
+    },
     embedder,
     modelDir: process.env.CTXGATE_MODEL_DIR || undefined,
     allowDownload: envBool('CTXGATE_ALLOW_DOWNLOAD', false),
@@ -142,6 +175,8 @@ export const LIMITS = {
   codeFileBytes: 512 * KB,
   codeBundleBytes: 5 * MB,
   rateWindowMs: 60_000,
+  /** MCP session bounds (each open session holds an SDK server and transport, ~40 KB). */
+  sessions: { total: 1000, perCaller: 100, createPerMinute: 60, unusedIdleMs: 60_000 },
   /** URL ingest (knowledge base): per-request timeout and redirects followed. */
   urlFetchTimeoutMs: 15_000,
   urlFetchMaxRedirects: 5,

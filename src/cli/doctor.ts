@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { packCandidates } from '../engine/embeddings/offline.js';
 import { createLogger } from '../log.js';
 import { projectRoot } from '../paths.js';
-import { planEmbedder } from '../services/embedder.js';
+import { embedderHealth } from '../server/http.js';
 import { KeysService } from '../services/keys.js';
 import { OWNER_KEY_FILE } from './serve.js';
 
@@ -85,22 +85,22 @@ function keyChecks(config: Config): Check[] {
 }
 
 function embedderCheck(config: Config): Check {
-  let plan;
+  let h;
   try {
-    plan = planEmbedder(config);
+    h = embedderHealth(config, null);
   } catch (e) {
     return { name: 'embedder', level: 'fail', detail: (e as Error).message, fix: 'set CTXGATE_EMBEDDER to auto, minilm or offline' };
   }
-  if (plan.provider === 'offline') {
+  if (!h.ok) {
+    return { name: 'embedder', level: 'fail', detail: h.reason, fix: 'put the all-MiniLM-L6-v2 ONNX files in CTXGATE_MODEL_DIR, allow the download (CTXGATE_ALLOW_DOWNLOAD=true), or use CTXGATE_EMBEDDER=auto' };
+  }
+  if (h.provider === 'offline') {
     const pack = packCandidates(projectRoot, config.dataDir).find((f) => fs.existsSync(f));
     return pack
-      ? { name: 'embedder', level: 'ok', detail: `offline word vectors (${pack}); ${plan.reason}` }
-      : { name: 'embedder', level: 'warn', detail: `offline word vectors, pack not built yet (the first search builds it, ~5 s); ${plan.reason}`, fix: `node ${path.join(projectRoot, 'scripts/build-word-vectors.mjs')}` };
+      ? { name: 'embedder', level: 'ok', detail: `offline word vectors (${pack}); ${h.reason}` }
+      : { name: 'embedder', level: 'warn', detail: `offline word vectors, pack not built yet (the first search builds it, ~5 s); ${h.reason}`, fix: `node ${path.join(projectRoot, 'scripts/build-word-vectors.mjs')}` };
   }
-  const blocked = /ALLOW_DOWNLOAD=false/.test(plan.reason ?? '');
-  return blocked
-    ? { name: 'embedder', level: 'fail', detail: plan.reason ?? 'minilm files missing', fix: 'put the all-MiniLM-L6-v2 ONNX files in CTXGATE_MODEL_DIR, allow the download (CTXGATE_ALLOW_DOWNLOAD=true), or use CTXGATE_EMBEDDER=auto' }
-    : { name: 'embedder', level: 'ok', detail: `minilm; ${plan.reason}` };
+  return { name: 'embedder', level: 'ok', detail: `minilm; ${h.reason}` };
 }
 
 /** Is ctxgate answering on the configured port, is the port free, or is something else on it? */

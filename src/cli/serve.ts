@@ -58,7 +58,7 @@ export async function serve(config: Config): Promise<void> {
       log.warn({ file }, 'first start: created the owner API key and wrote it to this file (mode 0600); read it once (export CTXGATE_KEY=$(cat FILE)), then delete the file');
     }
   }
-  log.info({ url: mcpUrl, rest: `${http.url}/v1`, version: VERSION, startup_ms: Math.round(performance.now() - t0), tools: app.registry.tools.size, dataDir: config.dataDir }, 'listening');
+  log.info({ url: mcpUrl, rest: `${http.url}/v1`, version: VERSION, startup_ms: Math.round(performance.now() - t0), tools: app.registry.tools.size, dataDir: config.dataDir, ...(http.metricsUrl && { metrics: `${http.metricsUrl}/metrics` }) }, 'listening');
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,10 +1,12 @@
 // The HTTP face: /mcp (Streamable HTTP), REST (/v1/tools/{name} + aliases), discovery, health, metrics.
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import type { App } from '../app.js';
+import type { Config } from '../config.js';
+import type { EmbedderInfo } from '../engine/embeddings/types.js';
 import { VERSION } from '../app.js';
 import { AppError, NotFound, PayloadTooLarge, Unauthorized, toAppError } from '../errors.js';
 import type { AnyTool, Caller } from '../registry/define.js';
@@ -29,6 +31,10 @@ export interface HttpServerHandle {
   port: number;
   server: http.Server;
   metrics: Metrics;
+  /** The MCP session gateway (session counts, reaping). */
+  mcp: McpHttpGateway;
+  /** Base URL of the separate admin listener serving /metrics, when CTXGATE_METRICS_PORT is set. */
+  metricsUrl: string | null;
   /** Graceful: stop accepting, let in-flight calls finish (up to the grace period), then close. */
   close(): Promise<void>;
 }
@@ -40,6 +46,63 @@ export function allowedHostList(host: string, configured: string[]): string[] | 
   if (configured.length) return configured;
   const extra = host === '0.0.0.0' || host === '::' ? [] : [host.includes(':') ? `[${host}]` : host];
   return [...new Set([...LOCAL_HOSTS, ...extra])];
+}
+
+/**
+ * The embedder as /health and `ctxgate doctor` report it: what is (or will be) loaded, and whether it
+ * can load at all (minilm without model files and without permission to download cannot).
+ */
+export function embedderHealth(config: Config, loaded: EmbedderInfo | null): { ok: boolean; provider: string; id: string; loaded: boolean; reason: string } {
+  const info = loaded ?? planEmbedder(config);
+  const ok = !!loaded || info.provider === 'offline' || !/ALLOW_DOWNLOAD=false/.test(info.reason);
+  return { ok, provider: info.provider, id: info.id, loaded: !!loaded, reason: info.reason };
+}
+
+/** Compares a presented bearer token with the configured one in constant time. */
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(m[1]!), digest(token));
+}
+
+/**
+ * /metrics shows per-tool call counts across tenants, so it is never open: it needs the metrics
+ * token (CTXGATE_METRICS_TOKEN) or lives on a separate admin listener (CTXGATE_METRICS_PORT).
+ */
+function metricsHandler(config: Config, metrics: Metrics, adminListener: boolean) {
+  return async (req: Request, res: Response) => {
+    const { token, port } = config.metrics;
+    if (!adminListener && port !== undefined) {
+      return sendError(res, new NotFound('/metrics is served on the admin port (CTXGATE_METRICS_PORT), not here'));
+    }
+    if (!adminListener && !token) {
+      return sendError(res, new AppError(403, 'metrics_disabled', 'Metrics are off: set CTXGATE_METRICS_TOKEN (then send it as a Bearer token) or CTXGATE_METRICS_PORT (a separate admin port)'));
+    }
+    if (token && !tokenMatches(req.header('authorization'), token)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="ctxgate-metrics"');
+      return sendError(res, new Unauthorized('/metrics needs the metrics token (CTXGATE_METRICS_TOKEN) as "Authorization: Bearer TOKEN"'));
+    }
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  };
+}
+
+/** The admin listener: /metrics only, on its own port and interface. */
+async function startAdminListener(config: Config, metrics: Metrics, port: number): Promise<{ server: http.Server; url: string }> {
+  const ex = express();
+  ex.disable('x-powered-by');
+  ex.get('/metrics', metricsHandler(config, metrics, true));
+  ex.use((_req, res) => sendError(res, new NotFound('The admin port serves only GET /metrics')));
+  const server = http.createServer(ex);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, config.metrics.host, () => resolve());
+  });
+  const addr = server.address();
+  const bound = typeof addr === 'object' && addr ? addr.port : port;
+  const host = config.metrics.host.includes(':') ? `[${config.metrics.host}]` : config.metrics.host;
+  return { server, url: `http://${host}:${bound}` };
 }
 
 function sendError(res: Response, err: AppError): void {
@@ -144,6 +207,9 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     next(err);
   });
 
+  // Before key authentication: the metrics token travels in the same Authorization header.
+  ex.get('/metrics', metricsHandler(config, metrics, false));
+
   // Authentication: a presented key must be valid (and not revoked) on every request.
   ex.use((req, res, next) => {
     req.caller = null;
@@ -164,28 +230,26 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     next();
   });
 
+  // Liveness for anyone: ok/degraded and which check failed. No paths, no per-tenant figures.
   ex.get('/health', (_req, res) => {
-    let store = { ok: true, detail: 'sqlite reachable' };
+    let storeOk = true;
     try {
       app.deps.db.prepare('SELECT 1').get();
     } catch (e) {
-      store = { ok: false, detail: (e as Error).message };
+      storeOk = false;
+      log.error({ err: e }, 'health: store check failed');
     }
-    const loaded = app.embedderInfo();
-    const planned = planEmbedder(config);
-    const embedder = { ok: true, provider: (loaded ?? planned).provider, id: (loaded ?? planned).id, loaded: !!loaded, reason: (loaded ?? planned).reason };
-    res.status(store.ok ? 200 : 503).json({
-      status: store.ok ? 'ok' : 'degraded',
+    const { reason: _reason, ...embedder } = embedderHealth(config, app.embedderInfo());
+    const checks = { store: { ok: storeOk }, embedder };
+    const failed = Object.entries(checks).filter(([, c]) => !c.ok).map(([name]) => name);
+    res.status(storeOk ? 200 : 503).json({
+      status: failed.length ? 'degraded' : 'ok',
+      failed,
       version: VERSION,
-      checks: { store, embedder },
+      checks,
       mcp_sessions: gateway.size,
       uptime_s: Math.round(process.uptime()),
     });
-  });
-
-  ex.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
   });
 
   const card = (_req: Request, res: Response) => res.json(buildAgentCard(app, baseUrl));
@@ -278,6 +342,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  const admin = config.metrics.port !== undefined ? await startAdminListener(config, metrics, config.metrics.port) : null;
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const hostForUrl = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -289,6 +354,8 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     port,
     server,
     metrics,
+    mcp: gateway,
+    metricsUrl: admin?.url ?? null,
     close() {
       closing ??= (async () => {
         server.close();
@@ -301,6 +368,10 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
         }
         await gateway.closeAll();
         server.closeAllConnections();
+        if (admin) {
+          admin.server.close();
+          admin.server.closeAllConnections();
+        }
       })();
       return closing;
     },

@@ -137,6 +137,21 @@ interface HttpSession {
   server: Server;
   lastSeen: number;
   keyId: string | null;
+  /** Who the session counts against for the per-caller cap: a key, or a client address. */
+  who: string;
+  /** Sent a request after initialize; unused sessions get the short idle lifetime. */
+  used: boolean;
+}
+
+/** The identity session limits count against: the key, else the client's address. */
+function sessionCaller(caller: Caller | null, remote: string): string {
+  return caller?.keyId ? `key:${caller.keyId}` : caller ? `owner:${caller.userId}` : `addr:${remote}`;
+}
+
+/** True when the body holds a JSON-RPC request (not only notifications or responses). */
+function hasRequest(body: unknown): boolean {
+  const one = (m: unknown) => typeof m === 'object' && m !== null && 'method' in m && 'id' in m;
+  return Array.isArray(body) ? body.some(one) : one(body);
 }
 
 function rpcError(res: Response, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
@@ -144,9 +159,16 @@ function rpcError(res: Response, status: number, code: number, message: string, 
   res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
-/** Streamable HTTP endpoint: one SDK transport + server per session. */
+/**
+ * Streamable HTTP endpoint: one SDK transport + server per session. Sessions are bounded (config
+ * `sessions`): new ones per minute per caller, open ones per caller and in total, and a short idle
+ * lifetime for sessions that never made a request, so an initialize flood cannot grow memory.
+ */
 export class McpHttpGateway {
   private readonly sessions = new Map<string, HttpSession>();
+  /** Open sessions plus initializes in flight, per caller and in total (slots are taken before the await). */
+  private readonly perCaller = new Map<string, number>();
+  private slots = 0;
   private readonly reaper: NodeJS.Timeout;
 
   constructor(
@@ -155,7 +177,8 @@ export class McpHttpGateway {
     private readonly log: Logger,
     private readonly limiter: RateLimiter,
   ) {
-    this.reaper = setInterval(() => this.reap(), Math.min(60_000, Math.max(1_000, app.deps.config.sessionIdleMs / 4)));
+    const shortest = Math.min(app.deps.config.sessionIdleMs, app.deps.config.sessions.unusedIdleMs);
+    this.reaper = setInterval(() => this.reap(), Math.min(60_000, Math.max(1_000, shortest / 4)));
     this.reaper.unref();
   }
 
@@ -174,6 +197,7 @@ export class McpHttpGateway {
       }
       s.conn.caller = caller;
       s.lastSeen = Date.now();
+      if (req.method === 'POST' && hasRequest(req.body)) s.used = true;
       await s.transport.handleRequest(req, res, req.body);
       return;
     }
@@ -191,6 +215,10 @@ export class McpHttpGateway {
     } catch (e) {
       return rpcError(res, 400, -32602, (e as Error).message);
     }
+    const who = sessionCaller(caller, remote);
+    const refusal = this.admit(who);
+    if (refusal) return rpcError(res, 429, -32000, refusal.message, { 'Retry-After': String(refusal.retryAfter) });
+    let registered = false;
     const jsonMode = req.query.response === 'json';
     const conn: Connection = { id: '', caller, profile: sel.profile, toolsets: sel.toolsets, enabled: new Set(), transport: 'mcp' };
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
@@ -198,7 +226,8 @@ export class McpHttpGateway {
       enableJsonResponse: jsonMode,
       onsessioninitialized: (id) => {
         conn.id = id;
-        this.sessions.set(id, { conn, transport, server, lastSeen: Date.now(), keyId: caller?.keyId ?? null });
+        registered = true;
+        this.sessions.set(id, { conn, transport, server, lastSeen: Date.now(), keyId: caller?.keyId ?? null, who, used: false });
         this.metrics.mcpSessions.set(this.sessions.size);
         this.log.info({ session: id, profile: conn.profile, toolsets: conn.toolsets && [...conn.toolsets], key: caller?.keyId ?? null }, 'mcp session opened');
       },
@@ -213,22 +242,63 @@ export class McpHttpGateway {
         if (!d.allowed) throw rateLimitedError(d);
       },
     });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, body);
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(req, res, body);
+    } finally {
+      // The initialize failed (bad params, client gone): give the slot back.
+      if (!registered) {
+        this.release(who);
+        void server.close().catch(() => {});
+      }
+    }
+  }
+
+  /** Takes a session slot for `who`, or says why not (with seconds to wait). */
+  private admit(who: string): { message: string; retryAfter: number } | null {
+    const lim = this.app.deps.config.sessions;
+    const rate = this.limiter.take(`session:${who}`, lim.createPerMinute);
+    if (!rate.allowed) {
+      return { message: `Too many new MCP sessions: at most ${lim.createPerMinute} per minute per API key (or client address without a key); retry in ${rate.retryAfter}s, or reuse an open session`, retryAfter: rate.retryAfter };
+    }
+    if (this.slots >= lim.total) this.reap(Date.now(), true);
+    if (this.slots >= lim.total) {
+      return { message: `The server has its maximum of ${lim.total} open MCP sessions (CTXGATE_SESSIONS_MAX); retry later`, retryAfter: 30 };
+    }
+    if ((this.perCaller.get(who) ?? 0) >= lim.perCaller) {
+      return { message: `This API key (or client address without a key) already has ${lim.perCaller} open MCP sessions (CTXGATE_SESSIONS_PER_CALLER); end unused ones with DELETE /mcp or reuse one`, retryAfter: 30 };
+    }
+    this.slots++;
+    this.perCaller.set(who, (this.perCaller.get(who) ?? 0) + 1);
+    return null;
+  }
+
+  private release(who: string): void {
+    this.slots--;
+    const n = (this.perCaller.get(who) ?? 1) - 1;
+    if (n > 0) this.perCaller.set(who, n);
+    else this.perCaller.delete(who);
   }
 
   private forget(id: string, why: string): void {
-    if (this.sessions.delete(id)) {
+    const s = this.sessions.get(id);
+    if (s && this.sessions.delete(id)) {
+      this.release(s.who);
       this.metrics.mcpSessions.set(this.sessions.size);
       this.log.info({ session: id, why }, 'mcp session closed');
     }
   }
 
-  private reap(): void {
-    const cutoff = Date.now() - this.app.deps.config.sessionIdleMs;
+  /**
+   * Closes idle sessions: used ones after sessionIdleMs, never-used ones after the short unusedIdleMs.
+   * `unusedNow` (the total cap is reached) closes every never-used session at once.
+   */
+  reap(now = Date.now(), unusedNow = false): void {
+    const { sessionIdleMs, sessions: lim } = this.app.deps.config;
     for (const [id, s] of this.sessions) {
-      if (s.lastSeen < cutoff) {
-        this.forget(id, 'idle');
+      const idle = now - s.lastSeen;
+      if (s.used ? idle > sessionIdleMs : unusedNow || idle > lim.unusedIdleMs) {
+        this.forget(id, s.used ? 'idle' : 'never used');
         void s.transport.close().catch(() => {});
       }
     }
@@ -238,6 +308,8 @@ export class McpHttpGateway {
     clearInterval(this.reaper);
     const all = [...this.sessions.values()];
     this.sessions.clear();
+    this.perCaller.clear();
+    this.slots = 0;
     await Promise.allSettled(all.map((s) => s.server.close()));
   }
 }

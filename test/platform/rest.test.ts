@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCard } from '@a2a-js/sdk';
 import { rest, startTestServer, type TestServer } from '../helpers/server.js';
 
+const METRICS_TOKEN = 'metrics-token-for-tests';
+
 let srv: TestServer;
 beforeAll(async () => {
-  srv = await startTestServer({ config: { maxBodyBytes: 64 * 1024 } });
+  srv = await startTestServer({ config: { maxBodyBytes: 64 * 1024, metrics: { token: METRICS_TOKEN, port: undefined, host: '127.0.0.1' } } });
 });
 afterAll(async () => {
   await srv?.close();
@@ -125,7 +127,7 @@ describe('REST', () => {
     expect(h.body.status).toBe('ok');
     expect(h.body.checks.store.ok).toBe(true);
     expect(['offline', 'minilm']).toContain(h.body.checks.embedder.provider);
-    const m = await rest(srv, 'GET', '/metrics', {});
+    const m = await rest(srv, 'GET', '/metrics', { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(m.status).toBe(200);
     expect(m.body).toMatch(/ctxgate_tool_calls_total\{tool="estimate_tokens",transport="rest",outcome="ok"\} \d+/);
     expect(m.body).toMatch(/ctxgate_tool_duration_seconds_bucket/);
