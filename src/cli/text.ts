@@ -58,6 +58,7 @@ export async function filterCmd(config: Config, argv: string[]): Promise<void> {
     options: { hint: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } },
     allowPositionals: true,
   });
+  if (!positionals[0] && process.stdin.isTTY) fail('filter reads command output from stdin: pipe something into it, e.g. `git log --stat | ctxgate filter` (or name a FILE)');
   const text = await readInput(positionals[0] ?? '-');
   // Nothing to filter (a command that printed nothing): pass the nothing through.
   if (text.trim() === '') return;

@@ -1,20 +1,14 @@
 // The day-to-day CLI: filter (pipe command output through the CLI filters), compress FILE|-, gain
 // (savings by tool and day from the usage records) and doctor (what to fix). Real processes.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CLI, ROOT, cliEnv, runCli, startServeProcess } from '../helpers/cli.js';
-import { tempDir } from '../helpers/server.js';
+import { useTempDirs } from '../helpers/server.js';
 
-const dirs: string[] = [];
-const dir = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const dir = useTempDirs();
 
 const fixture = (name: string) => fs.readFileSync(path.join(ROOT, 'test/fixtures/cli', name), 'utf8');
 

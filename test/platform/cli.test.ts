@@ -1,18 +1,12 @@
 // The CLI: keys create/list/revoke on the data dir, first-start owner key, and graceful serve.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { NODE_ARGS, ROOT, cliEnv, runCli, startServeProcess } from '../helpers/cli.js';
-import { rest, tempDir } from '../helpers/server.js';
+import { rest, useTempDirs } from '../helpers/server.js';
 
-const dirs: string[] = [];
-const dir = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const dir = useTempDirs();
 
 describe('ctxgate keys', () => {
   it('create prints one JSON object; list shows it without the secret; revoke stops it', async () => {

@@ -1,18 +1,17 @@
 // Install is quiet and true: the project's npm config draws no warnings, every dependency install
 // script is reviewed (onnxruntime-node's CUDA download denied), the word pack builds into a cache
 // folder that does not exist yet, and `npm start` compiles only when a source changed.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { buildPackLocked } from '../../src/engine/embeddings/offline.js';
 import { decodePack } from '../../src/engine/embeddings/word-pack.js';
 import { ROOT } from '../helpers/cli.js';
-import { tempDir } from '../helpers/server.js';
+import { useTempDirs } from '../helpers/server.js';
 import { randomWords, writeWinkSource } from '../embeddings/synthetic-wink.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const dir = useTempDirs();
 
 const npm = (args: string[]) => spawnSync('npm', args, { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
 
@@ -30,8 +29,7 @@ describe('npm sees nothing to warn about in our config', () => {
 
 describe('the offline word pack', () => {
   it('builds into a cache folder that does not exist yet (a fresh clone)', async () => {
-    const d = tempDir();
-    dirs.push(d);
+    const d = dir();
     const source = writeWinkSource(d, randomWords(300, 8), 8);
     const file = path.join(d, '.cache', 'ctxgate', 'pack.bin');
     expect(await buildPackLocked(file, source)).toBe(true);
@@ -45,8 +43,7 @@ describe('npm start compiles only what changed', () => {
   const run = (root: string) => spawnSync(process.execPath, [script, root], { encoding: 'utf8', timeout: 30_000 });
 
   it('skips the build when nothing is newer than it, and builds when a source changed', () => {
-    const root = tempDir();
-    dirs.push(root);
+    const root = dir();
     fs.mkdirSync(path.join(root, 'src'));
     fs.mkdirSync(path.join(root, 'dist', 'src'), { recursive: true });
     fs.writeFileSync(path.join(root, 'src', 'a.ts'), 'export const a = 1;\n');
