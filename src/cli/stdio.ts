@@ -10,6 +10,7 @@ import {
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   McpError,
+  type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
 import { createApp, VERSION, type App } from '../app.js';
 import type { Config } from '../config.js';
@@ -76,23 +77,50 @@ export async function stdio(config: Config): Promise<void> {
     server = createMcpServer(app, new Metrics(), log, { id: 'stdio', caller, profile: sel.profile, toolsets: sel.toolsets, enabled: new Set(), transport: 'stdio' });
     ready = { profile: sel.profile, caller: caller.keyId ?? 'local owner' };
   }
-  endOnce(server, app, log);
-  await server.connect(new StdioServerTransport());
+  const transport = new StdioServerTransport();
+  await server.connect(transport);
+  endOnce(server, app, log, countInFlight(transport), config.shutdownGraceMs);
   if (!problem) warmUp(app);
   log.info(ready, 'stdio ready');
 }
 
 /**
- * Wires every way a stdio session ends to one shutdown. The guard matters: closing the server closes
- * the transport, whose onclose would start shutdown again (an endless recursion before).
+ * Counts requests the client sent that have not been answered yet, so a session that ends (stdin
+ * closed right after the last request, as `printf ... | ctxgate stdio` does) still gets its answers.
  */
-function endOnce(server: Server, app: App, log: Logger): void {
+function countInFlight(transport: StdioServerTransport): { idle(): Promise<void> } {
+  const open = new Set<string | number>();
+  let wake: (() => void) | null = null;
+  const received = transport.onmessage!;
+  transport.onmessage = (msg: JSONRPCMessage) => {
+    if ('method' in msg && 'id' in msg) open.add(msg.id);
+    received(msg);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = async (msg: JSONRPCMessage) => {
+    await send(msg);
+    if (('result' in msg || 'error' in msg) && open.delete(msg.id as string | number) && open.size === 0) wake?.();
+  };
+  return {
+    idle: () => (open.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (wake = resolve))),
+  };
+}
+
+/**
+ * Wires every way a stdio session ends to one shutdown. The guard matters: closing the server closes
+ * the transport, whose onclose would start shutdown again (an endless recursion before). Requests
+ * already received are answered first (up to the shutdown grace period).
+ */
+function endOnce(server: Server, app: App, log: Logger, inFlight: { idle(): Promise<void> }, graceMs: number): void {
   let ending = false;
   const end = (why: string) => {
     if (ending) return;
     ending = true;
     log.info({ why }, 'stdio session ended');
     void (async () => {
+      if (why !== 'transport closed' && why !== 'stdout closed') {
+        await Promise.race([inFlight.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      }
       await server.close().catch(() => {});
       await app.close().catch((err: unknown) => log.error({ err }, 'closing the store failed'));
       log.flush?.(() => process.exit(0));

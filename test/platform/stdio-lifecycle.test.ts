@@ -77,6 +77,17 @@ describe('a stdio session ends cleanly', () => {
     expect(logs.filter((l) => l.level >= 50)).toEqual([]);
   });
 
+  it('stdin closed right after a request: the request is still answered, then exit 0', async () => {
+    const p = spawnStdio();
+    const init = p.request(1, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'pipe', version: '1' } });
+    const call = p.request(2, 'tools/call', { name: 'estimate_tokens', arguments: { text: 'hello world' } });
+    p.child.stdin!.end();
+    expect((await init).result.serverInfo.name).toBe('ctxgate');
+    expect((await call).result.structuredContent.tokens).toBe(2);
+    expect(await p.exit).toBe(0);
+    logLines(p.stderr());
+  });
+
   it('SIGTERM: exit 0, only log lines on stderr', async () => {
     const p = spawnStdio();
     await initialized(p);
