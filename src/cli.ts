@@ -99,7 +99,7 @@ async function stdio(config: Config): Promise<void> {
   const presented = process.env.CTXGATE_KEY;
   if (presented) {
     const c = app.deps.service(KeysService).authenticate(presented);
-    if (!c) fail('CTXGATE_KEY is not a valid, unrevoked API key for this data dir');
+    if (!c) fail(`CTXGATE_KEY: ${app.deps.service(KeysService).refusalReason(presented)}`);
     caller = c;
   } else {
     caller = ownerCaller(app);

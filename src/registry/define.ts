@@ -26,6 +26,8 @@ export interface Caller {
   keyId: string | null;
   plan: Plan;
   keyName: string;
+  /** The key is bound to one project: it may act only inside it (no account-level actions). */
+  projectBound?: boolean;
 }
 
 /** Every stored row belongs to an owner and a project; every query filters by both. */

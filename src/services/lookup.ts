@@ -153,6 +153,12 @@ export class LookupService {
   /** Vectors of each source, loaded once per (source, fingerprint, embedder): look-ups do not re-read BLOBs. */
   private readonly cache = new Map<string, { key: string; rowids: number[]; vectors: Float32Array[] }>();
 
+  /** Cached vectors of sources that no longer exist (a deleted project's) leave process memory. */
+  forgetScope(_scope: Scope): void {
+    const exists = this.deps.db.prepare('SELECT 1 FROM lookup_sources WHERE id = ?');
+    for (const id of [...this.cache.keys()]) if (!exists.get(id)) this.cache.delete(id);
+  }
+
   constructor(private readonly deps: AppDeps) {}
 
   /** Build or refresh the built-in index in the background; safe to call repeatedly. */

@@ -108,11 +108,10 @@ export interface Savings {
   savings_pct: number;
 }
 
-/** Lifetime totals for an owner across all projects. */
-export function lifetimeSavings(deps: AppDeps, ownerId: string): Savings {
-  const r = deps.db
-    .prepare('SELECT COALESCE(SUM(counted), 0) AS n, COALESCE(SUM(tokens_in), 0) AS tin, COALESCE(SUM(tokens_saved), 0) AS saved FROM usage_events WHERE owner_id = ?')
-    .get(ownerId) as { n: number; tin: number; saved: number };
+/** Lifetime totals for an owner across all projects, or within one (for a project-bound key). */
+export function lifetimeSavings(deps: AppDeps, ownerId: string, projectId?: string): Savings {
+  const sql = 'SELECT COALESCE(SUM(counted), 0) AS n, COALESCE(SUM(tokens_in), 0) AS tin, COALESCE(SUM(tokens_saved), 0) AS saved FROM usage_events WHERE owner_id = ?';
+  const r = (projectId === undefined ? deps.db.prepare(sql).get(ownerId) : deps.db.prepare(`${sql} AND project_id = ?`).get(ownerId, projectId)) as { n: number; tin: number; saved: number };
   return {
     total_compressions: r.n,
     total_tokens_in: r.tin,
