@@ -4,7 +4,10 @@
 --    was bound to was deleted (it is never moved to the default project).
 ALTER TABLE api_keys ADD COLUMN revoked_reason TEXT;
 
--- 2. One-off cleanup of the keyword indexes. Before this release delete_project left the full-text
+-- 2. The monthly quota is counted per account (all its keys), not per key.
+CREATE INDEX usage_owner_month ON usage_events(owner_id, month, counted);
+
+-- 3. One-off cleanup of the keyword indexes. Before this release delete_project left the full-text
 --    rows of the deleted project's chunks behind; the next chunks stored reused their row ids, so
 --    another tenant's keyword search could match the deleted words. The contentless indexes cannot
 --    be read back to tell stale terms from live ones, so each is emptied and rebuilt from the rows

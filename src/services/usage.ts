@@ -50,14 +50,12 @@ export class UsageService {
       );
   }
 
-  /** Compressions counted this month for the caller's key (or owner, for keyless local callers). */
+  /**
+   * Compressions counted this month for the caller's account: the monthly quota belongs to the
+   * account (as the plans describe), so a second key does not bring a second allowance.
+   */
   countedThisMonth(caller: Caller): number {
-    const month = monthOf();
-    const row = caller.keyId
-      ? this.deps.db.prepare('SELECT COUNT(*) AS n FROM usage_events WHERE key_id = ? AND month = ? AND counted = 1').get(caller.keyId, month)
-      : this.deps.db
-          .prepare('SELECT COUNT(*) AS n FROM usage_events WHERE owner_id = ? AND key_id IS NULL AND month = ? AND counted = 1')
-          .get(caller.userId, month);
+    const row = this.deps.db.prepare('SELECT COUNT(*) AS n FROM usage_events WHERE owner_id = ? AND month = ? AND counted = 1').get(caller.userId, monthOf());
     return (row as { n: number }).n;
   }
 
