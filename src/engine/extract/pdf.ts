@@ -100,7 +100,7 @@ const pdfWorker = new PdfWorker();
  * or deeply nested object streams can take unbounded memory and time inside PDF.js, and here that
  * costs one worker, not the server. Over either limit: 413 naming it.
  */
-export function extractPdf(bytes: Uint8Array, limits = { heapMb: LIMITS.extraction.pdfHeapMb, timeoutMs: LIMITS.extraction.pdfTimeoutMs }): Promise<Extracted> {
+export function extractPdf(bytes: Uint8Array, limits: { heapMb: number; timeoutMs: number } = { heapMb: LIMITS.extraction.pdfHeapMb, timeoutMs: LIMITS.extraction.pdfTimeoutMs }): Promise<Extracted> {
   return pdfWorker.run(bytes, limits);
 }
 
