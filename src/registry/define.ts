@@ -86,6 +86,13 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
   public?: boolean;
   /** Counts against the monthly compression quota: the quota is checked before the call. */
   metered?: boolean;
+  /**
+   * What a secret in the input does (the one rule, src/engine/secrets.ts): 'refuse' → 400
+   * sensitive_content (tools that return derived text); 'redact' → value replaced, rest kept, result
+   * says so in `secrets_redacted` (declare SecretsRedactedField in the output). Required in spirit for
+   * every tool that returns or stores text derived from its input.
+   */
+  secrets?: 'refuse' | 'redact';
   rest?: RestAlias[];
   /** HTTP status for a successful REST call (default 200). */
   restStatus?: number;

@@ -321,6 +321,11 @@ export class CodeService {
       return { files: args.files!, skippedAtLoad: 0, truncated: false };
     }
     const loaded = await this.loadRoot(args.root!, work);
+    // Files read from a root never passed the invoke pipeline's secrets rule: the same refusal here.
+    loaded.files.forEach((f) => {
+      const hit = detectSecret(f.path) ?? detectSecret(f.content);
+      if (hit) throw new SensitiveContent(hit.marker_class, 'root');
+    });
     return { files: loaded.files, skippedAtLoad: loaded.skipped, truncated: loaded.truncated };
   }
 

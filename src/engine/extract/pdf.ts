@@ -4,6 +4,7 @@ import { extractText, getDocumentProxy, getMeta } from 'unpdf';
 import { Worker } from 'node:worker_threads';
 import { LIMITS } from '../../config.js';
 import { AppError, BadRequest, PayloadTooLarge } from '../../errors.js';
+import { redactSecrets, secretsWarning } from '../secrets.js';
 import { workerEntry } from '../worker-entry.js';
 import { normalizeText } from './normalize.js';
 import type { Extracted, PageSpan } from './types.js';
@@ -134,15 +135,19 @@ export async function extractPdfInProcess(bytes: Uint8Array): Promise<Extracted>
     }
     const pages: PageSpan[] = [];
     let text = '';
+    const redacted: string[] = [];
     pageTexts.forEach((raw, i) => {
-      const pageText = normalizeText(raw);
+      // Stored text: secret values are redacted page by page, so the page spans stay true.
+      const r = redactSecrets(normalizeText(raw));
+      redacted.push(...r.classes);
+      const pageText = r.text;
       if (text.length > 0 && pageText.length > 0) text += PAGE_SEPARATOR;
       const start = text.length;
       text += pageText;
       pages.push({ page: i + 1, start, end: text.length, hasText: pageText.length > 0 });
     });
     const empty = pages.filter((p) => !p.hasText).map((p) => p.page);
-    const warnings: string[] = [];
+    const warnings: string[] = redacted.length ? [secretsWarning(redacted)] : [];
     if (empty.length > 0 && empty.length < pages.length) {
       warnings.push(`pages without a text layer (scanned images?), not searchable: ${compactRanges(empty)}`);
     }
