@@ -139,7 +139,7 @@ const BatchResult = z.object({
 const batchCompress = defineTool({
   name: 'batch_compress',
   toolset: 'compress',
-  secrets: 'refuse',
+  // The refuse rule applies per document (compression service): a secret fails that item inline.
   title: 'Batch compress',
   description: `Compress 1–${LIMITS.batchDocuments} documents in one call, ${LIMITS.batchConcurrency} at a time. Each may carry its own fidelity, query and output style. A failing document is reported inline (error, error_code); the batch itself succeeds.`,
   input: z.object({

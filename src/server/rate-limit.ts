@@ -53,14 +53,19 @@ export class RateLimiter {
 }
 
 /**
- * One limiter decision for a caller: a key is limited at its plan's rate both on its own and together
- * with every other key of its account (a second key does not double the rate); callers without a key
+ * One limiter decision for a caller: a key is limited at its plan's rate on its own, and together with
+ * every other key of its account at the account's plan rate (a second key does not double it); callers without a key
  * (the no-key tools) by client address at the free plan's rate, so they cannot flood the server either.
  */
 export function takeFor(limiter: RateLimiter, plans: Record<Plan, PlanLimits>, caller: Caller | null, remote: string): RateDecision & { plan: Plan } {
   const plan = caller?.plan ?? 'free';
   const rpm = plans[plan].requestsPerMinute;
-  const windows: Array<[string, number]> = !caller ? [[`anon:${remote}`, rpm]] : caller.keyId ? [[`key:${caller.keyId}`, rpm], [`owner:${caller.userId}`, rpm]] : [[`owner:${caller.userId}`, rpm]];
+  const accountRpm = plans[caller?.accountPlan ?? plan].requestsPerMinute;
+  const windows: Array<[string, number]> = !caller
+    ? [[`anon:${remote}`, rpm]]
+    : caller.keyId
+      ? [[`key:${caller.keyId}`, rpm], [`owner:${caller.userId}`, accountRpm]]
+      : [[`owner:${caller.userId}`, accountRpm]];
   return { ...limiter.takeAll(windows), plan };
 }
 

@@ -50,6 +50,11 @@ export class UsageService {
       );
   }
 
+  /** The account's monthly quota: that of its plan (the highest among its active keys). */
+  quota(caller: Caller): number {
+    return this.deps.config.plans[caller.accountPlan ?? caller.plan].monthlyCompressions;
+  }
+
   /**
    * Compressions counted this month for the caller's account: the monthly quota belongs to the
    * account (as the plans describe), so a second key does not bring a second allowance.
@@ -60,11 +65,11 @@ export class UsageService {
   }
 
   assertQuota(caller: Caller): void {
-    const quota = this.deps.config.plans[caller.plan].monthlyCompressions;
+    const quota = this.quota(caller);
     const used = this.countedThisMonth(caller);
     if (used >= quota) {
-      throw new QuotaExceeded(`Monthly compression quota of the ${caller.plan} plan (${quota}) is used up; it resets at ${nextMonthStart()}`, {
-        plan: caller.plan,
+      throw new QuotaExceeded(`Monthly compression quota of the account (${caller.accountPlan ?? caller.plan} plan (${quota}) is used up; it resets at ${nextMonthStart()}`, {
+        plan: caller.accountPlan ?? caller.plan,
         quota,
         used,
         resets_at: nextMonthStart(),
@@ -83,7 +88,7 @@ export class UsageService {
          FROM usage_events WHERE owner_id = ? AND project_id = ? AND month = ?`,
       )
       .get(caller.userId, caller.projectId, month) as Record<string, number>;
-    const quota = this.deps.config.plans[caller.plan].monthlyCompressions;
+    const quota = this.quota(caller);
     const used = this.countedThisMonth(caller);
     return {
       month,

@@ -17,7 +17,7 @@ describe('monthly compression quota', () => {
     const base = loadConfig().plans;
     const srv = await startTestServer({ config: { plans: { ...base, free: { ...base.free, monthlyCompressions: 2 } } } });
     try {
-      const k = srv.createKey({ plan: 'free', name: 'quota' });
+      const k = srv.createKey({ plan: 'free', name: 'quota', newUser: true });
       const a = await rest(srv, 'POST', '/v1/compress', { key: k.key, body: { text: doc('storage') } });
       expect(a.status).toBe(200);
       const again = await rest(srv, 'POST', '/v1/compress', { key: k.key, body: { text: doc('storage') } });
@@ -32,7 +32,7 @@ describe('monthly compression quota', () => {
       expect(over.body.detail).toMatch(/resets at/);
       // The quota is the account's: another key of the same account does not bring a second one
       // (issue 11); another account's key has its own.
-      const k2 = srv.createKey({ plan: 'free', name: 'quota2' });
+      const k2 = srv.createKey({ plan: 'free', name: 'quota2', userId: k.user_id });
       expect((await rest(srv, 'POST', '/v1/compress', { key: k2.key, body: { text: doc('scheduling') } })).status).toBe(429);
       const k3 = srv.createKey({ plan: 'free', name: 'other-account', newUser: true });
       expect((await rest(srv, 'POST', '/v1/compress', { key: k3.key, body: { text: doc('scheduling') } })).status).toBe(200);
