@@ -195,4 +195,10 @@ export const LIMITS = {
     reembedBatch: 256,
   },
   lookup: { fileBytes: 256 * 1024, sourceBytes: 4 * 1024 * 1024, sourceFiles: 2000, docsFiles: 200 },
+  /**
+   * Decompression-bomb caps for uploaded documents, checked before any parser runs: a zip-based file
+   * (DOCX) may expand to at most `expandedBytes` in at most `entries` entries; PDF text extraction
+   * runs in a worker thread limited to `pdfHeapMb` of heap and `pdfTimeoutMs` of wall time.
+   */
+  extraction: { expandedBytes: 16 * MB, entries: 2000, pdfHeapMb: 256, pdfTimeoutMs: 20_000 },
 } as const;

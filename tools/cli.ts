@@ -1,5 +1,6 @@
 // cli toolset: filter_cli_output (compress terminal output, failures kept verbatim) and list_cli_filters.
 import { z } from 'zod';
+import { SecretsRedactedField } from '../src/engine/secrets.js';
 import { AppError, BadRequest, InvalidInput, PayloadTooLarge } from '../src/errors.js';
 import { countTokens } from '../src/engine/tokens.js';
 import { describeFilters, filterCliOutputSteps, looksBinary, resolveHint, supportedHints, type FilterResult } from '../src/engine/cli/index.js';
@@ -35,6 +36,7 @@ function meterTokens(text: string): number {
 const filterCli = defineTool({
   name: 'filter_cli_output',
   toolset: 'cli',
+  secrets: 'redact',
   title: 'Filter CLI output',
   description:
     'Compress verbose terminal output before it reaches the model: git diff/log/status, pytest, jest, vitest, mocha, go test, cargo build/test, tsc, eslint, make/gcc/clang, npm/yarn/pnpm install, and any other log (ANSI and progress bars stripped, repeats folded with counts, timestamps normalised). ' +
@@ -51,6 +53,7 @@ const filterCli = defineTool({
     source: z.string().max(200).nullable().optional().describe('Alias of `command_hint`.'),
   }),
   output: z.object({
+    secrets_redacted: SecretsRedactedField,
     filtered: z.string().describe('The compressed output.'),
     original_chars: z.number().int(),
     filtered_chars: z.number().int(),

@@ -96,6 +96,7 @@ function meterResult(ctx: ToolContext, r: CompressResult): void {
 const compressText = defineTool({
   name: 'compress_text',
   toolset: 'compress',
+  secrets: 'refuse',
   title: 'Compress text',
   description:
     'Graph-based semantic compression: chunks the text along its structure, ranks chunks by PageRank on an embedding-similarity graph (personalised toward `query` and blended with BM25 when given), and keeps the best parts within the fidelity\'s token budget in original order. Returns the skeleton, token/cost stats, structural-loss advisory and cache status. Refuses text containing secrets (400 sensitive_content).',
@@ -138,6 +139,7 @@ const BatchResult = z.object({
 const batchCompress = defineTool({
   name: 'batch_compress',
   toolset: 'compress',
+  // The refuse rule applies per document (compression service): a secret fails that item inline.
   title: 'Batch compress',
   description: `Compress 1–${LIMITS.batchDocuments} documents in one call, ${LIMITS.batchConcurrency} at a time. Each may carry its own fidelity, query and output style. A failing document is reported inline (error, error_code); the batch itself succeeds.`,
   input: z.object({
@@ -324,6 +326,7 @@ const budget = defineTool({
 const adapt = defineTool({
   name: 'adapt_to_context_window',
   toolset: 'compress',
+  secrets: 'refuse',
   title: 'Adapt to context window',
   description:
     'Fit a set of context items (documents, tool outputs, notes) into a model\'s window: the most relevant are kept whole, the next compressed at the lightest fidelity that fits, the rest dropped. Relevance is the query (BM25 + embeddings) when given, else priority then recency.',
@@ -503,6 +506,7 @@ const preflight = defineTool({
 const detect = defineTool({
   name: 'detect_issues',
   toolset: 'compress',
+  secrets: 'refuse',
   title: 'Detect compression issues',
   description:
     'Compare a compressed text with its original: hallucinations (sentences whose numbers, identifiers or content words the source does not support) and blind spots (numbers, code identifiers, names and negations of the source that were lost, including negations dropped from kept statements). quality_score in [0, 1], 1 = no issues.',
@@ -569,6 +573,7 @@ const audit = defineTool({
 const planCache = defineTool({
   name: 'plan_prompt_cache',
   toolset: 'compress',
+  secrets: 'refuse',
   title: 'Plan prompt caching',
   description:
     "Reorder a prompt's parts so static content (system, tools, reference docs) comes first and per-call content last, and place cache breakpoints for the provider (Anthropic: up to 4 cache_control points; OpenAI/Google: the stable prefix length).",

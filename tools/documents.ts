@@ -1,5 +1,6 @@
 // documents toolset: ingest, read, search and manage stored documents (src/services/documents.ts).
 import { z } from 'zod';
+import { SecretsRedactedField } from '../src/engine/secrets.js';
 import { LIMITS } from '../src/config.js';
 import { InvalidInput } from '../src/errors.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
@@ -15,6 +16,7 @@ const Title = z.string().max(512).describe('Human-readable title.');
 const Metadata = z.record(z.string(), z.unknown()).describe('Any JSON object, stored and returned with the document.');
 
 const IngestOut = z.object({
+  secrets_redacted: SecretsRedactedField,
   doc_id: z.string(),
   file_id: z.string(),
   title: z.string().nullable(),
@@ -75,6 +77,7 @@ function meterIngest(ctx: ToolContext, r: IngestResult): void {
 const ingestContext = defineTool({
   name: 'ingest_context',
   toolset: 'documents',
+  secrets: 'redact',
   title: 'Ingest a document',
   description:
     'Store a document under a file_id: it is chunked by structure, embedded and indexed, so read_skeleton, search_semantic and get_context_block can use it. ' +
@@ -111,6 +114,7 @@ const ingestContext = defineTool({
 const refreshDocument = defineTool({
   name: 'refresh_document',
   toolset: 'documents',
+  secrets: 'redact',
   title: 'Refresh a document',
   description:
     'Re-ingest a stored document whose source changed. Chunks whose text is unchanged keep their stored embeddings and chunk ids; only changed chunks are embedded. Identical content is a no-op.',
@@ -309,6 +313,7 @@ const deleteDocument = defineTool({
 const batchIngestDocuments = defineTool({
   name: 'batch_ingest_documents',
   toolset: 'documents',
+  secrets: 'redact',
   title: 'Batch ingest documents',
   description:
     `Ingest up to ${LIMITS.batchDocuments} documents as one background job: returns the job id at once (poll with get_batch_job, GET /v1/batch-queue/{job_id}). ` +
@@ -329,7 +334,7 @@ const batchIngestDocuments = defineTool({
     replace: z.boolean().default(false).describe('Replace documents whose file_id already holds different content (else that item fails with a conflict).'),
     wait: z.boolean().default(false).describe('Keep the call open until the job finishes, with progress notifications.'),
   }),
-  output: JobStatusOut.extend({ results: z.array(JobItemOut).optional().describe('Per-document outcomes (when wait: true).') }),
+  output: JobStatusOut.extend({ results: z.array(JobItemOut).optional().describe('Per-document outcomes (when wait: true).'), secrets_redacted: SecretsRedactedField }),
   metered: true,
   restStatus: 202,
   examples: [

@@ -1,6 +1,7 @@
 // kb toolset: the per-project knowledge base (src/services/kb.ts). Items are keyed by
 // (item_id, project): the project always comes from the caller's key.
 import { z } from 'zod';
+import { SecretsRedactedField } from '../src/engine/secrets.js';
 import { LIMITS } from '../src/config.js';
 import { Forbidden } from '../src/errors.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
@@ -31,6 +32,7 @@ function scopeOf(ctx: ToolContext, projectId?: string): Scope {
 const kb = (ctx: ToolContext) => ctx.app.service(KbService);
 
 const WriteOut = z.object({
+  secrets_redacted: SecretsRedactedField,
   item_id: z.string(),
   version: z.number().int().describe('The current version after this call.'),
   status: z.enum(['created', 'updated', 'unchanged']).describe('unchanged: the content was identical, so no version was added.'),
@@ -62,6 +64,7 @@ const SummaryOut = z.object({
 const ingest = defineTool({
   name: 'gc_kb_ingest',
   toolset: 'kb',
+  secrets: 'redact',
   title: 'Add to the knowledge base',
   description:
     'Store a document in the project knowledge base under item_id, from text, a URL (fetched server-side) or a file (base64; PDF, TXT, MD, DOCX or HTML, at most 5 MB). ' +
@@ -166,6 +169,7 @@ const list = defineTool({
 const edit = defineTool({
   name: 'gc_kb_edit',
   toolset: 'kb',
+  secrets: 'redact',
   title: 'Edit a knowledge-base item',
   description: 'Replace the text of an existing item. Every edit that changes something is a new version (see gc_kb_history, gc_kb_diff, gc_kb_restore).',
   input: z.object({

@@ -4,6 +4,7 @@
 // get_context_block work on it. PDFs keep their page numbers as "## Page N" sections (so every
 // chunk's heading_path names its page); images and audio need a caller-supplied caption/transcript.
 import { z } from 'zod';
+import { SecretsRedactedField } from '../src/engine/secrets.js';
 import { LIMITS } from '../src/config.js';
 import { extractDocument, type Extracted, type SourceFormat } from '../src/engine/extract/index.js';
 import { InvalidInput, PayloadTooLarge } from '../src/errors.js';
@@ -33,6 +34,7 @@ function planCap(ctx: ToolContext): number {
 }
 
 const Out = z.object({
+  secrets_redacted: SecretsRedactedField,
   doc_id: z.string(),
   file_id: z.string(),
   title: z.string().nullable(),
@@ -60,6 +62,7 @@ const Out = z.object({
 const ingestMultimodal = defineTool({
   name: 'ingest_multimodal',
   toolset: 'documents',
+  secrets: 'redact',
   title: 'Ingest a PDF, DOCX, HTML, CSV/JSON, image or audio file',
   description:
     'Store a file (base64, at most 5 MB) as a searchable document: PDF (text per page, page numbers kept), DOCX and HTML (main text, headings kept), Markdown, ' +

@@ -46,10 +46,11 @@ function refusingServer(problem: string): Server {
 function resolveCaller(app: App): Caller | string {
   const presented = process.env.CTXGATE_KEY;
   if (presented === undefined || presented === '') return ownerCaller(app);
-  const caller = app.deps.service(KeysService).authenticate(presented.trim());
+  const keys = app.deps.service(KeysService);
+  const caller = keys.authenticate(presented.trim());
   if (caller) return caller;
   return (
-    `CTXGATE_KEY is not a valid, unrevoked API key for the data dir ${app.deps.config.dataDir} (revoked, mistyped, or made for another data dir). ` +
+    `CTXGATE_KEY: ${keys.refusalReason(presented.trim())} for the data dir ${app.deps.config.dataDir} (revoked, mistyped, or made for another data dir). ` +
     'Create one with `ctxgate keys create --name NAME`, or unset CTXGATE_KEY to act as the local owner, then restart the client.'
   );
 }

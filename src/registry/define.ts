@@ -26,6 +26,13 @@ export interface Caller {
   keyId: string | null;
   plan: Plan;
   keyName: string;
+  /** The key is bound to one project: it may act only inside it (no account-level actions). */
+  projectBound?: boolean;
+  /**
+   * The account's plan: the highest plan among its active keys. The monthly quota and the account-wide
+   * rate limit are the account's, at this plan (default: `plan`).
+   */
+  accountPlan?: Plan;
 }
 
 /** Every stored row belongs to an owner and a project; every query filters by both. */
@@ -84,6 +91,13 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
   public?: boolean;
   /** Counts against the monthly compression quota: the quota is checked before the call. */
   metered?: boolean;
+  /**
+   * What a secret in the input does (the one rule, src/engine/secrets.ts): 'refuse' → 400
+   * sensitive_content (tools that return derived text); 'redact' → value replaced, rest kept, result
+   * says so in `secrets_redacted` (declare SecretsRedactedField in the output). Required in spirit for
+   * every tool that returns or stores text derived from its input.
+   */
+  secrets?: 'refuse' | 'redact';
   rest?: RestAlias[];
   /** HTTP status for a successful REST call (default 200). */
   restStatus?: number;

@@ -9,6 +9,7 @@ import { UsageService } from '../services/usage.js';
 import type { AnyTool, Caller, Metering, SessionControl, ToolContext } from './define.js';
 import type { Registry } from './registry.js';
 import { zodToAppError } from './schema.js';
+import { applySecretsPolicy } from '../engine/secrets.js';
 
 export interface CallEnv {
   deps: AppDeps;
@@ -88,7 +89,10 @@ export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): 
       },
       log: env.log.child({ tool: tool.name }),
     };
-    const result = await tool.handler(ctx, parsed.data);
+    // The tool's secrets rule, before any work (refuse: 400 sensitive_content; redact: values replaced).
+    const { args, redacted } = tool.secrets ? applySecretsPolicy(parsed.data, tool.secrets) : { args: parsed.data, redacted: [] };
+    const handled = await tool.handler(ctx, args);
+    const result = redacted.length && handled && typeof handled === 'object' ? { ...handled, secrets_redacted: redacted } : handled;
     const out = (tool.output as z.ZodType).safeParse(result);
     if (!out.success) {
       env.log.error({ tool: tool.name, issues: out.error.issues.slice(0, 5) }, 'tool output does not match its schema');

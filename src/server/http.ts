@@ -218,7 +218,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     const caller = m ? keys.authenticate(m[1]!) : null;
     if (!caller) {
-      const err = new Unauthorized(m ? 'Invalid or revoked API key' : 'Malformed Authorization header (expected "Bearer gc_...")');
+      const err = new Unauthorized(m ? keys.refusalReason(m[1]!) : 'Malformed Authorization header (expected "Bearer gc_...")');
       if (req.path === '/mcp') {
         res.setHeader('WWW-Authenticate', 'Bearer realm="ctxgate"');
         return res.status(401).json({ jsonrpc: '2.0', error: { code: -32001, message: err.message }, id: null });

@@ -249,6 +249,11 @@ export class DocumentsService {
   private writes = 0;
   private readonly vectors = new Map<string, VectorIndex>();
 
+  /** A deleted project's vectors leave process memory with it (called by ProjectsService.delete). */
+  forgetScope(scope: Scope): void {
+    this.vectors.delete(`${scope.ownerId}\u0000${scope.projectId}`);
+  }
+
   constructor(private readonly deps: AppDeps) {}
 
   // ---------------------------------------------------------------- writes

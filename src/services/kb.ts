@@ -227,6 +227,11 @@ export class KbService {
   /** Per-scope vector sets; dropped on every write to that scope (this process is the only KB writer). */
   private readonly vectorCache = new Map<string, VectorSet>();
 
+  /** A deleted project's vectors leave process memory with it (called by ProjectsService.delete). */
+  forgetScope(scope: Scope): void {
+    this.invalidate(scope);
+  }
+
   constructor(private readonly deps: AppDeps) {}
 
   // ------------------------------------------------------------------ writes

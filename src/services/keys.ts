@@ -18,6 +18,8 @@ export interface KeyRow {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** 'project_deleted' when the key went with its project; null for an explicit revoke. */
+  revoked_reason?: string | null;
 }
 
 export interface CreatedKey {
@@ -108,7 +110,20 @@ export class KeysService {
     const row = this.deps.db.prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(this.hash(key)) as KeyRow | undefined;
     if (!row || row.revoked_at) return null;
     const projectId = row.project_id ?? this.deps.service(AccountsService).defaultProject(row.owner_id).id;
-    return { userId: row.owner_id, projectId, keyId: row.id, plan: row.plan, keyName: row.name };
+    return { userId: row.owner_id, projectId, keyId: row.id, plan: row.plan, keyName: row.name, projectBound: row.project_id !== null, accountPlan: this.accountPlan(row.owner_id) };
+  }
+
+  /** The highest plan among an account's active keys: the plan its quota and account-wide rate follow. */
+  accountPlan(ownerId: string): Plan {
+    const plans = (this.deps.db.prepare('SELECT DISTINCT plan FROM api_keys WHERE owner_id = ? AND revoked_at IS NULL').all(ownerId) as Array<{ plan: Plan }>).map((r) => r.plan);
+    return PLANS.filter((p) => plans.includes(p)).pop() ?? 'free';
+  }
+
+  /** Why authenticate() refused a key, in words safe to return to whoever presented it. */
+  refusalReason(key: string): string {
+    const row = KEY_RE.test(key) ? (this.deps.db.prepare('SELECT revoked_reason FROM api_keys WHERE key_hash = ?').get(this.hash(key)) as { revoked_reason: string | null } | undefined) : undefined;
+    if (row?.revoked_reason === 'project_deleted') return 'This API key was bound to a project that has been deleted; the key was revoked with it. Create a new key.';
+    return 'Invalid or revoked API key';
   }
 
   /** Record use without a write per request: at most once a minute per key. */

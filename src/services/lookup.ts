@@ -23,6 +23,7 @@ import { projectRoot } from '../paths.js';
 import type { Scope } from '../registry/define.js';
 import { newId, nowIso } from '../store/db.js';
 import { ftsQuery } from './documents.js';
+import { resolveAllowedDir } from './local-roots.js';
 import { topK } from './kb.js';
 import { LIMITS } from '../config.js';
 
@@ -152,6 +153,12 @@ export class LookupService {
   private closed = false;
   /** Vectors of each source, loaded once per (source, fingerprint, embedder): look-ups do not re-read BLOBs. */
   private readonly cache = new Map<string, { key: string; rowids: number[]; vectors: Float32Array[] }>();
+
+  /** Cached vectors of sources that no longer exist (a deleted project's) leave process memory. */
+  forgetScope(_scope: Scope): void {
+    const exists = this.deps.db.prepare('SELECT 1 FROM lookup_sources WHERE id = ?');
+    for (const id of [...this.cache.keys()]) if (!exists.get(id)) this.cache.delete(id);
+  }
 
   constructor(private readonly deps: AppDeps) {}
 
@@ -328,27 +335,7 @@ export class LookupService {
   }
 
   private allowedFolder(p: string): string {
-    const roots = this.deps.config.allowedRoots;
-    let real: string;
-    try {
-      real = fs.realpathSync(path.resolve(p));
-    } catch {
-      throw new NotFound(`path: folder "${p}" does not exist`, { field: 'path' });
-    }
-    if (!fs.statSync(real).isDirectory()) throw new InvalidInput(`path: "${p}" is not a folder`, { field: 'path' });
-    const inside = roots.some((r) => {
-      let root: string;
-      try {
-        root = fs.realpathSync(r);
-      } catch {
-        return false;
-      }
-      return real === root || real.startsWith(root + path.sep);
-    });
-    if (!inside) {
-      throw new Forbidden(`path: "${p}" is outside the folders this server may read; an admin can allow it with CTXGATE_ALLOWED_ROOTS`, { field: 'path' });
-    }
-    return real;
+    return resolveAllowedDir(p, this.deps.config.allowedRoots, 'path');
   }
 
   private findSource(scope: Scope, slug: string): SourceRow | undefined {

@@ -242,6 +242,11 @@ export class MemoryService {
   // SQLITE_BUSY_SNAPSHOT (not retried) if another process committed in between.
   private readonly caches = new Map<string, ScopeCache>();
 
+  /** A deleted project's vectors and tags leave process memory with it (called by ProjectsService.delete). */
+  forgetScope(scope: Scope): void {
+    this.caches.delete(scopeKey(scope));
+  }
+
   constructor(private readonly deps: AppDeps) {}
 
   // ---- writes ---------------------------------------------------------------------------------

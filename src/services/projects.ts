@@ -2,7 +2,13 @@
 import type { AppDeps } from '../app-deps.js';
 import { BadRequest, Conflict } from '../errors.js';
 import { newId, nowIso } from '../store/db.js';
+import type { Scope } from '../registry/define.js';
+import type { Db } from '../store/db.js';
 import { AccountsService, type ProjectRow } from './accounts.js';
+import { DocumentsService } from './documents.js';
+import { KbService } from './kb.js';
+import { LookupService } from './lookup.js';
+import { MemoryService } from './memory.js';
 
 export interface ProjectStats {
   compressions: number;
@@ -94,28 +100,68 @@ export class ProjectsService {
     return this.get(ownerId, projectId);
   }
 
-  /** Deletes the project and every row it owns in one transaction; usage history is kept. */
+  /**
+   * Deletes the project and every trace of it in one transaction: every owned row, the full-text rows
+   * that index them, the keys bound to it (revoked, with the reason), and the services' in-process
+   * caches of its vectors. Usage history is kept, unlinked.
+   */
   delete(ownerId: string, projectId: string): { deleted_rows: number } {
     const p = this.deps.service(AccountsService).getProject(ownerId, projectId);
     if (p.is_default) throw new BadRequest('The default project cannot be deleted', 'default_project');
     const db = this.deps.db;
-    const tables = (
-      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>
-    )
-      .map((t) => t.name)
-      .filter((t) => !KEEP_ON_DELETE.has(t))
-      .filter((t) => {
-        const cols = (db.prepare(`PRAGMA table_info("${t}")`).all() as Array<{ name: string }>).map((c) => c.name);
-        return cols.includes('owner_id') && cols.includes('project_id');
-      });
+    const tables = ownedTables(db).filter((t) => !KEEP_ON_DELETE.has(t));
+    const indexes = contentlessIndexes(db, tables);
     let deleted = 0;
     db.transaction(() => {
       // Rows may reference each other across tables; checking foreign keys at commit lets them go in any order.
       db.pragma('defer_foreign_keys = ON');
-      for (const t of tables) deleted += db.prepare(`DELETE FROM "${t}" WHERE owner_id = ? AND project_id = ?`).run(ownerId, projectId).changes;
+      // Contentless full-text tables have no owner/project columns: their rows are found through the
+      // rows they index, so they go first (a cascade would otherwise remove the rows that find them).
+      // Left behind, a row's words would match whichever tenant's chunk reuses its rowid.
+      for (const { fts, base } of indexes) {
+        db.prepare(`DELETE FROM "${fts}" WHERE rowid IN (SELECT rowid FROM "${base}" WHERE owner_id = ? AND project_id = ?)`).run(ownerId, projectId);
+      }
+      // Keys bound to the project stop working, with a reason authentication can give; they never
+      // fall back to the default project.
+      db.prepare("UPDATE api_keys SET revoked_at = ?, revoked_reason = 'project_deleted' WHERE owner_id = ? AND project_id = ? AND revoked_at IS NULL").run(nowIso(), ownerId, projectId);
+      // Triggers may write scope rows while others go (memory_scope_versions): repeat until none are left.
+      for (let pass = 0; pass < 3; pass++) {
+        let n = 0;
+        for (const t of tables) n += db.prepare(`DELETE FROM "${t}" WHERE owner_id = ? AND project_id = ?`).run(ownerId, projectId).changes;
+        if (pass === 0) deleted = n;
+        if (n === 0) break;
+      }
       db.prepare('DELETE FROM projects WHERE id = ? AND owner_id = ?').run(projectId, ownerId);
+      // Merge the index segments so the deleted rows' terms are dropped from the file, not just hidden.
+      for (const { fts } of indexes) db.prepare(`INSERT INTO "${fts}" ("${fts}") VALUES ('optimize')`).run();
     })();
+    for (const cls of scopeCaches()) this.deps.service(cls).forgetScope({ ownerId, projectId });
     return { deleted_rows: deleted };
   }
 }
 
+/** Ordinary tables with owner_id and project_id columns. */
+function ownedTables(db: Db): string[] {
+  return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>)
+    .map((t) => t.name)
+    .filter((t) => {
+      const cols = (db.prepare(`PRAGMA table_info("${t}")`).all() as Array<{ name: string }>).map((c) => c.name);
+      return cols.includes('owner_id') && cols.includes('project_id');
+    });
+}
+
+/**
+ * Contentless FTS5 tables (`<table>_fts`, content = '') that index an owned table's rows by rowid.
+ * External-content indexes (memories_fts) are kept in step by triggers and need nothing here.
+ */
+function contentlessIndexes(db: Db, owned: string[]): Array<{ fts: string; base: string }> {
+  const virtual = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%fts5%'").all() as Array<{ name: string; sql: string }>;
+  return virtual
+    .filter((v) => /content\s*=\s*''/i.test(v.sql) && v.name.endsWith('_fts') && owned.includes(v.name.slice(0, -4)))
+    .map((v) => ({ fts: v.name, base: v.name.slice(0, -4) }));
+}
+
+/** Services that keep a scope's vectors or rows in process memory; they drop them when it is deleted. */
+function scopeCaches(): Array<new (deps: AppDeps) => { forgetScope(scope: Scope): void }> {
+  return [DocumentsService, KbService, MemoryService, LookupService];
+}

@@ -50,23 +50,26 @@ export class UsageService {
       );
   }
 
-  /** Compressions counted this month for the caller's key (or owner, for keyless local callers). */
+  /** The account's monthly quota: that of its plan (the highest among its active keys). */
+  quota(caller: Caller): number {
+    return this.deps.config.plans[caller.accountPlan ?? caller.plan].monthlyCompressions;
+  }
+
+  /**
+   * Compressions counted this month for the caller's account: the monthly quota belongs to the
+   * account (as the plans describe), so a second key does not bring a second allowance.
+   */
   countedThisMonth(caller: Caller): number {
-    const month = monthOf();
-    const row = caller.keyId
-      ? this.deps.db.prepare('SELECT COUNT(*) AS n FROM usage_events WHERE key_id = ? AND month = ? AND counted = 1').get(caller.keyId, month)
-      : this.deps.db
-          .prepare('SELECT COUNT(*) AS n FROM usage_events WHERE owner_id = ? AND key_id IS NULL AND month = ? AND counted = 1')
-          .get(caller.userId, month);
+    const row = this.deps.db.prepare('SELECT COUNT(*) AS n FROM usage_events WHERE owner_id = ? AND month = ? AND counted = 1').get(caller.userId, monthOf());
     return (row as { n: number }).n;
   }
 
   assertQuota(caller: Caller): void {
-    const quota = this.deps.config.plans[caller.plan].monthlyCompressions;
+    const quota = this.quota(caller);
     const used = this.countedThisMonth(caller);
     if (used >= quota) {
-      throw new QuotaExceeded(`Monthly compression quota of the ${caller.plan} plan (${quota}) is used up; it resets at ${nextMonthStart()}`, {
-        plan: caller.plan,
+      throw new QuotaExceeded(`Monthly compression quota of the account (${caller.accountPlan ?? caller.plan} plan (${quota}) is used up; it resets at ${nextMonthStart()}`, {
+        plan: caller.accountPlan ?? caller.plan,
         quota,
         used,
         resets_at: nextMonthStart(),
@@ -85,7 +88,7 @@ export class UsageService {
          FROM usage_events WHERE owner_id = ? AND project_id = ? AND month = ?`,
       )
       .get(caller.userId, caller.projectId, month) as Record<string, number>;
-    const quota = this.deps.config.plans[caller.plan].monthlyCompressions;
+    const quota = this.quota(caller);
     const used = this.countedThisMonth(caller);
     return {
       month,
@@ -108,11 +111,10 @@ export interface Savings {
   savings_pct: number;
 }
 
-/** Lifetime totals for an owner across all projects. */
-export function lifetimeSavings(deps: AppDeps, ownerId: string): Savings {
-  const r = deps.db
-    .prepare('SELECT COALESCE(SUM(counted), 0) AS n, COALESCE(SUM(tokens_in), 0) AS tin, COALESCE(SUM(tokens_saved), 0) AS saved FROM usage_events WHERE owner_id = ?')
-    .get(ownerId) as { n: number; tin: number; saved: number };
+/** Lifetime totals for an owner across all projects, or within one (for a project-bound key). */
+export function lifetimeSavings(deps: AppDeps, ownerId: string, projectId?: string): Savings {
+  const sql = 'SELECT COALESCE(SUM(counted), 0) AS n, COALESCE(SUM(tokens_in), 0) AS tin, COALESCE(SUM(tokens_saved), 0) AS saved FROM usage_events WHERE owner_id = ?';
+  const r = (projectId === undefined ? deps.db.prepare(sql).get(ownerId) : deps.db.prepare(`${sql} AND project_id = ?`).get(ownerId, projectId)) as { n: number; tin: number; saved: number };
   return {
     total_compressions: r.n,
     total_tokens_in: r.tin,

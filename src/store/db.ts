@@ -33,6 +33,9 @@ export function openDb(file: string): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Deleted rows are overwritten, not just unlinked: a deleted project's text must not linger in free
+  // pages of the file (issue 11).
+  db.pragma('secure_delete = ON');
   migrate(db);
   return db;
 }
