@@ -49,8 +49,11 @@ function resolveCaller(app: App): Caller | string {
   const keys = app.deps.service(KeysService);
   const caller = keys.authenticate(presented.trim());
   if (caller) return caller;
+  // A key revoked for a known reason (its project was deleted) says so; any other refusal gets the general advice.
+  const reason = keys.refusalReason(presented.trim());
+  if (reason.includes('project')) return `CTXGATE_KEY: ${reason}`;
   return (
-    `CTXGATE_KEY: ${keys.refusalReason(presented.trim())} for the data dir ${app.deps.config.dataDir} (revoked, mistyped, or made for another data dir). ` +
+    `CTXGATE_KEY is not a valid, unrevoked API key for the data dir ${app.deps.config.dataDir} (revoked, mistyped, or made for another data dir). ` +
     'Create one with `ctxgate keys create --name NAME`, or unset CTXGATE_KEY to act as the local owner, then restart the client.'
   );
 }
