@@ -159,4 +159,10 @@ export const LIMITS = {
     reembedBatch: 256,
   },
   lookup: { fileBytes: 256 * 1024, sourceBytes: 4 * 1024 * 1024, sourceFiles: 2000, docsFiles: 200 },
+  /**
+   * Tool arguments: deepest nesting of any argument (no schema needs more than a handful; 10,000 levels
+   * overflowed the stack while hashing metadata), and the JSON size of each free-form object argument
+   * (metadata and the like, which the schema cannot bound field by field).
+   */
+  args: { maxDepth: 32, freeformBytes: 64 * KB },
 } as const;

@@ -110,6 +110,13 @@ const compressText = defineTool({
     if (out.structural_loss.length) h['X-Fidelity-Warning'] = out.structural_loss.join(',');
     return h;
   },
+  render: (o) => {
+    const cost = o.stats.estimated_cost_saved ? `, ${o.stats.estimated_cost_saved} saved at ${o.stats.cost_model}` : '';
+    const cache = o.cache.hit ? `; cache hit (${o.cache.source})` : '';
+    const loss = o.structural_loss.length ? `; fewer ${o.structural_loss.join(', ')} than the input` : '';
+    const suffix = o.system_prompt_suffix ? `\n[system_prompt_suffix ${o.style_suffix_version}: ${o.system_prompt_suffix}]` : '';
+    return `[compress_text: ${o.fidelity}${o.query_guided ? ', query-guided' : ''}; ${o.stats.original_tokens} → ${o.stats.compressed_tokens} tokens, ${o.stats.savings_pct}% saved${cost}${cache}${loss}]${suffix}\n${o.compressed}`;
+  },
   examples: [
     { description: 'Balanced compression of a document', args: { text: '# Design\n\nLong Markdown document ...', fidelity: 'balanced' } },
     { description: 'Query-guided outline with a cost estimate', args: { text: '...', fidelity: 'outline', query: 'how is authentication configured?', cost_model: 'claude-sonnet-4-6' } },
@@ -309,6 +316,7 @@ const budget = defineTool({
     remaining_tokens: z.number().int(),
     model: z.string(),
   }),
+  advertiseOutput: true,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   rest: [{ method: 'POST', path: '/v1/check-budget' }],
   examples: [{ description: 'Against a 200k window', args: { text: 'Your long document...', context_window: 200000, model: 'claude-opus-4' } }],
@@ -486,6 +494,7 @@ const preflight = defineTool({
     estimated_tokens_after_compression: z.number().int().nullable(),
     next_steps: z.array(z.string()),
   }),
+  advertiseOutput: true,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   examples: [
     { description: 'Nothing pending', args: {} },

@@ -176,6 +176,8 @@ const readSkeleton = defineTool({
   metered: true,
   annotations: { readOnlyHint: true },
   rest: [{ method: 'GET', path: '/v1/documents/:doc_id/skeleton' }],
+  render: (o) =>
+    `[read_skeleton: ${o.title ?? o.file_id} (${o.doc_id}), ${o.fidelity}${o.query ? ', query-guided' : ''}; ${o.kept_chunks}/${o.total_chunks} chunks, ${o.stats.original_tokens} → ${o.stats.compressed_tokens} tokens, ${o.stats.savings_pct}% saved]\n${o.skeleton}`,
   examples: [
     { description: 'Balanced outline', args: { doc_id: 'doc_abc123' } },
     { description: 'Focused on a question', args: { file_id: 'readme', fidelity: 'outline', query: 'how do I configure authentication?' } },
@@ -217,6 +219,9 @@ const searchSemantic = defineTool({
   }),
   annotations: { readOnlyHint: true },
   rest: [{ method: 'POST', path: '/v1/search' }],
+  render: (o) =>
+    `[search_semantic: ${o.results.length} chunks for "${o.query}" (${o.mode}) in ${o.searched_documents} documents]` +
+    o.results.map((r) => `\n\n## ${r.title ?? r.file_id}${r.heading_path.length ? ' › ' + r.heading_path.join(' › ') : ''} (${r.chunk_id}, score ${Math.round(r.score * 1000) / 1000})\n${r.text}`).join(''),
   examples: [
     { description: 'Search one document', args: { query: 'how does authentication work', doc_id: 'doc_abc123', top_k: 3 } },
     { description: 'Find an identifier everywhere', args: { query: 'refreshAccessToken', mode: 'hybrid', top_k: 5 } },
@@ -247,6 +252,9 @@ const getContextBlock = defineTool({
   }),
   annotations: { readOnlyHint: true },
   rest: [{ method: 'GET', path: '/v1/chunks/:chunk_id' }],
+  render: (o) =>
+    `[get_context_block: ${o.chunk.chunk_id}, chunk ${o.chunk.index + 1} of ${o.chunks_in_document} in ${o.title ?? o.chunk.file_id}; ${o.before.length} before, ${o.after.length} after]\n` +
+    [...o.before, o.chunk, ...o.after].map((c) => c.text).join('\n\n'),
   examples: [{ description: 'A chunk with one neighbour each side', args: { chunk_id: 'chk_Zp1x9c2WcQm0aB7e', neighbors: 1 } }],
   handler: (ctx, a) => ctx.app.service(DocumentsService).block(ctx.scope(), a.chunk_id, a.neighbors),
 });

@@ -29,6 +29,7 @@ const estimateTokens = defineTool({
     window_used_pct: z.number().nullable(),
     recommendation: z.enum(['send_as_is', 'consider_compressing']),
   }),
+  advertiseOutput: true,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   public: true,
   examples: [
