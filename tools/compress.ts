@@ -97,8 +97,8 @@ const compressText = defineTool({
   name: 'compress_text',
   toolset: 'compress',
   title: 'Compress text',
-  description:
-    'Graph-based semantic compression: chunks the text along its structure, ranks chunks by PageRank on an embedding-similarity graph (personalised toward `query` and blended with BM25 when given), and keeps the best parts within the fidelity\'s token budget in original order. Returns the skeleton, token/cost stats, structural-loss advisory and cache status. Refuses text containing secrets (400 sensitive_content).',
+  description: "Compress a document to a fidelity (abstract 5% … detailed 40% of tokens), keeping its most central parts in original order; the reply is the compressed text after a one-line header of the figures.",
+  details: "Chunks the text along its structure, ranks chunks by PageRank on an embedding-similarity graph (personalised toward `query` and blended with BM25 when given), and keeps the best parts within the fidelity's token budget. structuredContent has the token/cost stats, structural-loss advisory and cache status. Refuses text containing secrets (400 sensitive_content).",
   input: z.object(compressInputShape),
   output: CompressOutput,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
@@ -146,7 +146,8 @@ const batchCompress = defineTool({
   name: 'batch_compress',
   toolset: 'compress',
   title: 'Batch compress',
-  description: `Compress 1–${LIMITS.batchDocuments} documents in one call, ${LIMITS.batchConcurrency} at a time. Each may carry its own fidelity, query and output style. A failing document is reported inline (error, error_code); the batch itself succeeds.`,
+  description: "Compress 1–50 documents in one call, each with its own fidelity, query and output style.",
+  details: "Runs 4 at a time. A failing document is reported inline (error, error_code); the batch itself succeeds.",
   input: z.object({
     documents: z
       .array(
@@ -473,8 +474,8 @@ const preflight = defineTool({
   name: 'gc_pre_flight',
   toolset: 'compress',
   title: 'Context pre-flight',
-  description:
-    'One-call verdict before adding content to the context: send_as_is (small, room to spare), send_compressed (≥1,500 tokens: compress or ingest + read_skeleton first), warn_context_limit (would pass 70% of the window), clear_first (context already ≥85% full). With the recommended fidelity and next steps.',
+  description: "One-call verdict before adding content to the context: send_as_is, send_compressed, warn_context_limit or clear_first, with the recommended fidelity and next steps.",
+  details: "send_as_is: small, room to spare; send_compressed: ≥1,500 tokens (compress, or ingest + read_skeleton first); warn_context_limit: would pass 70% of the window; clear_first: context already ≥85% full.",
   input: z.object({
     text: z.string().optional().describe('The content about to be sent (optional).'),
     incoming_tokens: z.number().int().min(0).optional().describe('Its size in tokens, if you do not send the text.'),
@@ -513,8 +514,8 @@ const detect = defineTool({
   name: 'detect_issues',
   toolset: 'compress',
   title: 'Detect compression issues',
-  description:
-    'Compare a compressed text with its original: hallucinations (sentences whose numbers, identifiers or content words the source does not support) and blind spots (numbers, code identifiers, names and negations of the source that were lost, including negations dropped from kept statements). quality_score in [0, 1], 1 = no issues.',
+  description: "Compare a compressed text with its original and report hallucinations and blind spots, with a quality_score in [0, 1].",
+  details: "Hallucinations: sentences whose numbers, identifiers or content words the source does not support. Blind spots: numbers, code identifiers, names and negations of the source that were lost, including negations dropped from kept statements. 1 = no issues.",
   input: z.object({
     original_text: z.string().min(1).describe('The uncompressed source.'),
     compressed_text: z.string().min(1).describe('The compressed output to check.'),

@@ -76,9 +76,8 @@ const ingestContext = defineTool({
   name: 'ingest_context',
   toolset: 'documents',
   title: 'Ingest a document',
-  description:
-    'Store a document under a file_id: it is chunked by structure, embedded and indexed, so read_skeleton, search_semantic and get_context_block can use it. ' +
-    'Re-ingesting identical content is a no-op returning the same doc_id; different content under an existing file_id is a 409 (use refresh_document, or replace: true).',
+  description: "Store a document under a file_id, chunked, embedded and indexed for read_skeleton, search_semantic and get_context_block.",
+  details: "Re-ingesting identical content is a no-op returning the same doc_id; different content under an existing file_id is a 409 (use refresh_document, or replace: true).",
   input: z.object({
     file_id: FileId,
     content: Content,
@@ -112,8 +111,8 @@ const refreshDocument = defineTool({
   name: 'refresh_document',
   toolset: 'documents',
   title: 'Refresh a document',
-  description:
-    'Re-ingest a stored document whose source changed. Chunks whose text is unchanged keep their stored embeddings and chunk ids; only changed chunks are embedded. Identical content is a no-op.',
+  description: "Re-ingest a stored document whose source changed, re-embedding only the chunks that changed.",
+  details: "Unchanged chunks keep their embeddings and chunk ids. Identical content is a no-op.",
   input: z.object({
     ...docRef,
     content: Content,
@@ -318,9 +317,8 @@ const batchIngestDocuments = defineTool({
   name: 'batch_ingest_documents',
   toolset: 'documents',
   title: 'Batch ingest documents',
-  description:
-    `Ingest up to ${LIMITS.batchDocuments} documents as one background job: returns the job id at once (poll with get_batch_job, GET /v1/batch-queue/{job_id}). ` +
-    'Every document is checked before the job is created. With wait: true the call stays open, sends progress notifications and returns the finished job.',
+  description: `Ingest up to ${LIMITS.batchDocuments} documents as one background job and return its id at once (poll with get_batch_job).`,
+  details: "Every document is checked before the job is created. REST: GET /v1/batch-queue/{job_id}. With wait: true the call stays open, sends progress notifications and returns the finished job.",
   input: z.object({
     documents: z
       .array(

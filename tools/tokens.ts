@@ -11,8 +11,8 @@ const estimateTokens = defineTool({
   name: 'estimate_tokens',
   toolset: 'compress',
   title: 'Estimate tokens',
-  description:
-    'Count the tokens of a text exactly (js-tiktoken; o200k_base unless the model uses another encoding) and, for a named model, the input cost at its published price and the share of its context window. Use it before compressing: under ~1,500 tokens, send as is. Charges no compression.',
+  description: "Count a text's tokens exactly and, for a named model, its input cost and share of the context window. Use it before compressing: under ~1,500 tokens, send as is.",
+  details: "js-tiktoken, o200k_base unless the model uses another encoding (approximate=true where the model's tokenizer is not public). Charges no compression.",
   input: z.object({
     text: z.string().describe('The text to count.'),
     model: z.string().min(1).optional().describe(`Target model for encoding, cost and window, e.g. "gpt-4o", "claude-sonnet-4-6". Known: ${modelIds().join(', ')}.`),
