@@ -77,7 +77,9 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
  */
 export function excerpt(value: unknown, max = 16): string {
   if (typeof value !== 'string') return value === null ? 'null' : typeof value;
-  if (detectSecret(value) || /^(gc_|sk-|ghp_|xox[bp]-|AKIA|ASIA)/.test(value) || (value.length >= 24 && /^[A-Za-z0-9+/_=-]+$/.test(value))) {
+  // Credentials by marker, by well-known prefix, or by shape (a long run of key characters mixing letters and digits).
+  const keyLike = value.length >= 20 && /^[A-Za-z0-9+/_=.-]+$/.test(value) && /\d/.test(value) && /[A-Za-z]/.test(value);
+  if (detectSecret(value) || /^(gc_|sk-|ghp_|gho_|xox[bp]-|AKIA|ASIA|eyJ)/.test(value) || keyLike) {
     return '[redacted]';
   }
   return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
