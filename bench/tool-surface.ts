@@ -11,6 +11,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { countTokens } from '../src/engine/tokens.js';
+import type { JsonSchema } from '../src/registry/schema.js';
+import { lintSchema } from '../src/registry/schema-lint.js';
 import { createLogger } from '../src/log.js';
 import { projectRoot } from '../src/paths.js';
 import { startHttpServer } from '../src/server/http.js';
@@ -34,15 +36,24 @@ async function connect(profile: string | null): Promise<Client> {
   return client;
 }
 
-// ---- tools/list per profile -------------------------------------------------------------------
+// ---- tools/list per profile, and the portability lint over the full list ---------------------------
 const toolsList: Record<string, { tools: number; bytes: number; tokens: number }> = {};
+const portability: Record<string, number> = {};
 for (const profile of [null, 'core', 'free', 'full']) {
   const client = await connect(profile);
   const list = await client.listTools();
   const json = JSON.stringify(list);
   toolsList[profile ?? 'default'] = { tools: list.tools.length, bytes: Buffer.byteLength(json), tokens: countTokens(json) };
+  if (profile === 'full') {
+    for (const t of list.tools) {
+      const findings = [...lintSchema(t.inputSchema as JsonSchema, 'input'), ...(t.outputSchema ? lintSchema(t.outputSchema as JsonSchema, 'output') : [])];
+      for (const f of findings) portability[f.rule] = (portability[f.rule] ?? 0) + 1;
+    }
+  }
   await client.close();
 }
+// The MCP Inspector's rules are type-union, untyped-schema and boolean-schema (see schema-lint.ts).
+const inspectorWarnings = (portability['type-union'] ?? 0) + (portability['untyped-schema'] ?? 0) + (portability['boolean-schema'] ?? 0);
 
 // ---- content blocks of text-payload tools ------------------------------------------------------
 const client = await connect('full');
@@ -90,6 +101,8 @@ console.log(
       registered_tools: app.registry.tools.size,
       tools_list: toolsList,
       default_budget_tokens: 4000,
+      portability_findings_full: portability,
+      inspector_portability_warnings_full: inspectorWarnings,
       content_blocks: contentBlocks,
       content_tokens_total: contentBlocks.reduce((n, c) => n + c.content_tokens, 0),
       payload_tokens_total: contentBlocks.reduce((n, c) => n + c.payload_tokens, 0),
