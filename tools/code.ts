@@ -242,6 +242,9 @@ const searchCode = defineTool({
       truncated: z.boolean(),
     }),
   }),
+  render: (o) =>
+    `[search_code: ${o.results.length} hits in ${o.stats.files_searched} files]` +
+    o.results.map((r) => `\n\n${r.path}:${r.start_line}-${r.end_line}${r.symbol ? ` ${r.symbol}` : ''} (${r.kind})\n${r.matches.map((m) => `${m.line}: ${m.text}`).join('\n')}`).join(''),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   examples: [
     {

@@ -175,6 +175,11 @@ const batchCompress = defineTool({
       cache_hits: z.number().int(),
     }),
   }),
+  render: (o) =>
+    `[batch_compress: ${o.summary.successful}/${o.summary.total_documents} compressed, ${o.summary.failed} failed; ${o.summary.total_tokens_in} tokens in, ${o.summary.total_tokens_saved} saved (avg ${o.summary.avg_savings_pct}%)]` +
+    o.results
+      .map((r, i) => (r.error ? `\n\n## document ${i + 1}: error ${r.error_code}: ${r.error}` : `\n\n## document ${i + 1}: ${r.original_tokens} → ${r.compressed_tokens} tokens\n${r.compressed}`))
+      .join(''),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   metered: true,
   rest: [{ method: 'POST', path: '/v1/batch-compress' }],
@@ -375,6 +380,12 @@ const adapt = defineTool({
     compressed: z.number().int(),
     dropped: z.number().int(),
   }),
+  render: (o) =>
+    `[adapt_to_context_window: ${o.original_tokens} → ${o.total_tokens} of ${o.limit_tokens} tokens${o.fits ? '' : ' (does not fit)'}; ${o.kept} kept, ${o.compressed} compressed, ${o.dropped} dropped]` +
+    o.items
+      .filter((it) => it.content !== null)
+      .map((it) => `\n\n## ${it.id} (${it.action}${it.fidelity ? `, ${it.fidelity}` : ''}, ${it.tokens} tokens)\n${it.content}`)
+      .join(''),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   metered: true,
   examples: [{ description: 'Fit three items into 8k tokens', args: { items: [{ id: 'spec', content: '...', priority: 8 }, { id: 'log', content: '...' }, { id: 'notes', content: '...' }], max_tokens: 8000, query: 'why does login fail?' } }],

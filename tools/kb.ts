@@ -120,6 +120,11 @@ const query = defineTool({
     items_searched: z.number().int(),
     embedder: z.string().nullable(),
   }),
+  render: (o) =>
+    `[gc_kb_query: ${o.results.length} passages for "${o.query}" (${o.mode}) in ${o.items_searched} items]` +
+    o.results
+      .map((r) => `\n\n## ${r.title ?? r.item_id} v${r.version}${r.page !== null ? `, page ${r.page}` : ''}${r.heading_path.length ? ' › ' + r.heading_path.join(' › ') : ''} (${r.item_id})\n${r.passage}`)
+      .join(''),
   annotations: { readOnlyHint: true },
   rest: [{ method: 'POST', path: '/v1/kb/query' }],
   examples: [{ description: 'Ask a question', args: { query: 'who leads the monthly fire drills?', top_k: 3 } }],

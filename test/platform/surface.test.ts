@@ -153,6 +153,30 @@ describe('discovery', () => {
   });
 });
 
+describe('payload, not envelope', () => {
+  it('text tools return their text after a one-line header of figures; the object stays in structuredContent', async () => {
+    await withClient({ key: srv.ownerKey }, async (c) => {
+      const doc = ['# Deploying', '', ...Array.from({ length: 30 }, (_, i) => `Step ${i + 1} configures the ${['queue', 'lease', 'worker', 'ledger', 'gateway'][i % 5]} service with retries and timeouts measured in seconds.`)].join('\n');
+      await callTool(c, 'ingest_context', { file_id: 'payload-doc', content: doc });
+      const cases: Array<[string, Record<string, unknown>, string]> = [
+        ['compress_text', { text: doc, fidelity: 'outline' }, 'compressed'],
+        ['read_skeleton', { file_id: 'payload-doc', fidelity: 'outline' }, 'skeleton'],
+        ['filter_cli_output', { output: 'npm WARN deprecated x@1\n'.repeat(40) + 'added 312 packages in 4s\n' }, 'filtered'],
+        ['compress_code', { code: 'def a():\n    return 1\n\ndef b():\n    return a()\n', language: 'python' }, 'compressed'],
+        ['compress_codebase', { files: [{ path: 'a.py', content: 'def a():\n    return 1\n' }, { path: 'b.py', content: 'from a import a\n\ndef b():\n    return a()\n' }] }, 'digest'],
+      ];
+      for (const [tool, args, field] of cases) {
+        const r = await callTool(c, tool, args);
+        expect(r.isError, tool).toBe(false);
+        const [header, ...rest] = r.text.split('\n');
+        expect(header, tool).toMatch(new RegExp(`^\\[${tool}: .*\\]$`));
+        expect(rest.join('\n'), tool).toBe(r.structured[field]);
+        expect(countTokens(r.text), tool).toBeLessThan(countTokens(JSON.stringify(r.structured)));
+      }
+    });
+  });
+});
+
 describe('one visibility rule for every kind of caller', () => {
   // The rule: every tool is present for every caller (listed per the session's surface, found by
   // search_tools, shown by list_toolsets); one the key may not call is refused everywhere alike:
