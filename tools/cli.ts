@@ -4,6 +4,7 @@ import { AppError, BadRequest, InvalidInput, PayloadTooLarge } from '../src/erro
 import { countTokens } from '../src/engine/tokens.js';
 import { describeFilters, filterCliOutputSteps, looksBinary, resolveHint, supportedHints, type FilterResult } from '../src/engine/cli/index.js';
 import { defineTool, type AnyTool } from '../src/registry/define.js';
+import { excerpt } from '../src/registry/schema.js';
 
 /** Above this size, tokens for metering are estimated (chars/4): exact counting blocks ~0.5 s per MB. */
 const EXACT_TOKEN_LIMIT = 256 * 1024;
@@ -82,7 +83,7 @@ const filterCli = defineTool({
     const hintField = args.command_hint != null ? 'command_hint' : 'source';
     const hint = args.command_hint ?? args.source ?? null;
     if (hint !== null && hint.trim() !== '' && !resolveHint(hint)) {
-      throw new BadRequest(`${hintField} "${hint}" names no known filter; use one of: ${supportedHints().join(', ')} (or omit it to auto-detect)`, 'invalid_value', {
+      throw new BadRequest(`${hintField} ${excerpt(hint, 40)} names no known filter; use one of: ${supportedHints().join(', ')} (or omit it to auto-detect)`, 'invalid_value', {
         field: hintField,
         valid: supportedHints(),
       });

@@ -12,6 +12,7 @@ import { STRUCTURE_CLASSES } from '../src/engine/structure.js';
 import { countTokens, findModel, modelIds } from '../src/engine/tokens.js';
 import { adaptItems, CompressionService, type CompressRequest, type CompressResult } from '../src/services/compression.js';
 import { FidelityProfilesService } from '../src/services/fidelity-profiles.js';
+import { excerpt } from '../src/registry/schema.js';
 
 const Fidelity = z.enum(FIDELITIES);
 const OutputStyle = z.enum(OUTPUT_STYLES);
@@ -22,7 +23,7 @@ const Model = z
 
 function knownModel(name: string | null | undefined, field: string): void {
   if (name && !findModel(name)) {
-    throw new BadRequest(`Invalid ${field} '${name}'. Valid: [${modelIds().map((m) => `'${m}'`).join(', ')}]`, 'invalid_value', { field, valid: modelIds() });
+    throw new BadRequest(`Invalid ${field} ${excerpt(name, 40)}. Valid: [${modelIds().map((m) => `'${m}'`).join(', ')}]`, 'invalid_value', { field, rule: 'enum', valid: modelIds() });
   }
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { PayloadTooLarge, BadRequest } from '../src/errors.js';
 import { countTokens, findModel, inputCost, modelIds } from '../src/engine/tokens.js';
 import { defineTool, type AnyTool } from '../src/registry/define.js';
+import { excerpt } from '../src/registry/schema.js';
 
 /** Below this many tokens compression is not worth its overhead (seed guidance: ~1,500 tokens). */
 export const COMPRESS_WORTHWHILE_TOKENS = 1500;
@@ -45,7 +46,7 @@ const estimateTokens = defineTool({
     let model = undefined as ReturnType<typeof findModel>;
     if (args.model) {
       model = findModel(args.model);
-      if (!model) throw new BadRequest(`Unknown model '${args.model}'. Known: ${modelIds().join(', ')}`, 'invalid_value', { field: 'model', valid: modelIds() });
+      if (!model) throw new BadRequest(`Unknown model ${excerpt(args.model, 40)}. Known: ${modelIds().join(', ')}`, 'invalid_value', { field: 'model', rule: 'enum', valid: modelIds() });
     }
     const encoding = model?.encoding ?? 'o200k_base';
     const tokens = countTokens(args.text, encoding);

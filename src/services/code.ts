@@ -21,6 +21,7 @@ import { repoMap } from '../engine/code/repomap.js';
 import { searchCode } from '../engine/code/search.js';
 import { renderSkeleton, topLevelDefs, type RankedSymbol } from '../engine/code/skeleton.js';
 import { SPECS } from '../engine/code/spec.js';
+import { excerpt } from '../registry/schema.js';
 
 export interface BundleFile {
   path: string;
@@ -75,7 +76,7 @@ export function languageFromHint(hint: string | null | undefined, field = 'langu
   if (hint === undefined || hint === null || hint.trim() === '') return null;
   const lang = resolveLanguage(hint);
   if (!lang) {
-    throw new BadRequest(`Unsupported ${field} '${hint}'. Supported: ${LANGUAGES.join(', ')} (aliases: ${LANGUAGE_HINTS.join(', ')})`, 'unsupported_language', {
+    throw new BadRequest(`Unsupported ${field} ${excerpt(hint, 40)}. Supported: ${LANGUAGES.join(', ')} (aliases: ${LANGUAGE_HINTS.join(', ')})`, 'unsupported_language', {
       field,
       supported: [...LANGUAGES],
     });

@@ -75,6 +75,22 @@ describe('no echo of bad input (issue 11.9)', () => {
     expect(plain.body.detail).not.toContain('very-long-tail');
   });
 
+  it('other fixed-choice fields (model, cost_model, command_hint, language) do not echo a secret either', async () => {
+    const calls: Array<[string, Record<string, unknown>, string]> = [
+      ['estimate_tokens', { text: 'a', model: AWS_KEY }, 'model'],
+      ['compress_text', { text: 'Some text to compress.', cost_model: AWS_KEY }, 'cost_model'],
+      ['check_budget', { text: 'a', model: AWS_KEY }, 'model'],
+      ['filter_cli_output', { output: 'x\ny\n', command_hint: AWS_KEY }, 'command_hint'],
+      ['compress_code', { code: 'x = 1\n', language: AWS_KEY }, 'language'],
+    ];
+    for (const [tool, args, field] of calls) {
+      const r = await rest(srv, 'POST', `/v1/tools/${tool}`, { key: srv.ownerKey, body: args });
+      expect(r.status, tool).toBe(400);
+      expect(r.body.field, tool).toBe(field);
+      expect(JSON.stringify(r.body), tool).not.toContain('IOSFODNN7');
+    }
+  });
+
   it('malformed JSON is reported by position, never by quoting the body (REST and /mcp)', async () => {
     const body = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123 is not json';
     const r = await rest(srv, 'POST', '/v1/tools/estimate_tokens', { key: srv.ownerKey, rawBody: body });

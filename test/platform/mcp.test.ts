@@ -92,7 +92,7 @@ describe('MCP over Streamable HTTP', () => {
     const r2 = await callTool(client, 'estimate_tokens', { text: 'x', model: 'gpt-99' });
     expect(r2.isError).toBe(true);
     expect(r2.structured.status).toBe(400);
-    expect(r2.structured.detail).toMatch(/Unknown model 'gpt-99'/);
+    expect(r2.structured.detail).toMatch(/Unknown model "gpt-99"/);
     await client.close();
   });
 
