@@ -90,7 +90,9 @@ export class Registry {
 
   /** Parse `?profile=` and `?toolsets=`; errors name the valid values. */
   parseSelection(profile: unknown, toolsets: unknown): { profile: string; toolsets: Set<string> | null } {
-    const p = typeof profile === 'string' && profile !== '' ? profile : DEFAULT_PROFILE;
+    const named = typeof toolsets === 'string' && toolsets.trim() !== '';
+    // ?toolsets= alone means "these toolsets, whole", not "these toolsets within the lean default".
+    const p = typeof profile === 'string' && profile !== '' ? profile : named ? 'full' : DEFAULT_PROFILE;
     if (!this.profiles.has(p)) {
       throw new Error(`Unknown profile '${p}'. Valid: ${[...this.profiles.keys()].join(', ')}`);
     }

@@ -49,6 +49,13 @@ describe('lean default surface', () => {
     });
   });
 
+  it('?toolsets= alone lists those toolsets whole', async () => {
+    await withClient({ key: srv.ownerKey, toolsets: ['kb'] }, async (c) => {
+      const names = (await c.listTools()).tools.map((t) => t.name).sort();
+      expect(names).toEqual([...srv.app.registry.tools.values()].filter((t) => t.toolset === 'kb').map((t) => t.name).sort());
+    });
+  });
+
   it('?profile=full still lists every registered tool', async () => {
     await withClient({ key: srv.ownerKey, profile: 'full' }, async (c) => {
       expect((await c.listTools()).tools.length).toBe(srv.app.registry.tools.size);
