@@ -19,7 +19,7 @@ const OutputStyle = z.enum(OUTPUT_STYLES);
 const Model = z
   .string()
   .min(1)
-  .describe(`Target model (price, window, encoding), e.g. "claude-sonnet-4-6" or "gpt-4o". Known: ${modelIds().join(', ')}.`);
+  .describe('Target model (price, window, encoding), e.g. "claude-sonnet-4-6" or "gpt-4o"; an unknown name is refused with the list of known ones.');
 
 function knownModel(name: string | null | undefined, field: string): void {
   if (name && !findModel(name)) {

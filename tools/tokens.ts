@@ -13,10 +13,10 @@ const estimateTokens = defineTool({
   toolset: 'compress',
   title: 'Estimate tokens',
   description: "Count a text's tokens exactly and, for a named model, its input cost and share of the context window. Use it before compressing: under ~1,500 tokens, send as is.",
-  details: "js-tiktoken, o200k_base unless the model uses another encoding (approximate=true where the model's tokenizer is not public). Charges no compression.",
+  details: `js-tiktoken, o200k_base unless the model uses another encoding (approximate=true where the model's tokenizer is not public). Charges no compression. Known models: ${modelIds().join(', ')}.`,
   input: z.object({
     text: z.string().describe('The text to count.'),
-    model: z.string().min(1).optional().describe(`Target model for encoding, cost and window, e.g. "gpt-4o", "claude-sonnet-4-6". Known: ${modelIds().join(', ')}.`),
+    model: z.string().min(1).optional().describe('Target model for encoding, cost and window, e.g. "gpt-4o", "claude-sonnet-4-6" (tool_help lists the known ones).'),
   }),
   output: z.object({
     tokens: z.number().int(),
