@@ -3,7 +3,7 @@
 // What a caller sees and may call comes from ctx.view (src/registry/visibility.ts), nowhere else.
 import { z } from 'zod';
 import { VERSION } from '../src/version.js';
-import { BadRequest, NotFound } from '../src/errors.js';
+import { BadRequest } from '../src/errors.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
 import { planEmbedder } from '../src/services/embedder.js';
 import { UsageService } from '../src/services/usage.js';
@@ -54,10 +54,7 @@ const toolHelp = defineTool({
       .join('\n'),
   handler: (ctx, { tool_name }) => {
     const tool = ctx.registry.get(tool_name);
-    if (!tool) {
-      const hint = ctx.registry.suggest(tool_name);
-      throw new NotFound(`Unknown tool '${tool_name}'${hint.length ? `. Did you mean: ${hint.join(', ')}?` : ''}`, { field: 'tool_name', rule: 'unknown_tool', suggestions: hint });
-    }
+    if (!tool) throw ctx.registry.unknownTool(tool_name, 'tool_name');
     const e = ctx.registry.entry(tool);
     const access = ctx.view.describe(tool);
     return {

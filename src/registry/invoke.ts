@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../app-deps.js';
-import { AppError, NotFound, Unauthorized, toAppError } from '../errors.js';
+import { AppError, Unauthorized, toAppError } from '../errors.js';
 import type { Metrics } from '../server/metrics.js';
 import { UsageService } from '../services/usage.js';
 import type { AnyTool, Caller, Metering, SessionControl, ToolContext } from './define.js';
@@ -38,15 +38,7 @@ export function viewFor(env: CallEnv): SessionView {
 /** Every registered tool can be named by every caller; only a name that is no tool is "not found". */
 export function resolveTool(env: CallEnv, name: string): AnyTool {
   const tool = env.registry.get(name);
-  if (!tool) {
-    const hint = env.registry.suggest(name);
-    throw new NotFound(`Unknown tool '${name}'${hint.length ? `. Did you mean: ${hint.join(', ')}?` : ''} (search_tools finds tools by what they do)`, {
-      field: 'name',
-      rule: 'unknown_tool',
-      tool: name,
-      suggestions: hint,
-    });
-  }
+  if (!tool) throw env.registry.unknownTool(name, 'name');
   return tool;
 }
 

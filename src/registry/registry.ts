@@ -1,6 +1,7 @@
 // The registry: every tool once, plus what is derived from it (JSON schemas, profiles, plan gates).
 import type { Plan } from '../config.js';
 import { Bm25Index, tokenize } from '../engine/bm25.js';
+import { NotFound } from '../errors.js';
 import { TOOLSETS } from '../../tools/toolsets.js';
 import type { AnyTool } from './define.js';
 import { loadProfiles, type Profile } from './profiles.js';
@@ -153,6 +154,16 @@ export class Registry {
       }
     }
     return this.searchIndex.top(tokenize(query).map(stem), k).map((h) => ({ tool: all[h.index]!, score: h.score }));
+  }
+
+  /** The one "no such tool" error: suggestions, and where to look instead. */
+  unknownTool(name: string, field: string): NotFound {
+    const hint = this.suggest(name);
+    return new NotFound(`Unknown tool '${name.slice(0, 64)}'${hint.length ? `. Did you mean: ${hint.join(', ')}?` : ''} (search_tools finds tools by what they do)`, {
+      field,
+      rule: 'unknown_tool',
+      suggestions: hint,
+    });
   }
 
   /** Names close to an unknown one, for the error message. */

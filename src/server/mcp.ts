@@ -85,15 +85,8 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
       return grow(() => names.forEach((n) => conn.enabled.add(n)));
     },
     enableTools(names: string[]) {
-      const bad = names.filter((n) => !app.registry.get(n));
-      if (bad.length) {
-        const hint = app.registry.suggest(bad[0]!);
-        throw new NotFound(`Unknown tool '${bad[0]}'${hint.length ? `. Did you mean: ${hint.join(', ')}?` : ''} (search_tools finds tools by what they do)`, {
-          field: 'tools',
-          rule: 'unknown_tool',
-          suggestions: hint,
-        });
-      }
+      const bad = names.find((n) => !app.registry.get(n));
+      if (bad !== undefined) throw app.registry.unknownTool(bad, 'tools');
       return grow(() => names.forEach((n) => enabledTools.add(n)));
     },
   };
@@ -106,10 +99,7 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
     const name = req.params.name;
     // Any registered tool may be called by name (call_tool does the same); who may is invoke's question.
     const tool = app.registry.get(name);
-    if (!tool) {
-      const hint = app.registry.suggest(name);
-      throw new McpError(ErrorCode.InvalidParams, `Unknown tool '${name}'${hint.length ? `. Did you mean: ${hint.join(', ')}?` : ''} (search_tools finds tools by what they do)`);
-    }
+    if (!tool) throw new McpError(ErrorCode.InvalidParams, app.registry.unknownTool(name, 'name').message);
     const progressToken = req.params._meta?.progressToken;
     const requestId = `${conn.id}:${String(extra.requestId)}`;
     try {
