@@ -153,7 +153,8 @@ export class Registry {
         this.searchIndex.add([...name, ...name, ...name, ...tokenize(text)].map(stem));
       }
     }
-    return this.searchIndex.top(tokenize(query).map(stem), k).map((h) => ({ tool: all[h.index]!, score: h.score }));
+    const terms = tokenize(query).filter((w) => !QUERY_STOPWORDS.has(w)).map(stem);
+    return this.searchIndex.top(terms, k).map((h) => ({ tool: all[h.index]!, score: h.score }));
   }
 
   /** The one "no such tool" error: suggestions, and where to look instead. */
@@ -171,6 +172,9 @@ export class Registry {
     return closestNames(name, [...this.tools.keys()], 3);
   }
 }
+
+/** Question words that say nothing about which tool is meant ("how many tokens is this"). */
+const QUERY_STOPWORDS = new Set('a an the is are was this that these it its i me my we our you your how what which who when where why many much do does can could should would to of for in on with by from and or about please want need'.split(' '));
 
 /** Crude suffix stripping for tool search (compression → compress, files → file, searching → search). */
 function stem(word: string): string {
