@@ -201,4 +201,10 @@ export const LIMITS = {
    * runs in a worker thread limited to `pdfHeapMb` of heap and `pdfTimeoutMs` of wall time.
    */
   extraction: { expandedBytes: 16 * MB, entries: 2000, pdfHeapMb: 256, pdfTimeoutMs: 20_000 },
+  /**
+   * Tool arguments: deepest nesting of any argument (no schema needs more than a handful; 10,000 levels
+   * overflowed the stack while hashing metadata), and the JSON size of each free-form object argument
+   * (metadata and the like, which the schema cannot bound field by field).
+   */
+  args: { maxDepth: 32, freeformBytes: 64 * KB },
 } as const;

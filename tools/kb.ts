@@ -66,9 +66,8 @@ const ingest = defineTool({
   toolset: 'kb',
   secrets: 'redact',
   title: 'Add to the knowledge base',
-  description:
-    'Store a document in the project knowledge base under item_id, from text, a URL (fetched server-side) or a file (base64; PDF, TXT, MD, DOCX or HTML, at most 5 MB). ' +
-    'It becomes searchable with gc_kb_query. Ingesting an existing item_id adds a new version; identical content changes nothing.',
+  description: "Store a document in the project knowledge base under item_id, from text, a URL or a file, searchable with gc_kb_query.",
+  details: "URLs are fetched server-side; files are base64 (PDF, TXT, MD, DOCX or HTML, at most 5 MB). Ingesting an existing item_id adds a new version; identical content changes nothing.",
   input: z.object({
     item_id: ItemId.optional().describe('Your id for the item (unique within the project). Omitted: one is generated (kb_...).'),
     mode: z.enum(KB_MODES).default('text').describe('text: `content` is the text. url: `content` is an http(s) URL to fetch. file: `content` is the file as base64.'),
@@ -124,6 +123,11 @@ const query = defineTool({
     items_searched: z.number().int(),
     embedder: z.string().nullable(),
   }),
+  render: (o) =>
+    `[gc_kb_query: ${o.results.length} passages for "${o.query}" (${o.mode}) in ${o.items_searched} items]` +
+    o.results
+      .map((r) => `\n\n## ${r.title ?? r.item_id} v${r.version}${r.page !== null ? `, page ${r.page}` : ''}${r.heading_path.length ? ' › ' + r.heading_path.join(' › ') : ''} (${r.item_id})\n${r.passage}`)
+      .join(''),
   annotations: { readOnlyHint: true },
   rest: [{ method: 'POST', path: '/v1/kb/query' }],
   examples: [{ description: 'Ask a question', args: { query: 'who leads the monthly fire drills?', top_k: 3 } }],

@@ -206,10 +206,8 @@ const forgetMemories = defineTool({
   name: 'forget_memories',
   toolset: 'memory',
   title: 'Forget memories',
-  description:
-    'Delete the memories matching a query and/or filters (tags, source, time range, ids). A query matches a memory whose similarity ' +
-    'reaches min_similarity or that contains every query word. With dry_run=true nothing is deleted and the list shows what would go: ' +
-    'run that first.',
+  description: "Delete the memories matching a query and/or filters (tags, source, time range, ids); run with dry_run=true first to see what would go.",
+  details: "A query matches a memory whose similarity reaches min_similarity or that contains every query word. With dry_run=true nothing is deleted.",
   input: z.object({
     query: z.string().trim().min(1).max(MEMORY_LIMITS.queryChars).describe('Forget memories about this.').optional(),
     ids: z.array(memoryId).max(MEMORY_LIMITS.forgetMax).describe('Restrict to these memory ids (e.g. from a dry run).').optional(),

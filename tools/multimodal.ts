@@ -64,10 +64,8 @@ const ingestMultimodal = defineTool({
   toolset: 'documents',
   secrets: 'redact',
   title: 'Ingest a PDF, DOCX, HTML, CSV/JSON, image or audio file',
-  description:
-    'Store a file (base64, at most 5 MB) as a searchable document: PDF (text per page, page numbers kept), DOCX and HTML (main text, headings kept), Markdown, ' +
-    'CSV/JSON (schema and sample rows summarised). Images and audio are stored by the `caption` or `transcript` you supply (no OCR or speech recognition runs here). ' +
-    'A scanned PDF without a text layer is reported (422) unless you supply its text as `transcript`. Afterwards use search_semantic, read_skeleton, get_context_block.',
+  description: "Store a file (base64, at most 5 MB: PDF, DOCX, HTML, Markdown, CSV/JSON, or an image/audio with your caption or transcript) as a searchable document.",
+  details: "PDF: text per page, page numbers kept; DOCX and HTML: main text, headings kept; CSV/JSON: schema and sample rows summarised. Images and audio are stored by the `caption` or `transcript` you supply (no OCR or speech recognition runs here). A scanned PDF without a text layer is reported (422) unless you supply its text as `transcript`. Afterwards use search_semantic, read_skeleton, get_context_block.",
   input: z.object({
     content: z.string().min(1).describe('The file, base64-encoded.'),
     filename: z.string().max(256).optional().describe('File name, used to recognise the type and as the default file_id, e.g. "q3-report.pdf".'),

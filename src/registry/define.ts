@@ -4,7 +4,8 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Plan } from '../config.js';
 import type { AppDeps } from '../app-deps.js';
-import type { Registry } from './registry.js';
+import type { Registry, Surface } from './registry.js';
+import type { SessionView } from './visibility.js';
 
 export interface ToolAnnotations {
   readOnlyHint?: boolean;
@@ -48,12 +49,14 @@ export interface Metering {
   cache?: 'exact' | 'semantic' | null;
 }
 
-/** Controls that exist only inside an MCP session (enable_toolset). */
+/** Controls that exist only inside an MCP session (enable_toolset, enable_tools). */
 export interface SessionControl {
   readonly id: string;
-  readonly toolsets: ReadonlySet<string> | null;
-  readonly profile: string;
+  /** What the session lists now, including what was enabled at run time. */
+  surface(): Surface;
+  /** Add toolsets / single tools to the list; returns the names newly listed (tools/list_changed sent if any). */
   enableToolsets(names: string[]): Promise<string[]>;
+  enableTools(names: string[]): Promise<string[]>;
 }
 
 export interface ToolContext {
@@ -68,6 +71,10 @@ export interface ToolContext {
   /** MCP progress notification when the client asked for it; a no-op otherwise. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
   session: SessionControl | null;
+  /** What this caller sees and may call (the one visibility rule; see visibility.ts). */
+  view: SessionView;
+  /** Run another tool through the same pipeline (call_tool), as this caller, in this session. */
+  invoke(name: string, args: unknown): Promise<{ tool: AnyTool; output: unknown }>;
   transport: 'mcp' | 'rest' | 'stdio';
   /** Record one metered use of this tool (compressions count against the monthly quota). */
   meter(m: Metering): void;
@@ -83,9 +90,17 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
   name: string;
   toolset: string;
   title: string;
+  /** What the tool does, in one or two sentences: every session pays for it in tools/list. */
   description: string;
+  /** Everything else an agent may need (options, limits, caveats): shown by tool_help, not in tools/list. */
+  details?: string;
   input: I;
   output: O;
+  /**
+   * Advertise `output` as outputSchema in tools/list. Only where a client acts on the structure (small,
+   * flat results); the result is sent as structuredContent either way, and tool_help shows the schema.
+   */
+  advertiseOutput?: boolean;
   annotations?: ToolAnnotations;
   /** Callable without an API key (gc_lookup, tool_help, ...). */
   public?: boolean;
@@ -103,8 +118,11 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
   restStatus?: number;
   /** Response headers derived from the result (X-Cache-Hit, X-Fidelity-Warning ...). */
   restHeaders?: (out: z.output<O>) => Record<string, string>;
-  /** Text shown to the model as the result's content (default: the JSON of the output). */
-  render?: (out: z.output<O>) => string;
+  /**
+   * The text content the model reads. Tools whose point is text (a skeleton, filtered output) return
+   * that text after a one-line header of the figures; default: the output as JSON.
+   */
+  render?: (out: z.output<O>, registry: Registry) => string;
   examples?: ToolExample[];
   tags?: string[];
   handler: (ctx: ToolContext, args: z.output<I>) => Promise<z.input<O>> | z.input<O>;

@@ -3,14 +3,14 @@ import http from 'node:http';
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import type { App } from '../app.js';
 import type { Config } from '../config.js';
 import type { EmbedderInfo } from '../engine/embeddings/types.js';
 import { VERSION } from '../app.js';
-import { AppError, NotFound, PayloadTooLarge, Unauthorized, toAppError } from '../errors.js';
+import { AppError, BadRequest, Forbidden, InvalidInput, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType, toAppError, toJsonRpcError } from '../errors.js';
 import type { AnyTool, Caller } from '../registry/define.js';
 import { invokeTool } from '../registry/invoke.js';
+import { REST_SURFACE, SessionView } from '../registry/visibility.js';
 import { planEmbedder } from '../services/embedder.js';
 import { KeysService } from '../services/keys.js';
 import { buildAgentCard } from './agent-card.js';
@@ -110,6 +110,23 @@ function sendError(res: Response, err: AppError): void {
   res.status(err.status).json(err.toBody());
 }
 
+/** A refusal before routing: JSON-RPC-shaped on /mcp (data = the REST body), the REST body elsewhere. */
+function refuse(req: Request, res: Response, err: AppError, rpcCode?: number): void {
+  if (req.path !== '/mcp') return sendError(res, err);
+  for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  res.status(err.status).json(toJsonRpcError(err, rpcCode));
+}
+
+/** Hostname the Host header names, or null when it is missing or unparsable. */
+function hostOf(header: string | undefined): string | null {
+  if (!header) return null;
+  try {
+    return new URL(`http://${header}`).hostname;
+  } catch {
+    return null;
+  }
+}
+
 /** Query strings are text: convert them by the tool's JSON Schema so GET aliases accept numbers and flags. */
 function coerceQuery(app: App, tool: AnyTool, query: Record<string, unknown>): Record<string, unknown> {
   const props = (app.registry.entry(tool).inputSchema.properties ?? {}) as Record<string, { type?: string | string[] }>;
@@ -167,7 +184,22 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
 
   // DNS-rebinding protection: the Host header must name this server; a browser Origin must be allowed.
   const hosts = allowedHostList(config.host, config.allowedHosts);
-  if (hosts) ex.use(hostHeaderValidation(hosts));
+  if (hosts) {
+    ex.use((req, res, next) => {
+      const host = hostOf(req.headers.host);
+      if (host && hosts.includes(host)) return next();
+      refuse(
+        req,
+        res,
+        new Forbidden(`Host header ${host ? `'${host.slice(0, 64)}' is not` : 'is missing or malformed; it must be'} one this server answers to (${hosts.join(', ')}; set CTXGATE_ALLOWED_HOSTS)`, {
+          field: 'Host',
+          rule: 'allowed_hosts',
+          valid: hosts,
+        }),
+        -32000,
+      );
+    });
+  }
   ex.use((req, res, next) => {
     const origin = req.header('origin');
     if (!origin) return next();
@@ -180,7 +212,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
       }
     } else if (!hosts) ok = true;
     if (ok) return next();
-    res.status(403).json({ jsonrpc: '2.0', error: { code: -32000, message: `Origin not allowed: ${origin}` }, id: null });
+    refuse(req, res, new Forbidden(`Origin '${origin.slice(0, 100)}' is not allowed (set CTXGATE_ALLOWED_ORIGINS)`, { field: 'Origin', rule: 'allowed_origins' }), -32000);
   });
 
   ex.use(
@@ -193,16 +225,16 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
   ex.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     const e = err as { type?: string; message?: string };
     if (e?.type === 'entity.too.large') {
-      const appErr = new PayloadTooLarge(`Request body exceeds the ${config.maxBodyBytes}-byte limit (CTXGATE_MAX_BODY_BYTES)`, { limit: config.maxBodyBytes });
-      if (req.path === '/mcp') return res.status(413).json({ jsonrpc: '2.0', error: { code: -32600, message: appErr.message }, id: null });
-      return sendError(res, appErr);
+      return refuse(req, res, new PayloadTooLarge(`Request body exceeds the ${config.maxBodyBytes}-byte limit (CTXGATE_MAX_BODY_BYTES)`, { field: '(body)', limit: config.maxBodyBytes, unit: 'bytes' }));
     }
     if (e?.type === 'entity.parse.failed') {
-      if (req.path === '/mcp') return res.status(400).json({ jsonrpc: '2.0', error: { code: -32700, message: `Parse error: ${e.message}` }, id: null });
-      return res.status(400).json({ detail: `Malformed JSON body: ${e.message}`, error_code: 'malformed_json' });
+      // Only the position: the parser's own message quotes the body, which may hold a secret.
+      const at = /position (\d+)/.exec(e.message ?? '')?.[1];
+      const err = new BadRequest(`Malformed JSON body${at ? ` (syntax error at character ${at})` : ''}`, 'malformed_json', { field: '(body)', rule: 'json' });
+      return refuse(req, res, err, -32700);
     }
     if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
-      return res.status(415).json({ detail: e.message ?? 'Unsupported encoding', error_code: 'unsupported_media_type' });
+      return refuse(req, res, new UnsupportedMediaType('Unsupported content encoding or charset (send UTF-8 JSON, optionally gzip)', { field: 'Content-Encoding', rule: 'encoding' }));
     }
     next(err);
   });
@@ -219,11 +251,8 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     const caller = m ? keys.authenticate(m[1]!) : null;
     if (!caller) {
       const err = new Unauthorized(m ? keys.refusalReason(m[1]!) : 'Malformed Authorization header (expected "Bearer gc_...")');
-      if (req.path === '/mcp') {
-        res.setHeader('WWW-Authenticate', 'Bearer realm="ctxgate"');
-        return res.status(401).json({ jsonrpc: '2.0', error: { code: -32001, message: err.message }, id: null });
-      }
-      return sendError(res, err);
+      if (req.path === '/mcp') res.setHeader('WWW-Authenticate', 'Bearer realm="ctxgate"');
+      return refuse(req, res, err);
     }
     if (caller.keyId) keys.touch(caller.keyId);
     req.caller = caller;
@@ -258,14 +287,15 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
   ex.get('/openapi.json', (_req, res) => res.json(buildOpenApi(app, baseUrl)));
 
   ex.get('/v1/tools', (req, res) => {
-    const plan = req.caller?.plan ?? null;
+    const view = new SessionView(app.registry, req.caller, REST_SURFACE);
     res.json({
-      tools: app.registry.select({ profile: 'full', plan }).map((t) => ({
+      tools: view.listedTools().map((t) => ({
         name: t.name,
         toolset: t.toolset,
         title: t.title,
         description: t.description,
         min_plan: app.registry.minPlan(t),
+        callable: view.callable(t),
         public: !!t.public,
         rest: [{ method: 'POST', path: `/v1/tools/${t.name}` }, ...(t.rest ?? [])],
       })),
@@ -299,7 +329,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
   const bodyArgs = (req: Request): Record<string, unknown> | AppError => {
     const b = req.body as unknown;
     if (b === undefined || b === null || (typeof b === 'object' && !Array.isArray(b))) return (b ?? {}) as Record<string, unknown>;
-    return new AppError(422, 'invalid_input', 'The JSON body must be an object of named arguments');
+    return new InvalidInput('The JSON body must be an object of named arguments', { field: '(body)', rule: 'object' });
   };
 
   ex.post('/v1/tools/:name', async (req, res) => {
@@ -324,7 +354,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
       await gateway.handle(req, res, req.caller, req.socket.remoteAddress ?? 'unknown');
     } catch (err) {
       log.error({ err, requestId: req.id }, 'mcp request failed');
-      if (!res.headersSent) res.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null });
+      if (!res.headersSent) refuse(req, res, toAppError(err));
     }
   });
 

@@ -18,8 +18,11 @@ import {
 import type { App } from '../app.js';
 import { VERSION } from '../app.js';
 import { NotFound, toAppError } from '../errors.js';
-import type { Caller, SessionControl } from '../registry/define.js';
+import type { AnyTool, Caller, SessionControl } from '../registry/define.js';
 import { invokeTool } from '../registry/invoke.js';
+import type { Registry, Surface } from '../registry/registry.js';
+import { closestNames } from '../registry/suggest.js';
+import { SessionView } from '../registry/visibility.js';
 import type { Metrics } from './metrics.js';
 import { rateLimitedError, takeFor, type RateLimiter } from './rate-limit.js';
 
@@ -27,7 +30,8 @@ export const SERVER_INSTRUCTIONS =
   'ctxgate cuts what goes into your context window. Before reading a large document, file set or command output, ' +
   'call estimate_tokens or gc_pre_flight; compress long text with compress_text (or ingest_context + read_skeleton + ' +
   'search_semantic for documents you will revisit), and pass verbose CLI output through filter_cli_output. ' +
-  'tool_help(tool_name) shows any tool\'s full schema and examples; list_toolsets / enable_toolset grow the tool list.';
+  'This list is lean on purpose: search_tools finds any other tool by what it does, call_tool runs it by name, ' +
+  'enable_toolset / enable_tools add it to the list, and tool_help(tool_name) shows its full schema and examples.';
 
 /** What one MCP connection (an HTTP session or a stdio process) sees and who it acts as. */
 export interface Connection {
@@ -35,7 +39,10 @@ export interface Connection {
   caller: Caller | null;
   profile: string;
   toolsets: Set<string> | null;
+  /** Toolsets added with enable_toolset. */
   enabled: Set<string>;
+  /** Single tools added with enable_tools (created on first use). */
+  enabledTools?: Set<string>;
   transport: 'mcp' | 'stdio';
 }
 
@@ -49,42 +56,57 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
     { name: 'ctxgate', title: 'ctxgate context gateway', version: VERSION },
     { capabilities: { tools: { listChanged: true }, resources: {}, logging: {} }, instructions: SERVER_INSTRUCTIONS },
   );
-  const selection = () => ({ profile: conn.profile, toolsets: conn.toolsets, enabled: conn.enabled, plan: conn.caller?.plan ?? null });
+  const enabledTools = (conn.enabledTools ??= new Set());
+  const surface = (): Surface => ({ profile: conn.profile, toolsets: conn.toolsets, enabledToolsets: conn.enabled, enabledTools });
+  // One view per question, so a key's plan and the session's list are read as they are now.
+  const view = () => new SessionView(app.registry, conn.caller, surface());
+
+  /** Apply a change to the list; notify the client when names were added. */
+  const grow = async (change: () => void): Promise<string[]> => {
+    const before = new Set(view().listedTools().map((t) => t.name));
+    change();
+    const added = view().listedTools().map((t) => t.name).filter((n) => !before.has(n));
+    if (added.length) await server.sendToolListChanged();
+    return added;
+  };
 
   const session: SessionControl = {
     id: conn.id,
-    get toolsets() {
-      return conn.toolsets;
+    surface,
+    enableToolsets(names: string[]) {
+      const known = app.registry.toolsets().map((t) => t.name);
+      const bad = names.filter((n) => !known.includes(n));
+      if (bad.length) {
+        const hint = closestNames(bad[0]!, known, 1);
+        throw new NotFound(`Unknown toolset '${bad[0]}'${hint.length ? `. Did you mean '${hint[0]}'?` : ''} Valid: ${known.join(', ')}`, {
+          field: 'toolsets',
+          rule: 'unknown_toolset',
+          valid: known,
+        });
+      }
+      return grow(() => names.forEach((n) => conn.enabled.add(n)));
     },
-    profile: conn.profile,
-    async enableToolsets(names: string[]) {
-      const known = new Set(app.registry.toolsets().map((t) => t.name));
-      const bad = names.filter((n) => !known.has(n));
-      if (bad.length) throw new NotFound(`Unknown toolset(s) ${bad.join(', ')}. Valid: ${[...known].join(', ')}`, { valid: [...known] });
-      const before = new Set(app.registry.select(selection()).map((t) => t.name));
-      for (const n of names) conn.enabled.add(n);
-      const added = app.registry.select(selection()).map((t) => t.name).filter((n) => !before.has(n));
-      if (added.length) await server.sendToolListChanged();
-      return added;
+    enableTools(names: string[]) {
+      const bad = names.find((n) => !app.registry.get(n));
+      if (bad !== undefined) throw app.registry.unknownTool(bad, 'tools');
+      return grow(() => names.forEach((n) => enabledTools.add(n)));
     },
   };
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: app.registry.select(selection()).map((t) => app.registry.entry(t)),
+    tools: view().listedTools().map((t) => app.registry.listEntry(t)),
   }));
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
     const name = req.params.name;
+    // Any registered tool may be called by name (call_tool does the same); who may is invoke's question.
     const tool = app.registry.get(name);
-    if (!tool || !app.registry.visible(tool, { ...selection(), plan: null })) {
-      const hint = app.registry.suggest(name);
-      throw new McpError(ErrorCode.InvalidParams, `Unknown tool '${name}'${hint.length ? `. Did you mean: ${hint.join(', ')}?` : ''}`);
-    }
+    if (!tool) throw new McpError(ErrorCode.InvalidParams, app.registry.unknownTool(name, 'name').message);
     const progressToken = req.params._meta?.progressToken;
     const requestId = `${conn.id}:${String(extra.requestId)}`;
     try {
       hooks.beforeCall?.(conn);
-      const { output } = await invokeTool(
+      const { tool: ran, output } = await invokeTool(
         {
           deps: app.deps,
           registry: app.registry,
@@ -108,13 +130,9 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
         name,
         req.params.arguments ?? {},
       );
-      return {
-        content: [{ type: 'text', text: tool.render ? tool.render(output as never) : JSON.stringify(output) }],
-        structuredContent: output as Record<string, unknown>,
-      };
+      return toolResult(app.registry, ran, output);
     } catch (err) {
-      const e = toAppError(err);
-      return { isError: true, content: [{ type: 'text', text: JSON.stringify({ status: e.status, ...e.toBody() }) }] };
+      return errorResult(err);
     }
   });
 
@@ -129,6 +147,17 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
 function answerEmptyResources(server: Server): void {
   server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [] }));
   server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: [] }));
+}
+
+/** A successful call as MCP content: the text the model reads and the whole object as structuredContent. */
+export function toolResult(registry: Registry, tool: AnyTool, output: unknown): CallToolResult {
+  return { content: [{ type: 'text', text: registry.renderText(tool, output) }], structuredContent: output as Record<string, unknown> };
+}
+
+/** A refused or failed call: isError with the same body REST sends, plus its status. */
+export function errorResult(err: unknown): CallToolResult {
+  const e = toAppError(err);
+  return { isError: true, content: [{ type: 'text', text: JSON.stringify({ status: e.status, ...e.toBody() }) }] };
 }
 
 interface HttpSession {

@@ -22,6 +22,7 @@ import { searchCode } from '../engine/code/search.js';
 import { renderSkeleton, topLevelDefs, type RankedSymbol } from '../engine/code/skeleton.js';
 import { SPECS } from '../engine/code/spec.js';
 import { resolveAllowedDir } from './local-roots.js';
+import { excerpt } from '../registry/schema.js';
 
 export interface BundleFile {
   path: string;
@@ -76,7 +77,7 @@ export function languageFromHint(hint: string | null | undefined, field = 'langu
   if (hint === undefined || hint === null || hint.trim() === '') return null;
   const lang = resolveLanguage(hint);
   if (!lang) {
-    throw new BadRequest(`Unsupported ${field} '${hint}'. Supported: ${LANGUAGES.join(', ')} (aliases: ${LANGUAGE_HINTS.join(', ')})`, 'unsupported_language', {
+    throw new BadRequest(`Unsupported ${field} ${excerpt(hint, 40)}. Supported: ${LANGUAGES.join(', ')} (aliases: ${LANGUAGE_HINTS.join(', ')})`, 'unsupported_language', {
       field,
       supported: [...LANGUAGES],
     });

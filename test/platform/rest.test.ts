@@ -21,11 +21,11 @@ describe('REST', () => {
   });
 
   it('401 for a keyed tool without a key, for a wrong key, and for a malformed header', async () => {
-    const none = await rest(srv, 'POST', '/v1/tools/list_toolsets', { body: {} });
+    const none = await rest(srv, 'POST', '/v1/tools/list_documents', { body: {} });
     expect(none.status).toBe(401);
     expect(none.body.detail).toMatch(/API key/);
     expect(none.headers.get('www-authenticate')).toMatch(/Bearer/);
-    const wrong = await rest(srv, 'POST', '/v1/tools/list_toolsets', { key: 'gc_' + 'x'.repeat(43), body: {} });
+    const wrong = await rest(srv, 'POST', '/v1/tools/list_documents', { key: 'gc_' + 'x'.repeat(43), body: {} });
     expect(wrong.status).toBe(401);
     const malformed = await rest(srv, 'POST', '/v1/tools/estimate_tokens', { headers: { Authorization: 'Basic abc' }, body: { text: 'a' } });
     expect(malformed.status).toBe(401);
@@ -50,7 +50,7 @@ describe('REST', () => {
 
   it('403 naming the plan when a free key calls a tool outside the free profile', async () => {
     const k = srv.createKey({ name: 'free', plan: 'free' });
-    const r = await rest(srv, 'POST', '/v1/tools/list_toolsets', { key: k.key, body: {} });
+    const r = await rest(srv, 'POST', '/v1/tools/list_documents', { key: k.key, body: {} });
     expect(r.status).toBe(403);
     expect(r.body.detail).toMatch(/requires the pro plan/);
     expect(r.body.required_plan).toBe('pro');
