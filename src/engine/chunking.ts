@@ -271,7 +271,10 @@ function hardSplit(text: string, start: number, end: number, maxTokens: number):
   while (s < end) {
     let e = Math.min(end, s + maxTokens * 3);
     if (e < end) {
-      const ws = text.lastIndexOf(' ', e);
+      // Back to the last space inside this window only: lastIndexOf would scan to the start of a
+      // text without spaces on every window (quadratic on one long run).
+      let ws = e;
+      while (ws > s && text.charCodeAt(ws) !== 32) ws--;
       if (ws > s) e = ws;
     }
     out.push([s, e]);
