@@ -13,8 +13,9 @@
 // document's prose indent, rst directive bodies). In a sentence of 12+ words, a distinctive span —
 // an inline code literal (``x`` in rst, `x` in Markdown), or for man pages an option, path or
 // identifier token — that occurs exactly once in the whole document is the answer. The question is
-// six content words of the same sentence other than the answer's words, picked with a seeded PRNG and
-// kept in order. Four questions per document, spread over its length.
+// four content words of the same sentence other than the answer's words, picked with a seeded PRNG
+// and kept in order: a short keyword query (with six words every arm, BM25 included, kept ~100%, so
+// nothing could be told apart). Four questions per document, spread over its length.
 //
 // Split: documents sorted by an FNV-1a hash of "corpus:path", alternately into `tuning` and
 // `heldback` (deterministic, balanced, unrelated to names or order).
@@ -31,6 +32,8 @@ export const MAX_TOKENS = 12_000;
 export const DOCS_PER_CORPUS = 40;
 export const PER_DOC = 4;
 export const SEED = 20261129;
+/** Content words per question. */
+export const QUESTION_WORDS = 4;
 
 export interface Question {
   corpus: CorpusName;
@@ -263,7 +266,7 @@ export function questionsFor(corpus: CorpusName, doc: string, text: string, rand
       const content = [...new Set((rest.toLowerCase().match(/[a-z][a-z0-9_]+/g) ?? []).filter((w) => w.length > 2 && !STOP.has(w) && !answerWords.has(w)))];
       if (content.length < 4) continue;
       const pick = new Set<number>();
-      while (pick.size < Math.min(6, content.length)) pick.add(Math.floor(rand() * content.length));
+      while (pick.size < Math.min(QUESTION_WORDS, content.length)) pick.add(Math.floor(rand() * content.length));
       cands.push({ corpus, doc, question: [...pick].sort((a, b) => a - b).map((i) => content[i]).join(' '), answer });
     }
   }

@@ -572,7 +572,7 @@ function* chunkSteps(text: string, opts: ChunkOptions): Generator<void, { chunks
  * A definition list written as one paragraph (term line, indented definition, next term ...) split
  * into its items, so each term + definition is a unit of its own; other paragraphs come back whole.
  */
-function definitionItems(text: string, from: number, to: number): Array<[number, number]> {
+export function definitionItemRanges(text: string, from: number, to: number): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   let itemStart = from;
   let itemIndent = -1;
@@ -609,7 +609,7 @@ export function splitUnits(chunk: Pick<Chunk, 'text' | 'start'>): Unit[] {
   const t = chunk.text;
   for (const b of parseBlocks(t)) {
     if (b.kind === 'paragraph') {
-      for (const [ds, de] of definitionItems(t, b.start, b.end)) {
+      for (const [ds, de] of definitionItemRanges(t, b.start, b.end)) {
         for (const [s, e] of sentenceRanges(t, ds, de)) units.push({ kind: 'sentence', start: chunk.start + s, end: chunk.start + e, text: t.slice(s, e) });
       }
     } else {
