@@ -31,6 +31,11 @@ export interface Chunk {
   headingPath: string[];
   start: number;
   end: number;
+  /**
+   * The full heading path at the chunk's start and of every heading inside it ("A > B; A > C"), so a
+   * chunk that spans sections is labelled with all of them. Absent on chunks stored before it existed.
+   */
+  label?: string;
 }
 
 export interface ChunkOptions {
@@ -563,7 +568,13 @@ function* chunkSteps(text: string, opts: ChunkOptions): Generator<void, { chunks
     // repeated overlap sentences.)
     let tokens = g.overlapStart !== undefined ? g.overlapTokens + 1 : 0;
     for (const p of g.pieces) tokens += p.tokens;
-    return { index, text: chunkText, tokens, kind, headingPath: first.headingPath, start, end };
+    const paths: string[] = [];
+    for (const p of g.pieces) {
+      if (p !== first && p.kind !== 'heading') continue;
+      const label = p.headingPath.join(' > ');
+      if (label && !paths.includes(label)) paths.push(label);
+    }
+    return { index, text: chunkText, tokens, kind, headingPath: first.headingPath, start, end, label: paths.join('; ') };
   });
   return { chunks, totalTokens: counted.total };
 }
