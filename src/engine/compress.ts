@@ -493,9 +493,28 @@ function format(units: DocUnit[], chosen: Set<number>, source: string, style: Ou
   if (style === 'structured') return { text: JSON.stringify({ sections: nonEmpty }), plain, sections: nonEmpty };
   const render = (s: (typeof segs)[number]): string => {
     if (style === 'prose') return s.text;
-    // Headings and code stay as they are: a dash in front would break them.
-    if (s.first.kind === 'heading' || s.first.kind === 'code' || s.first.kind === 'table') return s.text;
-    return `- ${s.text.replace(/^\s*(?:[-*+•]|\d{1,9}[.)])\s+/, '').replace(/\s*\n\s*/g, ' ')}`;
+    // Bullets: headings and code stay as they are (a dash in front would break them); each run of
+    // prose units in one block becomes one bullet.
+    const out: string[] = [];
+    let run: DocUnit[] = [];
+    const flush = () => {
+      if (!run.length) return;
+      const t = source.slice(run[0]!.start, run[run.length - 1]!.end);
+      out.push(`- ${t.trim().replace(/^(?:[-*+•]|\d{1,9}[.)])\s+/, '').replace(/\s*\n\s*/g, ' ')}`);
+      run = [];
+    };
+    for (let i = s.first.idx; i <= s.last.idx; i++) {
+      const u = units[i]!;
+      if (u.kind === 'heading' || u.kind === 'code' || u.kind === 'table') {
+        flush();
+        out.push(u.text);
+      } else {
+        if (run.length && run[run.length - 1]!.block !== u.block) flush();
+        run.push(u);
+      }
+    }
+    flush();
+    return out.join('\n');
   };
   const parts: string[] = [];
   let prevEnd = 0;
