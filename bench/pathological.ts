@@ -17,18 +17,9 @@ import { countTokens } from '../src/engine/tokens.js';
 import { loadConfig } from '../src/config.js';
 import { projectRoot } from '../src/paths.js';
 import { createEmbedder } from '../src/services/embedder.js';
+import { rng } from './corpus/corpora.js';
 
 const SIZE = Number(process.env.PATHOLOGICAL_MB ?? 2) * 1024 * 1024;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function fill(parts: string[], size: number, sep = '\n\n'): string {
   let s = '';

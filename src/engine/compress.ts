@@ -1,5 +1,13 @@
-// Skeleton assembly: rank chunks on a similarity graph, keep the best units within the fidelity's
-// token budget, in original order, and format them. Pure: no I/O (vectors come in as arguments).
+// Skeleton assembly: rank chunks on a similarity graph, keep the best units (headings, sentences,
+// list items, table rows, code blocks; src/engine/units.ts) within the fidelity's token budget, in
+// original order, with every gap marked, and format them. Pure: no I/O (vectors come in as arguments).
+//   Without a query the skeleton is an outline: every top-level section's heading and most
+//   informative unit first, then the first code example of each section that has one, then the rest
+//   by information density (rare names, numbers, identifiers, definitions) and centrality.
+//   With a query, units are ranked by BM25 over their text and full heading path, their section's
+//   best score and their chunk's rank, and kept with their own heading.
+//   Either way: no text twice, a dependent sentence ("Defaults to …") only with what it depends on,
+//   and the formatted output never exceeds the budget (counted exactly, trimmed if need be).
 //
 // CONTRACT (compress_text and the documents toolset's read_skeleton both call this, so stored
 // documents are ranked exactly like inline text):
@@ -12,14 +20,15 @@
 //     query / queryVector: query-guided mode — personalised PageRank teleporting to chunks similar to
 //               the query, blended with BM25 so exact identifiers in the query are not missed.
 //     source:   the original text when available (compress_text); else the text is rebuilt from chunks.
-//   Skeleton = { text (formatted), plain (prose form, for structural counts), tokens, budgetTokens,
+//   Skeleton = { text (formatted, with gap markers "[…]" / "[… 3 paragraphs on X]"), plain (the kept
+//                source pieces only, joined by blank lines), tokens (≤ budgetTokens), budgetTokens,
 //                originalTokens, keptChunks, sections, passthrough }
 //   passthrough = true when the input came back unchanged (raw, or the skeleton would not be smaller).
 //   rankChunks({ chunks, vectors, query?, queryVector? }) → per-chunk scores (exported for tests/benches).
 //   compressionStats(originalTokens, compressedTokens, costModel?) → the response's `stats` object.
 import { Bm25Index, tokenize } from './bm25.js';
 import { countTokensSteps, runCooperative, runSync, type Chunk } from './chunking.js';
-import { density, documentUnitsSteps, type DocUnit, type DocUnits } from './units.js';
+import { density, documentUnitsSteps, infoFrequencies, type DocUnit, type DocUnits } from './units.js';
 import { DEFAULT_DAMPING, DEFAULT_EDGE_THRESHOLD, dot, GRAPHOLOGY_MAX_EDGES, pageRank, personalizedPageRankSteps, similarityAdjacencySteps } from './graph.js';
 import { countTokens, DEFAULT_MODEL, findModel, inputCost, truncateToTokens, type EncodingName } from './tokens.js';
 
@@ -387,7 +396,8 @@ function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, que
  */
 function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Generator<void, void, void> {
   const { units } = doc;
-  const dens = normalizeMax(units.map((u) => density(u)));
+  const freq = infoFrequencies(units);
+  const dens = normalizeMax(units.map((u) => density(u, freq)));
   // Lead sentences of a block usually say what the block is about.
   const score = units.map((u, i) => {
     if (u.kind === 'heading') return -1;

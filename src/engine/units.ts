@@ -172,13 +172,25 @@ const DEFINITION_RE = /\b(?:is|are) (?:a|an|the|used|required|optional)\b|\bmean
 
 const LINK_RE = /!?\[([^\]]*)\]\([^)]*\)|!?\[([^\]]*)\]\[[^\]]*\]|^\s*\[[^\]]+\]:\s*\S+.*$|<https?:[^>]+>|https?:\/\/\S+/gm;
 
-/** How much a unit says per token: names, numbers, identifiers and definitions, not filler. */
-export function density(u: Pick<DocUnit, 'text' | 'tokens' | 'kind'>): number {
+export function infoFrequencies(units: Array<Pick<DocUnit, 'text'>>): Map<string, number> {
+  const freq = new Map<string, number>();
+  for (const u of units) for (const m of u.text.match(INFO_RE) ?? []) freq.set(m, (freq.get(m) ?? 0) + 1);
+  return freq;
+}
+
+/**
+ * How much a unit says per token: names, numbers, identifiers and definitions, not filler. With the
+ * document's frequencies, a name said once in the whole document counts fully and a name repeated
+ * everywhere counts little (it tells units apart poorly, and the reader meets it anyway).
+ */
+export function density(u: Pick<DocUnit, 'text' | 'tokens' | 'kind'>, freq?: Map<string, number>): number {
   if (u.kind === 'heading') return 0;
   // Links say where to read more, not what is there: badges and reference lists count for little.
   const bare = u.text.replace(LINK_RE, '$1');
   const linkOnly = bare.replace(/[\s\[\]!()|]/g, '').length < 0.3 * u.text.replace(/\s/g, '').length;
-  const info = bare.match(INFO_RE)?.length ?? 0;
+  const found = bare.match(INFO_RE) ?? [];
+  let info = 0;
+  for (const m of found) info += freq ? 1 / Math.sqrt(freq.get(m) ?? 1) : 1;
   const def = DEFINITION_RE.test(bare) ? 1.5 : 0;
   if (linkOnly) return (0.2 * (info + 1)) / Math.sqrt(u.tokens + 4);
   // Fragments ("See below.") say little however dense; very long units cost more than they give.
