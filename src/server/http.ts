@@ -388,6 +388,9 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     metricsUrl: admin?.url ?? null,
     close() {
       closing ??= (async () => {
+        // Requests whose bytes arrived while the event loop was busy are parsed in the poll phase;
+        // let that run once before closing, or close() would count their sockets as idle and reset them.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         server.close();
         server.closeIdleConnections();
         if (inflight > 0) {
