@@ -17,7 +17,7 @@ import type { Config } from '../config.js';
 import { Unauthorized } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { Caller } from '../registry/define.js';
-import { createMcpServer } from '../server/mcp.js';
+import { createMcpServer, errorResult } from '../server/mcp.js';
 import { Metrics } from '../server/metrics.js';
 import { KeysService } from '../services/keys.js';
 import { ownerCaller, warmUp } from './common.js';
@@ -35,10 +35,7 @@ function refusingServer(problem: string): Server {
   server.setRequestHandler(ListToolsRequestSchema, refuse);
   server.setRequestHandler(ListResourcesRequestSchema, refuse);
   server.setRequestHandler(ListResourceTemplatesRequestSchema, refuse);
-  server.setRequestHandler(CallToolRequestSchema, async () => {
-    const e = new Unauthorized(problem);
-    return { isError: true, content: [{ type: 'text', text: JSON.stringify({ status: e.status, ...e.toBody() }) }] };
-  });
+  server.setRequestHandler(CallToolRequestSchema, async () => errorResult(new Unauthorized(problem)));
   return server;
 }
 
