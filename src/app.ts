@@ -11,6 +11,7 @@ import { Metrics } from './server/metrics.js';
 import { UsageService } from './services/usage.js';
 import type { Db } from './store/db.js';
 import { openStore } from './store/store.js';
+import { ensurePrivateDir } from './paths.js';
 import { createEmbedder } from './services/embedder.js';
 import { loadOrCreateSecret } from './services/secret.js';
 import { INGEST_JOB_KIND, ingestJobKind } from './services/documents.js';
@@ -32,6 +33,9 @@ export interface App {
 
 export async function createApp(config: Config, log: Logger): Promise<App> {
   const registry = new Registry(allTools, TOOLSETS);
+  // Every tenant's data lives under the data dir: owner-only, tightened if an older start left it open.
+  const was = ensurePrivateDir(config.dataDir);
+  if (was !== null) log.warn({ dataDir: config.dataDir, mode: '0' + was.toString(8), now: '0700' }, 'data dir was readable by other users; tightened it to 0700');
   const store = await openStore(config);
   const db: Db = store.sqlite ?? noSqlite();
   const secret = loadOrCreateSecret(config.dataDir, config.secret);

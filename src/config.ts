@@ -1,6 +1,7 @@
 // Every size, limit and default lives here, once, overridable by environment variables
 // (documented in the README's configuration table, which test/readme.test.ts keeps honest).
 import path from 'node:path';
+import { projectRoot } from './paths.js';
 
 export const PLANS = ['free', 'pro', 'team', 'enterprise'] as const;
 export const EMBEDDER_CHOICES = ['auto', 'minilm', 'offline'] as const;
@@ -31,6 +32,18 @@ function envBool(name: string, fallback: boolean): boolean {
   return /^(1|true|yes|on)$/i.test(raw);
 }
 
+/** Bounds on MCP sessions, so initialize floods cannot exhaust memory. Defaults in LIMITS.sessions. */
+export interface SessionLimits {
+  /** Open sessions in total. */
+  total: number;
+  /** Open sessions per API key, or per client address for callers without a key. */
+  perCaller: number;
+  /** New sessions per minute per key or address. */
+  createPerMinute: number;
+  /** Idle lifetime of a session that never sent a request after initialize. */
+  unusedIdleMs: number;
+}
+
 export interface PlanLimits {
   requestsPerMinute: number;
   monthlyCompressions: number;
@@ -44,7 +57,7 @@ export interface EnvVar { name: string; default: string; description: string }
 export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_HOST', default: '127.0.0.1', description: 'Interface the HTTP server binds to.' },
   { name: 'CTXGATE_PORT', default: '8787', description: 'HTTP port (0 picks a free one).' },
-  { name: 'CTXGATE_DATA_DIR', default: './data', description: 'Where the SQLite store, server secret and caches live.' },
+  { name: 'CTXGATE_DATA_DIR', default: '(ctxgate folder)/data', description: 'Where the SQLite store, server secret and caches live (mode 0700). A relative path is taken from the current directory.' },
   { name: 'CTXGATE_DATABASE_URL', default: '(none: SQLite file DATA_DIR/ctxgate.db)', description: 'postgres://user:pass@host:port/db to keep the store in PostgreSQL (shared by replicas) instead of the embedded SQLite file.' },
   { name: 'CTXGATE_SECRET', default: '(generated into DATA_DIR/secret, mode 0600)', description: 'Server secret used to HMAC API keys.' },
   { name: 'CTXGATE_PUBLIC_URL', default: 'http://HOST:PORT', description: 'Base URL advertised in the agent card and OpenAPI document.' },
@@ -63,6 +76,13 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_OWNER_PLAN', default: 'enterprise', description: 'Plan of the owner key created on first start.' },
   { name: 'CTXGATE_SHUTDOWN_GRACE_MS', default: '10000', description: 'How long graceful shutdown waits for in-flight calls.' },
   { name: 'CTXGATE_SESSION_IDLE_MS', default: '1800000', description: 'MCP sessions idle this long are closed.' },
+  { name: 'CTXGATE_SESSION_UNUSED_IDLE_MS', default: '60000', description: 'MCP sessions that never sent a request after initialize are closed after this long.' },
+  { name: 'CTXGATE_SESSIONS_MAX', default: '1000', description: 'Open MCP sessions in total; past it, initialize gets 429.' },
+  { name: 'CTXGATE_SESSIONS_PER_CALLER', default: '100', description: 'Open MCP sessions per API key (or per client address without a key); past it, initialize gets 429.' },
+  { name: 'CTXGATE_SESSIONS_PER_MINUTE', default: '60', description: 'New MCP sessions per minute per API key (or client address without a key); past it, initialize gets 429.' },
+  { name: 'CTXGATE_METRICS_TOKEN', default: '(none)', description: 'Bearer token /metrics requires. Without it (and without CTXGATE_METRICS_PORT) /metrics is off.' },
+  { name: 'CTXGATE_METRICS_PORT', default: '(none)', description: 'Serve /metrics on this separate admin port instead (bound to CTXGATE_METRICS_HOST; still checks CTXGATE_METRICS_TOKEN when set).' },
+  { name: 'CTXGATE_METRICS_HOST', default: '127.0.0.1', description: 'Interface the admin /metrics port binds to.' },
   { name: 'CTXGATE_EMBEDDER', default: 'auto', description: 'Embedding provider: auto, minilm or offline.' },
   { name: 'CTXGATE_MODEL_DIR', default: '(none)', description: 'Local directory holding the all-MiniLM-L6-v2 ONNX model files.' },
   { name: 'CTXGATE_ALLOW_DOWNLOAD', default: 'false', description: 'Allow downloading model weights from the model hub when not present locally.' },
@@ -87,6 +107,9 @@ export interface Config {
   ownerPlan: Plan;
   shutdownGraceMs: number;
   sessionIdleMs: number;
+  sessions: SessionLimits;
+  /** /metrics: a bearer token it requires, and/or a separate admin listener (port 0 picks one). */
+  metrics: { token: string | undefined; port: number | undefined; host: string };
   embedder: string;
   modelDir: string | undefined;
   allowDownload: boolean;
@@ -119,7 +142,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
   const base: Config = {
     host,
     port: envInt('CTXGATE_PORT', 8787),
-    dataDir: path.resolve(envStr('CTXGATE_DATA_DIR', './data')),
+    dataDir: path.resolve(envStr('CTXGATE_DATA_DIR', path.join(projectRoot, 'data'))),
     databaseUrl: databaseUrl(),
     secret: process.env.CTXGATE_SECRET || undefined,
     publicUrl: process.env.CTXGATE_PUBLIC_URL || undefined,
@@ -136,6 +159,17 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     ownerPlan: ownerPlan as Plan,
     shutdownGraceMs: envInt('CTXGATE_SHUTDOWN_GRACE_MS', 10_000),
     sessionIdleMs: envInt('CTXGATE_SESSION_IDLE_MS', 30 * 60_000),
+    sessions: {
+      total: envInt('CTXGATE_SESSIONS_MAX', LIMITS.sessions.total),
+      perCaller: envInt('CTXGATE_SESSIONS_PER_CALLER', LIMITS.sessions.perCaller),
+      createPerMinute: envInt('CTXGATE_SESSIONS_PER_MINUTE', LIMITS.sessions.createPerMinute),
+      unusedIdleMs: envInt('CTXGATE_SESSION_UNUSED_IDLE_MS', LIMITS.sessions.unusedIdleMs),
+    },
+    metrics: {
+      token: process.env.CTXGATE_METRICS_TOKEN || undefined,
+      port: process.env.CTXGATE_METRICS_PORT ? envInt('CTXGATE_METRICS_PORT', 0) : undefined,
+      host: envStr('CTXGATE_METRICS_HOST', '127.0.0.1'),
+    },
     embedder,
     modelDir: process.env.CTXGATE_MODEL_DIR || undefined,
     allowDownload: envBool('CTXGATE_ALLOW_DOWNLOAD', false),
@@ -156,6 +190,8 @@ export const LIMITS = {
   codeFileBytes: 512 * KB,
   codeBundleBytes: 5 * MB,
   rateWindowMs: 60_000,
+  /** MCP session bounds (each open session holds an SDK server and transport, ~40 KB). */
+  sessions: { total: 1000, perCaller: 100, createPerMinute: 60, unusedIdleMs: 60_000 },
   /** URL ingest (knowledge base): per-request timeout and redirects followed. */
   urlFetchTimeoutMs: 15_000,
   urlFetchMaxRedirects: 5,
@@ -170,4 +206,16 @@ export const LIMITS = {
     forgetMax: 1_000,
   },
   lookup: { fileBytes: 256 * 1024, sourceBytes: 4 * 1024 * 1024, sourceFiles: 2000, docsFiles: 200 },
+  /**
+   * Decompression-bomb caps for uploaded documents, checked before any parser runs: a zip-based file
+   * (DOCX) may expand to at most `expandedBytes` in at most `entries` entries; PDF text extraction
+   * runs in a worker thread limited to `pdfHeapMb` of heap and `pdfTimeoutMs` of wall time.
+   */
+  extraction: { expandedBytes: 16 * MB, entries: 2000, pdfHeapMb: 256, pdfTimeoutMs: 20_000 },
+  /**
+   * Tool arguments: deepest nesting of any argument (no schema needs more than a handful; 10,000 levels
+   * overflowed the stack while hashing metadata), and the JSON size of each free-form object argument
+   * (metadata and the like, which the schema cannot bound field by field).
+   */
+  args: { maxDepth: 32, freeformBytes: 64 * KB },
 } as const;

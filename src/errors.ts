@@ -1,4 +1,10 @@
-// Typed errors, mapped once: to an HTTP status + {detail, ...} in REST, to an isError tool result in MCP.
+// Typed errors, mapped once: to an HTTP status + {detail, ...} in REST, to an isError tool result in MCP,
+// and to a JSON-RPC error whose `data` is the same body on /mcp transport failures.
+//
+// One vocabulary for every body: `detail` (what went wrong and what would be valid), `error_code`,
+// and where they apply `field` (the argument or header at fault), `rule` (what it broke:
+// required, enum, unknown_argument, max_depth, max_size, ...), `limit` + `unit` for caps, `size`
+// for the offending size. Never the bad value itself beyond a short redacted excerpt.
 export type ErrorBody = { detail: string; error_code: string } & Record<string, unknown>;
 
 export class AppError extends Error {
@@ -51,9 +57,24 @@ export class Conflict extends AppError {
   }
 }
 export class PayloadTooLarge extends AppError {
+  /** extra: { field, limit, unit ('bytes' default | 'files' | ...), size }; older spellings are mapped. */
   constructor(message: string, extra: Record<string, unknown> = {}) {
-    super(413, 'payload_too_large', message, extra);
+    super(413, 'payload_too_large', message, capVocabulary(extra));
   }
+}
+
+/** limit_bytes / max_bytes / limit_files / size_bytes / bytes → limit, unit, size: one way to state a cap. */
+function capVocabulary(extra: Record<string, unknown>): Record<string, unknown> {
+  const { limit_bytes, max_bytes, limit_files, size_bytes, bytes, ...rest } = extra;
+  const out: Record<string, unknown> = { rule: 'max_size', ...rest };
+  const limit = rest.limit ?? limit_bytes ?? max_bytes ?? limit_files;
+  if (limit !== undefined) {
+    out.limit = limit;
+    out.unit = rest.unit ?? (limit_files !== undefined ? 'files' : 'bytes');
+  }
+  const size = rest.size ?? size_bytes ?? bytes;
+  if (size !== undefined) out.size = size;
+  return out;
 }
 export class UnsupportedMediaType extends AppError {
   constructor(message: string, extra: Record<string, unknown> = {}) {
@@ -95,6 +116,14 @@ export class UpstreamTimeout extends AppError {
   }
 }
 
+/** JSON-RPC error codes for failures of the /mcp transport itself (tool errors are isError results). */
+const RPC_CODES: Record<number, number> = { 400: -32600, 401: -32001, 404: -32001, 413: -32600, 415: -32600, 500: -32603 };
+
+/** The same error as a JSON-RPC error response: message = detail, data = the REST body. */
+export function toJsonRpcError(err: AppError, code?: number): { jsonrpc: '2.0'; error: { code: number; message: string; data: ErrorBody }; id: null } {
+  return { jsonrpc: '2.0', error: { code: code ?? RPC_CODES[err.status] ?? -32000, message: err.message, data: err.toBody() }, id: null };
+}
+
 /** Anything that is not an AppError becomes an opaque 500: never a stack trace to the caller. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
@@ -114,9 +143,3 @@ export function toolErrorResult(err: unknown): { isError: true; content: Array<{
 }
 
 /** The JSON-RPC mapping for refusals at the /mcp transport (before any tool runs). */
-export function jsonRpcError(err: unknown, id: string | number | null = null): { jsonrpc: '2.0'; error: { code: number; message: string; data: ErrorBody }; id: string | number | null } {
-  const e = toAppError(err);
-  // -32001: not authorised (the MCP servers' convention); -32603: internal; -32000: any other refusal.
-  const code = e.status === 401 ? -32001 : e.status >= 500 ? -32603 : -32000;
-  return { jsonrpc: '2.0', error: { code, message: e.message, data: e.toBody() }, id };
-}

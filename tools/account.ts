@@ -56,6 +56,35 @@ function checkPlan(ctx: ToolContext, plan: Plan | undefined): Plan {
   return wanted;
 }
 
+/**
+ * A key bound to a project acts only inside that project: it sees and manages that project and the
+ * keys bound to it, nothing else. Account-level actions (creating or deleting projects, keys for
+ * other projects) need an unbound key.
+ */
+function requireUnbound(ctx: ToolContext, action: string): void {
+  if (ctx.caller?.projectBound) {
+    throw new Forbidden(`A key bound to a project cannot ${action}: that is an account-level action and needs a key that is not bound to a project`, { reason: 'project_bound_key' });
+  }
+}
+
+function requireOwnProject(ctx: ToolContext, projectId: string | null | undefined, field = 'project_id'): void {
+  if (ctx.caller?.projectBound && projectId !== ctx.caller.projectId) {
+    throw new Forbidden(`This key is bound to project ${ctx.caller.projectId} and cannot act on another project or the account's default`, { field, reason: 'project_bound_key' });
+  }
+}
+
+/** Keys a caller may see and manage: all of the account's, or for a bound key those bound to its project. */
+async function manageableKeys(ctx: ToolContext) {
+  const all = await ctx.app.service(KeysService).list(owner(ctx));
+  return ctx.caller?.projectBound ? all.filter((k) => k.project_id === ctx.caller!.projectId) : all;
+}
+
+async function manageableKey(ctx: ToolContext, keyId: string) {
+  const k = await ctx.app.service(KeysService).get(keyId, owner(ctx));
+  requireOwnProject(ctx, k.project_id, 'key_id');
+  return k;
+}
+
 function summary(k: Awaited<ReturnType<KeysService['list']>>[number]) {
   return { key_id: k.key_id, name: k.name, plan: k.plan, masked_key: k.masked_key, status: k.status, project_id: k.project_id, created_at: k.created_at, last_used: k.last_used_at, revoked_at: k.revoked_at };
 }
@@ -75,7 +104,10 @@ export const tools: AnyTool[] = [
     restStatus: 201,
     annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'A project for one repository', args: { name: 'my-repo', description: 'Compression project for my-repo' } }],
-    handler: async (ctx, a) => ctx.app.service(ProjectsService).create(owner(ctx), a.name, a.description ?? null),
+    handler: async (ctx, a) => {
+      requireUnbound(ctx, 'create projects');
+      return ctx.app.service(ProjectsService).create(owner(ctx), a.name, a.description ?? null);
+    },
   }),
   defineTool({
     name: 'list_projects',
@@ -87,7 +119,10 @@ export const tools: AnyTool[] = [
     rest: [{ method: 'GET', path: '/v1/projects' }],
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     examples: [{ description: 'List projects', args: {} }],
-    handler: async (ctx) => ({ projects: await ctx.app.service(ProjectsService).list(owner(ctx)) }),
+    handler: async (ctx) => {
+      const projects = await ctx.app.service(ProjectsService).list(owner(ctx));
+      return { projects: ctx.caller?.projectBound ? projects.filter((p) => p.id === ctx.caller!.projectId) : projects };
+    },
   }),
   defineTool({
     name: 'get_project',
@@ -99,7 +134,10 @@ export const tools: AnyTool[] = [
     rest: [{ method: 'GET', path: '/v1/projects/:project_id' }],
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     examples: [{ description: 'Inspect a project', args: { project_id: 'prj_abc' } }],
-    handler: (ctx, a) => ctx.app.service(ProjectsService).get(owner(ctx), a.project_id),
+    handler: (ctx, a) => {
+      requireOwnProject(ctx, a.project_id);
+      return ctx.app.service(ProjectsService).get(owner(ctx), a.project_id);
+    },
   }),
   defineTool({
     name: 'update_project',
@@ -115,19 +153,26 @@ export const tools: AnyTool[] = [
     rest: [{ method: 'PUT', path: '/v1/projects/:project_id' }],
     annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
     examples: [{ description: 'Rename', args: { project_id: 'prj_abc', name: 'backend-docs-v2' } }],
-    handler: (ctx, a) => ctx.app.service(ProjectsService).update(owner(ctx), a.project_id, { name: a.name, description: a.description }),
+    handler: (ctx, a) => {
+      requireOwnProject(ctx, a.project_id);
+      return ctx.app.service(ProjectsService).update(owner(ctx), a.project_id, { name: a.name, description: a.description });
+    },
   }),
   defineTool({
     name: 'delete_project',
     toolset: 'account',
     title: 'Delete project',
-    description: "Delete a project and everything stored in it (documents, memories, knowledge-base items...). Usage history is kept, unlinked. Keys bound to it fall back to the default project. The default project cannot be deleted.",
+    description: "Delete a project and everything stored in it (documents, memories, knowledge-base items...); the default project cannot be deleted.",
+    details: "Usage history is kept, unlinked. Keys bound to the project are revoked with it.",
     input: z.object({ project_id: ProjectId }),
     output: z.object({ success: z.literal(true), id: z.string(), deleted_rows: z.number().int() }),
     rest: [{ method: 'DELETE', path: '/v1/projects/:project_id' }],
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'Delete a scratch project', args: { project_id: 'prj_abc' } }],
-    handler: async (ctx, a) => ({ success: true as const, id: a.project_id, ...(await ctx.app.service(ProjectsService).delete(owner(ctx), a.project_id)) }),
+    handler: async (ctx, a) => {
+      requireUnbound(ctx, 'delete projects');
+      return { success: true as const, id: a.project_id, ...(await ctx.app.service(ProjectsService).delete(owner(ctx), a.project_id)) };
+    },
   }),
   defineTool({
     name: 'project_stats',
@@ -140,6 +185,7 @@ export const tools: AnyTool[] = [
     examples: [{ description: 'Check attribution', args: {} }],
     handler: async (ctx, a) => {
       const id = a.project_id ?? ctx.scope().projectId;
+      requireOwnProject(ctx, id);
       const p = await ctx.app.service(ProjectsService).get(owner(ctx), id);
       return {
         project_id: p.id,
@@ -157,7 +203,7 @@ export const tools: AnyTool[] = [
     name: 'get_usage',
     toolset: 'account',
     title: 'Get usage',
-    description: "This month's compressions against your key's quota, tokens in and saved for its project, rate limit, and cache hits split by source (exact request hash vs semantic similarity).",
+    description: "This month's compressions against your account's quota (shared by all its keys), tokens in and saved for its project, rate limit, and cache hits split by source (exact request hash vs semantic similarity).",
     input: z.object({ by: z.enum(['cache']).optional().describe('"cache" adds the by_source breakdown (always included; accepted for compatibility).') }),
     output: z.object({
       period: z.string(),
@@ -203,7 +249,7 @@ export const tools: AnyTool[] = [
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     examples: [{ description: 'Lifetime savings', args: {} }],
     handler: async (ctx) => {
-      const s = await lifetimeSavings(ctx.app, owner(ctx));
+      const s = await lifetimeSavings(ctx.app, owner(ctx), ctx.caller?.projectBound ? ctx.caller.projectId : undefined);
       const model = findModel(DEFAULT_MODEL)!;
       return { ...s, estimated_cost_saved_usd: Number(inputCost(s.total_tokens_saved, model).toFixed(4)), pricing_model: model.id };
     },
@@ -216,7 +262,7 @@ export const tools: AnyTool[] = [
     input: z.object({
       name: z.string().trim().min(1).max(100).describe('Label, 1-100 chars.'),
       plan: z.enum(PLANS).optional().describe("Plan of the new key; defaults to the calling key's plan and cannot exceed it."),
-      project_id: ProjectId.optional().describe('Bind the key to this project (default: the account\'s default project).'),
+      project_id: ProjectId.optional().describe('Bind the key to this project (default: unbound; a project-bound caller can only mint keys for its own project).'),
     }),
     output: CreatedKey,
     rest: [{ method: 'POST', path: '/v1/keys' }],
@@ -224,7 +270,10 @@ export const tools: AnyTool[] = [
     annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'A key for CI bound to a project', args: { name: 'ci', project_id: 'prj_abc' } }],
     handler: async (ctx, a) => {
-      const k = await ctx.app.service(KeysService).create({ name: a.name, plan: checkPlan(ctx, a.plan), ownerId: owner(ctx), projectId: a.project_id ?? null });
+      // A bound key mints keys for its own project only (by default, too: never the account default).
+      if (a.project_id !== undefined) requireOwnProject(ctx, a.project_id);
+      const projectId = a.project_id ?? (ctx.caller?.projectBound ? ctx.caller.projectId : null);
+      const k = await ctx.app.service(KeysService).create({ name: a.name, plan: checkPlan(ctx, a.plan), ownerId: owner(ctx), projectId });
       return { key: k.key, key_id: k.key_id, name: k.name, plan: k.plan, project_id: k.project_id, created_at: k.created_at };
     },
   }),
@@ -238,7 +287,7 @@ export const tools: AnyTool[] = [
     rest: [{ method: 'GET', path: '/v1/keys' }],
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     examples: [{ description: 'List keys', args: {} }],
-    handler: async (ctx) => ({ keys: (await ctx.app.service(KeysService).list(owner(ctx))).map(summary) }),
+    handler: async (ctx) => ({ keys: (await manageableKeys(ctx)).map(summary) }),
   }),
   defineTool({
     name: 'revoke_api_key',
@@ -251,6 +300,7 @@ export const tools: AnyTool[] = [
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'Revoke a leaked key', args: { key_id: 'key_abc' } }],
     handler: async (ctx, a) => {
+      await manageableKey(ctx, a.key_id);
       await ctx.app.service(KeysService).revoke(a.key_id, owner(ctx));
       return { success: true as const, key_id: a.key_id };
     },
@@ -268,6 +318,8 @@ export const tools: AnyTool[] = [
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'Rotate and rebind', args: { key_id: 'key_abc', project_id: 'prj_abc' } }],
     handler: async (ctx, a) => {
+      await manageableKey(ctx, a.key_id);
+      if (a.project_id) requireOwnProject(ctx, a.project_id);
       const created = await ctx.app.service(KeysService).rotate(a.key_id, owner(ctx), a.project_id);
       return { key: created.key, key_id: created.key_id, name: created.name, plan: created.plan, project_id: created.project_id, created_at: created.created_at, replaced_key_id: a.key_id };
     },

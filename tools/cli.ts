@@ -1,9 +1,11 @@
 // cli toolset: filter_cli_output (compress terminal output, failures kept verbatim) and list_cli_filters.
 import { z } from 'zod';
+import { SecretsRedactedField } from '../src/engine/secrets.js';
 import { AppError, BadRequest, InvalidInput, PayloadTooLarge } from '../src/errors.js';
 import { countTokens } from '../src/engine/tokens.js';
 import { describeFilters, filterCliOutputSteps, looksBinary, resolveHint, supportedHints, type FilterResult } from '../src/engine/cli/index.js';
 import { defineTool, type AnyTool } from '../src/registry/define.js';
+import { excerpt } from '../src/registry/schema.js';
 
 /** Above this size, tokens for metering are estimated (chars/4): exact counting blocks ~0.5 s per MB. */
 const EXACT_TOKEN_LIMIT = 256 * 1024;
@@ -35,10 +37,10 @@ function meterTokens(text: string): number {
 const filterCli = defineTool({
   name: 'filter_cli_output',
   toolset: 'cli',
+  secrets: 'redact',
   title: 'Filter CLI output',
-  description:
-    'Compress verbose terminal output before it reaches the model: git diff/log/status, pytest, jest, vitest, mocha, go test, cargo build/test, tsc, eslint, make/gcc/clang, npm/yarn/pnpm install, and any other log (ANSI and progress bars stripped, repeats folded with counts, timestamps normalised). ' +
-    'The tool is auto-detected; pass command_hint to force one. What survives verbatim: every failing test name, its assertion message and user-code stack frames; every compiler/linter error with file:line; diff file names, hunk headers and changed lines; final summary lines. Elided runs are marked "[… N what]". See list_cli_filters for what each detector keeps.',
+  description: "Compress verbose terminal output (git, test runners, compilers, linters, package managers, any log) before it reaches the model, keeping every failure verbatim.",
+  details: "Detectors: git diff/log/status, pytest, jest, vitest, mocha, go test, cargo build/test, tsc, eslint, make/gcc/clang, npm/yarn/pnpm install, and a generic one (ANSI and progress bars stripped, repeats folded with counts, timestamps normalised). Auto-detected; pass command_hint to force one. What survives verbatim: every failing test name, its assertion message and user-code stack frames; every compiler/linter error with file:line; diff file names, hunk headers and changed lines; final summary lines. Elided runs are marked \"[… N what]\". See list_cli_filters for what each detector keeps.",
   input: z.object({
     output: z.string().optional().describe('Raw CLI output to compress (required, at least one non-blank character).'),
     content: z.string().optional().describe('Alias of `output` (accepted for clients that send `content`).'),
@@ -51,6 +53,7 @@ const filterCli = defineTool({
     source: z.string().max(200).nullable().optional().describe('Alias of `command_hint`.'),
   }),
   output: z.object({
+    secrets_redacted: SecretsRedactedField,
     filtered: z.string().describe('The compressed output.'),
     original_chars: z.number().int(),
     filtered_chars: z.number().int(),
@@ -83,7 +86,7 @@ const filterCli = defineTool({
     const hintField = args.command_hint != null ? 'command_hint' : 'source';
     const hint = args.command_hint ?? args.source ?? null;
     if (hint !== null && hint.trim() !== '' && !resolveHint(hint)) {
-      throw new BadRequest(`${hintField} "${hint}" names no known filter; use one of: ${supportedHints().join(', ')} (or omit it to auto-detect)`, 'invalid_value', {
+      throw new BadRequest(`${hintField} ${excerpt(hint, 40)} names no known filter; use one of: ${supportedHints().join(', ')} (or omit it to auto-detect)`, 'invalid_value', {
         field: hintField,
         valid: supportedHints(),
       });

@@ -39,9 +39,10 @@ const RankedSymbolSchema = z.object({ name: z.string(), qualified_name: z.string
 const compressCode = defineTool({
   name: 'compress_code',
   toolset: 'code',
+  secrets: 'refuse',
   title: 'Compress code (AST skeleton)',
-  description:
-    'AST-aware code compression with tree-sitter (Python, JavaScript, TypeScript, TSX, Java, Go, Rust, C, C++): keeps imports, signatures, class and function headers, docstrings and leading comments; bodies are replaced by "...". Symbols are ranked by PageRank on the file\'s reference graph and the fidelity decides how many of the top symbols keep their bodies (outline: none, balanced: top 10%, detailed: top 35%). Every top-level name survives at every fidelity except abstract (top-ranked signatures only); raw returns the code unchanged.',
+  description: "AST skeleton of a source file (Python, JS/TS, Java, Go, Rust, C/C++): imports, signatures, docstrings, with the most central bodies kept by fidelity.",
+  details: "tree-sitter parse; bodies are replaced by \"...\". Symbols are ranked by PageRank on the file's reference graph and the fidelity decides how many of the top symbols keep their bodies (outline: none, balanced: top 10%, detailed: top 35%). Every top-level name survives at every fidelity except abstract (top-ranked signatures only); raw returns the code unchanged. The reply is the skeleton after a one-line header; structuredContent adds stats and ranked symbols.",
   input: z.object({
     code: z.string().min(1).describe('Source code to compress.'),
     language: LanguageHint,
@@ -89,9 +90,10 @@ const compressCode = defineTool({
 const compressCodebase = defineTool({
   name: 'compress_codebase',
   toolset: 'code',
+  secrets: 'refuse',
   title: 'Digest a codebase',
-  description:
-    'Digest of a whole file bundle (or an allowed local root) under a token budget: files ordered by PageRank on the cross-file reference graph, each as an AST skeleton (signatures and docstrings, bodies stripped); when one does not fit, its top signatures, then a one-line listing. Reports progress on large inputs.',
+  description: "Digest of a whole file bundle (or an allowed local root) under a token budget, most central files first as AST skeletons.",
+  details: "Files are ordered by PageRank on the cross-file reference graph, each as an AST skeleton (signatures and docstrings, bodies stripped); when one does not fit, its top signatures, then a one-line listing. Reports progress on large inputs.",
   input: z.object({
     files: Files.nullable().optional(),
     root: Root,
@@ -156,9 +158,10 @@ const compressCodebase = defineTool({
 const blastRadius = defineTool({
   name: 'gc_blast_radius',
   toolset: 'code',
+  secrets: 'refuse',
   title: 'Blast radius of a symbol',
-  description:
-    'Ranked context for a focus symbol: which files a change to it touches. Two signals fused by Reciprocal Rank Fusion: BM25 over the files (query defaults to the symbol) and graph distance from the symbol\'s definition through the cross-file reference/import graph (callers first, then callees, then transitively touched code). Refuses bad paths (400 bad_path), secrets (400 sensitive_content, never echoed) and oversized bundles (413) before any work. Best for PR review and bug triage.',
+  description: "Which files a change to a symbol touches, ranked: callers first, then callees, then transitively touched code.",
+  details: "Two signals fused by Reciprocal Rank Fusion: BM25 over the files (query defaults to the symbol) and graph distance from the symbol's definition through the cross-file reference/import graph. Refuses bad paths (400 bad_path), secrets (400 sensitive_content, never echoed) and oversized bundles (413) before any work. Best for PR review and bug triage.",
   input: z.object({
     files: Files.min(1),
     focus_symbol: z.string().nullable().optional().describe('Symbol to centre on: a name ("handle_request") or qualified ("Server.handle_request").'),
@@ -211,9 +214,10 @@ const blastRadius = defineTool({
 const searchCode = defineTool({
   name: 'search_code',
   toolset: 'code',
+  secrets: 'refuse',
   title: 'Search code',
-  description:
-    'BM25 + symbol-aware code search over a file bundle or an allowed local root: every definition is a chunk (module-level code in windows), its name weighted; a second ranking matches the query against symbol names; both fused by RRF. Each hit names its enclosing symbol, its line range and the matching lines.',
+  description: "Symbol-aware code search over a file bundle or an allowed local root; each hit names its enclosing symbol, line range and matching lines.",
+  details: "Every definition is a chunk (module-level code in windows) with its name weighted in BM25; a second ranking matches the query against symbol names; both are fused by Reciprocal Rank Fusion.",
   input: z.object({
     query: z.string().min(1).describe('Words, identifiers or a phrase, e.g. "retry backoff" or "parseConfig".'),
     files: Files.nullable().optional(),
@@ -242,6 +246,9 @@ const searchCode = defineTool({
       truncated: z.boolean(),
     }),
   }),
+  render: (o) =>
+    `[search_code: ${o.results.length} hits in ${o.stats.files_searched} files]` +
+    o.results.map((r) => `\n\n${r.path}:${r.start_line}-${r.end_line}${r.symbol ? ` ${r.symbol}` : ''} (${r.kind})\n${r.matches.map((m) => `${m.line}: ${m.text}`).join('\n')}`).join(''),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   examples: [
     {
@@ -260,6 +267,7 @@ const searchCode = defineTool({
 const repoMap = defineTool({
   name: 'repo_map',
   toolset: 'code',
+  secrets: 'refuse',
   title: 'Repository map',
   description:
     "Ranked map of a repository's definitions within a token budget: files ranked by PageRank on the cross-file reference graph (personalised towards focus_files), each file's rank flowing to the definitions other files use; the top signatures are listed grouped by file, as many as fit.",

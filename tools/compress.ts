@@ -12,17 +12,18 @@ import { STRUCTURE_CLASSES } from '../src/engine/structure.js';
 import { countTokens, findModel, modelIds } from '../src/engine/tokens.js';
 import { adaptItems, CompressionService, type CompressRequest, type CompressResult } from '../src/services/compression.js';
 import { FidelityProfilesService } from '../src/services/fidelity-profiles.js';
+import { excerpt } from '../src/registry/schema.js';
 
 const Fidelity = z.enum(FIDELITIES);
 const OutputStyle = z.enum(OUTPUT_STYLES);
 const Model = z
   .string()
   .min(1)
-  .describe(`Target model (price, window, encoding), e.g. "claude-sonnet-4-6" or "gpt-4o". Known: ${modelIds().join(', ')}.`);
+  .describe('Target model (price, window, encoding), e.g. "claude-sonnet-4-6" or "gpt-4o"; an unknown name is refused with the list of known ones.');
 
 function knownModel(name: string | null | undefined, field: string): void {
   if (name && !findModel(name)) {
-    throw new BadRequest(`Invalid ${field} '${name}'. Valid: [${modelIds().map((m) => `'${m}'`).join(', ')}]`, 'invalid_value', { field, valid: modelIds() });
+    throw new BadRequest(`Invalid ${field} ${excerpt(name, 40)}. Valid: [${modelIds().map((m) => `'${m}'`).join(', ')}]`, 'invalid_value', { field, rule: 'enum', valid: modelIds() });
   }
 }
 
@@ -96,9 +97,10 @@ function meterResult(ctx: ToolContext, r: CompressResult): void {
 const compressText = defineTool({
   name: 'compress_text',
   toolset: 'compress',
+  secrets: 'refuse',
   title: 'Compress text',
-  description:
-    'Graph-based semantic compression: chunks the text along its structure, ranks chunks by PageRank on an embedding-similarity graph (personalised toward `query` and blended with BM25 when given), and keeps the best parts within the fidelity\'s token budget in original order. Returns the skeleton, token/cost stats, structural-loss advisory and cache status. Refuses text containing secrets (400 sensitive_content).',
+  description: "Compress a document to a fidelity (abstract 5% … detailed 40% of tokens), keeping its most central parts in original order; the reply is the compressed text after a one-line header of the figures.",
+  details: "Chunks the text along its structure, ranks chunks by PageRank on an embedding-similarity graph (personalised toward `query` and blended with BM25 when given), and keeps the best parts within the fidelity's token budget. structuredContent has the token/cost stats, structural-loss advisory and cache status. Refuses text containing secrets (400 sensitive_content).",
   input: z.object(compressInputShape),
   output: CompressOutput,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
@@ -109,6 +111,13 @@ const compressText = defineTool({
     if (out.cache.source) h['X-Cache-Source'] = out.cache.source;
     if (out.structural_loss.length) h['X-Fidelity-Warning'] = out.structural_loss.join(',');
     return h;
+  },
+  render: (o) => {
+    const cost = o.stats.estimated_cost_saved ? `, ${o.stats.estimated_cost_saved} saved at ${o.stats.cost_model}` : '';
+    const cache = o.cache.hit ? `; cache hit (${o.cache.source})` : '';
+    const loss = o.structural_loss.length ? `; fewer ${o.structural_loss.join(', ')} than the input` : '';
+    const suffix = o.system_prompt_suffix ? `\n[system_prompt_suffix ${o.style_suffix_version}: ${o.system_prompt_suffix}]` : '';
+    return `[compress_text: ${o.fidelity}${o.query_guided ? ', query-guided' : ''}; ${o.stats.original_tokens} → ${o.stats.compressed_tokens} tokens, ${o.stats.savings_pct}% saved${cost}${cache}${loss}]${suffix}\n${o.compressed}`;
   },
   examples: [
     { description: 'Balanced compression of a document', args: { text: '# Design\n\nLong Markdown document ...', fidelity: 'balanced' } },
@@ -138,8 +147,10 @@ const BatchResult = z.object({
 const batchCompress = defineTool({
   name: 'batch_compress',
   toolset: 'compress',
+  // The refuse rule applies per document (compression service): a secret fails that item inline.
   title: 'Batch compress',
-  description: `Compress 1–${LIMITS.batchDocuments} documents in one call, ${LIMITS.batchConcurrency} at a time. Each may carry its own fidelity, query and output style. A failing document is reported inline (error, error_code); the batch itself succeeds.`,
+  description: "Compress 1–50 documents in one call, each with its own fidelity, query and output style.",
+  details: "Runs 4 at a time. A failing document is reported inline (error, error_code); the batch itself succeeds.",
   input: z.object({
     documents: z
       .array(
@@ -167,6 +178,11 @@ const batchCompress = defineTool({
       cache_hits: z.number().int(),
     }),
   }),
+  render: (o) =>
+    `[batch_compress: ${o.summary.successful}/${o.summary.total_documents} compressed, ${o.summary.failed} failed; ${o.summary.total_tokens_in} tokens in, ${o.summary.total_tokens_saved} saved (avg ${o.summary.avg_savings_pct}%)]` +
+    o.results
+      .map((r, i) => (r.error ? `\n\n## document ${i + 1}: error ${r.error_code}: ${r.error}` : `\n\n## document ${i + 1}: ${r.original_tokens} → ${r.compressed_tokens} tokens\n${r.compressed}`))
+      .join(''),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   metered: true,
   rest: [{ method: 'POST', path: '/v1/batch-compress' }],
@@ -306,6 +322,7 @@ const budget = defineTool({
     remaining_tokens: z.number().int(),
     model: z.string(),
   }),
+  advertiseOutput: true,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   rest: [{ method: 'POST', path: '/v1/check-budget' }],
   examples: [{ description: 'Against a 200k window', args: { text: 'Your long document...', context_window: 200000, model: 'claude-opus-4' } }],
@@ -321,6 +338,7 @@ const budget = defineTool({
 const adapt = defineTool({
   name: 'adapt_to_context_window',
   toolset: 'compress',
+  secrets: 'refuse',
   title: 'Adapt to context window',
   description:
     'Fit a set of context items (documents, tool outputs, notes) into a model\'s window: the most relevant are kept whole, the next compressed at the lightest fidelity that fits, the rest dropped. Relevance is the query (BM25 + embeddings) when given, else priority then recency.',
@@ -363,6 +381,12 @@ const adapt = defineTool({
     compressed: z.number().int(),
     dropped: z.number().int(),
   }),
+  render: (o) =>
+    `[adapt_to_context_window: ${o.original_tokens} → ${o.total_tokens} of ${o.limit_tokens} tokens${o.fits ? '' : ' (does not fit)'}; ${o.kept} kept, ${o.compressed} compressed, ${o.dropped} dropped]` +
+    o.items
+      .filter((it) => it.content !== null)
+      .map((it) => `\n\n## ${it.id} (${it.action}${it.fidelity ? `, ${it.fidelity}` : ''}, ${it.tokens} tokens)\n${it.content}`)
+      .join(''),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   metered: true,
   examples: [{ description: 'Fit three items into 8k tokens', args: { items: [{ id: 'spec', content: '...', priority: 8 }, { id: 'log', content: '...' }, { id: 'notes', content: '...' }], max_tokens: 8000, query: 'why does login fail?' } }],
@@ -462,8 +486,8 @@ const preflight = defineTool({
   name: 'gc_pre_flight',
   toolset: 'compress',
   title: 'Context pre-flight',
-  description:
-    'One-call verdict before adding content to the context: send_as_is (small, room to spare), send_compressed (≥1,500 tokens: compress or ingest + read_skeleton first), warn_context_limit (would pass 70% of the window), clear_first (context already ≥85% full). With the recommended fidelity and next steps.',
+  description: "One-call verdict before adding content to the context: send_as_is, send_compressed, warn_context_limit or clear_first, with the recommended fidelity and next steps.",
+  details: "send_as_is: small, room to spare; send_compressed: ≥1,500 tokens (compress, or ingest + read_skeleton first); warn_context_limit: would pass 70% of the window; clear_first: context already ≥85% full.",
   input: z.object({
     text: z.string().optional().describe('The content about to be sent (optional).'),
     incoming_tokens: z.number().int().min(0).optional().describe('Its size in tokens, if you do not send the text.'),
@@ -483,6 +507,7 @@ const preflight = defineTool({
     estimated_tokens_after_compression: z.number().int().nullable(),
     next_steps: z.array(z.string()),
   }),
+  advertiseOutput: true,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   examples: [
     { description: 'Nothing pending', args: {} },
@@ -500,9 +525,10 @@ const preflight = defineTool({
 const detect = defineTool({
   name: 'detect_issues',
   toolset: 'compress',
+  secrets: 'refuse',
   title: 'Detect compression issues',
-  description:
-    'Compare a compressed text with its original: hallucinations (sentences whose numbers, identifiers or content words the source does not support) and blind spots (numbers, code identifiers, names and negations of the source that were lost, including negations dropped from kept statements). quality_score in [0, 1], 1 = no issues.',
+  description: "Compare a compressed text with its original and report hallucinations and blind spots, with a quality_score in [0, 1].",
+  details: "Hallucinations: sentences whose numbers, identifiers or content words the source does not support. Blind spots: numbers, code identifiers, names and negations of the source that were lost, including negations dropped from kept statements. 1 = no issues.",
   input: z.object({
     original_text: z.string().min(1).describe('The uncompressed source.'),
     compressed_text: z.string().min(1).describe('The compressed output to check.'),
@@ -566,6 +592,7 @@ const audit = defineTool({
 const planCache = defineTool({
   name: 'plan_prompt_cache',
   toolset: 'compress',
+  secrets: 'refuse',
   title: 'Plan prompt caching',
   description:
     "Reorder a prompt's parts so static content (system, tools, reference docs) comes first and per-call content last, and place cache breakpoints for the provider (Anthropic: up to 4 cache_control points; OpenAI/Google: the stable prefix length).",

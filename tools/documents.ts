@@ -1,5 +1,6 @@
 // documents toolset: ingest, read, search and manage stored documents (src/services/documents.ts).
 import { z } from 'zod';
+import { SecretsRedactedField } from '../src/engine/secrets.js';
 import { LIMITS } from '../src/config.js';
 import { InvalidInput } from '../src/errors.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
@@ -15,6 +16,7 @@ const Title = z.string().max(512).describe('Human-readable title.');
 const Metadata = z.record(z.string(), z.unknown()).describe('Any JSON object, stored and returned with the document.');
 
 const IngestOut = z.object({
+  secrets_redacted: SecretsRedactedField,
   doc_id: z.string(),
   file_id: z.string(),
   title: z.string().nullable(),
@@ -75,10 +77,10 @@ function meterIngest(ctx: ToolContext, r: IngestResult): void {
 const ingestContext = defineTool({
   name: 'ingest_context',
   toolset: 'documents',
+  secrets: 'redact',
   title: 'Ingest a document',
-  description:
-    'Store a document under a file_id: it is chunked by structure, embedded and indexed, so read_skeleton, search_semantic and get_context_block can use it. ' +
-    'Re-ingesting identical content is a no-op returning the same doc_id; different content under an existing file_id is a 409 (use refresh_document, or replace: true).',
+  description: "Store a document under a file_id, chunked, embedded and indexed for read_skeleton, search_semantic and get_context_block.",
+  details: "Re-ingesting identical content is a no-op returning the same doc_id; different content under an existing file_id is a 409 (use refresh_document, or replace: true).",
   input: z.object({
     file_id: FileId,
     content: Content,
@@ -111,9 +113,10 @@ const ingestContext = defineTool({
 const refreshDocument = defineTool({
   name: 'refresh_document',
   toolset: 'documents',
+  secrets: 'redact',
   title: 'Refresh a document',
-  description:
-    'Re-ingest a stored document whose source changed. Chunks whose text is unchanged keep their stored embeddings and chunk ids; only changed chunks are embedded. Identical content is a no-op.',
+  description: "Re-ingest a stored document whose source changed, re-embedding only the chunks that changed.",
+  details: "Unchanged chunks keep their embeddings and chunk ids. Identical content is a no-op.",
   input: z.object({
     ...docRef,
     content: Content,
@@ -176,6 +179,8 @@ const readSkeleton = defineTool({
   metered: true,
   annotations: { readOnlyHint: true },
   rest: [{ method: 'GET', path: '/v1/documents/:doc_id/skeleton' }],
+  render: (o) =>
+    `[read_skeleton: ${o.title ?? o.file_id} (${o.doc_id}), ${o.fidelity}${o.query ? ', query-guided' : ''}; ${o.kept_chunks}/${o.total_chunks} chunks, ${o.stats.original_tokens} → ${o.stats.compressed_tokens} tokens, ${o.stats.savings_pct}% saved]\n${o.skeleton}`,
   examples: [
     { description: 'Balanced outline', args: { doc_id: 'doc_abc123' } },
     { description: 'Focused on a question', args: { file_id: 'readme', fidelity: 'outline', query: 'how do I configure authentication?' } },
@@ -217,6 +222,9 @@ const searchSemantic = defineTool({
   }),
   annotations: { readOnlyHint: true },
   rest: [{ method: 'POST', path: '/v1/search' }],
+  render: (o) =>
+    `[search_semantic: ${o.results.length} chunks for "${o.query}" (${o.mode}) in ${o.searched_documents} documents]` +
+    o.results.map((r) => `\n\n## ${r.title ?? r.file_id}${r.heading_path.length ? ' › ' + r.heading_path.join(' › ') : ''} (${r.chunk_id}, score ${Math.round(r.score * 1000) / 1000})\n${r.text}`).join(''),
   examples: [
     { description: 'Search one document', args: { query: 'how does authentication work', doc_id: 'doc_abc123', top_k: 3 } },
     { description: 'Find an identifier everywhere', args: { query: 'refreshAccessToken', mode: 'hybrid', top_k: 5 } },
@@ -247,6 +255,9 @@ const getContextBlock = defineTool({
   }),
   annotations: { readOnlyHint: true },
   rest: [{ method: 'GET', path: '/v1/chunks/:chunk_id' }],
+  render: (o) =>
+    `[get_context_block: ${o.chunk.chunk_id}, chunk ${o.chunk.index + 1} of ${o.chunks_in_document} in ${o.title ?? o.chunk.file_id}; ${o.before.length} before, ${o.after.length} after]\n` +
+    [...o.before, o.chunk, ...o.after].map((c) => c.text).join('\n\n'),
   examples: [{ description: 'A chunk with one neighbour each side', args: { chunk_id: 'chk_Zp1x9c2WcQm0aB7e', neighbors: 1 } }],
   handler: (ctx, a) => ctx.app.service(DocumentsService).block(ctx.scope(), a.chunk_id, a.neighbors),
 });
@@ -309,10 +320,10 @@ const deleteDocument = defineTool({
 const batchIngestDocuments = defineTool({
   name: 'batch_ingest_documents',
   toolset: 'documents',
+  secrets: 'redact',
   title: 'Batch ingest documents',
-  description:
-    `Ingest up to ${LIMITS.batchDocuments} documents as one background job: returns the job id at once (poll with get_batch_job, GET /v1/batch-queue/{job_id}). ` +
-    'Every document is checked before the job is created. With wait: true the call stays open, sends progress notifications and returns the finished job.',
+  description: `Ingest up to ${LIMITS.batchDocuments} documents as one background job and return its id at once (poll with get_batch_job).`,
+  details: "Every document is checked before the job is created. REST: GET /v1/batch-queue/{job_id}. With wait: true the call stays open, sends progress notifications and returns the finished job.",
   input: z.object({
     documents: z
       .array(
@@ -329,7 +340,7 @@ const batchIngestDocuments = defineTool({
     replace: z.boolean().default(false).describe('Replace documents whose file_id already holds different content (else that item fails with a conflict).'),
     wait: z.boolean().default(false).describe('Keep the call open until the job finishes, with progress notifications.'),
   }),
-  output: JobStatusOut.extend({ results: z.array(JobItemOut).optional().describe('Per-document outcomes (when wait: true).') }),
+  output: JobStatusOut.extend({ results: z.array(JobItemOut).optional().describe('Per-document outcomes (when wait: true).'), secrets_redacted: SecretsRedactedField }),
   metered: true,
   restStatus: 202,
   examples: [

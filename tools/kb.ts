@@ -1,6 +1,7 @@
 // kb toolset: the per-project knowledge base (src/services/kb.ts). Items are keyed by
 // (item_id, project): the project always comes from the caller's key.
 import { z } from 'zod';
+import { SecretsRedactedField } from '../src/engine/secrets.js';
 import { LIMITS } from '../src/config.js';
 import { Forbidden } from '../src/errors.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
@@ -31,6 +32,7 @@ function scopeOf(ctx: ToolContext, projectId?: string): Scope {
 const kb = (ctx: ToolContext) => ctx.app.service(KbService);
 
 const WriteOut = z.object({
+  secrets_redacted: SecretsRedactedField,
   item_id: z.string(),
   version: z.number().int().describe('The current version after this call.'),
   status: z.enum(['created', 'updated', 'unchanged']).describe('unchanged: the content was identical, so no version was added.'),
@@ -62,10 +64,10 @@ const SummaryOut = z.object({
 const ingest = defineTool({
   name: 'gc_kb_ingest',
   toolset: 'kb',
+  secrets: 'redact',
   title: 'Add to the knowledge base',
-  description:
-    'Store a document in the project knowledge base under item_id, from text, a URL (fetched server-side) or a file (base64; PDF, TXT, MD, DOCX or HTML, at most 5 MB). ' +
-    'It becomes searchable with gc_kb_query. Ingesting an existing item_id adds a new version; identical content changes nothing.',
+  description: "Store a document in the project knowledge base under item_id, from text, a URL or a file, searchable with gc_kb_query.",
+  details: "URLs are fetched server-side; files are base64 (PDF, TXT, MD, DOCX or HTML, at most 5 MB). Ingesting an existing item_id adds a new version; identical content changes nothing.",
   input: z.object({
     item_id: ItemId.optional().describe('Your id for the item (unique within the project). Omitted: one is generated (kb_...).'),
     mode: z.enum(KB_MODES).default('text').describe('text: `content` is the text. url: `content` is an http(s) URL to fetch. file: `content` is the file as base64.'),
@@ -121,6 +123,11 @@ const query = defineTool({
     items_searched: z.number().int(),
     embedder: z.string().nullable(),
   }),
+  render: (o) =>
+    `[gc_kb_query: ${o.results.length} passages for "${o.query}" (${o.mode}) in ${o.items_searched} items]` +
+    o.results
+      .map((r) => `\n\n## ${r.title ?? r.item_id} v${r.version}${r.page !== null ? `, page ${r.page}` : ''}${r.heading_path.length ? ' › ' + r.heading_path.join(' › ') : ''} (${r.item_id})\n${r.passage}`)
+      .join(''),
   annotations: { readOnlyHint: true },
   rest: [{ method: 'POST', path: '/v1/kb/query' }],
   examples: [{ description: 'Ask a question', args: { query: 'who leads the monthly fire drills?', top_k: 3 } }],
@@ -166,6 +173,7 @@ const list = defineTool({
 const edit = defineTool({
   name: 'gc_kb_edit',
   toolset: 'kb',
+  secrets: 'redact',
   title: 'Edit a knowledge-base item',
   description: 'Replace the text of an existing item. Every edit that changes something is a new version (see gc_kb_history, gc_kb_diff, gc_kb_restore).',
   input: z.object({

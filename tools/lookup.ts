@@ -25,9 +25,8 @@ const gcLookup = defineTool({
   name: 'gc_lookup',
   toolset: 'lookup',
   title: 'Look up library documentation',
-  description:
-    'Search indexed documentation offline: out of the box the READMEs, docs and type declarations of the npm packages installed with this server, ' +
-    'plus any source added with add_lookup_source. Optional slug narrows to one source (see list_lookup_sources). Free on all plans; not metered.',
+  description: "Search indexed documentation offline: the installed npm packages' READMEs, docs and type declarations, plus sources added with add_lookup_source.",
+  details: "Optional slug narrows to one source (see list_lookup_sources). Free on all plans; not metered.",
   input: z.object({
     query_text: z.string().min(1).max(2000).describe('Natural-language question or search phrase.'),
     slug: Slug.optional().describe('Optional. Scope to one source. Omit to search all.'),

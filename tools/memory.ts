@@ -1,6 +1,7 @@
 // memory toolset: agent memory (add/search/list/get/update/delete/forget) and a knowledge graph that is a
 // drop-in for the reference MCP memory server (same tool names, argument and result shapes).
 import { z } from 'zod';
+import { SecretsRedactedField } from '../src/engine/secrets.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
 import { MemoryService, MEMORY_LIMITS } from '../src/services/memory.js';
 import { KnowledgeGraphService, KG_LIMITS } from '../src/services/knowledge-graph.js';
@@ -43,6 +44,7 @@ const memoryId = z.string().min(1).max(64).describe('Memory id (mem_...), as ret
 const addMemory = defineTool({
   name: 'add_memory',
   toolset: 'memory',
+  secrets: 'redact',
   title: 'Add memory',
   description:
     'Persist a fact for later sessions of this project. A near-duplicate of an existing memory (embedding similarity at or above ' +
@@ -55,6 +57,7 @@ const addMemory = defineTool({
     dedupe_threshold: z.number().min(0.5).max(1).describe('Cosine similarity at which two memories count as the same fact. Default depends on the embedder (0.95 offline, 0.90 MiniLM).').optional(),
   }),
   output: z.object({
+    secrets_redacted: SecretsRedactedField,
     id: z.string().describe('Id of the stored memory (the existing one when merged).'),
     merged: z.boolean().describe('True when the text was merged into an existing near-duplicate.'),
     similarity: z.number().nullable().describe('Similarity to the closest existing memory (null when the project had none).'),
@@ -170,6 +173,7 @@ const getMemory = defineTool({
 const updateMemory = defineTool({
   name: 'update_memory',
   toolset: 'memory',
+  secrets: 'redact',
   title: 'Update memory',
   description: 'Change a memory\'s text (re-embedded), tags (replaced) or source (null clears it). Give at least one.',
   input: z.object({
@@ -178,7 +182,7 @@ const updateMemory = defineTool({
     tags: tagList('New tag list (replaces the old one).').optional(),
     source: z.string().trim().min(1).max(MEMORY_LIMITS.sourceChars).nullable().describe('New source, or null to clear it.').optional(),
   }),
-  output: Memory,
+  output: Memory.extend({ secrets_redacted: SecretsRedactedField }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   rest: [{ method: 'PATCH', path: '/v1/memories/:id' }],
   examples: [{ description: 'Correct a fact', args: { id: 'mem_4pKq0bX9s2LmA1cD', text: 'The API server listens on port 9000.' } }],
@@ -202,10 +206,8 @@ const forgetMemories = defineTool({
   name: 'forget_memories',
   toolset: 'memory',
   title: 'Forget memories',
-  description:
-    'Delete the memories matching a query and/or filters (tags, source, time range, ids). A query matches a memory whose similarity ' +
-    'reaches min_similarity or that contains every query word. With dry_run=true nothing is deleted and the list shows what would go: ' +
-    'run that first.',
+  description: "Delete the memories matching a query and/or filters (tags, source, time range, ids); run with dry_run=true first to see what would go.",
+  details: "A query matches a memory whose similarity reaches min_similarity or that contains every query word. With dry_run=true nothing is deleted.",
   input: z.object({
     query: z.string().trim().min(1).max(MEMORY_LIMITS.queryChars).describe('Forget memories about this.').optional(),
     ids: z.array(memoryId).max(MEMORY_LIMITS.forgetMax).describe('Restrict to these memory ids (e.g. from a dry run).').optional(),
@@ -268,10 +270,11 @@ const kg = (ctx: ToolContext) => ctx.app.service(KnowledgeGraphService);
 const createEntities = defineTool({
   name: 'create_entities',
   toolset: 'memory',
+  secrets: 'redact',
   title: 'Create Entities',
   description: 'Create multiple new entities in the knowledge graph',
   input: z.object({ entities: z.array(EntitySchema).max(KG_LIMITS.batch).describe('Entities to create; names that already exist are ignored') }),
-  output: z.object({ entities: z.array(EntitySchema).describe('The entities actually created') }),
+  output: z.object({ entities: z.array(EntitySchema).describe('The entities actually created'), secrets_redacted: SecretsRedactedField }),
   annotations: kgWrite,
   render: (out) => json(out.entities),
   examples: [{ description: 'Two entities', args: { entities: [{ name: 'Alice', entityType: 'person', observations: ['Maintains the billing service'] }, { name: 'billing-service', entityType: 'service', observations: [] }] } }],
@@ -294,6 +297,7 @@ const createRelations = defineTool({
 const addObservations = defineTool({
   name: 'add_observations',
   toolset: 'memory',
+  secrets: 'redact',
   title: 'Add Observations',
   description: 'Add new observations to existing entities in the knowledge graph',
   input: z.object({
@@ -306,7 +310,7 @@ const addObservations = defineTool({
       )
       .max(KG_LIMITS.batch),
   }),
-  output: z.object({ results: z.array(z.object({ entityName: z.string(), addedObservations: z.array(z.string()) })) }),
+  output: z.object({ results: z.array(z.object({ entityName: z.string(), addedObservations: z.array(z.string()) })), secrets_redacted: SecretsRedactedField }),
   annotations: kgWrite,
   render: (out) => json(out.results),
   examples: [{ description: 'Note something about Alice', args: { observations: [{ entityName: 'Alice', contents: ['Prefers code review in the morning'] }] } }],

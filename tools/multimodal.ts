@@ -4,6 +4,7 @@
 // get_context_block work on it. PDFs keep their page numbers as "## Page N" sections (so every
 // chunk's heading_path names its page); images and audio need a caller-supplied caption/transcript.
 import { z } from 'zod';
+import { SecretsRedactedField } from '../src/engine/secrets.js';
 import { LIMITS } from '../src/config.js';
 import { extractDocument, type Extracted, type SourceFormat } from '../src/engine/extract/index.js';
 import { InvalidInput, PayloadTooLarge } from '../src/errors.js';
@@ -33,6 +34,7 @@ function planCap(ctx: ToolContext): number {
 }
 
 const Out = z.object({
+  secrets_redacted: SecretsRedactedField,
   doc_id: z.string(),
   file_id: z.string(),
   title: z.string().nullable(),
@@ -60,11 +62,10 @@ const Out = z.object({
 const ingestMultimodal = defineTool({
   name: 'ingest_multimodal',
   toolset: 'documents',
+  secrets: 'redact',
   title: 'Ingest a PDF, DOCX, HTML, CSV/JSON, image or audio file',
-  description:
-    'Store a file (base64, at most 5 MB) as a searchable document: PDF (text per page, page numbers kept), DOCX and HTML (main text, headings kept), Markdown, ' +
-    'CSV/JSON (schema and sample rows summarised). Images and audio are stored by the `caption` or `transcript` you supply (no OCR or speech recognition runs here). ' +
-    'A scanned PDF without a text layer is reported (422) unless you supply its text as `transcript`. Afterwards use search_semantic, read_skeleton, get_context_block.',
+  description: "Store a file (base64, at most 5 MB: PDF, DOCX, HTML, Markdown, CSV/JSON, or an image/audio with your caption or transcript) as a searchable document.",
+  details: "PDF: text per page, page numbers kept; DOCX and HTML: main text, headings kept; CSV/JSON: schema and sample rows summarised. Images and audio are stored by the `caption` or `transcript` you supply (no OCR or speech recognition runs here). A scanned PDF without a text layer is reported (422) unless you supply its text as `transcript`. Afterwards use search_semantic, read_skeleton, get_context_block.",
   input: z.object({
     content: z.string().min(1).describe('The file, base64-encoded.'),
     filename: z.string().max(256).optional().describe('File name, used to recognise the type and as the default file_id, e.g. "q3-report.pdf".'),

@@ -1,24 +1,36 @@
-// system toolset: tool_help, check_environment, list_toolsets, enable_toolset.
+// system toolset: help, environment, and discovery — search_tools, call_tool, enable_toolset,
+// enable_tools, list_toolsets. A lean session lists few tools; these make every other one reachable.
+// What a caller sees and may call comes from ctx.view (src/registry/visibility.ts), nowhere else.
 import { z } from 'zod';
 import { VERSION } from '../src/version.js';
-import { BadRequest, NotFound } from '../src/errors.js';
-import { defineTool, type AnyTool } from '../src/registry/define.js';
+import { BadRequest } from '../src/errors.js';
+import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
 import { planEmbedder } from '../src/services/embedder.js';
 import { UsageService } from '../src/services/usage.js';
+
+const MinPlan = z.enum(['free', 'pro']);
+const Access = {
+  listed: z.boolean().describe('In this session\'s tools/list.'),
+  callable: z.boolean().describe('This key may call it (else 401 without a key, 403 naming the plan).'),
+  min_plan: MinPlan,
+};
 
 const toolHelp = defineTool({
   name: 'tool_help',
   toolset: 'system',
   title: 'Tool help',
-  description: "Full documentation of any tool: description, input and output JSON Schemas, REST routes, minimum plan and worked examples. Use it instead of guessing a tool's arguments.",
-  input: z.object({ tool_name: z.string().min(1).describe('Name of the tool, e.g. "compress_text".') }),
+  description: "Full documentation of any tool: details, input and output schemas, REST routes, plan and examples. Use it instead of guessing a tool's arguments.",
+  input: z.object({ tool_name: z.string().min(1).describe('Tool name, e.g. "compress_text".') }),
   output: z.object({
     name: z.string(),
     title: z.string(),
     toolset: z.string(),
     description: z.string(),
-    min_plan: z.enum(['free', 'pro']),
+    details: z.string(),
+    min_plan: MinPlan,
     needs_api_key: z.boolean(),
+    listed: z.boolean(),
+    callable: z.boolean(),
     input_schema: z.record(z.string(), z.unknown()),
     output_schema: z.record(z.string(), z.unknown()),
     annotations: z.record(z.string(), z.unknown()),
@@ -28,20 +40,33 @@ const toolHelp = defineTool({
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   public: true,
   examples: [{ description: 'How do I call compress_text?', args: { tool_name: 'compress_text' } }],
+  render: (o) =>
+    [
+      `# ${o.name} — ${o.title} (toolset ${o.toolset}; ${o.min_plan} plan${o.needs_api_key ? '' : ', no key needed'}${o.callable ? '' : '; NOT callable with this key'})`,
+      o.description,
+      o.details,
+      `Input schema: ${JSON.stringify(o.input_schema)}`,
+      `Output: ${JSON.stringify(o.output_schema)}`,
+      `REST: ${o.rest.map((r) => `${r.method} ${r.path}`).join(', ')}`,
+      ...o.examples.map((x) => `Example (${x.description}): ${x.call}`),
+    ]
+      .filter(Boolean)
+      .join('\n'),
   handler: (ctx, { tool_name }) => {
     const tool = ctx.registry.get(tool_name);
-    if (!tool) {
-      const hint = ctx.registry.suggest(tool_name);
-      throw new NotFound(`Unknown tool '${tool_name}'${hint.length ? `. Did you mean: ${hint.join(', ')}?` : ''}`, { suggestions: hint });
-    }
+    if (!tool) throw ctx.registry.unknownTool(tool_name, 'tool_name');
     const e = ctx.registry.entry(tool);
+    const access = ctx.view.describe(tool);
     return {
       name: tool.name,
       title: tool.title,
       toolset: tool.toolset,
       description: tool.description,
-      min_plan: ctx.registry.minPlan(tool) === 'free' ? ('free' as const) : ('pro' as const),
-      needs_api_key: !tool.public,
+      details: tool.details ?? '',
+      min_plan: access.min_plan,
+      needs_api_key: access.needs_api_key,
+      listed: access.listed,
+      callable: access.callable,
       input_schema: e.inputSchema,
       output_schema: e.outputSchema,
       annotations: e.annotations,
@@ -55,7 +80,7 @@ const checkEnvironment = defineTool({
   name: 'check_environment',
   toolset: 'system',
   title: 'Check environment',
-  description: 'Verify connectivity and see what this connection can do: server version, whether your key is recognised, plan, project, rate and quota limits with this month\'s use, the active embedder and the store.',
+  description: 'Verify connectivity and see what this connection can do: version, key, plan, project, limits and use, embedder, store, and the tools listed and callable.',
   input: z.object({}),
   output: z.object({
     version: z.string(),
@@ -68,8 +93,19 @@ const checkEnvironment = defineTool({
     usage: z.object({ compressions_this_month: z.number(), remaining: z.number(), resets_at: z.string() }).nullable(),
     embedder: z.object({ provider: z.string(), id: z.string(), dim: z.number(), loaded: z.boolean(), reason: z.string() }),
     store: z.object({ ok: z.boolean(), backend: z.enum(['sqlite', 'postgres']), schema_version: z.number(), journal_mode: z.string() }),
-    tools: z.object({ registered: z.number(), visible_to_you: z.number() }),
-    session: z.object({ transport: z.string(), profile: z.string().nullable(), toolsets: z.array(z.string()).nullable() }),
+    tools: z.object({
+      registered: z.number(),
+      listed: z.number().describe('In this session\'s tools/list (including enabled toolsets and tools).'),
+      callable: z.number().describe('Registered tools this key may call.'),
+      visible_to_you: z.number().describe('Same as listed (kept for older clients).'),
+    }),
+    session: z.object({
+      transport: z.string(),
+      profile: z.string().nullable(),
+      toolsets: z.array(z.string()).nullable(),
+      enabled_toolsets: z.array(z.string()),
+      enabled_tools: z.array(z.string()),
+    }),
   }),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   public: true,
@@ -81,6 +117,9 @@ const checkEnvironment = defineTool({
     const usage = ctx.caller ? await ctx.app.service(UsageService).summary(ctx.caller) : null;
     const emb = ctx.app.embedderInfo() ?? planEmbedder(cfg);
     const store = await ctx.app.store.describe();
+    const all = [...ctx.registry.tools.values()];
+    const listed = ctx.view.listedTools().length;
+    const surface = ctx.session?.surface() ?? null;
     return {
       version: VERSION,
       node: process.version,
@@ -92,11 +131,14 @@ const checkEnvironment = defineTool({
       usage: usage && { compressions_this_month: usage.quota - usage.remaining, remaining: usage.remaining, resets_at: usage.resets_at },
       embedder: { provider: emb.provider, id: emb.id, dim: emb.dim, loaded: !!ctx.app.embedderInfo(), reason: emb.reason },
       store: { ok: true, backend: store.backend, schema_version: store.schema_version, journal_mode: store.journal_mode },
-      tools: {
-        registered: ctx.registry.tools.size,
-        visible_to_you: ctx.registry.select({ profile: ctx.session?.profile ?? 'full', toolsets: ctx.session?.toolsets ?? null, plan: ctx.caller?.plan ?? null }).length,
+      tools: { registered: all.length, listed, callable: all.filter((t) => ctx.view.callable(t)).length, visible_to_you: listed },
+      session: {
+        transport: ctx.transport,
+        profile: surface?.profile ?? null,
+        toolsets: surface?.toolsets ? [...surface.toolsets] : null,
+        enabled_toolsets: [...(surface?.enabledToolsets ?? [])],
+        enabled_tools: [...(surface?.enabledTools ?? [])],
       },
-      session: { transport: ctx.transport, profile: ctx.session?.profile ?? null, toolsets: ctx.session?.toolsets ? [...ctx.session.toolsets] : null },
     };
   },
 });
@@ -105,48 +147,149 @@ const listToolsets = defineTool({
   name: 'list_toolsets',
   toolset: 'system',
   title: 'List toolsets',
-  description: 'The toolsets this server offers, with their tools and whether each is already visible in this session. Grow a lean session with enable_toolset.',
+  description: 'The toolsets this server offers, with their tools, whether each toolset is listed in this session and what this key may call.',
   input: z.object({}),
   output: z.object({
     toolsets: z.array(
-      z.object({ name: z.string(), description: z.string(), tools: z.array(z.string()), visible_in_session: z.boolean() }),
+      z.object({
+        name: z.string(),
+        description: z.string(),
+        tools: z.array(z.string()),
+        listed_in_session: z.boolean().describe('Every tool of the toolset is in this session\'s tools/list.'),
+        visible_in_session: z.boolean().describe('Same as listed_in_session (kept for older clients).'),
+        callable_tools: z.array(z.string()).describe('The tools of the toolset this key may call.'),
+        min_plan: MinPlan.describe('Lowest plan that may call every tool of the toolset.'),
+      }),
     ),
   }),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  public: true,
   examples: [{ description: 'What else can this server do?', args: {} }],
-  handler: (ctx) => {
-    const visible = new Set(
-      ctx.registry.select({ profile: ctx.session?.profile ?? 'full', toolsets: ctx.session?.toolsets ?? null, plan: ctx.caller?.plan ?? null }).map((t) => t.name),
-    );
-    return {
-      toolsets: ctx.registry.toolsets().map((ts) => ({
+  handler: (ctx) => ({
+    toolsets: ctx.registry.toolsets().map((ts) => {
+      const listed = ts.tools.every((t) => ctx.view.listed(t));
+      return {
         name: ts.name,
         description: ts.description,
         tools: ts.tools.map((t) => t.name),
-        visible_in_session: ts.tools.every((t) => visible.has(t.name) || (ctx.caller && !ctx.registry.allowed(t, ctx.caller.plan))),
-      })),
-    };
-  },
+        listed_in_session: listed,
+        visible_in_session: listed,
+        callable_tools: ts.tools.filter((t) => ctx.view.callable(t)).map((t) => t.name),
+        min_plan: ts.tools.every((t) => ctx.registry.minPlan(t) === 'free') ? ('free' as const) : ('pro' as const),
+      };
+    }),
+  }),
 });
+
+function needSession(ctx: ToolContext, what: string) {
+  if (!ctx.session) {
+    throw new BadRequest(`${what} changes an MCP session's tool list; over REST every tool is already reachable at POST /v1/tools/{name}`, 'not_in_session');
+  }
+  return ctx.session;
+}
 
 const enableToolset = defineTool({
   name: 'enable_toolset',
   toolset: 'system',
   title: 'Enable toolset',
-  description: "Add one or more toolsets to this MCP session's tool list (the client is notified with tools/list_changed). Lets an agent connected with a narrow ?toolsets= selection that includes system grow its list on demand.",
+  description: "Add whole toolsets to this session's tool list; the client is notified with tools/list_changed.",
+  details: 'Toolset names come from list_toolsets. Clients that never re-read their tool list can use call_tool instead. Tools a key may not call are listed too and refused with 403 naming the plan.',
   input: z.object({
-    toolsets: z.array(z.string().min(1)).min(1).max(20).describe('Toolset names from list_toolsets, e.g. ["kb", "memory"].'),
+    toolsets: z.array(z.string().min(1)).min(1).max(20).describe('Toolset names, e.g. ["kb", "memory"].'),
   }),
   output: z.object({ enabled: z.array(z.string()), added_tools: z.array(z.string()) }),
   annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
+  public: true,
   examples: [{ description: 'Add the knowledge base tools', args: { toolsets: ['kb'] } }],
   handler: async (ctx, { toolsets }) => {
-    if (!ctx.session) {
-      throw new BadRequest('enable_toolset changes an MCP session\'s tool list; over REST every tool is already reachable at POST /v1/tools/{name}', 'not_in_session');
-    }
-    const added = await ctx.session.enableToolsets(toolsets);
+    const added = await needSession(ctx, 'enable_toolset').enableToolsets(toolsets);
     return { enabled: toolsets, added_tools: added };
   },
 });
 
-export const tools: AnyTool[] = [toolHelp, checkEnvironment, listToolsets, enableToolset];
+const enableTools = defineTool({
+  name: 'enable_tools',
+  toolset: 'system',
+  title: 'Enable tools',
+  description: "Add single tools (e.g. found with search_tools) to this session's tool list; the client is notified with tools/list_changed.",
+  input: z.object({ tools: z.array(z.string().min(1)).min(1).max(50).describe('Tool names, e.g. ["compress_code"].') }),
+  output: z.object({ enabled: z.array(z.string()), added_tools: z.array(z.string()) }),
+  annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
+  public: true,
+  examples: [{ description: 'Add the code skeleton tool', args: { tools: ['compress_code'] } }],
+  handler: async (ctx, { tools }) => {
+    const added = await needSession(ctx, 'enable_tools').enableTools(tools);
+    return { enabled: tools, added_tools: added };
+  },
+});
+
+const SearchHit = z.object({ name: z.string(), description: z.string(), toolset: z.string(), ...Access });
+
+const searchTools = defineTool({
+  name: 'search_tools',
+  toolset: 'system',
+  title: 'Search tools',
+  description: 'Find tools by what they do, best first, with one-line descriptions; run one with call_tool or add it with enable_tools.',
+  input: z.object({
+    query: z.string().min(1).max(500).describe('What you want to do, e.g. "skeleton of a python file".'),
+    limit: z.number().int().min(1).max(25).default(8).describe('Most results (default 8).'),
+  }),
+  output: z.object({ query: z.string(), results: z.array(SearchHit) }),
+  advertiseOutput: true,
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  public: true,
+  examples: [{ description: 'Find a tool for code skeletons', args: { query: 'compress source code to signatures' } }],
+  render: (o) =>
+    o.results.length
+      ? `[search_tools: ${o.results.length} for "${o.query}"]\n` +
+        o.results.map((r) => `${r.name} (${r.toolset}${r.callable ? '' : `; needs ${r.min_plan} plan`}${r.listed ? '' : '; not listed: use call_tool'}) — ${r.description}`).join('\n')
+      : `[search_tools: nothing matches "${o.query}"; list_toolsets shows every toolset]`,
+  handler: (ctx, { query, limit }) => ({
+    query,
+    results: ctx.registry.search(query, limit).map(({ tool }) => ({
+      name: tool.name,
+      description: firstSentence(tool.description),
+      toolset: tool.toolset,
+      ...pick(ctx.view.describe(tool)),
+    })),
+  }),
+});
+
+function pick(a: { listed: boolean; callable: boolean; min_plan: 'free' | 'pro' }) {
+  return { listed: a.listed, callable: a.callable, min_plan: a.min_plan };
+}
+
+function firstSentence(s: string): string {
+  const m = /^(.+?[.!?])(\s|$)/.exec(s.trim());
+  return m ? m[1]! : s.trim();
+}
+
+const callTool = defineTool({
+  name: 'call_tool',
+  toolset: 'system',
+  title: 'Call any tool',
+  description: 'Run any tool by name with its arguments, listed in this session or not (for clients that never refresh their tool list).',
+  details:
+    'The call goes through the same pipeline as a direct call: the same key, plan gate (403 naming the plan), quota, argument checks and errors. The result is the tool\'s own text; structuredContent is {tool, result}. Find names with search_tools and arguments with tool_help.',
+  input: z.object({
+    name: z.string().min(1).max(64).describe('Tool name, e.g. "compress_code".'),
+    // An open object rather than a record: the inner tool checks these arguments itself (names, sizes),
+    // so the free-form size cap on records must not apply to them here.
+    arguments: z.object({}).catchall(z.unknown()).default({}).describe("The tool's arguments (see tool_help)."),
+  }),
+  output: z.object({ tool: z.string(), result: z.record(z.string(), z.unknown()) }),
+  annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
+  public: true,
+  examples: [{ description: 'Count tokens through call_tool', args: { name: 'estimate_tokens', arguments: { text: 'hello world' } } }],
+  render: (o, registry) => {
+    const inner = registry.get(o.tool);
+    return inner ? registry.renderText(inner, o.result) : JSON.stringify(o.result);
+  },
+  handler: async (ctx, { name, arguments: args }) => {
+    if (name === 'call_tool') throw new BadRequest("call_tool cannot call itself; name the tool you want", 'invalid_value', { field: 'name', rule: 'not_call_tool' });
+    const { tool, output } = await ctx.invoke(name, args);
+    return { tool: tool.name, result: output as Record<string, unknown> };
+  },
+});
+
+export const tools: AnyTool[] = [toolHelp, checkEnvironment, searchTools, callTool, enableToolset, enableTools, listToolsets];

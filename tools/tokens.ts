@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { PayloadTooLarge, BadRequest } from '../src/errors.js';
 import { countTokens, findModel, inputCost, modelIds } from '../src/engine/tokens.js';
 import { defineTool, type AnyTool } from '../src/registry/define.js';
+import { excerpt } from '../src/registry/schema.js';
 
 /** Below this many tokens compression is not worth its overhead (seed guidance: ~1,500 tokens). */
 export const COMPRESS_WORTHWHILE_TOKENS = 1500;
@@ -11,11 +12,11 @@ const estimateTokens = defineTool({
   name: 'estimate_tokens',
   toolset: 'compress',
   title: 'Estimate tokens',
-  description:
-    'Count the tokens of a text exactly (js-tiktoken; o200k_base unless the model uses another encoding) and, for a named model, the input cost at its published price and the share of its context window. Use it before compressing: under ~1,500 tokens, send as is. Charges no compression.',
+  description: "Count a text's tokens exactly and, for a named model, its input cost and share of the context window. Use it before compressing: under ~1,500 tokens, send as is.",
+  details: `js-tiktoken, o200k_base unless the model uses another encoding (approximate=true where the model's tokenizer is not public). Charges no compression. Known models: ${modelIds().join(', ')}.`,
   input: z.object({
     text: z.string().describe('The text to count.'),
-    model: z.string().min(1).optional().describe(`Target model for encoding, cost and window, e.g. "gpt-4o", "claude-sonnet-4-6". Known: ${modelIds().join(', ')}.`),
+    model: z.string().min(1).optional().describe('Target model for encoding, cost and window, e.g. "gpt-4o", "claude-sonnet-4-6" (tool_help lists the known ones).'),
   }),
   output: z.object({
     tokens: z.number().int(),
@@ -29,6 +30,7 @@ const estimateTokens = defineTool({
     window_used_pct: z.number().nullable(),
     recommendation: z.enum(['send_as_is', 'consider_compressing']),
   }),
+  advertiseOutput: true,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   public: true,
   examples: [
@@ -44,7 +46,7 @@ const estimateTokens = defineTool({
     let model = undefined as ReturnType<typeof findModel>;
     if (args.model) {
       model = findModel(args.model);
-      if (!model) throw new BadRequest(`Unknown model '${args.model}'. Known: ${modelIds().join(', ')}`, 'invalid_value', { field: 'model', valid: modelIds() });
+      if (!model) throw new BadRequest(`Unknown model ${excerpt(args.model, 40)}. Known: ${modelIds().join(', ')}`, 'invalid_value', { field: 'model', rule: 'enum', valid: modelIds() });
     }
     const encoding = model?.encoding ?? 'o200k_base';
     const tokens = countTokens(args.text, encoding);

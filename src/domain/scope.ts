@@ -9,6 +9,13 @@ export interface Caller {
   keyId: string | null;
   plan: Plan;
   keyName: string;
+  /** The key is bound to one project: it may act only inside it (no account-level actions). */
+  projectBound?: boolean;
+  /**
+   * The account's plan: the highest plan among its active keys. The monthly quota and the account-wide
+   * rate limit are the account's, at this plan (default: `plan`).
+   */
+  accountPlan?: Plan;
 }
 
 /** Every stored row belongs to an owner and a project; every query filters by both. */

@@ -31,6 +31,11 @@ export interface Chunk {
   headingPath: string[];
   start: number;
   end: number;
+  /**
+   * The full heading path at the chunk's start and of every heading inside it ("A > B; A > C"), so a
+   * chunk that spans sections is labelled with all of them. Absent on chunks stored before it existed.
+   */
+  label?: string;
 }
 
 export interface ChunkOptions {
@@ -95,18 +100,73 @@ function isBlank(s: string): boolean {
   return s.trim().length === 0;
 }
 
-/** Parse text into structural blocks with heading paths. */
-export function parseBlocks(text: string): Block[] {
+export type Dialect = 'markdown' | 'rst' | 'man';
+
+/** reStructuredText directives whose body is code (kept byte-for-byte, never parsed for headings). */
+const RST_CODE_DIRECTIVE = /^(\s*)\.\. (?:code-block|code|sourcecode|highlight|literalinclude|parsed-literal|doctest|testcode|testoutput|productionlist|prompt|math)::/;
+/** Directives that document one API object: their argument joins the heading path of their body. */
+const RST_API_DIRECTIVE = /^(\s*)\.\. (?:[a-z]+:)?(?:function|method|class|attribute|data|exception|decorator|decoratormethod|classmethod|staticmethod|module|command|envvar|variable|option|describe|object|type|member|macro|property|coroutinefunction|coroutinemethod|abstractmethod|opcode|cmdoption|genex|prop_\w+)::[ \t]*(\S.*)?$/;
+const RST_DIRECTIVE = /^(\s*)\.\.[ \t]+\S.*$/;
+/** Heading levels of API directives sit below every section level (10 + indentation). */
+const DIRECTIVE_LEVEL = 10;
+
+/**
+ * Which markup the text is written in: reStructuredText (directives, literal blocks), a manual page as
+ * man(1) renders it (section titles at column 0, everything else indented), or Markdown (the default,
+ * which also covers plain text). Decided on the first 64 KB.
+ */
+export function detectDialect(text: string): Dialect {
+  const head = text.length > 65_536 ? text.slice(0, 65_536) : text;
+  const firstLine = /^\s*(\S.*)$/m.exec(head)?.[1] ?? '';
+  if (/^\S+\(\w+\)\s.*\S+\(\w+\)\s*$/.test(firstLine)) return 'man';
+  const atx = head.match(/^ {0,3}#{1,6}\s+\S/gm)?.length ?? 0;
+  const fences = head.match(/^ {0,3}(```|~~~)/gm)?.length ?? 0;
+  const manTitles = head.match(/^[A-Z][A-Z0-9 ,/&-]{1,40}\n {3,8}\S/gm)?.length ?? 0;
+  if (manTitles >= 3 && atx === 0 && fences === 0) return 'man';
+  const directives = head.match(/^\s*\.\. [\w:-]+::/gm)?.length ?? 0;
+  const literals = head.match(/::[ \t]*\n[ \t]*\n[ \t]+\S/g)?.length ?? 0;
+  const roles = head.match(/:\w+:`[^`]+`|``[^`\n]+``/g)?.length ?? 0;
+  if (directives + literals >= 2 && atx <= directives + literals) return 'rst';
+  if (directives + literals >= 1 && roles >= 3 && fences === 0) return 'rst';
+  return 'markdown';
+}
+
+function indentOf(s: string): number {
+  let i = 0;
+  while (i < s.length && (s[i] === ' ' || s[i] === '\t')) i++;
+  return i;
+}
+
+/** Parse text into structural blocks with heading paths (dialect: detected unless given). */
+export function parseBlocks(text: string, dialect: Dialect = detectDialect(text)): Block[] {
   const lines = splitLines(text);
   const blocks: Block[] = [];
-  const stack: Array<{ level: number; title: string }> = [];
+  const stack: Array<{ level: number; title: string; indent: number }> = [];
   // rst assigns heading levels by the order underline characters first appear.
   const underlineLevels: string[] = [];
   const path = () => stack.map((s) => s.title);
-  const pushHeading = (level: number, title: string, start: number, end: number) => {
+  const pushHeading = (level: number, title: string, start: number, end: number, indent = -1) => {
     while (stack.length && stack[stack.length - 1]!.level >= level) stack.pop();
-    stack.push({ level, title });
+    stack.push({ level, title, indent });
     blocks.push({ kind: 'heading', start, end, level, title, headingPath: path() });
+  };
+  const rst = dialect === 'rst';
+  const man = dialect === 'man';
+  /** The end (line index, inclusive) of an indented body that follows line i: deeper lines and blanks. */
+  const bodyEnd = (i: number, indent: number): number => {
+    let j = i;
+    let last = i;
+    while (j + 1 < lines.length) {
+      const nx = lines[j + 1]!;
+      if (isBlank(nx.text)) {
+        j++;
+        continue;
+      }
+      if (indentOf(nx.text) <= indent) break;
+      j++;
+      last = j;
+    }
+    return last;
   };
 
   let i = 0;
@@ -116,8 +176,13 @@ export function parseBlocks(text: string): Block[] {
       i++;
       continue;
     }
+    const indent = indentOf(line.text);
+    if (rst) {
+      // A block less indented than an API directive ends that directive's body.
+      while (stack.length && stack[stack.length - 1]!.indent >= indent) stack.pop();
+    }
     const fence = FENCE.exec(line.text);
-    if (fence) {
+    if (fence && !man) {
       const marker = fence[1]!;
       let j = i + 1;
       while (j < lines.length) {
@@ -130,16 +195,56 @@ export function parseBlocks(text: string): Block[] {
       i = j + 1;
       continue;
     }
-    const atx = ATX.exec(line.text);
+    if (rst && RST_DIRECTIVE.test(line.text)) {
+      if (RST_CODE_DIRECTIVE.test(line.text)) {
+        // The directive, its options and its body: one code block, indentation untouched.
+        const j = bodyEnd(i, indent);
+        blocks.push({ kind: 'code', start: line.start, end: lines[j]!.end, headingPath: path() });
+        i = j + 1;
+        continue;
+      }
+      const api = RST_API_DIRECTIVE.exec(line.text);
+      if (api) {
+        // Signature continuation lines and :options: belong to the heading.
+        let j = i;
+        while (j + 1 < lines.length && !isBlank(lines[j + 1]!.text) && (/^\s+:[\w-]+:/.test(lines[j + 1]!.text) || indentOf(lines[j + 1]!.text) > indent + 3)) j++;
+        const title = (api[2] ?? '').trim() || line.text.trim();
+        pushHeading(DIRECTIVE_LEVEL + indent, title, line.start, lines[j]!.end, indent);
+        i = j + 1;
+        continue;
+      }
+      if (/^\s*\.\. (?:_[^:]*:|\|[^|]+\||\[[^\]]+\])/.test(line.text) || !/::/.test(line.text)) {
+        // Link targets, substitutions, footnotes and comments: markup, not content.
+        i = bodyEnd(i, indent) + 1;
+        continue;
+      }
+      // Other directives (note, versionadded, toctree ...): the line is a short paragraph of its own;
+      // the body is parsed as ordinary content.
+      let j = i;
+      while (j + 1 < lines.length && /^\s+:[\w-]+:/.test(lines[j + 1]!.text)) j++;
+      blocks.push({ kind: 'paragraph', start: line.start, end: lines[j]!.end, headingPath: path() });
+      i = j + 1;
+      continue;
+    }
+    const atx = rst || man ? null : ATX.exec(line.text);
     if (atx) {
       pushHeading(atx[1]!.length, (atx[2] ?? '').trim(), line.start, line.end);
       i++;
       continue;
     }
-    // Overlined rst title: rule, title, rule.
     const next = lines[i + 1];
+    if (man) {
+      // Section titles at column 0, subsection titles indented less than the prose (3 columns).
+      const title = line.text.trim();
+      if (indent < 5 && title.length <= 60 && !/[.:;,]$/.test(title) && next && !isBlank(next.text) && indentOf(next.text) > indent) {
+        pushHeading(indent === 0 ? 1 : 2, title, line.start, line.end);
+        i++;
+        continue;
+      }
+    }
+    // Overlined rst title: rule, title, rule.
     const after = lines[i + 2];
-    if (UNDERLINE.test(line.text) && next && !isBlank(next.text) && after && UNDERLINE.test(after.text) && after.text.trim()[0] === line.text.trim()[0]) {
+    if (!man && UNDERLINE.test(line.text) && next && !isBlank(next.text) && after && UNDERLINE.test(after.text) && after.text.trim()[0] === line.text.trim()[0]) {
       const ch = 'o' + line.text.trim()[0]!;
       if (!underlineLevels.includes(ch)) underlineLevels.push(ch);
       pushHeading(underlineLevels.indexOf(ch) + 1, next.text.trim(), line.start, after.end);
@@ -147,8 +252,8 @@ export function parseBlocks(text: string): Block[] {
       continue;
     }
     // Underlined title: one text line followed by a rule at least 3 long.
-    if (next && UNDERLINE.test(next.text) && !LIST_ITEM.test(line.text) && !TABLE_ROW.test(line.text) && line.text.trim().length <= 120 &&
-      next.text.trim().length >= Math.min(3, line.text.trim().length)) {
+    if (!man && next && UNDERLINE.test(next.text) && !LIST_ITEM.test(line.text) && !TABLE_ROW.test(line.text) && line.text.trim().length <= 120 &&
+      next.text.trim().length >= Math.min(3, line.text.trim().length) && indentOf(next.text) === indent) {
       const ch = next.text.trim()[0]!;
       if (!underlineLevels.includes(ch)) underlineLevels.push(ch);
       pushHeading(underlineLevels.indexOf(ch) + 1, line.text.trim(), line.start, next.end);
@@ -167,29 +272,29 @@ export function parseBlocks(text: string): Block[] {
       i = j + 1;
       continue;
     }
-    if (LIST_ITEM.test(line.text)) {
+    if (!man && LIST_ITEM.test(line.text)) {
       // One block per item: continuation lines are indented or follow without a blank line.
-      const indent = line.text.length - line.text.trimStart().length;
       let j = i;
       while (j + 1 < lines.length) {
         const nx = lines[j + 1]!;
         if (isBlank(nx.text)) {
           const nn = lines[j + 2];
-          if (nn && !isBlank(nn.text) && !LIST_ITEM.test(nn.text) && nn.text.length - nn.text.trimStart().length > indent) {
+          if (nn && !isBlank(nn.text) && !LIST_ITEM.test(nn.text) && indentOf(nn.text) > indent) {
             j += 2;
             continue;
           }
           break;
         }
-        if (LIST_ITEM.test(nx.text) && nx.text.length - nx.text.trimStart().length <= indent) break;
-        if (FENCE.test(nx.text) || ATX.test(nx.text)) break;
+        if (LIST_ITEM.test(nx.text) && indentOf(nx.text) <= indent) break;
+        if (FENCE.test(nx.text) || (!rst && ATX.test(nx.text))) break;
         j++;
       }
       blocks.push({ kind: 'list', start: line.start, end: lines[j]!.end, headingPath: path() });
       i = j + 1;
       continue;
     }
-    if (INDENTED.test(line.text)) {
+    // Indented code: Markdown only (rst marks literal blocks with "::"; man pages indent all prose).
+    if (dialect === 'markdown' && INDENTED.test(line.text)) {
       let j = i;
       while (j + 1 < lines.length && (INDENTED.test(lines[j + 1]!.text) || (isBlank(lines[j + 1]!.text) && lines[j + 2] && INDENTED.test(lines[j + 2]!.text)))) j++;
       blocks.push({ kind: 'code', start: line.start, end: lines[j]!.end, headingPath: path() });
@@ -199,15 +304,26 @@ export function parseBlocks(text: string): Block[] {
     let j = i;
     while (j + 1 < lines.length) {
       const nx = lines[j + 1]!;
-      if (isBlank(nx.text) || FENCE.test(nx.text) || ATX.test(nx.text) || LIST_ITEM.test(nx.text) || TABLE_ROW.test(nx.text)) break;
+      if (isBlank(nx.text) || (!man && (FENCE.test(nx.text) || LIST_ITEM.test(nx.text))) || TABLE_ROW.test(nx.text) || (!rst && !man && ATX.test(nx.text))) break;
+      if (rst && RST_DIRECTIVE.test(nx.text)) break;
       // The next line may be an underlined title.
       const nn = lines[j + 2];
-      if (nn && UNDERLINE.test(nn.text) && !UNDERLINE.test(nx.text)) break;
+      if (!man && nn && UNDERLINE.test(nn.text) && !UNDERLINE.test(nx.text)) break;
       if (UNDERLINE.test(nx.text)) break;
       j++;
     }
     blocks.push({ kind: 'paragraph', start: line.start, end: lines[j]!.end, headingPath: path() });
     i = j + 1;
+    if (rst && /::[ \t]*$/.test(lines[j]!.text)) {
+      // A literal block follows "::": every more-indented line (and the blanks between) is code.
+      const k = bodyEnd(j, indentOf(line.text));
+      if (k > j) {
+        let s = j + 1;
+        while (s <= k && isBlank(lines[s]!.text)) s++;
+        blocks.push({ kind: 'code', start: lines[s]!.start, end: lines[k]!.end, headingPath: path() });
+        i = k + 1;
+      }
+    }
   }
   return blocks;
 }
@@ -271,7 +387,10 @@ function hardSplit(text: string, start: number, end: number, maxTokens: number):
   while (s < end) {
     let e = Math.min(end, s + maxTokens * 3);
     if (e < end) {
-      const ws = text.lastIndexOf(' ', e);
+      // Back to the last space inside this window only: lastIndexOf would scan to the start of a
+      // text without spaces on every window (quadratic on one long run).
+      let ws = e;
+      while (ws > s && text.charCodeAt(ws) !== 32) ws--;
       if (ws > s) e = ws;
     }
     out.push([s, e]);
@@ -449,7 +568,13 @@ function* chunkSteps(text: string, opts: ChunkOptions): Generator<void, { chunks
     // repeated overlap sentences.)
     let tokens = g.overlapStart !== undefined ? g.overlapTokens + 1 : 0;
     for (const p of g.pieces) tokens += p.tokens;
-    return { index, text: chunkText, tokens, kind, headingPath: first.headingPath, start, end };
+    const paths: string[] = [];
+    for (const p of g.pieces) {
+      if (p !== first && p.kind !== 'heading') continue;
+      const label = p.headingPath.join(' > ');
+      if (label && !paths.includes(label)) paths.push(label);
+    }
+    return { index, text: chunkText, tokens, kind, headingPath: first.headingPath, start, end, label: paths.join('; ') };
   });
   return { chunks, totalTokens: counted.total };
 }
@@ -458,20 +583,28 @@ function* chunkSteps(text: string, opts: ChunkOptions): Generator<void, { chunks
  * A definition list written as one paragraph (term line, indented definition, next term ...) split
  * into its items, so each term + definition is a unit of its own; other paragraphs come back whole.
  */
-function definitionItems(text: string, from: number, to: number): Array<[number, number]> {
+export function definitionItemRanges(text: string, from: number, to: number): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   let itemStart = from;
-  let prevIndented = false;
+  let itemIndent = -1;
+  let deeper = false;
   let pos = from;
   while (pos < to) {
     let nl = text.indexOf('\n', pos);
     if (nl === -1 || nl > to) nl = to;
-    const indented = /^[ \t]+\S/.test(text.slice(pos, nl));
-    if (!indented && prevIndented && pos > itemStart) {
-      out.push([itemStart, pos]);
-      itemStart = pos;
+    const line = text.slice(pos, nl);
+    if (line.trim() !== '') {
+      const ind = indentOf(line);
+      if (itemIndent < 0) itemIndent = ind;
+      else if (ind > itemIndent) deeper = true;
+      else if (deeper && ind <= itemIndent) {
+        // A term line back at the item's indentation after an indented definition: a new item.
+        out.push([itemStart, pos]);
+        itemStart = pos;
+        itemIndent = ind;
+        deeper = false;
+      }
     }
-    prevIndented = indented;
     pos = nl + 1;
   }
   out.push([itemStart, to]);
@@ -487,7 +620,7 @@ export function splitUnits(chunk: Pick<Chunk, 'text' | 'start'>): Unit[] {
   const t = chunk.text;
   for (const b of parseBlocks(t)) {
     if (b.kind === 'paragraph') {
-      for (const [ds, de] of definitionItems(t, b.start, b.end)) {
+      for (const [ds, de] of definitionItemRanges(t, b.start, b.end)) {
         for (const [s, e] of sentenceRanges(t, ds, de)) units.push({ kind: 'sentence', start: chunk.start + s, end: chunk.start + e, text: t.slice(s, e) });
       }
     } else {

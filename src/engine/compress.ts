@@ -1,5 +1,13 @@
-// Skeleton assembly: rank chunks on a similarity graph, keep the best units within the fidelity's
-// token budget, in original order, and format them. Pure: no I/O (vectors come in as arguments).
+// Skeleton assembly: rank chunks on a similarity graph, keep the best units (headings, sentences,
+// list items, table rows, code blocks; src/engine/units.ts) within the fidelity's token budget, in
+// original order, with every gap marked, and format them. Pure: no I/O (vectors come in as arguments).
+//   Without a query the skeleton is an outline: every top-level section's heading and most
+//   informative unit first, then the first code example of each section that has one, then the rest
+//   by information density (rare names, numbers, identifiers, definitions) and centrality.
+//   With a query, units are ranked by BM25 over their text and full heading path, their section's
+//   best score and their chunk's rank, and kept with their own heading.
+//   Either way: no text twice, a dependent sentence ("Defaults to …") only with what it depends on,
+//   and the formatted output never exceeds the budget (counted exactly, trimmed if need be).
 //
 // CONTRACT (compress_text and the documents toolset's read_skeleton both call this, so stored
 // documents are ranked exactly like inline text):
@@ -12,13 +20,15 @@
 //     query / queryVector: query-guided mode — personalised PageRank teleporting to chunks similar to
 //               the query, blended with BM25 so exact identifiers in the query are not missed.
 //     source:   the original text when available (compress_text); else the text is rebuilt from chunks.
-//   Skeleton = { text (formatted), plain (prose form, for structural counts), tokens, budgetTokens,
+//   Skeleton = { text (formatted, with gap markers "[…]" / "[… 3 paragraphs on X]"), plain (the kept
+//                source pieces only, joined by blank lines), tokens (≤ budgetTokens), budgetTokens,
 //                originalTokens, keptChunks, sections, passthrough }
 //   passthrough = true when the input came back unchanged (raw, or the skeleton would not be smaller).
 //   rankChunks({ chunks, vectors, query?, queryVector? }) → per-chunk scores (exported for tests/benches).
 //   compressionStats(originalTokens, compressedTokens, costModel?) → the response's `stats` object.
 import { Bm25Index, tokenize } from './bm25.js';
-import { countTokensSteps, runCooperative, runSync, splitUnits, type Chunk, type Unit } from './chunking.js';
+import { countTokensSteps, runCooperative, runSync, type Chunk } from './chunking.js';
+import { density, documentUnitsSteps, infoFrequencies, type DocUnit, type DocUnits } from './units.js';
 import { DEFAULT_DAMPING, DEFAULT_EDGE_THRESHOLD, dot, GRAPHOLOGY_MAX_EDGES, pageRank, personalizedPageRankSteps, similarityAdjacencySteps } from './graph.js';
 import { countTokens, DEFAULT_MODEL, findModel, inputCost, truncateToTokens, type EncodingName } from './tokens.js';
 
@@ -143,40 +153,6 @@ export interface Skeleton {
   passthrough: boolean;
 }
 
-interface Candidate extends Unit {
-  chunk: number;
-  order: number;
-  tokens: number;
-  headingPath: string[];
-}
-
-/** Units of every chunk (deduplicated where chunks overlap), each with its section path. */
-function* collectUnits(chunks: Chunk[]): Generator<void, Candidate[], void> {
-  const seen = new Set<number>();
-  const out: Candidate[] = [];
-  for (let ci = 0; ci < chunks.length; ci++) {
-    yield;
-    const c = chunks[ci]!;
-    const units = splitUnits(c);
-    const charsPerToken = c.text.length / Math.max(1, c.tokens);
-    let path = c.headingPath;
-    units.forEach((u, k) => {
-      if (u.kind === 'heading' && u.title !== undefined) {
-        if (!(k === 0 && path[path.length - 1] === u.title)) {
-          const depth = Math.max(0, Math.min(path.length, (u.level ?? path.length + 1) - 1));
-          path = [...path.slice(0, depth), u.title];
-        }
-      }
-      if (seen.has(u.start)) return;
-      seen.add(u.start);
-      // Proportional estimate: exact counts for every unit would tokenise the document twice more.
-      const tokens = Math.max(1, Math.round(u.text.length / charsPerToken));
-      out.push({ ...u, chunk: ci, order: k, tokens, headingPath: path });
-    });
-  }
-  return out;
-}
-
 // Words a question is phrased with rather than about: rare in documentation, so BM25's IDF would
 // otherwise reward any sentence that happens to contain "which" or "must".
 const QUESTION_WORDS = new Set(
@@ -230,13 +206,83 @@ export function buildSkeletonAsync(opts: SkeletonOptions): Promise<Skeleton> {
   return runCooperative(skeletonSteps(opts));
 }
 
+/** Separator and marker overhead charged per kept unit while selecting (exact counts come last). */
+const UNIT_OVERHEAD = 2;
+/** A code example is offered to a query-less skeleton only when it takes at most this share of the budget. */
+const CODE_SHARE = 0.25;
+
+/** Selection under a budget: groups of units kept together (a unit with its heading and what it depends on). */
+class Picker {
+  readonly chosen = new Set<number>();
+  readonly groups: number[][] = [];
+  private readonly seen = new Set<string>();
+  used = 0;
+  constructor(
+    private readonly units: DocUnit[],
+    readonly budget: number,
+  ) {}
+
+  cost(i: number): number {
+    return this.units[i]!.tokens + UNIT_OVERHEAD;
+  }
+
+  /** The units that must come with unit i (its dependency chain, its heading), not yet kept. */
+  closure(i: number, withHeading: boolean): number[] | null {
+    const need: number[] = [];
+    for (let k = i, guard = 0; k >= 0 && guard < 8; k = this.units[k]!.dep, guard++) {
+      if (this.chosen.has(k)) break;
+      if (this.seen.has(this.units[k]!.norm) && k !== i) return null; // its context was dropped as a duplicate
+      need.push(k);
+    }
+    if (withHeading) {
+      const h = this.units[i]!.heading;
+      if (h >= 0 && !this.chosen.has(h) && !need.includes(h)) need.push(h);
+    }
+    return need;
+  }
+
+  /** Keep unit i with what it needs, if all of it fits and none of it repeats kept text. */
+  take(i: number, withHeading = true): boolean {
+    const u = this.units[i]!;
+    if (this.chosen.has(i) || (u.kind !== 'heading' && this.seen.has(u.norm))) return false;
+    const need = this.closure(i, withHeading);
+    if (!need) return false;
+    let cost = 0;
+    for (const k of need) cost += this.cost(k);
+    if (this.used + cost > this.budget) return false;
+    for (const k of need) {
+      this.chosen.add(k);
+      if (this.units[k]!.kind !== 'heading') this.seen.add(this.units[k]!.norm);
+    }
+    this.groups.push(need);
+    this.used += cost;
+    return true;
+  }
+
+  /** Undo the last kept group (the budget was exceeded once counted exactly). */
+  dropLast(): number {
+    const g = this.groups.pop();
+    if (!g) return 0;
+    let freed = 0;
+    for (const k of g) {
+      this.chosen.delete(k);
+      this.seen.delete(this.units[k]!.norm);
+      freed += this.cost(k);
+    }
+    this.used -= freed;
+    return freed;
+  }
+}
+
 function* skeletonSteps(opts: SkeletonOptions): Generator<void, Skeleton, void> {
   const { chunks } = opts;
   const enc = opts.encoding ?? 'o200k_base';
   const style = opts.outputStyle ?? 'prose';
   const source = opts.source ?? rebuild(chunks);
-  const originalTokens =
-    opts.originalTokens ?? (opts.source !== undefined ? (enc === 'o200k_base' ? yield* countTokensSteps(source) : countTokens(source, enc)) : chunks.reduce((n, c) => n + c.tokens, 0));
+  const count = function* (t: string): Generator<void, number, void> {
+    return enc === 'o200k_base' ? yield* countTokensSteps(t) : countTokens(t, enc);
+  };
+  const originalTokens = opts.originalTokens ?? (opts.source !== undefined ? yield* count(source) : chunks.reduce((n, c) => n + c.tokens, 0));
   const fidelity = opts.fidelity ?? 'balanced';
   const ratio = opts.ratio ?? FIDELITY_RATIO[fidelity];
   const passthrough = (budgetTokens: number): Skeleton => ({
@@ -253,127 +299,251 @@ function* skeletonSteps(opts: SkeletonOptions): Generator<void, Skeleton, void> 
   if (ratio >= 1 || fidelity === 'raw' && opts.ratio === undefined || chunks.length === 0) return passthrough(originalTokens);
 
   const budget = Math.min(originalTokens, Math.max(Math.ceil(ratio * originalTokens), MIN_BUDGET_TOKENS));
+  // A budget as large as the text (tiny inputs): nothing to leave out.
+  if (budget >= originalTokens) return passthrough(budget);
   const ranking = yield* rankSteps(opts);
-  const units = yield* collectUnits(chunks);
+  const doc = yield* documentUnitsSteps(source, chunks);
+  const { units } = doc;
+  if (!units.length) return passthrough(budget);
   const query = opts.query?.trim() || '';
+  const select = function* (b: number): Generator<void, Picker, void> {
+    const p = new Picker(units, b);
+    if (query) yield* selectForQuery(p, units, ranking, query);
+    else yield* selectOutline(p, doc, ranking);
+    return p;
+  };
+  let picker = yield* select(budget);
+  let out = format(units, picker.chosen, source, style);
+  let tokens = yield* count(out.text);
+  if (tokens < 0.95 * budget && picker.used > 0) {
+    // Estimates run high (separators, markers, chars per token): select again against a budget
+    // scaled by what the first selection really cost, then trim to the true budget below.
+    const again = yield* select(Math.min(Math.floor(budget * 1.3), Math.floor((budget * budget) / Math.max(1, tokens))));
+    const o2 = format(units, again.chosen, source, style);
+    const t2 = yield* count(o2.text);
+    if (t2 > tokens) [picker, out, tokens] = [again, o2, t2];
+  }
+  // Exact count last: drop the latest picks until the formatted text is within the budget.
 
-  // Order in which units are offered to the budget.
-  let offer: Candidate[];
-  if (query) {
-    const bm = new Bm25Index();
-    for (let i = 0; i < units.length; i++) {
-      bm.add(lexicalTerms(units[i]!.text));
-      if ((i & 255) === 255) yield;
-    }
-    const lex = normalizeMax(bm.scores(queryTerms(query)));
-    // Identifiers named in the query are must-keeps — unless the whole document is about them
-    // (a page on find_package mentions find_package everywhere; then they tell units apart poorly).
-    const lowers = units.map((u) => u.text.toLowerCase());
-    const ids = identifierTerms(query).filter((id) => lowers.filter((t) => t.includes(id)).length <= Math.max(2, 0.1 * units.length));
-    const score = units.map((u, i) => {
-      const idHit = ids.some((id) => lowers[i]!.includes(id)) ? 0.3 : 0;
-      return 0.45 * ranking.scores[u.chunk]! + 0.55 * lex[i]! + idHit;
-    });
-    offer = units.map((u, i) => ({ u, s: score[i]! })).sort((a, b) => b.s - a.s || a.u.start - b.u.start).map((x) => x.u);
-  } else {
-    // Whole chunks in rank order; within a chunk, in reading order (its lead comes first).
-    const rank = [...ranking.scores.keys()].sort((a, b) => ranking.scores[b]! - ranking.scores[a]! || a - b);
-    const pos = new Map(rank.map((c, r) => [c, r]));
-    offer = [...units].sort((a, b) => pos.get(a.chunk)! - pos.get(b.chunk)! || a.start - b.start);
+  while (tokens > budget && picker.groups.length > 1) {
+    let excess = tokens - budget;
+    while (excess > 0 && picker.groups.length > 1) excess -= picker.dropLast();
+    out = format(units, picker.chosen, source, style);
+    tokens = yield* count(out.text);
   }
-
-  // Each unit's section heading within its chunk: kept together with the unit when both fit.
-  const headingOf = new Map<Candidate, Candidate>();
-  let lastHeading: Candidate | null = null;
-  let lastChunk = -1;
-  for (const u of units) {
-    if (u.chunk !== lastChunk) [lastHeading, lastChunk] = [null, u.chunk];
-    if (u.kind === 'heading') lastHeading = u;
-    else if (lastHeading) headingOf.set(u, lastHeading);
-  }
-  const chosen = new Set<Candidate>();
-  let used = 0;
-  for (const u of offer) {
-    if (budget - used < 2) break;
-    // A heading alone says nothing; headings come in with the content under them.
-    if (u.kind === 'heading') continue;
-    if (u.tokens > budget - used) continue;
-    chosen.add(u);
-    used += u.tokens;
-    const h = headingOf.get(u);
-    if (h && !chosen.has(h) && h.tokens <= budget - used) {
-      chosen.add(h);
-      used += h.tokens;
-    }
-  }
-  if (chosen.size === 0) {
-    // Nothing fits whole (e.g. one huge code block): keep the best unit's opening lines.
-    const top = offer[0];
-    if (!top) return passthrough(budget);
-    const cut = truncateToTokens(top.text, budget, enc);
+  if (picker.chosen.size === 0 || tokens > budget) {
+    // Nothing fits whole (e.g. one huge code block): the best unit's opening lines.
+    const best = picker.groups[0]?.[0] ?? units.find((u) => u.kind !== 'heading')?.idx ?? 0;
+    const cut = truncateToTokens(units[best]!.text, Math.max(1, budget - 8), enc);
     const nl = cut.lastIndexOf('\n');
-    const text = nl > cut.length / 2 ? cut.slice(0, nl) : cut;
-    chosen.add({ ...top, text, end: top.start + text.length });
+    const text = (nl > cut.length / 2 ? cut.slice(0, nl) : cut) + '\n[…]';
+    tokens = yield* count(text);
+    if (tokens >= originalTokens) return passthrough(budget);
+    return { text, plain: text, tokens, budgetTokens: budget, originalTokens, ratio, keptChunks: [units[best]!.chunk], sections: [], passthrough: false };
   }
-
-  const kept = [...chosen].sort((a, b) => a.start - b.start);
-  const { text, plain, sections } = format(kept, source, style, opts.source !== undefined);
-  yield;
-  const tokens = enc === 'o200k_base' ? yield* countTokensSteps(text) : countTokens(text, enc);
   if (tokens >= originalTokens) return passthrough(budget);
   return {
-    text,
-    plain,
+    text: out.text,
+    plain: out.plain,
     tokens,
     budgetTokens: budget,
     originalTokens,
     ratio,
-    keptChunks: [...new Set(kept.map((u) => u.chunk))].sort((a, b) => a - b),
-    sections,
+    keptChunks: [...new Set([...picker.chosen].map((i) => units[i]!.chunk))].sort((a, b) => a - b),
+    sections: out.sections,
     passthrough: false,
   };
 }
 
-/** Runs of units that were contiguous in the source (only whitespace between them). */
-function segments(kept: Candidate[], source: string, hasSource: boolean): Candidate[][] {
-  const out: Candidate[][] = [];
-  for (const u of kept) {
-    const prev = out[out.length - 1]?.at(-1);
-    const gap = prev && hasSource && u.start >= prev.end ? source.slice(prev.end, u.start) : null;
-    if (prev && gap !== null && /^[ \t]*\n?[ \t]*$/.test(gap) && prev.kind === 'sentence' && u.kind === 'sentence') out[out.length - 1]!.push(u);
-    else out.push([u]);
+/**
+ * Query mode: every unit scored by BM25 over its own text plus its full heading path (a question that
+ * names a section or an API finds it), the best score in its section, and its chunk's rank (graph,
+ * BM25 and cosine to the query); identifiers named in the query are must-keeps. Units are kept best
+ * first, each with its own heading.
+ */
+function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, query: string): Generator<void, void, void> {
+  const bm = new Bm25Index();
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i]!;
+    bm.add([...lexicalTerms(u.text), ...lexicalTerms(u.headingPath.join(' '))]);
+    if ((i & 255) === 255) yield;
   }
-  return out;
+  const lex = normalizeMax(bm.scores(queryTerms(query)));
+  // Best lexical score within each section (by full path): a well-ranked section lifts its units.
+  const sectionBest = new Map<string, number>();
+  const key = (u: DocUnit) => u.headingPath.join('\u0000');
+  for (const u of units) sectionBest.set(key(u), Math.max(sectionBest.get(key(u)) ?? 0, lex[u.idx]!));
+  const lowers = units.map((u) => u.norm);
+  // Identifiers named in the query are must-keeps — unless the whole document is about them.
+  const ids = identifierTerms(query).filter((id) => lowers.filter((t) => t.includes(id)).length <= Math.max(2, 0.1 * units.length));
+  const score = units.map((u, i) => {
+    if (u.kind === 'heading') return -1;
+    const idHit = ids.some((id) => lowers[i]!.includes(id)) ? 0.3 : 0;
+    return 0.6 * lex[i]! + 0.15 * sectionBest.get(key(u))! + 0.25 * ranking.scores[u.chunk]! + idHit;
+  });
+  const order = units.map((u) => u.idx).filter((i) => score[i]! >= 0).sort((a, b) => score[b]! - score[a]! || a - b);
+  for (let k = 0; k < order.length; k++) {
+    if ((k & 255) === 255) yield;
+    if (picker.budget - picker.used < 3) break;
+    picker.take(order[k]!);
+  }
 }
 
-function joinSegment(seg: Candidate[], source: string, hasSource: boolean): string {
-  if (!hasSource || seg.length === 1) return seg.map((u) => u.text).join(' ');
-  return source.slice(seg[0]!.start, seg[seg.length - 1]!.end);
+/**
+ * No query: an outline. Every top-level section first gets its heading and its most informative
+ * unit; then the first code example of each section that has one; then the rest by information
+ * density and centrality, each section's share shrinking with what it already has.
+ */
+function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Generator<void, void, void> {
+  const { units } = doc;
+  const freq = infoFrequencies(units);
+  const dens = normalizeMax(units.map((u) => density(u, freq)));
+  // Lead sentences of a block usually say what the block is about.
+  const score = units.map((u, i) => {
+    if (u.kind === 'heading') return -1;
+    const lead = i > 0 && units[i - 1]!.block !== u.block ? 0.15 : 0;
+    return 0.55 * dens[i]! + 0.3 * ranking.scores[u.chunk]! + lead;
+  });
+  const bySection: number[][] = Array.from({ length: doc.sections }, () => []);
+  for (const u of units) if (score[u.idx]! >= 0 && u.kind !== 'code') bySection[u.section]!.push(u.idx);
+  for (const list of bySection) list.sort((a, b) => score[b]! - score[a]! || a - b);
+  const topHeading = new Map<number, number>();
+  for (const u of units) if (u.kind === 'heading' && !topHeading.has(u.section) && u.section > 0) topHeading.set(u.section, u.idx);
+  const picks = new Int32Array(doc.sections);
+  const cursor = new Int32Array(doc.sections);
+
+  // 1. Coverage: each section's heading and best unit, before any section gets a second one.
+  for (let s = 0; s < doc.sections; s++) {
+    yield;
+    const list = bySection[s]!;
+    const h = topHeading.get(s);
+    let took = false;
+    for (let k = 0; k < Math.min(list.length, 4) && !took; k++) {
+      const i = list[k]!;
+      if (h !== undefined && !picker.chosen.has(h) && units[i]!.heading !== h) {
+        // Its own heading is a subsection: keep the section's heading too.
+        if (picker.used + picker.cost(h) + picker.cost(i) > picker.budget) continue;
+        if (!picker.take(h, false)) continue;
+      }
+      took = picker.take(i);
+    }
+    if (!took && h !== undefined) picker.take(h, false);
+    if (took) picks[s]!++;
+  }
+  // 2. The first code example of each section that has examples.
+  const firstCode = new Map<number, number>();
+  for (const u of units) if (u.kind === 'code' && !firstCode.has(u.section)) firstCode.set(u.section, u.idx);
+  for (const [s, i] of firstCode) {
+    if (units[i]!.tokens <= CODE_SHARE * picker.budget && picker.take(i)) picks[s]!++;
+  }
+  // 3. The rest: the best remaining unit of the section whose next unit scores highest once its
+  // share so far is taken into account, until nothing more fits.
+  for (let guard = 0; guard < units.length; guard++) {
+    if ((guard & 63) === 63) yield;
+    if (picker.budget - picker.used < 3) break;
+    let best = -1;
+    let bestScore = -Infinity;
+    for (let s = 0; s < doc.sections; s++) {
+      const list = bySection[s]!;
+      while (cursor[s]! < list.length && picker.chosen.has(list[cursor[s]!]!)) cursor[s]!++;
+      if (cursor[s]! >= list.length) continue;
+      const sc = score[list[cursor[s]!]!]! / Math.sqrt(1 + picks[s]!);
+      if (sc > bestScore) {
+        bestScore = sc;
+        best = s;
+      }
+    }
+    if (best < 0) break;
+    const i = bySection[best]![cursor[best]!]!;
+    cursor[best]!++;
+    if (picker.take(i)) picks[best]!++;
+  }
 }
 
-function format(kept: Candidate[], source: string, style: OutputStyle, hasSource: boolean): { text: string; plain: string; sections: Section[] } {
-  const segs = segments(kept, source, hasSource);
-  const texts = segs.map((s) => joinSegment(s, source, hasSource));
-  const plain = texts.join('\n\n');
+/** Gap marker for the units between two kept ones (or before the first / after the last). */
+function gapMarker(units: DocUnit[], from: number, to: number): string | null {
+  if (to <= from) return null;
+  const blocks = new Set<number>();
+  const titles: string[] = [];
+  for (let k = from; k < to; k++) {
+    const u = units[k]!;
+    if (u.kind === 'heading') titles.push(u.title || u.text.split('\n')[0]!.trim());
+    else blocks.add(u.block);
+  }
+  if (!titles.length && blocks.size <= 1) return '[…]';
+  const n = blocks.size;
+  const what = `${n} paragraph${n === 1 ? '' : 's'}`;
+  if (!titles.length) return `[… ${what}]`;
+  const named = titles.slice(0, 3).join('; ') + (titles.length > 3 ? `; +${titles.length - 3} more` : '');
+  return `[… ${what} on ${named}]`;
+}
+
+function format(units: DocUnit[], chosen: Set<number>, source: string, style: OutputStyle): { text: string; plain: string; sections: Section[] } {
+  const kept = [...chosen].sort((a, b) => a - b);
+  // Segments: runs of consecutive units, written as the source slice that spans them (byte-exact).
+  const segs: Array<{ first: DocUnit; last: DocUnit; text: string }> = [];
+  for (const i of kept) {
+    const cur = segs[segs.length - 1];
+    if (cur && cur.last.idx === i - 1) {
+      cur.last = units[i]!;
+      cur.text = source.slice(cur.first.start, cur.last.end);
+    } else segs.push({ first: units[i]!, last: units[i]!, text: units[i]!.text });
+  }
+  const plain = segs.map((s) => s.text).join('\n\n');
   const sections: Section[] = [];
-  segs.forEach((s, i) => {
-    const label = s[0]!.headingPath.join(' > ') || '(untitled)';
-    const body = s[0]!.kind === 'heading' ? null : texts[i]!;
+  for (const s of segs) {
+    const label = s.first.headingPath.join(' > ') || '(untitled)';
+    const body = s.first.kind === 'heading' && s.first === s.last ? null : s.text;
     const last = sections[sections.length - 1];
     if (last && last.label === label) {
       if (body) last.content = last.content ? `${last.content}\n\n${body}` : body;
     } else sections.push({ label, content: body ?? '' });
-  });
+  }
   const nonEmpty = sections.filter((s) => s.content.length > 0);
-  if (style === 'prose') return { text: plain, plain, sections: nonEmpty };
   if (style === 'structured') return { text: JSON.stringify({ sections: nonEmpty }), plain, sections: nonEmpty };
-  const bullets = segs.map((s, i) => {
-    const t = texts[i]!;
-    // Headings and code stay as they are: a dash in front would break them.
-    if (s[0]!.kind === 'heading' || s[0]!.kind === 'code' || s[0]!.kind === 'table') return t;
-    return `- ${t.replace(/^\s*(?:[-*+•]|\d{1,9}[.)])\s+/, '').replace(/\s*\n\s*/g, ' ')}`;
-  });
-  return { text: bullets.join('\n'), plain, sections: nonEmpty };
+  const render = (s: (typeof segs)[number]): string => {
+    if (style === 'prose') return s.text;
+    // Bullets: headings and code stay as they are (a dash in front would break them); each run of
+    // prose units in one block becomes one bullet.
+    const out: string[] = [];
+    let run: DocUnit[] = [];
+    const flush = () => {
+      if (!run.length) return;
+      const t = source.slice(run[0]!.start, run[run.length - 1]!.end);
+      out.push(`- ${t.trim().replace(/^(?:[-*+•]|\d{1,9}[.)])\s+/, '').replace(/\s*\n\s*/g, ' ')}`);
+      run = [];
+    };
+    for (let i = s.first.idx; i <= s.last.idx; i++) {
+      const u = units[i]!;
+      if (u.kind === 'heading' || u.kind === 'code' || u.kind === 'table') {
+        flush();
+        out.push(u.text);
+      } else {
+        if (run.length && run[run.length - 1]!.block !== u.block) flush();
+        run.push(u);
+      }
+    }
+    flush();
+    return out.join('\n');
+  };
+  const parts: string[] = [];
+  let prevEnd = 0;
+  let prev: (typeof segs)[number] | null = null;
+  for (const s of segs) {
+    const marker = gapMarker(units, prevEnd, s.first.idx);
+    if (marker === '[…]' && prev && prev.last.block === s.first.block && style === 'prose' && prev.last.kind === 'sentence') {
+      // A sentence or two left out inside one paragraph: marked inline.
+      parts[parts.length - 1] += ` […] ${render(s)}`;
+    } else {
+      if (marker) parts.push(marker);
+      parts.push(render(s));
+    }
+    prevEnd = s.last.idx + 1;
+    prev = s;
+  }
+  const tail = gapMarker(units, prevEnd, units.length);
+  if (tail) parts.push(tail);
+  return { text: parts.join(style === 'bullets' ? '\n' : '\n\n'), plain, sections: nonEmpty };
 }
 
 export interface CompressionStats {

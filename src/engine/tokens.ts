@@ -68,6 +68,8 @@ interface Tables {
   /** Token bytes (latin1 string) by rank, for decoding. */
   byRank: string[];
   pattern: string;
+  /** Merges of recent long-piece windows: a long run of one character is the same window over and over. */
+  windows: Map<string, number[]>;
 }
 
 const tables = new Map<EncodingName, Tables>();
@@ -88,7 +90,7 @@ function encoder(name: EncodingName): Tables {
         byRank[offset + i - 2] = bytes;
       }
     }
-    t = { ranks, byRank, pattern: src.pat_str };
+    t = { ranks, byRank, pattern: src.pat_str, windows: new Map() };
     tables.set(name, t);
   }
   return t;
@@ -101,9 +103,15 @@ function encoder(name: EncodingName): Tables {
  */
 function bpe(piece: Buffer, ranks: Map<string, number>, out: number[]): void {
   const n = piece.length;
-  const key = (a: number, b: number) => piece.toString('latin1', a, b);
+  // One native conversion, then cheap JS substrings (a Buffer.toString per lookup cost ~10x more).
+  const bytes = piece.toString('latin1');
+  const key = (a: number, b: number) => bytes.slice(a, b);
   if (n === 1) {
-    out.push(ranks.get(key(0, 1))!);
+    out.push(ranks.get(bytes)!);
+    return;
+  }
+  if (n <= SMALL_PIECE) {
+    smallBpe(bytes, ranks, out);
     return;
   }
   // Parts are a linked list over byte offsets: part i covers [i, end[i]).
@@ -116,47 +124,66 @@ function bpe(piece: Buffer, ranks: Map<string, number>, out: number[]): void {
     next[i] = i + 1 < n ? i + 1 : -1;
     prev[i] = i - 1;
   }
-  // Heap entries: [rank, left part, stamp of left, stamp of right part].
-  const heap: Array<[number, number, number, number]> = [];
-  const less = (x: [number, number, number, number], y: [number, number, number, number]) => x[0] < y[0] || (x[0] === y[0] && x[1] < y[1]);
-  const push = (e: [number, number, number, number]) => {
-    heap.push(e);
-    let i = heap.length - 1;
+  // Heap entries in parallel typed arrays (tuples cost an allocation per push): rank, left part,
+  // stamp of left, stamp of right part. Each merge pushes at most two entries: capacity 3n.
+  const cap = 3 * n + 4;
+  const hr = new Int32Array(cap);
+  const hl = new Int32Array(cap);
+  const hsl = new Int32Array(cap);
+  const hsr = new Int32Array(cap);
+  let size = 0;
+  const less = (x: number, y: number) => hr[x]! < hr[y]! || (hr[x] === hr[y] && hl[x]! < hl[y]!);
+  const swap = (x: number, y: number) => {
+    let t = hr[x]!; hr[x] = hr[y]!; hr[y] = t;
+    t = hl[x]!; hl[x] = hl[y]!; hl[y] = t;
+    t = hsl[x]!; hsl[x] = hsl[y]!; hsl[y] = t;
+    t = hsr[x]!; hsr[x] = hsr[y]!; hsr[y] = t;
+  };
+  const push = (rank: number, left: number, sl: number, sr: number) => {
+    let i = size++;
+    hr[i] = rank;
+    hl[i] = left;
+    hsl[i] = sl;
+    hsr[i] = sr;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(heap[i]!, heap[p]!)) break;
-      [heap[i], heap[p]] = [heap[p]!, heap[i]!];
+      if (!less(i, p)) break;
+      swap(i, p);
       i = p;
     }
   };
+  /** Removes the top entry (read it first from index 0). */
   const pop = () => {
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
-        if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-        i = m;
-      }
+    size--;
+    if (size === 0) return;
+    hr[0] = hr[size]!;
+    hl[0] = hl[size]!;
+    hsl[0] = hsl[size]!;
+    hsr[0] = hsr[size]!;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < size && less(l, m)) m = l;
+      if (r < size && less(r, m)) m = r;
+      if (m === i) break;
+      swap(i, m);
+      i = m;
     }
-    return top;
   };
   const consider = (left: number) => {
     const right = next[left]!;
     if (left < 0 || right < 0) return;
     const rank = ranks.get(key(left, end[right]!));
-    if (rank !== undefined) push([rank, left, stamp[left]!, stamp[right]!]);
+    if (rank !== undefined) push(rank, left, stamp[left]!, stamp[right]!);
   };
   for (let i = 0; i + 1 < n; i++) consider(i);
-  while (heap.length) {
-    const [, left, sl, sr] = pop();
+  while (size) {
+    const left = hl[0]!;
+    const sl = hsl[0]!;
+    const sr = hsr[0]!;
+    pop();
     const right = next[left]!;
     // Stale entry: one side was merged (stamp -1 marks a part absorbed into its left neighbour).
     if (stamp[left] !== sl || right < 0 || stamp[right] !== sr) continue;
@@ -171,6 +198,35 @@ function bpe(piece: Buffer, ranks: Map<string, number>, out: number[]): void {
   for (let i = 0; i >= 0; i = next[i]!) out.push(ranks.get(key(i, end[i]!))!);
 }
 
+/** Pieces up to this many bytes (nearly all of real text) merge by plain scanning, without a heap. */
+const SMALL_PIECE = 24;
+
+/** The same merges as bpe() (lowest rank first, leftmost on ties) by rescanning: fast for short pieces. */
+function smallBpe(bytes: string, ranks: Map<string, number>, out: number[]): void {
+  // bounds[k] is the start of part k; the last entry is the end of the piece.
+  const bounds: number[] = [];
+  for (let i = 0; i <= bytes.length; i++) bounds.push(i);
+  const pairRank = (k: number) => (k + 2 < bounds.length ? ranks.get(bytes.slice(bounds[k]!, bounds[k + 2]!)) ?? Infinity : Infinity);
+  const rankOf: number[] = [];
+  for (let k = 0; k + 1 < bounds.length; k++) rankOf.push(pairRank(k));
+  for (;;) {
+    let best = Infinity;
+    let at = -1;
+    for (let k = 0; k + 2 < bounds.length; k++) {
+      if (rankOf[k]! < best) {
+        best = rankOf[k]!;
+        at = k;
+      }
+    }
+    if (at < 0) break;
+    bounds.splice(at + 1, 1);
+    rankOf.splice(at + 1, 1);
+    rankOf[at] = pairRank(at);
+    if (at > 0) rankOf[at - 1] = pairRank(at - 1);
+  }
+  for (let k = 0; k + 1 < bounds.length; k++) out.push(ranks.get(bytes.slice(bounds[k]!, bounds[k + 1]!))!);
+}
+
 /** Build the encoder tables now (~0.6-1 s of CPU for o200k_base) rather than inside the first request. */
 export function warmTokenizer(enc: EncodingName = 'o200k_base'): void {
   encoder(enc);
@@ -182,12 +238,40 @@ export function encode(text: string, enc: EncodingName = 'o200k_base'): number[]
   const out: number[] = [];
   for (const m of text.matchAll(new RegExp(t.pattern, 'gu'))) {
     const piece = Buffer.from(m[0], 'utf8');
-    const whole = t.ranks.get(piece.toString('latin1'));
+    const whole = piece.length <= MAX_TOKEN_BYTES ? t.ranks.get(piece.toString('latin1')) : undefined;
     if (whole !== undefined) out.push(whole);
-    else bpe(piece, t.ranks, out);
+    else if (piece.length <= MEMO_PIECE) bpe(piece, t.ranks, out);
+    else {
+      // A long piece (a run of one character, a line of base64 or hex): merged window by window so
+      // the cost stays linear (counts may then differ from tiktoken by at most one token per window
+      // boundary; no real word is this long), and recent windows are remembered, because such
+      // pieces repeat (a chunker counting slices of the same run).
+      for (let s = 0; s < piece.length; ) {
+        let e = Math.min(piece.length, s + BPE_WINDOW);
+        while (e < piece.length && (piece[e]! & 0xc0) === 0x80) e--; // never cut inside a UTF-8 character
+        const win = piece.toString('latin1', s, e);
+        let ids = t.windows.get(win);
+        if (!ids) {
+          ids = [];
+          bpe(piece.subarray(s, e), t.ranks, ids);
+          if (t.windows.size >= 256) t.windows.clear();
+          t.windows.set(win, ids);
+        }
+        for (const id of ids) out.push(id);
+        s = e;
+      }
+    }
   }
   return out;
 }
+
+/** No token of either encoding is longer than this many bytes (o200k_base's longest is 128). */
+const MAX_TOKEN_BYTES = 256;
+/** Pieces longer than this are memoised (see encode). */
+const MEMO_PIECE = 64;
+/** Pieces longer than this are merged in windows of this size (see encode). */
+const BPE_WINDOW = 4096;
+
 
 export function decode(tokens: number[], enc: EncodingName = 'o200k_base'): string {
   const t = encoder(enc);

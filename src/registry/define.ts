@@ -4,7 +4,8 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Plan } from '../config.js';
 import type { AppDeps } from '../app-deps.js';
-import type { Registry } from './registry.js';
+import type { Registry, Surface } from './registry.js';
+import type { SessionView } from './visibility.js';
 import type { Caller, Metering, Scope } from '../domain/scope.js';
 
 // Kept importable from here while callers move to src/domain.
@@ -23,12 +24,14 @@ export interface RestAlias {
   path: string;
 }
 
-/** Controls that exist only inside an MCP session (enable_toolset). */
+/** Controls that exist only inside an MCP session (enable_toolset, enable_tools). */
 export interface SessionControl {
   readonly id: string;
-  readonly toolsets: ReadonlySet<string> | null;
-  readonly profile: string;
+  /** What the session lists now, including what was enabled at run time. */
+  surface(): Surface;
+  /** Add toolsets / single tools to the list; returns the names newly listed (tools/list_changed sent if any). */
   enableToolsets(names: string[]): Promise<string[]>;
+  enableTools(names: string[]): Promise<string[]>;
 }
 
 export interface ToolContext {
@@ -43,6 +46,10 @@ export interface ToolContext {
   /** MCP progress notification when the client asked for it; a no-op otherwise. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
   session: SessionControl | null;
+  /** What this caller sees and may call (the one visibility rule; see visibility.ts). */
+  view: SessionView;
+  /** Run another tool through the same pipeline (call_tool), as this caller, in this session. */
+  invoke(name: string, args: unknown): Promise<{ tool: AnyTool; output: unknown }>;
   transport: 'mcp' | 'rest' | 'stdio';
   /** Record one metered use of this tool (compressions count against the monthly quota). */
   meter(m: Metering): void;
@@ -58,21 +65,39 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
   name: string;
   toolset: string;
   title: string;
+  /** What the tool does, in one or two sentences: every session pays for it in tools/list. */
   description: string;
+  /** Everything else an agent may need (options, limits, caveats): shown by tool_help, not in tools/list. */
+  details?: string;
   input: I;
   output: O;
+  /**
+   * Advertise `output` as outputSchema in tools/list. Only where a client acts on the structure (small,
+   * flat results); the result is sent as structuredContent either way, and tool_help shows the schema.
+   */
+  advertiseOutput?: boolean;
   annotations?: ToolAnnotations;
   /** Callable without an API key (gc_lookup, tool_help, ...). */
   public?: boolean;
   /** Counts against the monthly compression quota: the quota is checked before the call. */
   metered?: boolean;
+  /**
+   * What a secret in the input does (the one rule, src/engine/secrets.ts): 'refuse' → 400
+   * sensitive_content (tools that return derived text); 'redact' → value replaced, rest kept, result
+   * says so in `secrets_redacted` (declare SecretsRedactedField in the output). Required in spirit for
+   * every tool that returns or stores text derived from its input.
+   */
+  secrets?: 'refuse' | 'redact';
   rest?: RestAlias[];
   /** HTTP status for a successful REST call (default 200). */
   restStatus?: number;
   /** Response headers derived from the result (X-Cache-Hit, X-Fidelity-Warning ...). */
   restHeaders?: (out: z.output<O>) => Record<string, string>;
-  /** Text shown to the model as the result's content (default: the JSON of the output). */
-  render?: (out: z.output<O>) => string;
+  /**
+   * The text content the model reads. Tools whose point is text (a skeleton, filtered output) return
+   * that text after a one-line header of the figures; default: the output as JSON.
+   */
+  render?: (out: z.output<O>, registry: Registry) => string;
   examples?: ToolExample[];
   tags?: string[];
   handler: (ctx: ToolContext, args: z.output<I>) => Promise<z.input<O>> | z.input<O>;

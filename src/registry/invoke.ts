@@ -1,14 +1,16 @@
-// The one call pipeline every transport uses: look up → authenticate → plan gate → validate input →
-// quota → handler → validate output → metrics. Throws AppErrors only. Quota, metering and metrics
-// are call hooks the app's wiring supplies (src/app.ts): the registry knows neither services nor
-// the server.
+// The one call pipeline every transport uses (MCP tools/call, call_tool, REST): look up → authenticate
+// → plan gate (SessionView) → check arguments (unknown names, depth, size) → validate input → quota →
+// handler → validate output → metrics. Throws AppErrors only. Quota, metering and metrics are call
+// hooks the app's wiring supplies (src/app.ts): the registry knows neither services nor the server.
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../app-deps.js';
-import { AppError, Forbidden, NotFound, Unauthorized, toAppError } from '../errors.js';
+import { AppError, Unauthorized, toAppError } from '../errors.js';
 import type { AnyTool, Caller, Metering, SessionControl, ToolContext } from './define.js';
 import type { Registry } from './registry.js';
-import { zodToAppError } from './schema.js';
+import { checkArguments, zodToAppError } from './schema.js';
+import { REST_SURFACE, SessionView } from './visibility.js';
+import { applySecretsPolicy } from '../engine/secrets.js';
 
 /** What happens around every call, supplied by the app's wiring. */
 export interface CallHooks {
@@ -31,8 +33,6 @@ export interface CallEnv {
   log: Logger;
   session?: SessionControl | null;
   progress?: ToolContext['progress'];
-  /** Tools visible to this connection; a call outside it is refused like an unknown tool. */
-  visible?: (tool: AnyTool) => boolean;
 }
 
 export interface CallResult {
@@ -40,32 +40,16 @@ export interface CallResult {
   output: unknown;
 }
 
-export function resolveTool(env: CallEnv, name: string): AnyTool {
-  const tool = env.registry.get(name);
-  if (!tool || (env.visible && !env.visible(tool))) {
-    const hint = env.registry.suggest(name);
-    const notVisible = tool ? ' in this connection\'s profile/toolsets (use enable_toolset or ?profile=full)' : '';
-    throw new NotFound(`Unknown tool '${name}'${notVisible}${hint.length ? `. Did you mean: ${hint.join(', ')}?` : ''}`, {
-      tool: name,
-      suggestions: hint,
-    });
-  }
-  return tool;
+/** What this caller sees and may call: the session's surface, or every tool over REST. */
+export function viewFor(env: CallEnv): SessionView {
+  return new SessionView(env.registry, env.caller, env.session?.surface() ?? REST_SURFACE);
 }
 
-export function authorize(env: CallEnv, tool: AnyTool): void {
-  if (tool.public) return;
-  if (!env.caller) {
-    throw new Unauthorized(`Tool '${tool.name}' needs an API key: send "Authorization: Bearer gc_..." (create one with: ctxgate keys create --name NAME)`);
-  }
-  if (!env.registry.allowed(tool, env.caller.plan)) {
-    const needed = env.registry.minPlan(tool);
-    throw new Forbidden(`Tool '${tool.name}' requires the ${needed} plan or higher; this key is on the ${env.caller.plan} plan`, {
-      tool: tool.name,
-      plan: env.caller.plan,
-      required_plan: needed,
-    });
-  }
+/** Every registered tool can be named by every caller; only a name that is no tool is "not found". */
+export function resolveTool(env: CallEnv, name: string): AnyTool {
+  const tool = env.registry.get(name);
+  if (!tool) throw env.registry.unknownTool(name, 'name');
+  return tool;
 }
 
 export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): Promise<CallResult> {
@@ -74,7 +58,10 @@ export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): 
   try {
     const tool = resolveTool(env, name);
     toolName = tool.name;
-    authorize(env, tool);
+    const view = viewFor(env);
+    const refusal = view.refusal(tool);
+    if (refusal) throw refusal;
+    checkArguments(tool.input, rawArgs ?? {});
     const parsed = tool.input.safeParse(rawArgs ?? {});
     if (!parsed.success) throw zodToAppError(parsed.error, rawArgs ?? {});
     if (tool.metered && env.caller) await env.hooks.checkQuota(env.caller, tool);
@@ -93,18 +80,23 @@ export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): 
       signal: env.signal,
       progress: env.progress ?? (async () => {}),
       session: env.session ?? null,
+      view,
+      invoke: (inner, args) => invokeTool(env, inner, args),
       transport: env.transport,
       meter(m: Metering) {
         if (env.caller) metered.push(env.hooks.meter(env.caller, tool, m));
       },
       log: env.log.child({ tool: tool.name }),
     };
-    let result: unknown;
+    // The tool's secrets rule, before any work (refuse: 400 sensitive_content; redact: values replaced).
+    const { args, redacted } = tool.secrets ? applySecretsPolicy(parsed.data, tool.secrets) : { args: parsed.data, redacted: [] };
+    let handled: unknown;
     try {
-      result = await tool.handler(ctx, parsed.data);
+      handled = await tool.handler(ctx, args);
     } finally {
       await Promise.all(metered);
     }
+    const result = redacted.length && handled && typeof handled === 'object' ? { ...handled, secrets_redacted: redacted } : handled;
     const out = (tool.output as z.ZodType).safeParse(result);
     if (!out.success) {
       env.log.error({ tool: tool.name, issues: out.error.issues.slice(0, 5) }, 'tool output does not match its schema');

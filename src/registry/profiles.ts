@@ -41,7 +41,7 @@ export function loadProfiles(registered: ReadonlySet<string>, dir = PROFILES_DIR
     }
     out.set(p.name, { name: p.name, description: typeof p.description === 'string' ? p.description : '', tools });
   }
-  for (const required of ['core', 'free', 'full']) {
+  for (const required of ['core', 'free', 'full', 'default']) {
     if (!out.has(required)) throw new Error(`profile "${required}" is missing from ${dir}`);
   }
   return out;

@@ -1,10 +1,14 @@
 // The registry: every tool once, plus what is derived from it (JSON schemas, profiles, plan gates).
 import type { Plan } from '../config.js';
+import { Bm25Index, tokenize } from '../engine/bm25.js';
+import { NotFound } from '../errors.js';
 import type { AnyTool } from './define.js';
 import { loadProfiles, type Profile } from './profiles.js';
 import { toJsonSchema, type JsonSchema } from './schema.js';
+import { closestNames } from './suggest.js';
 
-export interface McpToolEntry {
+/** A tool as described to clients: the full schemas (tool_help, OpenAPI). */
+export interface ToolEntry {
   name: string;
   title: string;
   description: string;
@@ -13,18 +17,28 @@ export interface McpToolEntry {
   annotations: Record<string, unknown>;
 }
 
-export interface Selection {
-  profile?: string;
-  toolsets?: ReadonlySet<string> | null;
-  plan?: Plan | null;
-  /** Toolsets added to the connection at run time (enable_toolset): visible whatever the profile. */
-  enabled?: ReadonlySet<string>;
+/** A tools/list entry: outputSchema only for tools that advertise it (define.ts `advertiseOutput`). */
+export type McpToolEntry = Omit<ToolEntry, 'outputSchema'> & { outputSchema?: JsonSchema };
+
+/** What a connection lists: (profile ∩ toolsets) ∪ toolsets and tools enabled at run time. */
+export interface Surface {
+  profile: string;
+  toolsets: ReadonlySet<string> | null;
+  /** Toolsets added with enable_toolset: listed whatever the profile. */
+  enabledToolsets?: ReadonlySet<string>;
+  /** Single tools added with enable_tools. */
+  enabledTools?: ReadonlySet<string>;
 }
+
+/** The profile a connection gets when it names none: core tools plus discovery. */
+export const DEFAULT_PROFILE = 'default';
 
 export class Registry {
   readonly tools = new Map<string, AnyTool>();
   readonly profiles: Map<string, Profile>;
-  private readonly entries = new Map<string, McpToolEntry>();
+  private readonly entries = new Map<string, ToolEntry>();
+  private readonly listEntries = new Map<string, McpToolEntry>();
+  private searchIndex: Bm25Index | null = null;
 
   /** `toolsets`: name → description, in catalog order (handed in by the app's wiring with the tools). */
   constructor(tools: AnyTool[], private readonly toolsetNames: Readonly<Record<string, string>>, profilesDir?: string) {
@@ -50,6 +64,7 @@ export class Registry {
     return this.profiles.get('free')!.tools!.has(tool.name) ? 'free' : 'pro';
   }
 
+  /** Whether a key on this plan may call the tool (plan gate only; see SessionView for the whole rule). */
   allowed(tool: AnyTool, plan: Plan): boolean {
     return plan !== 'free' || this.minPlan(tool) === 'free';
   }
@@ -61,21 +76,24 @@ export class Registry {
       .filter((ts) => ts.tools.length > 0);
   }
 
-  /** Tools a connection sees: (profile ∩ toolsets) ∪ enabled toolsets, ∩ what the plan may call. */
-  select(sel: Selection): AnyTool[] {
-    return [...this.tools.values()].filter((t) => this.visible(t, sel));
+  /** Whether a tool is in a connection's list. Who may call it is SessionView's business, not this. */
+  listed(t: AnyTool, surface: Surface): boolean {
+    const profile = this.profiles.get(surface.profile);
+    if (!profile) throw new Error(`unknown profile ${surface.profile}`);
+    const base = (profile.tools === null || profile.tools.has(t.name)) && (!surface.toolsets || surface.toolsets.has(t.toolset));
+    return base || !!surface.enabledToolsets?.has(t.toolset) || !!surface.enabledTools?.has(t.name);
   }
 
-  visible(t: AnyTool, sel: Selection): boolean {
-    const profile = this.profiles.get(sel.profile ?? 'full');
-    if (!profile) throw new Error(`unknown profile ${sel.profile}`);
-    const base = (profile.tools === null || profile.tools.has(t.name)) && (!sel.toolsets || sel.toolsets.has(t.toolset));
-    return (base || !!sel.enabled?.has(t.toolset)) && (!sel.plan || this.allowed(t, sel.plan));
+  /** The tools of a surface, in registry order. */
+  select(surface: Surface): AnyTool[] {
+    return [...this.tools.values()].filter((t) => this.listed(t, surface));
   }
 
   /** Parse `?profile=` and `?toolsets=`; errors name the valid values. */
   parseSelection(profile: unknown, toolsets: unknown): { profile: string; toolsets: Set<string> | null } {
-    const p = typeof profile === 'string' && profile !== '' ? profile : 'full';
+    const named = typeof toolsets === 'string' && toolsets.trim() !== '';
+    // ?toolsets= alone means "these toolsets, whole", not "these toolsets within the lean default".
+    const p = typeof profile === 'string' && profile !== '' ? profile : named ? 'full' : DEFAULT_PROFILE;
     if (!this.profiles.has(p)) {
       throw new Error(`Unknown profile '${p}'. Valid: ${[...this.profiles.keys()].join(', ')}`);
     }
@@ -87,8 +105,8 @@ export class Registry {
     return { profile: p, toolsets: new Set(names) };
   }
 
-  /** The tools/list entry (schemas computed once). */
-  entry(tool: AnyTool): McpToolEntry {
+  /** The full description of a tool (schemas computed once): tool_help and OpenAPI. */
+  entry(tool: AnyTool): ToolEntry {
     let e = this.entries.get(tool.name);
     if (!e) {
       e = {
@@ -97,35 +115,68 @@ export class Registry {
         description: tool.description,
         inputSchema: toJsonSchema(tool.input, 'input'),
         outputSchema: toJsonSchema(tool.output, 'output'),
-        annotations: { title: tool.title, ...tool.annotations },
+        annotations: { ...tool.annotations },
       };
       this.entries.set(tool.name, e);
     }
     return e;
   }
 
+  /** The tools/list entry: what every session pays for, so only what a client acts on. */
+  listEntry(tool: AnyTool): McpToolEntry {
+    let e = this.listEntries.get(tool.name);
+    if (!e) {
+      const { outputSchema, ...rest } = this.entry(tool);
+      e = tool.advertiseOutput ? { ...rest, outputSchema } : rest;
+      this.listEntries.set(tool.name, e);
+    }
+    return e;
+  }
+
+  /** The text content a model reads for a result: the tool's render (payload + one-line header), else JSON. */
+  renderText(tool: AnyTool, output: unknown): string {
+    return tool.render ? tool.render(output as never, this) : JSON.stringify(output);
+  }
+
+  /**
+   * Tools ranked by what they do (BM25 over name, title, description, details and toolset), for
+   * search_tools. Words are crudely stemmed so "compression" finds compress_text.
+   */
+  search(query: string, k: number): Array<{ tool: AnyTool; score: number }> {
+    const all = [...this.tools.values()];
+    if (!this.searchIndex) {
+      this.searchIndex = new Bm25Index();
+      for (const t of all) {
+        const name = tokenize(t.name.replace(/_/g, ' '));
+        const text = [t.title, t.description, t.details ?? '', t.toolset, this.toolsetNames[t.toolset] ?? ''].join(' ');
+        // The name counts three times: a query that names a tool should find it first.
+        this.searchIndex.add([...name, ...name, ...name, ...tokenize(text)].map(stem));
+      }
+    }
+    const terms = tokenize(query).filter((w) => !QUERY_STOPWORDS.has(w)).map(stem);
+    return this.searchIndex.top(terms, k).map((h) => ({ tool: all[h.index]!, score: h.score }));
+  }
+
+  /** The one "no such tool" error: suggestions, and where to look instead. */
+  unknownTool(name: string, field: string): NotFound {
+    const hint = this.suggest(name);
+    return new NotFound(`Unknown tool '${name.slice(0, 64)}'${hint.length ? `. Did you mean: ${hint.join(', ')}?` : ''} (search_tools finds tools by what they do)`, {
+      field,
+      rule: 'unknown_tool',
+      suggestions: hint,
+    });
+  }
+
   /** Names close to an unknown one, for the error message. */
   suggest(name: string): string[] {
-    const n = name.toLowerCase();
-    return [...this.tools.keys()]
-      .map((k) => ({ k, d: editDistance(n, k) }))
-      .filter((x) => x.d <= Math.max(2, Math.floor(n.length / 4)) || x.k.includes(n) || (n.length > 3 && n.includes(x.k)))
-      .sort((a, b) => a.d - b.d)
-      .slice(0, 3)
-      .map((x) => x.k);
+    return closestNames(name, [...this.tools.keys()], 3);
   }
 }
 
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
+/** Question words that say nothing about which tool is meant ("how many tokens is this"). */
+const QUERY_STOPWORDS = new Set('a an the is are was this that these it its i me my we our you your how what which who when where why many much do does can could should would to of for in on with by from and or about please want need'.split(' '));
+
+/** Crude suffix stripping for tool search (compression → compress, files → file, searching → search). */
+function stem(word: string): string {
+  return word.length > 5 ? word.replace(/(?:ations?|ions?|ing|ers?|ed|es|s)$/, '') : word.length > 3 ? word.replace(/s$/, '') : word;
 }

@@ -3,10 +3,11 @@
 // readers. ctxgate speaks MCP and REST, not A2A tasks, so the interfaces say so.
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../app.js';
+import { REST_SURFACE } from '../registry/visibility.js';
 import { VERSION } from '../version.js';
 
 export function buildAgentCard(app: App, baseUrl: string) {
-  const tools = app.registry.select({ profile: 'full' });
+  const tools = app.registry.select(REST_SURFACE);
   return {
     name: 'ctxgate',
     description:

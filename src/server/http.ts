@@ -1,15 +1,17 @@
 // The HTTP face: /mcp (Streamable HTTP), REST (/v1/tools/{name} + aliases), discovery, health, metrics.
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import type { App } from '../app.js';
+import type { Config } from '../config.js';
+import type { EmbedderInfo } from '../engine/embeddings/types.js';
 import { VERSION } from '../app.js';
-import { AppError, NotFound, PayloadTooLarge, Unauthorized, jsonRpcError, restError, toAppError } from '../errors.js';
+import { AppError, BadRequest, Forbidden, InvalidInput, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType, restError, toAppError, toJsonRpcError } from '../errors.js';
 import type { AnyTool } from '../registry/define.js';
 import type { Caller } from '../domain/scope.js';
 import { invokeTool } from '../registry/invoke.js';
+import { REST_SURFACE, SessionView } from '../registry/visibility.js';
 import { planEmbedder } from '../services/embedder.js';
 import { KeysService } from '../services/keys.js';
 import { buildAgentCard } from './agent-card.js';
@@ -30,6 +32,10 @@ export interface HttpServerHandle {
   port: number;
   server: http.Server;
   metrics: Metrics;
+  /** The MCP session gateway (session counts, reaping). */
+  mcp: McpHttpGateway;
+  /** Base URL of the separate admin listener serving /metrics, when CTXGATE_METRICS_PORT is set. */
+  metricsUrl: string | null;
   /** Graceful: stop accepting, let in-flight calls finish (up to the grace period), then close. */
   close(): Promise<void>;
 }
@@ -43,10 +49,84 @@ export function allowedHostList(host: string, configured: string[]): string[] | 
   return [...new Set([...LOCAL_HOSTS, ...extra])];
 }
 
+/**
+ * The embedder as /health and `ctxgate doctor` report it: what is (or will be) loaded, and whether it
+ * can load at all (minilm without model files and without permission to download cannot).
+ */
+export function embedderHealth(config: Config, loaded: EmbedderInfo | null): { ok: boolean; provider: string; id: string; loaded: boolean; reason: string } {
+  const info = loaded ?? planEmbedder(config);
+  const ok = !!loaded || info.provider === 'offline' || !/ALLOW_DOWNLOAD=false/.test(info.reason);
+  return { ok, provider: info.provider, id: info.id, loaded: !!loaded, reason: info.reason };
+}
+
+/** Compares a presented bearer token with the configured one in constant time. */
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(m[1]!), digest(token));
+}
+
+/**
+ * /metrics shows per-tool call counts across tenants, so it is never open: it needs the metrics
+ * token (CTXGATE_METRICS_TOKEN) or lives on a separate admin listener (CTXGATE_METRICS_PORT).
+ */
+function metricsHandler(config: Config, metrics: Metrics, adminListener: boolean) {
+  return async (req: Request, res: Response) => {
+    const { token, port } = config.metrics;
+    if (!adminListener && port !== undefined) {
+      return sendError(res, new NotFound('/metrics is served on the admin port (CTXGATE_METRICS_PORT), not here'));
+    }
+    if (!adminListener && !token) {
+      return sendError(res, new AppError(403, 'metrics_disabled', 'Metrics are off: set CTXGATE_METRICS_TOKEN (then send it as a Bearer token) or CTXGATE_METRICS_PORT (a separate admin port)'));
+    }
+    if (token && !tokenMatches(req.header('authorization'), token)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="ctxgate-metrics"');
+      return sendError(res, new Unauthorized('/metrics needs the metrics token (CTXGATE_METRICS_TOKEN) as "Authorization: Bearer TOKEN"'));
+    }
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  };
+}
+
+/** The admin listener: /metrics only, on its own port and interface. */
+async function startAdminListener(config: Config, metrics: Metrics, port: number): Promise<{ server: http.Server; url: string }> {
+  const ex = express();
+  ex.disable('x-powered-by');
+  ex.get('/metrics', metricsHandler(config, metrics, true));
+  ex.use((_req, res) => sendError(res, new NotFound('The admin port serves only GET /metrics')));
+  const server = http.createServer(ex);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, config.metrics.host, () => resolve());
+  });
+  const addr = server.address();
+  const bound = typeof addr === 'object' && addr ? addr.port : port;
+  const host = config.metrics.host.includes(':') ? `[${config.metrics.host}]` : config.metrics.host;
+  return { server, url: `http://${host}:${bound}` };
+}
+
 function sendError(res: Response, err: AppError): void {
   const mapped = restError(err);
   for (const [k, v] of Object.entries(mapped.headers)) res.setHeader(k, v);
   res.status(mapped.status).json(mapped.body);
+}
+
+/** A refusal before routing: JSON-RPC-shaped on /mcp (data = the REST body), the REST body elsewhere. */
+function refuse(req: Request, res: Response, err: AppError, rpcCode?: number): void {
+  if (req.path !== '/mcp') return sendError(res, err);
+  for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  res.status(err.status).json(toJsonRpcError(err, rpcCode));
+}
+
+/** Hostname the Host header names, or null when it is missing or unparsable. */
+function hostOf(header: string | undefined): string | null {
+  if (!header) return null;
+  try {
+    return new URL(`http://${header}`).hostname;
+  } catch {
+    return null;
+  }
 }
 
 /** Query strings are text: convert them by the tool's JSON Schema so GET aliases accept numbers and flags. */
@@ -106,7 +186,22 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
 
   // DNS-rebinding protection: the Host header must name this server; a browser Origin must be allowed.
   const hosts = allowedHostList(config.host, config.allowedHosts);
-  if (hosts) ex.use(hostHeaderValidation(hosts));
+  if (hosts) {
+    ex.use((req, res, next) => {
+      const host = hostOf(req.headers.host);
+      if (host && hosts.includes(host)) return next();
+      refuse(
+        req,
+        res,
+        new Forbidden(`Host header ${host ? `'${host.slice(0, 64)}' is not` : 'is missing or malformed; it must be'} one this server answers to (${hosts.join(', ')}; set CTXGATE_ALLOWED_HOSTS)`, {
+          field: 'Host',
+          rule: 'allowed_hosts',
+          valid: hosts,
+        }),
+        -32000,
+      );
+    });
+  }
   ex.use((req, res, next) => {
     const origin = req.header('origin');
     if (!origin) return next();
@@ -119,7 +214,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
       }
     } else if (!hosts) ok = true;
     if (ok) return next();
-    res.status(403).json({ jsonrpc: '2.0', error: { code: -32000, message: `Origin not allowed: ${origin}` }, id: null });
+    refuse(req, res, new Forbidden(`Origin '${origin.slice(0, 100)}' is not allowed (set CTXGATE_ALLOWED_ORIGINS)`, { field: 'Origin', rule: 'allowed_origins' }), -32000);
   });
 
   ex.use(
@@ -132,19 +227,22 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
   ex.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     const e = err as { type?: string; message?: string };
     if (e?.type === 'entity.too.large') {
-      const appErr = new PayloadTooLarge(`Request body exceeds the ${config.maxBodyBytes}-byte limit (CTXGATE_MAX_BODY_BYTES)`, { limit: config.maxBodyBytes });
-      if (req.path === '/mcp') return res.status(413).json({ jsonrpc: '2.0', error: { code: -32600, message: appErr.message }, id: null });
-      return sendError(res, appErr);
+      return refuse(req, res, new PayloadTooLarge(`Request body exceeds the ${config.maxBodyBytes}-byte limit (CTXGATE_MAX_BODY_BYTES)`, { field: '(body)', limit: config.maxBodyBytes, unit: 'bytes' }));
     }
     if (e?.type === 'entity.parse.failed') {
-      if (req.path === '/mcp') return res.status(400).json({ jsonrpc: '2.0', error: { code: -32700, message: `Parse error: ${e.message}` }, id: null });
-      return res.status(400).json({ detail: `Malformed JSON body: ${e.message}`, error_code: 'malformed_json' });
+      // Only the position: the parser's own message quotes the body, which may hold a secret.
+      const at = /position (\d+)/.exec(e.message ?? '')?.[1];
+      const err = new BadRequest(`Malformed JSON body${at ? ` (syntax error at character ${at})` : ''}`, 'malformed_json', { field: '(body)', rule: 'json' });
+      return refuse(req, res, err, -32700);
     }
     if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
-      return res.status(415).json({ detail: e.message ?? 'Unsupported encoding', error_code: 'unsupported_media_type' });
+      return refuse(req, res, new UnsupportedMediaType('Unsupported content encoding or charset (send UTF-8 JSON, optionally gzip)', { field: 'Content-Encoding', rule: 'encoding' }));
     }
     next(err);
   });
+
+  // Before key authentication: the metrics token travels in the same Authorization header.
+  ex.get('/metrics', metricsHandler(config, metrics, false));
 
   // Authentication: a presented key must be valid (and not revoked) on every request.
   ex.use(async (req, res, next) => {
@@ -154,40 +252,35 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     const caller = m ? await keys.authenticate(m[1]!) : null;
     if (!caller) {
-      const err = new Unauthorized(m ? 'Invalid or revoked API key' : 'Malformed Authorization header (expected "Bearer gc_...")');
-      if (req.path === '/mcp') {
-        res.setHeader('WWW-Authenticate', 'Bearer realm="ctxgate"');
-        return res.status(401).json(jsonRpcError(err));
-      }
-      return sendError(res, err);
+      const err = new Unauthorized(m ? await keys.refusalReason(m[1]!) : 'Malformed Authorization header (expected "Bearer gc_...")');
+      if (req.path === '/mcp') res.setHeader('WWW-Authenticate', 'Bearer realm="ctxgate"');
+      return refuse(req, res, err);
     }
     if (caller.keyId) await keys.touch(caller.keyId);
     req.caller = caller;
     next();
   });
 
+  // Liveness for anyone: ok/degraded and which check failed. No paths, no per-tenant figures.
   ex.get('/health', async (_req, res) => {
-    let store = { ok: true, detail: `${app.deps.store.backend} reachable` };
+    let storeOk = true;
     try {
       await app.deps.store.ping();
     } catch (e) {
-      store = { ok: false, detail: (e as Error).message };
+      storeOk = false;
+      log.error({ err: e }, 'health: store check failed');
     }
-    const loaded = app.embedderInfo();
-    const planned = planEmbedder(config);
-    const embedder = { ok: true, provider: (loaded ?? planned).provider, id: (loaded ?? planned).id, loaded: !!loaded, reason: (loaded ?? planned).reason };
-    res.status(store.ok ? 200 : 503).json({
-      status: store.ok ? 'ok' : 'degraded',
+    const { reason: _reason, ...embedder } = embedderHealth(config, app.embedderInfo());
+    const checks = { store: { ok: storeOk }, embedder };
+    const failed = Object.entries(checks).filter(([, c]) => !c.ok).map(([name]) => name);
+    res.status(storeOk ? 200 : 503).json({
+      status: failed.length ? 'degraded' : 'ok',
+      failed,
       version: VERSION,
-      checks: { store, embedder },
+      checks,
       mcp_sessions: gateway.size,
       uptime_s: Math.round(process.uptime()),
     });
-  });
-
-  ex.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
   });
 
   const card = (_req: Request, res: Response) => res.json(buildAgentCard(app, baseUrl));
@@ -196,14 +289,15 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
   ex.get('/openapi.json', (_req, res) => res.json(buildOpenApi(app, baseUrl)));
 
   ex.get('/v1/tools', (req, res) => {
-    const plan = req.caller?.plan ?? null;
+    const view = new SessionView(app.registry, req.caller, REST_SURFACE);
     res.json({
-      tools: app.registry.select({ profile: 'full', plan }).map((t) => ({
+      tools: view.listedTools().map((t) => ({
         name: t.name,
         toolset: t.toolset,
         title: t.title,
         description: t.description,
         min_plan: app.registry.minPlan(t),
+        callable: view.callable(t),
         public: !!t.public,
         rest: [{ method: 'POST', path: `/v1/tools/${t.name}` }, ...(t.rest ?? [])],
       })),
@@ -237,7 +331,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
   const bodyArgs = (req: Request): Record<string, unknown> | AppError => {
     const b = req.body as unknown;
     if (b === undefined || b === null || (typeof b === 'object' && !Array.isArray(b))) return (b ?? {}) as Record<string, unknown>;
-    return new AppError(422, 'invalid_input', 'The JSON body must be an object of named arguments');
+    return new InvalidInput('The JSON body must be an object of named arguments', { field: '(body)', rule: 'object' });
   };
 
   ex.post('/v1/tools/:name', async (req, res) => {
@@ -262,7 +356,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
       await gateway.handle(req, res, req.caller, req.socket.remoteAddress ?? 'unknown');
     } catch (err) {
       log.error({ err, requestId: req.id }, 'mcp request failed');
-      if (!res.headersSent) res.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null });
+      if (!res.headersSent) refuse(req, res, toAppError(err));
     }
   });
 
@@ -280,6 +374,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  const admin = config.metrics.port !== undefined ? await startAdminListener(config, metrics, config.metrics.port) : null;
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const hostForUrl = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -291,8 +386,13 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     port,
     server,
     metrics,
+    mcp: gateway,
+    metricsUrl: admin?.url ?? null,
     close() {
       closing ??= (async () => {
+        // Requests whose bytes arrived while the event loop was busy are parsed in the poll phase;
+        // let that run once before closing, or close() would count their sockets as idle and reset them.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         server.close();
         server.closeIdleConnections();
         if (inflight > 0) {
@@ -303,6 +403,10 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
         }
         await gateway.closeAll();
         server.closeAllConnections();
+        if (admin) {
+          admin.server.close();
+          admin.server.closeAllConnections();
+        }
       })();
       return closing;
     },

@@ -8,6 +8,8 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import {
   CallToolRequestSchema,
   ErrorCode,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   McpError,
   isInitializeRequest,
@@ -16,9 +18,12 @@ import {
 import type { App } from '../app.js';
 import { VERSION } from '../app.js';
 import { NotFound, toAppError, toolErrorResult } from '../errors.js';
-import type { SessionControl } from '../registry/define.js';
+import type { AnyTool, SessionControl } from '../registry/define.js';
 import type { Caller } from '../domain/scope.js';
 import { invokeTool } from '../registry/invoke.js';
+import type { Registry, Surface } from '../registry/registry.js';
+import { closestNames } from '../registry/suggest.js';
+import { SessionView } from '../registry/visibility.js';
 import type { Metrics } from './metrics.js';
 import { rateLimitedError, takeFor, type RateLimiter } from './rate-limit.js';
 
@@ -26,7 +31,8 @@ export const SERVER_INSTRUCTIONS =
   'ctxgate cuts what goes into your context window. Before reading a large document, file set or command output, ' +
   'call estimate_tokens or gc_pre_flight; compress long text with compress_text (or ingest_context + read_skeleton + ' +
   'search_semantic for documents you will revisit), and pass verbose CLI output through filter_cli_output. ' +
-  'tool_help(tool_name) shows any tool\'s full schema and examples; list_toolsets / enable_toolset grow the tool list.';
+  'This list is lean on purpose: search_tools finds any other tool by what it does, call_tool runs it by name, ' +
+  'enable_toolset / enable_tools add it to the list, and tool_help(tool_name) shows its full schema and examples.';
 
 /** What one MCP connection (an HTTP session or a stdio process) sees and who it acts as. */
 export interface Connection {
@@ -34,7 +40,10 @@ export interface Connection {
   caller: Caller | null;
   profile: string;
   toolsets: Set<string> | null;
+  /** Toolsets added with enable_toolset. */
   enabled: Set<string>;
+  /** Single tools added with enable_tools (created on first use). */
+  enabledTools?: Set<string>;
   transport: 'mcp' | 'stdio';
 }
 
@@ -46,44 +55,59 @@ export interface ConnectionHooks {
 export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: Connection, hooks: ConnectionHooks = {}): Server {
   const server = new Server(
     { name: 'ctxgate', title: 'ctxgate context gateway', version: VERSION },
-    { capabilities: { tools: { listChanged: true }, logging: {} }, instructions: SERVER_INSTRUCTIONS },
+    { capabilities: { tools: { listChanged: true }, resources: {}, logging: {} }, instructions: SERVER_INSTRUCTIONS },
   );
-  const selection = () => ({ profile: conn.profile, toolsets: conn.toolsets, enabled: conn.enabled, plan: conn.caller?.plan ?? null });
+  const enabledTools = (conn.enabledTools ??= new Set());
+  const surface = (): Surface => ({ profile: conn.profile, toolsets: conn.toolsets, enabledToolsets: conn.enabled, enabledTools });
+  // One view per question, so a key's plan and the session's list are read as they are now.
+  const view = () => new SessionView(app.registry, conn.caller, surface());
+
+  /** Apply a change to the list; notify the client when names were added. */
+  const grow = async (change: () => void): Promise<string[]> => {
+    const before = new Set(view().listedTools().map((t) => t.name));
+    change();
+    const added = view().listedTools().map((t) => t.name).filter((n) => !before.has(n));
+    if (added.length) await server.sendToolListChanged();
+    return added;
+  };
 
   const session: SessionControl = {
     id: conn.id,
-    get toolsets() {
-      return conn.toolsets;
+    surface,
+    enableToolsets(names: string[]) {
+      const known = app.registry.toolsets().map((t) => t.name);
+      const bad = names.filter((n) => !known.includes(n));
+      if (bad.length) {
+        const hint = closestNames(bad[0]!, known, 1);
+        throw new NotFound(`Unknown toolset '${bad[0]}'${hint.length ? `. Did you mean '${hint[0]}'?` : ''} Valid: ${known.join(', ')}`, {
+          field: 'toolsets',
+          rule: 'unknown_toolset',
+          valid: known,
+        });
+      }
+      return grow(() => names.forEach((n) => conn.enabled.add(n)));
     },
-    profile: conn.profile,
-    async enableToolsets(names: string[]) {
-      const known = new Set(app.registry.toolsets().map((t) => t.name));
-      const bad = names.filter((n) => !known.has(n));
-      if (bad.length) throw new NotFound(`Unknown toolset(s) ${bad.join(', ')}. Valid: ${[...known].join(', ')}`, { valid: [...known] });
-      const before = new Set(app.registry.select(selection()).map((t) => t.name));
-      for (const n of names) conn.enabled.add(n);
-      const added = app.registry.select(selection()).map((t) => t.name).filter((n) => !before.has(n));
-      if (added.length) await server.sendToolListChanged();
-      return added;
+    enableTools(names: string[]) {
+      const bad = names.find((n) => !app.registry.get(n));
+      if (bad !== undefined) throw app.registry.unknownTool(bad, 'tools');
+      return grow(() => names.forEach((n) => enabledTools.add(n)));
     },
   };
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: app.registry.select(selection()).map((t) => app.registry.entry(t)),
+    tools: view().listedTools().map((t) => app.registry.listEntry(t)),
   }));
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
     const name = req.params.name;
+    // Any registered tool may be called by name (call_tool does the same); who may is invoke's question.
     const tool = app.registry.get(name);
-    if (!tool || !app.registry.visible(tool, { ...selection(), plan: null })) {
-      const hint = app.registry.suggest(name);
-      throw new McpError(ErrorCode.InvalidParams, `Unknown tool '${name}'${hint.length ? `. Did you mean: ${hint.join(', ')}?` : ''}`);
-    }
+    if (!tool) throw new McpError(ErrorCode.InvalidParams, app.registry.unknownTool(name, 'name').message);
     const progressToken = req.params._meta?.progressToken;
     const requestId = `${conn.id}:${String(extra.requestId)}`;
     try {
       hooks.beforeCall?.(conn);
-      const { output } = await invokeTool(
+      const { tool: ran, output } = await invokeTool(
         {
           deps: app.deps,
           registry: app.registry,
@@ -107,17 +131,30 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
         name,
         req.params.arguments ?? {},
       );
-      return {
-        content: [{ type: 'text', text: tool.render ? tool.render(output as never) : JSON.stringify(output) }],
-        structuredContent: output as Record<string, unknown>,
-      };
+      return toolResult(app.registry, ran, output);
     } catch (err) {
       return toolErrorResult(err);
     }
   });
 
+  answerEmptyResources(server);
   return server;
 }
+
+/**
+ * No resources yet, but some clients (Codex) list them on connect and treat -32601 as a broken
+ * server: answer with empty lists until ctxgate has resources to offer.
+ */
+function answerEmptyResources(server: Server): void {
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [] }));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: [] }));
+}
+
+/** A successful call as MCP content: the text the model reads and the whole object as structuredContent. */
+export function toolResult(registry: Registry, tool: AnyTool, output: unknown): CallToolResult {
+  return { content: [{ type: 'text', text: registry.renderText(tool, output) }], structuredContent: output as Record<string, unknown> };
+}
+
 
 interface HttpSession {
   conn: Connection;
@@ -125,6 +162,21 @@ interface HttpSession {
   server: Server;
   lastSeen: number;
   keyId: string | null;
+  /** Who the session counts against for the per-caller cap: a key, or a client address. */
+  who: string;
+  /** Sent a request after initialize; unused sessions get the short idle lifetime. */
+  used: boolean;
+}
+
+/** The identity session limits count against: the key, else the client's address. */
+function sessionCaller(caller: Caller | null, remote: string): string {
+  return caller?.keyId ? `key:${caller.keyId}` : caller ? `owner:${caller.userId}` : `addr:${remote}`;
+}
+
+/** True when the body holds a JSON-RPC request (not only notifications or responses). */
+function hasRequest(body: unknown): boolean {
+  const one = (m: unknown) => typeof m === 'object' && m !== null && 'method' in m && 'id' in m;
+  return Array.isArray(body) ? body.some(one) : one(body);
 }
 
 function rpcError(res: Response, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
@@ -132,9 +184,16 @@ function rpcError(res: Response, status: number, code: number, message: string, 
   res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
-/** Streamable HTTP endpoint: one SDK transport + server per session. */
+/**
+ * Streamable HTTP endpoint: one SDK transport + server per session. Sessions are bounded (config
+ * `sessions`): new ones per minute per caller, open ones per caller and in total, and a short idle
+ * lifetime for sessions that never made a request, so an initialize flood cannot grow memory.
+ */
 export class McpHttpGateway {
   private readonly sessions = new Map<string, HttpSession>();
+  /** Open sessions plus initializes in flight, per caller and in total (slots are taken before the await). */
+  private readonly perCaller = new Map<string, number>();
+  private slots = 0;
   private readonly reaper: NodeJS.Timeout;
 
   constructor(
@@ -143,7 +202,8 @@ export class McpHttpGateway {
     private readonly log: Logger,
     private readonly limiter: RateLimiter,
   ) {
-    this.reaper = setInterval(() => this.reap(), Math.min(60_000, Math.max(1_000, app.deps.config.sessionIdleMs / 4)));
+    const shortest = Math.min(app.deps.config.sessionIdleMs, app.deps.config.sessions.unusedIdleMs);
+    this.reaper = setInterval(() => this.reap(), Math.min(60_000, Math.max(1_000, shortest / 4)));
     this.reaper.unref();
   }
 
@@ -162,6 +222,7 @@ export class McpHttpGateway {
       }
       s.conn.caller = caller;
       s.lastSeen = Date.now();
+      if (req.method === 'POST' && hasRequest(req.body)) s.used = true;
       await s.transport.handleRequest(req, res, req.body);
       return;
     }
@@ -179,6 +240,10 @@ export class McpHttpGateway {
     } catch (e) {
       return rpcError(res, 400, -32602, (e as Error).message);
     }
+    const who = sessionCaller(caller, remote);
+    const refusal = this.admit(who);
+    if (refusal) return rpcError(res, 429, -32000, refusal.message, { 'Retry-After': String(refusal.retryAfter) });
+    let registered = false;
     const jsonMode = req.query.response === 'json';
     const conn: Connection = { id: '', caller, profile: sel.profile, toolsets: sel.toolsets, enabled: new Set(), transport: 'mcp' };
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
@@ -186,7 +251,8 @@ export class McpHttpGateway {
       enableJsonResponse: jsonMode,
       onsessioninitialized: (id) => {
         conn.id = id;
-        this.sessions.set(id, { conn, transport, server, lastSeen: Date.now(), keyId: caller?.keyId ?? null });
+        registered = true;
+        this.sessions.set(id, { conn, transport, server, lastSeen: Date.now(), keyId: caller?.keyId ?? null, who, used: false });
         this.metrics.mcpSessions.set(this.sessions.size);
         this.log.info({ session: id, profile: conn.profile, toolsets: conn.toolsets && [...conn.toolsets], key: caller?.keyId ?? null }, 'mcp session opened');
       },
@@ -201,22 +267,63 @@ export class McpHttpGateway {
         if (!d.allowed) throw rateLimitedError(d);
       },
     });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, body);
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(req, res, body);
+    } finally {
+      // The initialize failed (bad params, client gone): give the slot back.
+      if (!registered) {
+        this.release(who);
+        void server.close().catch(() => {});
+      }
+    }
+  }
+
+  /** Takes a session slot for `who`, or says why not (with seconds to wait). */
+  private admit(who: string): { message: string; retryAfter: number } | null {
+    const lim = this.app.deps.config.sessions;
+    const rate = this.limiter.take(`session:${who}`, lim.createPerMinute);
+    if (!rate.allowed) {
+      return { message: `Too many new MCP sessions: at most ${lim.createPerMinute} per minute per API key (or client address without a key); retry in ${rate.retryAfter}s, or reuse an open session`, retryAfter: rate.retryAfter };
+    }
+    if (this.slots >= lim.total) this.reap(Date.now(), true);
+    if (this.slots >= lim.total) {
+      return { message: `The server has its maximum of ${lim.total} open MCP sessions (CTXGATE_SESSIONS_MAX); retry later`, retryAfter: 30 };
+    }
+    if ((this.perCaller.get(who) ?? 0) >= lim.perCaller) {
+      return { message: `This API key (or client address without a key) already has ${lim.perCaller} open MCP sessions (CTXGATE_SESSIONS_PER_CALLER); end unused ones with DELETE /mcp or reuse one`, retryAfter: 30 };
+    }
+    this.slots++;
+    this.perCaller.set(who, (this.perCaller.get(who) ?? 0) + 1);
+    return null;
+  }
+
+  private release(who: string): void {
+    this.slots--;
+    const n = (this.perCaller.get(who) ?? 1) - 1;
+    if (n > 0) this.perCaller.set(who, n);
+    else this.perCaller.delete(who);
   }
 
   private forget(id: string, why: string): void {
-    if (this.sessions.delete(id)) {
+    const s = this.sessions.get(id);
+    if (s && this.sessions.delete(id)) {
+      this.release(s.who);
       this.metrics.mcpSessions.set(this.sessions.size);
       this.log.info({ session: id, why }, 'mcp session closed');
     }
   }
 
-  private reap(): void {
-    const cutoff = Date.now() - this.app.deps.config.sessionIdleMs;
+  /**
+   * Closes idle sessions: used ones after sessionIdleMs, never-used ones after the short unusedIdleMs.
+   * `unusedNow` (the total cap is reached) closes every never-used session at once.
+   */
+  reap(now = Date.now(), unusedNow = false): void {
+    const { sessionIdleMs, sessions: lim } = this.app.deps.config;
     for (const [id, s] of this.sessions) {
-      if (s.lastSeen < cutoff) {
-        this.forget(id, 'idle');
+      const idle = now - s.lastSeen;
+      if (s.used ? idle > sessionIdleMs : unusedNow || idle > lim.unusedIdleMs) {
+        this.forget(id, s.used ? 'idle' : 'never used');
         void s.transport.close().catch(() => {});
       }
     }
@@ -226,6 +333,8 @@ export class McpHttpGateway {
     clearInterval(this.reaper);
     const all = [...this.sessions.values()];
     this.sessions.clear();
+    this.perCaller.clear();
+    this.slots = 0;
     await Promise.allSettled(all.map((s) => s.server.close()));
   }
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { AppDeps } from '../app-deps.js';
 import { LIMITS, type Plan } from '../config.js';
-import { AppError, BadRequest, Forbidden, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
+import { AppError, BadRequest, InvalidInput, PayloadTooLarge } from '../errors.js';
 import { detectSecret, SensitiveContent } from '../engine/secrets.js';
 import { countTokens } from '../engine/tokens.js';
 import { analyzeSource, plainAnalysis, type FileAnalysis } from '../engine/code/analyze.js';
@@ -21,6 +21,8 @@ import { repoMap } from '../engine/code/repomap.js';
 import { searchCode } from '../engine/code/search.js';
 import { renderSkeleton, topLevelDefs, type RankedSymbol } from '../engine/code/skeleton.js';
 import { SPECS } from '../engine/code/spec.js';
+import { resolveAllowedDir } from './local-roots.js';
+import { excerpt } from '../registry/schema.js';
 
 export interface BundleFile {
   path: string;
@@ -75,7 +77,7 @@ export function languageFromHint(hint: string | null | undefined, field = 'langu
   if (hint === undefined || hint === null || hint.trim() === '') return null;
   const lang = resolveLanguage(hint);
   if (!lang) {
-    throw new BadRequest(`Unsupported ${field} '${hint}'. Supported: ${LANGUAGES.join(', ')} (aliases: ${LANGUAGE_HINTS.join(', ')})`, 'unsupported_language', {
+    throw new BadRequest(`Unsupported ${field} ${excerpt(hint, 40)}. Supported: ${LANGUAGES.join(', ')} (aliases: ${LANGUAGE_HINTS.join(', ')})`, 'unsupported_language', {
       field,
       supported: [...LANGUAGES],
     });
@@ -224,23 +226,7 @@ export class CodeService {
 
   /** Read an allowed local directory: supported source files, .gitignore honoured, caps applied. */
   async loadRoot(root: string, work: Work = NO_WORK): Promise<{ files: BundleFile[]; skipped: number; truncated: boolean; root: string }> {
-    const allowed = this.deps.config.allowedRoots;
-    if (!allowed.length) {
-      throw new Forbidden("Reading a local 'root' is disabled on this server; set CTXGATE_ALLOWED_ROOTS or send 'files' instead", { field: 'root' });
-    }
-    if (root.includes('\u0000')) throw new BadRequest("Field 'root' contains a NUL byte", 'bad_path', { field: 'root' });
-    let real: string;
-    try {
-      real = await fs.realpath(path.resolve(root));
-    } catch {
-      throw new NotFound(`Field 'root': no such directory '${root}'`, { field: 'root' });
-    }
-    const realAllowed = await Promise.all(allowed.map((a) => fs.realpath(a).catch(() => path.resolve(a))));
-    if (!realAllowed.some((a) => real === a || real.startsWith(a.endsWith(path.sep) ? a : a + path.sep))) {
-      throw new Forbidden(`Field 'root' is outside the allowed roots (CTXGATE_ALLOWED_ROOTS)`, { field: 'root' });
-    }
-    const stat = await fs.stat(real);
-    if (!stat.isDirectory()) throw new InvalidInput(`Field 'root' is not a directory`, { field: 'root' });
+    const real = resolveAllowedDir(root, this.deps.config.allowedRoots, 'root');
 
     const files: BundleFile[] = [];
     let skipped = 0;
@@ -336,6 +322,11 @@ export class CodeService {
       return { files: args.files!, skippedAtLoad: 0, truncated: false };
     }
     const loaded = await this.loadRoot(args.root!, work);
+    // Files read from a root never passed the invoke pipeline's secrets rule: the same refusal here.
+    loaded.files.forEach((f) => {
+      const hit = detectSecret(f.path) ?? detectSecret(f.content);
+      if (hit) throw new SensitiveContent(hit.marker_class, 'root');
+    });
     return { files: loaded.files, skippedAtLoad: loaded.skipped, truncated: loaded.truncated };
   }
 

@@ -25,6 +25,7 @@ import { countStructure, structuralLoss, type StructureClass, type StructureCoun
 import { countTokens, findModel, modelIds } from '../engine/tokens.js';
 import { CompressCacheService, sha256, type CacheSource } from './compress-cache.js';
 import { FidelityProfilesService } from './fidelity-profiles.js';
+import { excerpt } from '../registry/schema.js';
 
 export interface CompressRequest {
   text: string;
@@ -102,7 +103,7 @@ export class CompressionService {
     assertNoSecrets(req.text, field);
     if (req.query) assertNoSecrets(req.query, 'query');
     if (req.cost_model && !findModel(req.cost_model)) {
-      throw new BadRequest(`Invalid cost_model '${req.cost_model}'. Valid: [${modelIds().map((m) => `'${m}'`).join(', ')}]`, 'invalid_value', {
+      throw new BadRequest(`Invalid cost_model ${excerpt(req.cost_model, 40)}. Valid: [${modelIds().map((m) => `'${m}'`).join(', ')}]`, 'invalid_value', {
         field: 'cost_model',
         valid: modelIds(),
       });

@@ -35,6 +35,7 @@ import { newId, nowIso } from '../store/db.js';
 import { documentChunkSource } from '../store/documents.js';
 import { RetrievalIndex } from '../store/retrieval.js';
 import type { JobKind } from './jobs.js';
+import { excerpt } from '../registry/schema.js';
 
 export interface StoreDocumentInput {
   fileId: string;
@@ -364,7 +365,7 @@ export class DocumentsService {
     opts: { fidelity?: Fidelity; outputStyle?: OutputStyle; query?: string | null; costModel?: string | null },
   ): Promise<SkeletonResult> {
     if (opts.costModel && !findModel(opts.costModel)) {
-      throw new BadRequest(`Invalid cost_model '${opts.costModel}'. Valid: [${modelIds().map((m) => `'${m}'`).join(', ')}]`, 'invalid_value', {
+      throw new BadRequest(`Invalid cost_model ${excerpt(opts.costModel, 40)}. Valid: [${modelIds().map((m) => `'${m}'`).join(', ')}]`, 'invalid_value', {
         field: 'cost_model',
         valid: modelIds(),
       });

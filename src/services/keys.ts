@@ -114,7 +114,20 @@ export class KeysService {
     const row = await this.deps.store.keyDirectory().byHash(this.hash(key));
     if (!row || row.revoked_at) return null;
     const projectId = row.project_id ?? (await this.deps.service(AccountsService).defaultProject(row.owner_id)).id;
-    return { userId: row.owner_id, projectId, keyId: row.id, plan: row.plan as Plan, keyName: row.name };
+    return { userId: row.owner_id, projectId, keyId: row.id, plan: row.plan as Plan, keyName: row.name, projectBound: row.project_id !== null, accountPlan: await this.accountPlan(row.owner_id) };
+  }
+
+  /** The highest plan among an account's active keys: the plan its quota and account-wide rate follow. */
+  async accountPlan(ownerId: string): Promise<Plan> {
+    const plans = await this.deps.store.keyDirectory().activePlans(ownerId);
+    return PLANS.filter((p) => plans.includes(p)).pop() ?? 'free';
+  }
+
+  /** Why authenticate() refused a key, in words safe to return to whoever presented it. */
+  async refusalReason(key: string): Promise<string> {
+    const row = KEY_RE.test(key) ? await this.deps.store.keyDirectory().byHash(this.hash(key)) : undefined;
+    if (row?.revoked_reason === 'project_deleted') return 'This API key was bound to a project that has been deleted; the key was revoked with it. Create a new key.';
+    return 'Invalid or revoked API key';
   }
 
   /** Record use without a write per request: at most once a minute per key. */

@@ -22,6 +22,7 @@ import type { Scope } from '../domain/scope.js';
 import { newId, nowIso } from '../store/db.js';
 import { lookupChunkSource } from '../store/lookup.js';
 import { RetrievalIndex } from '../store/retrieval.js';
+import { resolveAllowedDir } from './local-roots.js';
 import { LIMITS } from '../config.js';
 
 /** Per-file and per-source caps, so one huge .d.ts (typescript.d.ts is 590 KB) cannot swamp the index. */
@@ -331,27 +332,7 @@ export class LookupService {
   }
 
   private allowedFolder(p: string): string {
-    const roots = this.deps.config.allowedRoots;
-    let real: string;
-    try {
-      real = fs.realpathSync(path.resolve(p));
-    } catch {
-      throw new NotFound(`path: folder "${p}" does not exist`, { field: 'path' });
-    }
-    if (!fs.statSync(real).isDirectory()) throw new InvalidInput(`path: "${p}" is not a folder`, { field: 'path' });
-    const inside = roots.some((r) => {
-      let root: string;
-      try {
-        root = fs.realpathSync(r);
-      } catch {
-        return false;
-      }
-      return real === root || real.startsWith(root + path.sep);
-    });
-    if (!inside) {
-      throw new Forbidden(`path: "${p}" is outside the folders this server may read; an admin can allow it with CTXGATE_ALLOWED_ROOTS`, { field: 'path' });
-    }
-    return real;
+    return resolveAllowedDir(p, this.deps.config.allowedRoots, 'path');
   }
 
   private findSource(scope: Scope, slug: string): SourceRow | undefined {

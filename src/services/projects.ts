@@ -3,6 +3,7 @@ import type { AppDeps } from '../app-deps.js';
 import { BadRequest, Conflict } from '../errors.js';
 import { AccountsService, type ProjectRow } from './accounts.js';
 import { monthOf } from './usage.js';
+import { VectorCacheService } from '../store/retrieval.js';
 
 export interface ProjectStats {
   compressions: number;
@@ -72,10 +73,16 @@ export class ProjectsService {
     return this.get(ownerId, projectId);
   }
 
-  /** Deletes the project and every row it owns in one transaction; usage history is kept. */
+  /**
+   * Deletes the project and every trace of it in one transaction: every owned row (their keyword rows
+   * go with them), the keys bound to it (revoked, with the reason), and the in-process vector tables
+   * of its scope. Usage history is kept, unlinked.
+   */
   async delete(ownerId: string, projectId: string): Promise<{ deleted_rows: number }> {
     const p = await this.deps.service(AccountsService).getProject(ownerId, projectId);
     if (p.is_default) throw new BadRequest('The default project cannot be deleted', 'default_project');
-    return { deleted_rows: await this.deps.store.projects({ ownerId }).deleteWithRows(projectId) };
+    const deleted = await this.deps.store.projects({ ownerId }).deleteWithRows(projectId);
+    this.deps.service(VectorCacheService).forgetScope({ ownerId, projectId });
+    return { deleted_rows: deleted };
   }
 }

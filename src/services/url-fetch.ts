@@ -1,4 +1,6 @@
-// Server-side URL fetching that cannot be turned against the host's own network (SSRF).
+// Server-side URL fetching that cannot be turned against the host's own network (SSRF), and the one
+// outbound-address check (isNonPublicAddress / resolveAllowed) every outbound call must use: URL
+// fetches today, webhooks and HTTP upstreams when they land.
 // Every hop — the first request and each redirect — resolves the name, refuses private, loopback,
 // link-local and other non-public addresses unless the admin allow-listed them
 // (config.urlAllowlist / CTXGATE_URL_ALLOWLIST: host names, IPs or CIDRs), and then connects to
@@ -50,29 +52,75 @@ for (const [addr, prefix] of [
   ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
 ] as const) BLOCKED.addSubnet(addr, prefix, 'ipv6');
 
-/** The IPv4 address inside an IPv4-mapped or -compatible IPv6 address, else null. */
-function embeddedIpv4(ip: string): string | null {
-  const m = /^::(?:ffff:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (m) return m[1]!;
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(ip);
-  if (hex) {
-    const hi = parseInt(hex[1]!, 16);
-    const lo = parseInt(hex[2]!, 16);
-    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+/**
+ * An IPv4 address written any way inet_aton accepts — `127.1`, `2130706433`, `0x7f.1`, `0177.0.0.1`
+ * — in dotted-decimal form, or null. Resolvers and some URL parsers accept these, so the check must
+ * read them the same way rather than let them through as "not an IP".
+ */
+export function parseIpv4Loose(s: string): string | null {
+  const parts = s.split('.');
+  if (parts.length < 1 || parts.length > 4 || parts.some((p) => !/^(?:0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)$/i.test(p))) return null;
+  const nums = parts.map((p) => (/^0x/i.test(p) ? parseInt(p.slice(2), 16) : p.length > 1 && p.startsWith('0') ? parseInt(p, 8) : Number(p)));
+  const last = nums.pop()!;
+  if (nums.some((n) => n > 255) || last >= 2 ** (8 * (4 - nums.length))) return null;
+  let value = last;
+  nums.forEach((n, i) => (value += n * 2 ** (8 * (3 - i))));
+  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
+}
+
+/** The eight 16-bit groups of an IPv6 literal (with `::`, a dotted-quad tail, a zone id), or null. */
+function ipv6Groups(ip: string): number[] | null {
+  const bare = ip.replace(/%.*$/, '');
+  if (net.isIP(bare) !== 6) return null;
+  let text = bare.toLowerCase();
+  const quad = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (quad) {
+    const b = quad[1]!.split('.').map(Number);
+    text = text.slice(0, quad.index) + `${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
   }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, null];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === null ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  return groups.length === 8 ? groups.map((g) => parseInt(g, 16)) : null;
+}
+
+const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+
+/**
+ * The IPv4 address an IPv6 address will actually reach, when it embeds one: IPv4-mapped
+ * (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), SIIT (::ffff:0:a.b.c.d), NAT64 (64:ff9b::/96 and
+ * the local-use 64:ff9b:1::/48), 6to4 (2002:AABB:CCDD::/16) and Teredo (2001:0::/32, client
+ * address stored inverted). Null for other addresses.
+ */
+export function embeddedIpv4(ip: string): string | null {
+  const g = ipv6Groups(ip);
+  if (!g) return null;
+  const zero = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  if (zero(0, 5) && g[5] === 0xffff) return v4(g[6]!, g[7]!); // mapped
+  if (zero(0, 6) && (g[6]! | g[7]!) !== 0 && !(g[6] === 0 && g[7] === 1)) return v4(g[6]!, g[7]!); // compatible (not :: or ::1)
+  if (zero(0, 4) && g[4] === 0xffff && g[5] === 0) return v4(g[6]!, g[7]!); // SIIT
+  if (g[0] === 0x64 && g[1] === 0xff9b && (zero(2, 6) || g[2] === 1)) return v4(g[6]!, g[7]!); // NAT64
+  if (g[0] === 0x2002) return v4(g[1]!, g[2]!); // 6to4
+  if (g[0] === 0x2001 && g[1] === 0) return v4(g[6]! ^ 0xffff, g[7]! ^ 0xffff); // Teredo
   return null;
 }
 
-/** True for addresses a server-side fetch must not reach by default. */
+/**
+ * THE outbound-address check: true for every address a server-side request (URL fetch, webhook, HTTP
+ * upstream) must not reach by default — private, loopback, link-local (cloud metadata at
+ * 169.254.169.254 and fd00:ec2::254 included), unique-local, multicast and other special ranges —
+ * in every spelling: IPv4 shorthand and integer forms, and IPv6 forms that embed an IPv4 address.
+ * Anything that is not an IP address at all is refused too.
+ */
 export function isNonPublicAddress(ip: string): boolean {
-  const family = net.isIP(ip);
-  if (family === 4) return BLOCKED.check(ip, 'ipv4');
-  if (family === 6) {
-    const v4 = embeddedIpv4(ip);
-    if (v4) return BLOCKED.check(v4, 'ipv4');
-    return BLOCKED.check(ip, 'ipv6');
-  }
-  return true;
+  const bare = ip.replace(/^\[|\]$/g, '');
+  const four = net.isIP(bare) === 4 ? bare : parseIpv4Loose(bare);
+  if (four) return BLOCKED.check(four, 'ipv4');
+  if (!ipv6Groups(bare)) return true;
+  const inner = embeddedIpv4(bare);
+  if (inner && BLOCKED.check(inner, 'ipv4')) return true;
+  return BLOCKED.check(bare.replace(/%.*$/, ''), 'ipv6');
 }
 
 export class UrlAllowlist {
@@ -102,12 +150,14 @@ export class UrlAllowlist {
     return this.hosts.has(h) || this.suffixes.some((s) => h.endsWith(s));
   }
 
+  /** Allow-listed by what the address reaches: an embedded IPv4 counts only if that IPv4 is listed. */
   allowsAddress(ip: string): boolean {
-    const family = net.isIP(ip);
-    if (family === 0) return false;
-    if (this.nets.check(ip, family === 6 ? 'ipv6' : 'ipv4')) return true;
-    const v4 = family === 6 ? embeddedIpv4(ip) : null;
-    return v4 ? this.nets.check(v4, 'ipv4') : false;
+    const bare = ip.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+    const four = net.isIP(bare) === 4 ? bare : parseIpv4Loose(bare);
+    if (four) return this.nets.check(four, 'ipv4');
+    if (net.isIP(bare) !== 6) return false;
+    const inner = embeddedIpv4(bare);
+    return inner ? this.nets.check(inner, 'ipv4') : this.nets.check(bare, 'ipv6');
   }
 }
 
@@ -116,9 +166,11 @@ interface Resolved { address: string; family: 4 | 6 }
 /** Resolve a host and check every address it has; one forbidden address refuses the host. */
 export async function resolveAllowed(host: string, allow: UrlAllowlist): Promise<Resolved> {
   const bare = host.replace(/^\[|\]$/g, '');
+  // A shorthand IPv4 (127.1, 2130706433) is that address, not a name to look up.
+  const literal = net.isIP(bare) ? bare : parseIpv4Loose(bare);
   let addrs: Resolved[];
-  if (net.isIP(bare)) {
-    addrs = [{ address: bare, family: net.isIP(bare) as 4 | 6 }];
+  if (literal) {
+    addrs = [{ address: literal, family: net.isIP(literal) as 4 | 6 }];
   } else {
     try {
       addrs = (await dns.promises.lookup(bare, { all: true, verbatim: true })) as Resolved[];

@@ -1,5 +1,6 @@
 // Metering: one row per metered call; the monthly quota counts rows with counted = 1 (cache hits are
 // recorded with counted = 0). Months are UTC, resetting at midnight on the 1st.
+import type { UsageRow } from '../store/usage.js';
 import type { AppDeps } from '../app-deps.js';
 import { QuotaExceeded } from '../errors.js';
 import { scopeOf, type Caller, type Metering } from '../domain/scope.js';
@@ -39,17 +40,25 @@ export class UsageService {
     });
   }
 
-  /** Compressions counted this month for the caller's key (or owner, for keyless local callers). */
+  /** The account's monthly quota: that of its plan (the highest among its active keys). */
+  quota(caller: Caller): number {
+    return this.deps.config.plans[caller.accountPlan ?? caller.plan].monthlyCompressions;
+  }
+
+  /**
+   * Compressions counted this month for the caller's account: the monthly quota belongs to the
+   * account (as the plans describe), so a second key does not bring a second allowance.
+   */
   countedThisMonth(caller: Caller): Promise<number> {
-    return this.deps.store.ownerUsage({ ownerId: caller.userId }).countedInMonth(caller.keyId, monthOf());
+    return this.deps.store.ownerUsage({ ownerId: caller.userId }).countedInMonthAll(monthOf());
   }
 
   async assertQuota(caller: Caller): Promise<void> {
-    const quota = this.deps.config.plans[caller.plan].monthlyCompressions;
+    const quota = this.quota(caller);
     const used = await this.countedThisMonth(caller);
     if (used >= quota) {
-      throw new QuotaExceeded(`Monthly compression quota of the ${caller.plan} plan (${quota}) is used up; it resets at ${nextMonthStart()}`, {
-        plan: caller.plan,
+      throw new QuotaExceeded(`Monthly compression quota of the account (${caller.accountPlan ?? caller.plan} plan (${quota}) is used up; it resets at ${nextMonthStart()}`, {
+        plan: caller.accountPlan ?? caller.plan,
         quota,
         used,
         resets_at: nextMonthStart(),
@@ -61,7 +70,7 @@ export class UsageService {
   async summary(caller: Caller): Promise<UsageSummary> {
     const month = monthOf();
     const r = await this.deps.store.usage(scopeOf(caller)).totals({ month, onlyMonth: true });
-    const quota = this.deps.config.plans[caller.plan].monthlyCompressions;
+    const quota = this.quota(caller);
     const used = await this.countedThisMonth(caller);
     return {
       month,
@@ -84,13 +93,20 @@ export interface Savings {
   savings_pct: number;
 }
 
-/** Lifetime totals for an owner across all projects. */
-export async function lifetimeSavings(deps: AppDeps, ownerId: string): Promise<Savings> {
-  const r = await deps.store.ownerUsage({ ownerId }).lifetime();
+/** Lifetime totals for an owner across all projects, or within one (for a project-bound key). */
+export async function lifetimeSavings(deps: AppDeps, ownerId: string, projectId?: string): Promise<Savings> {
+  const r = await deps.store.ownerUsage({ ownerId }).lifetime(projectId);
   return {
     total_compressions: r.compressions,
     total_tokens_in: r.tokens_in,
     total_tokens_saved: r.tokens_saved,
     savings_pct: r.tokens_in > 0 ? Number(((100 * r.tokens_saved) / r.tokens_in).toFixed(1)) : 0,
   };
+}
+
+export type { UsageRow } from '../store/usage.js';
+
+/** An owner's recorded use since `sinceIso`, grouped by tool (most saved first) and by UTC day (newest first). */
+export function usageBreakdown(deps: AppDeps, ownerId: string, sinceIso: string): Promise<{ by_tool: UsageRow[]; by_day: UsageRow[] }> {
+  return deps.store.ownerUsage({ ownerId }).breakdown(sinceIso);
 }

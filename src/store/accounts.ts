@@ -2,6 +2,7 @@
 // owner, API keys of one owner, and the key look-up that authentication needs before any scope is
 // known. Owner-level aggregates bind an OwnerScope; nothing here can read another owner's rows.
 import type { Selectable } from 'kysely';
+import { sql } from 'kysely';
 import type { OwnerScope } from '../domain/scope.js';
 import { newId, nowIso } from './db.js';
 import type { RepoContext } from './store.js';
@@ -12,7 +13,7 @@ export type ProjectRow = Omit<Selectable<ProjectsTable>, 'rowid'>;
 export type KeyRow = Omit<Selectable<ApiKeysTable>, 'rowid'>;
 
 const PROJECT_COLUMNS = ['id', 'owner_id', 'name', 'description', 'is_default', 'created_at', 'updated_at'] as const;
-const KEY_COLUMNS = ['id', 'owner_id', 'project_id', 'name', 'plan', 'key_hash', 'masked_key', 'created_at', 'last_used_at', 'revoked_at'] as const;
+const KEY_COLUMNS = ['id', 'owner_id', 'project_id', 'name', 'plan', 'key_hash', 'masked_key', 'created_at', 'last_used_at', 'revoked_at', 'revoked_reason'] as const;
 
 /** Users: not scoped (a user is the scope). */
 export class UsersRepo {
@@ -104,6 +105,15 @@ export class ProjectsRepo {
   async deleteWithRows(projectId: string): Promise<number> {
     return this.ctx.tx(async (t) => {
       const tables = (await t.dialect.scopedTables(t.db)).filter((name) => !KEEP_ON_DELETE.has(name));
+      // Keys bound to the project stop working, with a reason authentication can give; they never
+      // fall back to the default project.
+      await t.db
+        .updateTable('api_keys')
+        .set({ revoked_at: nowIso(), revoked_reason: 'project_deleted' })
+        .where('owner_id', '=', this.scope.ownerId)
+        .where('project_id', '=', projectId)
+        .where('revoked_at', 'is', null)
+        .execute();
       let deleted = 0;
       for (const table of tables) {
         // Dynamic table names: every scoped table shares these two columns, which is all this touches.
@@ -115,6 +125,13 @@ export class ProjectsRepo {
         deleted += Number(r.numDeletedRows);
       }
       await t.db.deleteFrom('projects').where('owner_id', '=', this.scope.ownerId).where('id', '=', projectId).execute();
+      // The keyword rows left with their chunks (0011's triggers on SQLite; a generated column on
+      // PostgreSQL). On SQLite, merge the FTS5 segments so the deleted terms leave the file, not just the index.
+      if (t.dialect.backend === 'sqlite') {
+        for (const fts of ['document_chunks_fts', 'kb_chunks_fts', 'lookup_chunks_fts', 'memories_fts']) {
+          await sql`INSERT INTO ${sql.table(fts)} (${sql.ref(fts)}) VALUES ('optimize')`.execute(t.db);
+        }
+      }
       return deleted;
     });
   }
@@ -124,7 +141,7 @@ export class ProjectsRepo {
 export class KeysRepo {
   constructor(private readonly ctx: RepoContext, private readonly scope: OwnerScope) {}
 
-  async insert(row: Omit<KeyRow, 'owner_id' | 'last_used_at' | 'revoked_at'>): Promise<void> {
+  async insert(row: Omit<KeyRow, 'owner_id' | 'last_used_at' | 'revoked_at' | 'revoked_reason'>): Promise<void> {
     await this.ctx.db.insertInto('api_keys').values({ ...row, owner_id: this.scope.ownerId, last_used_at: null, revoked_at: null }).execute();
   }
 
@@ -163,6 +180,12 @@ export class KeyDirectoryRepo {
 
   async all(): Promise<KeyRow[]> {
     return this.ctx.db.selectFrom('api_keys').select(KEY_COLUMNS).orderBy('created_at').orderBy('rowid').execute();
+  }
+
+  /** The distinct plans of an owner's active keys (the account's plan is the highest of them). */
+  async activePlans(ownerId: string): Promise<string[]> {
+    const rows = await this.ctx.db.selectFrom('api_keys').select('plan').distinct().where('owner_id', '=', ownerId).where('revoked_at', 'is', null).execute();
+    return rows.map((r) => r.plan);
   }
 
   async count(): Promise<number> {

@@ -36,6 +36,8 @@ export interface ApiKeysTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** 'project_deleted' when the key went with its project; null for an explicit revoke (0009). */
+  revoked_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface UsageEventsTable {

@@ -15,6 +15,16 @@ export interface UsageTotals {
   month_compressions: number;
 }
 
+export interface UsageRow {
+  /** The tool name, or the UTC day (YYYY-MM-DD). */
+  group: string;
+  calls: number;
+  tokens_in: number;
+  tokens_out: number;
+  tokens_saved: number;
+  cache_hits: number;
+}
+
 export interface UsageEvent {
   keyId: string | null;
   tool: string;
@@ -85,7 +95,45 @@ export class OwnerUsageRepo {
     return Number((await q.executeTakeFirstOrThrow()).n);
   }
 
-  async lifetime(): Promise<UsageTotals> {
-    return totals(this.ctx, null).where('owner_id', '=', this.scope.ownerId).executeTakeFirstOrThrow();
+  /** Counted calls in `month` of the whole account (all keys and keyless local calls): the quota is the account's. */
+  async countedInMonthAll(month: string): Promise<number> {
+    const q = this.ctx.db
+      .selectFrom('usage_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('owner_id', '=', this.scope.ownerId)
+      .where('month', '=', month)
+      .where('counted', '=', 1);
+    return Number((await q.executeTakeFirstOrThrow()).n);
+  }
+
+  /** Lifetime totals across projects, or within one (for a project-bound key). */
+  async lifetime(projectId?: string): Promise<UsageTotals> {
+    let q = totals(this.ctx, null).where('owner_id', '=', this.scope.ownerId);
+    if (projectId !== undefined) q = q.where('project_id', '=', projectId);
+    return q.executeTakeFirstOrThrow();
+  }
+
+  /** Recorded use since `sinceIso`, grouped by tool (most saved first) and by UTC day (newest first). */
+  async breakdown(sinceIso: string): Promise<{ by_tool: UsageRow[]; by_day: UsageRow[] }> {
+    const select = async (group: 'tool' | 'day') => {
+      const key = group === 'tool' ? sql<string>`tool` : sql<string>`substr(at, 1, 10)`;
+      const rows = await this.ctx.db
+        .selectFrom('usage_events')
+        .select([
+          key.as('group'),
+          sql<number>`COUNT(*)`.as('calls'),
+          sql<number>`COALESCE(SUM(tokens_in), 0)`.as('tokens_in'),
+          sql<number>`COALESCE(SUM(tokens_out), 0)`.as('tokens_out'),
+          sql<number>`COALESCE(SUM(tokens_saved), 0)`.as('tokens_saved'),
+          sql<number>`COALESCE(SUM(CASE WHEN cache IS NOT NULL THEN 1 ELSE 0 END), 0)`.as('cache_hits'),
+        ])
+        .where('owner_id', '=', this.scope.ownerId)
+        .where('at', '>=', sinceIso)
+        .groupBy(key)
+        .orderBy(group === 'tool' ? sql`5 DESC, 1` : sql`1 DESC`)
+        .execute();
+      return rows.map((r) => ({ group: String(r.group), calls: Number(r.calls), tokens_in: Number(r.tokens_in), tokens_out: Number(r.tokens_out), tokens_saved: Number(r.tokens_saved), cache_hits: Number(r.cache_hits) }));
+    };
+    return { by_tool: await select('tool'), by_day: await select('day') };
   }
 }

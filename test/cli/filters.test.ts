@@ -24,7 +24,7 @@ const BELOW_TARGET: Record<string, { floor: number; why: string }> = {
   'tsc-pretty-fail.txt': { floor: 52, why: '190 errors kept verbatim allow at most 58.5%' },
   'git-diff.txt': { floor: 34, why: 'changed lines, hunk headers and file names are 64.5% of this release diff' },
   'git-log.txt': { floor: 65, why: 'every commit keeps hash, date, author and subject' },
-  'git-log-stat.txt': { floor: 62, why: 'every commit keeps its subject and its files-changed line' },
+  'git-log-stat.txt': { floor: 50, why: 'every commit keeps its subject, its files-changed line and each file with its change count' },
 };
 
 describe('filter_cli_output engine on real fixtures', () => {

@@ -141,7 +141,8 @@ describe('unrecognised lines are kept, not mistaken for structure', () => {
     expect(out).toContain('error: lint step failed with exit code 1');
     expect(out).toContain('/repo/src/a.js');
     expect(out).toContain('  3:7  error  x is not defined  no-undef');
-    expect(out.at(-1)).toBe('[1 warning folded, in 1 file: no-var ×1]');
+    // Warnings are grouped by rule and message with every location, not folded into a count.
+    expect(out.at(-1)).toBe('warning no-var: Unexpected var ×1: /repo/src/a.js 4:1');
   });
 });
 

@@ -121,7 +121,7 @@ describe('git log', () => {
   it('states a shared year once and does not tag merges whose subject already says "Merge"', () => {
     const out = run(gitLog, head);
     expect(out).toEqual([
-      '[git log, all in 2026: one line per commit (hash MM-DD author: subject); bodies and per-file stats omitted]',
+      '[git log, all in 2026: one line per commit (hash MM-DD author: subject); commit bodies omitted]',
       '64be96ceb2 05-22 Bo Bayles: Merge pull request #1159 from more-itertools/version-11.1.0',
       '03a08ec245 05-18 Bo Bayles: Changes for version 11.1.0',
     ]);

@@ -82,7 +82,7 @@ describe('compress_text over REST', () => {
     const big = await rest(server, 'POST', '/v1/compress', { key: free, body: { text: 'word '.repeat(30_000) } });
     expect(big.status).toBe(413);
     expect(big.body.detail).toContain('102400');
-    expect(big.body.limit_bytes).toBe(102400);
+    expect(big.body.limit).toBe(102400);
     const secret = 'AKIA' + 'Z4XQ7MPL2RT5WBN3';
     const sec = await rest(server, 'POST', '/v1/compress', { key, body: { text: `deploy with ${secret} today` } });
     expect(sec.status).toBe(400);

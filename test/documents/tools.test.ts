@@ -39,9 +39,12 @@ describe('profiles', () => {
     expect(coreNames).not.toContain('get_context_block');
     expect(freeNames).toEqual(expect.arrayContaining(['ingest_context', 'read_skeleton', 'search_semantic', 'get_context_block']));
     expect(freeNames).not.toContain('batch_ingest_documents');
-    const full = (await client.listTools()).tools;
+    const fullClient = await connectMcp(server, { key, profile: 'full' });
+    const full = (await fullClient.listTools()).tools;
+    await fullClient.close();
     const ingest = full.find((t) => t.name === 'ingest_context')!;
-    expect(ingest.outputSchema).toBeDefined();
+    // Not advertised (the result is still sent as structuredContent; tool_help shows its schema).
+    expect(ingest.outputSchema).toBeUndefined();
     expect(Object.keys((ingest.inputSchema as { properties: object }).properties)).toEqual(expect.arrayContaining(['file_id', 'content', 'title']));
     await core.close();
     await free.close();

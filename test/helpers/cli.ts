@@ -12,9 +12,9 @@ export function cliEnv(dataDir: string, extra: Record<string, string> = {}): Rec
   return { ...env, CTXGATE_DATA_DIR: dataDir, CTXGATE_LOG_LEVEL: 'info', ...extra };
 }
 
-/** Run a CLI command to completion. */
-export function runCli(args: string[], dataDir: string, extra: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, env: cliEnv(dataDir, extra), encoding: 'utf8', timeout: 60_000 });
+/** Run a CLI command to completion (`input` is piped to its stdin). */
+export function runCli(args: string[], dataDir: string, extra: Record<string, string> = {}, input?: string) {
+  const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, env: cliEnv(dataDir, extra), encoding: 'utf8', timeout: 60_000, input });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -34,6 +34,17 @@ export function tempDir(prefix = 'ctxgate-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** Temp dirs a test file makes and removes after its tests: `const dir = useTempDirs(); const d = dir();` */
+export function useTempDirs(prefix?: string): () => string {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  return () => {
+    const d = tempDir(prefix);
+    dirs.push(d);
+    return d;
+  };
+}
+
 export async function startTestServer(opts: { config?: Partial<Config>; dataDir?: string } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDir();
   const config = loadConfig({

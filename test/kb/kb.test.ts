@@ -165,10 +165,10 @@ describe('files', () => {
 
     const big = Buffer.alloc(LIMITS.kbFileBytes + 1, 0x61);
     const o = await callTool(client, 'gc_kb_ingest', { item_id: 'big', mode: 'file', filename: 'big.txt', content: big.toString('base64') });
-    expect(o.structured).toMatchObject({ status: 413, max_bytes: LIMITS.kbFileBytes });
+    expect(o.structured).toMatchObject({ status: 413, limit: LIMITS.kbFileBytes, unit: 'bytes' });
     expect(o.structured.detail).toContain(String(LIMITS.kbFileBytes));
     const ot = await callTool(client, 'gc_kb_ingest', { item_id: 'big', mode: 'text', content: big.toString('latin1') });
-    expect(ot.structured).toMatchObject({ status: 413, max_bytes: LIMITS.kbFileBytes });
+    expect(ot.structured).toMatchObject({ status: 413, limit: LIMITS.kbFileBytes, unit: 'bytes' });
 
     const png = await callTool(client, 'gc_kb_ingest', { item_id: 'img', mode: 'file', filename: 'scan.png', content: b64('scan.png') });
     expect(png.structured).toMatchObject({ status: 415, error_code: 'unsupported_media_type' });

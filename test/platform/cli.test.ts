@@ -1,17 +1,12 @@
 // The CLI: keys create/list/revoke on the data dir, first-start owner key, and graceful serve.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runCli, startServeProcess } from '../helpers/cli.js';
-import { rest, tempDir } from '../helpers/server.js';
+import { spawn } from 'node:child_process';
+import { NODE_ARGS, ROOT, cliEnv, runCli, startServeProcess } from '../helpers/cli.js';
+import { rest, useTempDirs } from '../helpers/server.js';
 
-const dirs: string[] = [];
-const dir = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const dir = useTempDirs();
 
 describe('ctxgate keys', () => {
   it('create prints one JSON object; list shows it without the secret; revoke stops it', async () => {
@@ -68,22 +63,72 @@ describe('ctxgate keys', () => {
 });
 
 describe('ctxgate serve', () => {
-  it('prints the owner key and a client config once on first start, and stops gracefully on SIGTERM', async () => {
+  it('without a terminal, writes the owner key once to a 0600 file and logs only its path; stops gracefully on SIGTERM', async () => {
     const d = dir();
     const srv = await startServeProcess(d);
     const out = srv.output();
-    const key = /\n {2}(gc_[A-Za-z0-9_-]+)\n/.exec(out)?.[1];
-    expect(key).toBeTruthy();
-    expect(out).toContain(`"url": "${srv.url}"`);
-    expect(out).toContain(`"Authorization": "Bearer ${key}"`);
+    const file = path.join(d, 'owner-key');
+    const key = fs.readFileSync(file, 'utf8').trim();
+    expect(key).toMatch(/^gc_[A-Za-z0-9_-]{43}$/);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(out).not.toContain(key);
+    const line = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((j) => j.file === file);
+    expect(line.msg).toMatch(/owner API key/);
     const base = srv.url.replace(/\/mcp$/, '');
     const r = await rest({ baseUrl: base }, 'POST', '/v1/tools/check_environment', { key, body: {} });
     expect(r.body.plan).toBe('enterprise');
     const exited = new Promise<number | null>((res) => srv.child.on('exit', (code) => res(code)));
     srv.child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    fs.rmSync(file);
     const second = await startServeProcess(d);
-    expect(second.output()).not.toContain('first start');
+    expect(second.output()).not.toMatch(/owner API key/);
+    expect(fs.existsSync(file)).toBe(false);
     second.child.kill('SIGTERM');
+  });
+
+  it('on a terminal, prints the key once with the ${CTXGATE_KEY} form for project files', async () => {
+    const d = dir();
+    // script(1) gives the server a pseudo-terminal as stdout, as a person starting it would.
+    const cmd = [process.execPath, ...NODE_ARGS, 'serve'].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: ROOT, env: cliEnv(d, { CTXGATE_PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no listening line:\n${out}`)), 60_000);
+      child.stdout!.on('data', (c) => {
+        out += c;
+        if (out.includes('"msg":"listening"')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGTERM');
+    const key = /\n {2}(gc_[A-Za-z0-9_-]{43})\r?\n/.exec(out)?.[1];
+    expect(key).toBeTruthy();
+    expect(out).toContain(`export CTXGATE_KEY=${key}`);
+    expect(out).toContain('"Authorization": "Bearer ${CTXGATE_KEY}"');
+    expect(out).toContain("--header 'Authorization: Bearer ${CTXGATE_KEY}'");
+    expect(out).not.toContain(`Bearer ${key}`);
+    expect(fs.existsSync(path.join(d, 'owner-key'))).toBe(false);
+  });
+
+  it('creates the data dir 0700 and the database 0600, and tightens a looser existing dir with a log line', async () => {
+    const d = dir();
+    fs.chmodSync(d, 0o755);
+    const r = runCli(['keys', 'list'], d);
+    expect(r.status).toBe(0);
+    expect(fs.statSync(d).mode & 0o777).toBe(0o700);
+    for (const f of fs.readdirSync(d).filter((f) => f.startsWith('ctxgate.db'))) expect(fs.statSync(path.join(d, f)).mode & 0o777, f).toBe(0o600);
+    fs.chmodSync(d, 0o755);
+    const srv = await startServeProcess(d);
+    srv.child.kill('SIGTERM');
+    const tightened = srv.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((j) => /tightened/.test(j.msg));
+    expect(tightened).toMatchObject({ mode: '0755', now: '0700' });
+    expect(fs.statSync(d).mode & 0o777).toBe(0o700);
+    const fresh = path.join(d, 'nested', 'data');
+    expect(runCli(['keys', 'list'], fresh).status).toBe(0);
+    expect(fs.statSync(fresh).mode & 0o777).toBe(0o700);
+    for (const f of fs.readdirSync(fresh).filter((f) => f.startsWith('ctxgate.db'))) expect(fs.statSync(path.join(fresh, f)).mode & 0o777, f).toBe(0o600);
   });
 });

@@ -10,7 +10,7 @@ let srv: TestServer;
 let client: Client;
 beforeAll(async () => {
   srv = await startTestServer();
-  client = await connectMcp(srv, { key: srv.ownerKey });
+  client = await connectMcp(srv, { key: srv.ownerKey, profile: 'full' });
   await client.listTools();
 });
 afterAll(async () => {

@@ -14,11 +14,11 @@ const doc = (topic: string) =>
   Array.from({ length: 30 }, (_, i) => `Paragraph ${i} about ${topic}: the ${topic} subsystem handles case ${i} with care, logging and retries.`).join('\n\n');
 
 describe('monthly compression quota', () => {
-  it('counts compressions per key, not cache hits, and refuses past the quota with 429', async () => {
+  it('counts compressions per account, not cache hits, and refuses past the quota with 429', async () => {
     const base = loadConfig().plans;
     const srv = await startTestServer({ config: { plans: { ...base, free: { ...base.free, monthlyCompressions: 2 } } } });
     try {
-      const k = await srv.createKey({ plan: 'free', name: 'quota' });
+      const k = await srv.createKey({ plan: 'free', name: 'quota', newUser: true });
       const a = await rest(srv, 'POST', '/v1/compress', { key: k.key, body: { text: doc('storage') } });
       expect(a.status).toBe(200);
       const again = await rest(srv, 'POST', '/v1/compress', { key: k.key, body: { text: doc('storage') } });
@@ -31,9 +31,12 @@ describe('monthly compression quota', () => {
       expect(over.body.error_code).toBe('quota_exceeded');
       expect(over.body.quota).toBe(2);
       expect(over.body.detail).toMatch(/resets at/);
-      // Another key of the same plan has its own quota.
-      const k2 = await srv.createKey({ plan: 'free', name: 'quota2' });
-      expect((await rest(srv, 'POST', '/v1/compress', { key: k2.key, body: { text: doc('scheduling') } })).status).toBe(200);
+      // The quota is the account's: another key of the same account does not bring a second one
+      // (issue 11); another account's key has its own.
+      const k2 = await srv.createKey({ plan: 'free', name: 'quota2', userId: k.user_id });
+      expect((await rest(srv, 'POST', '/v1/compress', { key: k2.key, body: { text: doc('scheduling') } })).status).toBe(429);
+      const k3 = await srv.createKey({ plan: 'free', name: 'other-account', newUser: true });
+      expect((await rest(srv, 'POST', '/v1/compress', { key: k3.key, body: { text: doc('scheduling') } })).status).toBe(200);
       const rows = await query(srv.deps, 'SELECT counted, cache FROM usage_events WHERE key_id = ? ORDER BY id', k.key_id);
       expect(rows).toEqual([
         { counted: 1, cache: null },

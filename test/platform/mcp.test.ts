@@ -24,21 +24,21 @@ describe('MCP over Streamable HTTP', () => {
     await client.close();
   });
 
-  it('lists every registered tool in the full profile, each with input and output schemas', async () => {
-    const client = await connectMcp(srv, { key: srv.ownerKey });
+  it('lists every registered tool in the full profile, outputSchema only where a tool advertises it', async () => {
+    const client = await connectMcp(srv, { key: srv.ownerKey, profile: 'full' });
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
     expect(names).toEqual([...srv.app.registry.tools.keys()].sort());
     for (const t of tools) {
       expect(t.inputSchema.type).toBe('object');
-      expect(t.outputSchema?.type).toBe('object');
+      expect(!!t.outputSchema).toBe(!!srv.app.registry.get(t.name)!.advertiseOutput);
       expect(t.description!.length).toBeGreaterThan(20);
     }
     await client.close();
   });
 
-  it('core and free profiles list exactly the tools their profile files name', async () => {
-    for (const p of ['core', 'free']) {
+  it('core, free and default profiles list exactly the tools their profile files name', async () => {
+    for (const p of ['core', 'free', 'default']) {
       const client = await connectMcp(srv, { key: srv.ownerKey, profile: p });
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual([...(profile(p).tools as string[])].sort());
@@ -92,7 +92,7 @@ describe('MCP over Streamable HTTP', () => {
     const r2 = await callTool(client, 'estimate_tokens', { text: 'x', model: 'gpt-99' });
     expect(r2.isError).toBe(true);
     expect(r2.structured.status).toBe(400);
-    expect(r2.structured.detail).toMatch(/Unknown model 'gpt-99'/);
+    expect(r2.structured.detail).toMatch(/Unknown model "gpt-99"/);
     await client.close();
   });
 
@@ -108,7 +108,7 @@ describe('MCP over Streamable HTTP', () => {
     expect(ok.isError).toBe(false);
     const env = await callTool(client, 'check_environment', {});
     expect(env.structured.authenticated).toBe(false);
-    const refused = await callTool(client, 'list_toolsets', {});
+    const refused = await callTool(client, 'list_documents', {});
     expect(refused.isError).toBe(true);
     expect(refused.structured.status).toBe(401);
     await client.close();

@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCard } from '@a2a-js/sdk';
 import { rest, startTestServer, type TestServer } from '../helpers/server.js';
 
+const METRICS_TOKEN = 'metrics-token-for-tests';
+
 let srv: TestServer;
 beforeAll(async () => {
-  srv = await startTestServer({ config: { maxBodyBytes: 64 * 1024 } });
+  srv = await startTestServer({ config: { maxBodyBytes: 64 * 1024, metrics: { token: METRICS_TOKEN, port: undefined, host: '127.0.0.1' } } });
 });
 afterAll(async () => {
   await srv?.close();
@@ -19,11 +21,11 @@ describe('REST', () => {
   });
 
   it('401 for a keyed tool without a key, for a wrong key, and for a malformed header', async () => {
-    const none = await rest(srv, 'POST', '/v1/tools/list_toolsets', { body: {} });
+    const none = await rest(srv, 'POST', '/v1/tools/list_documents', { body: {} });
     expect(none.status).toBe(401);
     expect(none.body.detail).toMatch(/API key/);
     expect(none.headers.get('www-authenticate')).toMatch(/Bearer/);
-    const wrong = await rest(srv, 'POST', '/v1/tools/list_toolsets', { key: 'gc_' + 'x'.repeat(43), body: {} });
+    const wrong = await rest(srv, 'POST', '/v1/tools/list_documents', { key: 'gc_' + 'x'.repeat(43), body: {} });
     expect(wrong.status).toBe(401);
     const malformed = await rest(srv, 'POST', '/v1/tools/estimate_tokens', { headers: { Authorization: 'Basic abc' }, body: { text: 'a' } });
     expect(malformed.status).toBe(401);
@@ -48,7 +50,7 @@ describe('REST', () => {
 
   it('403 naming the plan when a free key calls a tool outside the free profile', async () => {
     const k = await srv.createKey({ name: 'free', plan: 'free' });
-    const r = await rest(srv, 'POST', '/v1/tools/list_toolsets', { key: k.key, body: {} });
+    const r = await rest(srv, 'POST', '/v1/tools/list_documents', { key: k.key, body: {} });
     expect(r.status).toBe(403);
     expect(r.body.detail).toMatch(/requires the pro plan/);
     expect(r.body.required_plan).toBe('pro');
@@ -125,7 +127,7 @@ describe('REST', () => {
     expect(h.body.status).toBe('ok');
     expect(h.body.checks.store.ok).toBe(true);
     expect(['offline', 'minilm']).toContain(h.body.checks.embedder.provider);
-    const m = await rest(srv, 'GET', '/metrics', {});
+    const m = await rest(srv, 'GET', '/metrics', { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(m.status).toBe(200);
     expect(m.body).toMatch(/ctxgate_tool_calls_total\{tool="estimate_tokens",transport="rest",outcome="ok"\} \d+/);
     expect(m.body).toMatch(/ctxgate_tool_duration_seconds_bucket/);

@@ -34,11 +34,12 @@ afterAll(async () => {
 });
 
 describe('MCP over stdio', () => {
-  it('initializes and lists the full registry with schemas', async () => {
+  it('initializes and lists the lean default surface with input schemas', async () => {
     expect(client.getServerVersion()?.name).toBe('ctxgate');
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toContain('estimate_tokens');
-    expect(tools.every((t) => t.outputSchema?.type === 'object')).toBe(true);
+    expect(tools.map((t) => t.name)).toContain('search_tools');
+    expect(tools.every((t) => t.inputSchema.type === 'object')).toBe(true);
   });
 
   it('calls tools as the local owner, with structured results and isError for bad input', async () => {

@@ -99,13 +99,19 @@ export const gitDiff: CliFilter = {
   },
 };
 
+/** A --stat row: " src/a.ts | 12 +++---" or " img.png | Bin 0 -> 1234 bytes". */
+const STAT_ROW_RE = /^ (\S.*?) +\| +(\d+|Bin(?: \d+ -> \d+ bytes)?)/;
+
 export const gitLog: CliFilter = {
   id: 'git_log',
   family: 'git',
   title: 'git log (default, medium or --stat format)',
   aliases: ['git log', 'log_git', 'commits'],
-  keeps: ['one line per commit: short hash, date (year once in the header when all commits share it), author, subject (and "(merge)" for merges whose subject does not say so)', 'the "N files changed" line of --stat output'],
-  drops: ['commit bodies, full hashes, e-mail addresses, per-file --stat lines (count shown)'],
+  keeps: [
+    'one line per commit: short hash, date (year once in the header when all commits share it), author, subject (and "(merge)" for merges whose subject does not say so)',
+    'the "N files changed" line of --stat output, and every file with its change count on one line below the commit',
+  ],
+  drops: ['commit bodies, full hashes, e-mail addresses, the +/- bars of --stat rows'],
   detect(lines) {
     const commits = countMatches(lines, /^commit [0-9a-f]{7,40}\b/, 5);
     const authors = countMatches(lines, /^Author: /, 5);
@@ -114,7 +120,7 @@ export const gitLog: CliFilter = {
   },
   *filter(lines) {
     const out = new Out();
-    type Commit = { hash: string; merge: boolean; author: string; date: string; subject: string; stat: string; files: number; bodyLines: number };
+    type Commit = { hash: string; merge: boolean; author: string; date: string; subject: string; stat: string; files: string[]; bodyLines: number };
     let cur: Commit | null = null;
     // When every commit falls in one year, the year is said once in the header, not on every line.
     const years = new Set<string>();
@@ -131,17 +137,20 @@ export const gitLog: CliFilter = {
       if (cur.merge && !/^Merge\b/i.test(cur.subject)) s += ' (merge)';
       if (cur.stat) s += ` [${cur.stat.trim()}]`;
       out.keep(s);
-      // Bodies and per-file stat rows are omitted silently: the header note says so once.
+      // --stat: every file with its change count, on one line ("path 12, other 3"); the +/- bar is dropped.
+      if (cur.files.length) out.keep(`    ${cur.files.join(', ')}`);
+      // Bodies are omitted silently: the header note says so once.
       cur = null;
     };
-    out.note(`[git log${year ? `, all in ${year}` : ''}: one line per commit (hash ${year ? 'MM-DD' : 'date'} author: subject); bodies and per-file stats omitted]`);
+    const stat = lines.some((l) => STAT_ROW_RE.test(l));
+    out.note(`[git log${year ? `, all in ${year}` : ''}: one line per commit (hash ${year ? 'MM-DD' : 'date'} author: subject)${stat ? ', then its files with change counts' : ''}; commit bodies omitted]`);
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if ((i & YIELD_EVERY) === YIELD_EVERY) yield;
       const m = /^commit ([0-9a-f]{7,40})(.*)$/.exec(line);
       if (m) {
         emit();
-        cur = { hash: m[1]!, merge: false, author: '', date: '', subject: '', stat: '', files: 0, bodyLines: 0 };
+        cur = { hash: m[1]!, merge: false, author: '', date: '', subject: '', stat: '', files: [], bodyLines: 0 };
         continue;
       }
       if (!cur) {
@@ -156,7 +165,10 @@ export const gitLog: CliFilter = {
         if (!cur.subject) cur.subject = line.trim();
         else cur.bodyLines++;
       } else if (/^ \d+ files? changed/.test(line)) cur.stat = line;
-      else if (/^ \S.* \| +(\d+|Bin)/.test(line)) cur.files++;
+      else if (STAT_ROW_RE.test(line)) {
+        const r = STAT_ROW_RE.exec(line)!;
+        cur.files.push(`${r[1]!.trim()} ${r[2]!.replace(/\s+/g, ' ')}`);
+      }
       else if (line === '') continue;
       else cur.bodyLines++;
     }

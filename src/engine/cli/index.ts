@@ -10,12 +10,13 @@ import { cargo } from './cargo.js';
 import { eslint, makeGcc, tsc } from './compilers.js';
 import { packageInstall } from './install.js';
 import { genericLog } from './generic.js';
+import { dependencyTree } from './deps.js';
 
 export type { CliFilter } from './types.js';
 export { cleanLines, looksBinary, runSync } from './clean.js';
 
 /** Every detector, most specific first (earlier wins a tie). The generic log filter is last. */
-export const CLI_FILTERS: readonly CliFilter[] = [gitDiff, gitLog, gitStatus, pytest, vitest, jest, mocha, goTest, cargo, tsc, eslint, makeGcc, packageInstall, genericLog];
+export const CLI_FILTERS: readonly CliFilter[] = [gitDiff, gitLog, gitStatus, pytest, vitest, jest, mocha, goTest, cargo, tsc, eslint, makeGcc, packageInstall, dependencyTree, genericLog];
 
 /** Seed-style hints that name a kind of output rather than a tool: resolved by detection within the group. */
 const GROUP_HINTS: Record<string, string[]> = {

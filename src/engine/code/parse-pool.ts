@@ -1,27 +1,10 @@
 // Off-thread parsing for large files: one lazily started worker; requests queue on it. When the
 // worker cannot start or dies, callers fall back to parsing in-process (slower for other clients,
 // never wrong).
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../worker-entry.js';
 import { analyzeSource, type FileAnalysis } from './analyze.js';
 import type { LanguageId } from './languages.js';
-
-const require = createRequire(import.meta.url);
-
-/**
- * Built, the worker is parse-worker.js. From source (tsx, vitest) it is a .ts file: a tiny ESM
- * bootstrap registers tsx's loader inside the worker first (Node 20 does not apply `--import`
- * hooks to a worker's entry module).
- */
-function workerEntry(): URL {
-  if (!fileURLToPath(import.meta.url).endsWith('.ts')) return new URL('./parse-worker.js', import.meta.url);
-  const api = pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./parse-worker.ts', import.meta.url).href;
-  const code = `const { register } = await import(${JSON.stringify(api)}); register(); await import(${JSON.stringify(entry)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
-}
 
 type Pending = { resolve: (a: FileAnalysis) => void; reject: (e: Error) => void };
 
@@ -54,7 +37,7 @@ export class ParsePool {
   private start(): Worker | null {
     if (this.worker || this.broken) return this.worker;
     try {
-      const w = new Worker(workerEntry());
+      const w = new Worker(workerEntry(import.meta.url, 'parse-worker'));
       w.unref(); // an idle parser must not keep the process alive
       w.on('message', (m: { id: number; analysis?: FileAnalysis; error?: string }) => {
         const p = this.pending.get(m.id);

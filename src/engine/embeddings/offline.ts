@@ -153,6 +153,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function buildPackLocked(file: string, source: WinkSource = locateWinkSource()): Promise<boolean> {
   const lock = `${file}.lock`;
+  // The lock lives beside the pack: its folder must exist before the first open (a fresh clone has none).
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   for (;;) {
     if (readValidPack(file, source)) return false;
     let fd: number | null = null;

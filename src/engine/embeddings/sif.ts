@@ -55,7 +55,9 @@ export function sifWeight(rank: number, vocab: number, a: number): number {
 /** Lower-case word tokens, with camelCase / letter-digit boundaries kept as candidate split points. */
 const RAW_TOKEN = /[\p{L}\p{N}]+/gu;
 /** snake_case / SCREAMING_CASE identifiers, matched whole before being split into words. */
-const SNAKE_IDENT = /[\p{L}\p{N}]+(?:_+[\p{L}\p{N}]+)+/gu;
+// Anchored at a word start: unanchored, a long word without "_" is rescanned from every one of its
+// characters (quadratic; 1 MB of one letter took seconds). Matches are the same: leftmost is a word start.
+const SNAKE_IDENT = /(?<![\p{L}\p{N}])[\p{L}\p{N}]+(?:_+[\p{L}\p{N}]+)+/gu;
 const CAMEL_SPLIT = /(?<=\p{Ll})(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})|(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/u;
 
 /** FNV-1a over UTF-16 code units: cheap and stable across processes. */

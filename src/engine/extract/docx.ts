@@ -1,12 +1,16 @@
 // DOCX via mammoth: Word styles map to HTML headings, which Turndown turns into `#` lines, so the
 // document's outline survives. Images are dropped (noted in warnings), tables kept as text.
 import mammoth from 'mammoth';
+import { LIMITS } from '../../config.js';
 import { BadRequest } from '../../errors.js';
 import { htmlToMarkdown } from './html.js';
 import { guessTitle, normalizeText } from './normalize.js';
 import type { Extracted } from './types.js';
+import { assertArchiveWithinLimits } from './zip-guard.js';
 
 export async function extractDocx(bytes: Uint8Array): Promise<Extracted> {
+  // Sizes first: mammoth inflates whole entries into memory, so a bomb must be refused before it runs.
+  assertArchiveWithinLimits(bytes, { maxExpandedBytes: LIMITS.extraction.expandedBytes, maxEntries: LIMITS.extraction.entries }, 'DOCX');
   let html: string;
   const warnings: string[] = [];
   let images = 0;

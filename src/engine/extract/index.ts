@@ -1,6 +1,7 @@
 // Entry point of text extraction: detect the format, refuse what the caller does not accept (415
 // naming what is accepted), and hand the bytes to the right extractor. Pure: bytes in, text out.
 import { UnsupportedMediaType } from '../../errors.js';
+import { redactSecrets, secretsWarning } from '../secrets.js';
 import { detectFormat, FORMAT_MIME } from './detect.js';
 import { extractDocx } from './docx.js';
 import { extractHtml } from './html.js';
@@ -40,7 +41,23 @@ function stem(filename: string | null | undefined): string | null {
   return base || null;
 }
 
+/**
+ * Extracted text is stored, so secret values in it are redacted here (the 'redact' half of the one
+ * secrets rule in src/engine/secrets.ts) and the warnings say so. PDFs redact page by page inside
+ * the extractor, so their page spans stay true.
+ */
+export function redactExtracted(ex: Extracted): Extracted {
+  const r = redactSecrets(ex.text);
+  if (!r.classes.length) return ex;
+  return { ...ex, text: r.text, warnings: [...ex.warnings, secretsWarning(r.classes)] };
+}
+
 export async function extractDocument(input: ExtractInput): Promise<Extracted> {
+  const ex = await extractAny(input);
+  return ex.format === 'pdf' ? ex : redactExtracted(ex);
+}
+
+async function extractAny(input: ExtractInput): Promise<Extracted> {
   const detected = detectFormat(input);
   if (!detected.format || !input.accept.includes(detected.format)) {
     const what = detected.format ? LABEL[detected.format] : (detected.mimeType ?? 'unrecognised binary data');

@@ -1,0 +1,12 @@
+import fs from 'node:fs';
+import { chunkText } from './src/engine/chunking.js';
+import { buildSkeleton } from './src/engine/compress.js';
+import { createEmbedder } from './src/services/embedder.js';
+import { loadConfig } from './src/config.js';
+const { embedder } = await createEmbedder(loadConfig({ dataDir: '/tmp/ctxgate-bench-data' }));
+const text = fs.readFileSync(process.argv[2]!, 'utf8');
+const chunks = chunkText(text);
+const vectors = await embedder.embed(chunks.map((c) => c.text));
+const sk = buildSkeleton({ chunks, vectors, fidelity: (process.argv[3] ?? 'balanced') as any, source: text, query: process.argv[4] });
+console.log(sk.text);
+console.log('---', sk.tokens, sk.budgetTokens, sk.originalTokens);

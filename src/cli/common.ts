@@ -1,0 +1,57 @@
+// What every CLI command shares: failing with a message (never a stack trace), the local owner
+// identity, and running one registered tool through the same pipeline the servers use.
+import fs from 'node:fs';
+import type { Logger } from 'pino';
+import type { App } from '../app.js';
+import type { Caller } from '../registry/define.js';
+import { invokeTool } from '../registry/invoke.js';
+import { AccountsService } from '../services/accounts.js';
+import { JobsService } from '../services/jobs.js';
+import { LookupService } from '../services/lookup.js';
+
+export function fail(message: string, code = 2): never {
+  process.stderr.write(`ctxgate: ${message}\n`);
+  process.exit(code);
+}
+
+/** The local owner acting with the data dir's authority (stdio without a key, the CLI). */
+export async function ownerCaller(app: App): Promise<Caller> {
+  const { user, project } = await app.deps.service(AccountsService).owner();
+  return { userId: user.id, projectId: project.id, keyId: null, plan: app.deps.config.ownerPlan, keyName: 'local owner' };
+}
+
+/** Background work after start-up: resume interrupted batch jobs, build the docs-lookup index. */
+export function warmUp(app: App): void {
+  app.deps.service(JobsService).start();
+  app.deps
+    .service(LookupService)
+    .warm()
+    .catch((e: unknown) => app.deps.log.warn({ err: e }, 'lookup index warm-up failed'));
+}
+
+/** One tool call as the local owner (metered and recorded like any other call, so `gain` sees it). */
+export async function runToolAsOwner(app: App, log: Logger, name: string, args: Record<string, unknown>): Promise<unknown> {
+  const { output } = await invokeTool(
+    {
+      deps: app.deps,
+      registry: app.registry,
+      hooks: app.hooks,
+      caller: await ownerCaller(app),
+      transport: 'stdio',
+      requestId: 'cli',
+      signal: new AbortController().signal,
+      log,
+    },
+    name,
+    args,
+  );
+  return output;
+}
+
+/** All of stdin (or a file) as text. */
+export async function readInput(file: string): Promise<string> {
+  if (file !== '-') return fs.readFileSync(file, 'utf8');
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

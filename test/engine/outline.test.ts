@@ -1,0 +1,181 @@
+// Structural rules of skeletons (issue 10) on documents none of us wrote (test/fixtures/outline):
+// within budget, no text twice, no dependent sentence without what it depends on, every gap marked,
+// every top-level section covered, the first code example kept; reStructuredText code stays code.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chunkText, detectDialect, parseBlocks } from '../../src/engine/chunking.js';
+import { buildSkeleton, FIDELITIES, OUTPUT_STYLES, type Fidelity } from '../../src/engine/compress.js';
+import type { Embedder } from '../../src/engine/embeddings/types.js';
+import { documentUnitsSteps, isDependent } from '../../src/engine/units.js';
+import { runSync } from '../../src/engine/chunking.js';
+import { countTokens } from '../../src/engine/tokens.js';
+import { loadConfig } from '../../src/config.js';
+import { createEmbedder } from '../../src/services/embedder.js';
+
+const DIR = path.join(import.meta.dirname, '..', 'fixtures', 'outline');
+const README = fs.readFileSync(path.join(DIR, 'body-parser-README.md'), 'utf8');
+const RST = fs.readFileSync(path.join(DIR, 'cmake_parse_arguments.rst'), 'utf8');
+const MAN = fs.readFileSync(path.join(DIR, 'grep.1.txt'), 'utf8');
+const DOCS = { README, RST, MAN };
+
+let embedder: Embedder;
+beforeAll(async () => {
+  embedder = (await createEmbedder(loadConfig({ embedder: 'offline', dataDir: path.join(os.tmpdir(), 'ctxgate-engine-test') }))).embedder;
+});
+
+async function skeleton(text: string, fidelity: Fidelity, query?: string, outputStyle?: (typeof OUTPUT_STYLES)[number]) {
+  const chunks = chunkText(text);
+  const vectors = await embedder.embed(chunks.map((c) => c.text));
+  const queryVector = query ? (await embedder.embed([query]))[0] : undefined;
+  return buildSkeleton({ chunks, vectors, fidelity, source: text, query, queryVector, outputStyle });
+}
+
+const isMarker = (p: string) => /^\[…( \d+ paragraphs?( on .*)?)?\]$/.test(p.trim());
+
+describe('skeleton structure', () => {
+  it('never exceeds budget_tokens, for every fidelity, style, document and with or without a query', async () => {
+    for (const [name, text] of Object.entries(DOCS)) {
+      for (const f of FIDELITIES.filter((x) => x !== 'raw')) {
+        for (const style of OUTPUT_STYLES) {
+          for (const q of [undefined, 'maximum request body size']) {
+            const sk = await skeleton(text, f, q, style);
+            if (sk.passthrough) continue;
+            expect(sk.tokens, `${name} ${f} ${style} ${q ?? ''}`).toBeLessThanOrEqual(sk.budgetTokens);
+            expect(sk.tokens).toBe(countTokens(sk.text));
+          }
+        }
+      }
+    }
+  });
+
+  it('keeps no text twice and every kept piece is verbatim source', async () => {
+    for (const text of Object.values(DOCS)) {
+      for (const f of ['outline', 'balanced', 'detailed'] as const) {
+        const sk = await skeleton(text, f);
+        const pieces = sk.plain.split('\n\n').map((p) => p.replace(/\s+/g, ' ').trim()).filter((p) => p.length > 20);
+        expect(new Set(pieces).size).toBe(pieces.length);
+        for (const p of sk.plain.split('\n\n')) expect(text).toContain(p);
+      }
+    }
+  });
+
+  it('never keeps a dependent sentence ("Defaults to …") without the unit it hangs on', async () => {
+    const { units } = runSync(documentUnitsSteps(README, chunkText(README)));
+    const dependents = units.filter((u) => u.dep >= 0);
+    expect(dependents.some((u) => /^Defaults to/.test(u.text.trim()))).toBe(true);
+    for (const f of ['abstract', 'outline', 'balanced', 'detailed'] as const) {
+      for (const q of [undefined, 'limit', 'extended option qs library']) {
+        const sk = await skeleton(README, f, q);
+        for (const u of dependents) {
+          // Only where the text occurs once in the document can its presence be attributed to this unit.
+          if (README.split(u.text).length !== 2 || !sk.plain.includes(u.text)) continue;
+          expect(sk.plain, `${f} ${q}: "${u.text.slice(0, 40)}" without its context`).toContain(units[u.dep]!.text.trim());
+        }
+      }
+    }
+    expect(isDependent('Defaults to `false`.')).toBe(true);
+    expect(isDependent('The `limit` option controls the maximum request body size.')).toBe(false);
+  });
+
+  it('marks every gap: between two kept pieces that are not adjacent in the source there is a marker', async () => {
+    for (const text of Object.values(DOCS)) {
+      const sk = await skeleton(text, 'balanced');
+      const paras = sk.text.split('\n\n').flatMap((p) => p.split(' […] ').flatMap((x, i, a) => (i < a.length - 1 ? [x, '[…]'] : [x])));
+      let pos = 0;
+      let markerSince = true; // text before the first kept piece needs a marker too
+      for (const p of paras) {
+        if (isMarker(p)) {
+          markerSince = true;
+          continue;
+        }
+        const at = text.indexOf(p, pos);
+        expect(at, p.slice(0, 60)).toBeGreaterThanOrEqual(0);
+        if (text.slice(pos, at).trim() !== '') expect(markerSince, `unmarked gap before "${p.slice(0, 50)}"`).toBe(true);
+        pos = at + p.length;
+        markerSince = false;
+      }
+      if (text.slice(pos).trim() !== '') expect(markerSince).toBe(true);
+    }
+  });
+
+  it('without a query covers every top-level section and keeps the first code example of a section with examples', async () => {
+    const sk = await skeleton(README, 'balanced');
+    for (const h of README.match(/^## .*$/gm)!) expect(sk.text).toContain(h);
+    const examples = README.slice(README.indexOf('## Examples'));
+    const firstCode = /```js[\s\S]*?```/.exec(examples)![0];
+    expect(sk.text).toContain(firstCode);
+    // And it is an outline, not one slice: kept pieces come from all over the document.
+    const starts = sk.plain.split('\n\n').map((p) => README.indexOf(p) / README.length);
+    expect(Math.min(...starts)).toBeLessThan(0.1);
+    expect(Math.max(...starts)).toBeGreaterThan(0.8);
+  });
+
+  it('keeps a query-selected sentence with its own heading', async () => {
+    const sk = await skeleton(README, 'outline', 'depth option qs library extended');
+    expect(sk.text).toContain('The `depth` option is used to configure the maximum depth of the `qs` library');
+    expect(sk.text).toContain('##### depth');
+  });
+});
+
+describe('reStructuredText and manual pages', () => {
+  it('detects the dialect', () => {
+    expect(detectDialect(RST)).toBe('rst');
+    expect(detectDialect(MAN)).toBe('man');
+    expect(detectDialect(README)).toBe('markdown');
+  });
+
+  it('parses code-block directives and :: literal blocks as code, byte for byte, with no headings from # inside code', () => {
+    const text = [
+      'Usage',
+      '=====',
+      '',
+      'Build it like this:',
+      '',
+      '.. code-block:: cmake',
+      '',
+      '  # Configure the project',
+      '  cmake -S . -B build',
+      '      # deeper comment keeps its indentation',
+      '',
+      'The variables set are::',
+      '',
+      '   # not a heading either',
+      '   MY_INSTALL_OPTIONAL = TRUE',
+      '',
+      'Details',
+      '-------',
+      '',
+      'After the code.',
+    ].join('\n');
+    const blocks = parseBlocks(text);
+    const heads = blocks.filter((b) => b.kind === 'heading').map((b) => b.title);
+    expect(heads).toEqual(['Usage', 'Details']);
+    const code = blocks.filter((b) => b.kind === 'code').map((b) => text.slice(b.start, b.end));
+    expect(code[0]).toBe('.. code-block:: cmake\n\n  # Configure the project\n  cmake -S . -B build\n      # deeper comment keeps its indentation');
+    expect(code[1]).toBe('   # not a heading either\n   MY_INSTALL_OPTIONAL = TRUE');
+    for (const c of chunkText(text, { minTokens: 5, maxTokens: 20, overlapTokens: 0 })) expect(c.headingPath.join(' ')).not.toMatch(/Configure|not a heading/);
+    // The real page: every code block the parser finds is exactly the source lines, indentation included.
+    for (const b of parseBlocks(RST).filter((x) => x.kind === 'code')) {
+      const s = RST.slice(b.start, b.end);
+      expect(RST.includes(s)).toBe(true);
+      expect(b.start === 0 || RST[b.start - 1] === '\n').toBe(true);
+    }
+    expect(parseBlocks(RST).filter((b) => b.kind === 'heading').every((b) => !/^#/.test(b.title ?? ''))).toBe(true);
+  });
+
+  it('labels chunks with the full heading path of every heading they contain', () => {
+    const text = 'Top\n===\n\nIntro text.\n\nFirst\n-----\n\nOne.\n\nSecond\n------\n\nTwo.\n';
+    const [c] = chunkText(text);
+    expect(c!.headingPath).toEqual(['Top']);
+    expect(c!.label).toBe('Top; Top > First; Top > Second');
+  });
+
+  it('reads man page sections as headings and keeps kept lines with their indentation', async () => {
+    const heads = parseBlocks(MAN).filter((b) => b.kind === 'heading' && b.level === 1).map((b) => b.title);
+    expect(heads).toEqual(expect.arrayContaining(['NAME', 'SYNOPSIS', 'DESCRIPTION', 'OPTIONS', 'EXIT STATUS']));
+    const sk = await skeleton(MAN, 'outline');
+    expect(sk.text).toContain('NAME\n       grep, egrep, fgrep, rgrep - print lines that match patterns');
+  });
+});
