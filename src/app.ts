@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import { allTools } from '../tools/index.js';
 import type { AppDeps } from './app-deps.js';
+import { Unavailable } from './errors.js';
 import type { Config } from './config.js';
 import type { Embedder, EmbedderInfo } from './engine/embeddings/types.js';
 import { Registry } from './registry/registry.js';
@@ -108,7 +109,9 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
 function noSqlite(): Db {
   return new Proxy({} as Db, {
     get(_t, prop) {
-      throw new Error(`deps.db.${String(prop)}: this code path still uses raw SQLite and has no PostgreSQL repository yet`);
+      // A clear 503 for the caller (documents and docs lookup have not moved to repositories yet),
+      // never a write to the wrong place and never an opaque 500.
+      throw new Unavailable('Documents and docs lookup are not available on the PostgreSQL backend yet; run ctxgate on SQLite (unset CTXGATE_DATABASE_URL) to use them', { backend: 'postgres', reason: 'sqlite_only' });
     },
   });
 }
