@@ -21,6 +21,8 @@ export const POSTGRES_TESTS = [
   'test/cli/tool.test.ts',
   'test/code/tools.test.ts',
   'test/embeddings/server.test.ts',
+  'test/security/account-limits.test.ts',
+  'test/security/bound-keys.test.ts',
 ];
 
 const shared = {
