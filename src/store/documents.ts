@@ -1,8 +1,7 @@
 // Documents store: what the retrieval index needs of document chunks (vectors, stale rows, full-text
 // index). Chunks are embedded as their own text.
-import { vectorToBlob } from '../engine/embeddings/vector.js';
 import { FTS_INDEXES } from './dialect.js';
-import type { RetrievalSource } from './retrieval.js';
+import { saveScopedVectors, type RetrievalSource } from './retrieval.js';
 
 export const documentChunkSource: RetrievalSource<{ docId: string }> = {
   collection: 'documents',
@@ -29,18 +28,5 @@ export const documentChunkSource: RetrievalSource<{ docId: string }> = {
       .limit(limit)
       .execute();
   },
-  async saveVectors(ctx, scope, embedderId, rows) {
-    await ctx.tx(async (t) => {
-      for (const r of rows) {
-        await t.db
-          .updateTable('document_chunks')
-          .set({ embedding: vectorToBlob(r.vec), embedder_id: embedderId })
-          .where('rowid', '=', r.id)
-          .where('owner_id', '=', scope.ownerId)
-          .where('project_id', '=', scope.projectId)
-          .where('text', '=', r.text)
-          .execute();
-      }
-    });
-  },
+  saveVectors: (ctx, scope, embedderId, rows) => saveScopedVectors(ctx, { table: 'document_chunks', id: 'rowid', guardText: true }, scope, embedderId, rows),
 };

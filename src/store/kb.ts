@@ -2,9 +2,8 @@
 // item's title and heading trail (the service's embeddingText, passed in), so re-embedding joins the
 // item for its title.
 import type { Scope } from '../domain/scope.js';
-import { vectorToBlob } from '../engine/embeddings/vector.js';
 import { FTS_INDEXES, readJson } from './dialect.js';
-import type { RetrievalSource } from './retrieval.js';
+import { saveScopedVectors, type RetrievalSource } from './retrieval.js';
 import type { RepoContext } from './store.js';
 
 export type KbEmbeddingText = (title: string | null, c: { headingPath: string[]; text: string }) => string;
@@ -36,19 +35,7 @@ export const kbChunkSource = (embeddingText: KbEmbeddingText): RetrievalSource<{
       .execute();
     return rows.map((r) => ({ id: r.rowid, text: embeddingText(r.title, { headingPath: readJson<string[]>(r.heading_path), text: r.text }) }));
   },
-  async saveVectors(ctx, scope, embedderId, rows) {
-    await ctx.tx(async (t) => {
-      for (const r of rows) {
-        await t.db
-          .updateTable('kb_chunks')
-          .set({ embedding: vectorToBlob(r.vec), embedder_id: embedderId })
-          .where('rowid', '=', r.id)
-          .where('owner_id', '=', scope.ownerId)
-          .where('project_id', '=', scope.projectId)
-          .execute();
-      }
-    });
-  },
+  saveVectors: (ctx, scope, embedderId, rows) => saveScopedVectors(ctx, { table: 'kb_chunks', id: 'rowid', guardText: false }, scope, embedderId, rows),
 });
 
 export interface KbItemRow { item_id: string; title: string | null; current_version: number; created_at: string; updated_at: string }

@@ -1,9 +1,8 @@
 // Documentation look-up store: what the retrieval index needs of lookup passages. A passage is
 // embedded with its source's name and heading trail (the service's passageEmbeddingText, passed in),
 // so re-embedding joins the source for its name. Built-in sources live in scope ('', '').
-import { vectorToBlob } from '../engine/embeddings/vector.js';
 import { FTS_INDEXES, readJson } from './dialect.js';
-import type { RetrievalSource } from './retrieval.js';
+import { saveScopedVectors, type RetrievalSource } from './retrieval.js';
 
 export type LookupEmbeddingText = (sourceName: string, headingPath: string[], text: string) => string;
 
@@ -34,17 +33,5 @@ export const lookupChunkSource = (embeddingText: LookupEmbeddingText): Retrieval
       .execute();
     return rows.map((r) => ({ id: r.rowid, text: embeddingText(r.name, readJson<string[]>(r.heading_path), r.text) }));
   },
-  async saveVectors(ctx, scope, embedderId, rows) {
-    await ctx.tx(async (t) => {
-      for (const r of rows) {
-        await t.db
-          .updateTable('lookup_chunks')
-          .set({ embedding: vectorToBlob(r.vec), embedder_id: embedderId })
-          .where('rowid', '=', r.id)
-          .where('owner_id', '=', scope.ownerId)
-          .where('project_id', '=', scope.projectId)
-          .execute();
-      }
-    });
-  },
+  saveVectors: (ctx, scope, embedderId, rows) => saveScopedVectors(ctx, { table: 'lookup_chunks', id: 'rowid', guardText: false }, scope, embedderId, rows),
 });

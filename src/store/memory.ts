@@ -1,9 +1,8 @@
 // Memory store: what the retrieval index needs of memories. Memories are embedded as their text; the
 // metadata kept beside each vector is what search filters test without touching the store.
 import type { Scope } from '../domain/scope.js';
-import { vectorToBlob } from '../engine/embeddings/vector.js';
 import { FTS_INDEXES, readJson } from './dialect.js';
-import type { RetrievalSource } from './retrieval.js';
+import { saveScopedVectors, type RetrievalSource } from './retrieval.js';
 import type { RepoContext } from './store.js';
 
 export interface MemoryMeta {
@@ -37,21 +36,7 @@ export const memorySource: RetrievalSource<MemoryMeta> = {
       .limit(limit)
       .execute();
   },
-  async saveVectors(ctx, scope, embedderId, rows) {
-    await ctx.tx(async (t) => {
-      for (const r of rows) {
-        // The text guard skips a row edited meanwhile; that edit embedded it already.
-        await t.db
-          .updateTable('memories')
-          .set({ embedding: vectorToBlob(r.vec), embedder_id: embedderId })
-          .where('seq', '=', r.id)
-          .where('owner_id', '=', scope.ownerId)
-          .where('project_id', '=', scope.projectId)
-          .where('text', '=', r.text)
-          .execute();
-      }
-    });
-  },
+  saveVectors: (ctx, scope, embedderId, rows) => saveScopedVectors(ctx, { table: 'memories', id: 'seq', guardText: true }, scope, embedderId, rows),
 };
 
 /** A memory row as services read it (the vector stays in the store and the retrieval index). */

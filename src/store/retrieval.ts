@@ -13,6 +13,7 @@ import type { AppDeps } from '../app-deps.js';
 import type { Scope } from '../domain/scope.js';
 import { fuseRankings, fusionDepth, queryTerms, TopK, VectorCache, VectorTable, type QueryTerms, type Scored, type TermMode } from '../engine/retrieval/index.js';
 import type { Embedder } from '../engine/embeddings/types.js';
+import { vectorToBlob } from '../engine/embeddings/vector.js';
 import type { FtsIndex, FtsQuery } from './dialect.js';
 import type { RepoContext } from './store.js';
 
@@ -43,6 +44,41 @@ export interface RetrievalSource<M> {
   staleRows(ctx: RepoContext, scope: Scope, embedderId: string, limit: number): Promise<Array<{ id: number; text: string }>>;
   /** Stores new vectors (in one transaction); a row whose embedded text changed meanwhile is left alone. */
   saveVectors(ctx: RepoContext, scope: Scope, embedderId: string, rows: Array<{ id: number; text: string; vec: Float32Array }>): Promise<void>;
+}
+
+/** The tables whose rows carry their own vector (embedding + embedder_id) within an owner/project scope. */
+export interface VectorColumns {
+  table: 'document_chunks' | 'memories' | 'kb_chunks' | 'lookup_chunks';
+  /** The row id the source hands out (`rowid`, or `seq` for memories). */
+  id: 'rowid' | 'seq';
+  /**
+   * Skip a row whose text changed since it was read (that edit embedded it already). Only where the
+   * text embedded is the row's own `text` column; KB and lookup embed a composed text.
+   */
+  guardText: boolean;
+}
+
+/** One `saveVectors` for every source: re-embedded vectors written back in one transaction, scoped. */
+export async function saveScopedVectors(
+  ctx: RepoContext,
+  cols: VectorColumns,
+  scope: Scope,
+  embedderId: string,
+  rows: Array<{ id: number; text: string; vec: Float32Array }>,
+): Promise<void> {
+  await ctx.tx(async (t) => {
+    for (const r of rows) {
+      // The four tables share these columns; the query builder is typed on one of them.
+      let q = t.db
+        .updateTable(cols.table as 'document_chunks')
+        .set({ embedding: vectorToBlob(r.vec), embedder_id: embedderId })
+        .where(cols.id as 'rowid', '=', r.id)
+        .where('owner_id', '=', scope.ownerId)
+        .where('project_id', '=', scope.projectId);
+      if (cols.guardText) q = q.where('text', '=', r.text);
+      await q.execute();
+    }
+  });
 }
 
 export type SearchMode = 'semantic' | 'keyword' | 'hybrid';
