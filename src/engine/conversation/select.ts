@@ -78,9 +78,13 @@ export function distillRules(conv: Conversation, strategy: Strategy, opts: { kee
     }
   }
 
+  // The range applies to what may be shortened: the verbatim messages come on top, so a
+  // conversation whose last user message is most of it is not emptied to meet a ratio it cannot.
   const [lo, hi] = rangeOf(strategy);
-  const budgetHi = Math.max(hi * tokensIn, forcedTokens);
-  const target = Math.max(strategy.target_ratio * tokensIn, forcedTokens);
+  const flexible = tokensIn - forcedTokens;
+  const budgetHi = forcedTokens + hi * flexible;
+  const target = forcedTokens + strategy.target_ratio * flexible;
+  const floor = forcedTokens + lo * flexible;
   const chosen = new Set<number>();
   const seen = new Set<string>();
   let used = forcedTokens;
@@ -95,9 +99,10 @@ export function distillRules(conv: Conversation, strategy: Strategy, opts: { kee
     return true;
   };
 
-  // 1. What must stay: keep-terms from inject, and all code when the strategy keeps code.
+  // 1. What must stay: keep-terms from inject, and every unit of the strategy's first kind (all
+  //    code for technical_dense, every decision for summarize and extract_decisions).
   for (const u of units) {
-    if ((terms.length && mentions(u.text, terms)) || (u.kind === 'code' && strategy.keep[0] === 'code')) take(u, true);
+    if ((terms.length && mentions(u.text, terms)) || u.kind === strategy.keep[0]) take(u, true);
   }
   // 2. The strategy's kinds, most important kind first; within a kind, most informative first.
   const freq = infoFrequencies(units);
@@ -110,7 +115,7 @@ export function distillRules(conv: Conversation, strategy: Strategy, opts: { kee
       .map((x) => x.u);
   for (const k of strategy.keep) {
     if (k === 'rationale' && strategy.decision_context) continue;
-    for (const u of byKind(k)) if (used < target || k === strategy.keep[0]) take(u);
+    for (const u of byKind(k)) if (used < target) take(u);
   }
   // 3. A decision's rationale: the units around it in the same message (the problem, the reason).
   if (strategy.decision_context) {
@@ -122,7 +127,7 @@ export function distillRules(conv: Conversation, strategy: Strategy, opts: { kee
     }
   }
   // 4. Short of the range: the most informative remaining units (never filler).
-  if (strategy.fill && used < lo * tokensIn) {
+  if (strategy.fill && used < floor) {
     const rest = units
       .filter((u) => !chosen.has(u.id) && u.kind !== 'filler' && u.call === undefined)
       .map((u) => ({ u, s: score(u) }))
