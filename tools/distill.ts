@@ -41,12 +41,13 @@ const StrategyFull = StrategySummary.extend({
   expected_compression: z.string().describe('Share of input tokens the output is expected to take, "low-high".'),
   system_prompt: z.string(),
   mode: z.enum(['rules', 'compress', 'llm']).describe('rules/compress run without an LLM; llm needs CTXGATE_LLM_URL.'),
-  keep: z.array(z.enum(UNIT_KINDS)).describe('rules mode: kinds of content kept, most important first.'),
+  always: z.array(z.enum(UNIT_KINDS)).describe('rules mode: kinds kept whatever the budget.'),
+  keep: z.array(z.enum(UNIT_KINDS)).describe('rules mode: kinds kept within the budget, most important first.'),
   target_ratio: z.number(),
   fill: z.boolean(),
   decision_context: z.boolean(),
 });
-const full = (s: Strategy) => ({ ...s, keep: [...s.keep] });
+const full = (s: Strategy) => ({ ...s, always: [...s.always], keep: [...s.keep] });
 
 const distill = defineTool({
   name: 'distill',
@@ -164,7 +165,7 @@ const create = defineTool({
   title: 'Create a distill strategy',
   description: 'Save a custom strategy for this project: declarative data (prompt, kinds of content kept, target share), never code.',
   details:
-    `mode rules runs without an LLM: units of the kinds in keep (${UNIT_KINDS.join(', ')}) are kept, most important first, up to target_ratio of the input tokens (within expected_compression); fill adds the most informative other units when short of the range; decision_context keeps the units around each decision. mode llm sends system_prompt to the configured provider.`,
+    `mode rules runs without an LLM: units of the kinds in always are all kept; units of the kinds in keep (${UNIT_KINDS.join(', ')}) are kept, most important first, up to target_ratio of the input tokens (within expected_compression); fill adds the most informative other units when short of the range; decision_context keeps the units around each decision. mode llm sends system_prompt to the configured provider.`,
   input: z.object({
     id: z.string().regex(STRATEGY_ID_RE).describe('Lowercase letters, digits and underscores, starting with a letter (2–64).'),
     name: z.string().min(1).max(120).optional().describe('Display name (default: the id).'),
@@ -174,7 +175,8 @@ const create = defineTool({
     expected_compression: z.string().max(32).describe('Share of input tokens kept, "low-high", e.g. "0.10-0.20".'),
     system_prompt: z.string().min(1).max(8000).describe('Prompt for the LLM path.'),
     mode: z.enum(['rules', 'llm']).default('rules'),
-    keep: z.array(z.enum(UNIT_KINDS)).max(UNIT_KINDS.length).optional().describe('rules mode: kinds kept, most important first.'),
+    always: z.array(z.enum(UNIT_KINDS)).max(UNIT_KINDS.length).optional().describe('rules mode: kinds always kept, whatever the budget.'),
+    keep: z.array(z.enum(UNIT_KINDS)).max(UNIT_KINDS.length).optional().describe('rules mode: kinds kept within the budget, most important first.'),
     target_ratio: z.number().min(0).max(1).optional().describe('rules mode: share to aim for (default: middle of expected_compression).'),
     fill: z.boolean().optional(),
     decision_context: z.boolean().optional(),
@@ -196,7 +198,8 @@ const create = defineTool({
         expected_compression: '0.05-0.15',
         system_prompt: 'Keep every error, stack trace and command; drop everything else.',
         mode: 'rules',
-        keep: ['error', 'command'],
+        always: ['error'],
+        keep: ['command'],
       },
     },
   ],

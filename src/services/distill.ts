@@ -72,6 +72,7 @@ export interface StrategyInput {
   expected_compression: string;
   system_prompt: string;
   mode: 'rules' | 'llm';
+  always?: UnitKind[];
   keep?: UnitKind[];
   target_ratio?: number;
   fill?: boolean;
@@ -121,9 +122,12 @@ export class DistillService {
       throw new InvalidInput('expected_compression: a range of shares of the input such as "0.10-0.20" (low-high, each between 0 and 1)', { field: 'expected_compression', rule: 'range' });
     }
     const keep = input.keep ?? [];
-    const bad = unknownKinds(keep);
+    const always = input.always ?? [];
+    const bad = unknownKinds([...always, ...keep]);
     if (bad.length) throw new InvalidInput(`keep: unknown kind ${bad[0]}`, { field: 'keep', rule: 'enum' });
-    if (input.mode === 'rules' && keep.length === 0) throw new InvalidInput('keep: a rules strategy needs at least one kind of content to keep', { field: 'keep', rule: 'required' });
+    if (input.mode === 'rules' && keep.length + always.length === 0) {
+      throw new InvalidInput('keep: a rules strategy needs at least one kind of content to keep (keep or always)', { field: 'keep', rule: 'required' });
+    }
     const target = input.target_ratio ?? (range[0] + range[1]) / 2;
     if (target < range[0] || target > range[1]) {
       throw new InvalidInput(`target_ratio: ${target} is outside expected_compression ${input.expected_compression}`, { field: 'target_ratio', rule: 'range' });
@@ -138,10 +142,11 @@ export class DistillService {
       expected_compression: `${range[0].toFixed(2)}-${range[1].toFixed(2)}`,
       system_prompt: input.system_prompt,
       mode: input.mode,
+      always: [...new Set(always)],
       keep: [...new Set(keep)],
       target_ratio: target,
       fill: input.fill ?? false,
-      decision_context: input.decision_context ?? keep.includes('rationale'),
+      decision_context: input.decision_context ?? (keep.includes('rationale') && always.includes('decision')),
     };
     if ((await this.deps.store.distill(scope).insertStrategy(strategy.id, strategy.version, strategy, nowIso())) === 'duplicate') {
       throw new Conflict(`id: this project already has a strategy "${strategy.id}"; delete it first or choose another id`, { field: 'id' });

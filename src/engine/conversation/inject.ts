@@ -10,16 +10,17 @@ export const INJECT_MAX_CHARS = 400;
  * made optional between words: "IGNORE  previous instructions", "ignore-previous-instructions" and
  * "ignorepreviousinstructions" are one phrase.
  */
+// Most specific first: "disregard the system prompt" names the system prompt rule, not the generic one.
 const RULES: Array<{ rule: string; label: string; re: RegExp }> = [
-  {
-    rule: 'ignore_previous_instructions',
-    label: 'asks to ignore earlier instructions',
-    re: /(?:ignore|disregard|forget|skip|bypass|override|overlook|drop|abandon|discard|neglect)\s*(?:all|any|every|each)?\s*(?:of)?\s*(?:the|your|my|these|those|this)?\s*(?:previous|prior|above|earlier|preceding|foregoing|former|initial|original|existing|old|system|given|default|core)\s*(?:instructions?|prompts?|rules?|directions?|directives?|guidelines?|commands?|context|messages?|constraints?)/,
-  },
   {
     rule: 'system_prompt_override',
     label: 'targets the system prompt',
     re: /(?:ignore|disregard|forget|override|bypass|replace|reveal|print|show|repeat|leak|change|rewrite|delete|remove|skip|do\s*not\s*follow|dont\s*follow|stop\s*following)\s*(?:the|your|this|my|all)?\s*(?:system|hidden|initial|original)\s*(?:prompts?|messages?|instructions?|rules?)/,
+  },
+  {
+    rule: 'ignore_previous_instructions',
+    label: 'asks to ignore earlier instructions',
+    re: /(?:ignore|disregard|forget|skip|bypass|override|overlook|drop|abandon|discard|neglect)\s*(?:all|any|every|each)?\s*(?:of)?\s*(?:the|your|my|these|those|this)?\s*(?:previous|prior|above|earlier|preceding|foregoing|former|initial|original|existing|old|system|given|default|core)\s*(?:instructions?|prompts?|rules?|directions?|directives?|guidelines?|commands?|context|messages?|constraints?)/,
   },
   {
     rule: 'role_reassignment',

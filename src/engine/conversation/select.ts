@@ -99,10 +99,10 @@ export function distillRules(conv: Conversation, strategy: Strategy, opts: { kee
     return true;
   };
 
-  // 1. What must stay: keep-terms from inject, and every unit of the strategy's first kind (all
-  //    code for technical_dense, every decision for summarize and extract_decisions).
+  // 1. What must stay: keep-terms from inject, and every unit of the strategy's `always` kinds (all
+  //    code and errors for technical_dense, every decision for summarize and extract_decisions).
   for (const u of units) {
-    if ((terms.length && mentions(u.text, terms)) || u.kind === strategy.keep[0]) take(u, true);
+    if ((terms.length && mentions(u.text, terms)) || strategy.always.includes(u.kind)) take(u, true);
   }
   // 2. The strategy's kinds, most important kind first; within a kind, most informative first.
   const freq = infoFrequencies(units);
@@ -171,13 +171,19 @@ export function distillRules(conv: Conversation, strategy: Strategy, opts: { kee
       if (b.type === 'tool_call' && keptCalls.has(b.id)) rw.calls.add(b.id);
       if (b.type === 'tool_result' && keptCalls.has(b.callId)) {
         const r = mine.filter((u) => u.callId === b.callId);
-        rw.results.set(b.callId, r.length === units.filter((u) => u.callId === b.callId && u.msg === m.index).length ? b.text : r.length ? joinUnits(r) : `[tool output omitted: ${countTokens(b.text)} tokens]`);
+        rw.results.set(b.callId, r.length === units.filter((u) => u.callId === b.callId && u.msg === m.index).length ? b.text : r.length ? joinUnits(r) : omitted(b.text));
       }
     }
     if (rw.text === null && rw.calls.size === 0 && rw.results.size === 0 && !mustKeepMsgs.has(m.index)) continue;
     messages.push(renderMessage(m, rw));
   }
   return { messages, kept };
+}
+
+/** A kept call's result that kept nothing of its own: a marker, unless the output is shorter than one. */
+function omitted(text: string): string {
+  const tokens = countTokens(text);
+  return tokens <= 12 ? text : `[tool output omitted: ${tokens} tokens]`;
 }
 
 function rangeOf(s: Strategy): [number, number] {

@@ -22,6 +22,8 @@ export interface Strategy {
   expected_compression: string;
   system_prompt: string;
   mode: StrategyMode;
+  /** rules mode: kinds kept whatever the budget (technical_dense: all code and errors). */
+  always: UnitKind[];
   /** rules mode: kinds kept, most important first (the budget fills in this order). */
   keep: UnitKind[];
   /** rules mode: the share of input tokens to aim for, within expected_compression. */
@@ -60,6 +62,7 @@ export const BUILTIN_STRATEGIES: readonly Strategy[] = [
     system_prompt:
       'Compress the conversation to the target token budget. Keep every role and the order of messages. Keep the last user message verbatim. Never cut inside a code block. Never keep a tool result without the call it answers, or a call without its result.',
     mode: 'compress',
+    always: [],
     keep: [],
     target_ratio: 1,
     fill: false,
@@ -76,7 +79,8 @@ export const BUILTIN_STRATEGIES: readonly Strategy[] = [
     system_prompt:
       'Reduce the conversation to what a reader needs to continue it: the decisions taken, their outcomes (what was fixed, merged, released, or failed) and the questions still open. Drop greetings, thanks, quoted text and repetition. Keep roles and message order; keep the last user message verbatim.',
     mode: 'rules',
-    keep: ['decision', 'question', 'todo', 'rationale', 'error'],
+    always: ['decision'],
+    keep: ['question', 'todo', 'rationale', 'error'],
     target_ratio: 0.12,
     fill: true,
     decision_context: false,
@@ -92,7 +96,8 @@ export const BUILTIN_STRATEGIES: readonly Strategy[] = [
     system_prompt:
       'Keep every code block byte for byte, every error message and stack trace (once, duplicates removed), every command, file path and decision. Remove conversational filler, greetings, thanks and quoted text. Keep roles and message order; keep the last user message verbatim.',
     mode: 'rules',
-    keep: ['code', 'error', 'command', 'decision', 'path'],
+    always: ['code', 'error'],
+    keep: ['command', 'decision', 'path'],
     target_ratio: 0.15,
     fill: true,
     decision_context: false,
@@ -108,7 +113,8 @@ export const BUILTIN_STRATEGIES: readonly Strategy[] = [
     system_prompt:
       'Extract only the explicit decisions made in the conversation and the rationale given for each. Drop everything else. Keep roles and message order; keep the last user message verbatim.',
     mode: 'rules',
-    keep: ['decision', 'rationale'],
+    always: ['decision'],
+    keep: ['rationale'],
     target_ratio: 0.08,
     fill: false,
     decision_context: true,

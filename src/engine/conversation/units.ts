@@ -65,7 +65,7 @@ export function codeBlocks(text: string): string[] {
 const TRACE_LINE =
   /^\s*(?:at\s+\S.*(?:\(.*:\d+(?::\d+)?\)|:\d+:\d+)|File ".*", line \d+|Traceback \(most recent call last\)|\S+\.(?:java|kt|scala):\d+\)|#\d+\s+0x[0-9a-f]+|goroutine \d+|\S+\.go:\d+|\S+\.rs:\d+:\d+|thread '.*' panicked|Caused by:|\.\.\. \d+ more)/i;
 const ERROR_LINE =
-  /(?:^|\s)(?:[A-Z][A-Za-z]*(?:Error|Exception)|Traceback|panic(?:ked)?|FATAL|ERROR|ERR!|error(?:\[E\d+\])?:|segmentation fault|Unhandled|Uncaught|fatal:|failed with exit code|exit code [1-9]|npm ERR|E\d{4}:|undefined reference|cannot find module|command not found|No such file or directory|Permission denied)/;
+  /(?:^|\s)(?:[A-Z][A-Za-z]*(?:Error|Exception)|Traceback|panic(?:ked)?|FATAL|ERROR|ERR!|error(?:\[E\d+\])?:|\berror [A-Z]{2,}\d+:|segmentation fault|Unhandled|Uncaught|fatal:|failed with exit code|exit code [1-9]|npm ERR|E\d{4}:|undefined reference|cannot find module|command not found|No such file or directory|Permission denied)/;
 const COMMAND_LINE =
   /^\s*(?:\$|>|#)?\s*(?:sudo\s+)?(?:npm|npx|yarn|pnpm|git|docker|docker-compose|kubectl|helm|pip3?|python3?|node|deno|bun|cargo|rustup|go|make|cmake|curl|wget|brew|apt(?:-get)?|gradle|mvn|dotnet|terraform|ssh|ls|cd|cat|export|tsc|pytest|jest|vitest|ruby|gem|bundle|composer|php|java|javac|conda|poetry|uv|ollama)\s+\S/;
 const PATH_RE = /(?:^|[\s`'"(])(?:~|\.{1,2})?\/?(?:[\w@.-]+\/)+[\w@.-]+\.[A-Za-z0-9]{1,6}(?::\d+)?|\b[\w-]+\.(?:ts|tsx|js|jsx|mjs|cjs|py|go|rs|java|kt|rb|php|c|h|cc|cpp|hpp|cs|json|ya?ml|toml|lock|md|sql|sh|env|ini|cfg|conf|xml|gradle)\b/;
