@@ -78,6 +78,12 @@ try {
           if (collapse(out).includes(collapse(d))) decKept++;
         }
       }
+      // The same threads as one long session (in order): the regime the seed's ranges are stated for,
+      // where the verbatim last user message is a small part of the whole.
+      const session = await svc.distill(scope, { messages: threads.flatMap((t) => t.messages), strategy_id: id, target_token: Math.max(50, Math.round(tokensIn / 4)) });
+      const sessionText = collapse(textOf(session.messages));
+      const sessionCode = threads.flatMap((t) => t.messages.flatMap((m) => codeBlocks(m.content)));
+      const sessionDecisions = threads.flatMap((t) => t.decisions ?? []);
       ratios.sort((a, b) => a - b);
       halves[half] = {
         conversations: threads.length,
@@ -95,6 +101,14 @@ try {
         marked_decisions: decTotal,
         marked_decisions_kept: decKept,
         decision_kept_share: decTotal ? Math.round((decKept / decTotal) * 1000) / 1000 : null,
+        as_one_session: {
+          messages: threads.reduce((n, t) => n + t.messages.length, 0),
+          tokens_in: session.metadata.tokens_in,
+          tokens_out: session.metadata.tokens_out,
+          compression_ratio: session.metadata.compression_ratio,
+          code_kept_share: sessionCode.length ? Math.round((sessionCode.filter((b) => sessionText.includes(collapse(b))).length / sessionCode.length) * 1000) / 1000 : null,
+          decision_kept_share: sessionDecisions.length ? Math.round((sessionDecisions.filter((d) => sessionText.includes(collapse(d))).length / sessionDecisions.length) * 1000) / 1000 : null,
+        },
       };
     }
     report[id] = { seed_range: id === 'compress' ? 'target_token (here: 25% of each conversation)' : builtinStrategy(id)!.expected_compression, ...halves };
