@@ -1,7 +1,5 @@
 // The conversation engine on its own: message forms, pairing, fences, classification, the guard,
 // and each strategy's selection on real threads (bench/corpus/conversations/github-threads.json).
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   BUILTIN_STRATEGIES,
@@ -17,16 +15,8 @@ import {
   splitFences,
   splitUnits,
 } from '../../src/engine/conversation/index.js';
-import { projectRoot } from '../../src/paths.js';
 
-export interface Thread {
-  id: string;
-  source_url: string;
-  half: string;
-  messages: Array<{ role: string; content: string }>;
-  decisions: string[] | null;
-}
-export const THREADS = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'bench/corpus/conversations/github-threads.json'), 'utf8')) as { conversations: Thread[] }).conversations;
+import { THREADS } from './threads.js';
 
 const outText = (msgs: unknown[]) => normalizeMessages(msgs).messages.map(messageText).join('\n\n');
 

@@ -6,8 +6,8 @@ export const INJECT_MAX_CHARS = 400;
 
 /**
  * Phrases that try to replace the strategy's system prompt rather than extend it. Matched on the
- * text lower-cased, NFKC-folded, with punctuation and zero-width characters removed and whitespace
- * made optional between words: "IGNORE  previous instructions", "ignore-previous-instructions" and
+ * text lower-cased, NFKC-folded, with punctuation and zero-width characters removed, letters spelled
+ * apart joined, and whitespace optional between words: "IGNORE  previous instructions", "ignore-previous-instructions" and
  * "ignorepreviousinstructions" are one phrase.
  */
 // Most specific first: "disregard the system prompt" names the system prompt rule, not the generic one.
@@ -35,8 +35,11 @@ function fold(text: string): string {
     .toLowerCase()
     .replace(/[\u200b-\u200f\u2060\ufeff]/g, '')
     .replace(/[’'`]/g, '')
-    .replace(/[^\p{L}\p{N}\s]+/gu, ' ')
-    .replace(/\s+/g, ' ');
+    // Punctuation inside words goes ("I.g.n.o.r.e", "ignore-previous"), and letters spelled apart
+    // ("i g n o r e") are joined: the patterns allow any spacing between words.
+    .replace(/[^\p{L}\p{N}\s]+/gu, '')
+    .replace(/\s+/g, ' ')
+    .replace(/(?<=\b\p{L}) (?=\p{L}\b)/gu, '');
 }
 
 export function checkInject(text: string): { rule: string; label: string } | null {

@@ -94,6 +94,15 @@ function unit(kind: UnitKind, text: string, para: number, joiner: ' ' | '\n'): T
   return { kind, text, para, joiner, tokens: countTokens(text), norm: text.replace(/\s+/g, ' ').trim().toLowerCase() };
 }
 
+/** A fence holding an error log or a stack trace rather than code: no language (or a log one) and error lines. */
+function isLogFence(block: string): boolean {
+  const lines = block.split('\n');
+  const lang = lines[0]!.replace(/^\s*[`~]+/, '').trim().toLowerCase();
+  if (lang && !['text', 'txt', 'log', 'console', 'shell-session', 'output', 'plaintext', 'sh', 'shell', 'bash'].includes(lang)) return false;
+  const body = lines.slice(1, -1);
+  return body.some((l) => ERROR_LINE.test(l)) || body.filter((l) => TRACE_LINE.test(l)).length >= 2;
+}
+
 const LIST_LINE = /^\s*(?:[-*+]\s|\d+[.)]\s|\[[ xX]\]\s|- \[[ xX]\])/;
 
 /** The units of one text, in order. */
@@ -102,7 +111,7 @@ export function splitUnits(text: string): TextUnit[] {
   let para = 0;
   for (const seg of splitFences(text)) {
     if (seg.code) {
-      out.push(unit('code', seg.text, para++, '\n'));
+      out.push(unit(isLogFence(seg.text) ? 'error' : 'code', seg.text, para++, '\n'));
       continue;
     }
     for (const p of seg.text.split(/\n\s*\n/)) {
