@@ -97,7 +97,9 @@ export const BUILTIN_STRATEGIES: readonly Strategy[] = [
       'Keep every code block byte for byte, every error message and stack trace (once, duplicates removed), every command, file path and decision. Remove conversational filler, greetings, thanks and quoted text. Keep roles and message order; keep the last user message verbatim.',
     mode: 'rules',
     always: ['code', 'error'],
-    keep: ['command', 'decision', 'path'],
+    // Decisions first within the budget: with code and logs always kept, every decision too would
+    // push code-heavy conversations well past the 20% the seed states.
+    keep: ['decision', 'command', 'path'],
     target_ratio: 0.15,
     fill: true,
     decision_context: false,
