@@ -51,10 +51,10 @@ try {
       let verbatim = 0;
       const ratios: number[] = [];
       for (const t of threads) {
-        const inputTokens = await svc.distill(scope, { messages: t.messages, strategy_id: 'compress', target_token: 131072 });
+        const inputTokens = await svc.distill(scope, 'enterprise', { messages: t.messages, strategy_id: 'compress', target_token: 131072 });
         // compress is measured at a quarter of each conversation's tokens (its range is set by target_token).
         const target = Math.max(50, Math.round(inputTokens.metadata.tokens_in / 4));
-        const r = await svc.distill(scope, { messages: t.messages, strategy_id: id, target_token: target });
+        const r = await svc.distill(scope, 'enterprise', { messages: t.messages, strategy_id: id, target_token: target });
         tokensIn += r.metadata.tokens_in;
         tokensOut += r.metadata.tokens_out;
         ratios.push(r.metadata.compression_ratio);
@@ -80,7 +80,7 @@ try {
       }
       // The same threads as one long session (in order): the regime the seed's ranges are stated for,
       // where the verbatim last user message is a small part of the whole.
-      const session = await svc.distill(scope, { messages: threads.flatMap((t) => t.messages), strategy_id: id, target_token: Math.max(50, Math.round(tokensIn / 4)) });
+      const session = await svc.distill(scope, 'enterprise', { messages: threads.flatMap((t) => t.messages), strategy_id: id, target_token: Math.max(50, Math.round(tokensIn / 4)) });
       const sessionText = collapse(textOf(session.messages));
       const sessionCode = threads.flatMap((t) => t.messages.flatMap((m) => codeBlocks(m.content)));
       const sessionDecisions = threads.flatMap((t) => t.decisions ?? []);
@@ -124,7 +124,7 @@ try {
     let last: Awaited<ReturnType<typeof svc.distill>> | null = null;
     for (let i = 0; i < 6; i++) {
       const t0 = performance.now();
-      last = await svc.distill(scope, { messages: long, strategy_id: id, target_token: 2000 });
+      last = await svc.distill(scope, 'enterprise', { messages: long, strategy_id: id, target_token: 2000 });
       if (i > 0) ms.push(performance.now() - t0);
     }
     ms.sort((a, b) => a - b);

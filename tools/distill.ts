@@ -116,7 +116,7 @@ const distill = defineTool({
     },
   ],
   handler: async (ctx, a) => {
-    const r = await svc(ctx).distill(ctx.scope(), a, ctx.signal);
+    const r = await svc(ctx).distill(ctx.scope(), ctx.caller!.plan, a, ctx.signal);
     ctx.meter({ tokensIn: r.metadata.tokens_in, tokensOut: r.metadata.tokens_out });
     return r;
   },

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AppDeps } from '../app-deps.js';
 import type { Scope } from '../domain/scope.js';
-import { BadRequest, Conflict, InvalidInput, NotFound, UpstreamFailed, UpstreamTimeout } from '../errors.js';
+import { BadRequest, Cancelled, Conflict, InvalidInput, NotFound, PayloadTooLarge, UpstreamFailed, UpstreamTimeout } from '../errors.js';
+import type { Plan } from '../config.js';
 import { chunkText } from '../engine/chunking.js';
 import { buildSkeleton } from '../engine/compress.js';
 import { countTokens } from '../engine/tokens.js';
@@ -159,7 +160,12 @@ export class DistillService {
     if (!(await this.deps.store.distill(scope).deleteStrategy(id))) throw new NotFound(`Strategy not found: ${id.slice(0, 64)}`, { field: 'strategy_id' });
   }
 
-  async distill(scope: Scope, req: DistillRequest, signal?: AbortSignal): Promise<DistillResult> {
+  async distill(scope: Scope, plan: Plan, req: DistillRequest, signal?: AbortSignal): Promise<DistillResult> {
+    // The same per-call size cap as compress_text, on the conversation as sent.
+    const cap = this.deps.config.plans[plan].maxTextBytes;
+    const field = req.messages !== undefined ? 'messages' : 'text';
+    const bytes = Buffer.byteLength(req.messages !== undefined ? JSON.stringify(req.messages) : (req.text ?? ''), 'utf8');
+    if (bytes > cap) throw new PayloadTooLarge(`${field} is ${bytes} bytes; the ${plan} plan accepts at most ${cap} bytes per distill call`, { field, limit: cap, unit: 'bytes', size: bytes, plan });
     if (req.messages === undefined && req.text === undefined) {
       throw new BadRequest('Provide either messages or text (at least one is required)', 'bad_request', { field: 'messages', rule: 'required' });
     }
@@ -220,7 +226,7 @@ export class DistillService {
       if (strategy.mode === 'llm') {
         messages = await this.viaLlm(conv, conv.messages.map((m) => renderMessage(m)), strategy.system_prompt, inject, signal);
       } else {
-        if (strategy.mode === 'compress') messages = await this.compress(conv, req.target_token, terms);
+        if (strategy.mode === 'compress') messages = await this.compress(conv, req.target_token, terms, signal);
         else ({ messages, kept } = distillRules(conv, strategy, { keepTerms: terms }));
         if (req.postprocess_prompt !== undefined) messages = await this.viaLlm(conv, messages, req.postprocess_prompt, inject, signal);
       }
@@ -248,12 +254,13 @@ export class DistillService {
   }
 
   /** compress: each flexible message shortened by the compression engine to its share of target_token. */
-  private async compress(conv: Conversation, target: number, terms: string[]): Promise<Array<Record<string, unknown>>> {
+  private async compress(conv: Conversation, target: number, terms: string[], signal?: AbortSignal): Promise<Array<Record<string, unknown>>> {
     const plan = planCompress(conv, target, terms);
     const texts = new Map<number, string>();
     if (!plan.passthrough) {
       const embedder = await this.deps.embedder();
       for (const [i, share] of plan.shares) {
+        if (signal?.aborted) throw new Cancelled();
         const m = conv.messages[i]!;
         const text = m.blocks.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n\n');
         if (!text.trim() || share <= 0) {

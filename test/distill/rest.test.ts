@@ -152,6 +152,10 @@ describe('strategies on real conversations', () => {
     expect(none.status).toBe(400);
     expect(none.body.field).toBe('messages');
     expect((await rest(server, 'POST', '/api/distill', { key, body: { text: 'a', messages: [{ role: 'user', content: 'b' }] } })).status).toBe(400);
+    const pro = await server.createKey({ plan: 'pro' });
+    const big = await rest(server, 'POST', '/api/distill', { key: pro.keyString, body: { text: 'word '.repeat(220_000) } });
+    expect(big.status).toBe(413);
+    expect(big.body).toMatchObject({ field: 'text', limit: 1024 * 1024, unit: 'bytes' });
     const unknown = await rest(server, 'POST', '/api/distill', { key, body: { text: 'a', strategy_id: 'nope' } });
     expect(unknown.status).toBe(404);
     expect(unknown.body.detail).toBe('Strategy not found: nope');
