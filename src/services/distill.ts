@@ -224,11 +224,11 @@ export class DistillService {
     let kept: Partial<Record<UnitKind, number>> = {};
     try {
       if (strategy.mode === 'llm') {
-        messages = await this.viaLlm(conv, conv.messages.map((m) => renderMessage(m)), strategy.system_prompt, inject, signal);
+        messages = await this.viaLlm(conv.messages.map((m) => renderMessage(m)), strategy.system_prompt, inject, signal);
       } else {
         if (strategy.mode === 'compress') messages = await this.compress(conv, req.target_token, terms, signal);
         else ({ messages, kept } = distillRules(conv, strategy, { keepTerms: terms }));
-        if (req.postprocess_prompt !== undefined) messages = await this.viaLlm(conv, messages, req.postprocess_prompt, inject, signal);
+        if (req.postprocess_prompt !== undefined) messages = await this.viaLlm(messages, req.postprocess_prompt, inject, signal);
       }
     } catch (e) {
       if (e instanceof UpstreamFailed || e instanceof UpstreamTimeout) await record('failed', null, e.code);
@@ -281,7 +281,7 @@ export class DistillService {
    * transcript; the answer replaces the history before the last user message, which is kept verbatim
    * with everything after it (and any tool call its results answer).
    */
-  private async viaLlm(conv: Conversation, current: Array<Record<string, unknown>>, systemPrompt: string, inject: string | undefined, signal?: AbortSignal) {
+  private async viaLlm(current: Array<Record<string, unknown>>, systemPrompt: string, inject: string | undefined, signal?: AbortSignal) {
     const view = normalizeMessages(current);
     const tailFrom = view.lastUser >= 0 ? tailStart(view) : view.messages.length;
     const head = view.messages.slice(0, tailFrom).filter((m) => m.role !== 'system' && m.role !== 'developer');
@@ -294,7 +294,6 @@ export class DistillService {
     ];
     const answer = await this.llm.chat(chat, { signal });
     const systems = view.messages.slice(0, tailFrom).filter((m) => m.role === 'system' || m.role === 'developer');
-    void conv;
     return [
       ...systems.map((m) => renderMessage(m)),
       { role: 'user', content: `[Distilled conversation so far]\n${answer.trim()}` },

@@ -158,6 +158,15 @@ describe('strategies on real threads', () => {
     expect(kept / total).toBeGreaterThanOrEqual(0.9);
   });
 
+  it('system messages stay verbatim', () => {
+    const system = { role: 'system', content: 'You are a careful reviewer. Thanks for reading this long preamble. Be kind.' };
+    const t = THREADS.find((x) => x.id.includes('felixge'))!;
+    for (const id of ['summarize', 'technical_dense', 'extract_decisions']) {
+      const out = distillRules(normalizeMessages([system, ...t.messages]), builtinStrategy(id)!, { keepTerms: [] }).messages;
+      expect(out[0]).toEqual(system);
+    }
+  });
+
   it('a keep-term from inject keeps every unit naming it, verbatim', () => {
     const msgs = [
       { role: 'user', content: 'Login breaks after a refresh.' },
