@@ -92,6 +92,10 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_LLM_MODEL', default: '(none)', description: 'Model name sent to CTXGATE_LLM_URL (required with it); also the provider name in distill metadata.' },
   { name: 'CTXGATE_LLM_KEY', default: '(none)', description: 'Bearer key for CTXGATE_LLM_URL, if it needs one.' },
   { name: 'CTXGATE_LLM_TIMEOUT_MS', default: '60000', description: 'How long one LLM call may take before distill answers 504.' },
+  { name: 'CTXGATE_RUN_PASSTHROUGH_LINES', default: '40', description: '`ctxgate run`: output of at most this many lines is shown untouched; longer output is filtered.' },
+  { name: 'CTXGATE_RUN_LOG_MAX_BYTES', default: '8388608', description: '`ctxgate run`: raw output kept per run (DATA_DIR/runs); past it, the first and last halves are kept and the middle dropped (said by `ctxgate show`).' },
+  { name: 'CTXGATE_RUN_LOG_TOTAL_BYTES', default: '268435456', description: '`ctxgate run`: raw output kept in all; the oldest runs are deleted past it.' },
+  { name: 'CTXGATE_RUN_LOG_MAX_AGE_DAYS', default: '7', description: '`ctxgate run`: raw output older than this is deleted.' },
   { name: 'CTXGATE_URL_ALLOWLIST', default: '(none)', description: 'Hosts or CIDRs that URL fetches may reach even if private or loopback.' },
 ];
 
@@ -123,6 +127,8 @@ export interface Config {
   llm: { url: string | undefined; model: string | undefined; key: string | undefined; timeoutMs: number };
   /** Bound of the retrieval index's in-memory vector tables, in floats (all collections and scopes). */
   vectorCacheFloats: number;
+  /** `ctxgate run`: pass-through threshold and the bounds of the raw-output log (DATA_DIR/runs). */
+  run: { passthroughLines: number; logMaxBytes: number; logTotalBytes: number; logMaxAgeDays: number };
 }
 
 const KB = 1024;
@@ -182,6 +188,12 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     allowedRoots: envList('CTXGATE_ALLOWED_ROOTS', []).map((p) => path.resolve(p)),
     urlAllowlist: envList('CTXGATE_URL_ALLOWLIST', []),
     vectorCacheFloats: envInt('CTXGATE_VECTOR_CACHE_FLOATS', 32_000_000),
+    run: {
+      passthroughLines: envInt('CTXGATE_RUN_PASSTHROUGH_LINES', 40),
+      logMaxBytes: envInt('CTXGATE_RUN_LOG_MAX_BYTES', 8 * MB),
+      logTotalBytes: envInt('CTXGATE_RUN_LOG_TOTAL_BYTES', 256 * MB),
+      logMaxAgeDays: envInt('CTXGATE_RUN_LOG_MAX_AGE_DAYS', 7),
+    },
     llm: {
       url: process.env.CTXGATE_LLM_URL || undefined,
       model: process.env.CTXGATE_LLM_MODEL || undefined,

@@ -9,10 +9,7 @@ import { AccountsService } from '../services/accounts.js';
 import { JobsService } from '../services/jobs.js';
 import { LookupService } from '../services/lookup.js';
 
-export function fail(message: string, code = 2): never {
-  process.stderr.write(`ctxgate: ${message}\n`);
-  process.exit(code);
-}
+export { fail } from './fail.js';
 
 /** The local owner acting with the data dir's authority (stdio without a key, the CLI). */
 export async function ownerCaller(app: App): Promise<Caller> {

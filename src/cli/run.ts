@@ -1,0 +1,201 @@
+// `ctxgate run -- CMD ARGS…`: runs a command, shows its output (untouched when short, filtered by the
+// detector that fits the command line when long), keeps the raw bytes for `ctxgate show ID`, and exits
+// as the command did. Loaded on every wrapped command, so it imports only node built-ins and the
+// run log up front; the filters, tokenizer and store load only when output is long enough to filter.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { constants as osConstants } from 'node:os';
+import type { Config } from '../config.js';
+import { BoundedCapture, RunLog, newRunId, type RunMeta } from '../services/run-log.js';
+
+const USAGE = 'usage: ctxgate run [--lines N] -- CMD [ARGS…]';
+
+/** The tool name savings are recorded under (what `ctxgate gain` shows). */
+export const RUN_USAGE_TOOL = 'ctxgate_run';
+
+/**
+ * Lines that report a failure: a filter must keep each of them verbatim. Checked after filtering,
+ * so a detector that folded one cannot hide it.
+ */
+const FAILURE_LINE = /\b(error|errors|failed|failure|fail|fatal|panic(ked)?|exception|traceback|assert(ion)?(error)?)\b|✗|✘|×|^E\s{2,}|^FAIL\b|^ERR!/i;
+
+function die(message: string, code = 2): never {
+  process.stderr.write(`ctxgate run: ${message}\n`);
+  process.exit(code);
+}
+
+function parseRunArgs(argv: string[], config: Config): { lines: number; command: string[] } {
+  let lines = config.run.passthroughLines;
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (a === '--lines') {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 0) die(`--lines must be a whole number of lines (0 or more), got "${argv[i] ?? ''}"`);
+      lines = n;
+      continue;
+    }
+    if (a.startsWith('-')) die(`unknown option "${a}"\n${USAGE}`);
+    break; // the command itself, without a "--"
+  }
+  const command = argv.slice(i);
+  if (command.length === 0) die(`no command given\n${USAGE}`);
+  return { lines, command };
+}
+
+/** Whether the shell would find `cmd` (a path, or a name on PATH), without running anything. */
+function findable(cmd: string): boolean {
+  const ok = (p: string) => {
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return fs.statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (cmd.includes('/')) return ok(cmd);
+  // Shell builtins and keywords an agent may wrap (`ctxgate run -- cd x`) are not files: let sh decide.
+  if (/^(cd|export|set|ulimit|umask|\.|source|eval|exec|test|\[|true|false|echo|printf|command|type)$/.test(cmd)) return true;
+  return (process.env.PATH ?? '').split(':').some((dir) => ok(path.join(dir || '.', cmd)));
+}
+
+/** One line per run that was filtered: what was dropped and how to read all of it. */
+function footer(meta: RunMeta): string {
+  const dropped = meta.lines - meta.shown_lines;
+  const status = meta.signal ? `killed by ${meta.signal}` : `exit ${meta.exit_code}`;
+  return `[ctxgate run: ${meta.detector} filter showed ${meta.shown_lines} of ${meta.lines} lines (${dropped} folded or dropped)${meta.truncated ? `, ${meta.bytes - meta.kept_bytes} bytes beyond the log cap not kept` : ''}; ${status}; full output: ctxgate show ${meta.id}]\n`;
+}
+
+interface Filtered {
+  text: string;
+  detector: string;
+  shownLines: number;
+}
+
+/** The project's CLI filters (the engine behind filter_cli_output and `ctxgate filter`), plus the failure-line guard. */
+async function filterOutput(raw: string, command: string[]): Promise<Filtered | undefined> {
+  const { filterCliOutput, resolveHint, looksBinary, cleanLines } = await import('../engine/cli/index.js');
+  // Binary output is not terminal text: no detector applies, and it is shown as it came.
+  if (looksBinary(raw)) return undefined;
+  const line = command.join(' ');
+  const res = filterCliOutput(raw, { hint: resolveHint(line) ? line : null });
+  const kept = new Set(res.filtered.split('\n'));
+  const missing = cleanLines(raw).filter((l) => FAILURE_LINE.test(l) && !kept.has(l));
+  let text = res.filtered;
+  // Every failure line survives verbatim: any a detector folded are added back, under a marker.
+  if (missing.length) text += `\n[ctxgate run: ${missing.length} failure line(s) the filter folded, verbatim:]\n${[...new Set(missing)].join('\n')}`;
+  return { text: text.endsWith('\n') || text === '' ? text : text + '\n', detector: res.detected_type, shownLines: text === '' ? 0 : text.split('\n').length };
+}
+
+/** Records the tokens a filtered run saved in the usage store, as the local owner (`ctxgate gain`). */
+async function recordSavings(config: Config, raw: string, shown: string): Promise<void> {
+  const [{ createApp }, { createLogger }, { countTokens }, { ownerCaller }, { UsageService }] = await Promise.all([
+    import('../app.js'),
+    import('../log.js'),
+    import('../engine/tokens.js'),
+    import('./common.js'),
+    import('../services/usage.js'),
+  ]);
+  const app = await createApp(config, createLogger('silent', 'stderr'));
+  try {
+    const tokens = (s: string) => (s.length <= 256 * 1024 ? countTokens(s) : Math.ceil(s.length / 4));
+    await app.deps.service(UsageService).record(await ownerCaller(app), RUN_USAGE_TOOL, { tokensIn: tokens(raw), tokensOut: tokens(shown) });
+  } finally {
+    await app.close();
+  }
+}
+
+function write(data: string | Buffer): Promise<void> {
+  return new Promise((resolve) => process.stdout.write(data, () => resolve()));
+}
+
+export async function runCmd(config: Config, argv: string[]): Promise<void> {
+  const { lines: threshold, command } = parseRunArgs(argv, config);
+  const [cmd, ...args] = command as [string, ...string[]];
+  if (!findable(cmd)) die(`${cmd}: command not found`, 127);
+
+  const id = newRunId();
+  const started = Date.now();
+  const capture = new BoundedCapture(Math.max(1024, config.run.logMaxBytes));
+  // One pipe for both streams (sh dup's stderr onto it before exec), so the log has them interleaved
+  // exactly as the command wrote them; exec leaves no shell between us and the command.
+  const child = spawn('/bin/sh', ['-c', 'exec "$@" 2>&1', 'sh', cmd, ...args], { stdio: ['inherit', 'pipe', 'inherit'] });
+  // Ctrl-C reaches the command through the terminal's process group; a SIGTERM or SIGHUP sent to us
+  // alone (an agent's timeout) is passed on, and we exit once the command has.
+  const forward = (sig: NodeJS.Signals) => child.kill(sig);
+  const ignore = () => {};
+  process.on('SIGINT', ignore);
+  process.on('SIGTERM', forward);
+  process.on('SIGHUP', forward);
+  child.stdout!.on('data', (c: Buffer) => capture.push(c));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (c, s) => resolve([c, s]));
+  }).catch((e: Error) => die(`could not start ${cmd}: ${e.message}`, 126));
+
+  const raw = capture.bytes();
+  const meta: RunMeta = {
+    id,
+    argv: command,
+    cwd: process.cwd(),
+    started_at: new Date(started).toISOString(),
+    duration_ms: Date.now() - started,
+    exit_code: code,
+    signal,
+    bytes: capture.total,
+    kept_bytes: raw.length,
+    truncated: capture.truncated,
+    head_bytes: capture.headBytes,
+    lines: capture.lineCount(),
+    shown: 'passthrough',
+    detector: null,
+    shown_lines: capture.lineCount(),
+  };
+  const log = new RunLog(config.dataDir, { maxBytes: config.run.logMaxBytes, totalBytes: config.run.logTotalBytes, maxAgeDays: config.run.logMaxAgeDays });
+
+  let filtered: Filtered | undefined;
+  let text = '';
+  if (meta.lines > threshold || meta.truncated) {
+    text = raw.toString('utf8');
+    if (meta.truncated) {
+      // The middle is gone from the log too; the filter sees the two kept halves, with the cut marked.
+      const head = raw.subarray(0, meta.head_bytes).toString('utf8');
+      text = `${head}\n[ctxgate run: ${meta.bytes - meta.kept_bytes} bytes of output not kept here]\n${raw.subarray(meta.head_bytes).toString('utf8')}`;
+    }
+    filtered = await filterOutput(text, command);
+  }
+  if (filtered) Object.assign(meta, { shown: 'filtered', detector: filtered.detector, shown_lines: filtered.shownLines });
+  try {
+    log.save(meta, raw);
+  } catch (e) {
+    process.stderr.write(`ctxgate run: could not keep the raw output in ${log.dir}: ${(e as Error).message}\n`);
+  }
+
+  if (filtered) {
+    const shown = filtered.text + footer(meta);
+    await write(shown);
+    try {
+      await recordSavings(config, text, shown);
+    } catch (e) {
+      process.stderr.write(`ctxgate run: savings not recorded: ${(e as Error).message}\n`);
+    }
+  } else if (raw.length) {
+    await write(raw);
+  }
+
+  process.off('SIGTERM', forward);
+  process.off('SIGHUP', forward);
+  process.off('SIGINT', ignore);
+  if (signal) {
+    // Die the way the command died, so a caller sees the same signal (a shell then reports 128+N).
+    process.kill(process.pid, signal);
+    await new Promise((r) => setTimeout(r, 100));
+    process.exit(128 + (osConstants.signals[signal] ?? 0));
+  }
+  process.exitCode = code ?? 1;
+}
