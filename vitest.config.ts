@@ -19,6 +19,7 @@ export const POSTGRES_TESTS = [
   'test/compress/tools.test.ts',
   'test/durability/kill9.test.ts',
   'test/cli/tool.test.ts',
+  'test/cli/run.test.ts',
   'test/code/tools.test.ts',
   'test/embeddings/server.test.ts',
   'test/security/account-limits.test.ts',
