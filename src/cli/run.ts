@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { Config } from '../config.js';
+import { ensurePrivateDir } from '../paths.js';
 import { BoundedCapture, RunLog, newRunId, type RunMeta } from '../services/run-log.js';
 
 const USAGE = 'usage: ctxgate run [--lines N] -- CMD [ARGS…]';
@@ -92,19 +93,36 @@ async function filterOutput(raw: string, command: string[]): Promise<Filtered | 
   return { text: text.endsWith('\n') || text === '' ? text : text + '\n', detector: res.detected_type, shownLines: text === '' ? 0 : text.split('\n').length };
 }
 
-/** Records the tokens a filtered run saved in the usage store, as the local owner (`ctxgate gain`). */
+/**
+ * Records the tokens a filtered run saved in the usage store, as the local owner (`ctxgate gain`).
+ * Opens only the store: building the whole app (every tool) would cost seconds per wrapped command.
+ * On a data dir that has no owner yet, the app is built once to create it, as every command does.
+ */
 async function recordSavings(config: Config, raw: string, shown: string): Promise<void> {
-  const [{ createApp }, { createLogger }, { countTokens }, { ownerCaller }, { UsageService }] = await Promise.all([
-    import('../app.js'),
-    import('../log.js'),
+  const [{ openStore }, { countTokens }, { UsageService }, { localOwnerCaller }] = await Promise.all([
+    import('../store/store.js'),
     import('../engine/tokens.js'),
-    import('./common.js'),
     import('../services/usage.js'),
+    import('../domain/scope.js'),
   ]);
+  const tokens = (s: string) => (s.length <= 256 * 1024 ? countTokens(s) : Math.ceil(s.length / 4));
+  const metering = { tokensIn: tokens(raw), tokensOut: tokens(shown) };
+  ensurePrivateDir(config.dataDir);
+  const store = await openStore(config);
+  try {
+    const user = await store.users().first();
+    const project = user && (await store.projects({ ownerId: user.id }).getDefault());
+    if (user && project) {
+      await new UsageService({ store, config }).record(localOwnerCaller(user.id, project.id, config.ownerPlan), RUN_USAGE_TOOL, metering);
+      return;
+    }
+  } finally {
+    await store.close();
+  }
+  const [{ createApp }, { createLogger }, { ownerCaller }] = await Promise.all([import('../app.js'), import('../log.js'), import('./common.js')]);
   const app = await createApp(config, createLogger('silent', 'stderr'));
   try {
-    const tokens = (s: string) => (s.length <= 256 * 1024 ? countTokens(s) : Math.ceil(s.length / 4));
-    await app.deps.service(UsageService).record(await ownerCaller(app), RUN_USAGE_TOOL, { tokensIn: tokens(raw), tokensOut: tokens(shown) });
+    await app.deps.service(UsageService).record(await ownerCaller(app), RUN_USAGE_TOOL, metering);
   } finally {
     await app.close();
   }
