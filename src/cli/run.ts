@@ -128,11 +128,45 @@ async function recordSavings(config: Config, raw: string, shown: string): Promis
   }
 }
 
+/** The text the filter reads: the output, or when the log cap cut it, the two kept halves with the cut marked. */
+function filterInput(meta: RunMeta, raw: Buffer): string {
+  if (!meta.truncated) return raw.toString('utf8');
+  const cut = `\n[ctxgate run: ${meta.bytes - meta.kept_bytes} bytes of output not kept here]\n`;
+  return raw.subarray(0, meta.head_bytes).toString('utf8') + cut + raw.subarray(meta.head_bytes).toString('utf8');
+}
+
+/**
+ * Counting tokens needs the tokenizer's tables (about a second to load), so the savings of a filtered
+ * run are recorded by a detached `ctxgate run --record ID` after the command has returned: the
+ * agent waits for the command's output, not for the bookkeeping.
+ */
+function recordInBackground(id: string): void {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'run', '--record', id], { detached: true, stdio: 'ignore' });
+  child.on('error', () => {});
+  child.unref();
+}
+
+/** `ctxgate run --record ID`: the same filter over the kept output, and its savings into the usage store. */
+async function recordRun(config: Config, id: string | undefined): Promise<void> {
+  const log = runLog(config);
+  const meta = id ? log.meta(id) : undefined;
+  const file = id ? log.rawPath(id) : undefined;
+  if (!meta || !file || meta.shown !== 'filtered') die(`--record: no filtered run ${id ?? ''}`);
+  const text = filterInput(meta, fs.readFileSync(file));
+  const filtered = await filterOutput(text, meta.argv);
+  if (filtered) await recordSavings(config, text, filtered.text + footer(meta));
+}
+
+export function runLog(config: Config): RunLog {
+  return new RunLog(config.dataDir, { maxBytes: config.run.logMaxBytes, totalBytes: config.run.logTotalBytes, maxAgeDays: config.run.logMaxAgeDays });
+}
+
 function write(data: string | Buffer): Promise<void> {
   return new Promise((resolve) => process.stdout.write(data, () => resolve()));
 }
 
 export async function runCmd(config: Config, argv: string[]): Promise<void> {
+  if (argv[0] === '--record') return recordRun(config, argv[1]);
   const { lines: threshold, command } = parseRunArgs(argv, config);
   const [cmd, ...args] = command as [string, ...string[]];
   if (!findable(cmd)) die(`${cmd}: command not found`, 127);
@@ -174,19 +208,10 @@ export async function runCmd(config: Config, argv: string[]): Promise<void> {
     detector: null,
     shown_lines: capture.lineCount(),
   };
-  const log = new RunLog(config.dataDir, { maxBytes: config.run.logMaxBytes, totalBytes: config.run.logTotalBytes, maxAgeDays: config.run.logMaxAgeDays });
+  const log = runLog(config);
 
   let filtered: Filtered | undefined;
-  let text = '';
-  if (meta.lines > threshold || meta.truncated) {
-    text = raw.toString('utf8');
-    if (meta.truncated) {
-      // The middle is gone from the log too; the filter sees the two kept halves, with the cut marked.
-      const head = raw.subarray(0, meta.head_bytes).toString('utf8');
-      text = `${head}\n[ctxgate run: ${meta.bytes - meta.kept_bytes} bytes of output not kept here]\n${raw.subarray(meta.head_bytes).toString('utf8')}`;
-    }
-    filtered = await filterOutput(text, command);
-  }
+  if (meta.lines > threshold || meta.truncated) filtered = await filterOutput(filterInput(meta, raw), command);
   if (filtered) Object.assign(meta, { shown: 'filtered', detector: filtered.detector, shown_lines: filtered.shownLines });
   try {
     log.save(meta, raw);
@@ -195,13 +220,8 @@ export async function runCmd(config: Config, argv: string[]): Promise<void> {
   }
 
   if (filtered) {
-    const shown = filtered.text + footer(meta);
-    await write(shown);
-    try {
-      await recordSavings(config, text, shown);
-    } catch (e) {
-      process.stderr.write(`ctxgate run: savings not recorded: ${(e as Error).message}\n`);
-    }
+    await write(filtered.text + footer(meta));
+    recordInBackground(id);
   } else if (raw.length) {
     await write(raw);
   }

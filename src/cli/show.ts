@@ -2,11 +2,12 @@
 // no ID, the recent runs. Notes about the log (a truncated run) go to stderr so stdout stays exact.
 import fs from 'node:fs';
 import type { Config } from '../config.js';
-import { RunLog, isRunId } from '../services/run-log.js';
+import { isRunId } from '../services/run-log.js';
+import { runLog } from './run.js';
 import { fail } from './fail.js';
 
 export async function showCmd(config: Config, argv: string[]): Promise<void> {
-  const log = new RunLog(config.dataDir, { maxBytes: config.run.logMaxBytes, totalBytes: config.run.logTotalBytes, maxAgeDays: config.run.logMaxAgeDays });
+  const log = runLog(config);
   const wantMeta = argv.includes('--meta');
   const unknown = argv.find((a) => a.startsWith('-') && a !== '--meta');
   if (unknown) fail(`show: unknown option "${unknown}" (usage: ctxgate show [ID|last] [--meta])`);

@@ -103,10 +103,15 @@ describe('ctxgate run', () => {
     expect(Buffer.compare(shown.stdout, raw)).toBe(0);
     const meta = JSON.parse(ctxgate(['show', id, '--meta'], env).stdout.toString());
     expect(meta).toMatchObject({ id, exit_code: 1, signal: null, lines: 86, shown: 'filtered', detector: 'vitest', truncated: false });
-    const gain = JSON.parse(ctxgate(['gain', '--json'], env).stdout.toString());
-    const row = gain.by_tool.find((t: { group: string }) => t.group === 'ctxgate_run');
-    expect(row.calls).toBe(1);
-    expect(row.tokens_saved).toBeGreaterThan(100);
+    // The savings are recorded by a detached process once the command has returned.
+    let row: { calls: number; tokens_saved: number } | undefined;
+    for (let i = 0; i < 60 && !row; i++) {
+      const gain = JSON.parse(ctxgate(['gain', '--json'], env).stdout.toString());
+      row = gain.by_tool.find((t: { group: string }) => t.group === 'ctxgate_run');
+      if (!row) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(row!.calls).toBe(1);
+    expect(row!.tokens_saved).toBeGreaterThan(100);
   });
 
   it('--lines sets the threshold; past the per-run cap the log keeps head and tail and says so', async () => {
