@@ -1,6 +1,6 @@
 // What `ctxgate run -- true` adds over `true` (median of 50 wall times), with and without a running
 // `ctxgate serve` on the same data dir; what the agent hook costs per shell command; and the import
-// cost of the lean entry versus the whole app. Uses the built CLI (dist/, rebuilt when stale), as an
+// cost of the lean entry versus the whole app, and a filtered run (git log) against the command alone. Uses the built CLI (dist/, rebuilt when stale), as an
 // installed ctxgate runs. Prints one JSON object.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -74,6 +74,16 @@ const hookInput = JSON.stringify({ session_id: 's', cwd: ROOT, hook_event_name: 
 const hook: number[] = [];
 for (let i = 0; i < N; i++) hook.push(wall(process.execPath, [CLI, 'hook', 'claude-code'], hookInput));
 
+// A filtered run: long output through the detector, the raw log written, the footer printed (the
+// savings are recorded afterwards by a detached process, off the command's time).
+const gitLog = ['log', '-n', '200', '--stat'];
+const direct: number[] = [];
+const filtered: number[] = [];
+for (let i = 0; i < 10; i++) {
+  direct.push(wall('git', ['-C', ROOT, ...gitLog]));
+  filtered.push(wall(process.execPath, [CLI, 'run', '--', 'git', '-C', ROOT, ...gitLog]));
+}
+
 const without = overhead();
 const withSrv = await withServer(overhead);
 const result = {
@@ -84,6 +94,7 @@ const result = {
   without_server: without,
   with_server: withSrv,
   hook_claude_code_ms: median(hook),
+  filtered_git_log_200_stat: { direct_ms: median(direct), run_ms: median(filtered), runs: 10 },
   import_ms: {
     'dist/src/cli/run.js (what run loads)': importCost(path.join(ROOT, 'dist/src/cli/run.js')),
     'dist/src/cli/hook.js (what hook loads)': importCost(path.join(ROOT, 'dist/src/cli/hook.js')),
