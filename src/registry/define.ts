@@ -22,6 +22,19 @@ export interface RestAlias {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Express-style path, e.g. /v1/profiles/:profile_id — params become arguments. */
   path: string;
+  /** Success status of this route (default: the tool's restStatus, else 200). 204 answers with no body. */
+  status?: number;
+  /** Arguments this route supplies when the request does not (a seed route that always deletes for good). */
+  args?: Record<string, unknown>;
+  /**
+   * The seed this route copies writes camelCase: request names are read, and result names written, in
+   * camelCase — only names the tool's schemas define (free-form values keep their keys).
+   */
+  casing?: 'camel';
+  /** Answer with this field of the result alone (a seed whose list is a bare JSON array). */
+  unwrap?: string;
+  /** Status for arguments that fail validation (422 by default), for a seed that documents another (400). */
+  invalidStatus?: number;
 }
 
 /** Controls that exist only inside an MCP session (enable_toolset, enable_tools). */
