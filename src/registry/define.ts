@@ -113,7 +113,24 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
   render?: (out: z.output<O>, registry: Registry) => string;
   examples?: ToolExample[];
   tags?: string[];
+  resource?: ToolResource<O>;
   handler: (ctx: ToolContext, args: z.output<I>) => Promise<z.input<O>> | z.input<O>;
+}
+
+/** The tool's result also served as an MCP resource (for clients that attach resources instead of calling tools). */
+export interface ToolResource<O extends z.ZodType = z.ZodType> {
+  /** RFC 6570 level-1 template, e.g. ctxgate://brain/{project}. */
+  uriTemplate: string;
+  name: string;
+  title: string;
+  description: string;
+  mimeType: string;
+  /** The tool's arguments for a URI's variables. */
+  args(vars: Record<string, string>): Record<string, unknown>;
+  /** The resource's text, from the tool's result. */
+  text(out: z.output<O>): string;
+  /** The template's variables for the caller's own project (what resources/list shows). */
+  listFor?(projectId: string): Record<string, string>;
 }
 
 export type AnyTool = ToolDef<z.ZodType, z.ZodType>;
