@@ -130,7 +130,7 @@ function hostOf(header: string | undefined): string | null {
   }
 }
 
-/** Query strings are text: convert them by the tool's JSON Schema so GET aliases accept numbers and flags. */
+/** Query strings and path parameters are text: convert them by the tool's JSON Schema so aliases accept numbers and flags. */
 function coerceQuery(app: App, tool: AnyTool, query: Record<string, unknown>, alias?: RestAlias): Record<string, unknown> {
   const props = (app.registry.entry(tool).inputSchema.properties ?? {}) as Record<string, { type?: string | string[] }>;
   const out: Record<string, unknown> = {};
@@ -368,7 +368,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     ex[method](alias.path, async (req: Request, res: Response) => {
       const body = bodyArgs(req);
       if (body instanceof AppError) return sendError(res, body);
-      let args: Record<string, unknown> = { ...alias.args, ...coerceQuery(app, tool, req.query as Record<string, unknown>, alias), ...body, ...req.params };
+      let args: Record<string, unknown> = { ...alias.args, ...coerceQuery(app, tool, req.query as Record<string, unknown>, alias), ...body, ...coerceQuery(app, tool, req.params as Record<string, unknown>, alias) };
       if (alias.casing === 'camel') args = snakeArgs(args, app.registry.entry(tool).inputSchema) as Record<string, unknown>;
       await restCall(req, res, tool.name, args, alias);
     });
