@@ -47,6 +47,8 @@ export interface Brain {
 const MIN_COMPRESSIBLE_TOKENS = 80;
 /** Skeleton ratios are at least this (5%, the engine's "abstract"). */
 const MIN_RATIO = 0.05;
+/** Compressions tried per assembly: each costs chunking and embedding, and once the room is nearly gone more tries only fail. */
+const MAX_SQUEEZES = 8;
 
 interface Section {
   row: ContextRow;
@@ -123,8 +125,10 @@ export class BrainService {
     const ordered = treeOrder(rows).filter(({ row }) => row.state === 'approved');
     const sections: Section[] = ordered.map(({ row, depth }) => {
       const body = this.body(row, byContext.get(row.id) ?? []);
+      const own = byContext.get(row.id) ?? [];
       const s: Section = { row, depth, body, tokens: 0, text: null, out: { id: row.id, name: row.name, schema_key: row.schema_key, tier: row.tier, inclusion: 'omitted', reason: null, original_tokens: 0, tokens: 0, relevance_rank: null } };
-      s.tokens = countTokens(sectionText(s, body, false)) + 2;
+      // Content and entries were counted when written: only the heading is counted here (the document is counted whole at the end).
+      s.tokens = row.tokens + own.reduce((n, e) => n + e.tokens, 0) + countTokens(sectionText(s, '', false)) + 4;
       s.out.original_tokens = s.tokens;
       return s;
     });
@@ -140,9 +144,14 @@ export class BrainService {
       s.out.tokens = tokens;
       remaining -= tokens;
     };
+    let squeezes = 0;
     const tryCompressed = async (s: Section, room: number, reason: string): Promise<boolean> => {
       const headTokens = countTokens(sectionText(s, '', true)) + 4;
-      const sk = await this.squeeze(s.body, countTokens(s.body), room - headTokens, o.query);
+      // Tier 1 is always tried; tier 2 and 3 within the cap.
+      const capped = s.row.tier !== 1;
+      if (room - headTokens < MIN_COMPRESSIBLE_TOKENS / 4 || (capped && squeezes >= MAX_SQUEEZES)) return false;
+      if (capped) squeezes++;
+      const sk = await this.squeeze(s.body, Math.max(1, s.tokens - headTokens), room - headTokens, o.query);
       if (!sk) return false;
       const text = sectionText(s, sk.text, true);
       put(s, text, countTokens(text) + 2, 'compressed', reason);
