@@ -51,11 +51,17 @@ function stats(ms: number[]) {
   return { median_ms: round(q(0.5)), p95_ms: round(q(0.95)), max_ms: round(s[s.length - 1]!) };
 }
 const round = (x: number) => Math.round(x * 10) / 10;
+/** Wall time, and this process's CPU time (user + system) beside it: the machine may be shared. */
+const cpuMs: number[] = [];
 const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
+  const c = process.cpuUsage();
   const t = performance.now();
   const r = await fn();
+  const used = process.cpuUsage(c);
+  cpuMs.push((used.user + used.system) / 1000);
   return [r, performance.now() - t];
 };
+const lastCpu = () => round(cpuMs[cpuMs.length - 1]!);
 
 async function main() {
   const dir = corpusDir();
@@ -75,7 +81,9 @@ async function main() {
     const batch = all.slice(0, NODES);
     const opts = { source: 'bench', createMissingParents: true };
     const [dry, dryMs] = await timed(() => tree.populate(scope, batch, { ...opts, dryRun: true }));
+    const dryCpu = lastCpu();
     const [real, realMs] = await timed(() => tree.populate(scope, batch, { ...opts, dryRun: false }));
+    const realCpu = lastCpu();
     const changed = batch.map((n, i) => (i % 10 === 0 ? { ...n, content: `${n.content}\n\nRevised.` } : n));
     const [diff, diffMs] = await timed(() => tree.populate(scope, changed, { ...opts, dryRun: true }));
     const [again, againMs] = await timed(() => tree.populate(scope, changed, { ...opts, dryRun: false }));
@@ -91,11 +99,15 @@ async function main() {
     const [cold, coldMs] = await timed(() => brain.assemble(bScope, { budgetTokens: BUDGET, query: queries[0]!, includeArchive: false }));
     const noQuery: number[] = [];
     const withQuery: number[] = [];
+    const noQueryCpu: number[] = [];
+    const withQueryCpu: number[] = [];
     let last = cold;
     for (let i = 0; i < RUNS; i++) {
       noQuery.push((await timed(() => brain.assemble(bScope, { budgetTokens: BUDGET, query: null, includeArchive: false })))[1]);
+      noQueryCpu.push(lastCpu());
       const [r, ms] = await timed(() => brain.assemble(bScope, { budgetTokens: BUDGET, query: queries[i % queries.length]!, includeArchive: false }));
       withQuery.push(ms);
+      withQueryCpu.push(lastCpu());
       last = r;
     }
 
@@ -107,7 +119,9 @@ async function main() {
           populate: {
             nodes: NODES,
             dry_run_ms: round(dryMs),
+            dry_run_cpu_ms: dryCpu,
             real_ms: round(realMs),
+            real_cpu_ms: realCpu,
             created: real.counts.created,
             dry_run_created: dry.counts.created,
             placeholders: real.created.filter((c) => c.placeholder).length,
@@ -122,8 +136,8 @@ async function main() {
             budget_tokens: BUDGET,
             runs: RUNS,
             first_with_query_ms: round(coldMs),
-            no_query: stats(noQuery),
-            with_query: stats(withQuery),
+            no_query: { ...stats(noQuery), cpu_median_ms: stats(noQueryCpu).median_ms, cpu_p95_ms: stats(noQueryCpu).p95_ms },
+            with_query: { ...stats(withQuery), cpu_median_ms: stats(withQueryCpu).median_ms, cpu_p95_ms: stats(withQueryCpu).p95_ms },
             document_tokens: last.tokens,
             counts: last.counts,
           },

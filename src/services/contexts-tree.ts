@@ -223,6 +223,8 @@ export class ContextTreeService {
         keyOfId.set(r.id, k);
       }
       const now = nowIso();
+      // Keys and parents are resolved here, so rows go in without per-row lookups.
+      const batch = t ? { slugs: await repo.ownerSlugs() } : undefined;
 
       // Placeholders first (parents before children), then nodes in dependency order.
       const ensureParent = async (key: string): Promise<void> => {
@@ -237,7 +239,7 @@ export class ContextTreeService {
         let id: string | null = null;
         if (t) {
           const parent = up ? (ids.get(up) ?? null) : null;
-          id = (await this.files.insertIn(t, scope, { name, schema_key: key, parent_context_id: parent, content: '', is_public: false, tier: 2, context_type: 'reference', state: 'draft', source: o.source }, 'populate', now)).id;
+          id = (await this.files.insertIn(t, scope, { name, schema_key: key, parent_context_id: parent, content: '', is_public: false, tier: 2, context_type: 'reference', state: 'draft', source: o.source }, 'populate', now, batch)).id;
         }
         ids.set(key, id);
         result.missing_parents.push({ schema_key: key, created: true });
@@ -272,6 +274,7 @@ export class ContextTreeService {
                 { name: n.name, description: n.description ?? null, content: n.content ?? '', schema_key: n.schema_key, parent_context_id: parentId, is_public: false, tier: n.tier ?? 2, context_type: n.context_type ?? 'reference', state: 'draft', source: o.source },
                 'populate',
                 now,
+                batch,
               )
             ).id;
           }

@@ -126,6 +126,12 @@ export function slugify(name: string): string {
   return s || 'context';
 }
 
+/** `base` if not taken, else the first free base-2, base-3 ... */
+function freeIn(taken: Set<string>, base: string): string {
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
+}
+
 function checkContent(content: ContextContent, field = 'content'): string {
   const stored = JSON.stringify(content);
   const bytes = Buffer.byteLength(stored, 'utf8');
@@ -217,9 +223,7 @@ export class ContextsService {
 
   /** A free slug of this owner: `base`, else base-2, base-3 ... */
   async freeSlug(repo: ContextsRepo, base: string): Promise<string> {
-    const taken = await repo.slugsLike(base);
-    if (!taken.has(base)) return base;
-    for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
+    return freeIn(await repo.slugsLike(base), base);
   }
 
   /** Checks a parent id: a live context of the same scope, and not the context itself or below it. */
@@ -234,8 +238,19 @@ export class ContextsService {
     }
   }
 
-  /** Inserts a context and its first version inside `t` (create, copy and populate share it). */
-  async insertIn(t: TxStore, scope: Scope, f: ContextFields & { copied_from?: string | null }, change: ContextVersionRow['change'], now: string): Promise<ContextRow> {
+  /**
+   * Inserts a context and its first version inside `t` (create, copy and populate share it). A batch
+   * that has already resolved keys and parents passes `batch`: the owner's taken slugs (kept up to
+   * date here), and the checks it made itself are not repeated per row.
+   */
+  async insertIn(
+    t: TxStore,
+    scope: Scope,
+    f: ContextFields & { copied_from?: string | null },
+    change: ContextVersionRow['change'],
+    now: string,
+    batch?: { slugs: Set<string> },
+  ): Promise<ContextRow> {
     const repo = t.contexts(scope);
     const content = f.content ?? '';
     const stored = checkContent(content);
@@ -243,11 +258,16 @@ export class ContextsService {
     if (f.slug) {
       if (await repo.slugTaken(f.slug)) throw new Conflict(`A context with the slug '${f.slug}' already exists`, { field: 'slug', rule: 'unique' });
       slug = f.slug;
-    } else slug = await this.freeSlug(repo, slugify(f.name));
-    if (f.schema_key && (await repo.bySchemaKey(f.schema_key))) {
-      throw new Conflict(`A context with the schema key '${f.schema_key}' already exists in this project`, { field: 'schema_key', rule: 'unique' });
+    } else if (batch) {
+      slug = freeIn(batch.slugs, slugify(f.name));
+      batch.slugs.add(slug);
+    } else slug = freeIn(await repo.slugsLike(slugify(f.name)), slugify(f.name));
+    if (!batch) {
+      if (f.schema_key && (await repo.bySchemaKey(f.schema_key))) {
+        throw new Conflict(`A context with the schema key '${f.schema_key}' already exists in this project`, { field: 'schema_key', rule: 'unique' });
+      }
+      if (f.parent_context_id) await this.checkParent(repo, f.parent_context_id);
     }
-    if (f.parent_context_id) await this.checkParent(repo, f.parent_context_id);
     const text = searchText(f.name, f.description ?? null, content);
     const row: NewContext = {
       id: randomUUID(),

@@ -113,11 +113,17 @@ export class ContextsRepo {
   }
 
   async insert(row: NewContext): Promise<ContextRow> {
-    await this.ctx.db
+    return this.ctx.db
       .insertInto('contexts')
       .values({ ...row, owner_id: this.scope.ownerId, project_id: this.scope.projectId, embedding: Buffer.alloc(0), embedder_id: '' })
-      .execute();
-    return (await this.get(row.id))!;
+      .returning(COLUMNS)
+      .executeTakeFirstOrThrow();
+  }
+
+  /** Every live slug of this owner (a batch picks free slugs from it without a query per row). */
+  async ownerSlugs(): Promise<Set<string>> {
+    const rows = await this.ctx.db.selectFrom('contexts').select('slug').where('owner_id', '=', this.scope.ownerId).where('deleted_at', 'is', null).execute();
+    return new Set(rows.map((r) => r.slug));
   }
 
   /** Applies `patch` to a context of this scope (live or deleted). */
