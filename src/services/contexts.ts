@@ -190,7 +190,7 @@ export class ContextsService {
    * A context by id or slug: the caller's own first; else a public one of anyone (which counts a
    * view). Without a key only public contexts are found.
    */
-  async get(caller: Caller | null, idOrSlug: string): Promise<ContextView> {
+  async get(caller: Caller | null, idOrSlug: string, opts: { countView?: boolean } = {}): Promise<ContextView> {
     if (caller) {
       const scope = await this.scopeFor(caller);
       const repo = this.deps.store.contexts(scope);
@@ -205,7 +205,7 @@ export class ContextsService {
       row = bySlug[0];
     }
     if (!row) throw new NotFound(`Context ${excerpt(idOrSlug, 64)} not found (or not yours)`, { field: 'id' });
-    if (!caller || caller.userId !== row.owner_id) {
+    if (opts.countView !== false && (!caller || caller.userId !== row.owner_id)) {
       await pub.count(row.id, 'view_count');
       row = { ...row, view_count: row.view_count + 1 };
     }
@@ -400,7 +400,8 @@ export class ContextsService {
 
   /** Copies a context the caller may read (its own, or anyone's public one) into the caller's project; counts a copy. */
   async copy(caller: Caller, idOrSlug: string, o: { name?: string; slug?: string; is_public: boolean }): Promise<ContextView> {
-    const source = await this.get(caller, idOrSlug);
+    // Copying counts a copy, not a view.
+    const source = await this.get(caller, idOrSlug, { countView: false });
     const scope = await this.scopeFor(caller);
     const row = await this.deps.store.tx(async (t) => {
       const created = await this.insertIn(

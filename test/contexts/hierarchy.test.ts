@@ -189,6 +189,16 @@ describe('seed 002: /api/contexts', () => {
     expect((await rest(s, 'DELETE', `/api/contexts/${parent.body.id}`, { key })).status).toBe(404);
   });
 
+  it('OpenAPI describes the seed routes as they answer: camelCase, bare arrays, 204', async () => {
+    const doc = (await rest(s, 'GET', '/openapi.json')).body;
+    const post = doc.paths['/api/contexts'].post;
+    expect(Object.keys(post.requestBody.content['application/json'].schema.properties)).toEqual(expect.arrayContaining(['schemaKey', 'parentContextId', 'contextType']));
+    expect(doc.paths['/api/contexts'].get.responses['200'].content['application/json'].schema.type).toBe('array');
+    expect(doc.paths['/api/contexts/{id}'].delete.responses['204']).toBeDefined();
+    expect(doc.paths['/v1/contexts'].post.responses['201']).toBeDefined();
+    expect(doc.paths['/api/contexts/tree'].get).toBeDefined();
+  });
+
   it('the hierarchy tools over MCP', async () => {
     const t = await callTool(client, 'get_context_tree', {});
     expect(t.isError).toBe(false);
