@@ -82,14 +82,14 @@ const create = defineTool({
   title: 'Create a context',
   description: 'Create a context file or a project context (instructions, architecture notes, decisions); optionally placed in the project tree by parent and schema key.',
   details:
-    'slug defaults to one made from the name (unique per account; a taken slug you name is 409). is_public defaults to true for context files (seed 001: anyone with the id or slug can read it); ' +
-    'the /api/contexts route creates private ones. New contexts are drafts: approve_context puts them in the brain. Content at most 500 KB (413).',
+    'slug defaults to one made from the name (unique per account; a taken slug you name is 409). A context is private unless is_public; POST /v1/contexts defaults it to true as the ' +
+    'context-file API does (anyone with the id or slug can read it, without a key). New contexts are drafts: approve_context puts them in the brain. Content at most 500 KB (413).',
   input: z.object({
     name: z.string().min(1).max(100).describe('Name (at most 100 characters).'),
     slug: Slug.optional(),
     description: z.string().max(500).optional().describe('Brief description (at most 500 characters).'),
     content: Content.optional(),
-    is_public: z.boolean().default(true).describe('Readable by anyone with the id or slug, without a key.'),
+    is_public: z.boolean().default(false).describe('Readable by anyone with the id or slug, without a key (default false; true on POST /v1/contexts).'),
     parent_context_id: z.string().min(1).max(200).optional().describe('Parent context id (hierarchy).'),
     schema_key: SchemaKey.optional(),
     tier: Tier.default(2),
@@ -100,7 +100,7 @@ const create = defineTool({
   output: Full,
   annotations: { readOnlyHint: false },
   restStatus: 201,
-  rest: [v1('POST', '/v1/contexts', { status: 201 }), api('POST', '/api/contexts', { status: 201, args: { is_public: false } })],
+  rest: [v1('POST', '/v1/contexts', { status: 201, args: { is_public: true } }), api('POST', '/api/contexts', { status: 201 })],
   examples: [
     { description: 'A context file', args: { name: 'My AI Assistant', slug: 'my-ai-assistant', description: 'Context for my personal AI assistant', content: { basics: { name: 'Claude', role: 'Personal Assistant' } }, is_public: false } },
     { description: 'A project context in the tree', args: { name: 'Authentication', content: '# Auth\nUsing JWT with refresh tokens.', schema_key: 'root/architecture/auth', tier: 1, is_public: false, state: 'approved' } },

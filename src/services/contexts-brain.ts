@@ -174,8 +174,9 @@ export class BrainService {
     }
 
     const archive = sections.filter((s) => s.row.tier === 3);
-    const candidates = sections.filter((s) => s.row.tier === 2 || (o.includeArchive && s.row.tier === 3));
-    for (const s of await this.rank(scope, candidates, o.query)) {
+    // Tier 2 first, then (when asked) the archive, each in order of relevance.
+    const candidates = [...(await this.rank(scope, sections.filter((s) => s.row.tier === 2), o.query)), ...(o.includeArchive ? await this.rank(scope, archive, o.query) : [])];
+    for (const s of candidates) {
       if (s.tokens <= remaining) put(s, sectionText(s, s.body, false), s.tokens, 'whole', null);
       else if (!(remaining > 0 && (await tryCompressed(s, remaining, 'budget')))) s.out.reason = 'budget';
     }

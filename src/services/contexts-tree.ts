@@ -9,7 +9,7 @@ import { nowIso } from '../store/db.js';
 import type { ContextRow } from '../store/contexts.js';
 import type { TxStore } from '../store/store.js';
 import { CompressionService } from './compression.js';
-import { ContextsService, contentText, readContent, summaryOf, type ContextSummary, type ContextType, type ContextView } from './contexts.js';
+import { ContextsService, contentText, readContent, summaryOf, type ContextSummary, type ContextType } from './contexts.js';
 
 export interface TreeNode {
   id: string;
@@ -341,4 +341,3 @@ export class ContextTreeService {
   }
 }
 
-export type { ContextView };

@@ -179,6 +179,10 @@ describe('seed 001: /v1/contexts', () => {
     expect(viaRest.body.content).toEqual({ rules: ['be brief'] });
     const l = await callTool(client, 'list_contexts', { sort: 'name', order: 'asc' });
     expect(l.structured.contexts.map((x: { slug: string }) => x.slug)).toContain('via-mcp');
+    // Over MCP (and /api/contexts) a context is private unless made public.
+    const quiet = await callTool(client, 'create_context', { name: 'Quiet' });
+    expect(quiet.structured).toMatchObject({ is_public: false, slug: 'quiet' });
+    expect((await rest(s, 'GET', '/v1/contexts/quiet')).status).toBe(404);
     const bad = await callTool(client, 'create_context', { name: 'dup', slug: 'via-mcp' });
     expect(bad.isError).toBe(true);
     expect(bad.structured).toMatchObject({ status: 409, field: 'slug' });
