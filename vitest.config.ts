@@ -27,6 +27,8 @@ export const POSTGRES_TESTS = [
   'test/contexts/hierarchy.test.ts',
   'test/contexts/brain.test.ts',
   'test/contexts/tenancy.test.ts',
+  'test/distill/rest.test.ts',
+  'test/distill/llm.test.ts',
 ];
 
 const shared = {

@@ -6,6 +6,7 @@ import type { OwnerScope, Scope } from '../domain/scope.js';
 import { KeyDirectoryRepo, KeysRepo, ProjectsRepo, UsersRepo } from './accounts.js';
 import { CompressCacheRepo } from './compress-cache.js';
 import { ContextsRepo, PublicContextsRepo } from './contexts.js';
+import { DistillRepo } from './distill.js';
 import { FidelityProfilesRepo } from './fidelity-profiles.js';
 import { JobQueueRepo, JobsRepo } from './jobs.js';
 import { KnowledgeGraphRepo } from './knowledge-graph.js';
@@ -30,6 +31,7 @@ export interface Repos {
   jobQueue(): JobQueueRepo;
   contexts(scope: Scope): ContextsRepo;
   publicContexts(): PublicContextsRepo;
+  distill(scope: Scope): DistillRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -49,5 +51,6 @@ export function makeRepos(ctx: RepoContext): Repos {
     jobQueue: () => new JobQueueRepo(ctx),
     contexts: (scope) => new ContextsRepo(ctx, scope),
     publicContexts: () => new PublicContextsRepo(ctx),
+    distill: (scope) => new DistillRepo(ctx, scope),
   };
 }
