@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// ctxgate serve | stdio | keys ... | compress | filter | gain | doctor — one module per command in src/cli/.
+// ctxgate serve | stdio | keys ... | compress | filter | gain | doctor | run | show | init | hook — one module per command in src/cli/.
 // Commands are imported when chosen, not up front: `run` and `hook` wrap an agent's every shell
 // command, so they must not pay for loading the whole app (bench/run-overhead.ts measures it).
 import { VERSION } from './version.js';

@@ -161,7 +161,9 @@ export function runLog(config: Config): RunLog {
   return new RunLog(config.dataDir, { maxBytes: config.run.logMaxBytes, totalBytes: config.run.logTotalBytes, maxAgeDays: config.run.logMaxAgeDays });
 }
 
+/** Writes to stdout; a reader that went away (`| head`) is not an error: the exit code stays the command's. */
 function write(data: string | Buffer): Promise<void> {
+  process.stdout.on('error', () => {});
   return new Promise((resolve) => process.stdout.write(data, () => resolve()));
 }
 

@@ -36,6 +36,8 @@ export async function showCmd(config: Config, argv: string[]): Promise<void> {
   if (meta.truncated) {
     process.stderr.write(`ctxgate show: ${id} printed ${meta.bytes} bytes; the log kept the first ${meta.head_bytes} and the last ${meta.kept_bytes - meta.head_bytes} (CTXGATE_RUN_LOG_MAX_BYTES)\n`);
   }
+  // A reader that went away (`ctxgate show ID | head`) ends the command quietly.
+  process.stdout.on('error', () => process.exit(0));
   await new Promise<void>((resolve, reject) => {
     const s = fs.createReadStream(raw);
     s.on('error', reject);
