@@ -45,6 +45,9 @@ async function guarded(run: () => Promise<void>): Promise<void> {
 
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
+  // The hook needs no configuration, and must not fail on it: for Claude Code an exit code of 2 would
+  // block the agent's command.
+  if (cmd === 'hook') return (await import('./cli/hook.js')).hookCmd(rest);
   let config: Config;
   try {
     config = loadConfig();
@@ -72,8 +75,6 @@ async function main(): Promise<void> {
       return (await import('./cli/show.js')).showCmd(config, rest);
     case 'init':
       return guarded(async () => (await import('./cli/init.js')).initCmd(rest));
-    case 'hook':
-      return (await import('./cli/hook.js')).hookCmd(rest);
     case '--version':
     case 'version':
       process.stdout.write(VERSION + '\n');

@@ -177,8 +177,9 @@ export function hookReply(client: HookClient, input: unknown, opts: { self: stri
 export async function hookCmd(argv: string[]): Promise<void> {
   const client = argv[0];
   if (!isHookClient(client)) {
+    // Exit 1, not 2: clients read 2 as "block the command", and a misconfigured hook must not do that.
     process.stderr.write(`ctxgate hook: name the client: ${HOOK_CLIENTS.join(', ')}\n`);
-    process.exit(2);
+    process.exit(1);
   }
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);

@@ -85,13 +85,22 @@ describe('ctxgate hook', () => {
     expect(hook('gemini-cli', { ...payload, tool_name: 'read_file', tool_input: { path: 'x' } }).reply).toEqual({});
   });
 
-  it('fails open on input that is not JSON, and names the clients for an unknown one', () => {
+  it('fails open: input that is not JSON, a bad configuration, an unknown client never block the command', () => {
     const r = hook('claude-code', 'not json{');
     expect(r.status).toBe(0);
     expect(r.reply).toEqual({});
     expect(r.stderr).toMatch(/not JSON/);
+    // A configuration error elsewhere in ctxgate does not reach the hook.
+    const cfg = spawnSync(process.execPath, [...NODE_ARGS, 'hook', 'claude-code'], {
+      cwd: ROOT,
+      env: cliEnv(dir(), { CTXGATE_OWNER_PLAN: 'gold' }),
+      input: JSON.stringify({ tool_name: 'Bash', tool_input: { command: 'ls' } }),
+      encoding: 'utf8',
+    });
+    expect(cfg.status).toBe(0);
+    expect(JSON.parse(cfg.stdout)).toEqual({});
     const u = hook('vscode', {});
-    expect(u.status).toBe(2);
+    expect(u.status).toBe(1); // never 2, which Claude Code reads as "block the command"
     expect(u.stderr).toMatch(/claude-code, cursor, gemini-cli/);
   });
 });
