@@ -4,6 +4,9 @@
 // line here.
 import type { OwnerScope, Scope } from '../domain/scope.js';
 import { KeyDirectoryRepo, KeysRepo, ProjectsRepo, UsersRepo } from './accounts.js';
+import { AceExperimentsRepo } from './ace-experiments.js';
+import { AceHandoffsRepo } from './ace-handoffs.js';
+import { AcePlaybookRepo } from './ace-playbook.js';
 import { CompressCacheRepo } from './compress-cache.js';
 import { FidelityProfilesRepo } from './fidelity-profiles.js';
 import { JobQueueRepo, JobsRepo } from './jobs.js';
@@ -27,6 +30,9 @@ export interface Repos {
   kb(scope: Scope): KbRepo;
   jobs(scope: Scope): JobsRepo;
   jobQueue(): JobQueueRepo;
+  acePlaybook(scope: Scope): AcePlaybookRepo;
+  aceHandoffs(scope: Scope): AceHandoffsRepo;
+  aceExperiments(scope: Scope): AceExperimentsRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -44,5 +50,8 @@ export function makeRepos(ctx: RepoContext): Repos {
     kb: (scope) => new KbRepo(ctx, scope),
     jobs: (scope) => new JobsRepo(ctx, scope),
     jobQueue: () => new JobQueueRepo(ctx),
+    acePlaybook: (scope) => new AcePlaybookRepo(ctx, scope),
+    aceHandoffs: (scope) => new AceHandoffsRepo(ctx, scope),
+    aceExperiments: (scope) => new AceExperimentsRepo(ctx, scope),
   };
 }
