@@ -23,6 +23,7 @@ export const POSTGRES_TESTS = [
   'test/embeddings/server.test.ts',
   'test/security/account-limits.test.ts',
   'test/security/bound-keys.test.ts',
+  'test/ace/playbook.test.ts',
 ];
 
 const shared = {
