@@ -24,6 +24,7 @@ export const POSTGRES_TESTS = [
   'test/security/account-limits.test.ts',
   'test/security/bound-keys.test.ts',
   'test/ace/playbook.test.ts',
+  'test/ace/handoffs.test.ts',
 ];
 
 const shared = {

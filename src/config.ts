@@ -117,6 +117,8 @@ export interface Config {
   urlAllowlist: string[];
   /** Bound of the retrieval index's in-memory vector tables, in floats (all collections and scopes). */
   vectorCacheFloats: number;
+  /** How long a handoff stays available before it is deleted (create_handoff may ask for less or more). */
+  handoffTtlHours: number;
 }
 
 const KB = 1024;
@@ -176,6 +178,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     allowedRoots: envList('CTXGATE_ALLOWED_ROOTS', []).map((p) => path.resolve(p)),
     urlAllowlist: envList('CTXGATE_URL_ALLOWLIST', []),
     vectorCacheFloats: envInt('CTXGATE_VECTOR_CACHE_FLOATS', 32_000_000),
+    handoffTtlHours: envInt('CTXGATE_HANDOFF_TTL_HOURS', 168),
   };
   return { ...base, ...overrides };
 }

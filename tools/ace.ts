@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import { SecretsRedactedField } from '../src/engine/secrets.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
+import { REFERENCE_KINDS } from '../src/engine/handoff.js';
+import { AceHandoffsService, HANDOFF_STATUSES } from '../src/services/ace-handoffs.js';
 import { AcePlaybookService, DEFAULT_PLAYBOOK } from '../src/services/ace-playbook.js';
 
 const playbooks = (ctx: ToolContext) => ctx.app.service(AcePlaybookService);
@@ -194,4 +196,168 @@ const curate = defineTool({
   handler: (ctx, a) => playbooks(ctx).curate(ctx.scope(), a.playbook, { similarity: a.similarity, pruneMargin: a.prune_margin, dryRun: a.dry_run }),
 });
 
-export const tools: AnyTool[] = [getPlaybook, addBullets, recordOutcome, curate];
+// ---- handoffs -------------------------------------------------------------------------------
+
+const handoffs = (ctx: ToolContext) => ctx.app.service(AceHandoffsService);
+const Item = (what: string) => z.string().min(1).max(1000).describe(what);
+
+const HandoffContentOut = z.object({
+  goal: z.string(),
+  progress: z.string().nullable(),
+  decisions: z.array(z.object({ decision: z.string(), reason: z.string().nullable() })),
+  files: z.array(z.string()),
+  symbols: z.array(z.string()),
+  commands: z.array(z.string()),
+  open_questions: z.array(z.string()),
+  next_steps: z.array(z.string()),
+  references: z.array(z.object({ kind: z.enum(REFERENCE_KINDS), id: z.string(), note: z.string().nullable() })),
+});
+
+const HandoffMeta = z.object({
+  id: z.string(),
+  title: z.string(),
+  from_agent: z.string().nullable(),
+  to_agent: z.string().nullable(),
+  status: z.enum(HANDOFF_STATUSES),
+  created_at: z.string(),
+  expires_at: z.string().describe('After this the handoff is deleted.'),
+  picked_up_at: z.string().nullable(),
+  picked_up_by: z.string().nullable().describe('Name of the API key that picked it up.'),
+  token_budget: z.number().int(),
+  tokens: z.number().int().describe('Tokens of the Markdown rendering (o200k_base).'),
+  trimmed: z.array(z.string()).describe('What the budget left out, e.g. "files: 3 left out".'),
+});
+
+const HandoffOut = HandoffMeta.extend({ content: HandoffContentOut, markdown: z.string() });
+
+const createHandoff = defineTool({
+  name: 'create_handoff',
+  toolset: 'ace',
+  secrets: 'redact',
+  title: 'Create a handoff',
+  description: "Pack a task's state (goal, progress, decisions, files, commands, open questions, next steps, references) for another agent or session, within a token budget.",
+  details:
+    'Give the fields, a conversation (`messages`: plain {role, content}), or both: explicit fields come first; from messages the goal defaults to the first user message, progress to the last assistant message, ' +
+    'and file paths, shell commands (```sh blocks, "$ " lines), "Next:"/"TODO:" lines, decisions ("decided to … because …") and the last questions are picked up by pattern. ' +
+    'Over budget, the least important lists lose their last items first (references, symbols, files, commands, questions, decisions), then progress is shortened; `trimmed` says what went. ' +
+    'References must name a memory, KB item, document or playbook bullet of this project. Expires after ttl_seconds (default CTXGATE_HANDOFF_TTL_HOURS, 168 h).',
+  input: z.object({
+    title: z.string().min(1).max(200).optional().describe('Short title; default: the goal\'s first line.'),
+    goal: z.string().min(1).max(4000).optional().describe('What the task is for. Required unless messages contain a user message.'),
+    progress: z.string().min(1).max(20_000).optional().describe('What is done and where things stand.'),
+    decisions: z.array(z.object({ decision: Item('What was decided.'), reason: z.string().min(1).max(1000).optional().describe('Why.') })).max(100).optional(),
+    files: z.array(Item('A path.')).max(200).optional().describe('Files touched.'),
+    symbols: z.array(Item('A function, class or type name.')).max(200).optional().describe('Symbols touched.'),
+    commands: z.array(Item('A shell command.')).max(100).optional().describe('Commands that reproduce the state (build, test, run).'),
+    open_questions: z.array(Item('A question.')).max(100).optional(),
+    next_steps: z.array(Item('A step.')).max(100).optional().describe('In order.'),
+    references: z
+      .array(z.object({ kind: z.enum(REFERENCE_KINDS), id: z.string().min(1).max(200).describe('memory id, KB item_id, doc_id or bullet id.'), note: z.string().min(1).max(500).optional().describe('Why it matters.') }))
+      .max(100)
+      .optional()
+      .describe('Memories, KB items, documents and playbook bullets the next agent should read.'),
+    messages: z
+      .array(z.object({ role: z.enum(['system', 'user', 'assistant', 'tool']), content: z.string().max(200_000).describe('The message text.') }))
+      .max(2000)
+      .optional()
+      .describe('A conversation to take the state from (plain role/content messages).'),
+    from_agent: z.string().min(1).max(100).optional().describe('Who hands over.'),
+    to_agent: z.string().min(1).max(100).optional().describe('Who should pick it up.'),
+    token_budget: z.number().int().min(50).max(50_000).default(2000).describe('Cap on the Markdown rendering, in tokens.'),
+    ttl_seconds: z.number().int().min(1).max(90 * 86_400).optional().describe('Time to live (default 7 days, or CTXGATE_HANDOFF_TTL_HOURS).'),
+  }),
+  output: HandoffOut.extend({ secrets_redacted: SecretsRedactedField }),
+  render: (o) => `[create_handoff: ${o.id}; ${o.tokens}/${o.token_budget} tokens${o.trimmed.length ? `; trimmed ${o.trimmed.join(', ')}` : ''}; expires ${o.expires_at}]\n${o.markdown}`,
+  annotations: { readOnlyHint: false, idempotentHint: false },
+  rest: [{ method: 'POST', path: '/v1/handoffs' }],
+  examples: [
+    {
+      description: 'Hand over a half-done fix',
+      args: {
+        goal: 'Fix the flaky upload test in CI',
+        progress: 'Reproduced locally with 50 runs; the temp dir is shared between workers.',
+        decisions: [{ decision: 'Give each worker its own temp dir', reason: 'the race is on the shared path' }],
+        files: ['test/upload.test.ts'],
+        commands: ['npx vitest run test/upload.test.ts --repeat 50'],
+        next_steps: ['Patch the fixture helper', 'Run the suite 50 times'],
+        to_agent: 'reviewer',
+        token_budget: 800,
+      },
+    },
+  ],
+  handler: (ctx, a) =>
+    handoffs(ctx).create(ctx.scope(), {
+      title: a.title,
+      fromAgent: a.from_agent,
+      toAgent: a.to_agent,
+      fields: {
+        goal: a.goal,
+        progress: a.progress,
+        decisions: a.decisions?.map((d) => ({ decision: d.decision, reason: d.reason ?? null })),
+        files: a.files,
+        symbols: a.symbols,
+        commands: a.commands,
+        open_questions: a.open_questions,
+        next_steps: a.next_steps,
+        references: a.references?.map((r) => ({ kind: r.kind, id: r.id, note: r.note ?? null })),
+      },
+      messages: a.messages,
+      tokenBudget: a.token_budget,
+      ttlSeconds: a.ttl_seconds,
+    }),
+});
+
+const HandoffId = z.string().min(1).max(64).describe('The handoff id (hof_...).');
+
+const getHandoff = defineTool({
+  name: 'get_handoff',
+  toolset: 'ace',
+  title: 'Get a handoff',
+  description: 'A handoff rendered as Markdown ready to paste, or as JSON; pick_up marks it picked up by you.',
+  details: 'pick_up: true sets status picked_up with your key name and time; a handoff already picked up answers 409. Expired handoffs are gone (404).',
+  input: z.object({
+    handoff_id: HandoffId,
+    format: z.enum(['markdown', 'json']).default('markdown').describe('What the text content is: the Markdown, or the JSON of the handoff.'),
+    pick_up: z.boolean().default(false).describe('Mark it picked up by the caller.'),
+  }),
+  output: HandoffMeta.extend({ content: HandoffContentOut, markdown: z.string().nullable().describe('The Markdown (format markdown); null for format json.') }),
+  render: (o) => o.markdown ?? JSON.stringify(o),
+  annotations: { readOnlyHint: false, idempotentHint: true },
+  rest: [{ method: 'GET', path: '/v1/handoffs/:handoff_id' }],
+  examples: [
+    { description: 'Read it', args: { handoff_id: 'hof_Vx2kP9mQ4rT7sY1a' } },
+    { description: 'Take it over', args: { handoff_id: 'hof_Vx2kP9mQ4rT7sY1a', pick_up: true } },
+  ],
+  handler: async (ctx, a) => {
+    const h = await handoffs(ctx).get(ctx.scope(), a.handoff_id, { pickUp: a.pick_up, by: ctx.caller?.keyName ?? 'unknown' });
+    return a.format === 'json' ? { ...h, markdown: null } : h;
+  },
+});
+
+const listHandoffs = defineTool({
+  name: 'list_handoffs',
+  toolset: 'ace',
+  title: 'List handoffs',
+  description: "The project's handoffs that have not expired, newest first, with their goal and status.",
+  input: z.object({
+    status: z.enum(HANDOFF_STATUSES).optional().describe('Only open or only picked-up handoffs.'),
+    limit: z.number().int().min(1).max(100).default(20).describe('Page size.'),
+    offset: z.number().int().min(0).default(0).describe('Handoffs to skip.'),
+  }),
+  output: z.object({
+    handoffs: z.array(HandoffMeta.extend({ goal: z.string() })),
+    total: z.number().int(),
+    limit: z.number().int(),
+    offset: z.number().int(),
+    has_more: z.boolean(),
+  }),
+  annotations: { readOnlyHint: true },
+  rest: [{ method: 'GET', path: '/v1/handoffs' }],
+  examples: [{ description: 'Handoffs waiting for someone', args: { status: 'open' } }],
+  handler: async (ctx, a) => {
+    const { handoffs: list, total } = await handoffs(ctx).list(ctx.scope(), { status: a.status, limit: a.limit, offset: a.offset });
+    return { handoffs: list, total, limit: a.limit, offset: a.offset, has_more: a.offset + list.length < total };
+  },
+});
+
+export const tools: AnyTool[] = [getPlaybook, addBullets, recordOutcome, curate, createHandoff, getHandoff, listHandoffs];

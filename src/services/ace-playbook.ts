@@ -319,9 +319,8 @@ export class AcePlaybookService {
     return this.deps.store.acePlaybook(scope).playbooks();
   }
 
-  /** Resolves bullet ids of a playbook (handoff references); the ids not found. */
-  async missing(scope: Scope, playbook: string, ids: string[]): Promise<string[]> {
-    const found = new Set((await this.deps.store.acePlaybook(scope).byIds(playbook, ids)).map((r) => r.id));
-    return ids.filter((id) => !found.has(id));
+  /** True when `id` is a bullet of any playbook of the project (handoff references). */
+  async exists(scope: Scope, id: string): Promise<boolean> {
+    return (await this.deps.store.acePlaybook(scope).existingIds([id])).length > 0;
   }
 }

@@ -111,6 +111,12 @@ export class AcePlaybookRepo {
     return (await this.base().where('playbook', '=', playbook).where('id', 'in', ids).execute()).map(toRow);
   }
 
+  /** Which of these ids are bullets of any playbook of the project. */
+  async existingIds(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    return (await this.ctx.db.selectFrom('ace_bullets').select('id').where('owner_id', '=', this.scope.ownerId).where('project_id', '=', this.scope.projectId).where('id', 'in', ids).execute()).map((r) => r.id);
+  }
+
   async byNorm(playbook: string, norm: string): Promise<BulletRow | undefined> {
     const r = await this.base().where('playbook', '=', playbook).where('norm', '=', norm).orderBy('seq').executeTakeFirst();
     return r && toRow(r);
