@@ -17,6 +17,7 @@ import { createEmbedder } from './services/embedder.js';
 import { loadOrCreateSecret } from './services/secret.js';
 import { INGEST_JOB_KIND, ingestJobKind } from './services/documents.js';
 import { JobsService } from './services/jobs.js';
+import { EXPERIMENT_JOB_KIND, experimentJobKind } from './services/ace-experiments.js';
 
 export { VERSION } from './version.js';
 
@@ -80,6 +81,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
 
   // Job kinds this app can run; the runner only picks up jobs of registered kinds.
   deps.service(JobsService).register(INGEST_JOB_KIND, ingestJobKind);
+  deps.service(JobsService).register(EXPERIMENT_JOB_KIND, experimentJobKind);
 
   const metrics = new Metrics();
   const usage = deps.service(UsageService);

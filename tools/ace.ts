@@ -5,7 +5,11 @@ import { z } from 'zod';
 import { SecretsRedactedField } from '../src/engine/secrets.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
 import { REFERENCE_KINDS } from '../src/engine/handoff.js';
+import { FIDELITIES } from '../src/engine/compress.js';
+import { RETENTION_CLASSES } from '../src/engine/experiment.js';
+import { AceExperimentsService } from '../src/services/ace-experiments.js';
 import { AceHandoffsService, HANDOFF_STATUSES } from '../src/services/ace-handoffs.js';
+import { JOB_STATUSES } from '../src/services/jobs.js';
 import { AcePlaybookService, DEFAULT_PLAYBOOK } from '../src/services/ace-playbook.js';
 
 const playbooks = (ctx: ToolContext) => ctx.app.service(AcePlaybookService);
@@ -360,4 +364,161 @@ const listHandoffs = defineTool({
   },
 });
 
-export const tools: AnyTool[] = [getPlaybook, addBullets, recordOutcome, curate, createHandoff, getHandoff, listHandoffs];
+// ---- experiments ----------------------------------------------------------------------------
+
+const experiments = (ctx: ToolContext) => ctx.app.service(AceExperimentsService);
+const Retained = z.object({ total: z.number().int(), kept: z.number().int(), retention: z.number().nullable().describe('kept / total (0–1); null when the documents had none.') });
+const RunOut = z.object({
+  runs: z.number().int(),
+  original_tokens: z.number().int(),
+  compressed_tokens: z.number().int(),
+  ms: z.number(),
+  answers_total: z.number().int(),
+  answers_kept: z.number().int(),
+  kept_questions: z.array(z.number().int()).describe('Indexes of the questions whose answer survived.'),
+  structure: z.record(z.string(), z.object({ total: z.number().int(), kept: z.number().int() })),
+});
+
+const ExperimentOut = z.object({
+  experiment_id: z.string(),
+  name: z.string().nullable(),
+  job_id: z.string().describe('The job running it (get_batch_job, cancel_batch_job).'),
+  status: z.enum(JOB_STATUSES),
+  progress_pct: z.number(),
+  documents: z.number().int(),
+  documents_done: z.number().int(),
+  documents_failed: z.number().int(),
+  questions: z.number().int(),
+  settings: z.array(z.object({ label: z.string(), fidelity: z.enum(FIDELITIES).nullable(), profile: z.string().nullable(), query: z.boolean() })),
+  table: z.array(
+    z.object({
+      setting: z.string(),
+      documents: z.number().int().describe('Documents finished.'),
+      compressions: z.number().int(),
+      original_tokens: z.number().int(),
+      compressed_tokens: z.number().int(),
+      savings_pct: z.number(),
+      compression_ms: z.number().int().describe('Total wall time of the compressions (cache not used).'),
+      ms_per_compression: z.number(),
+      answers_total: z.number().int(),
+      answers_kept: z.number().int(),
+      answer_retention: z.number().nullable().describe('Share of exact-span answers found verbatim in the output (0–1); null without questions.'),
+      structure: z.object(Object.fromEntries(RETENTION_CLASSES.map((c) => [c, Retained])) as Record<(typeof RETENTION_CLASSES)[number], typeof Retained>),
+    }),
+  ),
+  errors: z.array(z.object({ document: z.number().int(), name: z.string(), error: z.string() })),
+  per_document: z.array(z.object({ document: z.number().int(), name: z.string(), settings: z.array(RunOut.extend({ setting: z.string() })) })).optional(),
+  created_at: z.string(),
+});
+
+function renderExperiment(o: z.output<typeof ExperimentOut>): string {
+  const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 1000) / 10}%`);
+  const head = `[get_experiment: ${o.experiment_id} ${o.status}, ${o.documents_done}/${o.documents} documents${o.documents_failed ? `, ${o.documents_failed} failed` : ''}, ${o.questions} questions]`;
+  const rows = o.table.map(
+    (r) =>
+      `| ${r.setting} | ${r.savings_pct}% | ${r.ms_per_compression} | ${r.answers_total ? `${pct(r.answer_retention)} (${r.answers_kept}/${r.answers_total})` : '–'} | ${pct(r.structure.headings.retention)} | ${pct(r.structure.code_blocks.retention)} | ${pct(r.structure.urls.retention)} | ${pct(r.structure.numbers.retention)} |`,
+  );
+  return [head, '| setting | saved | ms/compression | answers kept | headings | code blocks | URLs | numbers |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+const createExperiment = defineTool({
+  name: 'create_experiment',
+  toolset: 'ace',
+  secrets: 'redact',
+  metered: true,
+  title: 'Create an experiment',
+  description: 'Compare compression settings on your own documents (stored or given as text): savings, time and what each keeps, side by side. Runs as a job.',
+  details:
+    'Each setting is a fidelity and/or a saved profile, with or without `query` (then the document is compressed once per question, the question as the query). ' +
+    'Questions are exact-span answers: an answer counts as kept when it occurs verbatim in the output; every answer must occur in its document (else 422). ' +
+    'Structural retention (headings, code blocks, URLs by count; numbers as distinct values) is reported for every setting. Compressions skip the cache lookup and count against the monthly quota. ' +
+    'wait: true keeps the call open with progress per document; otherwise poll get_experiment.',
+  input: z.object({
+    name: z.string().min(1).max(200).optional().describe('A name to recognise it by.'),
+    documents: z
+      .array(
+        z.object({
+          doc_id: z.string().min(1).max(64).optional().describe('A stored document (ingest_context).'),
+          file_id: z.string().min(1).max(512).optional().describe('A stored document by its file_id.'),
+          text: z.string().min(1).optional().describe('Or the text itself.'),
+          name: z.string().min(1).max(200).optional().describe('Label in the results (default: title or file_id).'),
+        }),
+      )
+      .min(1)
+      .max(100)
+      .describe('1–100 documents, each with exactly one of doc_id, file_id or text.'),
+    settings: z
+      .array(
+        z.object({
+          label: z.string().min(1).max(100).optional().describe('Name in the table (default from the fields, e.g. "detailed+query").'),
+          fidelity: z.enum(FIDELITIES).optional().describe('abstract | outline | balanced | detailed | raw'),
+          profile: z.string().min(1).max(100).optional().describe('A saved fidelity profile (name or id).'),
+          query: z.boolean().default(false).describe('Compress with each question as the query.'),
+        }),
+      )
+      .min(1)
+      .max(12)
+      .default([
+        { fidelity: 'outline', query: false },
+        { fidelity: 'balanced', query: false },
+        { fidelity: 'detailed', query: false },
+      ])
+      .describe('What to compare (default outline, balanced, detailed).'),
+    questions: z
+      .array(
+        z.object({
+          document: z.number().int().min(0).describe('Index into `documents` (0-based).'),
+          question: z.string().min(1).max(1000).describe('A question the answer answers (used as the query by query settings).'),
+          answer: z.string().min(1).max(1000).describe('The exact span of the document that answers it.'),
+        }),
+      )
+      .max(1000)
+      .default([])
+      .describe('Optional question/answer pairs (exact-span answers).'),
+    wait: z.boolean().default(false).describe('Keep the call open until the experiment finishes, with progress notifications.'),
+  }),
+  output: ExperimentOut.extend({ secrets_redacted: SecretsRedactedField }),
+  render: renderExperiment,
+  restStatus: 202,
+  annotations: { readOnlyHint: false, idempotentHint: false },
+  rest: [{ method: 'POST', path: '/v1/experiments' }],
+  examples: [
+    {
+      description: 'Which fidelity keeps the answers in two stored documents?',
+      args: {
+        documents: [{ doc_id: 'doc_8Qm1vX2k9ZbT0aLp' }, { file_id: 'docs/runbook.md' }],
+        settings: [{ fidelity: 'balanced' }, { fidelity: 'detailed' }, { fidelity: 'balanced', query: true }],
+        questions: [{ document: 0, question: 'default similarity threshold', answer: '0.35' }],
+        wait: true,
+      },
+    },
+  ],
+  handler: async (ctx, a) => {
+    const scope = ctx.scope();
+    const svc = experiments(ctx);
+    const made = await svc.create(ctx.caller!, scope, { name: a.name, documents: a.documents, settings: a.settings, questions: a.questions });
+    await ctx.progress(0, made.documents, `queued as ${made.experiment_id}`);
+    if (!a.wait) return made;
+    return svc.wait(scope, made.experiment_id, (done, total) => void ctx.progress(done, total, `${done} of ${total} documents`), ctx.signal);
+  },
+});
+
+const getExperiment = defineTool({
+  name: 'get_experiment',
+  toolset: 'ace',
+  title: 'Get an experiment',
+  description: "An experiment's progress and its table: per setting, savings, compression time, share of answers kept and structural retention.",
+  details: 'The table sums the documents finished so far (see documents_done); per_document: true adds each document\'s figures.',
+  input: z.object({
+    experiment_id: z.string().min(1).max(64).describe('The experiment id (exp_...).'),
+    per_document: z.boolean().default(false).describe('Also return each document\'s figures per setting.'),
+  }),
+  output: ExperimentOut,
+  render: renderExperiment,
+  annotations: { readOnlyHint: true },
+  rest: [{ method: 'GET', path: '/v1/experiments/:experiment_id' }],
+  examples: [{ description: 'Read the table', args: { experiment_id: 'exp_Tz4mQ8vK1pX7sW2c' } }],
+  handler: (ctx, a) => experiments(ctx).get(ctx.scope(), a.experiment_id, { perDocument: a.per_document }),
+});
+
+export const tools: AnyTool[] = [getPlaybook, addBullets, recordOutcome, curate, createHandoff, getHandoff, listHandoffs, createExperiment, getExperiment];
