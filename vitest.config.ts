@@ -25,6 +25,7 @@ export const POSTGRES_TESTS = [
   'test/security/bound-keys.test.ts',
   'test/ace/playbook.test.ts',
   'test/ace/handoffs.test.ts',
+  'test/ace/experiments.test.ts',
 ];
 
 const shared = {
