@@ -88,6 +88,7 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_ALLOW_DOWNLOAD', default: 'false', description: 'Allow downloading model weights from the model hub when not present locally.' },
   { name: 'CTXGATE_ALLOWED_ROOTS', default: '(none)', description: 'Local directories compress_codebase may read, comma separated.' },
   { name: 'CTXGATE_VECTOR_CACHE_FLOATS', default: '32000000', description: 'Floats (4 bytes each) the search index keeps in memory across all projects\' vectors; least recently used projects are dropped first.' },
+  { name: 'CTXGATE_HANDOFF_TTL_HOURS', default: '168', description: 'How long a handoff (create_handoff) is kept before it expires and is deleted, unless the call gives ttl_seconds.' },
   { name: 'CTXGATE_URL_ALLOWLIST', default: '(none)', description: 'Hosts or CIDRs that URL fetches may reach even if private or loopback.' },
 ];
 
