@@ -1,7 +1,6 @@
 // Playbooks (ACE, Zhang et al. 2025): an agent's standing context as itemised bullets that grow by
 // counted deltas instead of being rewritten. The pure parts: normalised text, usefulness order,
 // the curation plan (near-duplicate groups and prunes) and the Markdown rendering under a budget.
-import { dot } from './embeddings/vector.js';
 import { countTokens } from './tokens.js';
 
 /** Lower case, letters and digits only, single spaces: two bullets with one norm say the same thing. */
@@ -53,20 +52,31 @@ export interface MergeGroup {
  */
 export function planMerges(items: CurateCandidate[], threshold: number): MergeGroup[] {
   const order = items.map((it, i) => ({ ...it, order: i })).sort(byUsefulness);
-  const taken = new Uint8Array(order.length);
+  const n = order.length;
+  const dim = n ? order[0]!.vec.length : 0;
+  // One contiguous matrix: the n²/2 dot products are the whole cost at a few thousand bullets.
+  const m = new Float32Array(n * dim);
+  order.forEach((o, i) => m.set(o.vec, i * dim));
+  const taken = new Uint8Array(n);
+  const floor = threshold - 1e-6; // float rounding puts identical texts a hair under 1.0
   const groups: MergeGroup[] = [];
-  for (let i = 0; i < order.length; i++) {
+  for (let i = 0; i < n; i++) {
     if (taken[i]) continue;
     const rep = order[i]!;
+    const a = i * dim;
     const merged: MergeGroup['merged'] = [];
-    for (let j = i + 1; j < order.length; j++) {
+    for (let j = i + 1; j < n; j++) {
       if (taken[j]) continue;
-      const o = order[j]!;
-      const sim = o.norm === rep.norm ? 1 : dot(rep.vec, o.vec);
-      // Float rounding puts identical texts a hair under 1.0.
-      if (sim >= threshold - 1e-6) {
+      let sim: number;
+      if (order[j]!.norm === rep.norm) sim = 1;
+      else {
+        sim = 0;
+        const b = j * dim;
+        for (let d = 0; d < dim; d++) sim += m[a + d]! * m[b + d]!;
+      }
+      if (sim >= floor) {
         taken[j] = 1;
-        merged.push({ key: o.key, similarity: Math.round(sim * 1e4) / 1e4 });
+        merged.push({ key: order[j]!.key, similarity: Math.round(sim * 1e4) / 1e4 });
       }
     }
     if (merged.length > 0) groups.push({ keep: rep.key, merged });
@@ -102,21 +112,35 @@ export function fitPlaybook<T extends RenderBullet>(bullets: T[], budget: number
   const chosen: T[] = [];
   const sectionCost = new Map<string, number>();
   for (const b of bullets) {
+    if (budget === null) {
+      chosen.push(b);
+      continue;
+    }
     const line = countTokens(bulletLine(b)) + 1;
     const sec = sectionCost.has(b.section) ? 0 : countTokens(`## ${b.section}`) + 2;
-    if (budget !== null && used + line + sec > budget) continue;
+    if (used + line + sec > budget) continue;
     used += line + sec;
     if (sec) sectionCost.set(b.section, sec);
     chosen.push(b);
   }
-  const sections = new Map<string, T[]>();
-  for (const b of chosen) {
-    const list = sections.get(b.section) ?? [];
-    list.push(b);
-    sections.set(b.section, list);
+  const render = () => {
+    const sections = new Map<string, T[]>();
+    for (const b of chosen) {
+      const list = sections.get(b.section) ?? [];
+      list.push(b);
+      sections.set(b.section, list);
+    }
+    const parts = [header];
+    for (const [name, list] of sections) parts.push(`\n## ${name}\n${list.map(bulletLine).join('\n')}`);
+    return parts.join('\n');
+  };
+  let markdown = render();
+  let tokens = countTokens(markdown);
+  // Line counts are an estimate of the joined text's; the budget holds for the real count.
+  while (budget !== null && tokens > budget && chosen.length > 0) {
+    chosen.pop();
+    markdown = render();
+    tokens = countTokens(markdown);
   }
-  const parts = [header];
-  for (const [name, list] of sections) parts.push(`\n## ${name}\n${list.map(bulletLine).join('\n')}`);
-  const markdown = parts.join('\n');
-  return { chosen, markdown, tokens: countTokens(markdown), omitted: bullets.length - chosen.length };
+  return { chosen, markdown, tokens, omitted: bullets.length - chosen.length };
 }

@@ -158,7 +158,14 @@ export class AceExperimentsService {
       job_id: job.job_id,
       created_at: nowIso(),
     };
-    await this.deps.store.aceExperiments(scope).insert(row);
+    try {
+      await this.deps.store.aceExperiments(scope).insert(row);
+    } catch (e) {
+      // The job carries everything its items need; without its experiment row nobody could read
+      // the table, so it does not run.
+      await this.deps.service(JobsService).cancel(scope, job.job_id).catch(() => undefined);
+      throw e;
+    }
     return this.get(scope, id, { perDocument: false });
   }
 
