@@ -26,6 +26,8 @@ export const POSTGRES_TESTS = [
   'test/ace/playbook.test.ts',
   'test/ace/handoffs.test.ts',
   'test/ace/experiments.test.ts',
+  'test/distill/rest.test.ts',
+  'test/distill/llm.test.ts',
 ];
 
 const shared = {

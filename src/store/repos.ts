@@ -8,6 +8,7 @@ import { AceExperimentsRepo } from './ace-experiments.js';
 import { AceHandoffsRepo } from './ace-handoffs.js';
 import { AcePlaybookRepo } from './ace-playbook.js';
 import { CompressCacheRepo } from './compress-cache.js';
+import { DistillRepo } from './distill.js';
 import { FidelityProfilesRepo } from './fidelity-profiles.js';
 import { JobQueueRepo, JobsRepo } from './jobs.js';
 import { KnowledgeGraphRepo } from './knowledge-graph.js';
@@ -33,6 +34,7 @@ export interface Repos {
   acePlaybook(scope: Scope): AcePlaybookRepo;
   aceHandoffs(scope: Scope): AceHandoffsRepo;
   aceExperiments(scope: Scope): AceExperimentsRepo;
+  distill(scope: Scope): DistillRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -53,5 +55,6 @@ export function makeRepos(ctx: RepoContext): Repos {
     acePlaybook: (scope) => new AcePlaybookRepo(ctx, scope),
     aceHandoffs: (scope) => new AceHandoffsRepo(ctx, scope),
     aceExperiments: (scope) => new AceExperimentsRepo(ctx, scope),
+    distill: (scope) => new DistillRepo(ctx, scope),
   };
 }
