@@ -10,6 +10,7 @@ import { RETENTION_CLASSES } from '../src/engine/experiment.js';
 import { AceExperimentsService } from '../src/services/ace-experiments.js';
 import { AceHandoffsService, HANDOFF_STATUSES } from '../src/services/ace-handoffs.js';
 import { JOB_STATUSES } from '../src/services/jobs.js';
+import { Message as ChatMessage } from './distill.js';
 import { AcePlaybookService, DEFAULT_PLAYBOOK } from '../src/services/ace-playbook.js';
 
 const playbooks = (ctx: ToolContext) => ctx.app.service(AcePlaybookService);
@@ -241,7 +242,7 @@ const createHandoff = defineTool({
   title: 'Create a handoff',
   description: "Pack a task's state (goal, progress, decisions, files, commands, open questions, next steps, references) for another agent or session, within a token budget.",
   details:
-    'Give the fields, a conversation (`messages`: plain {role, content}), or both: explicit fields come first; from messages the goal defaults to the first user message, progress to the last assistant message, ' +
+    'Give the fields, a conversation (`messages`, OpenAI or Anthropic form, read by the distill conversation parser), or both: explicit fields come first; from messages the goal defaults to the first user message, progress to the last assistant message, ' +
     'and file paths, shell commands (```sh blocks, "$ " lines), "Next:"/"TODO:" lines, decisions ("decided to … because …") and the last questions are picked up by pattern. ' +
     'Over budget, the least important lists lose their last items first (references, symbols, files, commands, questions, decisions), then progress is shortened; `trimmed` says what went. ' +
     'References must name a memory, KB item, document or playbook bullet of this project. Expires after ttl_seconds (default CTXGATE_HANDOFF_TTL_HOURS, 168 h).',
@@ -261,10 +262,10 @@ const createHandoff = defineTool({
       .optional()
       .describe('Memories, KB items, documents and playbook bullets the next agent should read.'),
     messages: z
-      .array(z.object({ role: z.enum(['system', 'user', 'assistant', 'tool']), content: z.string().max(200_000).describe('The message text.') }))
+      .array(ChatMessage)
       .max(2000)
       .optional()
-      .describe('A conversation to take the state from (plain role/content messages).'),
+      .describe('A conversation to take the state from (OpenAI or Anthropic message form).'),
     from_agent: z.string().min(1).max(100).optional().describe('Who hands over.'),
     to_agent: z.string().min(1).max(100).optional().describe('Who should pick it up.'),
     token_budget: z.number().int().min(50).max(50_000).default(2000).describe('Cap on the Markdown rendering, in tokens.'),

@@ -1,10 +1,12 @@
 // Handoffs: a task's state packed for another agent or session, from explicit fields and/or a plain
 // conversation, fitted to a token budget and rendered as Markdown. Pure.
 //
-// Conversation handling is deliberately minimal (plain {role, content} messages): the goal defaults
-// to the first user message, progress to the last assistant message, and lines that look like file
-// paths, shell commands, questions, next steps or decisions are picked up by pattern. Explicit fields
-// always come first; extracted items are added after them, without repeats.
+// Conversations are parsed by the conversation engine (src/engine/conversation: OpenAI and Anthropic
+// forms) and read here as plain role + text: the goal defaults to the first user message, progress to
+// the last assistant message, and lines that look like file paths, shell commands, questions, next
+// steps or decisions are picked up by pattern. Explicit fields always come first; extracted items
+// are added after them, without repeats.
+import type { Role } from './conversation/index.js';
 import { countTokens, truncateToTokens } from './tokens.js';
 
 export const REFERENCE_KINDS = ['memory', 'kb', 'document', 'bullet'] as const;
@@ -22,8 +24,9 @@ export interface HandoffContent {
   references: Array<{ kind: ReferenceKind; id: string; note: string | null }>;
 }
 
+/** A message as the extraction reads it: its role and its plain text (conversation engine's messageText). */
 export interface PlainMessage {
-  role: 'system' | 'user' | 'assistant' | 'tool';
+  role: Role;
   content: string;
 }
 

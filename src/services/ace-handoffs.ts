@@ -5,7 +5,8 @@
 import type { AppDeps } from '../app-deps.js';
 import type { Scope } from '../domain/scope.js';
 import { BudgetTooSmall, extractFromMessages, fitHandoff, mergeContent, renderHandoff, type HandoffContent, type PlainMessage, type ReferenceKind } from '../engine/handoff.js';
-import { AppError, Conflict, InvalidInput, NotFound } from '../errors.js';
+import { AppError, BadRequest, Conflict, InvalidInput, NotFound } from '../errors.js';
+import { ConversationError, messageText, normalizeMessages } from '../engine/conversation/index.js';
 import type { HandoffRow } from '../store/ace-handoffs.js';
 import { newId, nowIso } from '../store/db.js';
 import { AcePlaybookService } from './ace-playbook.js';
@@ -20,7 +21,8 @@ export interface CreateHandoffInput {
   fromAgent?: string;
   toAgent?: string;
   fields: Partial<HandoffContent>;
-  messages?: PlainMessage[];
+  /** Chat messages in OpenAI or Anthropic form (parsed by the conversation engine). */
+  messages?: unknown[];
   tokenBudget: number;
   ttlSeconds?: number;
 }
@@ -59,6 +61,16 @@ function view(r: HandoffRow): HandoffView {
   };
 }
 
+/** The conversation engine's reading of the messages, as role + plain text. */
+function plainMessages(raw: unknown[]): PlainMessage[] {
+  try {
+    return normalizeMessages(raw).messages.map((m) => ({ role: m.role, content: messageText(m) }));
+  } catch (e) {
+    if (e instanceof ConversationError) throw new BadRequest(e.message, 'invalid_messages', { field: e.field });
+    throw e;
+  }
+}
+
 export class AceHandoffsService {
   constructor(private readonly deps: AppDeps) {}
 
@@ -68,7 +80,7 @@ export class AceHandoffsService {
 
   async create(scope: Scope, input: CreateHandoffInput): Promise<HandoffView & { markdown: string }> {
     await this.repo(scope).purgeExpired(nowIso());
-    const extracted = input.messages?.length ? extractFromMessages(input.messages) : null;
+    const extracted = input.messages?.length ? extractFromMessages(plainMessages(input.messages)) : null;
     const content = mergeContent(input.fields, extracted);
     if (!content.goal) {
       throw new InvalidInput('goal is required: give `goal`, or `messages` with a user message to take it from', { field: 'goal', rule: 'required' });

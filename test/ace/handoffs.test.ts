@@ -73,7 +73,8 @@ describe('ace handoffs', () => {
     const messages = [
       { role: 'user', content: 'Please add rate limiting to the public search endpoint.\n\nIt is in src/server/search.ts.' },
       { role: 'assistant', content: 'Decided to use a token bucket because it allows short bursts.\n```sh\nnpm run test -- test/server\n```' },
-      { role: 'user', content: 'Next: add a per-key override. Should the limit apply to the admin keys too?' },
+      // Anthropic content blocks and OpenAI strings mix: the conversation engine reads both.
+      { role: 'user', content: [{ type: 'text', text: 'Next: add a per-key override. Should the limit apply to the admin keys too?' }] },
       { role: 'assistant', content: 'The bucket is in place in src/server/rate-limit.ts and the tests pass.' },
     ];
     const r = await callTool(client, 'create_handoff', { messages, next_steps: ['Write the README section'] });
@@ -86,6 +87,10 @@ describe('ace handoffs', () => {
     expect(c.decisions).toEqual([{ decision: 'use a token bucket', reason: 'it allows short bursts' }]);
     expect(c.next_steps).toEqual(['Write the README section', 'add a per-key override. Should the limit apply to the admin keys too?']);
     expect(c.open_questions).toEqual(['Should the limit apply to the admin keys too?']);
+
+    const orphan = await rest(server, 'POST', '/v1/handoffs', { key: server.ownerKey, body: { goal: 'g', messages: [{ role: 'tool', tool_call_id: 'call_1', content: 'done' }] } });
+    expect(orphan.status).toBe(400);
+    expect(orphan.body.field).toBe('messages[0]');
 
     const none = await callTool(client, 'create_handoff', { messages: [{ role: 'assistant', content: 'hello' }] });
     expect(none.isError).toBe(true);
