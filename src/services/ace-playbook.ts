@@ -315,10 +315,6 @@ export class AcePlaybookService {
     return { playbook, query, bullets: fit.chosen, total, matched: ranked.length, omitted_by_budget: fit.omitted, tokens: fit.tokens, markdown: fit.markdown };
   }
 
-  async playbooks(scope: Scope): Promise<Array<{ playbook: string; bullets: number }>> {
-    return this.deps.store.acePlaybook(scope).playbooks();
-  }
-
   /** True when `id` is a bullet of any playbook of the project (handoff references). */
   async exists(scope: Scope, id: string): Promise<boolean> {
     return (await this.deps.store.acePlaybook(scope).existingIds([id])).length > 0;

@@ -88,19 +88,6 @@ export class AcePlaybookRepo {
     return Number(r?.n ?? 0);
   }
 
-  /** Names of the project's playbooks with their sizes. */
-  async playbooks(): Promise<Array<{ playbook: string; bullets: number }>> {
-    const rows = await this.ctx.db
-      .selectFrom('ace_bullets')
-      .select(['playbook', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('owner_id', '=', this.scope.ownerId)
-      .where('project_id', '=', this.scope.projectId)
-      .groupBy('playbook')
-      .orderBy('playbook')
-      .execute();
-    return rows.map((r) => ({ playbook: r.playbook, bullets: Number(r.n) }));
-  }
-
   async bySeqs(seqs: number[]): Promise<BulletRow[]> {
     if (seqs.length === 0) return [];
     return (await this.base().where('seq', 'in', seqs).execute()).map(toRow);
