@@ -211,7 +211,7 @@ const UNIT_OVERHEAD = 2;
 /** A code example is offered to a query-less skeleton only when it takes at most this share of the budget. */
 const CODE_SHARE = 0.25;
 /** Score added to the first unit under a heading or a definition term in a query-less outline. */
-const OPENING_BONUS = 0.3;
+const OPENING_BONUS = 0.12;
 
 /** Selection under a budget: groups of units kept together (a unit with its heading and what it depends on). */
 class Picker {
@@ -399,11 +399,12 @@ function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, que
   const lowers = units.map((u) => u.norm);
   // Identifiers named in the query are must-keeps — unless the whole document is about them.
   const ids = identifierTerms(query).filter((id) => lowers.filter((t) => t.includes(id)).length <= Math.max(2, 0.1 * units.length));
+  const isTerm = termUnits(units);
   const score = units.map((u, i) => {
-    if (u.kind === 'heading') return -1;
+    if (u.kind === 'heading' || isTerm[i]) return -1;
     const idHit = ids.some((id) => lowers[i]!.includes(id)) ? 0.3 : 0;
     const c = placeCoverage(i);
-    const lead = (0.25 * c * c) / (1 + ordinal[i]!);
+    const lead = ordinal[i]! >= 0 ? (0.25 * c * c) / (1 + ordinal[i]!) : 0;
     const s = 0.6 * lex[i]! + 0.15 * sectionBest.get(key(i))! + 0.25 * ranking.scores[u.chunk]! + idHit + lead;
     // A unit that would take a large share of the budget (a long synopsis) must earn it.
     const share = (u.tokens + UNIT_OVERHEAD) / picker.budget;
@@ -417,12 +418,25 @@ function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, que
   }
 }
 
+/** An rst directive line alone (".. versionadded:: 3.16", ".. note::"): markup around content, not content. */
+function isMarkupLine(text: string): boolean {
+  return /^\s*\.\. [\w:-]+::[^\n]{0,40}$/.test(text);
+}
+
+/** Units that are the definition term of another unit (they are kept with it, not on their own). */
+function termUnits(units: DocUnit[]): Uint8Array {
+  const out = new Uint8Array(units.length);
+  // A term line alone ("``QUIET``"); a man page's "--all  Show all …" says something itself.
+  for (const u of units) if (u.term >= 0 && !units[u.term]!.text.trim().includes('\n')) out[u.term] = 1;
+  return out;
+}
+
 /** Each unit's position among the non-heading units of its place (heading path + term), from 0. */
 function placeOrdinals(units: DocUnit[], place: string[]): Int32Array {
-  const ordinal = new Int32Array(units.length);
+  const ordinal = new Int32Array(units.length).fill(-1);
   const seen = new Map<string, number>();
   for (const u of units) {
-    if (u.kind === 'heading') continue;
+    if (u.kind === 'heading' || isMarkupLine(u.text)) continue;
     const n = seen.get(place[u.idx]!) ?? 0;
     ordinal[u.idx] = n;
     seen.set(place[u.idx]!, n + 1);
@@ -447,9 +461,12 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
   // Lead sentences say what follows: a block's first sentence, and more so the opening of a section
   // or of a definition (the sentence under "``NAME``"), which is what an outline is made of.
   const ordinal = placeOrdinals(units, placesOf(units));
+  const isTerm = termUnits(units);
   const score = units.map((u, i) => {
     if (u.kind === 'heading') return -1;
     const lead = i > 0 && units[i - 1]!.block !== u.block ? 0.15 : 0;
+    if (isTerm[i]) return -1; // a term comes with its definition, never alone
+    if (ordinal[i]! < 0) return 0; // a directive line alone: kept only if nothing else fits
     const opening = ordinal[i] === 0 ? OPENING_BONUS : 0;
     return 0.55 * dens[i]! + 0.3 * ranking.scores[u.chunk]! + lead + opening;
   });
