@@ -210,6 +210,8 @@ export function buildSkeletonAsync(opts: SkeletonOptions): Promise<Skeleton> {
 const UNIT_OVERHEAD = 2;
 /** A code example is offered to a query-less skeleton only when it takes at most this share of the budget. */
 const CODE_SHARE = 0.25;
+/** All the examples kept that way together take at most this share (prose says what the examples show). */
+const CODE_TOTAL_SHARE = 0.35;
 /** Score added to the first unit under a heading or a definition term in a query-less outline. */
 const OPENING_BONUS = 0.12;
 
@@ -499,8 +501,13 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
   // 2. The first code example of each section that has examples.
   const firstCode = new Map<number, number>();
   for (const u of units) if (u.kind === 'code' && !firstCode.has(u.section)) firstCode.set(u.section, u.idx);
+  let codeUsed = 0;
   for (const [s, i] of firstCode) {
-    if (units[i]!.tokens <= CODE_SHARE * picker.budget && picker.take(i)) picks[s]!++;
+    const t = units[i]!.tokens;
+    if (t <= CODE_SHARE * picker.budget && codeUsed + t <= CODE_TOTAL_SHARE * picker.budget && picker.take(i)) {
+      picks[s]!++;
+      codeUsed += t;
+    }
   }
   // 3. The rest: the best remaining unit of the section whose next unit scores highest once its
   // share so far is taken into account, until nothing more fits.
