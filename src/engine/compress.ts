@@ -466,7 +466,7 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
   const isTerm = termUnits(units);
   const score = units.map((u, i) => {
     if (u.kind === 'heading') return -1;
-    const lead = i > 0 && units[i - 1]!.block !== u.block ? 0.15 : 0;
+    const lead = i > 0 && units[i - 1]!.block !== u.block ? 0.35 : 0;
     if (isTerm[i]) return -1; // a term comes with its definition, never alone
     if (ordinal[i]! < 0) return 0; // a directive line alone: kept only if nothing else fits
     const opening = ordinal[i] === 0 ? OPENING_BONUS : 0;
