@@ -23,6 +23,12 @@ export const POSTGRES_TESTS = [
   'test/embeddings/server.test.ts',
   'test/security/account-limits.test.ts',
   'test/security/bound-keys.test.ts',
+  'test/contexts/files.test.ts',
+  'test/contexts/hierarchy.test.ts',
+  'test/contexts/brain.test.ts',
+  'test/contexts/tenancy.test.ts',
+  'test/distill/rest.test.ts',
+  'test/distill/llm.test.ts',
 ];
 
 const shared = {
