@@ -183,6 +183,8 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
 /** Fixed limits of individual tools (not plan-dependent). */
 export const LIMITS = {
   batchDocuments: 50,
+  /** The no-key POST /v1/demo/compress: largest text, in bytes. */
+  demoTextBytes: 16 * KB,
   batchConcurrency: 4,
   jobDocuments: 500,
   kbFileBytes: 5 * MB,

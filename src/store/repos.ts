@@ -9,6 +9,7 @@ import { FidelityProfilesRepo } from './fidelity-profiles.js';
 import { JobQueueRepo, JobsRepo } from './jobs.js';
 import { KnowledgeGraphRepo } from './knowledge-graph.js';
 import { KbRepo } from './kb.js';
+import { MembersRepo } from './members.js';
 import { MemoryRepo } from './memory.js';
 import type { RepoContext } from './store.js';
 import { OwnerUsageRepo, UsageRepo } from './usage.js';
@@ -27,6 +28,7 @@ export interface Repos {
   kb(scope: Scope): KbRepo;
   jobs(scope: Scope): JobsRepo;
   jobQueue(): JobQueueRepo;
+  members(scope: Scope): MembersRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -44,5 +46,6 @@ export function makeRepos(ctx: RepoContext): Repos {
     kb: (scope) => new KbRepo(ctx, scope),
     jobs: (scope) => new JobsRepo(ctx, scope),
     jobQueue: () => new JobQueueRepo(ctx),
+    members: (scope) => new MembersRepo(ctx, scope),
   };
 }
