@@ -23,6 +23,8 @@ export const POSTGRES_TESTS = [
   'test/embeddings/server.test.ts',
   'test/security/account-limits.test.ts',
   'test/security/bound-keys.test.ts',
+  'test/account/compat.test.ts',
+  'test/account/roles.test.ts',
 ];
 
 const shared = {
