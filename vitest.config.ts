@@ -25,6 +25,7 @@ export const POSTGRES_TESTS = [
   'test/security/bound-keys.test.ts',
   'test/account/compat.test.ts',
   'test/account/roles.test.ts',
+  'test/account/audit.test.ts',
 ];
 
 const shared = {

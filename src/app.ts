@@ -17,6 +17,7 @@ import { createEmbedder } from './services/embedder.js';
 import { loadOrCreateSecret } from './services/secret.js';
 import { INGEST_JOB_KIND, ingestJobKind } from './services/documents.js';
 import { JobsService } from './services/jobs.js';
+import { AuditService } from './services/audit.js';
 
 export { VERSION } from './version.js';
 
@@ -83,6 +84,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
 
   const metrics = new Metrics();
   const usage = deps.service(UsageService);
+  const audit = deps.service(AuditService);
   const hooks: CallHooks = {
     checkQuota: (caller) => usage.assertQuota(caller),
     meter: (caller, tool, m) => usage.record(caller, tool.name, m),
@@ -90,6 +92,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       metrics.toolCalls.inc({ tool: e.tool, transport: e.transport, outcome: e.outcome });
       if (e.seconds !== null) metrics.toolDuration.observe({ tool: e.tool }, e.seconds);
     },
+    record: (e) => audit.record(e),
   };
 
   return {

@@ -26,6 +26,14 @@ function envList(name: string, fallback: string[]): string[] {
   return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/** A comma-separated list of non-negative seconds (decimals allowed), as milliseconds. */
+function envSeconds(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  const list = raw === undefined || raw === '' ? fallback : raw.split(',').map((s) => Number(s.trim()));
+  if (list.some((n) => !Number.isFinite(n) || n < 0)) throw new Error(`${name} must be comma-separated non-negative seconds, got "${raw}"`);
+  return list.map((n) => Math.round(n * 1000));
+}
+
 function envBool(name: string, fallback: boolean): boolean {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -88,7 +96,10 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_ALLOW_DOWNLOAD', default: 'false', description: 'Allow downloading model weights from the model hub when not present locally.' },
   { name: 'CTXGATE_ALLOWED_ROOTS', default: '(none)', description: 'Local directories compress_codebase may read, comma separated.' },
   { name: 'CTXGATE_VECTOR_CACHE_FLOATS', default: '32000000', description: 'Floats (4 bytes each) the search index keeps in memory across all projects\' vectors; least recently used projects are dropped first.' },
-  { name: 'CTXGATE_URL_ALLOWLIST', default: '(none)', description: 'Hosts or CIDRs that URL fetches may reach even if private or loopback.' },
+  { name: 'CTXGATE_URL_ALLOWLIST', default: '(none)', description: 'Hosts or CIDRs that URL fetches and webhook deliveries may reach even if private or loopback.' },
+  { name: 'CTXGATE_AUDIT_RETENTION_DAYS', default: '90', description: 'Audit-log rows older than this many days are deleted.' },
+  { name: 'CTXGATE_WEBHOOK_RETRY_SCHEDULE', default: '30,120,480', description: 'Seconds to wait before each retry of a failed webhook delivery (comma separated; one retry per entry, decimals allowed).' },
+  { name: 'CTXGATE_WEBHOOK_TIMEOUT_MS', default: '10000', description: 'How long one webhook delivery attempt may take.' },
 ];
 
 export interface Config {
@@ -117,6 +128,10 @@ export interface Config {
   urlAllowlist: string[];
   /** Bound of the retrieval index's in-memory vector tables, in floats (all collections and scopes). */
   vectorCacheFloats: number;
+  /** Audit-log retention in days. */
+  auditRetentionDays: number;
+  /** Webhook deliveries: wait before each retry (ms; one retry per entry) and the per-attempt deadline. */
+  webhooks: { retryScheduleMs: number[]; timeoutMs: number };
 }
 
 const KB = 1024;
@@ -176,6 +191,8 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     allowedRoots: envList('CTXGATE_ALLOWED_ROOTS', []).map((p) => path.resolve(p)),
     urlAllowlist: envList('CTXGATE_URL_ALLOWLIST', []),
     vectorCacheFloats: envInt('CTXGATE_VECTOR_CACHE_FLOATS', 32_000_000),
+    auditRetentionDays: envInt('CTXGATE_AUDIT_RETENTION_DAYS', 90),
+    webhooks: { retryScheduleMs: envSeconds('CTXGATE_WEBHOOK_RETRY_SCHEDULE', [30, 120, 480]), timeoutMs: envInt('CTXGATE_WEBHOOK_TIMEOUT_MS', 10_000) },
   };
   return { ...base, ...overrides };
 }

@@ -2,9 +2,10 @@
 import { z } from 'zod';
 import { PLANS, type Plan } from '../src/config.js';
 import { DEFAULT_MODEL, findModel, inputCost } from '../src/engine/tokens.js';
-import { Forbidden, InvalidInput } from '../src/errors.js';
+import { BadRequest, Forbidden, InvalidInput } from '../src/errors.js';
 import { ROLES, type Role } from '../src/domain/scope.js';
 import { MembersService } from '../src/services/members.js';
+import { AuditService } from '../src/services/audit.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
 import { AccountsService } from '../src/services/accounts.js';
 import { KeysService } from '../src/services/keys.js';
@@ -182,6 +183,74 @@ const memberTools: AnyTool[] = [
     handler: async (ctx, a) => ({ removed: true as const, ...(await ctx.app.service(MembersService).remove(ctx.scope(), who(ctx), a.user_id)) }),
   }),
 ];
+
+/** An ISO date or date-time argument, normalised; 400 naming the field when it is not one. */
+export function isoArg(value: string | undefined, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  const t = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t)) {
+    throw new BadRequest(`${field} must be an ISO date (2026-04-01) or date-time (2026-04-01T12:00:00Z)`, 'invalid_value', { field, rule: 'iso_date' });
+  }
+  return new Date(t).toISOString();
+}
+
+const AuditEntry = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  actor_user_id: z.string().describe('Who: the member (or account holder) whose key made the call.'),
+  key_id: z.string().nullable().describe('Which key (its id; never the key).'),
+  role: z.string().nullable(),
+  transport: z.string().describe('mcp | rest | stdio'),
+  client_address: z.string().nullable(),
+  tool: z.string(),
+  outcome: z.enum(['ok', 'refused', 'error']),
+  status: z.number().int().describe('HTTP-style status of the outcome.'),
+  error_code: z.string().nullable(),
+  targets: z.record(z.string(), z.union([z.string(), z.array(z.string())])).describe('Ids the call named or produced (never argument values).'),
+  request_id: z.string().nullable(),
+});
+
+const getAuditLog = defineTool({
+  name: 'get_audit_log',
+  toolset: 'account',
+  title: 'Audit log',
+  description: 'Who did what in this project: every call that changed something and every refused call, newest first, filtered by time, actor, tool and outcome; format "jsonl" exports JSON Lines.',
+  details: 'Entries keep ids only (user, key id, target ids), never arguments. Page with before = next_before. Retention: CTXGATE_AUDIT_RETENTION_DAYS (default 90). Over REST, GET /v1/audit-log?format=jsonl answers application/x-ndjson. Needs the admin role.',
+  input: z.object({
+    from: z.string().max(40).optional().describe('Only entries at or after this ISO date/time.'),
+    to: z.string().max(40).optional().describe('Only entries before this ISO date/time.'),
+    actor: z.string().max(100).optional().describe('Only this user id (usr_...) or key id (key_...).'),
+    tool: z.string().max(64).optional().describe('Only calls of this tool.'),
+    outcome: z.enum(['ok', 'refused', 'error']).optional().describe('Only this outcome.'),
+    limit: z.number().int().min(1).max(1000).default(100).describe('Page size (1-1000, default 100).'),
+    before: z.number().int().min(1).optional().describe('Continue after this entry id (next_before of the previous page).'),
+    format: z.enum(['json', 'jsonl']).default('json').describe('json (entries) or jsonl (one JSON object per line in `jsonl`).'),
+  }),
+  output: z.object({
+    entries: z.array(AuditEntry),
+    next_before: z.number().int().nullable().describe('Pass as `before` for the next page; null at the end.'),
+    jsonl: z.string().optional().describe('With format "jsonl": the page as JSON Lines.'),
+  }),
+  rest: [{ method: 'GET', path: '/v1/audit-log' }],
+  restRaw: (o) => (o.jsonl === undefined ? null : { contentType: 'application/x-ndjson; charset=utf-8', body: o.jsonl, filename: 'audit-log.jsonl' }),
+  render: (o) => `[get_audit_log: ${o.entries.length} entries${o.next_before ? `, more before ${o.next_before}` : ''}]\n` + (o.jsonl ?? o.entries.map((e) => `${e.at} ${e.actor_user_id} ${e.tool} ${e.outcome} ${e.status}${Object.keys(e.targets).length ? ' ' + JSON.stringify(e.targets) : ''}`).join('\n')),
+  requires: 'admin',
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  examples: [{ description: 'Refused calls of the last day', args: { outcome: 'refused', from: '2026-04-01T00:00:00Z' } }],
+  handler: async (ctx, a) => {
+    const page = await ctx.app.service(AuditService).query(ctx.scope(), {
+      from: isoArg(a.from, 'from'),
+      to: isoArg(a.to, 'to'),
+      actor: a.actor,
+      tool: a.tool,
+      outcome: a.outcome,
+      before: a.before,
+      limit: a.limit,
+    });
+    if (a.format === 'jsonl') return { ...page, jsonl: page.entries.map((e) => JSON.stringify(e)).join('\n') + (page.entries.length ? '\n' : '') };
+    return page;
+  },
+});
 
 const bindApiKey = defineTool({
   name: 'bind_api_key',
@@ -447,4 +516,5 @@ export const tools: AnyTool[] = [
   }),
   bindApiKey,
   ...memberTools,
+  getAuditLog,
 ];

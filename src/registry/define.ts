@@ -99,6 +99,11 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
   rest?: RestAlias[];
   /** HTTP status for a successful REST call (default 200). */
   restStatus?: number;
+  /**
+   * A REST body that is not JSON (CSV, JSON Lines), derived from the result; null keeps JSON. MCP and
+   * call_tool still get the structured result.
+   */
+  restRaw?: (out: z.output<O>) => { contentType: string; body: string; filename?: string } | null;
   /** Response headers derived from the result (X-Cache-Hit, X-Fidelity-Warning ...). */
   restHeaders?: (out: z.output<O>) => Record<string, string>;
   /**

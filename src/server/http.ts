@@ -317,11 +317,18 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     });
     try {
       const { tool, output } = await invokeTool(
-        { deps: app.deps, registry: app.registry, hooks: app.hooks, caller, transport: 'rest', requestId: req.id, signal: ac.signal, log: log.child({ requestId: req.id }) },
+        { deps: app.deps, registry: app.registry, hooks: app.hooks, caller, transport: 'rest', requestId: req.id, signal: ac.signal, log: log.child({ requestId: req.id }), clientAddress: req.socket.remoteAddress ?? null },
         name,
         args,
       );
       for (const [k, v] of Object.entries(tool.restHeaders?.(output as never) ?? {})) res.setHeader(k, v);
+      const raw = tool.restRaw?.(output as never);
+      if (raw) {
+        res.setHeader('Content-Type', raw.contentType);
+        if (raw.filename) res.setHeader('Content-Disposition', `attachment; filename="${raw.filename}"`);
+        res.status(tool.restStatus ?? 200).send(raw.body);
+        return;
+      }
       res.status(tool.restStatus ?? 200).json(output);
     } catch (err) {
       sendError(res, toAppError(err));

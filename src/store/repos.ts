@@ -4,6 +4,7 @@
 // line here.
 import type { OwnerScope, Scope } from '../domain/scope.js';
 import { KeyDirectoryRepo, KeysRepo, ProjectsRepo, UsersRepo } from './accounts.js';
+import { AuditRepo, AuditRetentionRepo } from './audit.js';
 import { CompressCacheRepo } from './compress-cache.js';
 import { FidelityProfilesRepo } from './fidelity-profiles.js';
 import { JobQueueRepo, JobsRepo } from './jobs.js';
@@ -29,6 +30,8 @@ export interface Repos {
   jobs(scope: Scope): JobsRepo;
   jobQueue(): JobQueueRepo;
   members(scope: Scope): MembersRepo;
+  audit(scope: Scope): AuditRepo;
+  auditRetention(): AuditRetentionRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -47,5 +50,7 @@ export function makeRepos(ctx: RepoContext): Repos {
     jobs: (scope) => new JobsRepo(ctx, scope),
     jobQueue: () => new JobQueueRepo(ctx),
     members: (scope) => new MembersRepo(ctx, scope),
+    audit: (scope) => new AuditRepo(ctx, scope),
+    auditRetention: () => new AuditRetentionRepo(ctx),
   };
 }
