@@ -26,6 +26,7 @@ export const POSTGRES_TESTS = [
   'test/account/compat.test.ts',
   'test/account/roles.test.ts',
   'test/account/audit.test.ts',
+  'test/jobs/batch-queue.test.ts',
 ];
 
 const shared = {

@@ -18,6 +18,7 @@ import { loadOrCreateSecret } from './services/secret.js';
 import { INGEST_JOB_KIND, ingestJobKind } from './services/documents.js';
 import { JobsService } from './services/jobs.js';
 import { AuditService } from './services/audit.js';
+import { BATCH_COMPRESS_JOB_KIND, batchCompressJobKind } from './services/batch-queue.js';
 
 export { VERSION } from './version.js';
 
@@ -81,6 +82,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
 
   // Job kinds this app can run; the runner only picks up jobs of registered kinds.
   deps.service(JobsService).register(INGEST_JOB_KIND, ingestJobKind);
+  deps.service(JobsService).register(BATCH_COMPRESS_JOB_KIND, batchCompressJobKind);
 
   const metrics = new Metrics();
   const usage = deps.service(UsageService);

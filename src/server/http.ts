@@ -19,6 +19,7 @@ import { McpHttpGateway } from './mcp.js';
 import type { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { RateLimiter, rateLimitedError, takeFor } from './rate-limit.js';
+import { BATCH_STREAM_PATH, streamJobs } from './job-stream.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -169,7 +170,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
   ex.set('query parser', 'simple');
 
   ex.use((req, res, next) => {
-    if (!(req.method === 'GET' && req.path === '/mcp')) {
+    if (!(req.method === 'GET' && (req.path === '/mcp' || req.path === BATCH_STREAM_PATH))) {
       tracker.start();
       res.once('close', tracker.end);
     }
@@ -341,6 +342,17 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     return new InvalidInput('The JSON body must be an object of named arguments', { field: '(body)', rule: 'object' });
   };
 
+  // --- Teams and operations (issue 18): routes that are not tool calls. Registered before the tool
+  // aliases, so /v1/batch-queue/stream is not taken for a job id.
+  const streams = new Set<Response>();
+  ex.get(BATCH_STREAM_PATH, (req, res) => {
+    const caller = req.caller;
+    if (!caller) return sendError(res, new Unauthorized('The batch-queue stream needs an API key: send "Authorization: Bearer gc_..."'));
+    const d = takeFor(limiter, config.plans, caller, req.socket.remoteAddress ?? 'unknown');
+    if (!d.allowed) return sendError(res, rateLimitedError(d));
+    streamJobs(app, caller, req, res, streams);
+  });
+
   ex.post('/v1/tools/:name', async (req, res) => {
     const args = bodyArgs(req);
     if (args instanceof AppError) return sendError(res, args);
@@ -409,6 +421,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
           });
         }
         await gateway.closeAll();
+        for (const s of streams) s.end();
         server.closeAllConnections();
         if (admin) {
           admin.server.close();
