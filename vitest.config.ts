@@ -27,6 +27,7 @@ export const POSTGRES_TESTS = [
   'test/account/roles.test.ts',
   'test/account/audit.test.ts',
   'test/jobs/batch-queue.test.ts',
+  'test/hooks/webhooks.test.ts',
 ];
 
 const shared = {

@@ -5,6 +5,8 @@ import { Forbidden } from '../src/errors.js';
 import { JOB_STATUSES, JobsService } from '../src/services/jobs.js';
 import { BATCH_QUEUE_MAX, BatchQueueService } from '../src/services/batch-queue.js';
 import { FIDELITIES } from '../src/engine/compress.js';
+import { WebhooksService } from '../src/services/webhooks.js';
+import { checkOutboundUrl } from '../src/services/url-fetch.js';
 
 const JobId = z.string().min(1).max(64).describe('Job id returned when the job was submitted (job_...).');
 
@@ -62,8 +64,9 @@ const submitBatchJob = defineTool({
       )
       .describe(`1 to ${BATCH_QUEUE_MAX} documents.`),
     project_id: z.string().max(100).nullable().optional().describe("The calling key's project (accepted for compatibility; a job always belongs to the caller's project)."),
+    webhook_url: z.string().max(2000).nullable().optional().describe('POST a signed compression.completed (or job.failed) event here when the job finishes.'),
   }),
-  output: Submitted,
+  output: Submitted.extend({ webhook_secret: z.string().optional().describe('With webhook_url: the secret its X-GotContext-Signature is keyed with (shown once).') }),
   metered: true,
   restStatus: 202,
   annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: false },
@@ -74,8 +77,14 @@ const submitBatchJob = defineTool({
     if (a.project_id && a.project_id !== scope.projectId) {
       throw new Forbidden(`project_id ${a.project_id} is not this key's project (${scope.projectId}); use a key bound to it`, { field: 'project_id' });
     }
+    const hooks = ctx.app.service(WebhooksService);
+    if (a.webhook_url) await checkOutboundUrl(a.webhook_url, ctx.app.config.urlAllowlist);
     const job = await ctx.app.service(BatchQueueService).submit(ctx.caller!, scope, a.documents);
-    return { job_id: job.job_id, status: job.status, documents_count: job.documents_count, created_at: job.created_at };
+    const out = { job_id: job.job_id, status: job.status, documents_count: job.documents_count, created_at: job.created_at };
+    if (!a.webhook_url) return out;
+    // A one-shot webhook that hears only this job.
+    const hook = await hooks.create(scope, ctx.caller!.actorId ?? scope.ownerId, { url: a.webhook_url, events: ['compression.completed', 'job.failed'], jobId: job.job_id });
+    return { ...out, webhook_secret: hook.secret };
   },
 });
 

@@ -11,6 +11,7 @@ import { JobQueueRepo, JobsRepo } from './jobs.js';
 import { KnowledgeGraphRepo } from './knowledge-graph.js';
 import { KbRepo } from './kb.js';
 import { MembersRepo } from './members.js';
+import { WebhooksRepo } from './webhooks.js';
 import { MemoryRepo } from './memory.js';
 import type { RepoContext } from './store.js';
 import { OwnerUsageRepo, UsageRepo } from './usage.js';
@@ -32,6 +33,7 @@ export interface Repos {
   members(scope: Scope): MembersRepo;
   audit(scope: Scope): AuditRepo;
   auditRetention(): AuditRetentionRepo;
+  webhooks(scope: Scope): WebhooksRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -52,5 +54,6 @@ export function makeRepos(ctx: RepoContext): Repos {
     members: (scope) => new MembersRepo(ctx, scope),
     audit: (scope) => new AuditRepo(ctx, scope),
     auditRetention: () => new AuditRetentionRepo(ctx),
+    webhooks: (scope) => new WebhooksRepo(ctx, scope),
   };
 }
