@@ -28,6 +28,7 @@ export const POSTGRES_TESTS = [
   'test/account/audit.test.ts',
   'test/jobs/batch-queue.test.ts',
   'test/hooks/webhooks.test.ts',
+  'test/account/analytics.test.ts',
 ];
 
 const shared = {

@@ -6,6 +6,7 @@ import { BadRequest, Forbidden, InvalidInput } from '../src/errors.js';
 import { ROLES, type Role } from '../src/domain/scope.js';
 import { MembersService } from '../src/services/members.js';
 import { AuditService } from '../src/services/audit.js';
+import { AnalyticsService } from '../src/services/analytics.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
 import { AccountsService } from '../src/services/accounts.js';
 import { KeysService } from '../src/services/keys.js';
@@ -210,6 +211,70 @@ const AuditEntry = z.object({
   request_id: z.string().nullable(),
 });
 
+/** A bound key sees its own project only; an unbound key the whole account. */
+const analyticsScope = (ctx: ToolContext) => (ctx.caller?.projectBound ? ctx.caller.projectId : undefined);
+
+const analyticsTools: AnyTool[] = [
+  defineTool({
+    name: 'analytics_summary',
+    toolset: 'account',
+    title: 'Analytics summary',
+    description: 'This billing month per project: compressions, tokens saved and average savings, with totals (a project-bound key sees its project only).',
+    input: z.object({}),
+    output: z.object({
+      period: z.string().describe('YYYY-MM (UTC).'),
+      total_compressions: z.number().int(),
+      total_tokens_saved: z.number().int(),
+      projects: z.array(z.object({ project_id: z.string(), project_name: z.string(), compressions: z.number().int(), tokens_saved: z.number().int(), avg_savings_pct: z.number() })),
+    }),
+    rest: [{ method: 'GET', path: '/v1/analytics/summary' }],
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'This month by project', args: {} }],
+    handler: (ctx) => ctx.app.service(AnalyticsService).summary(owner(ctx), analyticsScope(ctx)),
+  }),
+  defineTool({
+    name: 'analytics_export',
+    toolset: 'account',
+    title: 'Analytics export',
+    description: 'Daily usage per project between two dates as CSV (date,project,compressions,tokens_in,tokens_saved,savings_pct); 400 on a missing or bad range.',
+    details: 'start and end are YYYY-MM-DD (UTC days, both included; at most 366 days). Over REST, GET /v1/analytics/export?start=…&end=… answers text/csv; MCP gets the CSV in `csv`.',
+    input: z.object({
+      start: z.string().max(10).optional().describe('First day, YYYY-MM-DD.'),
+      end: z.string().max(10).optional().describe('Last day, YYYY-MM-DD (included).'),
+    }),
+    output: z.object({ csv: z.string(), rows: z.number().int() }),
+    rest: [{ method: 'GET', path: '/v1/analytics/export' }],
+    restRaw: (o) => ({ contentType: 'text/csv; charset=utf-8', body: o.csv, filename: 'analytics.csv' }),
+    render: (o) => `[analytics_export: ${o.rows} rows]\n${o.csv}`,
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'The first half of April', args: { start: '2026-04-01', end: '2026-04-14' } }],
+    handler: (ctx, a) => ctx.app.service(AnalyticsService).exportCsv(owner(ctx), a.start, a.end, analyticsScope(ctx)),
+  }),
+  defineTool({
+    name: 'get_cache_savings',
+    toolset: 'account',
+    title: 'Cache-adjusted savings',
+    description: 'Semantic-cache hits and misses over the last days (exact vs semantic), and savings from compression alone versus with cache hits added.',
+    input: z.object({ period_days: z.number().int().min(1).max(365).default(30).describe('Window in days (default 30).') }),
+    output: z.object({
+      period_days: z.number().int(),
+      semantic_cache: z.object({ hits: z.number().int(), misses: z.number().int(), hit_rate: z.number() }),
+      by_source: z.object({ exact_hits: z.number().int(), semantic_hits: z.number().int(), misses: z.number().int() }),
+      savings: z.object({
+        compression_only_tokens_saved: z.number().int(),
+        cache_adjusted_tokens_saved: z.number().int(),
+        compression_only_usd: z.number(),
+        cache_adjusted_usd: z.number(),
+        pricing_model: z.string(),
+      }),
+    }),
+    rest: [{ method: 'GET', path: '/v1/usage/by-cache' }],
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'Last 30 days', args: {} }],
+    handler: (ctx, a) => ctx.app.service(AnalyticsService).byCache(owner(ctx), a.period_days, analyticsScope(ctx)),
+  }),
+];
+
 const getAuditLog = defineTool({
   name: 'get_audit_log',
   toolset: 'account',
@@ -405,7 +470,7 @@ export const tools: AnyTool[] = [
       rate_limit_per_minute: z.number().int(),
       by_source: z.object({ exact_hits: z.number().int(), semantic_hits: z.number().int() }),
     }),
-    rest: [{ method: 'GET', path: '/v1/usage' }, { method: 'GET', path: '/v1/usage/by-cache' }],
+    rest: [{ method: 'GET', path: '/v1/usage' }],
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     examples: [{ description: 'How much quota is left?', args: {} }],
     handler: async (ctx) => {
@@ -517,4 +582,5 @@ export const tools: AnyTool[] = [
   bindApiKey,
   ...memberTools,
   getAuditLog,
+  ...analyticsTools,
 ];

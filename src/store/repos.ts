@@ -11,6 +11,7 @@ import { JobQueueRepo, JobsRepo } from './jobs.js';
 import { KnowledgeGraphRepo } from './knowledge-graph.js';
 import { KbRepo } from './kb.js';
 import { MembersRepo } from './members.js';
+import { AnalyticsRepo } from './analytics.js';
 import { WebhooksRepo } from './webhooks.js';
 import { MemoryRepo } from './memory.js';
 import type { RepoContext } from './store.js';
@@ -34,6 +35,7 @@ export interface Repos {
   audit(scope: Scope): AuditRepo;
   auditRetention(): AuditRetentionRepo;
   webhooks(scope: Scope): WebhooksRepo;
+  analytics(owner: OwnerScope): AnalyticsRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -55,5 +57,6 @@ export function makeRepos(ctx: RepoContext): Repos {
     audit: (scope) => new AuditRepo(ctx, scope),
     auditRetention: () => new AuditRetentionRepo(ctx),
     webhooks: (scope) => new WebhooksRepo(ctx, scope),
+    analytics: (owner) => new AnalyticsRepo(ctx, owner),
   };
 }
