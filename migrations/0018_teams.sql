@@ -1,5 +1,5 @@
--- Teams and operations (issue 18): project members and roles, the audit log, outbound webhooks
--- with their deliveries and attempts, and GitHub integrations. Every table carries owner_id and
+-- Teams and operations (issue 18): project members and roles, the audit log, and outbound webhooks
+-- with their deliveries and attempts. Every table carries owner_id and
 -- project_id (deleted with the project by ProjectsRepo.deleteWithRows).
 
 -- Members of a project and their role. The account holder (projects.owner_id) is the owner of a
@@ -83,26 +83,3 @@ CREATE TABLE webhook_attempts (
   PRIMARY KEY (delivery_id, n)
 );
 CREATE INDEX webhook_attempts_scope ON webhook_attempts(owner_id, project_id, delivery_id);
-
--- A GitHub repository connected to a project: pushes re-ingest tracked documentation, pull requests
--- get a compressed diff summary. The signing secret is derived from the server secret and the id.
-CREATE TABLE github_integrations (
-  id TEXT PRIMARY KEY,
-  owner_id TEXT NOT NULL,
-  project_id TEXT NOT NULL,
-  repo TEXT NOT NULL,
-  created_at TEXT NOT NULL
-);
-CREATE INDEX github_integrations_scope ON github_integrations(owner_id, project_id);
-
--- What a pull_request event produced (summary and blast radius), kept for the project.
-CREATE TABLE github_events (
-  id TEXT PRIMARY KEY,
-  owner_id TEXT NOT NULL,
-  project_id TEXT NOT NULL,
-  integration_id TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  summary TEXT NOT NULL,
-  created_at TEXT NOT NULL
-);
-CREATE INDEX github_events_scope ON github_events(owner_id, project_id, created_at);

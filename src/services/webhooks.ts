@@ -1,5 +1,5 @@
 // Outbound webhooks (issue 18, point 4). Events of a project — finished and failed jobs, finished
-// batch compressions, knowledge-base changes, pull-request summaries, tests — become deliveries: one
+// batch compressions, knowledge-base changes, tests — become deliveries: one
 // row each, sent by a `webhook_delivery` job on the job runner (no second scheduler), so a delivery
 // pending at shutdown is sent after the next start. Each attempt is recorded; a failed one is retried
 // after each wait of CTXGATE_WEBHOOK_RETRY_SCHEDULE (default 30 s, 2 min, 8 min: 3 retries).
@@ -18,7 +18,7 @@ import type { AttemptRow, DeliveryRow, WebhookRow } from '../store/webhooks.js';
 import { JobsService, type JobKind, type JobView } from './jobs.js';
 import { checkOutboundUrl, postJson } from './url-fetch.js';
 
-export const WEBHOOK_EVENTS = ['job.completed', 'job.failed', 'compression.completed', 'kb.changed', 'github.pull_request', 'webhook.test'] as const;
+export const WEBHOOK_EVENTS = ['job.completed', 'job.failed', 'compression.completed', 'kb.changed', 'webhook.test'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const WEBHOOK_DELIVERY_JOB_KIND = 'webhook_delivery';
 export const SIGNATURE_HEADER = 'X-GotContext-Signature';

@@ -347,26 +347,6 @@ export interface WebhookAttemptsTable {
   duration_ms: number;
 }
 
-export interface GithubIntegrationsTable {
-  rowid: Serial;
-  id: string;
-  owner_id: string;
-  project_id: string;
-  repo: string;
-  created_at: string;
-}
-
-export interface GithubEventsTable {
-  rowid: Serial;
-  id: string;
-  owner_id: string;
-  project_id: string;
-  integration_id: string;
-  kind: string;
-  summary: Json;
-  created_at: string;
-}
-
 export interface Database {
   users: UsersTable;
   projects: ProjectsTable;
@@ -397,6 +377,4 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
-  github_integrations: GithubIntegrationsTable;
-  github_events: GithubEventsTable;
 }
