@@ -630,6 +630,8 @@ export interface CompressionStats {
   /** At the named model's input price, else the default model's. */
   estimated_cost_saved_usd: number;
   cost_model: string;
+  /** Set when the named cost model is not in the price table: it was priced at the default model's rate. */
+  cost_note?: string;
 }
 
 export function compressionStats(originalTokens: number, compressedTokens: number, costModel?: string | null): CompressionStats {
@@ -637,13 +639,17 @@ export function compressionStats(originalTokens: number, compressedTokens: numbe
   const named = costModel ? findModel(costModel) : undefined;
   const model = named ?? findModel(DEFAULT_MODEL)!;
   const usd = inputCost(saved, model);
+  // An unknown name (an older or newer model than the table knows) is priced at the default rate, not
+  // refused: the seed's clients send whatever model they target, and the estimate is advisory.
+  const unknown = !!costModel && !named;
   return {
+    ...(unknown ? { cost_note: `the named model is not in the price table; priced at ${model.id} input rates` } : {}),
     original_tokens: originalTokens,
     compressed_tokens: compressedTokens,
     tokens_saved: saved,
     savings_pct: originalTokens > 0 ? Math.round((saved / originalTokens) * 1000) / 10 : 0,
     compression_ratio: compressedTokens > 0 ? Math.round((originalTokens / compressedTokens) * 100) / 100 : 1,
-    estimated_cost_saved: named ? `$${usd < 0.0001 && usd > 0 ? usd.toExponential(2) : usd.toFixed(4)}` : null,
+    estimated_cost_saved: costModel ? `$${usd < 0.0001 && usd > 0 ? usd.toExponential(2) : usd.toFixed(4)}` : null,
     estimated_cost_saved_usd: Math.round(usd * 1e6) / 1e6,
     cost_model: model.id,
   };
