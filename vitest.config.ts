@@ -26,8 +26,18 @@ export const POSTGRES_TESTS = [
   'test/ace/playbook.test.ts',
   'test/ace/handoffs.test.ts',
   'test/ace/experiments.test.ts',
+  'test/contexts/files.test.ts',
+  'test/contexts/hierarchy.test.ts',
+  'test/contexts/brain.test.ts',
+  'test/contexts/tenancy.test.ts',
   'test/distill/rest.test.ts',
   'test/distill/llm.test.ts',
+  'test/account/compat.test.ts',
+  'test/account/roles.test.ts',
+  'test/account/audit.test.ts',
+  'test/jobs/batch-queue.test.ts',
+  'test/hooks/webhooks.test.ts',
+  'test/account/analytics.test.ts',
 ];
 
 const shared = {

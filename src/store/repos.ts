@@ -7,12 +7,17 @@ import { KeyDirectoryRepo, KeysRepo, ProjectsRepo, UsersRepo } from './accounts.
 import { AceExperimentsRepo } from './ace-experiments.js';
 import { AceHandoffsRepo } from './ace-handoffs.js';
 import { AcePlaybookRepo } from './ace-playbook.js';
+import { AuditRepo, AuditRetentionRepo } from './audit.js';
 import { CompressCacheRepo } from './compress-cache.js';
+import { ContextsRepo, PublicContextsRepo } from './contexts.js';
 import { DistillRepo } from './distill.js';
 import { FidelityProfilesRepo } from './fidelity-profiles.js';
 import { JobQueueRepo, JobsRepo } from './jobs.js';
 import { KnowledgeGraphRepo } from './knowledge-graph.js';
 import { KbRepo } from './kb.js';
+import { MembersRepo } from './members.js';
+import { AnalyticsRepo } from './analytics.js';
+import { WebhooksRepo } from './webhooks.js';
 import { MemoryRepo } from './memory.js';
 import type { RepoContext } from './store.js';
 import { OwnerUsageRepo, UsageRepo } from './usage.js';
@@ -34,7 +39,14 @@ export interface Repos {
   acePlaybook(scope: Scope): AcePlaybookRepo;
   aceHandoffs(scope: Scope): AceHandoffsRepo;
   aceExperiments(scope: Scope): AceExperimentsRepo;
+  contexts(scope: Scope): ContextsRepo;
+  publicContexts(): PublicContextsRepo;
   distill(scope: Scope): DistillRepo;
+  members(scope: Scope): MembersRepo;
+  audit(scope: Scope): AuditRepo;
+  auditRetention(): AuditRetentionRepo;
+  webhooks(scope: Scope): WebhooksRepo;
+  analytics(owner: OwnerScope): AnalyticsRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -55,6 +67,13 @@ export function makeRepos(ctx: RepoContext): Repos {
     acePlaybook: (scope) => new AcePlaybookRepo(ctx, scope),
     aceHandoffs: (scope) => new AceHandoffsRepo(ctx, scope),
     aceExperiments: (scope) => new AceExperimentsRepo(ctx, scope),
+    contexts: (scope) => new ContextsRepo(ctx, scope),
+    publicContexts: () => new PublicContextsRepo(ctx),
     distill: (scope) => new DistillRepo(ctx, scope),
+    members: (scope) => new MembersRepo(ctx, scope),
+    audit: (scope) => new AuditRepo(ctx, scope),
+    auditRetention: () => new AuditRetentionRepo(ctx),
+    webhooks: (scope) => new WebhooksRepo(ctx, scope),
+    analytics: (owner) => new AnalyticsRepo(ctx, owner),
   };
 }
