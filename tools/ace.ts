@@ -41,6 +41,7 @@ const BulletOut = z.object({
 const getPlaybook = defineTool({
   name: 'ace_get_playbook',
   toolset: 'ace',
+  requires: 'viewer',
   title: 'Get the playbook',
   description: "The project's playbook of learned bullets as Markdown, most useful first, or most relevant to `query`, within a token budget.",
   details:
@@ -77,6 +78,7 @@ const getPlaybook = defineTool({
 const addBullets = defineTool({
   name: 'ace_add_bullets',
   toolset: 'ace',
+  requires: 'operator',
   secrets: 'redact',
   title: 'Add playbook bullets',
   description: 'Add lessons to the playbook as small deltas; a bullet that restates an existing one strengthens it instead of being added twice.',
@@ -134,6 +136,7 @@ const addBullets = defineTool({
 const recordOutcome = defineTool({
   name: 'ace_record_outcome',
   toolset: 'ace',
+  requires: 'operator',
   title: 'Record a task outcome',
   description: 'Count a task outcome on playbook bullets: +1 helpful for the bullets that helped, +1 harmful for those that misled.',
   details: 'Every id must be a bullet of the playbook (else 404 naming the field, and nothing is counted). Marks the bullets used now (last_used_at).',
@@ -158,6 +161,7 @@ const recordOutcome = defineTool({
 const curate = defineTool({
   name: 'ace_curate',
   toolset: 'ace',
+  requires: 'operator',
   title: 'Curate the playbook',
   description: 'Merge near-duplicate bullets (keeping their counts and provenance) and prune bullets that proved harmful; dry_run answers the plan without changing anything.',
   details:
@@ -238,6 +242,7 @@ const HandoffOut = HandoffMeta.extend({ content: HandoffContentOut, markdown: z.
 const createHandoff = defineTool({
   name: 'create_handoff',
   toolset: 'ace',
+  requires: 'operator',
   secrets: 'redact',
   title: 'Create a handoff',
   description: "Pack a task's state (goal, progress, decisions, files, commands, open questions, next steps, references) for another agent or session, within a token budget.",
@@ -317,6 +322,8 @@ const HandoffId = z.string().min(1).max(64).describe('The handoff id (hof_...).'
 const getHandoff = defineTool({
   name: 'get_handoff',
   toolset: 'ace',
+  // pick_up writes (marks the handoff taken): an operator's call, like every write.
+  requires: 'operator',
   title: 'Get a handoff',
   description: 'A handoff rendered as Markdown ready to paste, or as JSON; pick_up marks it picked up by you.',
   details: 'pick_up: true sets status picked_up with your key name and time; a handoff already picked up answers 409. Expired handoffs are gone (404).',
@@ -342,6 +349,7 @@ const getHandoff = defineTool({
 const listHandoffs = defineTool({
   name: 'list_handoffs',
   toolset: 'ace',
+  requires: 'viewer',
   title: 'List handoffs',
   description: "The project's handoffs that have not expired, newest first, with their goal and status.",
   input: z.object({
@@ -425,6 +433,7 @@ function renderExperiment(o: z.output<typeof ExperimentOut>): string {
 const createExperiment = defineTool({
   name: 'create_experiment',
   toolset: 'ace',
+  requires: 'operator',
   secrets: 'redact',
   metered: true,
   title: 'Create an experiment',
@@ -507,6 +516,7 @@ const createExperiment = defineTool({
 const getExperiment = defineTool({
   name: 'get_experiment',
   toolset: 'ace',
+  requires: 'viewer',
   title: 'Get an experiment',
   description: "An experiment's progress and its table: per setting, savings, compression time, share of answers kept and structural retention.",
   details: 'The table sums the documents finished so far (see documents_done); per_document: true adds each document\'s figures.',
