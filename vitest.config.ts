@@ -23,6 +23,10 @@ export const POSTGRES_TESTS = [
   'test/embeddings/server.test.ts',
   'test/security/account-limits.test.ts',
   'test/security/bound-keys.test.ts',
+  'test/documents/service.test.ts',
+  'test/documents/tools.test.ts',
+  'test/lookup/lookup.test.ts',
+  'test/multimodal/tool.test.ts',
 ];
 
 const shared = {

@@ -3,7 +3,7 @@
 // item for its title.
 import type { Scope } from '../domain/scope.js';
 import { FTS_INDEXES, readJson } from './dialect.js';
-import { saveScopedVectors, type RetrievalSource } from './retrieval.js';
+import { loadScopedVectors, saveScopedVectors, type RetrievalSource } from './retrieval.js';
 import type { RepoContext } from './store.js';
 
 export type KbEmbeddingText = (title: string | null, c: { headingPath: string[]; text: string }) => string;
@@ -11,17 +11,7 @@ export type KbEmbeddingText = (title: string | null, c: { headingPath: string[];
 export const kbChunkSource = (embeddingText: KbEmbeddingText): RetrievalSource<{ itemId: string }> => ({
   collection: 'kb',
   fts: FTS_INDEXES.kbChunks,
-  async loadVectors(ctx, scope, embedderId) {
-    const rows = await ctx.db
-      .selectFrom('kb_chunks')
-      .select(['rowid', 'item_id', 'embedding'])
-      .where('owner_id', '=', scope.ownerId)
-      .where('project_id', '=', scope.projectId)
-      .where('embedder_id', '=', embedderId)
-      .orderBy('rowid')
-      .execute();
-    return rows.map((r) => ({ id: r.rowid, meta: { itemId: r.item_id }, vec: r.embedding }));
-  },
+  loadVectors: (ctx, scope, embedderId) => loadScopedVectors(ctx, { table: 'kb_chunks', id: 'rowid', columns: ['item_id'] }, scope, embedderId, (r) => ({ itemId: r.item_id as string })),
   async staleRows(ctx, scope, embedderId, limit) {
     const rows = await ctx.db
       .selectFrom('kb_chunks as c')

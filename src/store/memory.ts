@@ -2,7 +2,7 @@
 // metadata kept beside each vector is what search filters test without touching the store.
 import type { Scope } from '../domain/scope.js';
 import { FTS_INDEXES, readJson } from './dialect.js';
-import { saveScopedVectors, type RetrievalSource } from './retrieval.js';
+import { loadScopedVectors, saveScopedVectors, staleScopedRows, type RetrievalSource } from './retrieval.js';
 import type { RepoContext } from './store.js';
 
 export interface MemoryMeta {
@@ -15,27 +15,13 @@ export const memorySource: RetrievalSource<MemoryMeta> = {
   collection: 'memory',
   fts: FTS_INDEXES.memories,
   scopeByTable: true,
-  async loadVectors(ctx, scope, embedderId) {
-    const rows = await ctx.db
-      .selectFrom('memories')
-      .select(['seq', 'tags', 'source', 'created_at', 'embedding'])
-      .where('owner_id', '=', scope.ownerId)
-      .where('project_id', '=', scope.projectId)
-      .where('embedder_id', '=', embedderId)
-      .execute();
-    return rows.map((r) => ({ id: r.seq, meta: { createdAt: r.created_at, tags: readJson<string[]>(r.tags), source: r.source }, vec: r.embedding }));
-  },
-  async staleRows(ctx, scope, embedderId, limit) {
-    return ctx.db
-      .selectFrom('memories')
-      .select(['seq as id', 'text'])
-      .where('owner_id', '=', scope.ownerId)
-      .where('project_id', '=', scope.projectId)
-      .where('embedder_id', '<>', embedderId)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
-  },
+  loadVectors: (ctx, scope, embedderId) =>
+    loadScopedVectors(ctx, { table: 'memories', id: 'seq', columns: ['tags', 'source', 'created_at'], unordered: true }, scope, embedderId, (r) => ({
+      createdAt: r.created_at as string,
+      tags: readJson<string[]>(r.tags),
+      source: r.source as string | null,
+    })),
+  staleRows: (ctx, scope, embedderId, limit) => staleScopedRows(ctx, { table: 'memories', id: 'seq' }, scope, embedderId, limit),
   saveVectors: (ctx, scope, embedderId, rows) => saveScopedVectors(ctx, { table: 'memories', id: 'seq', guardText: true }, scope, embedderId, rows),
 };
 

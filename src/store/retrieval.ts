@@ -58,6 +58,46 @@ export interface VectorColumns {
   guardText: boolean;
 }
 
+/** One `loadVectors` for every source: the scope's rows embedded by `embedderId`, with what `meta` reads of `columns`. */
+export async function loadScopedVectors<M>(
+  ctx: RepoContext,
+  cols: { table: VectorColumns['table']; id: VectorColumns['id']; columns: string[]; unordered?: boolean },
+  scope: Scope,
+  embedderId: string,
+  meta: (row: Record<string, unknown>) => M,
+): Promise<Array<VectorRow<M>>> {
+  // The four tables share these columns; the query builder is typed on one of them.
+  let q = ctx.db
+    .selectFrom(cols.table as 'document_chunks')
+    .select([`${cols.id as 'rowid'} as id`, 'embedding', ...(cols.columns as Array<'doc_id'>)])
+    .where('owner_id', '=', scope.ownerId)
+    .where('project_id', '=', scope.projectId)
+    .where('embedder_id', '=', embedderId);
+  // `unordered`: let the database read the scope through its own index rather than sort by key.
+  if (!cols.unordered) q = q.orderBy(cols.id as 'rowid');
+  const rows = (await q.execute()) as unknown as Array<Record<string, unknown> & { id: number; embedding: Buffer }>;
+  return rows.map((r) => ({ id: r.id, meta: meta(r), vec: r.embedding }));
+}
+
+/** One `staleRows` for the sources that embed a row's own `text`: rows of the scope embedded by another embedder. */
+export async function staleScopedRows(
+  ctx: RepoContext,
+  cols: { table: VectorColumns['table']; id: VectorColumns['id'] },
+  scope: Scope,
+  embedderId: string,
+  limit: number,
+): Promise<Array<{ id: number; text: string }>> {
+  return ctx.db
+    .selectFrom(cols.table as 'document_chunks')
+    .select([`${cols.id as 'rowid'} as id`, 'text'])
+    .where('owner_id', '=', scope.ownerId)
+    .where('project_id', '=', scope.projectId)
+    .where('embedder_id', '!=', embedderId)
+    .orderBy(cols.id as 'rowid')
+    .limit(limit)
+    .execute();
+}
+
 /** One `saveVectors` for every source: re-embedded vectors written back in one transaction, scoped. */
 export async function saveScopedVectors(
   ctx: RepoContext,
