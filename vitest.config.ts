@@ -27,6 +27,17 @@ export const POSTGRES_TESTS = [
   'test/documents/tools.test.ts',
   'test/lookup/lookup.test.ts',
   'test/multimodal/tool.test.ts',
+  'test/retrieval/index.test.ts',
+  'test/security/delete-project.test.ts',
+  'test/security/secrets-rule.test.ts',
+  'test/security/path-oracle.test.ts',
+  'test/security/decompression-bomb.test.ts',
+  'test/security/outbound-address.test.ts',
+  'test/platform/account.test.ts',
+  'test/platform/examples.test.ts',
+  'test/platform/surface.test.ts',
+  'test/platform/errors.test.ts',
+  'test/platform/operations.test.ts',
 ];
 
 const shared = {

@@ -21,13 +21,18 @@ export interface FtsIndex {
   columns: string[];
   /** True when SQLite triggers keep the FTS5 table in step (external content); false = contentless, written explicitly. */
   triggers: boolean;
+  /**
+   * PostgreSQL: true when the `fts` column is written by ftsInsert (the indexed text includes other
+   * rows' fields: an item title, a source name); false when it is generated from the row (0012).
+   */
+  pgWritten: boolean;
 }
 
 export const FTS_INDEXES = {
-  documentChunks: { table: 'document_chunks', key: 'rowid', sqliteFts: 'document_chunks_fts', columns: ['text'], triggers: false },
-  kbChunks: { table: 'kb_chunks', key: 'rowid', sqliteFts: 'kb_chunks_fts', columns: ['text'], triggers: false },
-  lookupChunks: { table: 'lookup_chunks', key: 'rowid', sqliteFts: 'lookup_chunks_fts', columns: ['text'], triggers: false },
-  memories: { table: 'memories', key: 'seq', sqliteFts: 'memories_fts', columns: ['text', 'tags', 'source'], triggers: true },
+  documentChunks: { table: 'document_chunks', key: 'rowid', sqliteFts: 'document_chunks_fts', columns: ['text'], triggers: false, pgWritten: false },
+  kbChunks: { table: 'kb_chunks', key: 'rowid', sqliteFts: 'kb_chunks_fts', columns: ['text'], triggers: false, pgWritten: true },
+  lookupChunks: { table: 'lookup_chunks', key: 'rowid', sqliteFts: 'lookup_chunks_fts', columns: ['text'], triggers: false, pgWritten: true },
+  memories: { table: 'memories', key: 'seq', sqliteFts: 'memories_fts', columns: ['text', 'tags', 'source'], triggers: true, pgWritten: false },
 } as const satisfies Record<string, FtsIndex>;
 
 /** One keyword query of the retrieval index (src/store/retrieval.ts), the only caller. */
@@ -59,7 +64,7 @@ export interface Dialect {
   json(value: unknown): string;
   /** True when `err` is a unique-constraint violation. */
   isUniqueViolation(err: unknown): boolean;
-  /** Keyword search (FTS5 bm25 / tsvector ts_rank_cd): keys of matching rows, best first (ties: lower key). */
+  /** Keyword search (bm25 on both: FTS5's own, and its PostgreSQL rendering): keys of matching rows, best first. */
   ftsSearch(db: Kysely<Database>, index: FtsIndex, q: FtsQuery): Promise<FtsHit[]>;
   /** Index rows written by the caller (no-op where the database keeps the index itself). */
   ftsInsert(db: Kysely<Database>, index: FtsIndex, rows: Array<{ key: number; values: string[] }>): Promise<void>;
@@ -118,6 +123,12 @@ const sqliteDialect: Dialect = {
   },
 };
 
+/** BM25 parameters (FTS5's defaults). */
+const BM25_K1 = 1.2;
+const BM25_B = 0.75;
+/** ts_rank (no normalisation) of a one-term query matching once, at the default weight: the unit of term frequency. */
+const TS_RANK_ONE = 0.0607927;
+
 const postgresDialect: Dialect = {
   backend: 'postgres',
   json: (v) => JSON.stringify(v),
@@ -125,17 +136,41 @@ const postgresDialect: Dialect = {
   async ftsSearch(db, index, q) {
     const terms = termsFor(q.terms, q.mode);
     if (terms.length === 0 || q.scopes.length === 0 || q.limit <= 0) return [];
-    // Each term as FTS5 reads a quoted string: a phrase of its words, stemmed like the indexed text.
-    const tsq = sql.join(terms.map((t) => sql`phraseto_tsquery('english', ${t})`), q.mode === 'all' ? sql` && ` : sql` || `);
+    // Each term is read as FTS5 reads a quoted string (a phrase of its words), through the same text
+    // processing as the indexed text (ctxgate_tsquery, migration 0012).
+    const tq = terms.map((_, i) => sql`x.q[${sql.lit(i + 1)}]`);
+    const matchAll = sql.join(tq, q.mode === 'all' ? sql` && ` : sql` || `);
     const key = sql.ref(`t.${index.key}`);
+    const table = sql.table(index.table);
     const scopes = sql.join(q.scopes.map((s) => sql`(t.owner_id = ${s.ownerId} AND t.project_id = ${s.projectId})`), sql` OR `);
     const where = q.where ? sql` AND ${sql.ref(`t.${q.where.column}`)} IN (${sql.join(q.where.values)})` : sql``;
+    // Okapi BM25 as FTS5 computes it (k1 = 1.2, b = 0.75): a term's weight is its inverse document
+    // frequency among the searched rows, so a rare word outranks a common one (ts_rank_cd has no IDF
+    // and ranked common-word matches first). The term frequency is read through ts_rank of the one
+    // term, which grows with the term's occurrences and saturates (1 at one occurrence); document
+    // length is the row's lexeme count against the matching rows' average.
+    const df = sql.join(terms.map((_, i) => sql`count(*) FILTER (WHERE m.fts @@ x.q[${sql.lit(i + 1)}])`));
+    const score = sql.join(
+      terms.map((_, i) => {
+        const n = sql.lit(i + 1);
+        return sql`ln(1 + (s.n - d.df[${n}] + 0.5) / (d.df[${n}] + 0.5)) * (ts_rank(m.fts, x.q[${n}], 0) / ${sql.lit(TS_RANK_ONE)})`;
+      }),
+      sql` + `,
+    );
     const { rows } = await sql<FtsHit>`
-      SELECT ${key} AS key, ts_rank_cd(t.fts, x.q) AS score FROM ${sql.table(index.table)} t, (SELECT ${tsq} AS q) x
-      WHERE t.fts @@ x.q AND (${scopes})${where} ORDER BY score DESC, ${key} LIMIT ${q.limit} OFFSET ${q.offset ?? 0}`.execute(db);
+      WITH x AS (SELECT ARRAY[${sql.join(terms.map((t) => sql`ctxgate_tsquery(${t})`))}]::tsquery[] AS q),
+      m AS MATERIALIZED (SELECT ${key} AS key, t.fts FROM ${table} t, x WHERE t.fts @@ (${matchAll}) AND (${scopes})${where}),
+      s AS (SELECT count(*)::float8 AS n FROM ${table} t WHERE (${scopes})),
+      d AS (SELECT ARRAY[${df}]::float8[] AS df, avg(length(m.fts))::float8 AS avgdl FROM m, x)
+      SELECT m.key, (${score}) * ${sql.lit(BM25_K1 + 1)} / (1 + ${sql.lit(BM25_K1)} * (1 - ${sql.lit(BM25_B)} + ${sql.lit(BM25_B)} * length(m.fts) / greatest(d.avgdl, 1))) AS score
+      FROM m, x, s, d ORDER BY score DESC, m.key LIMIT ${q.limit} OFFSET ${q.offset ?? 0}`.execute(db);
     return rows;
   },
-  async ftsInsert() {},
+  async ftsInsert(db, index, rows) {
+    if (!index.pgWritten || rows.length === 0) return;
+    const values = sql.join(rows.map((r) => sql`(${r.key}::bigint, ${r.values.join('\n')}::text)`));
+    await sql`UPDATE ${sql.table(index.table)} AS t SET fts = ctxgate_tsvector(v.body) FROM (VALUES ${values}) AS v(key, body) WHERE ${sql.ref(`t.${index.key}`)} = v.key`.execute(db);
+  },
   async ftsDelete() {},
   async scopedTables(db) {
     const { rows } = await sql<{ name: string }>`

@@ -11,7 +11,7 @@ import type { Scope } from '../../src/registry/define.js';
 import { DocumentsService } from '../../src/services/documents.js';
 import { FTS_INDEXES } from '../../src/store/dialect.js';
 import { queryTerms } from '../../src/engine/retrieval/index.js';
-import { onPostgres, query } from '../helpers/database.js';
+import { query, queryOwnConnection } from '../helpers/database.js';
 import { disposeApp, newTenant, openApp, tempDir } from '../jobs/app.js';
 import { HANDBOOK, HANDBOOK_SECTIONS, RECIPES } from './fixtures.js';
 
@@ -36,21 +36,6 @@ function chunkRows(docId: string) {
     `SELECT rowid, id, idx, text, embedding, embedder_id FROM document_chunks WHERE doc_id = ? ORDER BY idx`,
     docId,
   );
-}
-
-/** One statement on a connection of its own, as another process (the CLI, a replica) would write. */
-async function onOtherConnection(text: string, params: unknown[]): Promise<void> {
-  if (onPostgres) {
-    const { default: pg } = await import('pg');
-    const c = new pg.Client({ connectionString: app.deps.config.databaseUrl });
-    await c.connect();
-    await c.query(text, params).finally(() => c.end());
-    return;
-  }
-  const { openDb } = await import('../../src/store/db.js');
-  const other = openDb(app.deps.config.dataDir + '/ctxgate.db');
-  other.prepare(text.replace(/\$\d+/g, '?')).run(...params);
-  other.close();
 }
 
 /** Keyword rows matching `word` in the scope; on SQLite straight from the FTS5 table (orphans included). */
@@ -223,7 +208,7 @@ describe('search', () => {
     const embedder = await app.deps.embedder();
     const [qv] = await embedder.embed(['shaping dough surface tension']);
     const target = (await chunkRows((await docs.get(s, { fileId: 'recipes' })).doc_id)).at(-1)!;
-    await onOtherConnection(`UPDATE document_chunks SET embedding = $1 WHERE rowid = $2`, [vectorToBlob(qv!), target.rowid]);
+    await queryOwnConnection(app.deps.config, `UPDATE document_chunks SET embedding = ? WHERE rowid = ?`, vectorToBlob(qv!), target.rowid);
     const after = await docs.search(s, { query: 'shaping dough surface tension', mode: 'semantic', topK: 1 });
     expect(after.results[0]!.chunk_id).toBe(target.id);
     expect(after.results[0]!.score).toBeCloseTo(1, 5);

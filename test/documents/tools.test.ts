@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countTokens } from '../../src/engine/tokens.js';
 import { callTool, connectMcp, rest, startTestServer, type TestServer } from '../helpers/server.js';
 import { HANDBOOK, RECIPES } from './fixtures.js';
-import { query, queryOne } from '../helpers/database.js';
+import { query, queryOne, queryOwnConnection } from '../helpers/database.js';
 
 let server: TestServer;
 let client: Client;
@@ -283,13 +283,7 @@ describe('jobs survive a server restart', () => {
     // Shut down without waiting for the job (keep the data dir).
     await s1.http.close();
     await s1.app.close();
-    const before = await (async () => {
-      const { openDb } = await import('../../src/store/db.js');
-      const db = openDb(`${s1.dataDir}/ctxgate.db`);
-      const row = db.prepare(`SELECT status, completed_count FROM jobs WHERE id = ?`).get(sub.body.job_id) as { status: string; completed_count: number };
-      db.close();
-      return row;
-    })();
+    const [before] = await queryOwnConnection<{ status: string; completed_count: number }>(s1.app.deps.config, `SELECT status, completed_count FROM jobs WHERE id = ?`, sub.body.job_id);
     expect(['queued', 'processing']).toContain(before.status);
     expect(before.completed_count).toBeLessThan(5);
 
