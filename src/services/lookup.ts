@@ -78,11 +78,21 @@ export function packageDir(name: string, root = projectRoot): string | null {
   return fs.existsSync(path.join(dir, 'package.json')) ? dir : null;
 }
 
+type PackageJson = { version?: string; types?: string; typings?: string };
+const readPackageJson = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
+const npmFingerprint = (name: string, pkg: PackageJson) => `npm:${name}@${pkg.version ?? '?'}`;
+
+/** What an installed package's index is built from (its version), without reading its docs; null when not installed. */
+export function packageFingerprint(name: string, root = projectRoot): string | null {
+  const dir = packageDir(name, root);
+  return dir ? npmFingerprint(name, readPackageJson(dir)) : null;
+}
+
 /** README, docs/**.md and the declared .d.ts of an installed package. */
 export function collectPackage(name: string, root = projectRoot): Collected | null {
   const dir = packageDir(name, root);
   if (!dir) return null;
-  const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version?: string; types?: string; typings?: string };
+  const pkg = readPackageJson(dir);
   const files: DocFile[] = [];
   let total = 0;
   const add = (rel: string) => {
@@ -101,7 +111,7 @@ export function collectPackage(name: string, root = projectRoot): Collected | nu
   }
   const types = pkg.types ?? pkg.typings;
   if (types && /\.d\.(ts|mts|cts)$/.test(types)) add(path.normalize(types));
-  return { name, version: pkg.version ?? null, path: dir, files, fingerprint: `npm:${name}@${pkg.version ?? '?'}` };
+  return { name, version: pkg.version ?? null, path: dir, files, fingerprint: npmFingerprint(name, pkg) };
 }
 
 /** Documentation files under a folder (no node_modules, no dot-directories), capped. */
@@ -265,19 +275,21 @@ export class LookupService {
     const names = builtinPackageNames();
     const t0 = Date.now();
     let indexed = 0;
+    const builtins = this.deps.store.lookup(BUILTIN);
     for (const name of names) {
+      // Started right after the server listens: give requests a turn between packages.
+      await yieldToLoop();
       if (this.closed) return;
       const slug = slugify(name);
+      // An unchanged package costs its package.json, not a read of its docs.
+      const existing = await builtins.source(slug);
+      if (existing && existing.fingerprint === `${packageFingerprint(name)}|${embedder.id}`) continue;
       const c = collectPackage(name);
       if (!c || c.files.length === 0) continue;
-      const existing = await this.deps.store.lookup(BUILTIN).source(slug);
-      if (existing && existing.fingerprint === `${c.fingerprint}|${embedder.id}`) continue;
       await this.index(BUILTIN, { ...c, slug, kind: 'npm', builtin: true });
       indexed++;
-      await yieldToLoop();
     }
     // Packages no longer installed leave the index.
-    const builtins = this.deps.store.lookup(BUILTIN);
     const stale = (await builtins.sources(true)).filter((s) => !names.some((n) => slugify(n) === s.slug));
     for (const s of stale) await builtins.delete(s.id);
     if (indexed > 0 || stale.length > 0) this.deps.log.info({ indexed, removed: stale.length, ms: Date.now() - t0 }, 'lookup: built-in docs index refreshed');

@@ -35,8 +35,13 @@ export interface LookupNewChunk { file: string; headingPath: string[]; text: str
 export interface LookupHitRow { rowid: number; file: string; heading_path: string[]; text: string; slug: string; name: string; version: string | null }
 
 const SOURCE_COLUMNS = ['id', 'owner_id', 'project_id', 'slug', 'kind', 'name', 'version', 'path', 'builtin', 'fingerprint', 'files', 'chunks', 'indexed_at', 'created_at'] as const;
-/** Passages inserted per statement (well under both backends' bound-parameter limits). */
-const INSERT_BATCH = 500;
+/**
+ * Passages inserted per statement. Small enough that a large source (a package's .d.ts) does not hold
+ * the event loop for long: the transaction yields between batches (the built-in index is built while
+ * the server already answers).
+ */
+const INSERT_BATCH = 100;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The documentation sources of one scope (a project's own, or the built-ins' ('', '')) and their passages. */
 export class LookupRepo {
@@ -92,6 +97,7 @@ export class LookupRepo {
         // Identity keys grow in VALUES order within one statement on both backends; sort rather than trust RETURNING's order.
         const sorted = keys.map((k) => k.rowid).sort((a, b) => a - b);
         await t.dialect.ftsInsert(t.db, FTS_INDEXES.lookupChunks, batch.map((c, i) => ({ key: sorted[i]!, values: [c.ftsText] })));
+        await yieldToLoop();
       }
     });
   }
