@@ -1,6 +1,8 @@
 // Memory store: what the retrieval index needs of memories. Memories are embedded as their text; the
 // metadata kept beside each vector is what search filters test without touching the store.
+import type { Selectable } from 'kysely';
 import type { Scope } from '../domain/scope.js';
+import type { MemoriesTable } from './schema.js';
 import { FTS_INDEXES, readJson } from './dialect.js';
 import { loadScopedVectors, saveScopedVectors, staleScopedRows, type RetrievalSource } from './retrieval.js';
 import type { RepoContext } from './store.js';
@@ -26,16 +28,7 @@ export const memorySource: RetrievalSource<MemoryMeta> = {
 };
 
 /** A memory row as services read it (the vector stays in the store and the retrieval index). */
-export interface MemoryRow {
-  seq: number;
-  id: string;
-  text: string;
-  tags: string[];
-  source: string | null;
-  merge_count: number;
-  created_at: string;
-  updated_at: string;
-}
+export type MemoryRow = Omit<Selectable<MemoriesTable>, 'owner_id' | 'project_id' | 'tags' | 'embedding' | 'embedder_id'> & { tags: string[] };
 
 /** Row filters of list/forget: tags (any, or all), created_at bounds (ISO, inclusive), source. */
 export interface MemoryRowFilter {
