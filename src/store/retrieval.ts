@@ -254,7 +254,7 @@ export class RetrievalIndex<M> {
     terms: QueryTerms,
     mode: TermMode,
     limit: number,
-    filter: { where?: KeywordWhere; accept?: (id: number) => boolean; inTables?: boolean } = {},
+    filter: { where?: KeywordWhere; accept?: (id: number) => boolean; inTables?: boolean; rows?: number } = {},
   ): Promise<Scored[]> {
     if (limit <= 0 || scopes.length === 0) return [];
     if (filter.where && filter.where.values.length === 0) return [];
@@ -264,7 +264,7 @@ export class RetrievalIndex<M> {
     let page = filter.accept ? Math.min(Math.max(limit * 2, 10), 2000) : limit;
     const out: Scored[] = [];
     for (let offset = 0; ; offset += page, page = Math.min(page * 4, 20_000)) {
-      const hits = await store.dialect.ftsSearch(store.db, this.source.fts, { terms, mode, scopes, callerScopes, where: filter.where, limit: page, offset });
+      const hits = await store.dialect.ftsSearch(store.db, this.source.fts, { terms, mode, scopes, callerScopes, where: filter.where, limit: page, offset, rows: filter.rows });
       for (const h of hits) {
         if (filter.accept && !filter.accept(h.key)) continue;
         out.push({ id: h.key, score: h.score });
@@ -333,7 +333,9 @@ export class RetrievalIndex<M> {
               return req.minSimilarity === undefined || (simOf(id) ?? -Infinity) >= req.minSimilarity;
             }
           : undefined;
-      keywordHits = await this.keyword(req.scopes, terms, 'any', depth, { where: req.where, accept, inTables: accept !== undefined });
+      // The loaded tables hold every row of the scopes (as of their stamp): BM25's collection size.
+      const rows = needVectors ? tables.reduce((n, t) => n + t.size, 0) : undefined;
+      keywordHits = await this.keyword(req.scopes, terms, 'any', depth, { where: req.where, accept, inTables: accept !== undefined, rows });
     }
 
     const legScore = new Map([...semanticHits, ...keywordHits].map((h) => [h.id, h.score]));
