@@ -139,8 +139,9 @@ const postgresDialect: Dialect = {
     const terms = termsFor(q.terms, q.mode);
     if (terms.length === 0 || q.scopes.length === 0 || q.limit <= 0) return [];
     // Each term is read as FTS5 reads a quoted string (a phrase of its words), through the same text
-    // processing as the indexed text (ctxgate_tsquery, migration 0012).
-    const tq = terms.map((_, i) => sql`x.q[${sql.lit(i + 1)}]`);
+    // processing as the indexed text (ctxgate_tsquery, migration 0012). Written inline (not read from
+    // a CTE) so the match is an index condition the GIN index serves.
+    const tq = terms.map((t) => sql`ctxgate_tsquery(${t})`);
     const matchAll = sql.join(tq, q.mode === 'all' ? sql` && ` : sql` || `);
     const key = sql.ref(`t.${index.key}`);
     const table = sql.table(index.table);
@@ -150,22 +151,22 @@ const postgresDialect: Dialect = {
     // frequency among the searched rows, so a rare word outranks a common one (ts_rank_cd has no IDF
     // and ranked common-word matches first). The term frequency is read through ts_rank of the one
     // term, which grows with the term's occurrences and saturates (1 at one occurrence); document
-    // length is the row's lexeme count against the matching rows' average.
-    const df = sql.join(terms.map((_, i) => sql`count(*) FILTER (WHERE m.fts @@ x.q[${sql.lit(i + 1)}])`));
+    // length is the row's lexeme count against the matching rows' average. Every CTE is MATERIALIZED:
+    // inlined, the planner may re-run the counts once per matching row.
+    const df = sql.join(tq.map((t) => sql`count(*) FILTER (WHERE m.fts @@ ${t})`));
     const score = sql.join(
-      terms.map((_, i) => {
+      tq.map((t, i) => {
         const n = sql.lit(i + 1);
-        return sql`ln(1 + (greatest(s.n, d.df[${n}]) - d.df[${n}] + 0.5) / (d.df[${n}] + 0.5)) * (ts_rank(m.fts, x.q[${n}], 0) / ${sql.lit(TS_RANK_ONE)})`;
+        return sql`ln(1 + (greatest(s.n, d.df[${n}]) - d.df[${n}] + 0.5) / (d.df[${n}] + 0.5)) * (ts_rank(m.fts, ${t}, 0) / ${sql.lit(TS_RANK_ONE)})`;
       }),
       sql` + `,
     );
     const { rows } = await sql<FtsHit>`
-      WITH x AS (SELECT ARRAY[${sql.join(terms.map((t) => sql`ctxgate_tsquery(${t})`))}]::tsquery[] AS q),
-      m AS MATERIALIZED (SELECT ${key} AS key, t.fts FROM ${table} t, x WHERE t.fts @@ (${matchAll}) AND (${scopes})${where}),
-      s AS (${q.rows !== undefined ? sql`SELECT ${q.rows}::float8 AS n` : sql`SELECT count(*)::float8 AS n FROM ${table} t WHERE (${scopes})`}),
-      d AS (SELECT ARRAY[${df}]::float8[] AS df, avg(length(m.fts))::float8 AS avgdl FROM m, x)
+      WITH m AS MATERIALIZED (SELECT ${key} AS key, t.fts FROM ${table} t WHERE t.fts @@ (${matchAll}) AND (${scopes})${where}),
+      s AS MATERIALIZED (${q.rows !== undefined ? sql`SELECT ${q.rows}::float8 AS n` : sql`SELECT count(*)::float8 AS n FROM ${table} t WHERE (${scopes})`}),
+      d AS MATERIALIZED (SELECT ARRAY[${df}]::float8[] AS df, avg(length(m.fts))::float8 AS avgdl FROM m)
       SELECT m.key, (${score}) * ${sql.lit(BM25_K1 + 1)} / (1 + ${sql.lit(BM25_K1)} * (1 - ${sql.lit(BM25_B)} + ${sql.lit(BM25_B)} * length(m.fts) / greatest(d.avgdl, 1))) AS score
-      FROM m, x, s, d ORDER BY score DESC, m.key LIMIT ${q.limit} OFFSET ${q.offset ?? 0}`.execute(db);
+      FROM m, s, d ORDER BY score DESC, m.key LIMIT ${q.limit} OFFSET ${q.offset ?? 0}`.execute(db);
     return rows;
   },
   async ftsInsert(db, index, rows) {
