@@ -149,23 +149,25 @@ const postgresDialect: Dialect = {
     const where = q.where ? sql` AND ${sql.ref(`t.${q.where.column}`)} IN (${sql.join(q.where.values)})` : sql``;
     // Okapi BM25 as FTS5 computes it (k1 = 1.2, b = 0.75): a term's weight is its inverse document
     // frequency among the searched rows, so a rare word outranks a common one (ts_rank_cd has no IDF
-    // and ranked common-word matches first). The term frequency is read through ts_rank of the one
-    // term, which grows with the term's occurrences and saturates (1 at one occurrence); document
-    // length is the row's lexeme count against the matching rows' average. Every CTE is MATERIALIZED:
-    // inlined, the planner may re-run the counts once per matching row.
-    const df = sql.join(tq.map((t) => sql`count(*) FILTER (WHERE m.fts @@ ${t})`));
+    // and ranked common-word matches first). Each matching row's per-term frequency is read once, as
+    // ts_rank of that one term (0 when absent; 1 at one occurrence, growing and saturating with more);
+    // a term's document frequency is the count of rows where it is non-zero; document length is the
+    // row's lexeme count against the matching rows' average. Every CTE is MATERIALIZED: inlined, the
+    // planner may re-run the counts once per matching row.
+    const at = (r: string, i: number) => sql`${sql.ref(r)}[${sql.lit(i + 1)}]`;
+    const tf = sql.join(tq.map((t) => sql`ts_rank(t.fts, ${t}, 0) / ${sql.lit(TS_RANK_ONE)}`));
+    const df = sql.join(tq.map((_, i) => sql`count(*) FILTER (WHERE ${at('m.tf', i)} > 0)`));
     const score = sql.join(
-      tq.map((t, i) => {
-        const n = sql.lit(i + 1);
-        return sql`ln(1 + (greatest(s.n, d.df[${n}]) - d.df[${n}] + 0.5) / (d.df[${n}] + 0.5)) * (ts_rank(m.fts, ${t}, 0) / ${sql.lit(TS_RANK_ONE)})`;
-      }),
+      tq.map((_, i) => sql`ln(1 + (greatest(s.n, ${at('d.df', i)}) - ${at('d.df', i)} + 0.5) / (${at('d.df', i)} + 0.5)) * ${at('m.tf', i)}`),
       sql` + `,
     );
     const { rows } = await sql<FtsHit>`
-      WITH m AS MATERIALIZED (SELECT ${key} AS key, t.fts FROM ${table} t WHERE t.fts @@ (${matchAll}) AND (${scopes})${where}),
+      WITH m AS MATERIALIZED (
+        SELECT ${key} AS key, length(t.fts) AS len, ARRAY[${tf}]::float8[] AS tf FROM ${table} t
+        WHERE t.fts @@ (${matchAll}) AND (${scopes})${where}),
       s AS MATERIALIZED (${q.rows !== undefined ? sql`SELECT ${q.rows}::float8 AS n` : sql`SELECT count(*)::float8 AS n FROM ${table} t WHERE (${scopes})`}),
-      d AS MATERIALIZED (SELECT ARRAY[${df}]::float8[] AS df, avg(length(m.fts))::float8 AS avgdl FROM m)
-      SELECT m.key, (${score}) * ${sql.lit(BM25_K1 + 1)} / (1 + ${sql.lit(BM25_K1)} * (1 - ${sql.lit(BM25_B)} + ${sql.lit(BM25_B)} * length(m.fts) / greatest(d.avgdl, 1))) AS score
+      d AS MATERIALIZED (SELECT ARRAY[${df}]::float8[] AS df, avg(m.len)::float8 AS avgdl FROM m)
+      SELECT m.key, (${score}) * ${sql.lit(BM25_K1 + 1)} / (1 + ${sql.lit(BM25_K1)} * (1 - ${sql.lit(BM25_B)} + ${sql.lit(BM25_B)} * m.len / greatest(d.avgdl, 1))) AS score
       FROM m, s, d ORDER BY score DESC, m.key LIMIT ${q.limit} OFFSET ${q.offset ?? 0}`.execute(db);
     return rows;
   },
