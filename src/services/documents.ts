@@ -418,7 +418,7 @@ export class DocumentsService {
     return { fileId, text: input.text, title, sourceType, metadata };
   }
 
-  private resultFor(doc: DocSummaryRow, status: IngestResult['status'], embedded: number, reused: number, embedder: Embedder): IngestResult {
+  private resultFor(doc: Pick<DocSummaryRow, 'id' | 'file_id' | 'title' | 'tokens' | 'skeleton_tokens' | 'chunk_count'>, status: IngestResult['status'], embedded: number, reused: number, embedder: Embedder): IngestResult {
     const saved = Math.max(0, doc.tokens - doc.skeleton_tokens);
     return {
       doc_id: doc.id,
@@ -517,7 +517,8 @@ export class DocumentsService {
       const row = (await this.findRow(scope, { fileId: input.fileId }))!;
       return this.resultFor(row, 'unchanged', 0, row.chunk_count, embedder);
     }
-    const row = (await this.findRow(scope, { docId }))!;
+    // What was just written (no read back).
+    const row = { id: docId, file_id: input.fileId, title: input.title ?? null, tokens, skeleton_tokens: skeletonTokens, chunk_count: chunks.length };
     return this.resultFor(row, existing ? 'updated' : 'created', toEmbed.length, chunks.length - toEmbed.length, embedder);
   }
 

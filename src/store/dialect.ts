@@ -105,10 +105,10 @@ const sqliteDialect: Dialect = {
   },
   async ftsInsert(db, index, rows) {
     if (index.triggers) return;
+    if (rows.length === 0) return;
     const cols = sql.join(['rowid', ...index.columns].map((c) => sql.ref(c)));
-    for (const r of rows) {
-      await sql`INSERT INTO ${sql.table(index.sqliteFts)} (${cols}) VALUES (${sql.join([r.key, ...r.values])})`.execute(db);
-    }
+    const values = sql.join(rows.map((r) => sql`(${sql.join([r.key, ...r.values])})`));
+    await sql`INSERT INTO ${sql.table(index.sqliteFts)} (${cols}) VALUES ${values}`.execute(db);
   },
   async ftsDelete(db, index, keys) {
     if (index.triggers || !keys.length) return;
