@@ -155,7 +155,7 @@ const postgresDialect: Dialect = {
     // row's lexeme count against the matching rows' average. Every CTE is MATERIALIZED: inlined, the
     // planner may re-run the counts once per matching row.
     const at = (r: string, i: number) => sql`${sql.ref(r)}[${sql.lit(i + 1)}]`;
-    const tf = sql.join(tq.map((t) => sql`ts_rank(t.fts, ${t}, 0) / ${sql.lit(TS_RANK_ONE)}`));
+    const tf = sql.join(tq.map((t) => sql`ts_rank(u.f, ${t}, 0) / ${sql.lit(TS_RANK_ONE)}`));
     const df = sql.join(tq.map((_, i) => sql`count(*) FILTER (WHERE ${at('m.tf', i)} > 0)`));
     const score = sql.join(
       tq.map((_, i) => sql`ln(1 + (greatest(s.n, ${at('d.df', i)}) - ${at('d.df', i)} + 0.5) / (${at('d.df', i)} + 0.5)) * ${at('m.tf', i)}`),
@@ -163,8 +163,10 @@ const postgresDialect: Dialect = {
     );
     const { rows } = await sql<FtsHit>`
       WITH m AS MATERIALIZED (
-        SELECT ${key} AS key, length(t.fts) AS len, ARRAY[${tf}]::float8[] AS tf FROM ${table} t
-        WHERE t.fts @@ (${matchAll}) AND (${scopes})${where}),
+        SELECT u.key, length(u.f) AS len, ARRAY[${tf}]::float8[] AS tf FROM (
+          -- A long row's tsvector is stored compressed: copy it out once (|| ''), not once per term.
+          SELECT ${key} AS key, t.fts || ''::tsvector AS f FROM ${table} t
+          WHERE t.fts @@ (${matchAll}) AND (${scopes})${where} OFFSET 0) u),
       s AS MATERIALIZED (${q.rows !== undefined ? sql`SELECT ${q.rows}::float8 AS n` : sql`SELECT count(*)::float8 AS n FROM ${table} t WHERE (${scopes})`}),
       d AS MATERIALIZED (SELECT ARRAY[${df}]::float8[] AS df, avg(m.len)::float8 AS avgdl FROM m)
       SELECT m.key, (${score}) * ${sql.lit(BM25_K1 + 1)} / (1 + ${sql.lit(BM25_K1)} * (1 - ${sql.lit(BM25_B)} + ${sql.lit(BM25_B)} * m.len / greatest(d.avgdl, 1))) AS score
