@@ -38,6 +38,12 @@ export const POSTGRES_TESTS = [
   'test/platform/surface.test.ts',
   'test/platform/errors.test.ts',
   'test/platform/operations.test.ts',
+  'test/contexts/files.test.ts',
+  'test/contexts/hierarchy.test.ts',
+  'test/contexts/brain.test.ts',
+  'test/contexts/tenancy.test.ts',
+  'test/distill/rest.test.ts',
+  'test/distill/llm.test.ts',
 ];
 
 const shared = {

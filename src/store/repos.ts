@@ -5,6 +5,8 @@
 import type { OwnerScope, Scope } from '../domain/scope.js';
 import { KeyDirectoryRepo, KeysRepo, ProjectsRepo, UsersRepo } from './accounts.js';
 import { CompressCacheRepo } from './compress-cache.js';
+import { ContextsRepo, PublicContextsRepo } from './contexts.js';
+import { DistillRepo } from './distill.js';
 import { FidelityProfilesRepo } from './fidelity-profiles.js';
 import { JobQueueRepo, JobsRepo } from './jobs.js';
 import { KnowledgeGraphRepo } from './knowledge-graph.js';
@@ -32,6 +34,9 @@ export interface Repos {
   lookup(scope: Scope): LookupRepo;
   jobs(scope: Scope): JobsRepo;
   jobQueue(): JobQueueRepo;
+  contexts(scope: Scope): ContextsRepo;
+  publicContexts(): PublicContextsRepo;
+  distill(scope: Scope): DistillRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -51,5 +56,8 @@ export function makeRepos(ctx: RepoContext): Repos {
     lookup: (scope) => new LookupRepo(ctx, scope),
     jobs: (scope) => new JobsRepo(ctx, scope),
     jobQueue: () => new JobQueueRepo(ctx),
+    contexts: (scope) => new ContextsRepo(ctx, scope),
+    publicContexts: () => new PublicContextsRepo(ctx),
+    distill: (scope) => new DistillRepo(ctx, scope),
   };
 }

@@ -270,7 +270,102 @@ export interface JobItemsTable {
   finished_at: string | null;
 }
 
+export interface ContextsTable {
+  rowid: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  name: string;
+  slug: string;
+  description: string | null;
+  /** JSON text of the content as sent: an object (context files) or a Markdown string (project contexts). */
+  content: string;
+  is_public: number;
+  version: string;
+  version_number: number;
+  view_count: Generated<number>;
+  copy_count: Generated<number>;
+  schema_key: string | null;
+  parent_id: string | null;
+  tier: number;
+  context_type: 'system' | 'reference' | 'memory';
+  state: 'draft' | 'approved' | 'deprecated';
+  source: string | null;
+  copied_from: string | null;
+  /** The searchable rendering (name, description, content): keyword rows and vectors come from it. */
+  text: string;
+  tokens: number;
+  embedding: Buffer;
+  embedder_id: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface ContextVersionsTable {
+  owner_id: string;
+  project_id: string;
+  context_id: string;
+  version_number: number;
+  version: string;
+  change: 'create' | 'update' | 'compact' | 'copy' | 'populate';
+  name: string;
+  description: string | null;
+  content: string;
+  created_at: string;
+}
+
+export interface ContextEntriesTable {
+  rowid: Serial;
+  owner_id: string;
+  project_id: string;
+  context_id: string;
+  text: string;
+  tokens: number;
+  compacted_in: number | null;
+  created_at: string;
+}
+
 export interface SchemaMigrationsTable { version: number; name: string; applied_at: string }
+
+/** A custom distill strategy (0016): the declarative config as JSON. */
+export interface DistillStrategiesTable { owner_id: string; project_id: string; id: string; version: string; config: Json; created_at: string }
+
+/** One distill call (0016): figures and the inject it carried, never the conversation. */
+export interface DistillCallsTable {
+  owner_id: string;
+  project_id: string;
+  id: string;
+  strategy_id: string;
+  strategy_version: string;
+  provider: string;
+  /** ok | failed */
+  status: string;
+  error_code: string | null;
+  tokens_in: number;
+  tokens_out: number | null;
+  inject_used: number;
+  inject_text: string | null;
+  postprocess_used: number;
+  created_at: string;
+}
+
+export interface DistillFeedbackTable {
+  owner_id: string;
+  project_id: string;
+  id: string;
+  call_id: string;
+  rating: string;
+  reason_category: string;
+  reason_text: string | null;
+  strategy_id: string;
+  strategy_version: string;
+  inject_used: number;
+  inject_text: string | null;
+  messages_in: Json | null;
+  messages_out: Json | null;
+  created_at: string;
+}
 
 /** Every table of the store. The SQLite FTS5 tables are not here: full text goes through dialect.fts. */
 export interface Database {
@@ -297,5 +392,11 @@ export interface Database {
   lookup_chunks: LookupChunksTable;
   jobs: JobsTable;
   job_items: JobItemsTable;
+  contexts: ContextsTable;
+  context_versions: ContextVersionsTable;
+  context_entries: ContextEntriesTable;
+  distill_strategies: DistillStrategiesTable;
+  distill_calls: DistillCallsTable;
+  distill_feedback: DistillFeedbackTable;
   schema_migrations: SchemaMigrationsTable;
 }
