@@ -1,4 +1,5 @@
--- PostgreSQL twin of ../0019_ace.sql. Full text is a generated tsvector; the retrieval stamp of
+-- PostgreSQL twin of ../0019_ace.sql. Full text is a generated tsvector (ctxgate_tsvector, 0012: the
+-- same keyword reading as SQLite's FTS5); the retrieval stamp of
 -- collection 'ace' moves on inserts, deletes and updates of the indexed columns only (a row trigger:
 -- PostgreSQL allows no column list on statement triggers with transition tables).
 CREATE TABLE ace_bullets (
@@ -20,7 +21,7 @@ CREATE TABLE ace_bullets (
   created_at text NOT NULL,
   updated_at text NOT NULL,
   last_used_at text,
-  fts tsvector GENERATED ALWAYS AS (to_tsvector('english', text || ' ' || section || ' ' || (tags::text))) STORED
+  fts tsvector GENERATED ALWAYS AS (ctxgate_tsvector(text || ' ' || section || ' ' || (tags::text))) STORED
 );
 CREATE INDEX ace_bullets_scope ON ace_bullets(owner_id, project_id, playbook, section);
 CREATE INDEX ace_bullets_norm ON ace_bullets(owner_id, project_id, playbook, norm);

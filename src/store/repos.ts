@@ -14,10 +14,12 @@ import { DistillRepo } from './distill.js';
 import { FidelityProfilesRepo } from './fidelity-profiles.js';
 import { JobQueueRepo, JobsRepo } from './jobs.js';
 import { KnowledgeGraphRepo } from './knowledge-graph.js';
+import { DocumentsRepo } from './documents.js';
 import { KbRepo } from './kb.js';
 import { MembersRepo } from './members.js';
 import { AnalyticsRepo } from './analytics.js';
 import { WebhooksRepo } from './webhooks.js';
+import { LookupRepo } from './lookup.js';
 import { MemoryRepo } from './memory.js';
 import type { RepoContext } from './store.js';
 import { OwnerUsageRepo, UsageRepo } from './usage.js';
@@ -34,6 +36,9 @@ export interface Repos {
   knowledgeGraph(scope: Scope): KnowledgeGraphRepo;
   memories(scope: Scope): MemoryRepo;
   kb(scope: Scope): KbRepo;
+  documents(scope: Scope): DocumentsRepo;
+  /** Built-in documentation sources are the scope ('', ''). */
+  lookup(scope: Scope): LookupRepo;
   jobs(scope: Scope): JobsRepo;
   jobQueue(): JobQueueRepo;
   acePlaybook(scope: Scope): AcePlaybookRepo;
@@ -62,6 +67,8 @@ export function makeRepos(ctx: RepoContext): Repos {
     knowledgeGraph: (scope) => new KnowledgeGraphRepo(ctx, scope),
     memories: (scope) => new MemoryRepo(ctx, scope),
     kb: (scope) => new KbRepo(ctx, scope),
+    documents: (scope) => new DocumentsRepo(ctx, scope),
+    lookup: (scope) => new LookupRepo(ctx, scope),
     jobs: (scope) => new JobsRepo(ctx, scope),
     jobQueue: () => new JobQueueRepo(ctx),
     acePlaybook: (scope) => new AcePlaybookRepo(ctx, scope),

@@ -23,11 +23,8 @@ const texts = DOCS.map((d) => fs.readFileSync(path.join(projectRoot, d), 'utf8')
 const questions = DOCS.flatMap((d, i) => corpus.questions.filter((q) => q.doc === d).map((q) => ({ document: i, question: q.question, answer: q.answer })));
 const SETTINGS = [{ fidelity: 'balanced' }, { fidelity: 'detailed' }, { fidelity: 'balanced', query: true }];
 
-const isPostgres = () => server.deps.store.dialect.backend === 'postgres';
-
-/** Stored documents on SQLite; on PostgreSQL (documents not there yet) the same texts inline. */
+/** The READMEs as stored documents (ingest_context), referenced by doc_id. */
 async function documentsArg(): Promise<Array<Record<string, string>>> {
-  if (isPostgres()) return texts.map((text, i) => ({ text, name: DOCS[i]! }));
   const out: Array<Record<string, string>> = [];
   for (const [i, text] of texts.entries()) {
     const r = await callTool(client, 'ingest_context', { file_id: DOCS[i], content: text });
@@ -142,11 +139,9 @@ describe('ace experiments', () => {
     const noProfile = await post({ documents: [{ text: 'The port is 8080.' }], settings: [{ profile: 'no-such-profile' }] });
     expect(noProfile.status).toBe(404);
     expect(noProfile.body.field).toBe('settings[0].profile');
-    if (!isPostgres()) {
-      const unknown = await post({ documents: [{ doc_id: 'doc_missing' }] });
-      expect(unknown.status).toBe(404);
-      expect(unknown.body.field).toBe('documents[0].doc_id');
-    }
+    const unknown = await post({ documents: [{ doc_id: 'doc_missing' }] });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.field).toBe('documents[0].doc_id');
     const missing = await callTool(client, 'get_experiment', { experiment_id: 'exp_nope' });
     expect(missing.isError).toBe(true);
     expect(missing.structured).toMatchObject({ status: 404, field: 'experiment_id' });
