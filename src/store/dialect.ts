@@ -26,11 +26,6 @@ export interface FtsIndex {
    * rows' fields: an item title, a source name); false when it is generated from the row (0012).
    */
   pgWritten: boolean;
-  /**
-   * PostgreSQL: the `fts` column is `to_tsvector('english', …)` (a table created after 0012 without
-   * ctxgate_tsvector); its queries are then read with the same configuration.
-   */
-  pgEnglish?: true;
 }
 
 export const FTS_INDEXES = {
@@ -38,7 +33,7 @@ export const FTS_INDEXES = {
   kbChunks: { table: 'kb_chunks', key: 'rowid', sqliteFts: 'kb_chunks_fts', columns: ['text'], triggers: false, pgWritten: true },
   lookupChunks: { table: 'lookup_chunks', key: 'rowid', sqliteFts: 'lookup_chunks_fts', columns: ['text'], triggers: false, pgWritten: true },
   memories: { table: 'memories', key: 'seq', sqliteFts: 'memories_fts', columns: ['text', 'tags', 'source'], triggers: true, pgWritten: false },
-  contexts: { table: 'contexts', key: 'rowid', sqliteFts: 'contexts_fts', columns: ['text'], triggers: true, pgWritten: false, pgEnglish: true },
+  contexts: { table: 'contexts', key: 'rowid', sqliteFts: 'contexts_fts', columns: ['text'], triggers: true, pgWritten: false },
   aceBullets: { table: 'ace_bullets', key: 'seq', sqliteFts: 'ace_bullets_fts', columns: ['text', 'section', 'tags'], triggers: true, pgWritten: false },
 } as const satisfies Record<string, FtsIndex>;
 
@@ -148,7 +143,7 @@ const postgresDialect: Dialect = {
     // Each term is read as FTS5 reads a quoted string (a phrase of its words), through the same text
     // processing as the indexed text (ctxgate_tsquery, migration 0012). Written inline (not read from
     // a CTE) so the match is an index condition the GIN index serves.
-    const tq = terms.map((t) => ('pgEnglish' in index && index.pgEnglish ? sql`phraseto_tsquery('english', ${t})` : sql`ctxgate_tsquery(${t})`));
+    const tq = terms.map((t) => sql`ctxgate_tsquery(${t})`);
     const matchAll = sql.join(tq, q.mode === 'all' ? sql` && ` : sql` || `);
     const key = sql.ref(`t.${index.key}`);
     const table = sql.table(index.table);
