@@ -93,6 +93,8 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_LLM_KEY', default: '(none)', description: 'Bearer key for CTXGATE_LLM_URL, if it needs one.' },
   { name: 'CTXGATE_LLM_TIMEOUT_MS', default: '60000', description: 'How long one LLM call may take before distill answers 504.' },
   { name: 'CTXGATE_URL_ALLOWLIST', default: '(none)', description: 'Hosts or CIDRs that URL fetches may reach even if private or loopback.' },
+  { name: 'CTXGATE_UPSTREAM_COMMANDS', default: '(none: no stdio upstreams)', description: 'Exact command lines register_upstream_server may start as stdio MCP upstreams, one per line or separated by ";". Words split on spaces, no shell; a registration must match a line exactly.' },
+  { name: 'CTXGATE_UPSTREAM_IDLE_MS', default: '300000', description: 'An upstream connection unused this long is closed (stdio processes exit).' },
 ];
 
 export interface Config {
@@ -119,6 +121,8 @@ export interface Config {
   allowDownload: boolean;
   allowedRoots: string[];
   urlAllowlist: string[];
+  /** Gateway: stdio command lines an upstream may be (exact match), and the idle close of pooled connections. */
+  upstreams: { commands: string[]; idleMs: number };
   /** The optional OpenAI-compatible chat provider (distill's prompt strategies); url undefined = none. */
   llm: { url: string | undefined; model: string | undefined; key: string | undefined; timeoutMs: number };
   /** Bound of the retrieval index's in-memory vector tables, in floats (all collections and scopes). */
@@ -181,6 +185,10 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     allowDownload: envBool('CTXGATE_ALLOW_DOWNLOAD', false),
     allowedRoots: envList('CTXGATE_ALLOWED_ROOTS', []).map((p) => path.resolve(p)),
     urlAllowlist: envList('CTXGATE_URL_ALLOWLIST', []),
+    upstreams: {
+      commands: (process.env.CTXGATE_UPSTREAM_COMMANDS ?? '').split(/[\n;]/).map((l) => l.trim().split(/\s+/).join(' ')).filter(Boolean),
+      idleMs: envInt('CTXGATE_UPSTREAM_IDLE_MS', 300_000),
+    },
     vectorCacheFloats: envInt('CTXGATE_VECTOR_CACHE_FLOATS', 32_000_000),
     llm: {
       url: process.env.CTXGATE_LLM_URL || undefined,

@@ -12,6 +12,7 @@ import { KnowledgeGraphRepo } from './knowledge-graph.js';
 import { KbRepo } from './kb.js';
 import { MemoryRepo } from './memory.js';
 import type { RepoContext } from './store.js';
+import { UpstreamsRepo } from './upstreams.js';
 import { OwnerUsageRepo, UsageRepo } from './usage.js';
 
 export interface Repos {
@@ -29,6 +30,7 @@ export interface Repos {
   jobs(scope: Scope): JobsRepo;
   jobQueue(): JobQueueRepo;
   distill(scope: Scope): DistillRepo;
+  upstreams(scope: Scope): UpstreamsRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -47,5 +49,6 @@ export function makeRepos(ctx: RepoContext): Repos {
     jobs: (scope) => new JobsRepo(ctx, scope),
     jobQueue: () => new JobQueueRepo(ctx),
     distill: (scope) => new DistillRepo(ctx, scope),
+    upstreams: (scope) => new UpstreamsRepo(ctx, scope),
   };
 }
