@@ -152,7 +152,8 @@ function answerEmptyResources(server: Server): void {
 
 /** A successful call as MCP content: the text the model reads and the whole object as structuredContent. */
 export function toolResult(registry: Registry, tool: AnyTool, output: unknown): CallToolResult {
-  return { content: [{ type: 'text', text: registry.renderText(tool, output) }], structuredContent: output as Record<string, unknown> };
+  const extra = (tool.attachments?.(output as never) ?? []) as CallToolResult['content'];
+  return { content: [{ type: 'text', text: registry.renderText(tool, output) }, ...extra], structuredContent: output as Record<string, unknown> };
 }
 
 
