@@ -19,7 +19,7 @@ import type { App } from '../app.js';
 import { VERSION } from '../app.js';
 import { NotFound, toAppError, toolErrorResult } from '../errors.js';
 import type { AnyTool, SessionControl } from '../registry/define.js';
-import type { Caller } from '../domain/scope.js';
+import { scopeOf, type Caller } from '../domain/scope.js';
 import { invokeTool } from '../registry/invoke.js';
 import type { Registry, Surface } from '../registry/registry.js';
 import { closestNames } from '../registry/suggest.js';
@@ -45,6 +45,8 @@ export interface Connection {
   /** Single tools added with enable_tools (created on first use). */
   enabledTools?: Set<string>;
   transport: 'mcp' | 'stdio';
+  /** `?upstreams=1`: list the tools of the project's tool sources (upstream servers) as `server__tool`. */
+  sources?: boolean;
 }
 
 export interface ConnectionHooks {
@@ -94,14 +96,32 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
     },
   };
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: view().listedTools().map((t) => app.registry.listEntry(t)),
-  }));
+  /** Sources whose gate tool this connection may call (none unless it asked for them). */
+  const sources = () => {
+    const v = view();
+    return conn.sources && conn.caller ? app.registry.sources.filter((s) => { const g = app.registry.get(s.gate); return g && v.callable(g); }) : [];
+  };
+
+  server.setRequestHandler(ListToolsRequestSchema, async (_req, extra) => {
+    const own = view().listedTools().map((t) => app.registry.listEntry(t));
+    const scope = conn.caller && scopeOf(conn.caller);
+    const more = scope ? (await Promise.all(sources().map((s) => s.tools(scope, extra.signal)))).flat() : [];
+    return { tools: [...own, ...more.map(({ origin: _o, ...t }) => t)] };
+  });
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
     const name = req.params.name;
     // Any registered tool may be called by name (call_tool does the same); who may is invoke's question.
     const tool = app.registry.get(name);
+    const source = tool ? undefined : sources().find((s) => s.owns(name));
+    if (source && conn.caller) {
+      try {
+        hooks.beforeCall?.(conn);
+        return (await source.call(scopeOf(conn.caller), name, req.params.arguments ?? {}, extra.signal)) as CallToolResult;
+      } catch (err) {
+        return toolErrorResult(err);
+      }
+    }
     if (!tool) throw new McpError(ErrorCode.InvalidParams, app.registry.unknownTool(name, 'name').message);
     const progressToken = req.params._meta?.progressToken;
     const requestId = `${conn.id}:${String(extra.requestId)}`;
@@ -246,7 +266,7 @@ export class McpHttpGateway {
     if (refusal) return rpcError(res, 429, -32000, refusal.message, { 'Retry-After': String(refusal.retryAfter) });
     let registered = false;
     const jsonMode = req.query.response === 'json';
-    const conn: Connection = { id: '', caller, profile: sel.profile, toolsets: sel.toolsets, enabled: new Set(), transport: 'mcp' };
+    const conn: Connection = { id: '', caller, profile: sel.profile, toolsets: sel.toolsets, enabled: new Set(), transport: 'mcp', sources: req.query.upstreams === '1' || req.query.upstreams === 'true' };
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: jsonMode,

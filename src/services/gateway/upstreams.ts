@@ -15,7 +15,7 @@ import { checkedFetch } from './outbound.js';
 import { seal, unseal } from './seal.js';
 
 /** Upstream names: also the prefix of their namespaced tools (`name__tool`), so no `__` inside. */
-export const UPSTREAM_NAME = /^[a-z0-9](?:[a-z0-9-]|_(?!_)){0,31}$/;
+export const UPSTREAM_NAME = /^[a-z0-9](?:[a-z0-9-]|_(?=[a-z0-9-])){0,31}$/;
 export const NAMESPACE_SEP = '__';
 const CALL_TIMEOUT_MS = 60_000;
 const CONNECT_TIMEOUT_MS = 20_000;
