@@ -25,6 +25,7 @@ export const POSTGRES_TESTS = [
   'test/security/bound-keys.test.ts',
   'test/distill/rest.test.ts',
   'test/distill/llm.test.ts',
+  'test/gateway/upstreams.test.ts',
 ];
 
 const shared = {

@@ -87,7 +87,7 @@ describe('stdio upstream: the reference memory server', () => {
     // Without a budget squeeze the JSON is folded into a table and still smaller.
     const folded = await callTool(client, 'proxy_mcp_server', { server: 'memory', tool: 'read_graph', compress: true, max_tokens: 100_000 });
     const table = JSON.parse(folded.structured.content[0].text);
-    expect(table.entities.columns).toEqual(['type', 'name', 'entityType', 'observations']);
+    expect(table.entities.columns).toEqual(['name', 'entityType', 'observations']);
     expect(table.entities.rows).toHaveLength(40);
     expect(folded.structured.compression.tokens).toBeLessThan(folded.structured.compression.original_tokens);
   });
