@@ -26,6 +26,7 @@ export const POSTGRES_TESTS = [
   'test/distill/rest.test.ts',
   'test/distill/llm.test.ts',
   'test/gateway/upstreams.test.ts',
+  'test/gateway/results.test.ts',
 ];
 
 const shared = {

@@ -83,7 +83,7 @@ describe('stdio upstream: the reference memory server', () => {
       expect(page.isError).toBe(false);
       pages.push(page.structured.content[0].text);
     }
-    expect(JSON.parse(pages.join('\n'))).toEqual(JSON.parse(rawText));
+    expect(JSON.parse(pages.join(''))).toEqual(JSON.parse(rawText));
     // Without a budget squeeze the JSON is folded into a table and still smaller.
     const folded = await callTool(client, 'proxy_mcp_server', { server: 'memory', tool: 'read_graph', compress: true, max_tokens: 100_000 });
     const table = JSON.parse(folded.structured.content[0].text);

@@ -80,27 +80,27 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Pages of at most `pageTokens` tokens, cut at line ends where possible. */
+/** Pages of at most `pageTokens` tokens, cut at line ends where possible; joined with '' they are the text again. */
 export function paginate(text: string, pageTokens: number): string[] {
   const pages: string[] = [];
-  let cur: string[] = [];
+  let cur = '';
   let curTokens = 0;
   const flush = () => {
-    if (cur.length) pages.push(cur.join('\n'));
-    cur = [];
+    if (cur) pages.push(cur);
+    cur = '';
     curTokens = 0;
   };
-  for (let line of text.split('\n')) {
-    let t = countTokens(line) + 1;
+  for (let line of text.match(/[^\n]*\n|[^\n]+$/g) ?? []) {
+    let t = countTokens(line);
     while (t > pageTokens) {
       flush();
       const head = truncateToTokens(line, pageTokens);
       pages.push(head);
       line = line.slice(head.length);
-      t = countTokens(line) + 1;
+      t = countTokens(line);
     }
     if (curTokens + t > pageTokens) flush();
-    cur.push(line);
+    cur += line;
     curTokens += t;
   }
   flush();
