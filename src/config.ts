@@ -225,6 +225,11 @@ export const LIMITS = {
     pageSize: 100,
     forgetMax: 1_000,
   },
+  /**
+   * Contexts: content per context (the context-file API's 500 KB), a journal entry, nodes per
+   * populate call, days a soft-deleted context can be restored, and the brain's token budget range.
+   */
+  contexts: { contentBytes: 500 * KB, entryChars: 20_000, populateNodes: 2_000, restoreDays: 30, brainMinTokens: 200, brainMaxTokens: 200_000, brainDefaultTokens: 4_000 },
   lookup: { fileBytes: 256 * 1024, sourceBytes: 4 * 1024 * 1024, sourceFiles: 2000, docsFiles: 200 },
   /**
    * Decompression-bomb caps for uploaded documents, checked before any parser runs: a zip-based file

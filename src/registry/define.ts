@@ -22,6 +22,19 @@ export interface RestAlias {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Express-style path, e.g. /v1/profiles/:profile_id — params become arguments. */
   path: string;
+  /** Success status of this route (default: the tool's restStatus, else 200). 204 answers with no body. */
+  status?: number;
+  /** Arguments this route supplies when the request does not (a seed route that always deletes for good). */
+  args?: Record<string, unknown>;
+  /**
+   * The seed this route copies writes camelCase: request names are read, and result names written, in
+   * camelCase — only names the tool's schemas define (free-form values keep their keys).
+   */
+  casing?: 'camel';
+  /** Answer with this field of the result alone (a seed whose list is a bare JSON array). */
+  unwrap?: string;
+  /** Status for arguments that fail validation (422 by default), for a seed that documents another (400). */
+  invalidStatus?: number;
 }
 
 /** Controls that exist only inside an MCP session (enable_toolset, enable_tools). */
@@ -102,7 +115,24 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
   attachments?: (out: z.output<O>) => Array<Record<string, unknown>>;
   examples?: ToolExample[];
   tags?: string[];
+  resource?: ToolResource<O>;
   handler: (ctx: ToolContext, args: z.output<I>) => Promise<z.input<O>> | z.input<O>;
+}
+
+/** The tool's result also served as an MCP resource (for clients that attach resources instead of calling tools). */
+export interface ToolResource<O extends z.ZodType = z.ZodType> {
+  /** RFC 6570 level-1 template, e.g. ctxgate://brain/{project}. */
+  uriTemplate: string;
+  name: string;
+  title: string;
+  description: string;
+  mimeType: string;
+  /** The tool's arguments for a URI's variables. */
+  args(vars: Record<string, string>): Record<string, unknown>;
+  /** The resource's text, from the tool's result. */
+  text(out: z.output<O>): string;
+  /** The template's variables for the caller's own project (what resources/list shows). */
+  listFor?(projectId: string): Record<string, string>;
 }
 
 export type AnyTool = ToolDef<z.ZodType, z.ZodType>;

@@ -5,6 +5,7 @@
 import type { OwnerScope, Scope } from '../domain/scope.js';
 import { KeyDirectoryRepo, KeysRepo, ProjectsRepo, UsersRepo } from './accounts.js';
 import { CompressCacheRepo } from './compress-cache.js';
+import { ContextsRepo, PublicContextsRepo } from './contexts.js';
 import { DistillRepo } from './distill.js';
 import { FidelityProfilesRepo } from './fidelity-profiles.js';
 import { JobQueueRepo, JobsRepo } from './jobs.js';
@@ -29,6 +30,8 @@ export interface Repos {
   kb(scope: Scope): KbRepo;
   jobs(scope: Scope): JobsRepo;
   jobQueue(): JobQueueRepo;
+  contexts(scope: Scope): ContextsRepo;
+  publicContexts(): PublicContextsRepo;
   distill(scope: Scope): DistillRepo;
   upstreams(scope: Scope): UpstreamsRepo;
 }
@@ -48,6 +51,8 @@ export function makeRepos(ctx: RepoContext): Repos {
     kb: (scope) => new KbRepo(ctx, scope),
     jobs: (scope) => new JobsRepo(ctx, scope),
     jobQueue: () => new JobQueueRepo(ctx),
+    contexts: (scope) => new ContextsRepo(ctx, scope),
+    publicContexts: () => new PublicContextsRepo(ctx),
     distill: (scope) => new DistillRepo(ctx, scope),
     upstreams: (scope) => new UpstreamsRepo(ctx, scope),
   };

@@ -270,6 +270,62 @@ export interface JobItemsTable {
   finished_at: string | null;
 }
 
+export interface ContextsTable {
+  rowid: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  name: string;
+  slug: string;
+  description: string | null;
+  /** JSON text of the content as sent: an object (context files) or a Markdown string (project contexts). */
+  content: string;
+  is_public: number;
+  version: string;
+  version_number: number;
+  view_count: Generated<number>;
+  copy_count: Generated<number>;
+  schema_key: string | null;
+  parent_id: string | null;
+  tier: number;
+  context_type: 'system' | 'reference' | 'memory';
+  state: 'draft' | 'approved' | 'deprecated';
+  source: string | null;
+  copied_from: string | null;
+  /** The searchable rendering (name, description, content): keyword rows and vectors come from it. */
+  text: string;
+  tokens: number;
+  embedding: Buffer;
+  embedder_id: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface ContextVersionsTable {
+  owner_id: string;
+  project_id: string;
+  context_id: string;
+  version_number: number;
+  version: string;
+  change: 'create' | 'update' | 'compact' | 'copy' | 'populate';
+  name: string;
+  description: string | null;
+  content: string;
+  created_at: string;
+}
+
+export interface ContextEntriesTable {
+  rowid: Serial;
+  owner_id: string;
+  project_id: string;
+  context_id: string;
+  text: string;
+  tokens: number;
+  compacted_in: number | null;
+  created_at: string;
+}
+
 export interface SchemaMigrationsTable { version: number; name: string; applied_at: string }
 
 /** A custom distill strategy (0016): the declarative config as JSON. */
@@ -350,6 +406,9 @@ export interface Database {
   lookup_chunks: LookupChunksTable;
   jobs: JobsTable;
   job_items: JobItemsTable;
+  contexts: ContextsTable;
+  context_versions: ContextVersionsTable;
+  context_entries: ContextEntriesTable;
   distill_strategies: DistillStrategiesTable;
   distill_calls: DistillCallsTable;
   distill_feedback: DistillFeedbackTable;
