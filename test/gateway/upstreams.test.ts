@@ -211,3 +211,35 @@ describe('tenancy and deletion', () => {
     expect((await callTool(client, 'list_upstream_servers')).structured.servers).toEqual([]);
   });
 });
+
+describe('connection pool', () => {
+  it('an idle upstream process is closed after CTXGATE_UPSTREAM_IDLE_MS and restarted on the next call', async () => {
+    const s = await startTestServer({ config: { upstreams: { commands: [MEMORY_CMD], idleMs: 400 } } });
+    const c = await connectMcp(s, { key: s.ownerKey, profile: 'full' });
+    // The memory server processes this worker started (ps: children of this process running its script).
+    const running = () =>
+      fs
+        .readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid && fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('server-memory');
+          } catch {
+            return false;
+          }
+        }).length;
+    try {
+      const before = running();
+      expect((await callTool(c, 'register_upstream_server', { name: 'memory', command: MEMORY_CMD, env: { MEMORY_FILE_PATH: memoryFile } })).isError).toBe(false);
+      expect((await callTool(c, 'proxy_mcp_server', { server: 'memory', tool: 'read_graph' })).isError).toBe(false);
+      expect(running()).toBe(before + 1);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(running()).toBe(before);
+      expect((await callTool(c, 'proxy_mcp_server', { server: 'memory', tool: 'read_graph' })).isError).toBe(false);
+    } finally {
+      await c.close();
+      await s.close();
+    }
+  });
+});

@@ -194,7 +194,12 @@ export class UpstreamsService {
   }
 
   private view(scope: Scope, r: UpstreamRow): UpstreamView {
-    const c = this.credentials(scope, r);
+    let c: Credentials = { headers: {}, env: {} };
+    try {
+      c = this.credentials(scope, r);
+    } catch {
+      // Unreadable (the server secret changed): listed without names; connecting says why.
+    }
     return { id: r.id, name: r.name, transport: r.transport as 'stdio' | 'http', target: r.target, header_names: Object.keys(c.headers), env_names: Object.keys(c.env), created_at: r.created_at };
   }
 
@@ -238,7 +243,12 @@ export class UpstreamsService {
   }
 
   private async connect(scope: Scope, row: UpstreamRow): Promise<Pooled> {
-    const creds = this.credentials(scope, row);
+    let creds: Credentials;
+    try {
+      creds = this.credentials(scope, row);
+    } catch {
+      throw new Error('its stored credentials cannot be decrypted (the server secret changed?); remove and register it again');
+    }
     const client = new Client({ name: 'ctxgate-gateway', version: '1' });
     if (row.transport === 'stdio') {
       // Re-checked at connect time: a command the operator has since removed from the list stops working.
