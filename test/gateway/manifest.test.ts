@@ -143,6 +143,20 @@ describe('gc_compress_manifest engine on real manifests', () => {
     expect(c.$schema).toBeUndefined();
   });
 
+  it('a property description that only restates the names around it is dropped; one that adds a word stays', () => {
+    const m = load('memory');
+    const r = compressManifest(m.tools);
+    const create = r.tools.find((t) => t.name === 'create_entities')!.inputSchema as S;
+    const item = create.properties.entities.items;
+    expect(item.properties.name.description).toBeUndefined(); // "The name of the entity"
+    expect(item.properties.observations.description).toBe('An array of observation contents associated with the entity');
+    const relations = (r.tools.find((t) => t.name === 'create_relations')!.inputSchema as S).properties.relations.items.properties;
+    expect(relations.from.description).toBe('The name of the entity where the relation starts');
+    // light keeps every description.
+    const light = compressManifest(m.tools, { level: 'light' }).tools.find((t) => t.name === 'create_entities')!.inputSchema as S;
+    expect(light.properties.entities.items.properties.name.description).toBe('The name of the entity');
+  });
+
   it('a one-sentence description is only cleaned, never cut', () => {
     expect(compressDescription('Create multiple new entities in the knowledge graph', 0.1)).toBe('Create multiple new entities in the knowledge graph');
     expect(compressDescription('Use this tool to read a file.  Please note that it is slow.', 0.1)).toBe('Read a file.');

@@ -7,7 +7,8 @@
 //   Schemas: every validation keyword (type, properties, required, enum, const, default, format,
 //   pattern, min*/max*, items, anyOf/oneOf/allOf, additionalProperties, $ref/$defs …) is kept as it
 //   is; only annotations go — `description` is compressed like a tool description (a shorter
-//   share), `$schema`, `title`, `$comment` and `examples` inside schemas are dropped.
+//   share) or dropped when it only restates the names around it ("name": "The name of the
+//   entity" inside `entities`), `$schema`, `title`, `$comment` and `examples` inside schemas are dropped.
 import { countTokens } from '../../engine/tokens.js';
 
 export const MANIFEST_LEVELS = ['light', 'balanced', 'aggressive'] as const;
@@ -102,23 +103,49 @@ export interface ManifestTool {
   [k: string]: unknown;
 }
 
-/** A JSON Schema with its annotations shortened: every validation keyword copied unchanged. */
-export function compressSchema(schema: Json, share: number): Json {
-  if (Array.isArray(schema)) return schema.map((s) => compressSchema(s, share));
+/** Words of an identifier or phrase, lower case, crudely singular: `entityNames` → entity, name. */
+function words(s: string): string[] {
+  return s
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => (w.length > 4 && w.endsWith('ies') ? w.slice(0, -3) + 'y' : w.length > 3 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w));
+}
+
+const RESTATE_STOPWORDS = new Set('the a an of to for in on at by with from array list object string value values its this that and or be is are which one each given specific multiple new'.split(' '));
+
+/**
+ * A property description that only restates names the reader already has — the property's own and
+ * those of what contains it ("name": "The name of the entity" inside `entities`) — says nothing.
+ */
+function restates(description: string, context: readonly string[]): boolean {
+  const content = words(description).filter((w) => !RESTATE_STOPWORDS.has(w));
+  return content.length > 0 && content.every((w) => context.includes(w));
+}
+
+/**
+ * A JSON Schema with its annotations shortened: every validation keyword copied unchanged.
+ * `context`: words of the names around this schema (tool, enclosing properties); with `dropRestating`,
+ * descriptions made only of those words are dropped.
+ */
+export function compressSchema(schema: Json, share: number, context: string[] = [], dropRestating = false): Json {
+  if (Array.isArray(schema)) return schema.map((s) => compressSchema(s, share, context, dropRestating));
   if (schema === null || typeof schema !== 'object') return schema;
   const out: { [k: string]: Json } = {};
   for (const [k, v] of Object.entries(schema)) {
     if (DROPPED_KEYWORDS.has(k) && (typeof v === 'string' || k === 'examples')) continue;
     if (k === 'description' && typeof v === 'string') {
+      if (dropRestating && restates(v, context)) continue;
       const d = compressDescription(v, share);
       if (d) out[k] = d;
     } else if (VALUE_KEYWORDS.has(k)) {
       out[k] = v; // data, not schema: `default`, `enum`, `const` values are copied verbatim
     } else if (MAP_KEYWORDS.has(k) && v && typeof v === 'object' && !Array.isArray(v)) {
       // Property names are data: a property called "title" or "description" is still a property.
-      out[k] = Object.fromEntries(Object.entries(v).map(([name, sub]) => [name, compressSchema(sub, share)]));
+      out[k] = Object.fromEntries(Object.entries(v).map(([name, sub]) => [name, compressSchema(sub, share, [...context, ...words(name)], dropRestating)]));
     } else {
-      out[k] = compressSchema(v, share);
+      out[k] = compressSchema(v, share, context, dropRestating);
     }
   }
   return out;
@@ -172,9 +199,11 @@ export function compressTool(tool: ManifestTool, opts: ManifestOptions = {}): Ma
   // The tool's display title says what the name already says; clients fall back to the name.
   if (title !== undefined && (opts.level ?? 'balanced') === 'light') out.title = title;
   if (description !== undefined) out.description = compressDescription(description, share.tool);
-  if (inputSchema !== undefined) out.inputSchema = compressSchema(inputSchema, share.property);
+  const level = opts.level ?? 'balanced';
+  const ctx = words(tool.name);
+  if (inputSchema !== undefined) out.inputSchema = compressSchema(inputSchema, share.property, ctx, level !== 'light');
   const mode = opts.outputSchema ?? 'compress';
-  if (outputSchema !== undefined && mode !== 'drop') out.outputSchema = mode === 'keep' ? outputSchema : compressSchema(outputSchema, share.property);
+  if (outputSchema !== undefined && mode !== 'drop') out.outputSchema = mode === 'keep' ? outputSchema : compressSchema(outputSchema, share.property, ctx, level !== 'light');
   return out;
 }
 
