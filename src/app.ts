@@ -5,6 +5,7 @@ import type { AppDeps } from './app-deps.js';
 import type { Config } from './config.js';
 import type { Embedder, EmbedderInfo } from './engine/embeddings/types.js';
 import { Registry } from './registry/registry.js';
+import { upstreamToolSource } from './services/gateway/source.js';
 import type { CallHooks } from './registry/invoke.js';
 import { TOOLSETS } from '../tools/toolsets.js';
 import { Metrics } from './server/metrics.js';
@@ -77,6 +78,9 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       return s;
     },
   };
+
+  // Upstream MCP servers' tools, reachable through search_tools / call_tool / tools/list?upstreams=1.
+  registry.addSource(upstreamToolSource(deps));
 
   // Job kinds this app can run; the runner only picks up jobs of registered kinds.
   deps.service(JobsService).register(INGEST_JOB_KIND, ingestJobKind);

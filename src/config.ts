@@ -109,6 +109,8 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_AUDIT_RETENTION_DAYS', default: '90', description: 'Audit-log rows older than this many days are deleted.' },
   { name: 'CTXGATE_WEBHOOK_RETRY_SCHEDULE', default: '30,120,480', description: 'Seconds to wait before each retry of a failed webhook delivery (comma separated; one retry per entry, decimals allowed).' },
   { name: 'CTXGATE_WEBHOOK_TIMEOUT_MS', default: '10000', description: 'How long one webhook delivery attempt may take.' },
+  { name: 'CTXGATE_UPSTREAM_COMMANDS', default: '(none: no stdio upstreams)', description: 'Exact command lines register_upstream_server may start as stdio MCP upstreams, one per line or separated by ";". Words split on spaces, no shell; a registration must match a line exactly.' },
+  { name: 'CTXGATE_UPSTREAM_IDLE_MS', default: '300000', description: 'An upstream connection unused this long is closed (stdio processes exit).' },
 ];
 
 export interface Config {
@@ -135,6 +137,8 @@ export interface Config {
   allowDownload: boolean;
   allowedRoots: string[];
   urlAllowlist: string[];
+  /** Gateway: stdio command lines an upstream may be (exact match), and the idle close of pooled connections. */
+  upstreams: { commands: string[]; idleMs: number };
   /** The optional OpenAI-compatible chat provider (distill's prompt strategies); url undefined = none. */
   llm: { url: string | undefined; model: string | undefined; key: string | undefined; timeoutMs: number };
   /** Bound of the retrieval index's in-memory vector tables, in floats (all collections and scopes). */
@@ -205,6 +209,10 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     allowDownload: envBool('CTXGATE_ALLOW_DOWNLOAD', false),
     allowedRoots: envList('CTXGATE_ALLOWED_ROOTS', []).map((p) => path.resolve(p)),
     urlAllowlist: envList('CTXGATE_URL_ALLOWLIST', []),
+    upstreams: {
+      commands: (process.env.CTXGATE_UPSTREAM_COMMANDS ?? '').split(/[\n;]/).map((l) => l.trim().split(/\s+/).join(' ')).filter(Boolean),
+      idleMs: envInt('CTXGATE_UPSTREAM_IDLE_MS', 300_000),
+    },
     vectorCacheFloats: envInt('CTXGATE_VECTOR_CACHE_FLOATS', 32_000_000),
     run: {
       passthroughLines: envInt('CTXGATE_RUN_PASSTHROUGH_LINES', 40),

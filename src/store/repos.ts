@@ -22,6 +22,7 @@ import { WebhooksRepo } from './webhooks.js';
 import { LookupRepo } from './lookup.js';
 import { MemoryRepo } from './memory.js';
 import type { RepoContext } from './store.js';
+import { UpstreamsRepo } from './upstreams.js';
 import { OwnerUsageRepo, UsageRepo } from './usage.js';
 
 export interface Repos {
@@ -52,6 +53,7 @@ export interface Repos {
   auditRetention(): AuditRetentionRepo;
   webhooks(scope: Scope): WebhooksRepo;
   analytics(owner: OwnerScope): AnalyticsRepo;
+  upstreams(scope: Scope): UpstreamsRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -82,5 +84,6 @@ export function makeRepos(ctx: RepoContext): Repos {
     auditRetention: () => new AuditRetentionRepo(ctx),
     webhooks: (scope) => new WebhooksRepo(ctx, scope),
     analytics: (owner) => new AnalyticsRepo(ctx, owner),
+    upstreams: (scope) => new UpstreamsRepo(ctx, scope),
   };
 }

@@ -423,6 +423,20 @@ export interface DistillFeedbackTable {
   created_at: string;
 }
 
+/** An MCP server behind the gateway (0017): `credentials` is sealed (services/gateway/seal.ts), never returned. */
+export interface UpstreamServersTable {
+  owner_id: string;
+  project_id: string;
+  id: string;
+  name: string;
+  /** stdio | http */
+  transport: string;
+  /** The command line (stdio) or URL (http). */
+  target: string;
+  credentials: string | null;
+  created_at: string;
+}
+
 /** Every table of the store. The SQLite FTS5 tables are not here: full text goes through dialect.fts. */
 // Teams and operations (0018).
 export interface ProjectMembersTable {
@@ -526,6 +540,7 @@ export interface Database {
   distill_strategies: DistillStrategiesTable;
   distill_calls: DistillCallsTable;
   distill_feedback: DistillFeedbackTable;
+  upstream_servers: UpstreamServersTable;
   schema_migrations: SchemaMigrationsTable;
   project_members: ProjectMembersTable;
   audit_log: AuditLogTable;
