@@ -10,6 +10,8 @@ import { JobQueueRepo, JobsRepo } from './jobs.js';
 import { KnowledgeGraphRepo } from './knowledge-graph.js';
 import { KbRepo } from './kb.js';
 import { MemoryRepo } from './memory.js';
+import { RateWindowsRepo } from './rate-windows.js';
+import { McpSessionsRepo } from './sessions.js';
 import type { RepoContext } from './store.js';
 import { OwnerUsageRepo, UsageRepo } from './usage.js';
 
@@ -27,6 +29,8 @@ export interface Repos {
   kb(scope: Scope): KbRepo;
   jobs(scope: Scope): JobsRepo;
   jobQueue(): JobQueueRepo;
+  mcpSessions(): McpSessionsRepo;
+  rateWindows(): RateWindowsRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -44,5 +48,7 @@ export function makeRepos(ctx: RepoContext): Repos {
     kb: (scope) => new KbRepo(ctx, scope),
     jobs: (scope) => new JobsRepo(ctx, scope),
     jobQueue: () => new JobQueueRepo(ctx),
+    mcpSessions: () => new McpSessionsRepo(ctx),
+    rateWindows: () => new RateWindowsRepo(ctx),
   };
 }

@@ -256,6 +256,9 @@ export interface JobsTable {
   started_at: string | null;
   completed_at: string | null;
   updated_at: string;
+  /** The replica running the job and until when (epoch ms); null when no one holds it. */
+  lease_owner: string | null;
+  lease_until_ms: number | null;
 }
 
 export interface JobItemsTable {
@@ -273,6 +276,25 @@ export interface JobItemsTable {
 export interface SchemaMigrationsTable { version: number; name: string; applied_at: string }
 
 /** Every table of the store. The SQLite FTS5 tables are not here: full text goes through dialect.fts. */
+export interface McpSessionsTable {
+  id: string;
+  key_id: string | null;
+  owner_id: string | null;
+  who: string;
+  profile: string;
+  toolsets: Json | null;
+  enabled_toolsets: Json;
+  enabled_tools: Json;
+  json_response: number;
+  protocol_version: string | null;
+  client: Json;
+  used: number;
+  created_ms: number;
+  last_seen_ms: number;
+}
+
+export interface RateWindowsTable { key: string; window_start_ms: number; count: number }
+
 export interface Database {
   users: UsersTable;
   projects: ProjectsTable;
@@ -297,5 +319,7 @@ export interface Database {
   lookup_chunks: LookupChunksTable;
   jobs: JobsTable;
   job_items: JobItemsTable;
+  mcp_sessions: McpSessionsTable;
+  rate_windows: RateWindowsTable;
   schema_migrations: SchemaMigrationsTable;
 }
