@@ -84,7 +84,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const metrics = new Metrics();
   const usage = deps.service(UsageService);
   const hooks: CallHooks = {
-    checkQuota: (caller) => usage.assertQuota(caller),
+    holdQuota: (caller, tool) => usage.hold(caller, tool.name),
     meter: (caller, tool, m) => usage.record(caller, tool.name, m),
     observe(e) {
       metrics.toolCalls.inc({ tool: e.tool, transport: e.transport, outcome: e.outcome });
