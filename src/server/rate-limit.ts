@@ -52,25 +52,33 @@ function decide(windows: Array<[string, number]>, counted: Array<{ count: number
 }
 
 /**
- * Shared windows: count the request in each, and give it back everywhere when any window is over.
- * Concurrent requests may each see the other's count for an instant (and one be refused while the
- * other is given back), but no more than `limit` requests are ever allowed in a window.
+ * Shared windows, in order (a key's own window before its account's): count the request in each;
+ * at the first window over its limit, give it back to every window it was counted in and stop. Each
+ * count is atomic in the shared store, so no more than `limit` requests are ever allowed in a window,
+ * and a key's own burst never touches its account's window past the key's limit — one key gets
+ * exactly its rate. (Several keys of one account racing at the account's limit may see another
+ * request's count for an instant and be refused a little early; never late.)
  */
 abstract class SharedLimiter implements Limiter {
   abstract readonly kind: 'redis' | 'store';
   protected abstract hit(key: string, now: number): Promise<Counted>;
 
   async takeAll(windows: Array<[string, number]>, now = Date.now()): Promise<RateDecision> {
-    let counted: Counted[];
+    const counted: Counted[] = [];
     try {
-      counted = await Promise.all(windows.map(([key]) => this.hit(key, now)));
-    } catch (err) {
-      if (err instanceof Unavailable) throw err;
+      for (const [key, limit] of windows) {
+        const c = await this.hit(key, now);
+        counted.push(c);
+        if (c.count > limit) {
+          await Promise.allSettled(counted.map((x) => x.undo()));
+          return decide(windows.slice(counted.length - 1, counted.length), [c], false, now);
+        }
+      }
+    } catch {
+      await Promise.allSettled(counted.map((x) => x.undo()));
       throw new Unavailable(`The shared rate-limit store (${this.kind === 'redis' ? 'Redis' : 'PostgreSQL'}) is unreachable; retry shortly`, { reason: 'rate_limit_store' });
     }
-    const allowed = counted.every((c, i) => c.count <= windows[i]![1]);
-    if (!allowed) await Promise.allSettled(counted.map((c) => c.undo()));
-    return decide(windows, counted, allowed, now);
+    return decide(windows, counted, true, now);
   }
 
   take(key: string, limit: number, now = Date.now()): Promise<RateDecision> {
