@@ -80,6 +80,7 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_QUOTA_ENTERPRISE', default: '500000', description: 'Monthly compressions for enterprise keys.' },
   { name: 'CTXGATE_OWNER_PLAN', default: 'enterprise', description: 'Plan of the owner key created on first start.' },
   { name: 'CTXGATE_SHUTDOWN_GRACE_MS', default: '10000', description: 'How long graceful shutdown waits for in-flight calls.' },
+  { name: 'CTXGATE_DRAIN_DELAY_MS', default: '0', description: 'On SIGTERM, keep serving this long with /ready answering 503 before closing the listener, so the load balancer\'s health check takes the replica out first.' },
   { name: 'CTXGATE_SESSION_IDLE_MS', default: '1800000', description: 'MCP sessions idle this long are closed.' },
   { name: 'CTXGATE_SESSION_UNUSED_IDLE_MS', default: '60000', description: 'MCP sessions that never sent a request after initialize are closed after this long.' },
   { name: 'CTXGATE_SESSIONS_MAX', default: '1000', description: 'Open MCP sessions in total; past it, initialize gets 429.' },
@@ -117,6 +118,7 @@ export interface Config {
   plans: Record<Plan, PlanLimits>;
   ownerPlan: Plan;
   shutdownGraceMs: number;
+  drainDelayMs: number;
   sessionIdleMs: number;
   sessions: SessionLimits;
   /** /metrics: a bearer token it requires, and/or a separate admin listener (port 0 picks one). */
@@ -180,6 +182,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     },
     ownerPlan: ownerPlan as Plan,
     shutdownGraceMs: envInt('CTXGATE_SHUTDOWN_GRACE_MS', 10_000),
+    drainDelayMs: envInt('CTXGATE_DRAIN_DELAY_MS', 0),
     sessionIdleMs: envInt('CTXGATE_SESSION_IDLE_MS', 30 * 60_000),
     sessions: {
       total: envInt('CTXGATE_SESSIONS_MAX', LIMITS.sessions.total),

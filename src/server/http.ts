@@ -428,6 +428,8 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     close() {
       closing ??= (async () => {
         stopping = true;
+        // Still listening, /ready 503: the load balancer's next health check takes this replica out.
+        if (config.drainDelayMs > 0) await new Promise((r) => setTimeout(r, config.drainDelayMs));
         gateway.drain();
         // Requests whose bytes arrived while the event loop was busy are parsed in the poll phase;
         // let that run once before closing, or close() would count their sockets as idle and reset them.

@@ -4,11 +4,13 @@
 // session on every replica, and the caches stay right when another replica writes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callTool } from '../helpers/server.js';
+import { haproxyBinary, startHaproxy } from './haproxy.js';
 import { logged, postgresReachable, redisReachable, startCluster, until, type Cluster } from './cluster.js';
 
 const pgOk = await postgresReachable();
 const redisOk = pgOk && (await redisReachable());
 if (!pgOk) console.warn('test/replicas/sessions: PostgreSQL at 127.0.0.1:5432 is unreachable; skipping the replica tests');
+const haproxy = haproxyBinary();
 
 const TEXT = Array.from(
   { length: 30 },
@@ -28,7 +30,7 @@ async function rawMcp(base: string, key: string, sid: string, body: unknown, met
 describe.skipIf(!pgOk)(`replicas: sessions and caches (${redisOk ? 'Redis' : 'PostgreSQL'} bus)`, () => {
   let c: Cluster;
   beforeAll(async () => {
-    c = await startCluster({ redis: redisOk });
+    c = await startCluster({ redis: redisOk, env: { CTXGATE_DRAIN_DELAY_MS: '600' } });
   });
   afterAll(async () => {
     await c?.close();
@@ -113,5 +115,51 @@ describe.skipIf(!pgOk)(`replicas: sessions and caches (${redisOk ? 'Redis' : 'Po
     expect(added.status).toBe(200);
     const found = await post(b!.base, '/v1/memories/search', { query: 'when are invoices archived to cold storage', top_k: 5, mode: 'semantic' });
     expect(found.body.results.map((r: { id: string }) => r.id)).toContain(added.body.id);
+  });
+
+  it.skipIf(!haproxy)('through a real HAProxy (round-robin, /ready health checks): one session is served by several replicas', async () => {
+    const lb = await startHaproxy(haproxy!, c.replicas.map((r) => new URL(r.base).host));
+    try {
+      const key = await c.createKey();
+      const client = await c.connect(key, { url: `${lb.url}/mcp` });
+      for (let i = 0; i < 6; i++) expect((await callTool(client, 'estimate_tokens', { text: `through the balancer ${i}` })).isError).toBe(false);
+      const sid = (client.transport as { sessionId?: string }).sessionId!;
+      const serving = c.replicas.filter((r) => logged(r, 'mcp session opened').some((l) => l.session === sid) || logged(r, 'mcp session continued on this replica').some((l) => l.session === sid));
+      expect(serving.length).toBeGreaterThanOrEqual(2);
+      await client.close();
+    } finally {
+      await lb.stop();
+    }
+  });
+
+  it('SIGTERM: the replica stops taking new work (/ready 503), finishes the call in flight, and the session carries on elsewhere', async () => {
+    const key = await c.createKey();
+    const client = await c.connect(key);
+    await client.listTools();
+    const victim = c.replicas[2]!;
+    // A call in flight on the victim when SIGTERM arrives.
+    const inflight = fetch(`${victim.base}/v1/tools/compress_text`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text: TEXT.repeat(20), fidelity: 'abstract', use_cache: false }),
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    victim.proc.child.kill('SIGTERM');
+    const readiness: number[] = [];
+    for (let i = 0; i < 5 && victim.alive; i++) {
+      try {
+        readiness.push((await fetch(`${victim.base}/ready`)).status);
+      } catch {
+        break; // already closed its listener
+      }
+    }
+    expect(readiness.length).toBeGreaterThan(0);
+    expect(readiness.every((s) => s === 503)).toBe(true);
+    expect((await inflight).status).toBe(200);
+    await new Promise<void>((r) => (victim.proc.child.exitCode !== null ? r() : victim.proc.child.once('exit', () => r())));
+    expect(victim.proc.child.exitCode).toBe(0);
+    victim.alive = false;
+    for (let i = 0; i < 4; i++) expect((await callTool(client, 'estimate_tokens', { text: `after the drain ${i}` })).isError).toBe(false);
+    await client.close();
   });
 });
