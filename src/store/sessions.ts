@@ -1,7 +1,6 @@
 // MCP sessions any replica can serve: the row is the session (its key, surface, negotiated protocol
 // and client capabilities); each replica's SDK transport + server objects are a cache rebuilt from it.
 // Looked up by session id (an unguessable UUID the client holds); the gateway checks the key.
-import { sql } from 'kysely';
 import { readJson } from './dialect.js';
 import type { RepoContext } from './store.js';
 
@@ -118,14 +117,5 @@ export class McpSessionsRepo {
       .returning('id')
       .execute();
     return rows.map((r) => r.id);
-  }
-
-  /** Open sessions of one caller and in total (the session caps hold across replicas). */
-  async counts(who: string): Promise<{ total: number; caller: number }> {
-    const r = await this.ctx.db
-      .selectFrom('mcp_sessions')
-      .select([(eb) => eb.fn.countAll<number>().as('total'), sql<number>`SUM(CASE WHEN who = ${who} THEN 1 ELSE 0 END)`.as('caller')])
-      .executeTakeFirstOrThrow();
-    return { total: Number(r.total), caller: Number(r.caller ?? 0) };
   }
 }
