@@ -15,7 +15,9 @@
 //     next start) resumes it at once.
 // Several processes on one store (replicas): a runner leases a job before running it and renews the
 // lease while it works (CTXGATE_JOB_LEASE_MS); a job whose runner died is taken over when its lease
-// lapses (every runner polls). An item's outcome is committed only by the lease holder, once. Job
+// lapses (every runner polls). An item's outcome is committed only by the lease holder, once; an
+// item whose runner died mid-way starts again elsewhere, so a kind with outside effects (a webhook
+// delivery) sends an idempotency key (job id + item index). Job
 // events (progress, completion) travel over the bus, so waitFor hears a job run by another replica.
 import type { AppDeps } from '../app-deps.js';
 import { AppError, Conflict, NotFound, Unavailable } from '../errors.js';
