@@ -23,6 +23,8 @@ export const POSTGRES_TESTS = [
   'test/embeddings/server.test.ts',
   'test/security/account-limits.test.ts',
   'test/security/bound-keys.test.ts',
+  'test/distill/rest.test.ts',
+  'test/distill/llm.test.ts',
   // Several replicas over one PostgreSQL database (and Redis): PostgreSQL-only by nature.
   'test/replicas/*.test.ts',
 ];

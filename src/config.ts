@@ -94,6 +94,10 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_ALLOW_DOWNLOAD', default: 'false', description: 'Allow downloading model weights from the model hub when not present locally.' },
   { name: 'CTXGATE_ALLOWED_ROOTS', default: '(none)', description: 'Local directories compress_codebase may read, comma separated.' },
   { name: 'CTXGATE_VECTOR_CACHE_FLOATS', default: '32000000', description: 'Floats (4 bytes each) the search index keeps in memory across all projects\' vectors; least recently used projects are dropped first.' },
+  { name: 'CTXGATE_LLM_URL', default: '(none: distill runs without an LLM)', description: 'OpenAI-compatible chat endpoint for prompt-based distill strategies and postprocess_prompt, e.g. http://127.0.0.1:11434/v1 (Ollama) or https://api.openai.com/v1. Operator-trusted: a loopback or private address is allowed.' },
+  { name: 'CTXGATE_LLM_MODEL', default: '(none)', description: 'Model name sent to CTXGATE_LLM_URL (required with it); also the provider name in distill metadata.' },
+  { name: 'CTXGATE_LLM_KEY', default: '(none)', description: 'Bearer key for CTXGATE_LLM_URL, if it needs one.' },
+  { name: 'CTXGATE_LLM_TIMEOUT_MS', default: '60000', description: 'How long one LLM call may take before distill answers 504.' },
   { name: 'CTXGATE_URL_ALLOWLIST', default: '(none)', description: 'Hosts or CIDRs that URL fetches may reach even if private or loopback.' },
 ];
 
@@ -128,6 +132,8 @@ export interface Config {
   allowDownload: boolean;
   allowedRoots: string[];
   urlAllowlist: string[];
+  /** The optional OpenAI-compatible chat provider (distill's prompt strategies); url undefined = none. */
+  llm: { url: string | undefined; model: string | undefined; key: string | undefined; timeoutMs: number };
   /** Bound of the retrieval index's in-memory vector tables, in floats (all collections and scopes). */
   vectorCacheFloats: number;
 }
@@ -201,6 +207,12 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     allowedRoots: envList('CTXGATE_ALLOWED_ROOTS', []).map((p) => path.resolve(p)),
     urlAllowlist: envList('CTXGATE_URL_ALLOWLIST', []),
     vectorCacheFloats: envInt('CTXGATE_VECTOR_CACHE_FLOATS', 32_000_000),
+    llm: {
+      url: process.env.CTXGATE_LLM_URL || undefined,
+      model: process.env.CTXGATE_LLM_MODEL || undefined,
+      key: process.env.CTXGATE_LLM_KEY || undefined,
+      timeoutMs: envInt('CTXGATE_LLM_TIMEOUT_MS', 60_000),
+    },
   };
   return { ...base, ...overrides };
 }

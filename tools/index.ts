@@ -13,5 +13,6 @@ import { tools as documentsTools } from './documents.js';
 import { tools as jobsTools } from './jobs.js';
 import { tools as cliTools } from './cli.js';
 import { tools as codeTools } from './code.js';
+import { tools as distillTools } from './distill.js';
 
-export const allTools: AnyTool[] = [...tokenTools, ...compressTools, ...memoryTools, ...documentsTools, ...multimodalTools, ...kbTools, ...lookupTools, ...jobsTools, ...codeTools, ...cliTools, ...cacheTools, ...accountTools, ...systemTools];
+export const allTools: AnyTool[] = [...tokenTools, ...compressTools, ...memoryTools, ...documentsTools, ...multimodalTools, ...kbTools, ...lookupTools, ...jobsTools, ...codeTools, ...cliTools, ...distillTools, ...cacheTools, ...accountTools, ...systemTools];

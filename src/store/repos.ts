@@ -5,6 +5,7 @@
 import type { OwnerScope, Scope } from '../domain/scope.js';
 import { KeyDirectoryRepo, KeysRepo, ProjectsRepo, UsersRepo } from './accounts.js';
 import { CompressCacheRepo } from './compress-cache.js';
+import { DistillRepo } from './distill.js';
 import { FidelityProfilesRepo } from './fidelity-profiles.js';
 import { JobQueueRepo, JobsRepo } from './jobs.js';
 import { KnowledgeGraphRepo } from './knowledge-graph.js';
@@ -31,6 +32,7 @@ export interface Repos {
   jobQueue(): JobQueueRepo;
   mcpSessions(): McpSessionsRepo;
   rateWindows(): RateWindowsRepo;
+  distill(scope: Scope): DistillRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -50,5 +52,6 @@ export function makeRepos(ctx: RepoContext): Repos {
     jobQueue: () => new JobQueueRepo(ctx),
     mcpSessions: () => new McpSessionsRepo(ctx),
     rateWindows: () => new RateWindowsRepo(ctx),
+    distill: (scope) => new DistillRepo(ctx, scope),
   };
 }

@@ -275,7 +275,45 @@ export interface JobItemsTable {
 
 export interface SchemaMigrationsTable { version: number; name: string; applied_at: string }
 
-/** Every table of the store. The SQLite FTS5 tables are not here: full text goes through dialect.fts. */
+/** A custom distill strategy (0016): the declarative config as JSON. */
+export interface DistillStrategiesTable { owner_id: string; project_id: string; id: string; version: string; config: Json; created_at: string }
+
+/** One distill call (0016): figures and the inject it carried, never the conversation. */
+export interface DistillCallsTable {
+  owner_id: string;
+  project_id: string;
+  id: string;
+  strategy_id: string;
+  strategy_version: string;
+  provider: string;
+  /** ok | failed */
+  status: string;
+  error_code: string | null;
+  tokens_in: number;
+  tokens_out: number | null;
+  inject_used: number;
+  inject_text: string | null;
+  postprocess_used: number;
+  created_at: string;
+}
+
+export interface DistillFeedbackTable {
+  owner_id: string;
+  project_id: string;
+  id: string;
+  call_id: string;
+  rating: string;
+  reason_category: string;
+  reason_text: string | null;
+  strategy_id: string;
+  strategy_version: string;
+  inject_used: number;
+  inject_text: string | null;
+  messages_in: Json | null;
+  messages_out: Json | null;
+  created_at: string;
+}
+
 export interface McpSessionsTable {
   id: string;
   key_id: string | null;
@@ -295,6 +333,7 @@ export interface McpSessionsTable {
 
 export interface RateWindowsTable { key: string; window_start_ms: number; count: number }
 
+/** Every table of the store. The SQLite FTS5 tables are not here: full text goes through dialect.fts. */
 export interface Database {
   users: UsersTable;
   projects: ProjectsTable;
@@ -321,5 +360,8 @@ export interface Database {
   job_items: JobItemsTable;
   mcp_sessions: McpSessionsTable;
   rate_windows: RateWindowsTable;
+  distill_strategies: DistillStrategiesTable;
+  distill_calls: DistillCallsTable;
+  distill_feedback: DistillFeedbackTable;
   schema_migrations: SchemaMigrationsTable;
 }

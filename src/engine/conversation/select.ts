@@ -1,0 +1,268 @@
+// What a strategy keeps of a conversation, without an LLM. Pure: no I/O.
+//
+//   distillRules(conv, strategy, { keepTerms }) → { messages, kept }   (rules mode)
+//   planCompress(conv, targetTokens, keepTerms) → per-message share    (compress mode, step 1)
+//   assembleCompressed(conv, plan, texts, targetTokens) → messages      (compress mode, step 2)
+//
+// Rules every mode follows: roles and message order kept (a message that keeps nothing is left out);
+// system/developer messages and the last user message verbatim; code blocks whole or not at all;
+// a tool call kept only with its result and a result only with its call; a unit mentioning a
+// keep-term (from inject) kept verbatim.
+import { countTokens } from '../tokens.js';
+import { density, infoFrequencies } from '../units.js';
+import { messageText, renderMessage, type Block, type Conversation, type Message, type Rewrite } from './messages.js';
+import { ratioRange, type Strategy } from './strategies.js';
+import { joinUnits, splitUnits, type TextUnit, type UnitKind } from './units.js';
+
+/** A unit with where it lives: a message's text (callId null) or one of its tool results. */
+interface Placed extends TextUnit {
+  id: number;
+  msg: number;
+  callId: string | null;
+  /** Tokens of the tool call this unit stands for (kind 'command', a tool call's own unit). */
+  call?: string;
+}
+
+export interface Distilled {
+  messages: Array<Record<string, unknown>>;
+  /** Kinds of the units kept, counted (for metadata and the benchmark). */
+  kept: Partial<Record<UnitKind, number>>;
+}
+
+/** Messages never shortened: system prompts and the last user message. */
+function verbatim(conv: Conversation, m: Message): boolean {
+  return m.role === 'system' || m.role === 'developer' || m.index === conv.lastUser;
+}
+
+function mentions(text: string, terms: string[]): boolean {
+  return terms.some((t) => text.includes(t));
+}
+
+/** Error lines that differ only in numbers, addresses and paths are the same error. */
+function dedupeKey(u: TextUnit): string {
+  if (u.kind !== 'error') return u.norm;
+  return u.norm.replace(/0x[0-9a-f]+/g, '#').replace(/\d+/g, '#').replace(/(?:\/[\w.@-]+)+/g, '/…');
+}
+
+/** Tool call id → the index of the message holding the call, and of the one holding its result. */
+function pairs(conv: Conversation): Map<string, { call: number; result: number | null }> {
+  const out = new Map<string, { call: number; result: number | null }>();
+  for (const m of conv.messages) {
+    for (const b of m.blocks) {
+      if (b.type === 'tool_call') out.set(b.id, { call: m.index, result: null });
+      else if (b.type === 'tool_result') out.get(b.callId)!.result = m.index;
+    }
+  }
+  return out;
+}
+
+export function distillRules(conv: Conversation, strategy: Strategy, opts: { keepTerms: string[] }): Distilled {
+  const terms = opts.keepTerms;
+  const units: Placed[] = [];
+  const tokensIn = conv.messages.reduce((s, m) => s + countTokens(messageText(m)), 0);
+  let forcedTokens = 0;
+  for (const m of conv.messages) {
+    if (verbatim(conv, m)) {
+      forcedTokens += countTokens(messageText(m));
+      continue;
+    }
+    const text = m.blocks.filter((b): b is Extract<Block, { type: 'text' }> => b.type === 'text').map((b) => b.text).join('\n\n');
+    for (const u of splitUnits(text)) units.push({ ...u, id: units.length, msg: m.index, callId: null });
+    for (const b of m.blocks) {
+      if (b.type === 'tool_call') {
+        const t = `${b.name}(${b.args})`;
+        units.push({ kind: 'command', text: t, para: -1, joiner: '\n', tokens: countTokens(t), norm: t.toLowerCase(), id: units.length, msg: m.index, callId: null, call: b.id });
+      } else if (b.type === 'tool_result') {
+        for (const u of splitUnits(b.text)) units.push({ ...u, kind: b.isError && u.kind === 'other' ? 'error' : u.kind, id: units.length, msg: m.index, callId: b.callId });
+      }
+    }
+  }
+
+  // The range applies to what may be shortened: the verbatim messages come on top, so a
+  // conversation whose last user message is most of it is not emptied to meet a ratio it cannot.
+  const [lo, hi] = rangeOf(strategy);
+  const flexible = tokensIn - forcedTokens;
+  const budgetHi = forcedTokens + hi * flexible;
+  const target = forcedTokens + strategy.target_ratio * flexible;
+  const floor = forcedTokens + lo * flexible;
+  const chosen = new Set<number>();
+  const seen = new Set<string>();
+  let used = forcedTokens;
+  const take = (u: Placed, force = false): boolean => {
+    if (chosen.has(u.id)) return true;
+    const key = dedupeKey(u);
+    if (seen.has(key) && u.call === undefined) return false;
+    if (!force && used + u.tokens > budgetHi) return false;
+    chosen.add(u.id);
+    seen.add(key);
+    used += u.tokens;
+    return true;
+  };
+
+  // 1. What must stay: keep-terms from inject, and every unit of the strategy's `always` kinds (all
+  //    code and errors for technical_dense, every decision for summarize and extract_decisions).
+  for (const u of units) {
+    if ((terms.length && mentions(u.text, terms)) || strategy.always.includes(u.kind)) take(u, true);
+  }
+  // 2. The strategy's kinds, most important kind first; within a kind, most informative first.
+  const freq = infoFrequencies(units);
+  const score = (u: Placed) => density({ text: u.text, tokens: u.tokens, kind: 'sentence' }, freq);
+  const byKind = (k: UnitKind) =>
+    units
+      .filter((u) => u.kind === k && !chosen.has(u.id))
+      .map((u) => ({ u, s: score(u) }))
+      .sort((a, b) => b.s - a.s)
+      .map((x) => x.u);
+  for (const k of strategy.keep) {
+    if (k === 'rationale' && strategy.decision_context) continue;
+    for (const u of byKind(k)) if (used < target) take(u);
+  }
+  // 3. A decision's rationale: the units around it in the same message (the problem, the reason).
+  if (strategy.decision_context) {
+    const decisions = units.filter((u) => chosen.has(u.id) && u.kind === 'decision');
+    for (const d of decisions) {
+      for (const n of [units[d.id + 1], units[d.id - 1]]) {
+        if (n && n.msg === d.msg && n.callId === d.callId && n.kind !== 'code' && n.kind !== 'filler' && used < target) take(n);
+      }
+    }
+  }
+  // 4. Short of the range: the most informative remaining units (never filler).
+  if (strategy.fill && used < floor) {
+    const rest = units
+      .filter((u) => !chosen.has(u.id) && u.kind !== 'filler' && u.call === undefined)
+      .map((u) => ({ u, s: score(u) }))
+      .sort((a, b) => b.s - a.s);
+    for (const { u } of rest) {
+      if (used >= target) break;
+      take(u);
+    }
+  }
+
+  // 5. Pairs: a call with its result, a result with its call.
+  const pairMap = pairs(conv);
+  const keptCalls = new Set<string>();
+  for (const u of units) if (chosen.has(u.id) && (u.call || u.callId)) keptCalls.add((u.call ?? u.callId)!);
+  for (const m of conv.messages) {
+    if (!verbatim(conv, m)) continue;
+    for (const b of m.blocks) if (b.type === 'tool_call') keptCalls.add(b.id);
+    for (const b of m.blocks) if (b.type === 'tool_result') keptCalls.add(b.callId);
+  }
+  // A verbatim message's pair partner is kept too (the last user message answering a call).
+  const mustKeepMsgs = new Set<number>();
+  for (const id of keptCalls) {
+    const p = pairMap.get(id);
+    if (!p) continue;
+    mustKeepMsgs.add(p.call);
+    if (p.result !== null) mustKeepMsgs.add(p.result);
+  }
+
+  const kept: Partial<Record<UnitKind, number>> = {};
+  const messages: Array<Record<string, unknown>> = [];
+  for (const m of conv.messages) {
+    if (verbatim(conv, m)) {
+      messages.push(renderMessage(m));
+      continue;
+    }
+    const mine = units.filter((u) => u.msg === m.index && chosen.has(u.id));
+    for (const u of mine) kept[u.kind] = (kept[u.kind] ?? 0) + 1;
+    const textUnits = mine.filter((u) => u.callId === null && u.call === undefined);
+    const rw: Rewrite = { text: textUnits.length ? joinUnits(textUnits) : null, calls: new Set(), results: new Map() };
+    for (const b of m.blocks) {
+      if (b.type === 'tool_call' && keptCalls.has(b.id)) rw.calls.add(b.id);
+      if (b.type === 'tool_result' && keptCalls.has(b.callId)) {
+        const r = mine.filter((u) => u.callId === b.callId);
+        rw.results.set(b.callId, r.length === units.filter((u) => u.callId === b.callId && u.msg === m.index).length ? b.text : r.length ? joinUnits(r) : omitted(b.text));
+      }
+    }
+    if (rw.text === null && rw.calls.size === 0 && rw.results.size === 0 && !mustKeepMsgs.has(m.index)) continue;
+    messages.push(renderMessage(m, rw));
+  }
+  return { messages, kept };
+}
+
+/** A kept call's result that kept nothing of its own: a marker, unless the output is shorter than one. */
+function omitted(text: string): string {
+  const tokens = countTokens(text);
+  return tokens <= 12 ? text : `[tool output omitted: ${tokens} tokens]`;
+}
+
+function rangeOf(s: Strategy): [number, number] {
+  return ratioRange(s.expected_compression) ?? [s.target_ratio, s.target_ratio];
+}
+
+/** compress mode, step 1: which messages stay verbatim, and the share of its tokens each other may keep. */
+export interface CompressPlan {
+  passthrough: boolean;
+  /** Message index → share of its text to keep (absent: verbatim). */
+  shares: Map<number, number>;
+  tokens: number[];
+}
+
+export function planCompress(conv: Conversation, targetTokens: number, keepTerms: string[]): CompressPlan {
+  const tokens = conv.messages.map((m) => countTokens(messageText(m)));
+  const total = tokens.reduce((a, b) => a + b, 0);
+  const shares = new Map<number, number>();
+  if (total <= targetTokens) return { passthrough: true, shares, tokens };
+  let fixed = 0;
+  let flexible = 0;
+  for (const m of conv.messages) {
+    const t = tokens[m.index]!;
+    if (verbatim(conv, m) || m.role === 'tool' || (keepTerms.length && mentions(messageText(m), keepTerms))) fixed += t;
+    else flexible += t;
+  }
+  const share = flexible > 0 ? Math.max(0, Math.min(1, (targetTokens - fixed) / flexible)) : 0;
+  for (const m of conv.messages) {
+    if (verbatim(conv, m) || m.role === 'tool' || (keepTerms.length && mentions(messageText(m), keepTerms))) continue;
+    shares.set(m.index, share);
+  }
+  return { passthrough: false, shares, tokens };
+}
+
+/**
+ * compress mode, step 2: the shortened texts (message index → text; '' drops the text) put back,
+ * then the oldest shortened messages dropped (with their tool pairs) until the total fits the target.
+ */
+export function assembleCompressed(conv: Conversation, plan: CompressPlan, texts: Map<number, string>, targetTokens: number): Array<Record<string, unknown>> {
+  if (plan.passthrough) return conv.messages.map((m) => renderMessage(m));
+  const pairMap = pairs(conv);
+  const size = new Map<number, number>();
+  for (const m of conv.messages) {
+    const t = texts.get(m.index);
+    if (t === undefined) size.set(m.index, plan.tokens[m.index]!);
+    else size.set(m.index, countTokens(t) + m.blocks.filter((b) => b.type === 'tool_call').reduce((s, b) => s + countTokens(`${(b as { name: string }).name}(${(b as { args: string }).args})`), 0));
+  }
+  let total = [...size.values()].reduce((a, b) => a + b, 0);
+  const dropped = new Set<number>();
+  // Drop whole messages, oldest first, never a verbatim one; a dropped call takes its result along.
+  for (const m of conv.messages) {
+    if (total <= targetTokens) break;
+    if (!plan.shares.has(m.index) || dropped.has(m.index)) continue;
+    const group = new Set([m.index]);
+    for (const b of m.blocks) {
+      if (b.type === 'tool_call') {
+        const r = pairMap.get(b.id)?.result;
+        if (r !== null && r !== undefined) group.add(r);
+      }
+    }
+    // A group reaching a verbatim message (the last user answering a call) cannot go.
+    if ([...group].some((i) => !plan.shares.has(i) && conv.messages[i]!.role !== 'tool')) continue;
+    for (const i of group) {
+      dropped.add(i);
+      total -= size.get(i)!;
+    }
+  }
+  const out: Array<Record<string, unknown>> = [];
+  for (const m of conv.messages) {
+    if (dropped.has(m.index)) continue;
+    const t = texts.get(m.index);
+    if (t === undefined) {
+      out.push(renderMessage(m));
+      continue;
+    }
+    const calls = new Set<string>();
+    for (const b of m.blocks) if (b.type === 'tool_call') calls.add(b.id);
+    if (!t.trim() && calls.size === 0) continue;
+    out.push(renderMessage(m, { text: t.trim() ? t : null, calls, results: new Map() }));
+  }
+  return out;
+}
