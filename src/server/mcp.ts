@@ -322,7 +322,7 @@ export class McpHttpGateway {
     const rec = await repo.get(sid);
     if (!rec) {
       // Ended on another replica (DELETE, idle) while this one still had it: drop the leftovers.
-      this.forget(sid, 'ended elsewhere', true);
+      this.drop(sid, 'ended elsewhere');
       return rpcError(res, 404, -32001, `Session not found: '${sid}' is unknown or has ended; start a new session with initialize`);
     }
     // A session belongs to the key that opened it.
@@ -421,11 +421,7 @@ export class McpHttpGateway {
   private onEvent(e: SessionEvent): void {
     const s = this.sessions.get(e.sid);
     if (!s) return;
-    if (e.type === 'end') {
-      this.forget(e.sid, e.why, true);
-      void s.transport.close().catch(() => {});
-      return;
-    }
+    if (e.type === 'end') return this.drop(e.sid, e.why);
     // Only the replica holding the client's GET stream writes it; elsewhere the transport has no stream and sends nothing.
     s.transport.send(e.message).catch((err) => this.log.warn({ err, session: e.sid }, 'server-to-client message not sent'));
   }
@@ -473,6 +469,13 @@ export class McpHttpGateway {
     }
   }
 
+  /** Forgets a session here and closes its transport (and so the client's stream on this replica). */
+  private drop(id: string, why: string): void {
+    const s = this.sessions.get(id);
+    this.forget(id, why, true);
+    void s?.transport.close().catch(() => {});
+  }
+
   /**
    * Idle sessions: here, drops the objects of sessions idle on this replica (used ones after
    * sessionIdleMs, never-used ones after the short unusedIdleMs; `unusedNow` — the total cap is
@@ -484,8 +487,7 @@ export class McpHttpGateway {
     for (const [id, s] of this.sessions) {
       const idle = now - s.lastSeen;
       if (s.used ? idle > sessionIdleMs : unusedNow || idle > lim.unusedIdleMs) {
-        this.forget(id, s.used ? 'idle' : 'never used', true);
-        void s.transport.close().catch(() => {});
+        this.drop(id, s.used ? 'idle' : 'never used');
         if (unusedNow) void repo.delete(id).catch(() => undefined);
       }
     }
