@@ -27,6 +27,8 @@ export class BusService {
   private redisSub: Redis | null = null;
   private pgListener: pg.Client | null = null;
   private readonly started: Promise<void>;
+  /** Publishes not yet handed to Redis / PostgreSQL: close() waits for them before the store closes. */
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly deps: AppDeps) {
     this.local.setMaxListeners(0);
@@ -53,8 +55,14 @@ export class BusService {
     return () => this.local.off(channel, fn);
   }
 
-  async publish(channel: string, msg: unknown): Promise<void> {
-    if (this.closed) return;
+  publish(channel: string, msg: unknown): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const p = this.send(channel, msg).finally(() => this.pending.delete(p));
+    this.pending.add(p);
+    return p;
+  }
+
+  private async send(channel: string, msg: unknown): Promise<void> {
     if (this.kind === 'local') {
       // Asynchronous like the networked kinds, so publishers never re-enter their own handlers.
       setImmediate(() => this.dispatch(channel, msg));
@@ -86,6 +94,7 @@ export class BusService {
   async close(): Promise<void> {
     this.closed = true;
     this.local.removeAllListeners();
+    await Promise.allSettled([...this.pending]);
     await this.started.catch(() => undefined);
     await Promise.allSettled([this.redisSub?.quit(), this.redisPub?.quit(), this.pgListener?.end()]);
   }
