@@ -2,7 +2,6 @@
 import type { Logger } from 'pino';
 import { allTools } from '../tools/index.js';
 import type { AppDeps } from './app-deps.js';
-import { Unavailable } from './errors.js';
 import type { Config } from './config.js';
 import type { Embedder, EmbedderInfo } from './engine/embeddings/types.js';
 import { Registry } from './registry/registry.js';
@@ -10,13 +9,15 @@ import type { CallHooks } from './registry/invoke.js';
 import { TOOLSETS } from '../tools/toolsets.js';
 import { Metrics } from './server/metrics.js';
 import { UsageService } from './services/usage.js';
-import type { Db } from './store/db.js';
 import { openStore } from './store/store.js';
 import { ensurePrivateDir } from './paths.js';
 import { createEmbedder } from './services/embedder.js';
 import { loadOrCreateSecret } from './services/secret.js';
 import { INGEST_JOB_KIND, ingestJobKind } from './services/documents.js';
 import { JobsService } from './services/jobs.js';
+import { BATCH_COMPRESS_JOB_KIND, batchCompressJobKind } from './services/batch-queue.js';
+import { WEBHOOK_DELIVERY_JOB_KIND, WebhooksService, webhookDeliveryJobKind } from './services/webhooks.js';
+import { AuditService, targetIds } from './services/audit.js';
 
 export { VERSION } from './version.js';
 
@@ -38,7 +39,6 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const was = ensurePrivateDir(config.dataDir);
   if (was !== null) log.warn({ dataDir: config.dataDir, mode: '0' + was.toString(8), now: '0700' }, 'data dir was readable by other users; tightened it to 0700');
   const store = await openStore(config);
-  const db: Db = store.sqlite ?? noSqlite();
   const secret = loadOrCreateSecret(config.dataDir, config.secret);
   const services = new Map<unknown, unknown>();
   let embedderPromise: Promise<{ embedder: Embedder; info: EmbedderInfo }> | null = null;
@@ -48,7 +48,6 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const deps: AppDeps = {
     config,
     store,
-    db,
     log,
     secret,
     embedder() {
@@ -80,15 +79,26 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
 
   // Job kinds this app can run; the runner only picks up jobs of registered kinds.
   deps.service(JobsService).register(INGEST_JOB_KIND, ingestJobKind);
+  deps.service(JobsService).register(BATCH_COMPRESS_JOB_KIND, batchCompressJobKind);
+  deps.service(JobsService).register(WEBHOOK_DELIVERY_JOB_KIND, webhookDeliveryJobKind);
+  // Finished and failed jobs are webhook events.
+  const webhooks = deps.service(WebhooksService);
+  deps.service(JobsService).watch((job, scope) => webhooks.onJob(job, scope));
 
   const metrics = new Metrics();
   const usage = deps.service(UsageService);
+  const audit = deps.service(AuditService);
   const hooks: CallHooks = {
     holdQuota: (caller, tool) => usage.hold(caller, tool.name),
     meter: (caller, tool, m) => usage.record(caller, tool.name, m),
     observe(e) {
       metrics.toolCalls.inc({ tool: e.tool, transport: e.transport, outcome: e.outcome });
       if (e.seconds !== null) metrics.toolDuration.observe({ tool: e.tool }, e.seconds);
+    },
+    // The audit log, then call events for webhooks (both see ids only).
+    async record(e) {
+      await audit.record(e);
+      await webhooks.onCall(e, targetIds(e.args, e.output));
     },
   };
 
@@ -103,15 +113,4 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       await store.close();
     },
   };
-}
-
-/** deps.db on PostgreSQL: code still holding raw SQLite statements fails loudly instead of writing elsewhere. */
-function noSqlite(): Db {
-  return new Proxy({} as Db, {
-    get(_t, prop) {
-      // A clear 503 for the caller (documents and docs lookup have not moved to repositories yet),
-      // never a write to the wrong place and never an opaque 500.
-      throw new Unavailable('Documents and docs lookup are not available on the PostgreSQL backend yet; run ctxgate on SQLite (unset CTXGATE_DATABASE_URL) to use them', { backend: 'postgres', reason: 'sqlite_only' });
-    },
-  });
 }

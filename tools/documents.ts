@@ -80,13 +80,13 @@ const ingestContext = defineTool({
   secrets: 'redact',
   title: 'Ingest a document',
   description: "Store a document under a file_id, chunked, embedded and indexed for read_skeleton, search_semantic and get_context_block.",
-  details: "Re-ingesting identical content is a no-op returning the same doc_id; different content under an existing file_id is a 409 (use refresh_document, or replace: true).",
+  details: "Re-ingesting identical content is a no-op returning the same doc_id; different content under an existing file_id updates that document (as refresh_document does) unless replace: false, which answers 409 instead.",
   input: z.object({
     file_id: FileId,
     content: Content,
     title: Title.optional(),
     metadata: Metadata.optional(),
-    replace: z.boolean().default(false).describe('If file_id already holds different content, replace it (like refresh_document) instead of failing with 409.'),
+    replace: z.boolean().default(true).describe('If file_id already holds different content: true (default) updates it like refresh_document; false answers 409.'),
   }),
   output: IngestOut,
   metered: true,
@@ -282,8 +282,8 @@ const listDocuments = defineTool({
   annotations: { readOnlyHint: true },
   rest: [{ method: 'GET', path: '/v1/documents' }],
   examples: [{ description: 'First page', args: { limit: 20 } }],
-  handler: (ctx, a) => {
-    const { documents, total } = ctx.app.service(DocumentsService).list(ctx.scope(), { limit: a.limit, offset: a.offset, sourceType: a.source_type });
+  handler: async (ctx, a) => {
+    const { documents, total } = await ctx.app.service(DocumentsService).list(ctx.scope(), { limit: a.limit, offset: a.offset, sourceType: a.source_type });
     return { documents, total, limit: a.limit, offset: a.offset, has_more: a.offset + documents.length < total };
   },
 });

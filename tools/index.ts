@@ -13,6 +13,8 @@ import { tools as documentsTools } from './documents.js';
 import { tools as jobsTools } from './jobs.js';
 import { tools as cliTools } from './cli.js';
 import { tools as codeTools } from './code.js';
+import { tools as contextsTools } from './contexts.js';
 import { tools as distillTools } from './distill.js';
+import { tools as hooksTools } from './hooks.js';
 
-export const allTools: AnyTool[] = [...tokenTools, ...compressTools, ...memoryTools, ...documentsTools, ...multimodalTools, ...kbTools, ...lookupTools, ...jobsTools, ...codeTools, ...cliTools, ...distillTools, ...cacheTools, ...accountTools, ...systemTools];
+export const allTools: AnyTool[] = [...tokenTools, ...compressTools, ...memoryTools, ...documentsTools, ...multimodalTools, ...kbTools, ...lookupTools, ...jobsTools, ...codeTools, ...cliTools, ...contextsTools, ...distillTools, ...cacheTools, ...accountTools, ...hooksTools, ...systemTools];

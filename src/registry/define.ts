@@ -6,10 +6,10 @@ import type { Plan } from '../config.js';
 import type { AppDeps } from '../app-deps.js';
 import type { Registry, Surface } from './registry.js';
 import type { SessionView } from './visibility.js';
-import type { Caller, Metering, Scope } from '../domain/scope.js';
+import type { Caller, Metering, Role, Scope } from '../domain/scope.js';
 
 // Kept importable from here while callers move to src/domain.
-export type { Caller, Metering, Scope } from '../domain/scope.js';
+export type { Caller, Metering, Role, Scope } from '../domain/scope.js';
 
 export interface ToolAnnotations {
   readOnlyHint?: boolean;
@@ -22,6 +22,19 @@ export interface RestAlias {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Express-style path, e.g. /v1/profiles/:profile_id — params become arguments. */
   path: string;
+  /** Success status of this route (default: the tool's restStatus, else 200). 204 answers with no body. */
+  status?: number;
+  /** Arguments this route supplies when the request does not (a seed route that always deletes for good). */
+  args?: Record<string, unknown>;
+  /**
+   * The seed this route copies writes camelCase: request names are read, and result names written, in
+   * camelCase — only names the tool's schemas define (free-form values keep their keys).
+   */
+  casing?: 'camel';
+  /** Answer with this field of the result alone (a seed whose list is a bare JSON array). */
+  unwrap?: string;
+  /** Status for arguments that fail validation (422 by default), for a seed that documents another (400). */
+  invalidStatus?: number;
 }
 
 /** Controls that exist only inside an MCP session (enable_toolset, enable_tools). */
@@ -79,6 +92,14 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
   annotations?: ToolAnnotations;
   /** Callable without an API key (gc_lookup, tool_help, ...). */
   public?: boolean;
+  /**
+   * The least project role that may call the tool (viewer < operator < admin < owner). Default: viewer
+   * for read-only tools (annotations.readOnlyHint), operator for everything that writes. SessionView
+   * applies it to every call.
+   */
+  requires?: Role;
+  /** Status of a plan refusal where the seed documents one other than 403 (402 Payment Required). */
+  upgradeStatus?: 402;
   /** Counts against the monthly compression quota: the quota is checked before the call. */
   metered?: boolean;
   /**
@@ -91,6 +112,11 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
   rest?: RestAlias[];
   /** HTTP status for a successful REST call (default 200). */
   restStatus?: number;
+  /**
+   * A REST body that is not JSON (CSV, JSON Lines), derived from the result; null keeps JSON. MCP and
+   * call_tool still get the structured result.
+   */
+  restRaw?: (out: z.output<O>) => { contentType: string; body: string; filename?: string } | null;
   /** Response headers derived from the result (X-Cache-Hit, X-Fidelity-Warning ...). */
   restHeaders?: (out: z.output<O>) => Record<string, string>;
   /**
@@ -100,7 +126,24 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
   render?: (out: z.output<O>, registry: Registry) => string;
   examples?: ToolExample[];
   tags?: string[];
+  resource?: ToolResource<O>;
   handler: (ctx: ToolContext, args: z.output<I>) => Promise<z.input<O>> | z.input<O>;
+}
+
+/** The tool's result also served as an MCP resource (for clients that attach resources instead of calling tools). */
+export interface ToolResource<O extends z.ZodType = z.ZodType> {
+  /** RFC 6570 level-1 template, e.g. ctxgate://brain/{project}. */
+  uriTemplate: string;
+  name: string;
+  title: string;
+  description: string;
+  mimeType: string;
+  /** The tool's arguments for a URI's variables. */
+  args(vars: Record<string, string>): Record<string, unknown>;
+  /** The resource's text, from the tool's result. */
+  text(out: z.output<O>): string;
+  /** The template's variables for the caller's own project (what resources/list shows). */
+  listFor?(projectId: string): Record<string, string>;
 }
 
 export type AnyTool = ToolDef<z.ZodType, z.ZodType>;

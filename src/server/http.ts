@@ -8,7 +8,8 @@ import type { Config } from '../config.js';
 import type { EmbedderInfo } from '../engine/embeddings/types.js';
 import { VERSION } from '../app.js';
 import { AppError, BadRequest, Forbidden, InvalidInput, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType, restError, toAppError, toJsonRpcError } from '../errors.js';
-import type { AnyTool } from '../registry/define.js';
+import type { AnyTool, RestAlias } from '../registry/define.js';
+import { camelResult, snakeArgs, toCamel, toSnake } from '../registry/casing.js';
 import type { Caller } from '../domain/scope.js';
 import { invokeTool } from '../registry/invoke.js';
 import { REST_SURFACE, SessionView } from '../registry/visibility.js';
@@ -20,6 +21,7 @@ import type { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { BusService } from '../services/bus.js';
 import { createLimiter, rateLimitedError, takeFor } from './rate-limit.js';
+import { BATCH_STREAM_PATH, streamJobs } from './job-stream.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -133,13 +135,13 @@ function hostOf(header: string | undefined): string | null {
   }
 }
 
-/** Query strings are text: convert them by the tool's JSON Schema so GET aliases accept numbers and flags. */
-function coerceQuery(app: App, tool: AnyTool, query: Record<string, unknown>): Record<string, unknown> {
+/** Query strings and path parameters are text: convert them by the tool's JSON Schema so aliases accept numbers and flags. */
+function coerceQuery(app: App, tool: AnyTool, query: Record<string, unknown>, alias?: RestAlias): Record<string, unknown> {
   const props = (app.registry.entry(tool).inputSchema.properties ?? {}) as Record<string, { type?: string | string[] }>;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(query)) {
     if (typeof v !== 'string') continue;
-    const t = props[k]?.type;
+    const t = props[alias?.casing === 'camel' && !(k in props) ? toSnake(k) : k]?.type;
     const types = Array.isArray(t) ? t : [t];
     if ((types.includes('integer') || types.includes('number')) && v.trim() !== '' && !Number.isNaN(Number(v))) out[k] = Number(v);
     else if (types.includes('boolean') && (v === 'true' || v === 'false')) out[k] = v === 'true';
@@ -147,6 +149,18 @@ function coerceQuery(app: App, tool: AnyTool, query: Record<string, unknown>): R
     else out[k] = v;
   }
   return out;
+}
+
+function paramCount(path: string): number {
+  return (path.match(/\/:/g) ?? []).length;
+}
+
+/** A result as an alias route answers it: one field of it (`unwrap`), in the route's casing. */
+function aliasBody(app: App, tool: AnyTool, alias: RestAlias, output: unknown): unknown {
+  const outputSchema = app.registry.entry(tool).outputSchema;
+  let body = alias.casing === 'camel' ? camelResult(output, outputSchema) : output;
+  if (alias.unwrap) body = (body as Record<string, unknown>)[alias.casing === 'camel' ? toCamel(alias.unwrap) : alias.unwrap];
+  return body;
 }
 
 export async function startHttpServer(app: App, log: Logger): Promise<HttpServerHandle> {
@@ -178,7 +192,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
   ex.set('query parser', 'simple');
 
   ex.use((req, res, next) => {
-    if (!(req.method === 'GET' && req.path === '/mcp')) {
+    if (!(req.method === 'GET' && (req.path === '/mcp' || req.path === BATCH_STREAM_PATH))) {
       tracker.start();
       res.once('close', tracker.end);
     }
@@ -336,7 +350,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     });
   });
 
-  const restCall = async (req: Request, res: Response, name: string, args: Record<string, unknown>) => {
+  const restCall = async (req: Request, res: Response, name: string, args: Record<string, unknown>, alias?: RestAlias) => {
     const caller = req.caller;
     let d: Awaited<ReturnType<typeof takeFor>>;
     try {
@@ -354,14 +368,28 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     });
     try {
       const { tool, output } = await invokeTool(
-        { deps: app.deps, registry: app.registry, hooks: app.hooks, caller, transport: 'rest', requestId: req.id, signal: ac.signal, log: log.child({ requestId: req.id }) },
+        { deps: app.deps, registry: app.registry, hooks: app.hooks, caller, transport: 'rest', requestId: req.id, signal: ac.signal, log: log.child({ requestId: req.id }), clientAddress: req.socket.remoteAddress ?? null },
         name,
         args,
       );
       for (const [k, v] of Object.entries(tool.restHeaders?.(output as never) ?? {})) res.setHeader(k, v);
-      res.status(tool.restStatus ?? 200).json(output);
+      const raw = tool.restRaw?.(output as never);
+      if (raw) {
+        res.setHeader('Content-Type', raw.contentType);
+        if (raw.filename) res.setHeader('Content-Disposition', `attachment; filename="${raw.filename}"`);
+        res.status(alias?.status ?? tool.restStatus ?? 200).send(raw.body);
+        return;
+      }
+      const status = alias?.status ?? tool.restStatus ?? 200;
+      if (status === 204) return void res.status(204).end();
+      res.status(status).json(alias ? aliasBody(app, tool, alias, output) : output);
     } catch (err) {
-      sendError(res, toAppError(err));
+      let e = toAppError(err);
+      // The route's own conventions for errors too: its status for invalid arguments, its casing for the field named.
+      const status = alias?.invalidStatus && e.status === 422 ? alias.invalidStatus : e.status;
+      const field = alias?.casing === 'camel' && typeof e.extra.field === 'string' ? toCamel(e.extra.field) : e.extra.field;
+      if (status !== e.status || field !== e.extra.field) e = new AppError(status, e.code, e.message, { ...e.extra, ...(field !== undefined && { field }) }, e.headers);
+      sendError(res, e);
     }
   };
 
@@ -371,21 +399,40 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     return new InvalidInput('The JSON body must be an object of named arguments', { field: '(body)', rule: 'object' });
   };
 
+  // --- Teams and operations (issue 18): routes that are not tool calls. Registered before the tool
+  // aliases, so /v1/batch-queue/stream is not taken for a job id.
+  const streams = new Set<Response>();
+  ex.get(BATCH_STREAM_PATH, async (req, res) => {
+    const caller = req.caller;
+    if (!caller) return sendError(res, new Unauthorized('The batch-queue stream needs an API key: send "Authorization: Bearer gc_..."'));
+    let d: Awaited<ReturnType<typeof takeFor>>;
+    try {
+      d = await takeFor(limiter, config.plans, caller, req.socket.remoteAddress ?? 'unknown');
+    } catch (err) {
+      return sendError(res, toAppError(err));
+    }
+    if (!d.allowed) return sendError(res, rateLimitedError(d));
+    streamJobs(app, caller, req, res, streams);
+  });
+
   ex.post('/v1/tools/:name', async (req, res) => {
     const args = bodyArgs(req);
     if (args instanceof AppError) return sendError(res, args);
     await restCall(req, res, String(req.params.name), args);
   });
 
-  for (const tool of app.registry.tools.values()) {
-    for (const alias of tool.rest ?? []) {
-      const method = alias.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
-      ex[method](alias.path, async (req: Request, res: Response) => {
-        const args = bodyArgs(req);
-        if (args instanceof AppError) return sendError(res, args);
-        await restCall(req, res, tool.name, { ...coerceQuery(app, tool, req.query as Record<string, unknown>), ...args, ...req.params });
-      });
-    }
+  // Fixed paths before parameterised ones, so /api/contexts/tree is not read as /api/contexts/:id.
+  const aliases = [...app.registry.tools.values()].flatMap((tool) => (tool.rest ?? []).map((alias) => ({ tool, alias })));
+  aliases.sort((a, b) => paramCount(a.alias.path) - paramCount(b.alias.path));
+  for (const { tool, alias } of aliases) {
+    const method = alias.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+    ex[method](alias.path, async (req: Request, res: Response) => {
+      const body = bodyArgs(req);
+      if (body instanceof AppError) return sendError(res, body);
+      let args: Record<string, unknown> = { ...alias.args, ...coerceQuery(app, tool, req.query as Record<string, unknown>, alias), ...body, ...coerceQuery(app, tool, req.params as Record<string, unknown>, alias) };
+      if (alias.casing === 'camel') args = snakeArgs(args, app.registry.entry(tool).inputSchema) as Record<string, unknown>;
+      await restCall(req, res, tool.name, args, alias);
+    });
   }
 
   ex.all('/mcp', async (req, res) => {
@@ -443,6 +490,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
           });
         }
         await gateway.closeAll();
+        for (const s of streams) s.end();
         server.closeAllConnections();
         if (admin) {
           admin.server.close();

@@ -12,6 +12,7 @@ import {
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   McpError,
+  ReadResourceRequestSchema,
   isInitializeRequest,
   type CallToolResult,
   type JSONRPCMessage,
@@ -21,7 +22,7 @@ import { VERSION } from '../app.js';
 import { NotFound, toAppError, toolErrorResult } from '../errors.js';
 import type { AnyTool, SessionControl } from '../registry/define.js';
 import type { Caller } from '../domain/scope.js';
-import { invokeTool } from '../registry/invoke.js';
+import { invokeTool, type CallEnv } from '../registry/invoke.js';
 import type { Registry, Surface } from '../registry/registry.js';
 import { closestNames } from '../registry/suggest.js';
 import { SessionView } from '../registry/visibility.js';
@@ -48,6 +49,8 @@ export interface Connection {
   /** Single tools added with enable_tools (created on first use). */
   enabledTools?: Set<string>;
   transport: 'mcp' | 'stdio';
+  /** The client's address (HTTP), for the audit log. */
+  remote?: string;
 }
 
 export interface ConnectionHooks {
@@ -112,6 +115,20 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
     tools: view().listedTools().map((t) => app.registry.listEntry(t)),
   }));
 
+  /** The call environment of this connection: tool calls and resource reads go through the one pipeline. */
+  const envFor = (requestId: string, signal: AbortSignal): CallEnv => ({
+    deps: app.deps,
+    registry: app.registry,
+    hooks: app.hooks,
+    caller: conn.caller,
+    transport: conn.transport,
+    requestId,
+    signal,
+    log: log.child({ requestId, session: conn.id }),
+    session,
+    clientAddress: conn.remote ?? null,
+  });
+
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
     const name = req.params.name;
     // Any registered tool may be called by name (call_tool does the same); who may is invoke's question.
@@ -123,15 +140,7 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
       await hooks.beforeCall?.(conn);
       const { tool: ran, output } = await invokeTool(
         {
-          deps: app.deps,
-          registry: app.registry,
-          hooks: app.hooks,
-          caller: conn.caller,
-          transport: conn.transport,
-          requestId,
-          signal: extra.signal,
-          log: log.child({ requestId, session: conn.id }),
-          session,
+          ...envFor(requestId, extra.signal),
           progress:
             progressToken === undefined
               ? async () => {}
@@ -151,18 +160,79 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
     }
   });
 
-  answerEmptyResources(server);
+  answerResources(app, server, view, conn, envFor, hooks);
   return server;
 }
 
-/**
- * No resources yet, but some clients (Codex) list them on connect and treat -32601 as a broken
- * server: answer with empty lists until ctxgate has resources to offer.
- */
-function answerEmptyResources(server: Server): void {
-  server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [] }));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: [] }));
+/** A level-1 URI template as a matcher: ctxgate://brain/{project} → the variables of a URI, or null. */
+function templateMatcher(template: string): (uri: string) => Record<string, string> | null {
+  const names: string[] = [];
+  const source = template.split(/(\{[a-z_]+\})/i).map((part) => {
+    const m = /^\{([a-z_]+)\}$/i.exec(part);
+    if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    names.push(m[1]!);
+    return '([^/?#]+)';
+  });
+  const re = new RegExp(`^${source.join('')}$`);
+  return (uri) => {
+    const m = re.exec(uri);
+    try {
+      return m ? Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) : null;
+    } catch {
+      return null; // malformed percent-encoding names nothing
+    }
+  };
 }
+
+/**
+ * Resources are tools' results at a URI (ToolDef.resource): listed when the tool is callable by this
+ * caller, read through the same call pipeline (auth, plan, scope) as tools/call. Clients that list
+ * resources on connect (Codex) get lists, empty when there is nothing for them.
+ */
+function answerResources(
+  app: App,
+  server: Server,
+  view: () => SessionView,
+  conn: Connection,
+  envFor: (requestId: string, signal: AbortSignal) => CallEnv,
+  hooks: ConnectionHooks,
+): void {
+  const served = () => [...app.registry.tools.values()].filter((t) => t.resource && view().callable(t));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+    resourceTemplates: served().map((t) => ({ uriTemplate: t.resource!.uriTemplate, name: t.resource!.name, title: t.resource!.title, description: t.resource!.description, mimeType: t.resource!.mimeType })),
+  }));
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({
+    resources: conn.caller
+      ? served()
+          .filter((t) => t.resource!.listFor)
+          .map((t) => {
+            const r = t.resource!;
+            const vars = r.listFor!(conn.caller!.projectId);
+            const uri = r.uriTemplate.replace(/\{([a-z_]+)\}/gi, (_m, n: string) => encodeURIComponent(vars[n] ?? ''));
+            return { uri, name: r.name, title: r.title, description: r.description, mimeType: r.mimeType };
+          })
+      : [],
+  }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
+    const uri = req.params.uri;
+    for (const tool of app.registry.tools.values()) {
+      const vars = tool.resource ? templateMatcher(tool.resource.uriTemplate)(uri) : null;
+      if (!vars) continue;
+      try {
+        hooks.beforeCall?.(conn);
+        const { output } = await invokeTool(envFor(`${conn.id}:${String(extra.requestId)}`, extra.signal), tool.name, tool.resource!.args(vars));
+        return { contents: [{ uri, mimeType: tool.resource!.mimeType, text: tool.resource!.text(output) }] };
+      } catch (err) {
+        const e = toAppError(err);
+        throw new McpError(e.status === 404 ? RESOURCE_NOT_FOUND : e.status < 500 ? ErrorCode.InvalidParams : ErrorCode.InternalError, e.message, e.toBody());
+      }
+    }
+    throw new McpError(RESOURCE_NOT_FOUND, `No resource at ${uri.slice(0, 200)}`, { uri: uri.slice(0, 200) });
+  });
+}
+
+/** MCP's code for a resource that does not exist. */
+const RESOURCE_NOT_FOUND = -32002;
 
 /** A successful call as MCP content: the text the model reads and the whole object as structuredContent. */
 export function toolResult(registry: Registry, tool: AnyTool, output: unknown): CallToolResult {
@@ -278,7 +348,7 @@ export class McpHttpGateway {
     if (refusal) return rpcError(res, 429, -32000, refusal.message, { 'Retry-After': String(refusal.retryAfter) });
     let registered = false;
     const jsonMode = req.query.response === 'json';
-    const conn: Connection = { id: '', caller, profile: sel.profile, toolsets: sel.toolsets, enabled: new Set(), enabledTools: new Set(), transport: 'mcp' };
+    const conn: Connection = { id: '', caller, profile: sel.profile, toolsets: sel.toolsets, enabled: new Set(), enabledTools: new Set(), transport: 'mcp', remote };
     const params = init.params;
     const now = Date.now();
     const { transport, server } = this.build(conn, jsonMode, async (id) => {
@@ -359,6 +429,7 @@ export class McpHttpGateway {
       enabled: new Set(rec.enabledToolsets),
       enabledTools: new Set(rec.enabledTools),
       transport: 'mcp',
+      remote,
     };
     const { transport, server } = this.build(conn, rec.jsonResponse, undefined, remote);
     // SDK 1.32 has no public way to restore an initialized session in another process

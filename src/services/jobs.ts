@@ -74,6 +74,8 @@ export interface JobItemView {
 
 
 type Listener = (job: JobView) => void;
+/** Hears every job change of every project (live status streams, job events for webhooks). */
+export type JobWatcher = (job: JobView, scope: Scope) => void;
 
 function view(r: JobRow): JobView {
   const finished = r.completed_count + r.failed_count;
@@ -108,11 +110,12 @@ export class JobsService {
   private readonly leaseOwner: string;
   private readonly bus: BusService;
   private poller: NodeJS.Timeout | null = null;
+  private readonly watchers = new Set<JobWatcher>();
 
   constructor(private readonly deps: AppDeps) {
     this.leaseOwner = `${deps.config.replicaId}:${newId('run')}`;
     this.bus = deps.service(BusService);
-    this.bus.subscribe(JOB_EVENTS, (v: JobView) => this.deliver(v));
+    this.bus.subscribe(JOB_EVENTS, (e: { view: JobView; scope: Scope }) => this.deliver(e));
   }
 
   /** Makes a kind of job runnable in this app (the wiring registers each kind once). */
@@ -127,7 +130,15 @@ export class JobsService {
     const id = newId('job');
     await this.deps.store.jobs(scope).insert({ id, keyId: caller.keyId, caller, kind: req.kind, options: req.options ?? {}, now: nowIso() }, req.items);
     this.kick();
-    return this.get(scope, id);
+    const v = view(await this.row(scope, id));
+    this.emit(v, scope);
+    return v;
+  }
+
+  /** Inputs of the items that failed or were skipped (cancelled), in order: what a retry resubmits. */
+  async unfinishedInputs(scope: Scope, jobId: string): Promise<unknown[]> {
+    await this.row(scope, jobId);
+    return this.deps.store.jobs(scope).unfinishedInputs(jobId);
   }
 
   async get(scope: Scope, jobId: string): Promise<JobView> {
@@ -154,7 +165,7 @@ export class JobsService {
     if (!outcome.cancelled && outcome.status === 'missing') throw notFound(jobId);
     if (!outcome.cancelled) throw new Conflict(`job ${jobId} is already ${outcome.status}; only queued or processing jobs can be cancelled`, { status: outcome.status });
     const v = view(await this.row(scope, jobId));
-    this.emit(v);
+    this.emit(v, scope);
     return v;
   }
 
@@ -199,6 +210,12 @@ export class JobsService {
     });
   }
 
+  /** Every status change of every job from now on, run on any replica; returns the unsubscribe function. */
+  watch(w: JobWatcher): () => void {
+    this.watchers.add(w);
+    return () => this.watchers.delete(w);
+  }
+
   /**
    * Resume queued and interrupted jobs (call once at server start), and keep looking: a job submitted
    * to another replica, or left by one that died, is taken once its lease allows.
@@ -236,13 +253,20 @@ export class JobsService {
   }
 
   /** Tells every replica (this one included) how the job stands. */
-  private emit(v: JobView): void {
-    this.bus.publish(JOB_EVENTS, v).catch((err) => this.deps.log.warn({ err, job_id: v.job_id }, 'job event not published'));
+  private emit(v: JobView, scope: Scope): void {
+    this.bus.publish(JOB_EVENTS, { view: v, scope }).catch((err) => this.deps.log.warn({ err, job_id: v.job_id }, 'job event not published'));
   }
 
-  private deliver(v: JobView): void {
+  private deliver({ view: v, scope }: { view: JobView; scope: Scope }): void {
     // Cancelled elsewhere: stop the item running here now rather than at the next status check.
     if (v.status === 'cancelled' && this.current?.jobId === v.job_id) this.current.ctrl.abort(new Conflict(`job ${v.job_id} was cancelled`));
+    for (const w of [...this.watchers]) {
+      try {
+        w(v, scope);
+      } catch (err) {
+        this.deps.log.error({ err, job_id: v.job_id }, 'job watcher failed');
+      }
+    }
     for (const l of [...(this.listeners.get(v.job_id) ?? [])]) l(v);
     if (TERMINAL.has(v.status)) this.listeners.delete(v.job_id);
   }
@@ -283,7 +307,7 @@ export class JobsService {
     const repo = this.deps.store.jobs(scope);
     const caller = job.caller as Caller;
     await repo.markProcessing(job.id, nowIso());
-    this.emit(view(await this.row(scope, job.id)));
+    this.emit(view(await this.row(scope, job.id)), scope);
     const ctrl = new AbortController();
     this.current = { jobId: job.id, ctrl };
     const queue = this.deps.store.jobQueue();
@@ -328,10 +352,10 @@ export class JobsService {
           };
           if (!(await repo.finishItem(job.id, item.idx, at, { ok: true, result: outcome.result, usage }, this.leaseOwner))) return;
         } else if (!(await repo.finishItem(job.id, item.idx, at, outcome, this.leaseOwner))) return;
-        this.emit(view(await this.row(scope, job.id)));
+        this.emit(view(await this.row(scope, job.id)), scope);
       }
       await repo.finish(job.id, nowIso());
-      this.emit(view(await this.row(scope, job.id)));
+      this.emit(view(await this.row(scope, job.id)), scope);
     } finally {
       clearInterval(heartbeat);
       this.current = null;

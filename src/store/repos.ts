@@ -4,12 +4,19 @@
 // line here.
 import type { OwnerScope, Scope } from '../domain/scope.js';
 import { KeyDirectoryRepo, KeysRepo, ProjectsRepo, UsersRepo } from './accounts.js';
+import { AuditRepo, AuditRetentionRepo } from './audit.js';
 import { CompressCacheRepo } from './compress-cache.js';
+import { ContextsRepo, PublicContextsRepo } from './contexts.js';
 import { DistillRepo } from './distill.js';
 import { FidelityProfilesRepo } from './fidelity-profiles.js';
 import { JobQueueRepo, JobsRepo } from './jobs.js';
 import { KnowledgeGraphRepo } from './knowledge-graph.js';
+import { DocumentsRepo } from './documents.js';
 import { KbRepo } from './kb.js';
+import { MembersRepo } from './members.js';
+import { AnalyticsRepo } from './analytics.js';
+import { WebhooksRepo } from './webhooks.js';
+import { LookupRepo } from './lookup.js';
 import { MemoryRepo } from './memory.js';
 import { RateWindowsRepo } from './rate-windows.js';
 import { McpSessionsRepo } from './sessions.js';
@@ -28,11 +35,21 @@ export interface Repos {
   knowledgeGraph(scope: Scope): KnowledgeGraphRepo;
   memories(scope: Scope): MemoryRepo;
   kb(scope: Scope): KbRepo;
+  documents(scope: Scope): DocumentsRepo;
+  /** Built-in documentation sources are the scope ('', ''). */
+  lookup(scope: Scope): LookupRepo;
   jobs(scope: Scope): JobsRepo;
   jobQueue(): JobQueueRepo;
   mcpSessions(): McpSessionsRepo;
   rateWindows(): RateWindowsRepo;
+  contexts(scope: Scope): ContextsRepo;
+  publicContexts(): PublicContextsRepo;
   distill(scope: Scope): DistillRepo;
+  members(scope: Scope): MembersRepo;
+  audit(scope: Scope): AuditRepo;
+  auditRetention(): AuditRetentionRepo;
+  webhooks(scope: Scope): WebhooksRepo;
+  analytics(owner: OwnerScope): AnalyticsRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -48,10 +65,19 @@ export function makeRepos(ctx: RepoContext): Repos {
     knowledgeGraph: (scope) => new KnowledgeGraphRepo(ctx, scope),
     memories: (scope) => new MemoryRepo(ctx, scope),
     kb: (scope) => new KbRepo(ctx, scope),
+    documents: (scope) => new DocumentsRepo(ctx, scope),
+    lookup: (scope) => new LookupRepo(ctx, scope),
     jobs: (scope) => new JobsRepo(ctx, scope),
     jobQueue: () => new JobQueueRepo(ctx),
     mcpSessions: () => new McpSessionsRepo(ctx),
     rateWindows: () => new RateWindowsRepo(ctx),
+    contexts: (scope) => new ContextsRepo(ctx, scope),
+    publicContexts: () => new PublicContextsRepo(ctx),
     distill: (scope) => new DistillRepo(ctx, scope),
+    members: (scope) => new MembersRepo(ctx, scope),
+    audit: (scope) => new AuditRepo(ctx, scope),
+    auditRetention: () => new AuditRetentionRepo(ctx),
+    webhooks: (scope) => new WebhooksRepo(ctx, scope),
+    analytics: (owner) => new AnalyticsRepo(ctx, owner),
   };
 }

@@ -38,6 +38,8 @@ export interface ApiKeysTable {
   revoked_at: string | null;
   /** 'project_deleted' when the key went with its project; null for an explicit revoke (0009). */
   revoked_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The member the key acts for (0018); null = the account holder. */
+  member_user_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface UsageEventsTable {
@@ -273,6 +275,62 @@ export interface JobItemsTable {
   finished_at: string | null;
 }
 
+export interface ContextsTable {
+  rowid: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  name: string;
+  slug: string;
+  description: string | null;
+  /** JSON text of the content as sent: an object (context files) or a Markdown string (project contexts). */
+  content: string;
+  is_public: number;
+  version: string;
+  version_number: number;
+  view_count: Generated<number>;
+  copy_count: Generated<number>;
+  schema_key: string | null;
+  parent_id: string | null;
+  tier: number;
+  context_type: 'system' | 'reference' | 'memory';
+  state: 'draft' | 'approved' | 'deprecated';
+  source: string | null;
+  copied_from: string | null;
+  /** The searchable rendering (name, description, content): keyword rows and vectors come from it. */
+  text: string;
+  tokens: number;
+  embedding: Buffer;
+  embedder_id: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface ContextVersionsTable {
+  owner_id: string;
+  project_id: string;
+  context_id: string;
+  version_number: number;
+  version: string;
+  change: 'create' | 'update' | 'compact' | 'copy' | 'populate';
+  name: string;
+  description: string | null;
+  content: string;
+  created_at: string;
+}
+
+export interface ContextEntriesTable {
+  rowid: Serial;
+  owner_id: string;
+  project_id: string;
+  context_id: string;
+  text: string;
+  tokens: number;
+  compacted_in: number | null;
+  created_at: string;
+}
+
 export interface SchemaMigrationsTable { version: number; name: string; applied_at: string }
 
 /** A custom distill strategy (0016): the declarative config as JSON. */
@@ -334,6 +392,78 @@ export interface McpSessionsTable {
 export interface RateWindowsTable { key: string; window_start_ms: number; count: number }
 
 /** Every table of the store. The SQLite FTS5 tables are not here: full text goes through dialect.fts. */
+// Teams and operations (0018).
+export interface ProjectMembersTable {
+  rowid: Serial;
+  owner_id: string;
+  project_id: string;
+  user_id: string;
+  role: 'owner' | 'admin' | 'operator' | 'viewer';
+  added_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditLogTable {
+  id: Serial;
+  owner_id: string;
+  project_id: string;
+  at: string;
+  actor_user_id: string;
+  key_id: string | null;
+  role: string | null;
+  transport: string;
+  client_address: string | null;
+  tool: string;
+  outcome: 'ok' | 'refused' | 'error';
+  status: number;
+  error_code: string | null;
+  targets: Json;
+  request_id: string | null;
+}
+
+export interface WebhooksTable {
+  rowid: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  url: string;
+  events: Json;
+  description: string | null;
+  job_id: string | null;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  rowid: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  webhook_id: string;
+  event: string;
+  payload: Json;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface WebhookAttemptsTable {
+  rowid: Serial;
+  delivery_id: string;
+  n: number;
+  owner_id: string;
+  project_id: string;
+  at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
 export interface Database {
   users: UsersTable;
   projects: ProjectsTable;
@@ -360,8 +490,16 @@ export interface Database {
   job_items: JobItemsTable;
   mcp_sessions: McpSessionsTable;
   rate_windows: RateWindowsTable;
+  contexts: ContextsTable;
+  context_versions: ContextVersionsTable;
+  context_entries: ContextEntriesTable;
   distill_strategies: DistillStrategiesTable;
   distill_calls: DistillCallsTable;
   distill_feedback: DistillFeedbackTable;
   schema_migrations: SchemaMigrationsTable;
+  project_members: ProjectMembersTable;
+  audit_log: AuditLogTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

@@ -82,9 +82,9 @@ describe('MCP session limits', () => {
       t.http.mcp.reap(Date.now() + 120_000);
       expect(t.http.mcp.size).toBe(1);
       expect((await client.listTools()).tools.length).toBeGreaterThan(0);
-      // Codex lists resources on connect: empty lists, not -32601.
-      expect((await client.listResources()).resources).toEqual([]);
-      expect((await client.listResourceTemplates()).resourceTemplates).toEqual([]);
+      // Codex lists resources on connect: lists (the caller's project brain), not -32601.
+      expect((await client.listResources()).resources.map((r) => r.uri)).toEqual([expect.stringMatching(/^ctxgate:\/\/brain\/prj_/)]);
+      expect((await client.listResourceTemplates()).resourceTemplates.map((r) => r.uriTemplate)).toEqual(['ctxgate://brain/{project}']);
       await client.close();
     } finally {
       await t.close();

@@ -103,8 +103,9 @@ describe('a stdio session ends cleanly', () => {
     transport.stderr!.on('data', (d) => (err += d));
     const client = new Client({ name: 'closer', version: '1' });
     await client.connect(transport);
-    expect((await client.listResources()).resources).toEqual([]);
-    expect((await client.listResourceTemplates()).resourceTemplates).toEqual([]);
+    // Resources are listed (the caller's project brain), never -32601.
+    expect((await client.listResources()).resources.map((r) => r.uri)).toEqual([expect.stringMatching(/^ctxgate:\/\/brain\/prj_/)]);
+    expect((await client.listResourceTemplates()).resourceTemplates.map((r) => r.uriTemplate)).toEqual(['ctxgate://brain/{project}']);
     const pid = transport.pid!;
     await client.close();
     // close() ends stdin and waits; the process must be gone without needing a signal.
