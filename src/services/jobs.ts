@@ -164,6 +164,8 @@ export class JobsService {
     const outcome = await this.deps.store.jobs(scope).cancel(jobId, nowIso());
     if (!outcome.cancelled && outcome.status === 'missing') throw notFound(jobId);
     if (!outcome.cancelled) throw new Conflict(`job ${jobId} is already ${outcome.status}; only queued or processing jobs can be cancelled`, { status: outcome.status });
+    // Running here: stop it now (a runner on another replica hears the cancel over the bus).
+    if (this.current?.jobId === jobId) this.current.ctrl.abort(new Conflict(`job ${jobId} was cancelled`));
     const v = view(await this.row(scope, jobId));
     this.emit(v, scope);
     return v;
