@@ -16,5 +16,6 @@ import { tools as codeTools } from './code.js';
 import { tools as contextsTools } from './contexts.js';
 import { tools as distillTools } from './distill.js';
 import { tools as hooksTools } from './hooks.js';
+import { tools as aceTools } from './ace.js';
 
-export const allTools: AnyTool[] = [...tokenTools, ...compressTools, ...memoryTools, ...documentsTools, ...multimodalTools, ...kbTools, ...lookupTools, ...jobsTools, ...codeTools, ...cliTools, ...contextsTools, ...distillTools, ...cacheTools, ...accountTools, ...hooksTools, ...systemTools];
+export const allTools: AnyTool[] = [...tokenTools, ...compressTools, ...memoryTools, ...documentsTools, ...multimodalTools, ...kbTools, ...lookupTools, ...jobsTools, ...codeTools, ...cliTools, ...contextsTools, ...distillTools, ...aceTools, ...cacheTools, ...accountTools, ...hooksTools, ...systemTools];

@@ -12,7 +12,7 @@ export type Backend = 'sqlite' | 'postgres';
 /** A searchable table: its rows carry owner_id/project_id and an integer key linking the full-text row. */
 export interface FtsIndex {
   /** The table holding the text (and, on PostgreSQL, the generated `fts` tsvector column). */
-  table: 'document_chunks' | 'kb_chunks' | 'lookup_chunks' | 'memories' | 'contexts';
+  table: 'document_chunks' | 'kb_chunks' | 'lookup_chunks' | 'memories' | 'contexts' | 'ace_bullets';
   /** Its integer key: `rowid`, or `seq` for memories. */
   key: 'rowid' | 'seq';
   /** The SQLite FTS5 table keyed by that integer. */
@@ -26,11 +26,6 @@ export interface FtsIndex {
    * rows' fields: an item title, a source name); false when it is generated from the row (0012).
    */
   pgWritten: boolean;
-  /**
-   * PostgreSQL: the `fts` column is `to_tsvector('english', …)` (a table created after 0012 without
-   * ctxgate_tsvector); its queries are then read with the same configuration.
-   */
-  pgEnglish?: true;
 }
 
 export const FTS_INDEXES = {
@@ -38,7 +33,8 @@ export const FTS_INDEXES = {
   kbChunks: { table: 'kb_chunks', key: 'rowid', sqliteFts: 'kb_chunks_fts', columns: ['text'], triggers: false, pgWritten: true },
   lookupChunks: { table: 'lookup_chunks', key: 'rowid', sqliteFts: 'lookup_chunks_fts', columns: ['text'], triggers: false, pgWritten: true },
   memories: { table: 'memories', key: 'seq', sqliteFts: 'memories_fts', columns: ['text', 'tags', 'source'], triggers: true, pgWritten: false },
-  contexts: { table: 'contexts', key: 'rowid', sqliteFts: 'contexts_fts', columns: ['text'], triggers: true, pgWritten: false, pgEnglish: true },
+  contexts: { table: 'contexts', key: 'rowid', sqliteFts: 'contexts_fts', columns: ['text'], triggers: true, pgWritten: false },
+  aceBullets: { table: 'ace_bullets', key: 'seq', sqliteFts: 'ace_bullets_fts', columns: ['text', 'section', 'tags'], triggers: true, pgWritten: false },
 } as const satisfies Record<string, FtsIndex>;
 
 /** One keyword query of the retrieval index (src/store/retrieval.ts), the only caller. */
@@ -147,7 +143,7 @@ const postgresDialect: Dialect = {
     // Each term is read as FTS5 reads a quoted string (a phrase of its words), through the same text
     // processing as the indexed text (ctxgate_tsquery, migration 0012). Written inline (not read from
     // a CTE) so the match is an index condition the GIN index serves.
-    const tq = terms.map((t) => ('pgEnglish' in index && index.pgEnglish ? sql`phraseto_tsquery('english', ${t})` : sql`ctxgate_tsquery(${t})`));
+    const tq = terms.map((t) => sql`ctxgate_tsquery(${t})`);
     const matchAll = sql.join(tq, q.mode === 'all' ? sql` && ` : sql` || `);
     const key = sql.ref(`t.${index.key}`);
     const table = sql.table(index.table);

@@ -4,6 +4,9 @@
 // line here.
 import type { OwnerScope, Scope } from '../domain/scope.js';
 import { KeyDirectoryRepo, KeysRepo, ProjectsRepo, UsersRepo } from './accounts.js';
+import { AceExperimentsRepo } from './ace-experiments.js';
+import { AceHandoffsRepo } from './ace-handoffs.js';
+import { AcePlaybookRepo } from './ace-playbook.js';
 import { AuditRepo, AuditRetentionRepo } from './audit.js';
 import { CompressCacheRepo } from './compress-cache.js';
 import { ContextsRepo, PublicContextsRepo } from './contexts.js';
@@ -42,6 +45,9 @@ export interface Repos {
   jobQueue(): JobQueueRepo;
   mcpSessions(): McpSessionsRepo;
   rateWindows(): RateWindowsRepo;
+  acePlaybook(scope: Scope): AcePlaybookRepo;
+  aceHandoffs(scope: Scope): AceHandoffsRepo;
+  aceExperiments(scope: Scope): AceExperimentsRepo;
   contexts(scope: Scope): ContextsRepo;
   publicContexts(): PublicContextsRepo;
   distill(scope: Scope): DistillRepo;
@@ -71,6 +77,9 @@ export function makeRepos(ctx: RepoContext): Repos {
     jobQueue: () => new JobQueueRepo(ctx),
     mcpSessions: () => new McpSessionsRepo(ctx),
     rateWindows: () => new RateWindowsRepo(ctx),
+    acePlaybook: (scope) => new AcePlaybookRepo(ctx, scope),
+    aceHandoffs: (scope) => new AceHandoffsRepo(ctx, scope),
+    aceExperiments: (scope) => new AceExperimentsRepo(ctx, scope),
     contexts: (scope) => new ContextsRepo(ctx, scope),
     publicContexts: () => new PublicContextsRepo(ctx),
     distill: (scope) => new DistillRepo(ctx, scope),

@@ -331,6 +331,60 @@ export interface ContextEntriesTable {
   created_at: string;
 }
 
+/** A playbook bullet (0019): counters grow by deltas; the vector is the retrieval index's ('ace'). */
+export interface AceBulletsTable {
+  seq: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  playbook: string;
+  section: string;
+  text: string;
+  norm: string;
+  tags: Json;
+  helpful: Generated<number>;
+  harmful: Generated<number>;
+  merge_count: Generated<number>;
+  sources: Json;
+  embedding: Buffer;
+  embedder_id: string;
+  created_at: string;
+  updated_at: string;
+  last_used_at: string | null;
+}
+
+export interface AceHandoffsTable {
+  seq: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  title: string;
+  from_agent: string | null;
+  to_agent: string | null;
+  content: Json;
+  token_budget: number;
+  tokens: number;
+  trimmed: Json;
+  status: 'open' | 'picked_up';
+  picked_up_at: string | null;
+  picked_up_by: string | null;
+  expires_at: string;
+  created_at: string;
+}
+
+export interface AceExperimentsTable {
+  seq: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  name: string | null;
+  documents: Json;
+  settings: Json;
+  questions: Json;
+  job_id: string;
+  created_at: string;
+}
+
 export interface SchemaMigrationsTable { version: number; name: string; applied_at: string }
 
 /** A custom distill strategy (0016): the declarative config as JSON. */
@@ -502,4 +556,7 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  ace_bullets: AceBulletsTable;
+  ace_handoffs: AceHandoffsTable;
+  ace_experiments: AceExperimentsTable;
 }
