@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Test files that touch the store and already pass on PostgreSQL: run a second time there, each
 // data dir in a fresh database (test/helpers/database.ts). The list grows as aggregates move to
@@ -56,7 +56,12 @@ export const POSTGRES_TESTS = [
   'test/account/analytics.test.ts',
   'test/gateway/upstreams.test.ts',
   'test/gateway/results.test.ts',
+  // Several replicas over one PostgreSQL database (and Redis): PostgreSQL-only by nature.
+  'test/replicas/*.test.ts',
 ];
+
+/** Files that need PostgreSQL whatever the run: the sqlite project leaves them out. */
+const POSTGRES_ONLY = ['test/replicas/**'];
 
 const shared = {
   testTimeout: 60_000,
@@ -70,7 +75,7 @@ export default defineConfig({
     // Quiet by default; CTXGATE_LOG_LEVEL is not read by the harness (it passes 'silent').
     reporters: ['default'],
     projects: [
-      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...POSTGRES_ONLY] } },
       { extends: true, test: { name: 'postgres', include: POSTGRES_TESTS, env: { CTXGATE_TEST_DATABASE: 'postgres' } } },
     ],
   },

@@ -9,8 +9,9 @@ const wanted = process.argv.slice(2);
 const names = fs
   .readdirSync(dir)
   .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
-  // backends.ts reruns memory and documents on both stores: asked for by name only.
-  .filter((f) => wanted.length > 0 || f !== 'backends.ts')
+  // backends.ts reruns memory and documents on both stores, replicas.ts starts server processes over
+  // PostgreSQL: asked for by name only.
+  .filter((f) => wanted.length > 0 || !['backends.ts', 'replicas.ts'].includes(f))
   .map((f) => f.replace(/\.ts$/, ''))
   .filter((n) => wanted.length === 0 || wanted.includes(n))
   .sort();

@@ -95,7 +95,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const usage = deps.service(UsageService);
   const audit = deps.service(AuditService);
   const hooks: CallHooks = {
-    checkQuota: (caller) => usage.assertQuota(caller),
+    holdQuota: (caller, tool) => usage.hold(caller, tool.name),
     meter: (caller, tool, m) => usage.record(caller, tool.name, m),
     observe(e) {
       metrics.toolCalls.inc({ tool: e.tool, transport: e.transport, outcome: e.outcome });

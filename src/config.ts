@@ -1,5 +1,6 @@
 // Every size, limit and default lives here, once, overridable by environment variables
 // (documented in the README's configuration table, which test/readme.test.ts keeps honest).
+import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from './paths.js';
 
@@ -67,6 +68,10 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_PORT', default: '8787', description: 'HTTP port (0 picks a free one).' },
   { name: 'CTXGATE_DATA_DIR', default: '(ctxgate folder)/data', description: 'Where the SQLite store, server secret and caches live (mode 0700). A relative path is taken from the current directory.' },
   { name: 'CTXGATE_DATABASE_URL', default: '(none: SQLite file DATA_DIR/ctxgate.db)', description: 'postgres://user:pass@host:port/db to keep the store in PostgreSQL (shared by replicas) instead of the embedded SQLite file.' },
+  { name: 'CTXGATE_REDIS_URL', default: '(none)', description: 'redis://host:port/db shared by replicas: rate limits and server-to-client messages go through it (otherwise through PostgreSQL, or in process on SQLite).' },
+  { name: 'CTXGATE_REDIS_PREFIX', default: 'ctxgate:', description: 'Prefix of every Redis key and channel this deployment uses (several deployments can share one Redis).' },
+  { name: 'CTXGATE_REPLICA_ID', default: '(host name + process id)', description: 'Name of this replica in logs, /ready and job leases.' },
+  { name: 'CTXGATE_JOB_LEASE_MS', default: '30000', description: 'How long a replica holds a background job without renewing; a dead replica\'s job is taken over after this.' },
   { name: 'CTXGATE_SECRET', default: '(generated into DATA_DIR/secret, mode 0600)', description: 'Server secret used to HMAC API keys.' },
   { name: 'CTXGATE_PUBLIC_URL', default: 'http://HOST:PORT', description: 'Base URL advertised in the agent card and OpenAPI document.' },
   { name: 'CTXGATE_ALLOWED_HOSTS', default: 'localhost,127.0.0.1,[::1] + CTXGATE_HOST', description: 'Host header allow-list (DNS-rebinding protection), comma separated.' },
@@ -83,6 +88,7 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_QUOTA_ENTERPRISE', default: '500000', description: 'Monthly compressions for enterprise keys.' },
   { name: 'CTXGATE_OWNER_PLAN', default: 'enterprise', description: 'Plan of the owner key created on first start.' },
   { name: 'CTXGATE_SHUTDOWN_GRACE_MS', default: '10000', description: 'How long graceful shutdown waits for in-flight calls.' },
+  { name: 'CTXGATE_DRAIN_DELAY_MS', default: '0', description: 'On SIGTERM, keep serving this long with /ready answering 503 before closing the listener, so the load balancer\'s health check takes the replica out first.' },
   { name: 'CTXGATE_SESSION_IDLE_MS', default: '1800000', description: 'MCP sessions idle this long are closed.' },
   { name: 'CTXGATE_SESSION_UNUSED_IDLE_MS', default: '60000', description: 'MCP sessions that never sent a request after initialize are closed after this long.' },
   { name: 'CTXGATE_SESSIONS_MAX', default: '1000', description: 'Open MCP sessions in total; past it, initialize gets 429.' },
@@ -119,6 +125,12 @@ export interface Config {
   dataDir: string;
   /** postgres://… — the store lives in PostgreSQL; unset = the embedded SQLite file in dataDir. */
   databaseUrl: string | undefined;
+  /** redis://… shared by replicas (limits, server-to-client messages); unset = PostgreSQL or in-process. */
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  /** This process among the replicas (logs, job leases). */
+  replicaId: string;
+  jobLeaseMs: number;
   secret: string | undefined;
   publicUrl: string | undefined;
   allowedHosts: string[];
@@ -128,6 +140,7 @@ export interface Config {
   plans: Record<Plan, PlanLimits>;
   ownerPlan: Plan;
   shutdownGraceMs: number;
+  drainDelayMs: number;
   sessionIdleMs: number;
   sessions: SessionLimits;
   /** /metrics: a bearer token it requires, and/or a separate admin listener (port 0 picks one). */
@@ -163,6 +176,13 @@ function databaseUrl(): string | undefined {
   return raw;
 }
 
+function redisUrl(): string | undefined {
+  const raw = process.env.CTXGATE_REDIS_URL;
+  if (!raw) return undefined;
+  if (!/^rediss?:\/\//.test(raw)) throw new Error('CTXGATE_REDIS_URL must start with redis:// or rediss://');
+  return raw;
+}
+
 export function loadConfig(overrides: Partial<Config> = {}): Config {
   const host = envStr('CTXGATE_HOST', '127.0.0.1');
   const ownerPlan = envStr('CTXGATE_OWNER_PLAN', 'enterprise');
@@ -178,6 +198,10 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     port: envInt('CTXGATE_PORT', 8787),
     dataDir: path.resolve(envStr('CTXGATE_DATA_DIR', path.join(projectRoot, 'data'))),
     databaseUrl: databaseUrl(),
+    redisUrl: redisUrl(),
+    redisPrefix: envStr('CTXGATE_REDIS_PREFIX', 'ctxgate:'),
+    replicaId: envStr('CTXGATE_REPLICA_ID', `${os.hostname()}-${process.pid}`),
+    jobLeaseMs: envInt('CTXGATE_JOB_LEASE_MS', 30_000),
     secret: process.env.CTXGATE_SECRET || undefined,
     publicUrl: process.env.CTXGATE_PUBLIC_URL || undefined,
     allowedHosts: envList('CTXGATE_ALLOWED_HOSTS', []),
@@ -192,6 +216,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     },
     ownerPlan: ownerPlan as Plan,
     shutdownGraceMs: envInt('CTXGATE_SHUTDOWN_GRACE_MS', 10_000),
+    drainDelayMs: envInt('CTXGATE_DRAIN_DELAY_MS', 0),
     sessionIdleMs: envInt('CTXGATE_SESSION_IDLE_MS', 30 * 60_000),
     sessions: {
       total: envInt('CTXGATE_SESSIONS_MAX', LIMITS.sessions.total),

@@ -14,8 +14,12 @@ import { applySecretsPolicy } from '../engine/secrets.js';
 
 /** What happens around every call, supplied by the app's wiring. */
 export interface CallHooks {
-  /** Before a metered tool runs: throws (QuotaExceeded) when the caller may not make the call. */
-  checkQuota(caller: Caller, tool: AnyTool): Promise<void>;
+  /**
+   * Before a metered tool runs: throws (QuotaExceeded) when the caller may not make the call, else
+   * holds one unit of the quota for it (exact under concurrent calls on several replicas). The call's
+   * first ctx.meter settles the hold; a call that meters nothing releases it.
+   */
+  holdQuota(caller: Caller, tool: AnyTool): Promise<{ meter(m: Metering): Promise<void>; release(): Promise<void> }>;
   /** One metered use reported by a handler (ctx.meter); awaited before the call returns. */
   meter(caller: Caller, tool: AnyTool, m: Metering): Promise<void>;
   /** After every call, whatever its outcome. */
@@ -87,7 +91,7 @@ export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): 
     checkArguments(tool.input, rawArgs ?? {});
     const parsed = tool.input.safeParse(rawArgs ?? {});
     if (!parsed.success) throw zodToAppError(parsed.error, rawArgs ?? {});
-    if (tool.metered && env.caller) await env.hooks.checkQuota(env.caller, tool);
+    const hold = tool.metered && env.caller ? await env.hooks.holdQuota(env.caller, tool) : null;
     // Metering writes are started as the handler reports use and awaited before the call returns.
     const metered: Array<Promise<void>> = [];
 
@@ -107,7 +111,7 @@ export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): 
       invoke: (inner, args) => invokeTool(env, inner, args),
       transport: env.transport,
       meter(m: Metering) {
-        if (env.caller) metered.push(env.hooks.meter(env.caller, tool, m));
+        if (env.caller) metered.push(hold ? hold.meter(m) : env.hooks.meter(env.caller, tool, m));
       },
       log: env.log.child({ tool: tool.name }),
     };
@@ -118,6 +122,7 @@ export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): 
       handled = await tool.handler(ctx, args);
     } finally {
       await Promise.all(metered);
+      await hold?.release();
     }
     const result = redacted.length && handled && typeof handled === 'object' ? { ...handled, secrets_redacted: redacted } : handled;
     const out = (tool.output as z.ZodType).safeParse(result);

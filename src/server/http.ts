@@ -19,7 +19,8 @@ import { buildAgentCard } from './agent-card.js';
 import { McpHttpGateway } from './mcp.js';
 import type { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
-import { RateLimiter, rateLimitedError, takeFor } from './rate-limit.js';
+import { BusService } from '../services/bus.js';
+import { createLimiter, rateLimitedError, takeFor } from './rate-limit.js';
 import { BATCH_STREAM_PATH, streamJobs } from './job-stream.js';
 
 declare module 'express-serve-static-core' {
@@ -38,7 +39,10 @@ export interface HttpServerHandle {
   mcp: McpHttpGateway;
   /** Base URL of the separate admin listener serving /metrics, when CTXGATE_METRICS_PORT is set. */
   metricsUrl: string | null;
-  /** Graceful: stop accepting, let in-flight calls finish (up to the grace period), then close. */
+  /**
+   * Graceful: /ready turns 503 and new sessions are refused, stop accepting, let in-flight calls finish
+   * (up to the grace period), then close the MCP streams (clients reconnect to another replica).
+   */
   close(): Promise<void>;
 }
 
@@ -162,7 +166,12 @@ function aliasBody(app: App, tool: AnyTool, alias: RestAlias, output: unknown): 
 export async function startHttpServer(app: App, log: Logger): Promise<HttpServerHandle> {
   const config = app.deps.config;
   const metrics = app.metrics;
-  const limiter = new RateLimiter();
+  const bus = app.deps.service(BusService);
+  // Replicas share limits through Redis or the PostgreSQL store; SQLite (one process) keeps them in memory.
+  await bus.ready();
+  const limiter = createLimiter(app.deps.store, await bus.redis(), config.redisPrefix);
+  // Set when shutdown begins: /ready answers 503 and responses ask clients to reconnect elsewhere.
+  let stopping = false;
   // In-flight work that shutdown waits for: every HTTP request except the long-lived MCP GET
   // stream (closed with its session), counted from arrival so a request still sending its body counts.
   let inflight = 0;
@@ -187,6 +196,8 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
       tracker.start();
       res.once('close', tracker.end);
     }
+    // Draining: this connection is not reused, so the client's next request goes to another replica.
+    if (stopping) res.setHeader('Connection', 'close');
     req.id = (req.header('x-request-id') || '').slice(0, 64) || randomUUID();
     res.setHeader('X-Request-Id', req.id);
     const t0 = performance.now();
@@ -297,6 +308,27 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     });
   });
 
+  // Readiness for the load balancer: this replica takes new work (not shutting down) and reaches the
+  // store and, when configured, Redis. No figures, no paths.
+  ex.get('/ready', async (_req, res) => {
+    const check = async (fn: () => Promise<void>, name: string) => {
+      try {
+        await fn();
+        return { ok: true };
+      } catch (e) {
+        log.warn({ err: e, check: name }, 'ready: check failed');
+        return { ok: false };
+      }
+    };
+    const checks = {
+      store: await check(() => app.deps.store.ping(), 'store'),
+      bus: { kind: bus.kind, ...(await check(() => bus.ping(), 'bus')) },
+      draining: { ok: !stopping },
+    };
+    const failed = Object.entries(checks).filter(([, c]) => !c.ok).map(([name]) => name);
+    res.status(failed.length ? 503 : 200).json({ status: failed.length ? 'not_ready' : 'ready', failed, replica: config.replicaId, limiter: limiter.kind });
+  });
+
   const card = (_req: Request, res: Response) => res.json(buildAgentCard(app, baseUrl));
   ex.get('/.well-known/agent.json', card);
   ex.get('/.well-known/agent-card.json', card);
@@ -320,7 +352,12 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
 
   const restCall = async (req: Request, res: Response, name: string, args: Record<string, unknown>, alias?: RestAlias) => {
     const caller = req.caller;
-    const d = takeFor(limiter, config.plans, caller, req.socket.remoteAddress ?? 'unknown');
+    let d: Awaited<ReturnType<typeof takeFor>>;
+    try {
+      d = await takeFor(limiter, config.plans, caller, req.socket.remoteAddress ?? 'unknown');
+    } catch (err) {
+      return sendError(res, toAppError(err));
+    }
     res.setHeader('X-RateLimit-Limit', String(d.limit));
     res.setHeader('X-RateLimit-Remaining', String(d.remaining));
     res.setHeader('X-RateLimit-Reset', String(d.reset));
@@ -365,10 +402,15 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
   // --- Teams and operations (issue 18): routes that are not tool calls. Registered before the tool
   // aliases, so /v1/batch-queue/stream is not taken for a job id.
   const streams = new Set<Response>();
-  ex.get(BATCH_STREAM_PATH, (req, res) => {
+  ex.get(BATCH_STREAM_PATH, async (req, res) => {
     const caller = req.caller;
     if (!caller) return sendError(res, new Unauthorized('The batch-queue stream needs an API key: send "Authorization: Bearer gc_..."'));
-    const d = takeFor(limiter, config.plans, caller, req.socket.remoteAddress ?? 'unknown');
+    let d: Awaited<ReturnType<typeof takeFor>>;
+    try {
+      d = await takeFor(limiter, config.plans, caller, req.socket.remoteAddress ?? 'unknown');
+    } catch (err) {
+      return sendError(res, toAppError(err));
+    }
     if (!d.allowed) return sendError(res, rateLimitedError(d));
     streamJobs(app, caller, req, res, streams);
   });
@@ -432,6 +474,10 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     metricsUrl: admin?.url ?? null,
     close() {
       closing ??= (async () => {
+        stopping = true;
+        // Still listening, /ready 503: the load balancer's next health check takes this replica out.
+        if (config.drainDelayMs > 0) await new Promise((r) => setTimeout(r, config.drainDelayMs));
+        gateway.drain();
         // Requests whose bytes arrived while the event loop was busy are parsed in the poll phase;
         // let that run once before closing, or close() would count their sockets as idle and reset them.
         await new Promise<void>((resolve) => setImmediate(resolve));

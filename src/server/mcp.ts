@@ -15,6 +15,7 @@ import {
   ReadResourceRequestSchema,
   isInitializeRequest,
   type CallToolResult,
+  type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../app.js';
 import { VERSION } from '../app.js';
@@ -26,7 +27,9 @@ import type { Registry, Surface } from '../registry/registry.js';
 import { closestNames } from '../registry/suggest.js';
 import { SessionView } from '../registry/visibility.js';
 import type { Metrics } from './metrics.js';
-import { rateLimitedError, takeFor, type RateLimiter } from './rate-limit.js';
+import { BusService } from '../services/bus.js';
+import type { SessionRecord } from '../store/sessions.js';
+import { rateLimitedError, takeFor, type Limiter } from './rate-limit.js';
 
 export const SERVER_INSTRUCTIONS =
   'ctxgate cuts what goes into your context window. Before reading a large document, file set or command output, ' +
@@ -54,7 +57,14 @@ export interface Connection {
 
 export interface ConnectionHooks {
   /** Throws RateLimited when the caller is over its limit (HTTP only). */
-  beforeCall?: (conn: Connection) => void;
+  beforeCall?: (conn: Connection) => Promise<void>;
+  /**
+   * Records what enable_toolset / enable_tools added where every replica reads it (HTTP sessions live
+   * in the store) and updates `conn` with the session's enabled sets after the change.
+   */
+  persistEnabled?: (conn: Connection, toolsets: string[], tools: string[]) => Promise<void>;
+  /** Sends tools/list_changed to the client wherever its stream is (HTTP: through the bus). */
+  listChanged?: () => Promise<void>;
 }
 
 export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: Connection, hooks: ConnectionHooks = {}): Server {
@@ -62,17 +72,21 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
     { name: 'ctxgate', title: 'ctxgate context gateway', version: VERSION },
     { capabilities: { tools: { listChanged: true }, resources: {}, logging: {} }, instructions: SERVER_INSTRUCTIONS },
   );
-  const enabledTools = (conn.enabledTools ??= new Set());
-  const surface = (): Surface => ({ profile: conn.profile, toolsets: conn.toolsets, enabledToolsets: conn.enabled, enabledTools });
+  conn.enabledTools ??= new Set();
+  const surface = (): Surface => ({ profile: conn.profile, toolsets: conn.toolsets, enabledToolsets: conn.enabled, enabledTools: conn.enabledTools });
   // One view per question, so a key's plan and the session's list are read as they are now.
   const view = () => new SessionView(app.registry, conn.caller, surface());
 
-  /** Apply a change to the list; notify the client when names were added. */
-  const grow = async (change: () => void): Promise<string[]> => {
+  /** Enable toolsets / tools; notify the client when names were added to its list. */
+  const grow = async (toolsets: string[], tools: string[]): Promise<string[]> => {
     const before = new Set(view().listedTools().map((t) => t.name));
-    change();
+    if (hooks.persistEnabled) await hooks.persistEnabled(conn, toolsets, tools);
+    else {
+      toolsets.forEach((n) => conn.enabled.add(n));
+      tools.forEach((n) => conn.enabledTools!.add(n));
+    }
     const added = view().listedTools().map((t) => t.name).filter((n) => !before.has(n));
-    if (added.length) await server.sendToolListChanged();
+    if (added.length) await (hooks.listChanged ? hooks.listChanged() : server.sendToolListChanged());
     return added;
   };
 
@@ -90,12 +104,12 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
           valid: known,
         });
       }
-      return grow(() => names.forEach((n) => conn.enabled.add(n)));
+      return grow(names, []);
     },
     enableTools(names: string[]) {
       const bad = names.find((n) => !app.registry.get(n));
       if (bad !== undefined) throw app.registry.unknownTool(bad, 'tools');
-      return grow(() => names.forEach((n) => enabledTools.add(n)));
+      return grow([], names);
     },
   };
 
@@ -143,7 +157,7 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
     const progressToken = req.params._meta?.progressToken;
     const requestId = `${conn.id}:${String(extra.requestId)}`;
     try {
-      hooks.beforeCall?.(conn);
+      await hooks.beforeCall?.(conn);
       const { tool: ran, output } = await invokeTool(
         {
           ...envFor(requestId, extra.signal),
@@ -247,17 +261,26 @@ export function toolResult(registry: Registry, tool: AnyTool, output: unknown): 
 }
 
 
+/** A session's live objects on this replica: a cache of its store row (see McpSessionsRepo). */
 interface HttpSession {
   conn: Connection;
   transport: StreamableHTTPServerTransport;
   server: Server;
+  /** Last request seen here (dropping idle local objects) and last written to the store. */
   lastSeen: number;
+  lastTouched: number;
   keyId: string | null;
   /** Who the session counts against for the per-caller cap: a key, or a client address. */
   who: string;
   /** Sent a request after initialize; unused sessions get the short idle lifetime. */
   used: boolean;
+  /** Opened on this replica (it holds one of this replica's session slots); false when rebuilt here. */
+  origin: boolean;
 }
+
+/** The bus channel of MCP sessions: server-to-client messages and session ends. */
+const SESSION_EVENTS = 'mcp';
+type SessionEvent = { sid: string; type: 'message'; message: JSONRPCMessage } | { sid: string; type: 'end'; why: string };
 
 /** The identity session limits count against: the key, else the client's address. */
 function sessionCaller(caller: Caller | null, remote: string): string {
@@ -275,56 +298,66 @@ function rpcError(res: Response, status: number, code: number, message: string, 
   res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
+function replaceAll(set: Set<string>, values: Iterable<string>): void {
+  set.clear();
+  for (const v of values) set.add(v);
+}
+
 /**
- * Streamable HTTP endpoint: one SDK transport + server per session. Sessions are bounded (config
- * `sessions`): new ones per minute per caller, open ones per caller and in total, and a short idle
- * lifetime for sessions that never made a request, so an initialize flood cannot grow memory.
+ * Streamable HTTP endpoint. A session lives in the store (McpSessionsRepo), so any replica serves
+ * any of its requests: a replica that has not seen the session rebuilds its SDK transport + server
+ * from the row on first request, and re-reads the row on every request (what another replica
+ * enabled is seen at once). Server-to-client messages go through the bus to the replica holding the
+ * client's GET stream; DELETE (or idle expiry) ends the session on every replica.
+ * Sessions are bounded (config `sessions`): new ones per minute per caller (a shared limit), open ones
+ * per caller and in total (per replica), and a short idle lifetime for sessions that never made a
+ * request, so an initialize flood cannot grow memory.
  */
 export class McpHttpGateway {
   private readonly sessions = new Map<string, HttpSession>();
-  /** Open sessions plus initializes in flight, per caller and in total (slots are taken before the await). */
+  /** Sessions opened here plus initializes in flight, per caller and in total (slots are taken before the await). */
   private readonly perCaller = new Map<string, number>();
   private slots = 0;
   private readonly reaper: NodeJS.Timeout;
+  private readonly bus: BusService;
+  private readonly unsubscribe: () => void;
+  /** Set on shutdown: no new sessions (503), so the load balancer's retry lands on another replica. */
+  private draining = false;
 
   constructor(
     private readonly app: App,
     private readonly metrics: Metrics,
     private readonly log: Logger,
-    private readonly limiter: RateLimiter,
+    private readonly limiter: Limiter,
   ) {
     const shortest = Math.min(app.deps.config.sessionIdleMs, app.deps.config.sessions.unusedIdleMs);
     this.reaper = setInterval(() => this.reap(), Math.min(60_000, Math.max(1_000, shortest / 4)));
     this.reaper.unref();
+    this.bus = app.deps.service(BusService);
+    this.unsubscribe = this.bus.subscribe(SESSION_EVENTS, (e: SessionEvent) => this.onEvent(e));
   }
 
   get size(): number {
     return this.sessions.size;
   }
 
+  /** Refuse new sessions from now on (graceful shutdown); open ones keep being served until closeAll. */
+  drain(): void {
+    this.draining = true;
+  }
+
   async handle(req: Request, res: Response, caller: Caller | null, remote: string): Promise<void> {
     const sid = req.header('mcp-session-id');
-    if (sid) {
-      const s = this.sessions.get(sid);
-      if (!s) return rpcError(res, 404, -32001, `Session not found: '${sid}' is unknown or has ended; start a new session with initialize`);
-      // A session belongs to the key that opened it.
-      if ((caller?.keyId ?? null) !== s.keyId) {
-        return rpcError(res, 403, -32000, 'This session was opened with a different API key');
-      }
-      s.conn.caller = caller;
-      s.lastSeen = Date.now();
-      if (req.method === 'POST' && hasRequest(req.body)) s.used = true;
-      await s.transport.handleRequest(req, res, req.body);
-      return;
-    }
+    if (sid) return this.continueSession(sid, req, res, caller);
     if (req.method !== 'POST') {
       return rpcError(res, 400, -32000, 'Missing Mcp-Session-Id header: GET and DELETE need the session id returned by initialize');
     }
     const body = req.body as unknown;
-    const isInit = Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
-    if (!isInit) {
+    const init = (Array.isArray(body) ? body : [body]).find((m) => isInitializeRequest(m));
+    if (!init) {
       return rpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header and the message is not an initialize request');
     }
+    if (this.draining) return rpcError(res, 503, -32000, 'This replica is shutting down; retry (another replica will open the session)', { 'Retry-After': '1' });
     let sel: { profile: string; toolsets: Set<string> | null };
     try {
       sel = this.app.registry.parseSelection(req.query.profile, req.query.toolsets);
@@ -332,32 +365,37 @@ export class McpHttpGateway {
       return rpcError(res, 400, -32602, (e as Error).message);
     }
     const who = sessionCaller(caller, remote);
-    const refusal = this.admit(who);
+    const refusal = await this.admit(who);
     if (refusal) return rpcError(res, 429, -32000, refusal.message, { 'Retry-After': String(refusal.retryAfter) });
     let registered = false;
     const jsonMode = req.query.response === 'json';
-    const conn: Connection = { id: '', caller, profile: sel.profile, toolsets: sel.toolsets, enabled: new Set(), transport: 'mcp', remote, sources: req.query.upstreams === '1' || req.query.upstreams === 'true' };
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      enableJsonResponse: jsonMode,
-      onsessioninitialized: (id) => {
-        conn.id = id;
-        registered = true;
-        this.sessions.set(id, { conn, transport, server, lastSeen: Date.now(), keyId: caller?.keyId ?? null, who, used: false });
-        this.metrics.mcpSessions.set(this.sessions.size);
-        this.log.info({ session: id, profile: conn.profile, toolsets: conn.toolsets && [...conn.toolsets], key: caller?.keyId ?? null }, 'mcp session opened');
-      },
-      onsessionclosed: (id) => this.forget(id, 'client ended the session'),
-    });
-    transport.onclose = () => {
-      if (conn.id) this.forget(conn.id, 'transport closed');
-    };
-    const server = createMcpServer(this.app, this.metrics, this.log, conn, {
-      beforeCall: (c) => {
-        const d = takeFor(this.limiter, this.app.deps.config.plans, c.caller, remote);
-        if (!d.allowed) throw rateLimitedError(d);
-      },
-    });
+    const conn: Connection = { id: '', caller, profile: sel.profile, toolsets: sel.toolsets, enabled: new Set(), enabledTools: new Set(), transport: 'mcp', remote, sources: req.query.upstreams === '1' || req.query.upstreams === 'true' };
+    const params = init.params;
+    const now = Date.now();
+    const { transport, server } = this.build(conn, jsonMode, async (id) => {
+      conn.id = id;
+      // In the store before the client learns the id (the SDK awaits this before answering), so its
+      // next request may go to any replica.
+      await this.app.deps.store.mcpSessions().create({
+        id,
+        keyId: caller?.keyId ?? null,
+        ownerId: caller?.userId ?? null,
+        who,
+        profile: conn.profile,
+        toolsets: conn.toolsets && [...conn.toolsets],
+        enabledToolsets: [],
+        enabledTools: [],
+        jsonResponse: jsonMode,
+        protocolVersion: params.protocolVersion,
+        client: { info: params.clientInfo, capabilities: params.capabilities, upstreams: conn.sources === true },
+        used: false,
+        createdMs: now,
+        lastSeenMs: now,
+      });
+      registered = true;
+      this.remember(id, { conn, transport, server, lastSeen: now, lastTouched: now, keyId: caller?.keyId ?? null, who, used: false, origin: true });
+      this.log.info({ session: id, profile: conn.profile, toolsets: conn.toolsets && [...conn.toolsets], key: caller?.keyId ?? null }, 'mcp session opened');
+    }, remote);
     try {
       await server.connect(transport);
       await transport.handleRequest(req, res, body);
@@ -370,10 +408,128 @@ export class McpHttpGateway {
     }
   }
 
+  private async continueSession(sid: string, req: Request, res: Response, caller: Caller | null): Promise<void> {
+    const repo = this.app.deps.store.mcpSessions();
+    const rec = await repo.get(sid);
+    if (!rec) {
+      // Ended on another replica (DELETE, idle) while this one still had it: drop the leftovers.
+      this.drop(sid, 'ended elsewhere');
+      return rpcError(res, 404, -32001, `Session not found: '${sid}' is unknown or has ended; start a new session with initialize`);
+    }
+    // A session belongs to the key that opened it.
+    if ((caller?.keyId ?? null) !== rec.keyId) {
+      return rpcError(res, 403, -32000, 'This session was opened with a different API key');
+    }
+    let s = this.sessions.get(sid);
+    if (!s) s = await this.rebuild(rec, req.socket.remoteAddress ?? 'unknown');
+    // The row is the truth: what another replica enabled since is seen by this request.
+    s.conn.caller = caller;
+    s.conn.profile = rec.profile;
+    replaceAll(s.conn.enabled, rec.enabledToolsets);
+    replaceAll(s.conn.enabledTools!, rec.enabledTools);
+    const now = Date.now();
+    const used = req.method === 'POST' && hasRequest(req.body);
+    s.lastSeen = now;
+    s.used ||= used || rec.used;
+    // Activity goes to the store so every replica's reaper sees it; at most every few seconds per replica.
+    const touchEvery = Math.min(5_000, (rec.used ? this.app.deps.config.sessionIdleMs : this.app.deps.config.sessions.unusedIdleMs) / 4);
+    if ((used && !rec.used) || now - Math.max(rec.lastSeenMs, s.lastTouched) > touchEvery) {
+      s.lastTouched = now;
+      await repo.touch(sid, now, used);
+    }
+    await s.transport.handleRequest(req, res, req.body);
+  }
+
+  /** The session's transport + server on this replica, from its row (it was opened on another replica, or before a restart). */
+  private async rebuild(rec: SessionRecord, remote: string): Promise<HttpSession> {
+    const conn: Connection = {
+      id: rec.id,
+      caller: null,
+      profile: rec.profile,
+      toolsets: rec.toolsets && new Set(rec.toolsets),
+      enabled: new Set(rec.enabledToolsets),
+      enabledTools: new Set(rec.enabledTools),
+      transport: 'mcp',
+      remote,
+      sources: rec.client.upstreams === true,
+    };
+    const { transport, server } = this.build(conn, rec.jsonResponse, undefined, remote);
+    // SDK 1.32 has no public way to restore an initialized session in another process
+    // (modelcontextprotocol/typescript-sdk#1658): mark the transport initialized with the known id,
+    // so it validates Mcp-Session-Id as the original does, and give the server what the client said
+    // at initialize (capability checks read it).
+    const inner = (transport as unknown as { _webStandardTransport: { sessionId?: string; _initialized: boolean } })._webStandardTransport;
+    inner.sessionId = rec.id;
+    inner._initialized = true;
+    const srv = server as unknown as { _clientCapabilities?: unknown; _clientVersion?: unknown };
+    srv._clientCapabilities = rec.client.capabilities;
+    srv._clientVersion = rec.client.info;
+    await server.connect(transport);
+    const now = Date.now();
+    // Two requests of one session may race to rebuild it here: keep the first.
+    const existing = this.sessions.get(rec.id);
+    if (existing) {
+      void server.close().catch(() => {});
+      return existing;
+    }
+    const s: HttpSession = { conn, transport, server, lastSeen: now, lastTouched: 0, keyId: rec.keyId, who: rec.who, used: rec.used, origin: false };
+    this.remember(rec.id, s);
+    this.log.info({ session: rec.id, key: rec.keyId }, 'mcp session continued on this replica');
+    return s;
+  }
+
+  private build(conn: Connection, jsonMode: boolean, onInitialized: ((id: string) => Promise<void>) | undefined, remote: string) {
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      enableJsonResponse: jsonMode,
+      ...(onInitialized && { onsessioninitialized: onInitialized }),
+      // DELETE from the client ends the session everywhere before it is answered.
+      onsessionclosed: (id) => this.end(id, 'client ended the session'),
+    });
+    // Closed here (shutdown, reaping, ended elsewhere): only this replica's objects go.
+    transport.onclose = () => {
+      if (conn.id) this.forget(conn.id, 'transport closed', false);
+    };
+    const server = createMcpServer(this.app, this.metrics, this.log, conn, {
+      beforeCall: async (c) => {
+        const d = await takeFor(this.limiter, this.app.deps.config.plans, c.caller, remote);
+        if (!d.allowed) throw rateLimitedError(d);
+      },
+      persistEnabled: async (c, toolsets, tools) => {
+        const after = await this.app.deps.store.mcpSessions().addEnabled(c.id, toolsets, tools);
+        if (!after) throw new NotFound(`Session '${c.id}' has ended; start a new session with initialize`);
+        replaceAll(c.enabled, after.toolsets);
+        replaceAll(c.enabledTools!, after.tools);
+      },
+      listChanged: () => this.bus.publish(SESSION_EVENTS, { sid: conn.id, type: 'message', message: { jsonrpc: '2.0', method: 'notifications/tools/list_changed' } } satisfies SessionEvent),
+    });
+    return { transport, server };
+  }
+
+  private remember(id: string, s: HttpSession): void {
+    this.sessions.set(id, s);
+    this.metrics.mcpSessions.set(this.sessions.size);
+  }
+
+  private onEvent(e: SessionEvent): void {
+    const s = this.sessions.get(e.sid);
+    if (!s) return;
+    if (e.type === 'end') return this.drop(e.sid, e.why);
+    // Only the replica holding the client's GET stream writes it; elsewhere the transport has no stream and sends nothing.
+    s.transport.send(e.message).catch((err) => this.log.warn({ err, session: e.sid }, 'server-to-client message not sent'));
+  }
+
+  /** Ends a session on every replica: its row goes, and every replica drops its objects. */
+  private async end(id: string, why: string): Promise<void> {
+    this.forget(id, why, true);
+    await this.app.deps.store.mcpSessions().delete(id);
+    await this.bus.publish(SESSION_EVENTS, { sid: id, type: 'end', why } satisfies SessionEvent);
+  }
+
   /** Takes a session slot for `who`, or says why not (with seconds to wait). */
-  private admit(who: string): { message: string; retryAfter: number } | null {
+  private async admit(who: string): Promise<{ message: string; retryAfter: number } | null> {
     const lim = this.app.deps.config.sessions;
-    const rate = this.limiter.take(`session:${who}`, lim.createPerMinute);
+    const rate = await this.limiter.take(`session:${who}`, lim.createPerMinute);
     if (!rate.allowed) {
       return { message: `Too many new MCP sessions: at most ${lim.createPerMinute} per minute per API key (or client address without a key); retry in ${rate.retryAfter}s, or reuse an open session`, retryAfter: rate.retryAfter };
     }
@@ -396,32 +552,51 @@ export class McpHttpGateway {
     else this.perCaller.delete(who);
   }
 
-  private forget(id: string, why: string): void {
+  /** Drops this replica's objects of a session (the store row is the caller's business). */
+  private forget(id: string, why: string, log: boolean): void {
     const s = this.sessions.get(id);
     if (s && this.sessions.delete(id)) {
-      this.release(s.who);
+      if (s.origin) this.release(s.who);
       this.metrics.mcpSessions.set(this.sessions.size);
-      this.log.info({ session: id, why }, 'mcp session closed');
+      if (log) this.log.info({ session: id, why }, 'mcp session closed');
     }
+  }
+
+  /** Forgets a session here and closes its transport (and so the client's stream on this replica). */
+  private drop(id: string, why: string): void {
+    const s = this.sessions.get(id);
+    this.forget(id, why, true);
+    void s?.transport.close().catch(() => {});
   }
 
   /**
-   * Closes idle sessions: used ones after sessionIdleMs, never-used ones after the short unusedIdleMs.
-   * `unusedNow` (the total cap is reached) closes every never-used session at once.
+   * Idle sessions: here, drops the objects of sessions idle on this replica (used ones after
+   * sessionIdleMs, never-used ones after the short unusedIdleMs; `unusedNow` — the total cap is
+   * reached — every never-used one at once). In the store, ends sessions idle on every replica.
    */
   reap(now = Date.now(), unusedNow = false): void {
     const { sessionIdleMs, sessions: lim } = this.app.deps.config;
+    const repo = this.app.deps.store.mcpSessions();
     for (const [id, s] of this.sessions) {
       const idle = now - s.lastSeen;
       if (s.used ? idle > sessionIdleMs : unusedNow || idle > lim.unusedIdleMs) {
-        this.forget(id, s.used ? 'idle' : 'never used');
-        void s.transport.close().catch(() => {});
+        this.drop(id, s.used ? 'idle' : 'never used');
+        if (unusedNow) void repo.delete(id).catch(() => undefined);
       }
     }
+    repo.deleteIdle(now, sessionIdleMs, lim.unusedIdleMs).then(
+      (ids) => Promise.all(ids.map((sid) => this.bus.publish(SESSION_EVENTS, { sid, type: 'end', why: 'idle' } satisfies SessionEvent))),
+      (err) => this.log.warn({ err }, 'idle session sweep failed'),
+    );
   }
 
+  /**
+   * Shutdown: closes this replica's transports (and so the clients' streams: they reconnect through
+   * the load balancer to another replica, which rebuilds the session). Sessions stay in the store.
+   */
   async closeAll(): Promise<void> {
     clearInterval(this.reaper);
+    this.unsubscribe();
     const all = [...this.sessions.values()];
     this.sessions.clear();
     this.perCaller.clear();
@@ -429,4 +604,3 @@ export class McpHttpGateway {
     await Promise.allSettled(all.map((s) => s.server.close()));
   }
 }
-

@@ -11,14 +11,24 @@
 //   deps.service(JobsService).start()  — the server calls this once at start-up: resumes queued and
 //     interrupted jobs. Submitting or polling a job also starts the runner, so nothing waits forever.
 //   deps.service(JobsService).close()  — graceful shutdown (createApp closes services): the current
-//     item is abandoned (it stays pending and runs again on the next start).
-// One runner per process and store: two server processes on one store would both pick up work.
+//     item is abandoned (it stays pending) and the job's lease given back, so another replica (or the
+//     next start) resumes it at once.
+// Several processes on one store (replicas): a runner leases a job before running it and renews the
+// lease while it works (CTXGATE_JOB_LEASE_MS); a job whose runner died is taken over when its lease
+// lapses (every runner polls). An item's outcome is committed only by the lease holder, once; an
+// item whose runner died mid-way starts again elsewhere, so a kind with outside effects (a webhook
+// delivery) sends an idempotency key (job id + item index). Job
+// events (progress, completion) travel over the bus, so waitFor hears a job run by another replica.
 import type { AppDeps } from '../app-deps.js';
 import { AppError, Conflict, NotFound, Unavailable } from '../errors.js';
 import type { Caller, Metering, Scope } from '../domain/scope.js';
 import { newId, nowIso } from '../store/db.js';
 import type { JobRow } from '../store/jobs.js';
+import { BusService } from './bus.js';
 import { monthOf } from './usage.js';
+
+/** The bus channel job events travel on. */
+const JOB_EVENTS = 'jobs';
 
 export const JOB_STATUSES = ['queued', 'processing', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -96,9 +106,17 @@ export class JobsService {
   /** Rejecters of pending waitFor calls, released on shutdown. */
   private readonly waiters = new Set<(err: AppError) => void>();
   private readonly kinds = new Map<string, JobKind>();
+  /** Who holds this runner's leases: the replica, made unique per process start. */
+  private readonly leaseOwner: string;
+  private readonly bus: BusService;
+  private poller: NodeJS.Timeout | null = null;
   private readonly watchers = new Set<JobWatcher>();
 
-  constructor(private readonly deps: AppDeps) {}
+  constructor(private readonly deps: AppDeps) {
+    this.leaseOwner = `${deps.config.replicaId}:${newId('run')}`;
+    this.bus = deps.service(BusService);
+    this.bus.subscribe(JOB_EVENTS, (e: { view: JobView; scope: Scope }) => this.deliver(e));
+  }
 
   /** Makes a kind of job runnable in this app (the wiring registers each kind once). */
   register<I, R>(kind: string, def: JobKind<I, R>): void {
@@ -146,6 +164,7 @@ export class JobsService {
     const outcome = await this.deps.store.jobs(scope).cancel(jobId, nowIso());
     if (!outcome.cancelled && outcome.status === 'missing') throw notFound(jobId);
     if (!outcome.cancelled) throw new Conflict(`job ${jobId} is already ${outcome.status}; only queued or processing jobs can be cancelled`, { status: outcome.status });
+    // Running here: stop it now (a runner on another replica hears the cancel over the bus).
     if (this.current?.jobId === jobId) this.current.ctrl.abort(new Conflict(`job ${jobId} was cancelled`));
     const v = view(await this.row(scope, jobId));
     this.emit(v, scope);
@@ -193,21 +212,31 @@ export class JobsService {
     });
   }
 
-  /** Every status change of every job from now on; returns the unsubscribe function. */
+  /** Every status change of every job from now on, run on any replica; returns the unsubscribe function. */
   watch(w: JobWatcher): () => void {
     this.watchers.add(w);
     return () => this.watchers.delete(w);
   }
 
-  /** Resume queued and interrupted jobs (call once at server start). */
+  /**
+   * Resume queued and interrupted jobs (call once at server start), and keep looking: a job submitted
+   * to another replica, or left by one that died, is taken once its lease allows.
+   */
   start(): void {
     this.stopped = false;
+    if (!this.poller) {
+      const every = Math.min(5_000, Math.max(250, Math.floor(this.deps.config.jobLeaseMs / 3)));
+      this.poller = setInterval(() => this.kick(), every);
+      this.poller.unref();
+    }
     this.kick();
   }
 
-  /** Graceful shutdown: abandon the current item (it stays pending) and wait for the runner to halt. */
+  /** Graceful shutdown: abandon the current item (it stays pending), give its lease back, wait for the runner to halt. */
   async close(): Promise<void> {
     this.stopped = true;
+    if (this.poller) clearInterval(this.poller);
+    this.poller = null;
     this.current?.ctrl.abort(new Conflict('server shutting down'));
     const err = shuttingDown();
     for (const w of [...this.waiters]) w(err);
@@ -225,7 +254,14 @@ export class JobsService {
     return r;
   }
 
+  /** Tells every replica (this one included) how the job stands. */
   private emit(v: JobView, scope: Scope): void {
+    this.bus.publish(JOB_EVENTS, { view: v, scope }).catch((err) => this.deps.log.warn({ err, job_id: v.job_id }, 'job event not published'));
+  }
+
+  private deliver({ view: v, scope }: { view: JobView; scope: Scope }): void {
+    // Cancelled elsewhere: stop the item running here now rather than at the next status check.
+    if (v.status === 'cancelled' && this.current?.jobId === v.job_id) this.current.ctrl.abort(new Conflict(`job ${v.job_id} was cancelled`));
     for (const w of [...this.watchers]) {
       try {
         w(v, scope);
@@ -260,7 +296,7 @@ export class JobsService {
     for (;;) {
       this.again = false;
       if (this.stopped) return;
-      const job = await this.deps.store.jobQueue().next([...this.kinds.keys()]);
+      const job = await this.deps.store.jobQueue().lease([...this.kinds.keys()], this.leaseOwner, Date.now(), this.deps.config.jobLeaseMs);
       if (!job) return;
       await this.runJob(job);
     }
@@ -276,6 +312,19 @@ export class JobsService {
     this.emit(view(await this.row(scope, job.id)), scope);
     const ctrl = new AbortController();
     this.current = { jobId: job.id, ctrl };
+    const queue = this.deps.store.jobQueue();
+    const leaseMs = this.deps.config.jobLeaseMs;
+    // Heartbeat: renew well before the lease lapses; a lost lease (this process stalled past it and
+    // another runner took the job) stops the work here.
+    const heartbeat = setInterval(() => {
+      queue.renew(job.id, this.leaseOwner, Date.now() + leaseMs).then(
+        (held) => {
+          if (!held) ctrl.abort(new Conflict(`job ${job.id}: lease lost to another runner`));
+        },
+        (err) => log.warn({ err, job_id: job.id }, 'job lease renewal failed'),
+      );
+    }, Math.max(100, Math.floor(leaseMs / 3)));
+    heartbeat.unref();
     try {
       const pending = await repo.pendingItems(job.id);
       for (const item of pending) {
@@ -303,16 +352,17 @@ export class JobsService {
             tokensOut: Math.max(0, Math.round(m.tokensOut)),
             cache: m.cache ?? null,
           };
-          await repo.finishItem(job.id, item.idx, at, { ok: true, result: outcome.result, usage });
-        } else {
-          await repo.finishItem(job.id, item.idx, at, outcome);
-        }
+          if (!(await repo.finishItem(job.id, item.idx, at, { ok: true, result: outcome.result, usage }, this.leaseOwner))) return;
+        } else if (!(await repo.finishItem(job.id, item.idx, at, outcome, this.leaseOwner))) return;
         this.emit(view(await this.row(scope, job.id)), scope);
       }
       await repo.finish(job.id, nowIso());
       this.emit(view(await this.row(scope, job.id)), scope);
     } finally {
+      clearInterval(heartbeat);
       this.current = null;
+      // Shutdown mid-job: hand the job over now instead of after the lease lapses.
+      if (this.stopped) await queue.release(job.id, this.leaseOwner).catch((err) => log.warn({ err, job_id: job.id }, 'job lease not released'));
     }
   }
 }

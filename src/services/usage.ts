@@ -13,6 +13,24 @@ function nextMonthStart(d = new Date()): string {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString();
 }
 
+/** One unit of a caller's quota held for a call in progress (UsageService.hold). */
+export interface QuotaHold {
+  meter(m: Metering): Promise<void>;
+  release(): Promise<void>;
+}
+
+function usageEvent(caller: Caller, tool: string, m: Metering) {
+  return {
+    keyId: caller.keyId,
+    tool,
+    month: monthOf(),
+    at: new Date().toISOString(),
+    tokensIn: Math.max(0, Math.round(m.tokensIn)),
+    tokensOut: Math.max(0, Math.round(m.tokensOut)),
+    cache: m.cache ?? null,
+  };
+}
+
 export interface UsageSummary {
   month: string;
   compressions: number;
@@ -30,15 +48,34 @@ export class UsageService {
   constructor(private readonly deps: Pick<AppDeps, 'store' | 'config'>) {}
 
   async record(caller: Caller, tool: string, m: Metering): Promise<void> {
-    await this.deps.store.usage(scopeOf(caller)).record({
-      keyId: caller.keyId,
-      tool,
-      month: monthOf(),
-      at: new Date().toISOString(),
-      tokensIn: Math.max(0, Math.round(m.tokensIn)),
-      tokensOut: Math.max(0, Math.round(m.tokensOut)),
-      cache: m.cache ?? null,
+    await this.deps.store.usage(scopeOf(caller)).record(usageEvent(caller, tool, m));
+  }
+
+  /**
+   * Checks the quota and takes one unit of it in one transaction, so concurrent calls on any number
+   * of replicas cannot together pass a quota one of them alone would have reached. The first use the
+   * call reports fills in the held unit; a call that reports none gives it back.
+   */
+  async hold(caller: Caller, tool: string): Promise<QuotaHold> {
+    const scope = scopeOf(caller);
+    const id = await this.deps.store.tx(async (t) => {
+      await this.assertQuota(caller, await t.ownerUsage({ ownerId: caller.userId }).countedInMonthAll(monthOf()));
+      return t.usage(scope).reserve({ keyId: caller.keyId, tool, month: monthOf(), at: new Date().toISOString() });
     });
+    const repo = this.deps.store.usage(scope);
+    let settled = false;
+    return {
+      meter: async (m) => {
+        if (settled) return this.record(caller, tool, m);
+        settled = true;
+        await repo.settle(id, usageEvent(caller, tool, m));
+      },
+      release: async () => {
+        if (settled) return;
+        settled = true;
+        await repo.release(id);
+      },
+    };
   }
 
   /** The account's monthly quota: that of its plan (the highest among its active keys). */
@@ -54,9 +91,9 @@ export class UsageService {
     return this.deps.store.ownerUsage({ ownerId: caller.userId }).countedInMonthAll(monthOf());
   }
 
-  async assertQuota(caller: Caller): Promise<void> {
+  async assertQuota(caller: Caller, counted?: number): Promise<void> {
     const quota = this.quota(caller);
-    const used = await this.countedThisMonth(caller);
+    const used = counted ?? (await this.countedThisMonth(caller));
     if (used >= quota) {
       throw new QuotaExceeded(`Monthly compression quota of the account (${caller.accountPlan ?? caller.plan} plan (${quota}) is used up; it resets at ${nextMonthStart()}`, {
         plan: caller.accountPlan ?? caller.plan,

@@ -9,7 +9,7 @@ import type { RepoContext } from './store.js';
 
 export type JobStatus = JobsTable['status'];
 export type JobItemStatus = JobItemsTable['status'];
-export type JobRow = Omit<Selectable<JobsTable>, 'rowid' | 'options' | 'caller'> & { caller: unknown };
+export type JobRow = Omit<Selectable<JobsTable>, 'rowid' | 'options' | 'caller' | 'lease_owner' | 'lease_until_ms'> & { caller: unknown };
 
 const JOB_COLUMNS = [
   'id', 'owner_id', 'project_id', 'key_id', 'caller', 'kind', 'status', 'items_count', 'completed_count', 'failed_count', 'error',
@@ -163,24 +163,36 @@ export class JobsRepo {
   /**
    * Commits one item's outcome with the job's counter (and, for a done item, its usage event) in one
    * transaction. A done item's input is dropped (documents can be large): only its result is kept.
+   * With `leaseOwner`, commits only while that runner still holds the job's lease and the item is
+   * still pending — so an item a replica finished after losing its lease is not counted twice.
+   * False when nothing was committed.
    */
-  async finishItem(jobId: string, idx: number, at: string, outcome: { ok: true; result: unknown; usage?: UsageEvent } | { ok: false; error: string }): Promise<void> {
+  async finishItem(
+    jobId: string,
+    idx: number,
+    at: string,
+    outcome: { ok: true; result: unknown; usage?: UsageEvent } | { ok: false; error: string },
+    leaseOwner?: string,
+  ): Promise<boolean> {
     const own = (q: any) => q.where('owner_id', '=', this.scope.ownerId).where('project_id', '=', this.scope.projectId);
-    await this.ctx.tx(async (t) => {
-      if (outcome.ok) {
-        await own(t.db.updateTable('job_items').set({ status: 'done', result: t.dialect.json(outcome.result ?? null), input: t.dialect.json(null), finished_at: at }))
-          .where('job_id', '=', jobId)
-          .where('idx', '=', idx)
-          .execute();
-        await own(t.db.updateTable('jobs').set({ completed_count: sql<number>`completed_count + 1`, updated_at: at })).where('id', '=', jobId).execute();
-        if (outcome.usage) await t.usage(this.scope).record(outcome.usage);
-      } else {
-        await own(t.db.updateTable('job_items').set({ status: 'failed', error: outcome.error, finished_at: at }))
-          .where('job_id', '=', jobId)
-          .where('idx', '=', idx)
-          .execute();
-        await own(t.db.updateTable('jobs').set({ failed_count: sql<number>`failed_count + 1`, updated_at: at })).where('id', '=', jobId).execute();
+    return this.ctx.tx(async (t) => {
+      if (leaseOwner !== undefined) {
+        const job = await own(t.db.selectFrom('jobs').select(['lease_owner', 'status'])).where('id', '=', jobId).executeTakeFirst();
+        if (!job || job.lease_owner !== leaseOwner || job.status !== 'processing') return false;
       }
+      const item = own(t.db.updateTable('job_items'))
+        .where('job_id', '=', jobId)
+        .where('idx', '=', idx)
+        .where('status', '=', 'pending');
+      const set = outcome.ok
+        ? { status: 'done', result: t.dialect.json(outcome.result ?? null), input: t.dialect.json(null), finished_at: at }
+        : { status: 'failed', error: outcome.error, finished_at: at };
+      const changed = Number((await item.set(set).executeTakeFirst()).numUpdatedRows);
+      if (changed === 0) return false;
+      const counter = outcome.ok ? { completed_count: sql<number>`completed_count + 1` } : { failed_count: sql<number>`failed_count + 1` };
+      await own(t.db.updateTable('jobs').set({ ...counter, updated_at: at })).where('id', '=', jobId).execute();
+      if (outcome.ok && outcome.usage) await t.usage(this.scope).record(outcome.usage);
+      return true;
     });
   }
 
@@ -194,6 +206,8 @@ export class JobsRepo {
         error: sql<string | null>`CASE WHEN ${ok} THEN NULL ELSE 'every item failed' END`,
         completed_at: now,
         updated_at: now,
+        lease_owner: null,
+        lease_until_ms: null,
       })
       .where('owner_id', '=', this.scope.ownerId)
       .where('project_id', '=', this.scope.projectId)
@@ -203,21 +217,46 @@ export class JobsRepo {
   }
 }
 
-/** The runner's view across tenants: the oldest unfinished job of the kinds this process can run. */
+/**
+ * The runners' view across tenants: jobs are leased, so with several replicas on one store each job
+ * runs on one of them at a time, and a job whose runner died (its lease lapsed) is taken over.
+ */
 export class JobQueueRepo {
   constructor(private readonly ctx: RepoContext) {}
 
-  async next(kinds: string[]): Promise<JobRow | undefined> {
+  /**
+   * Leases the oldest unfinished job of these kinds that no live lease holds to `owner` until
+   * nowMs + leaseMs. SQLite's IMMEDIATE transaction already admits one taker at a time; on PostgreSQL
+   * the row is also locked FOR UPDATE SKIP LOCKED, so concurrent takers never pick the same job.
+   */
+  async lease(kinds: string[], owner: string, nowMs: number, leaseMs: number): Promise<JobRow | undefined> {
     if (kinds.length === 0) return undefined;
-    const r = await this.ctx.db
-      .selectFrom('jobs')
-      .select(JOB_COLUMNS)
-      .where('status', 'in', ['queued', 'processing'])
-      .where('kind', 'in', kinds)
-      .orderBy('created_at')
-      .orderBy('rowid')
-      .limit(1)
-      .executeTakeFirst();
-    return r && decode(r);
+    return this.ctx.tx(async (t) => {
+      let q = t.db
+        .selectFrom('jobs')
+        .select(JOB_COLUMNS)
+        .where('status', 'in', ['queued', 'processing'])
+        .where('kind', 'in', kinds)
+        .where((eb) => eb.or([eb('lease_until_ms', 'is', null), eb('lease_until_ms', '<', nowMs)]))
+        .orderBy('created_at')
+        .orderBy('rowid')
+        .limit(1);
+      if (t.dialect.backend === 'postgres') q = q.forUpdate().skipLocked();
+      const r = await q.executeTakeFirst();
+      if (!r) return undefined;
+      await t.db.updateTable('jobs').set({ lease_owner: owner, lease_until_ms: nowMs + leaseMs }).where('id', '=', r.id).execute();
+      return decode(r);
+    });
+  }
+
+  /** Extends `owner`'s lease; false when it no longer holds it (it lapsed and another runner took the job). */
+  async renew(jobId: string, owner: string, untilMs: number): Promise<boolean> {
+    const r = await this.ctx.db.updateTable('jobs').set({ lease_until_ms: untilMs }).where('id', '=', jobId).where('lease_owner', '=', owner).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Gives the job back at once (graceful shutdown), so another replica need not wait for the lease to lapse. */
+  async release(jobId: string, owner: string): Promise<void> {
+    await this.ctx.db.updateTable('jobs').set({ lease_owner: null, lease_until_ms: null }).where('id', '=', jobId).where('lease_owner', '=', owner).execute();
   }
 }

@@ -21,6 +21,8 @@ import { AnalyticsRepo } from './analytics.js';
 import { WebhooksRepo } from './webhooks.js';
 import { LookupRepo } from './lookup.js';
 import { MemoryRepo } from './memory.js';
+import { RateWindowsRepo } from './rate-windows.js';
+import { McpSessionsRepo } from './sessions.js';
 import type { RepoContext } from './store.js';
 import { UpstreamsRepo } from './upstreams.js';
 import { OwnerUsageRepo, UsageRepo } from './usage.js';
@@ -42,6 +44,8 @@ export interface Repos {
   lookup(scope: Scope): LookupRepo;
   jobs(scope: Scope): JobsRepo;
   jobQueue(): JobQueueRepo;
+  mcpSessions(): McpSessionsRepo;
+  rateWindows(): RateWindowsRepo;
   acePlaybook(scope: Scope): AcePlaybookRepo;
   aceHandoffs(scope: Scope): AceHandoffsRepo;
   aceExperiments(scope: Scope): AceExperimentsRepo;
@@ -73,6 +77,8 @@ export function makeRepos(ctx: RepoContext): Repos {
     lookup: (scope) => new LookupRepo(ctx, scope),
     jobs: (scope) => new JobsRepo(ctx, scope),
     jobQueue: () => new JobQueueRepo(ctx),
+    mcpSessions: () => new McpSessionsRepo(ctx),
+    rateWindows: () => new RateWindowsRepo(ctx),
     acePlaybook: (scope) => new AcePlaybookRepo(ctx, scope),
     aceHandoffs: (scope) => new AceHandoffsRepo(ctx, scope),
     aceExperiments: (scope) => new AceExperimentsRepo(ctx, scope),

@@ -258,6 +258,9 @@ export interface JobsTable {
   started_at: string | null;
   completed_at: string | null;
   updated_at: string;
+  /** The replica running the job and until when (epoch ms); null when no one holds it. */
+  lease_owner: string | null;
+  lease_until_ms: number | null;
 }
 
 export interface JobItemsTable {
@@ -437,6 +440,25 @@ export interface UpstreamServersTable {
   created_at: string;
 }
 
+export interface McpSessionsTable {
+  id: string;
+  key_id: string | null;
+  owner_id: string | null;
+  who: string;
+  profile: string;
+  toolsets: Json | null;
+  enabled_toolsets: Json;
+  enabled_tools: Json;
+  json_response: number;
+  protocol_version: string | null;
+  client: Json;
+  used: number;
+  created_ms: number;
+  last_seen_ms: number;
+}
+
+export interface RateWindowsTable { key: string; window_start_ms: number; count: number }
+
 /** Every table of the store. The SQLite FTS5 tables are not here: full text goes through dialect.fts. */
 // Teams and operations (0018).
 export interface ProjectMembersTable {
@@ -534,6 +556,8 @@ export interface Database {
   lookup_chunks: LookupChunksTable;
   jobs: JobsTable;
   job_items: JobItemsTable;
+  mcp_sessions: McpSessionsTable;
+  rate_windows: RateWindowsTable;
   contexts: ContextsTable;
   context_versions: ContextVersionsTable;
   context_entries: ContextEntriesTable;

@@ -71,6 +71,34 @@ export class UsageRepo {
       .execute();
   }
 
+  /**
+   * A metered call in progress: counted against the quota from now on (so concurrent calls on any
+   * replica see it), its figures filled in by settle, removed by release if the call makes no use.
+   */
+  async reserve(e: { keyId: string | null; tool: string; month: string; at: string }): Promise<number> {
+    const r = await this.ctx.db
+      .insertInto('usage_events')
+      .values({ owner_id: this.scope.ownerId, project_id: this.scope.projectId, key_id: e.keyId, tool: e.tool, month: e.month, at: e.at, tokens_in: 0, tokens_out: 0, tokens_saved: 0, cache: null, counted: 1 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(r.id);
+  }
+
+  /** The reserved call's figures (a cache hit stops counting against the quota). */
+  async settle(id: number, e: UsageEvent): Promise<void> {
+    await this.ctx.db
+      .updateTable('usage_events')
+      .set({ at: e.at, tokens_in: e.tokensIn, tokens_out: e.tokensOut, tokens_saved: Math.max(0, e.tokensIn - e.tokensOut), cache: e.cache, counted: e.cache ? 0 : 1 })
+      .where('owner_id', '=', this.scope.ownerId)
+      .where('project_id', '=', this.scope.projectId)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async release(id: number): Promise<void> {
+    await this.ctx.db.deleteFrom('usage_events').where('owner_id', '=', this.scope.ownerId).where('project_id', '=', this.scope.projectId).where('id', '=', id).execute();
+  }
+
   /** Totals of this project, all time (`month_compressions` for `month`), or of one month only. */
   async totals(opts: { month: string; onlyMonth?: boolean }): Promise<UsageTotals> {
     let q = totals(this.ctx, opts.month).where('owner_id', '=', this.scope.ownerId).where('project_id', '=', this.scope.projectId);
