@@ -112,7 +112,7 @@ describe('ctxgate run', () => {
     }
     expect(row!.calls).toBe(1);
     expect(row!.tokens_saved).toBeGreaterThan(100);
-  });
+  }, 180_000); // many CLI processes; under a loaded suite the detached recorder can take a while
 
   it('--lines sets the threshold; past the per-run cap the log keeps head and tail and says so', async () => {
     const d = dir();

@@ -120,7 +120,7 @@ describe('durability', () => {
       try {
         const n = Number((await c.query('SELECT count(*) AS n FROM memories')).rows[0].n);
         expect(n).toBe(stored.size + 1);
-        const keyword = Number((await c.query("SELECT count(*) AS n FROM memories WHERE fts @@ to_tsquery('english', $1)", [token])).rows[0].n);
+        const keyword = Number((await c.query("SELECT count(*) AS n FROM memories WHERE fts @@ ctxgate_tsquery($1)", [token])).rows[0].n);
         expect(keyword).toBe(1);
       } finally {
         await c.end();
