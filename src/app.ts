@@ -17,6 +17,7 @@ import { createEmbedder } from './services/embedder.js';
 import { loadOrCreateSecret } from './services/secret.js';
 import { INGEST_JOB_KIND, ingestJobKind } from './services/documents.js';
 import { JobsService } from './services/jobs.js';
+import { PROCESS_JOB_KIND, processSourcesJobKind } from './services/spaces-artifacts.js';
 
 export { VERSION } from './version.js';
 
@@ -80,6 +81,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
 
   // Job kinds this app can run; the runner only picks up jobs of registered kinds.
   deps.service(JobsService).register(INGEST_JOB_KIND, ingestJobKind);
+  deps.service(JobsService).register(PROCESS_JOB_KIND, processSourcesJobKind);
 
   const metrics = new Metrics();
   const usage = deps.service(UsageService);

@@ -13,6 +13,7 @@ import { KnowledgeGraphRepo } from './knowledge-graph.js';
 import { KbRepo } from './kb.js';
 import { MemoryRepo } from './memory.js';
 import type { RepoContext } from './store.js';
+import { SpacesRepo } from './spaces.js';
 import { OwnerUsageRepo, UsageRepo } from './usage.js';
 
 export interface Repos {
@@ -32,6 +33,7 @@ export interface Repos {
   contexts(scope: Scope): ContextsRepo;
   publicContexts(): PublicContextsRepo;
   distill(scope: Scope): DistillRepo;
+  spaces(scope: Scope): SpacesRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -52,5 +54,6 @@ export function makeRepos(ctx: RepoContext): Repos {
     contexts: (scope) => new ContextsRepo(ctx, scope),
     publicContexts: () => new PublicContextsRepo(ctx),
     distill: (scope) => new DistillRepo(ctx, scope),
+    spaces: (scope) => new SpacesRepo(ctx, scope),
   };
 }
