@@ -29,6 +29,8 @@ export const POSTGRES_TESTS = [
   'test/contexts/tenancy.test.ts',
   'test/distill/rest.test.ts',
   'test/distill/llm.test.ts',
+  'test/spaces/spaces.test.ts',
+  'test/spaces/sources.test.ts',
 ];
 
 const shared = {
