@@ -80,6 +80,14 @@ try {
         if (md.includes(collapse(d))) decPresent++;
       }
     }
+    // The half's threads as one long conversation (in order): the regime the 3–4× promise is about
+    // (a long thread resumed from one paste), where section headings weigh little.
+    const whole = await server.deps.service(SpacesService).create(scope, { name: `${half}-session` });
+    const one = await server.deps.service(SourcesService).create(caller, scope, { space_id: whole.id, messages: threads.flatMap((t) => t.messages) });
+    await jobs.waitFor(scope, one.job_id);
+    const sessionSnap = await server.deps.service(SnapshotsService).create(scope, { source_id: one.sources[0]!.id });
+    const sessionMd = collapse(sessionSnap.markdown);
+    const sessionDecisions = threads.flatMap((t) => t.decisions ?? []);
     ratios.sort((a, b) => a - b);
     report[half] = {
       conversations: threads.length,
@@ -96,6 +104,13 @@ try {
       median_conversation_ratio: ratios[Math.floor(ratios.length / 2)],
       artifacts_by_kind: kinds,
       ms_per_conversation_processing: Math.round((ms / threads.length) * 10) / 10,
+      as_one_session: {
+        messages: threads.reduce((n, t) => n + t.messages.length, 0),
+        tokens_in: sessionSnap.tokens_in,
+        tokens_out: sessionSnap.tokens_out,
+        compression_ratio: sessionSnap.compression_ratio,
+        decision_share: share(sessionDecisions.filter((d) => sessionMd.includes(collapse(d))).length, sessionDecisions.length),
+      },
     };
   }
   console.log(

@@ -55,7 +55,8 @@ function lead(text: string, maxTokens: number): string {
 }
 
 export function renderSnapshot(s: SnapshotState): string {
-  const parts: string[] = [`# Snapshot${s.title ? `: ${s.title}` : ''}`, '', '## Goal', s.goal || '(not stated)'];
+  const parts: string[] = [`# Snapshot${s.title ? `: ${s.title}` : ''}`];
+  if (s.goal) parts.push('', '## Goal', s.goal);
   if (s.decisions.length) parts.push('', '## Decisions', ...s.decisions.map((d) => `- ${d.text}${d.reason ? ` — why: ${d.reason}` : ''}`));
   if (s.current_state) parts.push('', '## Current state', s.current_state);
   if (s.open_questions.length) parts.push('', '## Open questions', ...s.open_questions.map((q) => `- ${q}`));
@@ -88,7 +89,7 @@ export function buildSnapshot(messages: TextMessage[], opts: SnapshotOptions = {
   const lastAssistant = [...messages].reverse().find((m) => m.role === 'assistant');
   const state: SnapshotState = {
     title: opts.title ?? null,
-    goal: firstUser ? lead(firstUser.text, Math.max(24, Math.round(budget * 0.12))) : '',
+    goal: '',
     decisions: [],
     current_state: '',
     open_questions: [],
@@ -128,11 +129,18 @@ export function buildSnapshot(messages: TextMessage[], opts: SnapshotOptions = {
     });
   });
 
-  // Decisions first (the facts a resumed chat must not lose), in order; a reason only if it fits too.
-  for (const d of decisions) {
-    const withReason = { ...d };
-    if (tryAdd(() => state.decisions.push(withReason), () => state.decisions.pop())) continue;
-    if (d.reason && tryAdd(() => state.decisions.push({ ...d, reason: null }), () => state.decisions.pop())) continue;
+  // Decisions first (the facts a resumed chat must not lose), verbatim and in order; their reasons
+  // and the goal next; everything else only in what is left of the budget.
+  // Newest first when they do not all fit: later decisions settle or replace earlier ones.
+  for (const d of [...decisions].reverse()) tryAdd(() => state.decisions.unshift({ ...d, reason: null }), () => state.decisions.shift());
+  state.decisions.sort((a, b) => a.message_index - b.message_index);
+  if (firstUser) {
+    const goal = lead(firstUser.text, Math.max(24, Math.round(budget * 0.12)));
+    tryAdd(() => (state.goal = goal), () => (state.goal = ''));
+  }
+  for (const kept of state.decisions) {
+    const reason = decisions.find((d) => d.text === kept.text && d.message_index === kept.message_index)?.reason ?? null;
+    if (reason) tryAdd(() => (kept.reason = reason), () => (kept.reason = null));
   }
   // The last turns verbatim, newest first, each whole or not at all.
   const lastN = opts.lastTurns ?? 2;
