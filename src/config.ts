@@ -60,7 +60,7 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_DATA_DIR', default: '(ctxgate folder)/data', description: 'Where the SQLite store, server secret and caches live (mode 0700). A relative path is taken from the current directory.' },
   { name: 'CTXGATE_DATABASE_URL', default: '(none: SQLite file DATA_DIR/ctxgate.db)', description: 'postgres://user:pass@host:port/db to keep the store in PostgreSQL (shared by replicas) instead of the embedded SQLite file.' },
   { name: 'CTXGATE_SECRET', default: '(generated into DATA_DIR/secret, mode 0600)', description: 'Server secret used to HMAC API keys.' },
-  { name: 'CTXGATE_PUBLIC_URL', default: 'http://HOST:PORT', description: 'Base URL advertised in the agent card and OpenAPI document.' },
+  { name: 'CTXGATE_PUBLIC_URL', default: 'http://HOST:PORT', description: 'Base URL advertised in the agent card and OpenAPI document, and prefixed to signed upload URLs (relative without it).' },
   { name: 'CTXGATE_ALLOWED_HOSTS', default: 'localhost,127.0.0.1,[::1] + CTXGATE_HOST', description: 'Host header allow-list (DNS-rebinding protection), comma separated.' },
   { name: 'CTXGATE_ALLOWED_ORIGINS', default: '(none: only requests without Origin or from an allowed host)', description: 'Extra Origin values accepted on /mcp, comma separated.' },
   { name: 'CTXGATE_LOG_LEVEL', default: 'info', description: 'pino log level (fatal, error, warn, info, debug, trace, silent).' },
