@@ -29,6 +29,12 @@ export const POSTGRES_TESTS = [
   'test/contexts/tenancy.test.ts',
   'test/distill/rest.test.ts',
   'test/distill/llm.test.ts',
+  'test/account/compat.test.ts',
+  'test/account/roles.test.ts',
+  'test/account/audit.test.ts',
+  'test/jobs/batch-queue.test.ts',
+  'test/hooks/webhooks.test.ts',
+  'test/account/analytics.test.ts',
   'test/spaces/spaces.test.ts',
   'test/spaces/sources.test.ts',
 ];

@@ -18,6 +18,9 @@ import { loadOrCreateSecret } from './services/secret.js';
 import { INGEST_JOB_KIND, ingestJobKind } from './services/documents.js';
 import { JobsService } from './services/jobs.js';
 import { PROCESS_JOB_KIND, processSourcesJobKind } from './services/spaces-artifacts.js';
+import { BATCH_COMPRESS_JOB_KIND, batchCompressJobKind } from './services/batch-queue.js';
+import { WEBHOOK_DELIVERY_JOB_KIND, WebhooksService, webhookDeliveryJobKind } from './services/webhooks.js';
+import { AuditService, targetIds } from './services/audit.js';
 
 export { VERSION } from './version.js';
 
@@ -82,15 +85,26 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   // Job kinds this app can run; the runner only picks up jobs of registered kinds.
   deps.service(JobsService).register(INGEST_JOB_KIND, ingestJobKind);
   deps.service(JobsService).register(PROCESS_JOB_KIND, processSourcesJobKind);
+  deps.service(JobsService).register(BATCH_COMPRESS_JOB_KIND, batchCompressJobKind);
+  deps.service(JobsService).register(WEBHOOK_DELIVERY_JOB_KIND, webhookDeliveryJobKind);
+  // Finished and failed jobs are webhook events.
+  const webhooks = deps.service(WebhooksService);
+  deps.service(JobsService).watch((job, scope) => webhooks.onJob(job, scope));
 
   const metrics = new Metrics();
   const usage = deps.service(UsageService);
+  const audit = deps.service(AuditService);
   const hooks: CallHooks = {
     checkQuota: (caller) => usage.assertQuota(caller),
     meter: (caller, tool, m) => usage.record(caller, tool.name, m),
     observe(e) {
       metrics.toolCalls.inc({ tool: e.tool, transport: e.transport, outcome: e.outcome });
       if (e.seconds !== null) metrics.toolDuration.observe({ tool: e.tool }, e.seconds);
+    },
+    // The audit log, then call events for webhooks (both see ids only).
+    async record(e) {
+      await audit.record(e);
+      await webhooks.onCall(e, targetIds(e.args, e.output));
     },
   };
 

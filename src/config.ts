@@ -26,6 +26,14 @@ function envList(name: string, fallback: string[]): string[] {
   return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/** A comma-separated list of non-negative seconds (decimals allowed), as milliseconds. */
+function envSeconds(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  const list = raw === undefined || raw === '' ? fallback : raw.split(',').map((s) => Number(s.trim()));
+  if (list.some((n) => !Number.isFinite(n) || n < 0)) throw new Error(`${name} must be comma-separated non-negative seconds, got "${raw}"`);
+  return list.map((n) => Math.round(n * 1000));
+}
+
 function envBool(name: string, fallback: boolean): boolean {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -92,7 +100,10 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_LLM_MODEL', default: '(none)', description: 'Model name sent to CTXGATE_LLM_URL (required with it); also the provider name in distill metadata.' },
   { name: 'CTXGATE_LLM_KEY', default: '(none)', description: 'Bearer key for CTXGATE_LLM_URL, if it needs one.' },
   { name: 'CTXGATE_LLM_TIMEOUT_MS', default: '60000', description: 'How long one LLM call may take before distill answers 504.' },
-  { name: 'CTXGATE_URL_ALLOWLIST', default: '(none)', description: 'Hosts or CIDRs that URL fetches may reach even if private or loopback.' },
+  { name: 'CTXGATE_URL_ALLOWLIST', default: '(none)', description: 'Hosts or CIDRs that URL fetches and webhook deliveries may reach even if private or loopback.' },
+  { name: 'CTXGATE_AUDIT_RETENTION_DAYS', default: '90', description: 'Audit-log rows older than this many days are deleted.' },
+  { name: 'CTXGATE_WEBHOOK_RETRY_SCHEDULE', default: '30,120,480', description: 'Seconds to wait before each retry of a failed webhook delivery (comma separated; one retry per entry, decimals allowed).' },
+  { name: 'CTXGATE_WEBHOOK_TIMEOUT_MS', default: '10000', description: 'How long one webhook delivery attempt may take.' },
 ];
 
 export interface Config {
@@ -123,6 +134,10 @@ export interface Config {
   llm: { url: string | undefined; model: string | undefined; key: string | undefined; timeoutMs: number };
   /** Bound of the retrieval index's in-memory vector tables, in floats (all collections and scopes). */
   vectorCacheFloats: number;
+  /** Audit-log retention in days. */
+  auditRetentionDays: number;
+  /** Webhook deliveries: wait before each retry (ms; one retry per entry) and the per-attempt deadline. */
+  webhooks: { retryScheduleMs: number[]; timeoutMs: number };
 }
 
 const KB = 1024;
@@ -188,6 +203,8 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
       key: process.env.CTXGATE_LLM_KEY || undefined,
       timeoutMs: envInt('CTXGATE_LLM_TIMEOUT_MS', 60_000),
     },
+    auditRetentionDays: envInt('CTXGATE_AUDIT_RETENTION_DAYS', 90),
+    webhooks: { retryScheduleMs: envSeconds('CTXGATE_WEBHOOK_RETRY_SCHEDULE', [30, 120, 480]), timeoutMs: envInt('CTXGATE_WEBHOOK_TIMEOUT_MS', 10_000) },
   };
   return { ...base, ...overrides };
 }
@@ -195,6 +212,8 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
 /** Fixed limits of individual tools (not plan-dependent). */
 export const LIMITS = {
   batchDocuments: 50,
+  /** The no-key POST /v1/demo/compress: largest text, in bytes. */
+  demoTextBytes: 16 * KB,
   batchConcurrency: 4,
   jobDocuments: 500,
   kbFileBytes: 5 * MB,

@@ -2,7 +2,11 @@
 import { z } from 'zod';
 import { PLANS, type Plan } from '../src/config.js';
 import { DEFAULT_MODEL, findModel, inputCost } from '../src/engine/tokens.js';
-import { Forbidden, InvalidInput } from '../src/errors.js';
+import { BadRequest, Forbidden, InvalidInput } from '../src/errors.js';
+import { ROLES, type Role } from '../src/domain/scope.js';
+import { MembersService } from '../src/services/members.js';
+import { AuditService } from '../src/services/audit.js';
+import { AnalyticsService } from '../src/services/analytics.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
 import { AccountsService } from '../src/services/accounts.js';
 import { KeysService } from '../src/services/keys.js';
@@ -33,6 +37,7 @@ const KeySummary = z.object({
   masked_key: z.string(),
   status: z.enum(['active', 'revoked']),
   project_id: z.string().nullable(),
+  member_user_id: z.string().nullable().describe('The member the key acts for (null: the account holder).'),
   created_at: z.string(),
   last_used: z.string().nullable(),
   revoked_at: z.string().nullable(),
@@ -73,21 +78,265 @@ function requireOwnProject(ctx: ToolContext, projectId: string | null | undefine
   }
 }
 
-/** Keys a caller may see and manage: all of the account's, or for a bound key those bound to its project. */
+/**
+ * Keys a caller may see and manage: all of the account's, or for a bound key those bound to its
+ * project; an operator manages only its own member's keys (the seed: "manage API keys for itself").
+ */
 async function manageableKeys(ctx: ToolContext) {
   const all = await ctx.app.service(KeysService).list(owner(ctx));
-  return ctx.caller?.projectBound ? all.filter((k) => k.project_id === ctx.caller!.projectId) : all;
+  const inScope = ctx.caller?.projectBound ? all.filter((k) => k.project_id === ctx.caller!.projectId) : all;
+  return ctx.caller?.role === 'operator' ? inScope.filter((k) => (k.member_user_id ?? k.user_id) === actor(ctx)) : inScope;
 }
 
 async function manageableKey(ctx: ToolContext, keyId: string) {
   const k = await ctx.app.service(KeysService).get(keyId, owner(ctx));
   requireOwnProject(ctx, k.project_id, 'key_id');
+  if (ctx.caller?.role === 'operator' && (k.member_user_id ?? k.user_id) !== actor(ctx)) {
+    throw new Forbidden(`An operator manages only its own keys; key ${keyId} belongs to another member (admin role needed)`, { field: 'key_id', role: 'operator', required_role: 'admin', reason: 'role' });
+  }
   return k;
 }
 
+/** The person acting (a member, or the account holder). */
+const actor = (ctx: ToolContext) => ctx.caller?.actorId ?? owner(ctx);
+const actorRole = (ctx: ToolContext): Role => ctx.caller?.role ?? 'owner';
+
 function summary(k: Awaited<ReturnType<KeysService['list']>>[number]) {
-  return { key_id: k.key_id, name: k.name, plan: k.plan, masked_key: k.masked_key, status: k.status, project_id: k.project_id, created_at: k.created_at, last_used: k.last_used_at, revoked_at: k.revoked_at };
+  return { key_id: k.key_id, name: k.name, plan: k.plan, masked_key: k.masked_key, status: k.status, project_id: k.project_id, member_user_id: k.member_user_id, created_at: k.created_at, last_used: k.last_used_at, revoked_at: k.revoked_at };
 }
+
+const RoleField = z.enum(ROLES).describe('owner (everything) | admin (members, integrations) | operator (jobs, own keys) | viewer (read only).');
+const Member = z.object({
+  user_id: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  account_holder: z.boolean().describe('Owns the project\'s data; can be demoted but not removed.'),
+  added_by: z.string().nullable(),
+  created_at: z.string(),
+});
+const UserId = z.string().min(1).max(100).describe('User id (usr_...) of the member, from list_members.');
+const who = (ctx: ToolContext) => ({ userId: actor(ctx), role: actorRole(ctx) });
+
+const memberTools: AnyTool[] = [
+  defineTool({
+    name: 'add_member',
+    toolset: 'account',
+    title: 'Add member',
+    description: 'Add a person to this project with a role (owner, admin, operator, viewer); returns their first API key, bound to the project and carrying that role.',
+    details: 'Give user_id for an existing user of this server, or name to create one. Only an owner adds owners. The key is shown once; the member makes more with create_api_key. Needs the admin role.',
+    input: z.object({
+      user_id: UserId.optional().describe('An existing user of this server (usr_...).'),
+      name: z.string().trim().min(1).max(100).optional().describe('Name of a new user to create (when no user_id).'),
+      role: RoleField,
+      issue_key: z.boolean().default(true).describe('Also create an API key for the member (default true).'),
+    }),
+    output: z.object({ member: Member, key: CreatedKey.nullable() }),
+    rest: [{ method: 'POST', path: '/v1/members' }],
+    restStatus: 201,
+    requires: 'admin',
+    annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: false },
+    examples: [{ description: 'A read-only teammate', args: { name: 'dana', role: 'viewer' } }],
+    handler: async (ctx, a) => {
+      if (!a.user_id === !a.name) throw new InvalidInput('Give exactly one of user_id (an existing user) or name (a new one)', { field: a.user_id ? 'name' : 'user_id', rule: 'one_of' });
+      const scope = ctx.scope();
+      const member = await ctx.app.service(MembersService).add(scope, who(ctx), { userId: a.user_id, name: a.name, role: a.role });
+      if (!a.issue_key) return { member, key: null };
+      const k = await ctx.app.service(KeysService).create({ name: `${member.name} (${scope.projectId})`.slice(0, 100), plan: ctx.caller!.plan, ownerId: scope.ownerId, projectId: scope.projectId, memberUserId: member.user_id });
+      return { member, key: { key: k.key, key_id: k.key_id, name: k.name, plan: k.plan, project_id: k.project_id, created_at: k.created_at } };
+    },
+  }),
+  defineTool({
+    name: 'list_members',
+    toolset: 'account',
+    title: 'List members',
+    description: 'Members of this project with their roles.',
+    input: z.object({}),
+    output: z.object({ members: z.array(Member) }),
+    rest: [{ method: 'GET', path: '/v1/members' }],
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'Who is on this project?', args: {} }],
+    handler: async (ctx) => ({ members: await ctx.app.service(MembersService).list(ctx.scope()) }),
+  }),
+  defineTool({
+    name: 'set_member_role',
+    toolset: 'account',
+    title: 'Set member role',
+    description: "Change a member's role in this project. Only an owner makes or unmakes owners; the last owner cannot be demoted.",
+    input: z.object({ user_id: UserId, role: RoleField }),
+    output: Member,
+    rest: [{ method: 'PUT', path: '/v1/members/:user_id' }],
+    requires: 'admin',
+    annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'Promote to operator', args: { user_id: 'usr_abc', role: 'operator' } }],
+    handler: (ctx, a) => ctx.app.service(MembersService).setRole(ctx.scope(), who(ctx), a.user_id, a.role),
+  }),
+  defineTool({
+    name: 'remove_member',
+    toolset: 'account',
+    title: 'Remove member',
+    description: 'Remove a member from this project; the keys they hold here are revoked with the membership. The last owner cannot be removed.',
+    input: z.object({ user_id: UserId }),
+    output: z.object({ removed: z.literal(true), user_id: z.string(), keys_revoked: z.number().int() }),
+    rest: [{ method: 'DELETE', path: '/v1/members/:user_id' }],
+    requires: 'admin',
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    examples: [{ description: 'Offboard a teammate', args: { user_id: 'usr_abc' } }],
+    handler: async (ctx, a) => ({ removed: true as const, ...(await ctx.app.service(MembersService).remove(ctx.scope(), who(ctx), a.user_id)) }),
+  }),
+];
+
+/** An ISO date or date-time argument, normalised; 400 naming the field when it is not one. */
+export function isoArg(value: string | undefined, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  const t = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t)) {
+    throw new BadRequest(`${field} must be an ISO date (2026-04-01) or date-time (2026-04-01T12:00:00Z)`, 'invalid_value', { field, rule: 'iso_date' });
+  }
+  return new Date(t).toISOString();
+}
+
+const AuditEntry = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  actor_user_id: z.string().describe('Who: the member (or account holder) whose key made the call.'),
+  key_id: z.string().nullable().describe('Which key (its id; never the key).'),
+  role: z.string().nullable(),
+  transport: z.string().describe('mcp | rest | stdio'),
+  client_address: z.string().nullable(),
+  tool: z.string(),
+  outcome: z.enum(['ok', 'refused', 'error']),
+  status: z.number().int().describe('HTTP-style status of the outcome.'),
+  error_code: z.string().nullable(),
+  targets: z.record(z.string(), z.union([z.string(), z.array(z.string())])).describe('Ids the call named or produced (never argument values).'),
+  request_id: z.string().nullable(),
+});
+
+/** A bound key sees its own project only; an unbound key the whole account. */
+const analyticsScope = (ctx: ToolContext) => (ctx.caller?.projectBound ? ctx.caller.projectId : undefined);
+
+const analyticsTools: AnyTool[] = [
+  defineTool({
+    name: 'analytics_summary',
+    toolset: 'account',
+    title: 'Analytics summary',
+    description: 'This billing month per project: compressions, tokens saved and average savings, with totals (a project-bound key sees its project only).',
+    input: z.object({}),
+    output: z.object({
+      period: z.string().describe('YYYY-MM (UTC).'),
+      total_compressions: z.number().int(),
+      total_tokens_saved: z.number().int(),
+      projects: z.array(z.object({ project_id: z.string(), project_name: z.string(), compressions: z.number().int(), tokens_saved: z.number().int(), avg_savings_pct: z.number() })),
+    }),
+    rest: [{ method: 'GET', path: '/v1/analytics/summary' }],
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'This month by project', args: {} }],
+    handler: (ctx) => ctx.app.service(AnalyticsService).summary(owner(ctx), analyticsScope(ctx)),
+  }),
+  defineTool({
+    name: 'analytics_export',
+    toolset: 'account',
+    title: 'Analytics export',
+    description: 'Daily usage per project between two dates as CSV (date,project,compressions,tokens_in,tokens_saved,savings_pct); 400 on a missing or bad range.',
+    details: 'start and end are YYYY-MM-DD (UTC days, both included; at most 366 days). Over REST, GET /v1/analytics/export?start=…&end=… answers text/csv; MCP gets the CSV in `csv`.',
+    input: z.object({
+      start: z.string().max(10).optional().describe('First day, YYYY-MM-DD.'),
+      end: z.string().max(10).optional().describe('Last day, YYYY-MM-DD (included).'),
+    }),
+    output: z.object({ csv: z.string(), rows: z.number().int() }),
+    rest: [{ method: 'GET', path: '/v1/analytics/export' }],
+    restRaw: (o) => ({ contentType: 'text/csv; charset=utf-8', body: o.csv, filename: 'analytics.csv' }),
+    render: (o) => `[analytics_export: ${o.rows} rows]\n${o.csv}`,
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'The first half of April', args: { start: '2026-04-01', end: '2026-04-14' } }],
+    handler: (ctx, a) => ctx.app.service(AnalyticsService).exportCsv(owner(ctx), a.start, a.end, analyticsScope(ctx)),
+  }),
+  defineTool({
+    name: 'get_cache_savings',
+    toolset: 'account',
+    title: 'Cache-adjusted savings',
+    description: 'Semantic-cache hits and misses over the last days (exact vs semantic), and savings from compression alone versus with cache hits added.',
+    input: z.object({ period_days: z.number().int().min(1).max(365).default(30).describe('Window in days (default 30).') }),
+    output: z.object({
+      period_days: z.number().int(),
+      semantic_cache: z.object({ hits: z.number().int(), misses: z.number().int(), hit_rate: z.number() }),
+      by_source: z.object({ exact_hits: z.number().int(), semantic_hits: z.number().int(), misses: z.number().int() }),
+      savings: z.object({
+        compression_only_tokens_saved: z.number().int(),
+        cache_adjusted_tokens_saved: z.number().int(),
+        compression_only_usd: z.number(),
+        cache_adjusted_usd: z.number(),
+        pricing_model: z.string(),
+      }),
+    }),
+    rest: [{ method: 'GET', path: '/v1/usage/by-cache' }],
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'Last 30 days', args: {} }],
+    handler: (ctx, a) => ctx.app.service(AnalyticsService).byCache(owner(ctx), a.period_days, analyticsScope(ctx)),
+  }),
+];
+
+const getAuditLog = defineTool({
+  name: 'get_audit_log',
+  toolset: 'account',
+  title: 'Audit log',
+  description: 'Who did what in this project: every call that changed something and every refused call, newest first, filtered by time, actor, tool and outcome; format "jsonl" exports JSON Lines.',
+  details: 'Entries keep ids only (user, key id, target ids), never arguments. Page with before = next_before. Retention: CTXGATE_AUDIT_RETENTION_DAYS (default 90). Over REST, GET /v1/audit-log?format=jsonl answers application/x-ndjson. Needs the admin role.',
+  input: z.object({
+    from: z.string().max(40).optional().describe('Only entries at or after this ISO date/time.'),
+    to: z.string().max(40).optional().describe('Only entries before this ISO date/time.'),
+    actor: z.string().max(100).optional().describe('Only this user id (usr_...) or key id (key_...).'),
+    tool: z.string().max(64).optional().describe('Only calls of this tool.'),
+    outcome: z.enum(['ok', 'refused', 'error']).optional().describe('Only this outcome.'),
+    limit: z.number().int().min(1).max(1000).default(100).describe('Page size (1-1000, default 100).'),
+    before: z.number().int().min(1).optional().describe('Continue after this entry id (next_before of the previous page).'),
+    format: z.enum(['json', 'jsonl']).default('json').describe('json (entries) or jsonl (one JSON object per line in `jsonl`).'),
+  }),
+  output: z.object({
+    entries: z.array(AuditEntry),
+    next_before: z.number().int().nullable().describe('Pass as `before` for the next page; null at the end.'),
+    jsonl: z.string().optional().describe('With format "jsonl": the page as JSON Lines.'),
+  }),
+  rest: [{ method: 'GET', path: '/v1/audit-log' }],
+  restRaw: (o) => (o.jsonl === undefined ? null : { contentType: 'application/x-ndjson; charset=utf-8', body: o.jsonl, filename: 'audit-log.jsonl' }),
+  render: (o) => `[get_audit_log: ${o.entries.length} entries${o.next_before ? `, more before ${o.next_before}` : ''}]\n` + (o.jsonl ?? o.entries.map((e) => `${e.at} ${e.actor_user_id} ${e.tool} ${e.outcome} ${e.status}${Object.keys(e.targets).length ? ' ' + JSON.stringify(e.targets) : ''}`).join('\n')),
+  requires: 'admin',
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  examples: [{ description: 'Refused calls of the last day', args: { outcome: 'refused', from: '2026-04-01T00:00:00Z' } }],
+  handler: async (ctx, a) => {
+    const page = await ctx.app.service(AuditService).query(ctx.scope(), {
+      from: isoArg(a.from, 'from'),
+      to: isoArg(a.to, 'to'),
+      actor: a.actor,
+      tool: a.tool,
+      outcome: a.outcome,
+      before: a.before,
+      limit: a.limit,
+    });
+    if (a.format === 'jsonl') return { ...page, jsonl: page.entries.map((e) => JSON.stringify(e)).join('\n') + (page.entries.length ? '\n' : '') };
+    return page;
+  },
+});
+
+const bindApiKey = defineTool({
+  name: 'bind_api_key',
+  toolset: 'account',
+  title: 'Bind API key to a project',
+  description: 'Re-bind one of your keys to another project (or unbind it with project_id null) in place: the key string stays the same, so client configurations keep working.',
+  details: 'Usage already recorded stays with the old project; calls from now on count against the new one. Needs a key that is not bound to a project (an account-level action). Member keys stay in their project.',
+  input: z.object({
+    key_id: z.string().min(1).describe('Key to re-bind (key_...).'),
+    project_id: ProjectId.nullable().describe('The project to bind it to; null unbinds it (the account default).'),
+  }),
+  output: KeySummary,
+  rest: [{ method: 'PATCH', path: '/v1/keys/:key_id' }],
+  requires: 'owner',
+  annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
+  examples: [{ description: 'Move a key to a project', args: { key_id: 'key_abc', project_id: 'prj_abc' } }],
+  handler: async (ctx, a) => {
+    requireUnbound(ctx, 're-bind keys');
+    return summary(await ctx.app.service(KeysService).rebind(a.key_id, owner(ctx), a.project_id));
+  },
+});
 
 export const tools: AnyTool[] = [
   defineTool({
@@ -99,14 +348,16 @@ export const tools: AnyTool[] = [
       name: z.string().trim().min(1).max(100).describe('Project name, unique per account (1-100 chars).'),
       description: z.string().max(500).nullable().optional().describe('Optional description.'),
     }),
-    output: Project,
+    output: Project.extend({ project_id: z.string().describe('Same as id (the seed\'s name for it).') }),
     rest: [{ method: 'POST', path: '/v1/projects' }],
     restStatus: 201,
+    requires: 'owner',
     annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'A project for one repository', args: { name: 'my-repo', description: 'Compression project for my-repo' } }],
     handler: async (ctx, a) => {
       requireUnbound(ctx, 'create projects');
-      return ctx.app.service(ProjectsService).create(owner(ctx), a.name, a.description ?? null);
+      const p = await ctx.app.service(ProjectsService).create(owner(ctx), a.name, a.description ?? null);
+      return { ...p, project_id: p.id };
     },
   }),
   defineTool({
@@ -151,6 +402,7 @@ export const tools: AnyTool[] = [
     }),
     output: Project,
     rest: [{ method: 'PUT', path: '/v1/projects/:project_id' }],
+    requires: 'admin',
     annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
     examples: [{ description: 'Rename', args: { project_id: 'prj_abc', name: 'backend-docs-v2' } }],
     handler: (ctx, a) => {
@@ -167,6 +419,7 @@ export const tools: AnyTool[] = [
     input: z.object({ project_id: ProjectId }),
     output: z.object({ success: z.literal(true), id: z.string(), deleted_rows: z.number().int() }),
     rest: [{ method: 'DELETE', path: '/v1/projects/:project_id' }],
+    requires: 'owner',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'Delete a scratch project', args: { project_id: 'prj_abc' } }],
     handler: async (ctx, a) => {
@@ -217,7 +470,7 @@ export const tools: AnyTool[] = [
       rate_limit_per_minute: z.number().int(),
       by_source: z.object({ exact_hits: z.number().int(), semantic_hits: z.number().int() }),
     }),
-    rest: [{ method: 'GET', path: '/v1/usage' }, { method: 'GET', path: '/v1/usage/by-cache' }],
+    rest: [{ method: 'GET', path: '/v1/usage' }],
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     examples: [{ description: 'How much quota is left?', args: {} }],
     handler: async (ctx) => {
@@ -273,7 +526,9 @@ export const tools: AnyTool[] = [
       // A bound key mints keys for its own project only (by default, too: never the account default).
       if (a.project_id !== undefined) requireOwnProject(ctx, a.project_id);
       const projectId = a.project_id ?? (ctx.caller?.projectBound ? ctx.caller.projectId : null);
-      const k = await ctx.app.service(KeysService).create({ name: a.name, plan: checkPlan(ctx, a.plan), ownerId: owner(ctx), projectId });
+      // A member's new key is the member's own: same project, same person, same role.
+      const member = actor(ctx) !== owner(ctx) ? actor(ctx) : null;
+      const k = await ctx.app.service(KeysService).create({ name: a.name, plan: checkPlan(ctx, a.plan), ownerId: owner(ctx), projectId, memberUserId: member });
       return { key: k.key, key_id: k.key_id, name: k.name, plan: k.plan, project_id: k.project_id, created_at: k.created_at };
     },
   }),
@@ -324,4 +579,8 @@ export const tools: AnyTool[] = [
       return { key: created.key, key_id: created.key_id, name: created.name, plan: created.plan, project_id: created.project_id, created_at: created.created_at, replaced_key_id: a.key_id };
     },
   }),
+  bindApiKey,
+  ...memberTools,
+  getAuditLog,
+  ...analyticsTools,
 ];

@@ -192,6 +192,8 @@ const blastRadius = defineTool({
   }),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   rest: [{ method: 'POST', path: '/v1/compress-code/structural' }],
+  // The seed documents 402 for a free key here ("Free-tier plan does not include structural context").
+  upgradeStatus: 402,
   examples: [
     {
       description: 'Which files does changing handle_request touch?',

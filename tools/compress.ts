@@ -38,6 +38,7 @@ const Stats = z.object({
   estimated_cost_saved: z.string().nullable().describe('"$0.0421"-style; only when cost_model was given.'),
   estimated_cost_saved_usd: z.number().describe("At cost_model's input price, else Opus 4.7 rates ($5/MTok)."),
   cost_model: z.string(),
+  cost_note: z.string().optional().describe('Present when the named model is unknown: priced at the default rate.'),
   chunks: z.number().int(),
   kept_chunks: z.number().int(),
   budget_tokens: z.number().int().describe("The fidelity's token budget."),
@@ -69,7 +70,7 @@ const compressInputShape = {
   query: z.string().max(4000).nullable().optional().describe('Query-guided mode: keep what is relevant to this question (exact identifiers are matched lexically too).'),
   output_style: OutputStyle.optional().describe('prose (default) | bullets | structured (JSON with section labels).'),
   style: z.enum(VERBOSITY_STYLES).default('normal').describe('"terse" adds system_prompt_suffix to cap the downstream model\'s verbosity; normal/verbose add nothing.'),
-  cost_model: z.string().nullable().optional().describe('Model name for the cost estimate, e.g. "claude-sonnet-4-6". Does not change the compression.'),
+  cost_model: z.string().nullable().optional().describe('Model name for the cost estimate, e.g. "claude-sonnet-4-6" (unknown names are priced at the default rate, with cost_note). Does not change the compression.'),
   model: z.string().nullable().optional().describe('Alias of cost_model.'),
   profile: z.string().nullable().optional().describe('A saved fidelity profile (name or id); explicit arguments override it.'),
   chunk_tokens: z.number().int().min(50).max(2000).optional().describe('Largest chunk in tokens (default 400; smallest is half).'),
@@ -128,6 +129,36 @@ const compressText = defineTool({
     const r = await ctx.app.service(CompressionService).compress(scope, ctx.caller!.plan, toRequest(args), ctx.signal);
     meterResult(ctx, r);
     return r;
+  },
+});
+
+// The seed's REST quickstart compresses without a key. Anonymous calls are rate-limited per client
+// address (the free plan's rate), capped in size, and touch no project: no cache, no metering.
+const demoCompress = defineTool({
+  name: 'demo_compress',
+  toolset: 'compress',
+  secrets: 'refuse',
+  title: 'Demo compression',
+  description: 'Try compression without an API key: compress_text for a short text (at most 16 KB), rate-limited per client address.',
+  details: 'Nothing is stored or cached and nothing is metered. Same result shape as compress_text. Text over the cap is refused with 413; use compress_text with a key for larger documents.',
+  input: z.object({
+    text: z.string().min(1).describe('The text to compress (at most 16 KB).'),
+    fidelity: Fidelity.optional().describe('abstract | outline | balanced (default) | detailed | raw.'),
+    query: z.string().max(4000).nullable().optional().describe('Keep what is relevant to this question.'),
+    cost_model: z.string().nullable().optional().describe('Model name for the cost estimate.'),
+  }),
+  output: CompressOutput,
+  public: true,
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  rest: [{ method: 'POST', path: '/v1/demo/compress' }],
+  render: (o) => `[demo_compress: ${o.fidelity}; ${o.stats.original_tokens} → ${o.stats.compressed_tokens} tokens, ${o.stats.savings_pct}% saved]\n${o.compressed}`,
+  examples: [{ description: 'The quickstart request', args: { text: 'gotcontext.ai is a semantic compression API ...', fidelity: 'balanced' } }],
+  handler: async (ctx, args) => {
+    const bytes = Buffer.byteLength(args.text);
+    if (bytes > LIMITS.demoTextBytes) {
+      throw new PayloadTooLarge(`text is ${bytes} bytes; the demo accepts at most ${LIMITS.demoTextBytes} bytes (use compress_text with an API key for more)`, { field: 'text', limit: LIMITS.demoTextBytes, unit: 'bytes', size: bytes });
+    }
+    return ctx.app.service(CompressionService).compress(null, 'free', toRequest({ ...args, use_cache: false }), ctx.signal);
   },
 });
 
@@ -192,7 +223,6 @@ const batchCompress = defineTool({
     if (args.documents.length === 0 || args.documents.length > LIMITS.batchDocuments) {
       throw new BadRequest(`documents must hold 1 to ${LIMITS.batchDocuments} items, got ${args.documents.length}`, 'invalid_batch_size', { field: 'documents', max: LIMITS.batchDocuments });
     }
-    knownModel(args.cost_model, 'cost_model');
     const reqs = args.documents.map((d) => toRequest({ ...d, cost_model: args.cost_model, profile: args.profile }));
     const outcomes = await ctx.app.service(CompressionService).batch(scope, ctx.caller!.plan, reqs, {
       concurrency: LIMITS.batchConcurrency,
@@ -719,6 +749,7 @@ const deleteProfile = defineTool({
 
 export const tools: AnyTool[] = [
   compressText,
+  demoCompress,
   batchCompress,
   recommend,
   presets,

@@ -15,6 +15,7 @@ import { tools as cliTools } from './cli.js';
 import { tools as codeTools } from './code.js';
 import { tools as contextsTools } from './contexts.js';
 import { tools as distillTools } from './distill.js';
+import { tools as hooksTools } from './hooks.js';
 import { tools as spacesTools } from './spaces.js';
 
-export const allTools: AnyTool[] = [...tokenTools, ...compressTools, ...memoryTools, ...documentsTools, ...multimodalTools, ...kbTools, ...lookupTools, ...jobsTools, ...codeTools, ...cliTools, ...contextsTools, ...distillTools, ...spacesTools, ...cacheTools, ...accountTools, ...systemTools];
+export const allTools: AnyTool[] = [...tokenTools, ...compressTools, ...memoryTools, ...documentsTools, ...multimodalTools, ...kbTools, ...lookupTools, ...jobsTools, ...codeTools, ...cliTools, ...contextsTools, ...distillTools, ...spacesTools, ...cacheTools, ...accountTools, ...hooksTools, ...systemTools];

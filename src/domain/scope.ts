@@ -2,6 +2,14 @@
 // They live below the registry and the services so both can import them without importing each other.
 import type { Plan } from '../config.js';
 
+/** Project roles, least to most power: viewer reads; operator runs jobs and manages its own keys; admin manages members and integrations; owner everything. */
+export const ROLES = ['viewer', 'operator', 'admin', 'owner'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function roleAtLeast(role: Role, needed: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
+}
+
 /** Who is calling: resolved from the API key. */
 export interface Caller {
   userId: string;
@@ -16,6 +24,13 @@ export interface Caller {
    * rate limit are the account's, at this plan (default: `plan`).
    */
   accountPlan?: Plan;
+  /**
+   * The caller's role in `projectId` (its key's member's role). Undefined for callers that are not keys
+   * of a member (the local CLI and stdio act with the data dir's authority): treated as owner.
+   */
+  role?: Role;
+  /** The person acting: the key's member, or the account holder (= userId). */
+  actorId?: string;
 }
 
 /** Every stored row belongs to an owner and a project; every query filters by both. */

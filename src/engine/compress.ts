@@ -210,6 +210,10 @@ export function buildSkeletonAsync(opts: SkeletonOptions): Promise<Skeleton> {
 const UNIT_OVERHEAD = 2;
 /** A code example is offered to a query-less skeleton only when it takes at most this share of the budget. */
 const CODE_SHARE = 0.25;
+/** All the examples kept that way together take at most this share (prose says what the examples show). */
+const CODE_TOTAL_SHARE = 0.35;
+/** Score added to the first unit under a heading or a definition term in a query-less outline. */
+const OPENING_BONUS = 0.12;
 
 /** Selection under a budget: groups of units kept together (a unit with its heading and what it depends on). */
 class Picker {
@@ -235,7 +239,12 @@ class Picker {
       need.push(k);
     }
     if (withHeading) {
-      const h = this.units[i]!.heading;
+      // Its heading, and the definition term it explains ("``STRIDE <n>``" above "Specify the stride …").
+      const { heading: h, term: t } = this.units[i]!;
+      if (t >= 0 && !this.chosen.has(t) && !need.includes(t)) {
+        if (this.seen.has(this.units[t]!.norm)) return null;
+        need.push(t);
+      }
       if (h >= 0 && !this.chosen.has(h) && !need.includes(h)) need.push(h);
     }
     return need;
@@ -363,23 +372,45 @@ function* skeletonSteps(opts: SkeletonOptions): Generator<void, Skeleton, void> 
  */
 function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, query: string): Generator<void, void, void> {
   const bm = new Bm25Index();
+  // Where a unit is: its heading path and the definition term it explains.
+  const place = placesOf(units);
   for (let i = 0; i < units.length; i++) {
-    const u = units[i]!;
-    bm.add([...lexicalTerms(u.text), ...lexicalTerms(u.headingPath.join(' '))]);
+    bm.add([...lexicalTerms(units[i]!.text), ...lexicalTerms(place[i]!)]);
     if ((i & 255) === 255) yield;
   }
-  const lex = normalizeMax(bm.scores(queryTerms(query)));
+  const terms = queryTerms(query);
+  const lex = normalizeMax(bm.scores(terms));
   // Best lexical score within each section (by full path): a well-ranked section lifts its units.
   const sectionBest = new Map<string, number>();
-  const key = (u: DocUnit) => u.headingPath.join('\u0000');
-  for (const u of units) sectionBest.set(key(u), Math.max(sectionBest.get(key(u)) ?? 0, lex[u.idx]!));
+  const key = (i: number) => place[i]!;
+  for (const u of units) sectionBest.set(key(u.idx), Math.max(sectionBest.get(key(u.idx)) ?? 0, lex[u.idx]!));
+  // A question that names a section (or a term) asks what it opens with: the first units of a place
+  // whose name holds most of the query's words get a bonus, fading with their position in it.
+  const ordinal = placeOrdinals(units, place);
+  const wanted = new Set(terms);
+  const coverage = new Map<string, number>();
+  const placeCoverage = (i: number): number => {
+    let c = coverage.get(place[i]!);
+    if (c === undefined) {
+      const at = new Set(lexicalTerms(place[i]!));
+      c = wanted.size ? [...wanted].filter((t) => at.has(t)).length / wanted.size : 0;
+      coverage.set(place[i]!, c);
+    }
+    return c;
+  };
   const lowers = units.map((u) => u.norm);
   // Identifiers named in the query are must-keeps — unless the whole document is about them.
   const ids = identifierTerms(query).filter((id) => lowers.filter((t) => t.includes(id)).length <= Math.max(2, 0.1 * units.length));
+  const isTerm = termUnits(units);
   const score = units.map((u, i) => {
-    if (u.kind === 'heading') return -1;
+    if (u.kind === 'heading' || isTerm[i]) return -1;
     const idHit = ids.some((id) => lowers[i]!.includes(id)) ? 0.3 : 0;
-    return 0.6 * lex[i]! + 0.15 * sectionBest.get(key(u))! + 0.25 * ranking.scores[u.chunk]! + idHit;
+    const c = placeCoverage(i);
+    const lead = ordinal[i]! >= 0 ? (0.25 * c * c) / (1 + ordinal[i]!) : 0;
+    const s = 0.6 * lex[i]! + 0.15 * sectionBest.get(key(i))! + 0.25 * ranking.scores[u.chunk]! + idHit + lead;
+    // A unit that would take a large share of the budget (a long synopsis) must earn it.
+    const share = (u.tokens + UNIT_OVERHEAD) / picker.budget;
+    return share > 0.3 ? (s * 0.3) / share : s;
   });
   const order = units.map((u) => u.idx).filter((i) => score[i]! >= 0).sort((a, b) => score[b]! - score[a]! || a - b);
   for (let k = 0; k < order.length; k++) {
@@ -387,6 +418,37 @@ function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, que
     if (picker.budget - picker.used < 3) break;
     picker.take(order[k]!);
   }
+}
+
+/** An rst directive line alone (".. versionadded:: 3.16", ".. note::"): markup around content, not content. */
+function isMarkupLine(text: string): boolean {
+  return /^\s*\.\. [\w:-]+::[^\n]{0,40}$/.test(text);
+}
+
+/** Units that are the definition term of another unit (they are kept with it, not on their own). */
+function termUnits(units: DocUnit[]): Uint8Array {
+  const out = new Uint8Array(units.length);
+  // A term line alone ("``QUIET``"); a man page's "--all  Show all …" says something itself.
+  for (const u of units) if (u.term >= 0 && !units[u.term]!.text.trim().includes('\n')) out[u.term] = 1;
+  return out;
+}
+
+/** Each unit's position among the non-heading units of its place (heading path + term), from 0. */
+function placeOrdinals(units: DocUnit[], place: string[]): Int32Array {
+  const ordinal = new Int32Array(units.length).fill(-1);
+  const seen = new Map<string, number>();
+  for (const u of units) {
+    if (u.kind === 'heading' || isMarkupLine(u.text)) continue;
+    const n = seen.get(place[u.idx]!) ?? 0;
+    ordinal[u.idx] = n;
+    seen.set(place[u.idx]!, n + 1);
+  }
+  return ordinal;
+}
+
+/** Where each unit is: its heading path and the definition term it explains. */
+function placesOf(units: DocUnit[]): string[] {
+  return units.map((u) => [...u.headingPath, u.term >= 0 ? units[u.term]!.text : ''].join(' '));
 }
 
 /**
@@ -398,11 +460,17 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
   const { units } = doc;
   const freq = infoFrequencies(units);
   const dens = normalizeMax(units.map((u) => density(u, freq)));
-  // Lead sentences of a block usually say what the block is about.
+  // Lead sentences say what follows: a block's first sentence, and more so the opening of a section
+  // or of a definition (the sentence under "``NAME``"), which is what an outline is made of.
+  const ordinal = placeOrdinals(units, placesOf(units));
+  const isTerm = termUnits(units);
   const score = units.map((u, i) => {
     if (u.kind === 'heading') return -1;
-    const lead = i > 0 && units[i - 1]!.block !== u.block ? 0.15 : 0;
-    return 0.55 * dens[i]! + 0.3 * ranking.scores[u.chunk]! + lead;
+    const lead = i > 0 && units[i - 1]!.block !== u.block ? 0.35 : 0;
+    if (isTerm[i]) return -1; // a term comes with its definition, never alone
+    if (ordinal[i]! < 0) return 0; // a directive line alone: kept only if nothing else fits
+    const opening = ordinal[i] === 0 ? OPENING_BONUS : 0;
+    return 0.55 * dens[i]! + 0.3 * ranking.scores[u.chunk]! + lead + opening;
   });
   const bySection: number[][] = Array.from({ length: doc.sections }, () => []);
   for (const u of units) if (score[u.idx]! >= 0 && u.kind !== 'code') bySection[u.section]!.push(u.idx);
@@ -433,8 +501,13 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
   // 2. The first code example of each section that has examples.
   const firstCode = new Map<number, number>();
   for (const u of units) if (u.kind === 'code' && !firstCode.has(u.section)) firstCode.set(u.section, u.idx);
+  let codeUsed = 0;
   for (const [s, i] of firstCode) {
-    if (units[i]!.tokens <= CODE_SHARE * picker.budget && picker.take(i)) picks[s]!++;
+    const t = units[i]!.tokens;
+    if (t <= CODE_SHARE * picker.budget && codeUsed + t <= CODE_TOTAL_SHARE * picker.budget && picker.take(i)) {
+      picks[s]!++;
+      codeUsed += t;
+    }
   }
   // 3. The rest: the best remaining unit of the section whose next unit scores highest once its
   // share so far is taken into account, until nothing more fits.
@@ -557,6 +630,8 @@ export interface CompressionStats {
   /** At the named model's input price, else the default model's. */
   estimated_cost_saved_usd: number;
   cost_model: string;
+  /** Set when the named cost model is not in the price table: it was priced at the default model's rate. */
+  cost_note?: string;
 }
 
 export function compressionStats(originalTokens: number, compressedTokens: number, costModel?: string | null): CompressionStats {
@@ -564,13 +639,17 @@ export function compressionStats(originalTokens: number, compressedTokens: numbe
   const named = costModel ? findModel(costModel) : undefined;
   const model = named ?? findModel(DEFAULT_MODEL)!;
   const usd = inputCost(saved, model);
+  // An unknown name (an older or newer model than the table knows) is priced at the default rate, not
+  // refused: the seed's clients send whatever model they target, and the estimate is advisory.
+  const unknown = !!costModel && !named;
   return {
+    ...(unknown ? { cost_note: `the named model is not in the price table; priced at ${model.id} input rates` } : {}),
     original_tokens: originalTokens,
     compressed_tokens: compressedTokens,
     tokens_saved: saved,
     savings_pct: originalTokens > 0 ? Math.round((saved / originalTokens) * 1000) / 10 : 0,
     compression_ratio: compressedTokens > 0 ? Math.round((originalTokens / compressedTokens) * 100) / 100 : 1,
-    estimated_cost_saved: named ? `$${usd < 0.0001 && usd > 0 ? usd.toExponential(2) : usd.toFixed(4)}` : null,
+    estimated_cost_saved: costModel ? `$${usd < 0.0001 && usd > 0 ? usd.toExponential(2) : usd.toFixed(4)}` : null,
     estimated_cost_saved_usd: Math.round(usd * 1e6) / 1e6,
     cost_model: model.id,
   };

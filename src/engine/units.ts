@@ -26,6 +26,11 @@ export interface DocUnit {
   heading: number;
   /** A unit this one cannot be read without (kept together or not at all), or -1. */
   dep: number;
+  /**
+   * The definition-list term this unit explains (rst "``NAME``" line above an indented body, a man
+   * page's option line), or -1: ranked with the unit and kept with it, like a heading.
+   */
+  term: number;
   /** Chunk that holds the unit's start. */
   chunk: number;
   /** Whitespace-collapsed lower-case text: the same text is never kept twice. */
@@ -77,8 +82,15 @@ function topLevel(blocks: Block[]): number {
 /** Table rows and long list items are split further; everything else is one unit per block. */
 const LONG_ITEM_CHARS = 600;
 
+/** A line that names something rather than says something: short, no sentence end. */
+function isTermLine(line: string): boolean {
+  const t = line.trim();
+  return t.length > 0 && t.length <= 80 && !/[.:;,]$/.test(t) && !/^(?:[-*+•]|\d{1,9}[.)])\s/.test(t) && !t.startsWith('..');
+}
+
 export function* documentUnitsSteps(source: string, chunks: Chunk[]): Generator<void, DocUnits, void> {
-  const blocks = parseBlocks(source, detectDialect(source));
+  const dialect = detectDialect(source);
+  const blocks = parseBlocks(source, dialect);
   const totalTokens = chunks.reduce((n, c) => n + c.tokens, 0);
   const charsPerToken = totalTokens > 0 ? Math.max(1, source.length / totalTokens) : 4;
   const level = topLevel(blocks);
@@ -86,6 +98,15 @@ export function* documentUnitsSteps(source: string, chunks: Chunk[]): Generator<
   const sectionTitles: string[] = [''];
   let section = 0;
   let heading = -1;
+  // Open definition-list terms, innermost last: a body indented deeper than its term belongs to it.
+  const terms: Array<{ indent: number; idx: number }> = [];
+  const lineIndent = (at: number): number => {
+    let ls = at;
+    while (ls > 0 && source[ls - 1] !== '\n') ls--;
+    let k = ls;
+    while (source[k] === ' ' || source[k] === '\t') k++;
+    return k - ls;
+  };
   const push = (b: Block, bi: number, kind: UnitKind, s: number, e: number, dep: number): DocUnit => {
     // A unit that opens its line keeps the line's indentation (man pages, nested lists, rst bodies).
     let ls = s;
@@ -104,6 +125,7 @@ export function* documentUnitsSteps(source: string, chunks: Chunk[]): Generator<
       section,
       heading: kind === 'heading' ? -1 : heading,
       dep,
+      term: kind === 'heading' ? -1 : (terms[terms.length - 1]?.idx ?? -1),
       chunk: chunks.length ? chunkAt(chunks, s) : 0,
       norm: text.replace(/\s+/g, ' ').trim().toLowerCase(),
       title: kind === 'heading' ? b.title : undefined,
@@ -114,6 +136,8 @@ export function* documentUnitsSteps(source: string, chunks: Chunk[]): Generator<
   for (let bi = 0; bi < blocks.length; bi++) {
     if ((bi & 127) === 127) yield;
     const b = blocks[bi]!;
+    const indent = b.kind === 'heading' ? -1 : lineIndent(b.start);
+    while (terms.length && terms[terms.length - 1]!.indent >= indent) terms.pop();
     if (b.kind === 'heading') {
       if (b.level! <= level) {
         section++;
@@ -154,13 +178,27 @@ export function* documentUnitsSteps(source: string, chunks: Chunk[]): Generator<
     }
     // Paragraphs (and long list items): definition items, then sentences. A sentence that depends on
     // the one before hangs on it; the first sentence of an item may hang on the previous unit.
+    const next = blocks[bi + 1];
     for (const [ds, de] of definitionItemRanges(source, b.start, b.end)) {
       let prev = -1;
+      // A term line with its definition indented right below it (one block): the term opens the item.
+      const nl = source.indexOf('\n', ds);
+      const termLine = nl > 0 && nl < de && isTermLine(source.slice(ds, nl)) && lineIndent(nl + 1) > lineIndent(ds);
+      let itemTerm = false;
       for (const [s, e] of sentenceRanges(source, ds, de)) {
         const text = source.slice(s, e);
         const dep = isDependent(text) ? (prev >= 0 ? prev : prevInSection() >= 0 ? prevInSection() : heading) : -1;
         prev = push(b, bi, 'sentence', s, e, dep).idx;
+        if (termLine && !itemTerm) {
+          terms.push({ indent: lineIndent(ds), idx: prev });
+          itemTerm = true;
+        }
       }
+      if (itemTerm) terms.pop();
+    }
+    // A one-line paragraph followed by a more indented block (rst "``NAME``" then its body): a term.
+    if (dialect !== 'markdown' && b.kind === 'paragraph' && next && next.kind !== 'heading' && !source.slice(b.start, b.end).includes('\n') && isTermLine(source.slice(b.start, b.end)) && lineIndent(next.start) > indent) {
+      terms.push({ indent, idx: units.length - 1 });
     }
   }
   return { units, sections: section + 1, sectionTitles };

@@ -6,10 +6,10 @@ import type { Plan } from '../config.js';
 import type { AppDeps } from '../app-deps.js';
 import type { Registry, Surface } from './registry.js';
 import type { SessionView } from './visibility.js';
-import type { Caller, Metering, Scope } from '../domain/scope.js';
+import type { Caller, Metering, Role, Scope } from '../domain/scope.js';
 
 // Kept importable from here while callers move to src/domain.
-export type { Caller, Metering, Scope } from '../domain/scope.js';
+export type { Caller, Metering, Role, Scope } from '../domain/scope.js';
 
 export interface ToolAnnotations {
   readOnlyHint?: boolean;
@@ -92,6 +92,14 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
   annotations?: ToolAnnotations;
   /** Callable without an API key (gc_lookup, tool_help, ...). */
   public?: boolean;
+  /**
+   * The least project role that may call the tool (viewer < operator < admin < owner). Default: viewer
+   * for read-only tools (annotations.readOnlyHint), operator for everything that writes. SessionView
+   * applies it to every call.
+   */
+  requires?: Role;
+  /** Status of a plan refusal where the seed documents one other than 403 (402 Payment Required). */
+  upgradeStatus?: 402;
   /** Counts against the monthly compression quota: the quota is checked before the call. */
   metered?: boolean;
   /**
@@ -104,6 +112,11 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
   rest?: RestAlias[];
   /** HTTP status for a successful REST call (default 200). */
   restStatus?: number;
+  /**
+   * A REST body that is not JSON (CSV, JSON Lines), derived from the result; null keeps JSON. MCP and
+   * call_tool still get the structured result.
+   */
+  restRaw?: (out: z.output<O>) => { contentType: string; body: string; filename?: string } | null;
   /** Response headers derived from the result (X-Cache-Hit, X-Fidelity-Warning ...). */
   restHeaders?: (out: z.output<O>) => Record<string, string>;
   /**

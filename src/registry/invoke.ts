@@ -20,6 +20,27 @@ export interface CallHooks {
   meter(caller: Caller, tool: AnyTool, m: Metering): Promise<void>;
   /** After every call, whatever its outcome. */
   observe(e: { tool: string; transport: CallEnv['transport']; outcome: 'ok' | 'rejected' | 'error'; seconds: number | null }): void;
+  /**
+   * After every call made with a key (audit log, events), awaited; a failure here is logged, never
+   * the call's failure. It receives the arguments and the result, and must keep no more than ids.
+   */
+  record?(e: CallRecord): Promise<void>;
+}
+
+/** One finished call, as the `record` hook sees it. */
+export interface CallRecord {
+  /** The tool, or null when the name was no tool. */
+  tool: AnyTool | null;
+  name: string;
+  caller: Caller;
+  transport: CallEnv['transport'];
+  clientAddress: string | null;
+  requestId: string;
+  outcome: 'ok' | 'refused' | 'error';
+  status: number;
+  code: string | null;
+  args: unknown;
+  output: unknown;
 }
 
 export interface CallEnv {
@@ -33,6 +54,8 @@ export interface CallEnv {
   log: Logger;
   session?: SessionControl | null;
   progress?: ToolContext['progress'];
+  /** The client's address (HTTP transports), for the audit log. */
+  clientAddress?: string | null;
 }
 
 export interface CallResult {
@@ -103,6 +126,7 @@ export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): 
       throw new AppError(500, 'internal_error', `Tool '${tool.name}' produced a result that does not match its output schema`);
     }
     env.hooks.observe({ tool: tool.name, transport: env.transport, outcome: 'ok', seconds: (performance.now() - started) / 1000 });
+    await record(env, { tool, name: tool.name, outcome: 'ok', status: 200, code: null, args: parsed.data, output: out.data });
     return { tool, output: out.data };
   } catch (err) {
     const appErr = toAppError(err);
@@ -110,6 +134,17 @@ export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): 
     else env.log.info({ tool: toolName, status: appErr.status, code: appErr.code }, 'tool call refused');
     const known = env.registry.get(toolName) ? toolName : '(unknown)';
     env.hooks.observe({ tool: known, transport: env.transport, outcome: appErr.status >= 500 ? 'error' : 'rejected', seconds: null });
+    const tool = env.registry.get(toolName) ?? null;
+    await record(env, { tool, name: tool ? tool.name : '(unknown)', outcome: appErr.status >= 500 ? 'error' : 'refused', status: appErr.status, code: appErr.code, args: rawArgs, output: null });
     throw appErr;
+  }
+}
+
+async function record(env: CallEnv, e: Omit<CallRecord, 'caller' | 'transport' | 'clientAddress' | 'requestId'>): Promise<void> {
+  if (!env.caller || !env.hooks.record) return;
+  try {
+    await env.hooks.record({ ...e, caller: env.caller, transport: env.transport, clientAddress: env.clientAddress ?? null, requestId: env.requestId });
+  } catch (err) {
+    env.log.error({ err, tool: e.name }, 'recording the call failed');
   }
 }

@@ -5,7 +5,8 @@
 // The rule: every registered tool is *present* for every caller — listed when it is in the connection's
 // surface, found by search_tools, shown by list_toolsets and tool_help — and calling one the caller may
 // not use is refused the same way everywhere: 401 without a key, 403 naming the plan it needs.
-import { Forbidden, Unauthorized, type AppError } from '../errors.js';
+import { AppError, Forbidden, Unauthorized } from '../errors.js';
+import { roleAtLeast, type Role } from '../domain/scope.js';
 import type { AnyTool, Caller } from './define.js';
 import type { Registry, Surface } from './registry.js';
 
@@ -36,10 +37,18 @@ export class SessionView {
     }
     if (!this.registry.allowed(tool, this.caller.plan)) {
       const needed = this.registry.minPlan(tool);
-      return new Forbidden(`Tool '${tool.name}' requires the ${needed} plan or higher; this key is on the ${this.caller.plan} plan`, {
+      const msg = `Tool '${tool.name}' requires the ${needed} plan or higher; this key is on the ${this.caller.plan} plan`;
+      const extra = { tool: tool.name, plan: this.caller.plan, required_plan: needed };
+      return tool.upgradeStatus === 402 ? new AppError(402, 'payment_required', msg, extra) : new Forbidden(msg, extra);
+    }
+    const role = this.caller.role ?? 'owner';
+    const needed = requiredRole(tool);
+    if (!roleAtLeast(role, needed)) {
+      return new Forbidden(`Tool '${tool.name}' requires the ${needed} role or higher in this project; this key's role is ${role}`, {
         tool: tool.name,
-        plan: this.caller.plan,
-        required_plan: needed,
+        role,
+        required_role: needed,
+        reason: 'role',
       });
     }
     return null;
@@ -53,4 +62,9 @@ export class SessionView {
   describe(tool: AnyTool): { listed: boolean; callable: boolean; min_plan: 'free' | 'pro'; needs_api_key: boolean } {
     return { listed: this.listed(tool), callable: this.callable(tool), min_plan: this.registry.minPlan(tool) === 'free' ? 'free' : 'pro', needs_api_key: !tool.public };
   }
+}
+
+/** The least role that may call a tool: declared, else viewer for read-only tools and operator for writes. */
+export function requiredRole(tool: AnyTool): Role {
+  return tool.requires ?? (tool.annotations?.readOnlyHint ? 'viewer' : 'operator');
 }

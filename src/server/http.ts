@@ -21,6 +21,7 @@ import { McpHttpGateway } from './mcp.js';
 import type { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { RateLimiter, rateLimitedError, takeFor } from './rate-limit.js';
+import { BATCH_STREAM_PATH, streamJobs } from './job-stream.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -183,7 +184,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
   ex.set('query parser', 'simple');
 
   ex.use((req, res, next) => {
-    if (!(req.method === 'GET' && req.path === '/mcp')) {
+    if (!(req.method === 'GET' && (req.path === '/mcp' || req.path === BATCH_STREAM_PATH))) {
       tracker.start();
       res.once('close', tracker.end);
     }
@@ -334,11 +335,18 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     });
     try {
       const { tool, output } = await invokeTool(
-        { deps: app.deps, registry: app.registry, hooks: app.hooks, caller, transport: 'rest', requestId: req.id, signal: ac.signal, log: log.child({ requestId: req.id }) },
+        { deps: app.deps, registry: app.registry, hooks: app.hooks, caller, transport: 'rest', requestId: req.id, signal: ac.signal, log: log.child({ requestId: req.id }), clientAddress: req.socket.remoteAddress ?? null },
         name,
         args,
       );
       for (const [k, v] of Object.entries(tool.restHeaders?.(output as never) ?? {})) res.setHeader(k, v);
+      const raw = tool.restRaw?.(output as never);
+      if (raw) {
+        res.setHeader('Content-Type', raw.contentType);
+        if (raw.filename) res.setHeader('Content-Disposition', `attachment; filename="${raw.filename}"`);
+        res.status(alias?.status ?? tool.restStatus ?? 200).send(raw.body);
+        return;
+      }
       const status = alias?.status ?? tool.restStatus ?? 200;
       if (status === 204) return void res.status(204).end();
       res.status(status).json(alias ? aliasBody(app, tool, alias, output) : output);
@@ -357,6 +365,17 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     if (b === undefined || b === null || (typeof b === 'object' && !Array.isArray(b))) return (b ?? {}) as Record<string, unknown>;
     return new InvalidInput('The JSON body must be an object of named arguments', { field: '(body)', rule: 'object' });
   };
+
+  // --- Teams and operations (issue 18): routes that are not tool calls. Registered before the tool
+  // aliases, so /v1/batch-queue/stream is not taken for a job id.
+  const streams = new Set<Response>();
+  ex.get(BATCH_STREAM_PATH, (req, res) => {
+    const caller = req.caller;
+    if (!caller) return sendError(res, new Unauthorized('The batch-queue stream needs an API key: send "Authorization: Bearer gc_..."'));
+    const d = takeFor(limiter, config.plans, caller, req.socket.remoteAddress ?? 'unknown');
+    if (!d.allowed) return sendError(res, rateLimitedError(d));
+    streamJobs(app, caller, req, res, streams);
+  });
 
   ex.post('/v1/tools/:name', async (req, res) => {
     const args = bodyArgs(req);
@@ -429,6 +448,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
           });
         }
         await gateway.closeAll();
+        for (const s of streams) s.end();
         server.closeAllConnections();
         if (admin) {
           admin.server.close();

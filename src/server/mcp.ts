@@ -46,6 +46,8 @@ export interface Connection {
   /** Single tools added with enable_tools (created on first use). */
   enabledTools?: Set<string>;
   transport: 'mcp' | 'stdio';
+  /** The client's address (HTTP), for the audit log. */
+  remote?: string;
 }
 
 export interface ConnectionHooks {
@@ -110,6 +112,7 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
     signal,
     log: log.child({ requestId, session: conn.id }),
     session,
+    clientAddress: conn.remote ?? null,
   });
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
@@ -312,7 +315,7 @@ export class McpHttpGateway {
     if (refusal) return rpcError(res, 429, -32000, refusal.message, { 'Retry-After': String(refusal.retryAfter) });
     let registered = false;
     const jsonMode = req.query.response === 'json';
-    const conn: Connection = { id: '', caller, profile: sel.profile, toolsets: sel.toolsets, enabled: new Set(), transport: 'mcp' };
+    const conn: Connection = { id: '', caller, profile: sel.profile, toolsets: sel.toolsets, enabled: new Set(), transport: 'mcp', remote };
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: jsonMode,

@@ -22,10 +22,9 @@ import { dot, normalizeInPlace } from '../engine/embeddings/vector.js';
 import { Bm25Index } from '../engine/bm25.js';
 import { assertNoSecrets } from '../engine/secrets.js';
 import { countStructure, structuralLoss, type StructureClass, type StructureCounts } from '../engine/structure.js';
-import { countTokens, findModel, modelIds } from '../engine/tokens.js';
+import { countTokens } from '../engine/tokens.js';
 import { CompressCacheService, sha256, type CacheSource } from './compress-cache.js';
 import { FidelityProfilesService } from './fidelity-profiles.js';
-import { excerpt } from '../registry/schema.js';
 
 export interface CompressRequest {
   text: string;
@@ -102,16 +101,10 @@ export class CompressionService {
     if (req.text.trim().length === 0) throw new InvalidInput(`Field '${field}' is empty (only whitespace)`, { field });
     assertNoSecrets(req.text, field);
     if (req.query) assertNoSecrets(req.query, 'query');
-    if (req.cost_model && !findModel(req.cost_model)) {
-      throw new BadRequest(`Invalid cost_model ${excerpt(req.cost_model, 40)}. Valid: [${modelIds().map((m) => `'${m}'`).join(', ')}]`, 'invalid_value', {
-        field: 'cost_model',
-        valid: modelIds(),
-      });
-    }
   }
 
-  private async resolve(scope: Scope, req: CompressRequest): Promise<Resolved> {
-    const prof = req.profile ? await this.deps.service(FidelityProfilesService).get(scope, req.profile, 'profile') : null;
+  private async resolve(scope: Scope | null, req: CompressRequest): Promise<Resolved> {
+    const prof = req.profile && scope ? await this.deps.service(FidelityProfilesService).get(scope, req.profile, 'profile') : null;
     const fidelity = req.fidelity ?? prof?.fidelity ?? 'balanced';
     // A profile's ratio applies only when the caller did not name a fidelity of their own.
     const ratio = req.fidelity === undefined && prof?.skeleton_ratio ? prof.skeleton_ratio : FIDELITY_RATIO[fidelity];
@@ -125,7 +118,8 @@ export class CompressionService {
     };
   }
 
-  async compress(scope: Scope, plan: Plan, req: CompressRequest, signal?: AbortSignal): Promise<CompressResult> {
+  /** scope null: an anonymous demo call, which neither reads nor fills any project's cache. */
+  async compress(scope: Scope | null, plan: Plan, req: CompressRequest, signal?: AbortSignal): Promise<CompressResult> {
     this.validate(plan, req);
     const r = await this.resolve(scope, req);
     const finish = (c: CachedSkeleton, cache: CompressResult['cache']): CompressResult => ({
@@ -161,11 +155,11 @@ export class CompressionService {
     const params = JSON.stringify({ v: 1, ratio: r.ratio, style: r.outputStyle, chunk: r.chunkTokens, query: r.query });
     const paramsHash = sha256(params);
     const keyHash = sha256(`${params}\u0000${req.text}`);
-    const useCache = req.use_cache !== false;
+    const useCache = req.use_cache !== false && scope !== null;
     if (useCache) {
-      const hit = await this.cache.exact<CachedSkeleton>(scope, keyHash);
+      const hit = await this.cache.exact<CachedSkeleton>(scope!, keyHash);
       if (hit) {
-        await this.cache.recordHit(scope, hit, hit.result.original_tokens - hit.result.compressed_tokens);
+        await this.cache.recordHit(scope!, hit, hit.result.original_tokens - hit.result.compressed_tokens);
         return finish(hit.result, { hit: true, source: 'exact', similarity: 1 });
       }
     }
@@ -179,9 +173,9 @@ export class CompressionService {
     const docVector = documentVector(chunks, vectors);
 
     if (useCache && docVector) {
-      const hit = await this.cache.semantic<CachedSkeleton>(scope, paramsHash, embedder.id, docVector, originalTokens);
+      const hit = await this.cache.semantic<CachedSkeleton>(scope!, paramsHash, embedder.id, docVector, originalTokens);
       if (hit) {
-        await this.cache.recordHit(scope, hit, originalTokens - hit.result.compressed_tokens);
+        await this.cache.recordHit(scope!, hit, originalTokens - hit.result.compressed_tokens);
         // Stats describe this request's text against the cached skeleton.
         return finish({ ...hit.result, original_tokens: originalTokens }, { hit: true, source: 'semantic', similarity: Math.round(hit.similarity * 10000) / 10000 });
       }
@@ -203,7 +197,7 @@ export class CompressionService {
       sections: r.outputStyle === 'structured' ? sk.sections : null,
       embedder: embedder.id,
     };
-    await this.cache.store(scope, { keyHash, paramsHash, embedderId: embedder.id, originalTokens, vector: docVector, result: entry }, { countMiss: useCache });
+    if (scope) await this.cache.store(scope, { keyHash, paramsHash, embedderId: embedder.id, originalTokens, vector: docVector, result: entry }, { countMiss: useCache });
     return finish(entry, { hit: false, source: null, similarity: null });
   }
 

@@ -64,6 +64,8 @@ export interface JobItemView {
 
 
 type Listener = (job: JobView) => void;
+/** Hears every job change of every project (live status streams, job events for webhooks). */
+export type JobWatcher = (job: JobView, scope: Scope) => void;
 
 function view(r: JobRow): JobView {
   const finished = r.completed_count + r.failed_count;
@@ -94,6 +96,7 @@ export class JobsService {
   /** Rejecters of pending waitFor calls, released on shutdown. */
   private readonly waiters = new Set<(err: AppError) => void>();
   private readonly kinds = new Map<string, JobKind>();
+  private readonly watchers = new Set<JobWatcher>();
 
   constructor(private readonly deps: AppDeps) {}
 
@@ -109,7 +112,15 @@ export class JobsService {
     const id = newId('job');
     await this.deps.store.jobs(scope).insert({ id, keyId: caller.keyId, caller, kind: req.kind, options: req.options ?? {}, now: nowIso() }, req.items);
     this.kick();
-    return this.get(scope, id);
+    const v = view(await this.row(scope, id));
+    this.emit(v, scope);
+    return v;
+  }
+
+  /** Inputs of the items that failed or were skipped (cancelled), in order: what a retry resubmits. */
+  async unfinishedInputs(scope: Scope, jobId: string): Promise<unknown[]> {
+    await this.row(scope, jobId);
+    return this.deps.store.jobs(scope).unfinishedInputs(jobId);
   }
 
   async get(scope: Scope, jobId: string): Promise<JobView> {
@@ -137,7 +148,7 @@ export class JobsService {
     if (!outcome.cancelled) throw new Conflict(`job ${jobId} is already ${outcome.status}; only queued or processing jobs can be cancelled`, { status: outcome.status });
     if (this.current?.jobId === jobId) this.current.ctrl.abort(new Conflict(`job ${jobId} was cancelled`));
     const v = view(await this.row(scope, jobId));
-    this.emit(v);
+    this.emit(v, scope);
     return v;
   }
 
@@ -182,6 +193,12 @@ export class JobsService {
     });
   }
 
+  /** Every status change of every job from now on; returns the unsubscribe function. */
+  watch(w: JobWatcher): () => void {
+    this.watchers.add(w);
+    return () => this.watchers.delete(w);
+  }
+
   /** Resume queued and interrupted jobs (call once at server start). */
   start(): void {
     this.stopped = false;
@@ -208,7 +225,14 @@ export class JobsService {
     return r;
   }
 
-  private emit(v: JobView): void {
+  private emit(v: JobView, scope: Scope): void {
+    for (const w of [...this.watchers]) {
+      try {
+        w(v, scope);
+      } catch (err) {
+        this.deps.log.error({ err, job_id: v.job_id }, 'job watcher failed');
+      }
+    }
     for (const l of [...(this.listeners.get(v.job_id) ?? [])]) l(v);
     if (TERMINAL.has(v.status)) this.listeners.delete(v.job_id);
   }
@@ -249,7 +273,7 @@ export class JobsService {
     const repo = this.deps.store.jobs(scope);
     const caller = job.caller as Caller;
     await repo.markProcessing(job.id, nowIso());
-    this.emit(view(await this.row(scope, job.id)));
+    this.emit(view(await this.row(scope, job.id)), scope);
     const ctrl = new AbortController();
     this.current = { jobId: job.id, ctrl };
     try {
@@ -283,10 +307,10 @@ export class JobsService {
         } else {
           await repo.finishItem(job.id, item.idx, at, outcome);
         }
-        this.emit(view(await this.row(scope, job.id)));
+        this.emit(view(await this.row(scope, job.id)), scope);
       }
       await repo.finish(job.id, nowIso());
-      this.emit(view(await this.row(scope, job.id)));
+      this.emit(view(await this.row(scope, job.id)), scope);
     } finally {
       this.current = null;
     }

@@ -6,6 +6,7 @@ import { BadRequest, InvalidInput, NotFound } from '../errors.js';
 import type { Caller } from '../domain/scope.js';
 import { newId, nowIso } from '../store/db.js';
 import { AccountsService } from './accounts.js';
+import { MembersService } from './members.js';
 import type { KeyRow, KeysRepo } from '../store/accounts.js';
 
 export type { KeyRow } from '../store/accounts.js';
@@ -28,6 +29,8 @@ export interface KeySummary {
   status: 'active' | 'revoked';
   user_id: string;
   project_id: string | null;
+  /** The member the key acts for; null = the account holder. */
+  member_user_id: string | null;
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
@@ -43,7 +46,7 @@ export class KeysService {
   }
 
   /** A new key row for an owner (checked: name, plan, the owner and the bound project exist). */
-  private async newKey(opts: { name: string; plan?: Plan; ownerId: string; projectId?: string | null }): Promise<{ created: CreatedKey; row: Parameters<KeysRepo['insert']>[0] }> {
+  private async newKey(opts: { name: string; plan?: Plan; ownerId: string; projectId?: string | null; memberUserId?: string | null }): Promise<{ created: CreatedKey; row: Parameters<KeysRepo['insert']>[0] }> {
     const name = opts.name.trim();
     if (!name || name.length > 100) throw new InvalidInput("Field 'name' must be 1-100 characters", { field: 'name' });
     const plan = opts.plan ?? 'free';
@@ -56,11 +59,12 @@ export class KeysService {
     const createdAt = nowIso();
     return {
       created: { key, key_id: id, name, created_at: createdAt, plan, user_id: opts.ownerId, project_id: opts.projectId ?? null },
-      row: { id, project_id: opts.projectId ?? null, name, plan, key_hash: this.hash(key), masked_key: `gc_****${key.slice(-4)}`, created_at: createdAt },
+      row: { id, project_id: opts.projectId ?? null, name, plan, key_hash: this.hash(key), masked_key: `gc_****${key.slice(-4)}`, created_at: createdAt, member_user_id: opts.memberUserId ?? null },
     };
   }
 
-  async create(opts: { name: string; plan?: Plan; ownerId: string; projectId?: string | null }): Promise<CreatedKey> {
+  /** memberUserId: a key for a member of projectId (it carries that member's role there). */
+  async create(opts: { name: string; plan?: Plan; ownerId: string; projectId?: string | null; memberUserId?: string | null }): Promise<CreatedKey> {
     const { created, row } = await this.newKey(opts);
     await this.deps.store.keys({ ownerId: opts.ownerId }).insert(row);
     return created;
@@ -70,7 +74,10 @@ export class KeysService {
   async rotate(keyId: string, ownerId: string, projectId?: string): Promise<CreatedKey> {
     const old = await this.get(keyId, ownerId);
     if (old.status === 'revoked') throw new InvalidInput(`API key '${keyId}' is revoked; create a new key instead`, { field: 'key_id' }, 400, 'already_revoked');
-    const { created, row } = await this.newKey({ name: old.name, plan: old.plan, ownerId, projectId: projectId ?? old.project_id });
+    if (old.member_user_id && projectId && projectId !== old.project_id) {
+      throw new InvalidInput(`API key '${keyId}' belongs to a member of project ${old.project_id} and cannot be moved to another project`, { field: 'project_id', reason: 'member_key' }, 400, 'member_key');
+    }
+    const { created, row } = await this.newKey({ name: old.name, plan: old.plan, ownerId, projectId: projectId ?? old.project_id, memberUserId: old.member_user_id });
     const rotated = await this.deps.store.tx(async (t) => {
       if (!(await t.keys({ ownerId }).revoke(keyId, nowIso()))) return false;
       await t.keys({ ownerId }).insert(row);
@@ -78,6 +85,22 @@ export class KeysService {
     });
     if (!rotated) throw new InvalidInput(`API key '${keyId}' is revoked; create a new key instead`, { field: 'key_id' }, 400, 'already_revoked');
     return created;
+  }
+
+  /**
+   * Binds a key to another project (or unbinds it: null) in place: the key string stays the same, so
+   * no client configuration changes. A member's key stays in its project (it has no role elsewhere).
+   */
+  async rebind(keyId: string, ownerId: string, projectId: string | null): Promise<KeySummary> {
+    const row = await this.deps.store.keys({ ownerId }).get(keyId);
+    if (!row) throw new NotFound(`API key '${keyId}' not found`, { key_id: keyId });
+    if (row.revoked_at) throw new InvalidInput(`API key '${keyId}' is revoked; create a new key instead`, { field: 'key_id' }, 400, 'already_revoked');
+    if (row.member_user_id) throw new InvalidInput(`API key '${keyId}' belongs to a member of project ${row.project_id} and cannot be moved to another project`, { field: 'key_id', reason: 'member_key' }, 400, 'member_key');
+    if (projectId) await this.deps.service(AccountsService).getProject(ownerId, projectId);
+    if (!(await this.deps.store.keys({ ownerId }).rebind(keyId, projectId))) {
+      throw new InvalidInput(`API key '${keyId}' is revoked; create a new key instead`, { field: 'key_id' }, 400, 'already_revoked');
+    }
+    return this.get(keyId, ownerId);
   }
 
   count(): Promise<number> {
@@ -114,7 +137,11 @@ export class KeysService {
     const row = await this.deps.store.keyDirectory().byHash(this.hash(key));
     if (!row || row.revoked_at) return null;
     const projectId = row.project_id ?? (await this.deps.service(AccountsService).defaultProject(row.owner_id)).id;
-    return { userId: row.owner_id, projectId, keyId: row.id, plan: row.plan as Plan, keyName: row.name, projectBound: row.project_id !== null, accountPlan: await this.accountPlan(row.owner_id) };
+    // The key carries its member's role in its project; a person who is no member there any more has none.
+    const actorId = row.member_user_id ?? row.owner_id;
+    const role = await this.deps.service(MembersService).roleOf({ ownerId: row.owner_id, projectId }, actorId);
+    if (!role) return null;
+    return { userId: row.owner_id, projectId, keyId: row.id, plan: row.plan as Plan, keyName: row.name, projectBound: row.project_id !== null, accountPlan: await this.accountPlan(row.owner_id), role, actorId };
   }
 
   /** The highest plan among an account's active keys: the plan its quota and account-wide rate follow. */
@@ -126,6 +153,7 @@ export class KeysService {
   /** Why authenticate() refused a key, in words safe to return to whoever presented it. */
   async refusalReason(key: string): Promise<string> {
     const row = KEY_RE.test(key) ? await this.deps.store.keyDirectory().byHash(this.hash(key)) : undefined;
+    if (row?.revoked_reason === 'member_removed') return 'This API key belonged to a member who was removed from its project; the key was revoked with the membership.';
     if (row?.revoked_reason === 'project_deleted') return 'This API key was bound to a project that has been deleted; the key was revoked with it. Create a new key.';
     return 'Invalid or revoked API key';
   }
@@ -150,6 +178,7 @@ function summary(r: KeyRow): KeySummary {
     status: r.revoked_at ? 'revoked' : 'active',
     user_id: r.owner_id,
     project_id: r.project_id,
+    member_user_id: r.member_user_id ?? null,
     created_at: r.created_at,
     last_used_at: r.last_used_at,
     revoked_at: r.revoked_at,

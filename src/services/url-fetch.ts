@@ -303,3 +303,64 @@ function parseUrl(raw: string, what: 'url' | 'redirect' = 'url'): URL {
   if (u.username || u.password) throw new BadRequest('url: credentials in the URL are not allowed', 'invalid_url');
   return u;
 }
+
+export interface PostResult {
+  status: number;
+  /** The first bytes of the answer (at most 2 KB), for the delivery record. */
+  body: string;
+}
+
+/**
+ * One POST of a JSON body to an outbound address (webhook deliveries): the target is resolved and
+ * checked like every URL fetch (private addresses refused unless allow-listed), the connection goes to
+ * the checked address, redirects are not followed, and the whole exchange has one deadline. Any
+ * HTTP status comes back (the caller decides what counts as delivered); network failures throw.
+ */
+export async function postJson(rawUrl: string, body: string, headers: Record<string, string>, opts: { allowlist: readonly string[]; timeoutMs: number; signal?: AbortSignal }): Promise<PostResult> {
+  const url = parseUrl(rawUrl);
+  const target = await resolveAllowed(url.hostname, new UrlAllowlist(opts.allowlist));
+  const deadline = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
+  try {
+    return await new Promise<PostResult>((resolve, reject) => {
+      const mod = url.protocol === 'https:' ? https : http;
+      const req = mod.request(
+        url,
+        {
+          method: 'POST',
+          signal,
+          headers: { 'user-agent': 'ctxgate-webhooks/1', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+          lookup: ((_host: string, o: { all?: boolean }, cb: (...args: unknown[]) => void) => {
+            if (o?.all) cb(null, [{ address: target.address, family: target.family }]);
+            else cb(null, target.address, target.family);
+          }) as unknown as net.LookupFunction,
+        },
+        (res) => {
+          const parts: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            if (size < 2048) parts.push(c);
+            size += c.length;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8').slice(0, 2048) }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    if (deadline.aborted) throw new UpstreamTimeout(`no answer within ${opts.timeoutMs} ms`, { timeout_ms: opts.timeoutMs });
+    if (opts.signal?.aborted) throw new Cancelled('the delivery was cancelled');
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UpstreamFailed(`cannot reach ${url.host} (${code ?? (err as Error).message})`, 'upstream_unreachable');
+  }
+}
+
+/** Checks a URL a server-side request will be made to later (a webhook target): scheme, credentials, address. */
+export async function checkOutboundUrl(rawUrl: string, allowlist: readonly string[]): Promise<URL> {
+  const url = parseUrl(rawUrl);
+  await resolveAllowed(url.hostname, new UrlAllowlist(allowlist));
+  return url;
+}

@@ -13,7 +13,7 @@ export type ProjectRow = Omit<Selectable<ProjectsTable>, 'rowid'>;
 export type KeyRow = Omit<Selectable<ApiKeysTable>, 'rowid'>;
 
 const PROJECT_COLUMNS = ['id', 'owner_id', 'name', 'description', 'is_default', 'created_at', 'updated_at'] as const;
-const KEY_COLUMNS = ['id', 'owner_id', 'project_id', 'name', 'plan', 'key_hash', 'masked_key', 'created_at', 'last_used_at', 'revoked_at', 'revoked_reason'] as const;
+const KEY_COLUMNS = ['id', 'owner_id', 'project_id', 'name', 'plan', 'key_hash', 'masked_key', 'created_at', 'last_used_at', 'revoked_at', 'revoked_reason', 'member_user_id'] as const;
 
 /** Users: not scoped (a user is the scope). */
 export class UsersRepo {
@@ -141,8 +141,33 @@ export class ProjectsRepo {
 export class KeysRepo {
   constructor(private readonly ctx: RepoContext, private readonly scope: OwnerScope) {}
 
-  async insert(row: Omit<KeyRow, 'owner_id' | 'last_used_at' | 'revoked_at' | 'revoked_reason'>): Promise<void> {
+  async insert(row: Omit<KeyRow, 'owner_id' | 'last_used_at' | 'revoked_at' | 'revoked_reason' | 'member_user_id'> & { member_user_id?: string | null }): Promise<void> {
     await this.ctx.db.insertInto('api_keys').values({ ...row, owner_id: this.scope.ownerId, last_used_at: null, revoked_at: null }).execute();
+  }
+
+  /** Binds a key to another project (null: unbound), keeping its key string; false when no active key changed. */
+  async rebind(keyId: string, projectId: string | null): Promise<boolean> {
+    const r = await this.ctx.db
+      .updateTable('api_keys')
+      .set({ project_id: projectId })
+      .where('owner_id', '=', this.scope.ownerId)
+      .where('id', '=', keyId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  /** Revokes every active key a member holds in one project (the member was removed). */
+  async revokeMemberKeys(projectId: string, memberUserId: string, at: string): Promise<number> {
+    const r = await this.ctx.db
+      .updateTable('api_keys')
+      .set({ revoked_at: at, revoked_reason: 'member_removed' })
+      .where('owner_id', '=', this.scope.ownerId)
+      .where('project_id', '=', projectId)
+      .where('member_user_id', '=', memberUserId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   async list(): Promise<KeyRow[]> {

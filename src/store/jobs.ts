@@ -100,6 +100,20 @@ export class JobsRepo {
     return rows.map((r) => ({ idx: r.idx, input: readJson(r.input) }));
   }
 
+  /** Inputs of failed and skipped items (kept; only done items drop theirs), in order. */
+  async unfinishedInputs(jobId: string): Promise<unknown[]> {
+    const rows = await this.ctx.db
+      .selectFrom('job_items')
+      .select(['input'])
+      .where('owner_id', '=', this.scope.ownerId)
+      .where('project_id', '=', this.scope.projectId)
+      .where('job_id', '=', jobId)
+      .where('status', 'in', ['failed', 'skipped'])
+      .orderBy('idx')
+      .execute();
+    return rows.map((r) => readJson(r.input));
+  }
+
   async list(opts: { limit: number; offset: number; status?: JobStatus; kind?: string }): Promise<{ rows: JobRow[]; total: number }> {
     let q = this.jobs();
     if (opts.status) q = q.where('status', '=', opts.status);

@@ -4,6 +4,7 @@
 // line here.
 import type { OwnerScope, Scope } from '../domain/scope.js';
 import { KeyDirectoryRepo, KeysRepo, ProjectsRepo, UsersRepo } from './accounts.js';
+import { AuditRepo, AuditRetentionRepo } from './audit.js';
 import { CompressCacheRepo } from './compress-cache.js';
 import { ContextsRepo, PublicContextsRepo } from './contexts.js';
 import { DistillRepo } from './distill.js';
@@ -11,6 +12,9 @@ import { FidelityProfilesRepo } from './fidelity-profiles.js';
 import { JobQueueRepo, JobsRepo } from './jobs.js';
 import { KnowledgeGraphRepo } from './knowledge-graph.js';
 import { KbRepo } from './kb.js';
+import { MembersRepo } from './members.js';
+import { AnalyticsRepo } from './analytics.js';
+import { WebhooksRepo } from './webhooks.js';
 import { MemoryRepo } from './memory.js';
 import type { RepoContext } from './store.js';
 import { SpacesRepo } from './spaces.js';
@@ -34,6 +38,11 @@ export interface Repos {
   publicContexts(): PublicContextsRepo;
   distill(scope: Scope): DistillRepo;
   spaces(scope: Scope): SpacesRepo;
+  members(scope: Scope): MembersRepo;
+  audit(scope: Scope): AuditRepo;
+  auditRetention(): AuditRetentionRepo;
+  webhooks(scope: Scope): WebhooksRepo;
+  analytics(owner: OwnerScope): AnalyticsRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -55,5 +64,10 @@ export function makeRepos(ctx: RepoContext): Repos {
     publicContexts: () => new PublicContextsRepo(ctx),
     distill: (scope) => new DistillRepo(ctx, scope),
     spaces: (scope) => new SpacesRepo(ctx, scope),
+    members: (scope) => new MembersRepo(ctx, scope),
+    audit: (scope) => new AuditRepo(ctx, scope),
+    auditRetention: () => new AuditRetentionRepo(ctx),
+    webhooks: (scope) => new WebhooksRepo(ctx, scope),
+    analytics: (owner) => new AnalyticsRepo(ctx, owner),
   };
 }

@@ -38,6 +38,8 @@ export interface ApiKeysTable {
   revoked_at: string | null;
   /** 'project_deleted' when the key went with its project; null for an explicit revoke (0009). */
   revoked_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The member the key acts for (0018); null = the account holder. */
+  member_user_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface UsageEventsTable {
@@ -443,6 +445,78 @@ export interface DistillFeedbackTable {
 }
 
 /** Every table of the store. The SQLite FTS5 tables are not here: full text goes through dialect.fts. */
+// Teams and operations (0018).
+export interface ProjectMembersTable {
+  rowid: Serial;
+  owner_id: string;
+  project_id: string;
+  user_id: string;
+  role: 'owner' | 'admin' | 'operator' | 'viewer';
+  added_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditLogTable {
+  id: Serial;
+  owner_id: string;
+  project_id: string;
+  at: string;
+  actor_user_id: string;
+  key_id: string | null;
+  role: string | null;
+  transport: string;
+  client_address: string | null;
+  tool: string;
+  outcome: 'ok' | 'refused' | 'error';
+  status: number;
+  error_code: string | null;
+  targets: Json;
+  request_id: string | null;
+}
+
+export interface WebhooksTable {
+  rowid: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  url: string;
+  events: Json;
+  description: string | null;
+  job_id: string | null;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  rowid: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  webhook_id: string;
+  event: string;
+  payload: Json;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface WebhookAttemptsTable {
+  rowid: Serial;
+  delivery_id: string;
+  n: number;
+  owner_id: string;
+  project_id: string;
+  at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
 export interface Database {
   users: UsersTable;
   projects: ProjectsTable;
@@ -480,4 +554,9 @@ export interface Database {
   space_snapshots: SpaceSnapshotsTable;
   space_uploads: SpaceUploadsTable;
   schema_migrations: SchemaMigrationsTable;
+  project_members: ProjectMembersTable;
+  audit_log: AuditLogTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

@@ -94,10 +94,10 @@ describe('documents over MCP', () => {
     expect(blk.structured.before.length + blk.structured.after.length).toBeGreaterThanOrEqual(1);
   });
 
-  it('identical re-ingest returns the same doc_id; changed content is a 409 naming refresh_document', async () => {
+  it('identical re-ingest returns the same doc_id; changed content with replace: false is a 409 naming refresh_document', async () => {
     const again = await callTool(client, 'ingest_context', { file_id: 'handbook', content: HANDBOOK, title: 'Harbor handbook' });
     expect(again.structured).toMatchObject({ doc_id: docId, status: 'unchanged', chunks_embedded: 0 });
-    const clash = await callTool(client, 'ingest_context', { file_id: 'handbook', content: RECIPES });
+    const clash = await callTool(client, 'ingest_context', { file_id: 'handbook', content: RECIPES, replace: false });
     expect(clash.isError).toBe(true);
     expect(clash.structured.error_code).toBe('conflict');
     expect(clash.structured.detail).toContain('refresh_document');

@@ -119,6 +119,57 @@ describe('skeleton structure', () => {
   });
 });
 
+describe('definition terms and named sections', () => {
+  // An rst option list: each term on a line of its own, its definition indented below it, with a
+  // directive line in between (CMake's style).
+  const OPTIONS = [
+    'frob_target',
+    '-----------',
+    '',
+    'Frobnicates a target in place and reports what changed in the build tree of the project.',
+    '',
+    'Options',
+    '^^^^^^^',
+    '',
+    ...['QUIET', 'STRIDE <n>', 'REPEAT <mode>', 'OUTPUT_LOG <file>', 'SCHEDULE_RANDOM', 'RETRIES <count>'].flatMap((t, i) => [
+      `\`\`${t}\`\``,
+      '  .. versionadded:: 3.1' + i,
+      '',
+      `  Option number ${i} changes the behaviour of the frobnication run when a target is rebuilt twice.`,
+      `  It is passed through to the worker processes unchanged and logged in the summary at the end.`,
+      '',
+    ]),
+    'Notes',
+    '^^^^^',
+    '',
+    'The frobnication never touches files outside the build tree and can be undone by a clean build.',
+    '',
+  ].join('\n');
+
+  it('keeps a definition with its term line and never a term line alone', async () => {
+    const units = runSync(documentUnitsSteps(OPTIONS, chunkText(OPTIONS))).units;
+    const body = units.find((u) => u.text.includes('Option number 1'))!;
+    expect(units[body.term]!.text).toBe('``STRIDE <n>``');
+    const sk = await skeleton(OPTIONS, 'balanced', 'frob_target STRIDE');
+    expect(sk.text).toContain('``STRIDE <n>``');
+    expect(sk.text).toContain('Option number 1 changes');
+    for (const f of ['outline', 'balanced'] as const) {
+      const plain = (await skeleton(OPTIONS, f)).plain;
+      for (const t of plain.split('\n\n').filter((p) => /^``[^`]+``$/.test(p.trim()))) {
+        // A kept term is followed (after its directive line) by its definition.
+        const after = OPTIONS.slice(OPTIONS.indexOf(t) + t.length).split('\n').find((l) => /^ {2}[A-Z]/.test(l))!;
+        expect(plain).toContain(after.trim());
+      }
+    }
+  });
+
+  it('a question that names a section keeps what the section opens with', async () => {
+    const sk = await skeleton(OPTIONS, 'balanced', 'frob_target Notes');
+    expect(sk.text).toContain('The frobnication never touches files outside the build tree');
+    expect(sk.text).toContain('Notes\n^^^^^');
+  });
+});
+
 describe('reStructuredText and manual pages', () => {
   it('detects the dialect', () => {
     expect(detectDialect(RST)).toBe('rst');

@@ -1,0 +1,177 @@
+// Outbound webhooks (issue 18, point 4): a real HTTP receiver in the test verifies
+// X-GotContext-Signature the way the README tells users to, fails on purpose, and counts attempts.
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobsService } from '../../src/services/jobs.js';
+import { rest, startTestServer, type TestServer } from '../helpers/server.js';
+
+interface Received { at: number; event: string; attempt: number; verified: boolean; body: any; answered: number }
+
+/** A webhook receiver: answers the statuses in `plan` in turn (then 200), verifying each signature. */
+async function receiver() {
+  const got: Received[] = [];
+  const state = { secret: '', plan: [] as number[] };
+  const server = http.createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c) => parts.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(parts).toString('utf8');
+      // The verification recipe from the README.
+      const sig = String(req.headers['x-gotcontext-signature'] ?? '');
+      const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(sig);
+      const expected = m ? crypto.createHmac('sha256', state.secret).update(`${m[1]}.${raw}`).digest('hex') : '';
+      const fresh = m ? Math.abs(Date.now() / 1000 - Number(m[1])) < 300 : false;
+      const verified = !!m && fresh && crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(m[2]!));
+      const answered = verified ? (state.plan.shift() ?? 200) : 401;
+      got.push({ at: performance.now(), event: String(req.headers['x-gotcontext-event']), attempt: Number(req.headers['x-gotcontext-attempt']), verified, body: JSON.parse(raw), answered });
+      res.writeHead(answered, { 'content-type': 'text/plain' }).end(answered === 200 ? 'ok' : 'nope');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return { got, state, url, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const FAST = { urlAllowlist: ['127.0.0.1'], webhooks: { retryScheduleMs: [100, 200, 300], timeoutMs: 3000 } };
+
+let server: TestServer;
+let rcv: Awaited<ReturnType<typeof receiver>>;
+beforeAll(async () => {
+  server = await startTestServer({ config: FAST });
+  rcv = await receiver();
+});
+afterAll(async () => {
+  await server?.close();
+  await rcv?.close();
+});
+
+describe('webhooks', () => {
+  it('signs every delivery, retries a failing receiver with back-off and records each attempt', async () => {
+    const created = await rest(server, 'POST', '/v1/webhooks', { key: server.ownerKey, body: { url: rcv.url, events: ['*'], description: 'ci' } });
+    expect(created.status).toBe(201);
+    expect(created.body.secret).toMatch(/^whsec_/);
+    rcv.state.secret = created.body.secret;
+    rcv.state.plan = [500, 503];
+    const test = await rest(server, 'POST', `/v1/webhooks/${created.body.webhook_id}/test`, { key: server.ownerKey });
+    expect(test.status).toBe(202);
+    expect(test.body.status).toBe('pending');
+    const done = await until(async () => {
+      const d = await rest(server, 'GET', `/v1/webhooks/${created.body.webhook_id}/deliveries`, { key: server.ownerKey });
+      const x = d.body.deliveries.find((y: { delivery_id: string }) => y.delivery_id === test.body.delivery_id);
+      return x?.status === 'delivered' ? x : undefined;
+    });
+    expect(done.attempts.map((a: { status_code: number }) => a.status_code)).toEqual([500, 503, 200]);
+    expect(done.attempts.map((a: { n: number }) => a.n)).toEqual([1, 2, 3]);
+    const tests = rcv.got.filter((g) => g.event === 'webhook.test');
+    expect(tests).toHaveLength(3);
+    expect(tests.every((g) => g.verified)).toBe(true);
+    expect(tests.map((g) => g.attempt)).toEqual([1, 2, 3]);
+    // Back-off: the waits of the schedule (100 ms, then 200 ms) lie between the attempts.
+    expect(tests[1]!.at - tests[0]!.at).toBeGreaterThanOrEqual(90);
+    expect(tests[2]!.at - tests[1]!.at).toBeGreaterThanOrEqual(190);
+    expect(tests[0]!.body).toMatchObject({ id: test.body.delivery_id, event: 'webhook.test', webhook_id: created.body.webhook_id, data: { message: expect.any(String) } });
+  });
+
+  it('a receiver that never accepts: 4 attempts (3 retries), then failed', async () => {
+    const created = await rest(server, 'POST', '/v1/webhooks', { key: server.ownerKey, body: { url: rcv.url, events: ['webhook.test'] } });
+    rcv.state.secret = created.body.secret;
+    rcv.state.plan = [500, 500, 500, 500];
+    const test = await rest(server, 'POST', `/v1/webhooks/${created.body.webhook_id}/test`, { key: server.ownerKey });
+    const failed = await until(async () => {
+      const d = await rest(server, 'GET', `/v1/webhooks/${created.body.webhook_id}/deliveries`, { key: server.ownerKey });
+      return d.body.deliveries[0]?.status === 'failed' ? d.body.deliveries[0] : undefined;
+    });
+    expect(failed.delivery_id).toBe(test.body.delivery_id);
+    expect(failed.attempts).toHaveLength(4);
+    await rest(server, 'DELETE', `/v1/webhooks/${created.body.webhook_id}`, { key: server.ownerKey });
+    const gone = await rest(server, 'GET', `/v1/webhooks/${created.body.webhook_id}/deliveries`, { key: server.ownerKey });
+    expect(gone.status).toBe(404);
+  });
+
+  it('finished batch compressions are events, to project webhooks and to a job\'s webhook_url', async () => {
+    const hooks = (await rest(server, 'GET', '/v1/webhooks', { key: server.ownerKey })).body.webhooks;
+    expect(hooks).toHaveLength(1);
+    rcv.state.secret = (await rest(server, 'POST', '/v1/webhooks', { key: server.ownerKey, body: { url: rcv.url, events: ['compression.completed'] } })).body.secret;
+    await rest(server, 'DELETE', `/v1/webhooks/${hooks[0].webhook_id}`, { key: server.ownerKey });
+    rcv.state.plan = [];
+    const before = rcv.got.length;
+    const sub = await rest(server, 'POST', '/v1/batch-queue', { key: server.ownerKey, body: { documents: [{ text: 'Alpha beta gamma. '.repeat(200) }] } });
+    expect(sub.status).toBe(202);
+    const ev = await until(() => rcv.got.slice(before).find((g) => g.event === 'compression.completed'));
+    expect(ev.verified).toBe(true);
+    expect(ev.body.data.job).toMatchObject({ job_id: sub.body.job_id, status: 'completed' });
+    expect(ev.body.data.results_path).toBe(`/v1/batch-queue/${sub.body.job_id}/results`);
+
+    // webhook_url: a one-shot webhook, signed with the secret the 202 returned.
+    const sub2 = await rest(server, 'POST', '/v1/batch-queue', { key: server.ownerKey, body: { documents: [{ text: 'Delta epsilon. '.repeat(200) }], webhook_url: rcv.url } });
+    expect(sub2.body.webhook_secret).toMatch(/^whsec_/);
+    rcv.state.secret = sub2.body.webhook_secret;
+    const got = await until(() => rcv.got.find((g) => g.body.data?.job?.job_id === sub2.body.job_id && g.verified));
+    expect(got.event).toBe('compression.completed');
+    const listed = (await rest(server, 'GET', '/v1/webhooks', { key: server.ownerKey })).body.webhooks;
+    expect(listed).toHaveLength(1);
+  });
+
+  it('refuses private addresses unless allow-listed, bad events, and viewers', async () => {
+    const meta = await rest(server, 'POST', '/v1/webhooks', { key: server.ownerKey, body: { url: 'http://169.254.169.254/latest', events: ['*'] } });
+    expect(meta.status).toBe(400);
+    expect(meta.body.error_code).toBe('url_blocked');
+    const scheme = await rest(server, 'POST', '/v1/webhooks', { key: server.ownerKey, body: { url: 'file:///etc/passwd' } });
+    expect(scheme.status).toBe(400);
+    const ev = await rest(server, 'POST', '/v1/webhooks', { key: server.ownerKey, body: { url: rcv.url, events: ['everything'] } });
+    expect(ev.status).toBe(400);
+    const p = await rest(server, 'POST', '/v1/projects', { key: server.ownerKey, body: { name: 'hooks-roles' } });
+    const holder = (await server.createKey({ projectId: p.body.id, name: 'h' })).keyString;
+    const viewer = (await rest(server, 'POST', '/v1/members', { key: holder, body: { name: 'w', role: 'viewer' } })).body.key.key;
+    const denied = await rest(server, 'POST', '/v1/webhooks', { key: viewer, body: { url: rcv.url } });
+    expect(denied.status).toBe(403);
+    expect(denied.body.required_role).toBe('admin');
+    expect((await rest(server, 'GET', '/v1/webhooks', { key: viewer })).status).toBe(200);
+  });
+});
+
+describe('webhooks across a restart', () => {
+  it('a delivery pending at shutdown is delivered after the next start', async () => {
+    const r2 = await receiver();
+    const config = { urlAllowlist: ['127.0.0.1'], webhooks: { retryScheduleMs: [1500, 200], timeoutMs: 3000 } };
+    const s1 = await startTestServer({ config });
+    let s2: TestServer | undefined;
+    try {
+      const created = await rest(s1, 'POST', '/v1/webhooks', { key: s1.ownerKey, body: { url: r2.url, events: ['webhook.test'] } });
+      r2.state.secret = created.body.secret;
+      r2.state.plan = [503];
+      const test = await rest(s1, 'POST', `/v1/webhooks/${created.body.webhook_id}/test`, { key: s1.ownerKey });
+      await until(() => (r2.got.length === 1 ? true : undefined));
+      // Shut down during the back-off (keep the data dir and database).
+      await s1.http.close();
+      await s1.app.close();
+      expect(r2.got).toHaveLength(1);
+
+      s2 = await startTestServer({ dataDir: s1.dataDir, config });
+      s2.deps.service(JobsService).start();
+      const d = await until(async () => {
+        const x = await rest(s2!, 'GET', `/v1/webhooks/${created.body.webhook_id}/deliveries`, { key: s1.ownerKey });
+        return x.body.deliveries[0]?.status === 'delivered' ? x.body.deliveries[0] : undefined;
+      });
+      expect(d.delivery_id).toBe(test.body.delivery_id);
+      expect(d.attempts.map((a: { status_code: number }) => a.status_code)).toEqual([503, 200]);
+      expect(r2.got.map((g) => g.verified)).toEqual([true, true]);
+    } finally {
+      if (s2) await s2.close();
+      else await s1.close();
+      await r2.close();
+    }
+  });
+});
