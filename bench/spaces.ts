@@ -7,6 +7,7 @@
 // compression ratio (conversation tokens / snapshot tokens), and artifacts by kind. Prints one JSON object.
 import fs from 'node:fs';
 import path from 'node:path';
+import { unfence } from '../src/engine/artifacts.js';
 import { codeBlocks } from '../src/engine/conversation/index.js';
 import { JobsService } from '../src/services/jobs.js';
 import { KeysService } from '../src/services/keys.js';
@@ -29,11 +30,7 @@ interface Thread {
 const corpus = JSON.parse(fs.readFileSync(CORPUS, 'utf8')) as { conversations: Thread[] };
 const collapse = (s: string) => s.replace(/\s+/g, ' ').trim();
 /** A fenced block's body byte-exact (what an artifact holds): without the fence lines. */
-const body = (block: string) => {
-  const lines = block.split('\n');
-  const closed = lines.length > 1 && /^ {0,3}(`{3,}|~{3,})\s*$/.test(lines[lines.length - 1]!);
-  return lines.slice(1, closed ? -1 : undefined).join('\n');
-};
+const body = (block: string) => unfence(block).body;
 const share = (a: number, b: number) => (b ? Math.round((a / b) * 1000) / 1000 : null);
 
 const server = await startTestServer();

@@ -121,7 +121,7 @@ function firstSymbol(body: string): string | null {
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim().toLowerCase();
 
 /** A fence segment → its info string and body, byte-exact (an unclosed fence runs to the end). */
-function unfence(block: string): { info: string; body: string } {
+export function unfence(block: string): { info: string; body: string } {
   const lines = block.split('\n');
   const open = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(lines[0]!)!;
   const fence = open[1]!;
@@ -154,7 +154,7 @@ function proseArtifact(kind: 'command' | 'decision' | 'question' | 'todo', text:
 }
 
 /** The reason stated beside a decision: the rationale unit that follows it in its paragraph. */
-function reasonAfter(units: TextUnit[], i: number): string | null {
+export function reasonAfter(units: TextUnit[], i: number): string | null {
   const next = units[i + 1];
   return next && next.para === units[i]!.para && next.kind === 'rationale' ? next.text.trim() : null;
 }

@@ -5,7 +5,7 @@
 // then the rest, until the token budget (default: the conversation's tokens / 3.5) is spent. Pure.
 import { splitUnits } from './conversation/units.js';
 import { countTokens } from './tokens.js';
-import type { TextMessage } from './artifacts.js';
+import { reasonAfter, type TextMessage } from './artifacts.js';
 
 /** Default size of a snapshot relative to its conversation (the 3–4× promise: 1 / 3.5). */
 export const SNAPSHOT_DEFAULT_RATIO = 3.5;
@@ -39,8 +39,6 @@ export interface SnapshotResult {
   tokensOut: number;
   budget: number;
 }
-
-const norm = (s: string) => s.replace(/\s+/g, ' ').trim().toLowerCase();
 
 /** The first sentences of a text's prose (never code), at most `maxTokens`. */
 function lead(text: string, maxTokens: number): string {
@@ -115,9 +113,7 @@ export function buildSnapshot(messages: TextMessage[], opts: SnapshotOptions = {
     units.forEach((u, i) => {
       if (seen.has(u.norm)) return;
       if (u.kind === 'decision') {
-        const next = units[i + 1];
-        const reason = next && next.para === u.para && next.kind === 'rationale' ? next.text.trim() : null;
-        decisions.push({ text: u.text.trim(), reason, message_index: mi });
+        decisions.push({ text: u.text.trim(), reason: reasonAfter(units, i), message_index: mi });
         seen.add(u.norm);
       } else if (u.kind === 'question') {
         questions.push(u.text.trim());

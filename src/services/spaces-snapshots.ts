@@ -4,14 +4,14 @@
 import type { AppDeps } from '../app-deps.js';
 import type { Scope } from '../domain/scope.js';
 import type { TextMessage } from '../engine/artifacts.js';
-import { buildSnapshot, type SnapshotArtifactRef, type SnapshotState } from '../engine/snapshot.js';
+import { buildSnapshot, SNAPSHOT_MIN_BUDGET, type SnapshotArtifactRef, type SnapshotState } from '../engine/snapshot.js';
 import { InvalidInput, NotFound } from '../errors.js';
 import { newId, nowIso } from '../store/db.js';
 import { ArtifactsService } from './spaces-artifacts.js';
 import { fromMessages, SourcesService } from './spaces-sources.js';
 import { SpacesService } from './spaces.js';
 
-export const SNAPSHOT_LIMITS = { minBudget: 64, maxBudget: 200_000, artifacts: 20, lastTurnsMax: 20 } as const;
+export const SNAPSHOT_LIMITS = { minBudget: SNAPSHOT_MIN_BUDGET, maxBudget: 200_000, artifacts: 20, lastTurnsMax: 20 } as const;
 
 export interface SnapshotView {
   id: string;
@@ -26,6 +26,8 @@ export interface SnapshotView {
   state: SnapshotState;
   created_at: string;
 }
+
+const ratio = (r: { tokens_in: number; tokens_out: number }) => (r.tokens_out ? Math.round((r.tokens_in / r.tokens_out) * 100) / 100 : 0);
 
 export class SnapshotsService {
   constructor(private readonly deps: AppDeps) {}
@@ -60,7 +62,7 @@ export class SnapshotsService {
   }
 
   private view(r: Omit<SnapshotView, 'compression_ratio' | 'state'> & { state: unknown }): SnapshotView {
-    return { ...r, state: r.state as SnapshotState, compression_ratio: r.tokens_out ? Math.round((r.tokens_in / r.tokens_out) * 100) / 100 : 0 };
+    return { ...r, state: r.state as SnapshotState, compression_ratio: ratio(r) };
   }
 
   async get(scope: Scope, id: string): Promise<SnapshotView> {
@@ -71,6 +73,6 @@ export class SnapshotsService {
 
   async list(scope: Scope, f: { space_id?: string; source_id?: string; limit: number; offset: number }) {
     const { rows, total } = await this.deps.store.spaces(scope).listSnapshots(f);
-    return { snapshots: rows.map((r) => ({ ...r, compression_ratio: r.tokens_out ? Math.round((r.tokens_in / r.tokens_out) * 100) / 100 : 0 })), total };
+    return { snapshots: rows.map((r) => ({ ...r, compression_ratio: ratio(r) })), total };
   }
 }
