@@ -125,7 +125,7 @@ const getSpace = defineTool({
   name: 'get_space',
   toolset: 'spaces',
   title: 'Get a space',
-  description: 'One space by id.',
+  description: 'One space by id: its name, description and timestamps.',
   input: z.object({ id: Id('Space') }),
   output: Space,
   annotations: { readOnlyHint: true, idempotentHint: true },
