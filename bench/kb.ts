@@ -201,7 +201,7 @@ async function main() {
       await lk.lookup(null, { query: q, topK: 5 });
       lookupTimes.push(performance.now() - s0);
     }
-    const sources = lk.list(null).sources;
+    const sources = (await lk.list(null)).sources;
 
     const out = {
       embedder: embedder.id,

@@ -11,70 +11,18 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { AccountsService } from '../src/services/accounts.js';
 import { MemoryService, type SearchMode } from '../src/services/memory.js';
+import { cmakeHelpDir, cmakeSentences, latencyStats, rng, round3, shuffle } from './corpus/sentences.js';
 
 const TARGET = Number(process.env.BENCH_MEMORIES ?? 10_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 300);
 
-function findCorpus(): string {
-  const dir = fs.readdirSync('/usr/share').filter((d) => /^cmake-[\d.]+$/.test(d)).sort().pop();
-  if (!dir) throw new Error('bench/memory.ts needs the CMake docs (Debian package cmake-data): /usr/share/cmake-*/Help not found');
-  return path.join('/usr/share', dir, 'Help');
-}
-
-function walk(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? walk(p) : e.name.endsWith('.rst') ? [p] : [];
-  }).sort();
-}
-
-/** Prose sentences of reST files: directives, literal blocks and markup stripped. */
-function sentences(files: string[]): string[] {
-  const out = new Set<string>();
-  for (const f of files) {
-    const prose = fs
-      .readFileSync(f, 'utf8')
-      .split(/\n\s*\n/)
-      .filter((p) => !/^\s/.test(p) && !/^\.\. /.test(p) && !/^[=\-^~*#]{3,}/m.test(p))
-      .map((p) => p.replace(/:[a-z:]+:`([^`<]*)(<[^>]*>)?`/g, '$1').replace(/[`*]/g, '').replace(/\s+/g, ' ').trim());
-    for (const p of prose) {
-      for (const s of p.split(/(?<=[.!?])\s+(?=[A-Z])/)) {
-        if (s.length >= 40 && s.length <= 300 && s.split(' ').length >= 7) out.add(s);
-      }
-    }
-  }
-  return [...out];
-}
-
-/** Deterministic PRNG (mulberry32) so every run uses the same sample and queries. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle<T>(xs: T[], r: () => number): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-  }
-  return xs;
-}
-
-function stats(ms: number[]) {
-  const s = [...ms].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-  return { median_ms: round(q(0.5)), p95_ms: round(q(0.95)), p99_ms: round(q(0.99)), max_ms: round(s[s.length - 1]!) };
-}
-const round = (x: number) => Math.round(x * 1000) / 1000;
+const stats = latencyStats;
+const round = round3;
 
 async function main() {
-  const corpusDir = findCorpus();
+  const corpusDir = cmakeHelpDir();
   const r = rng(42);
-  const pool = shuffle(sentences(walk(corpusDir)), r);
+  const pool = shuffle(cmakeSentences(corpusDir), r);
   if (pool.length < TARGET) throw new Error(`corpus has ${pool.length} sentences, need ${TARGET}`);
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxgate-bench-memory-'));

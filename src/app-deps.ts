@@ -2,7 +2,6 @@
 // and lazily constructed services (one instance per app, keyed by class).
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import type { Db } from './store/db.js';
 import type { Store } from './store/store.js';
 import type { Embedder, EmbedderInfo } from './engine/embeddings/types.js';
 
@@ -10,11 +9,6 @@ export interface AppDeps {
   config: Config;
   /** The store: repositories over SQLite or PostgreSQL. */
   store: Store;
-  /**
-   * The embedded SQLite connection, for code not yet moved to a repository. On PostgreSQL there is
-   * none: any use throws, naming what was attempted.
-   */
-  db: Db;
   log: Logger;
   /** Server secret (HMAC key for API keys and signatures). */
   secret: string;

@@ -2,15 +2,14 @@
 import type { Logger } from 'pino';
 import { allTools } from '../tools/index.js';
 import type { AppDeps } from './app-deps.js';
-import { Unavailable } from './errors.js';
 import type { Config } from './config.js';
 import type { Embedder, EmbedderInfo } from './engine/embeddings/types.js';
 import { Registry } from './registry/registry.js';
+import { upstreamToolSource } from './services/gateway/source.js';
 import type { CallHooks } from './registry/invoke.js';
 import { TOOLSETS } from '../tools/toolsets.js';
 import { Metrics } from './server/metrics.js';
 import { UsageService } from './services/usage.js';
-import type { Db } from './store/db.js';
 import { openStore } from './store/store.js';
 import { ensurePrivateDir } from './paths.js';
 import { createEmbedder } from './services/embedder.js';
@@ -18,6 +17,7 @@ import { loadOrCreateSecret } from './services/secret.js';
 import { INGEST_JOB_KIND, ingestJobKind } from './services/documents.js';
 import { JobsService } from './services/jobs.js';
 import { PROCESS_JOB_KIND, processSourcesJobKind } from './services/spaces-artifacts.js';
+import { EXPERIMENT_JOB_KIND, experimentJobKind } from './services/ace-experiments.js';
 import { BATCH_COMPRESS_JOB_KIND, batchCompressJobKind } from './services/batch-queue.js';
 import { WEBHOOK_DELIVERY_JOB_KIND, WebhooksService, webhookDeliveryJobKind } from './services/webhooks.js';
 import { AuditService, targetIds } from './services/audit.js';
@@ -42,7 +42,6 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const was = ensurePrivateDir(config.dataDir);
   if (was !== null) log.warn({ dataDir: config.dataDir, mode: '0' + was.toString(8), now: '0700' }, 'data dir was readable by other users; tightened it to 0700');
   const store = await openStore(config);
-  const db: Db = store.sqlite ?? noSqlite();
   const secret = loadOrCreateSecret(config.dataDir, config.secret);
   const services = new Map<unknown, unknown>();
   let embedderPromise: Promise<{ embedder: Embedder; info: EmbedderInfo }> | null = null;
@@ -52,7 +51,6 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const deps: AppDeps = {
     config,
     store,
-    db,
     log,
     secret,
     embedder() {
@@ -82,9 +80,13 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     },
   };
 
+  // Upstream MCP servers' tools, reachable through search_tools / call_tool / tools/list?upstreams=1.
+  registry.addSource(upstreamToolSource(deps));
+
   // Job kinds this app can run; the runner only picks up jobs of registered kinds.
   deps.service(JobsService).register(INGEST_JOB_KIND, ingestJobKind);
   deps.service(JobsService).register(PROCESS_JOB_KIND, processSourcesJobKind);
+  deps.service(JobsService).register(EXPERIMENT_JOB_KIND, experimentJobKind);
   deps.service(JobsService).register(BATCH_COMPRESS_JOB_KIND, batchCompressJobKind);
   deps.service(JobsService).register(WEBHOOK_DELIVERY_JOB_KIND, webhookDeliveryJobKind);
   // Finished and failed jobs are webhook events.
@@ -119,15 +121,4 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       await store.close();
     },
   };
-}
-
-/** deps.db on PostgreSQL: code still holding raw SQLite statements fails loudly instead of writing elsewhere. */
-function noSqlite(): Db {
-  return new Proxy({} as Db, {
-    get(_t, prop) {
-      // A clear 503 for the caller (documents and docs lookup have not moved to repositories yet),
-      // never a write to the wrong place and never an opaque 500.
-      throw new Unavailable('Documents and docs lookup are not available on the PostgreSQL backend yet; run ctxgate on SQLite (unset CTXGATE_DATABASE_URL) to use them', { backend: 'postgres', reason: 'sqlite_only' });
-    },
-  });
 }

@@ -1,14 +1,10 @@
 #!/usr/bin/env node
-// ctxgate serve | stdio | keys ... | compress | filter | gain | doctor — one module per command in src/cli/.
-import { VERSION } from './app.js';
+// ctxgate serve | stdio | keys ... | compress | filter | gain | doctor | run | show | init | hook — one module per command in src/cli/.
+// Commands are imported when chosen, not up front: `run` and `hook` wrap an agent's every shell
+// command, so they must not pay for loading the whole app (bench/run-overhead.ts measures it).
+import { VERSION } from './version.js';
 import { loadConfig, type Config } from './config.js';
-import { fail } from './cli/common.js';
-import { doctorCmd } from './cli/doctor.js';
-import { gainCmd } from './cli/gain.js';
-import { keysCmd } from './cli/keys.js';
-import { serve } from './cli/serve.js';
-import { stdio } from './cli/stdio.js';
-import { compressCmd, filterCmd } from './cli/text.js';
+import { fail } from './cli/fail.js';
 
 const USAGE = `ctxgate ${VERSION} — self-hosted MCP context gateway
 
@@ -20,6 +16,13 @@ Usage:
                                       compress command output from stdin: git log --stat | ctxgate filter
   ctxgate compress FILE|- [--fidelity abstract|outline|balanced|detailed|raw] [--query TEXT] [--json]
                                       compress a document (- reads stdin)
+  ctxgate run [--lines N] -- CMD [ARGS…]
+                                      run a command; long output is filtered (raw kept), exit code kept
+  ctxgate show [ID|last] [--meta]     the raw output a run kept, byte for byte (no ID: list the runs)
+  ctxgate init claude-code|cursor|gemini-cli [--global] [--auto-approve] [--uninstall]
+                                      install (or remove) the shell hook and the MCP server entry
+  ctxgate hook claude-code|cursor|gemini-cli
+                                      the hook itself: the client's JSON on stdin, its reply on stdout
   ctxgate gain [--days N] [--model ID] [--json]
                                       tokens and money saved, by tool and by day
   ctxgate keys create --name NAME [--plan free|pro|team|enterprise] [--project ID] [--user ID|new]
@@ -42,6 +45,9 @@ async function guarded(run: () => Promise<void>): Promise<void> {
 
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
+  // The hook needs no configuration, and must not fail on it: for Claude Code an exit code of 2 would
+  // block the agent's command.
+  if (cmd === 'hook') return (await import('./cli/hook.js')).hookCmd(rest);
   let config: Config;
   try {
     config = loadConfig();
@@ -50,19 +56,25 @@ async function main(): Promise<void> {
   }
   switch (cmd) {
     case 'serve':
-      return serve(config);
+      return (await import('./cli/serve.js')).serve(config);
     case 'stdio':
-      return stdio(config);
+      return (await import('./cli/stdio.js')).stdio(config);
     case 'keys':
-      return keysCmd(config, rest, USAGE);
+      return (await import('./cli/keys.js')).keysCmd(config, rest, USAGE);
     case 'compress':
-      return guarded(() => compressCmd(config, rest));
+      return guarded(async () => (await import('./cli/text.js')).compressCmd(config, rest));
     case 'filter':
-      return guarded(() => filterCmd(config, rest));
+      return guarded(async () => (await import('./cli/text.js')).filterCmd(config, rest));
     case 'gain':
-      return guarded(() => gainCmd(config, rest));
+      return guarded(async () => (await import('./cli/gain.js')).gainCmd(config, rest));
     case 'doctor':
-      return doctorCmd(config);
+      return (await import('./cli/doctor.js')).doctorCmd(config);
+    case 'run':
+      return (await import('./cli/run.js')).runCmd(config, rest);
+    case 'show':
+      return (await import('./cli/show.js')).showCmd(config, rest);
+    case 'init':
+      return guarded(async () => (await import('./cli/init.js')).initCmd(rest));
     case '--version':
     case 'version':
       process.stdout.write(VERSION + '\n');

@@ -96,14 +96,21 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_ALLOW_DOWNLOAD', default: 'false', description: 'Allow downloading model weights from the model hub when not present locally.' },
   { name: 'CTXGATE_ALLOWED_ROOTS', default: '(none)', description: 'Local directories compress_codebase may read, comma separated.' },
   { name: 'CTXGATE_VECTOR_CACHE_FLOATS', default: '32000000', description: 'Floats (4 bytes each) the search index keeps in memory across all projects\' vectors; least recently used projects are dropped first.' },
+  { name: 'CTXGATE_HANDOFF_TTL_HOURS', default: '168', description: 'How long a handoff (create_handoff) is kept before it expires and is deleted, unless the call gives ttl_seconds.' },
   { name: 'CTXGATE_LLM_URL', default: '(none: distill runs without an LLM)', description: 'OpenAI-compatible chat endpoint for prompt-based distill strategies and postprocess_prompt, e.g. http://127.0.0.1:11434/v1 (Ollama) or https://api.openai.com/v1. Operator-trusted: a loopback or private address is allowed.' },
   { name: 'CTXGATE_LLM_MODEL', default: '(none)', description: 'Model name sent to CTXGATE_LLM_URL (required with it); also the provider name in distill metadata.' },
   { name: 'CTXGATE_LLM_KEY', default: '(none)', description: 'Bearer key for CTXGATE_LLM_URL, if it needs one.' },
   { name: 'CTXGATE_LLM_TIMEOUT_MS', default: '60000', description: 'How long one LLM call may take before distill answers 504.' },
+  { name: 'CTXGATE_RUN_PASSTHROUGH_LINES', default: '40', description: '`ctxgate run`: output of at most this many lines is shown untouched; longer output is filtered.' },
+  { name: 'CTXGATE_RUN_LOG_MAX_BYTES', default: '8388608', description: '`ctxgate run`: raw output kept per run (DATA_DIR/runs); past it, the first and last halves are kept and the middle dropped (said by `ctxgate show`).' },
+  { name: 'CTXGATE_RUN_LOG_TOTAL_BYTES', default: '268435456', description: '`ctxgate run`: raw output kept in all; the oldest runs are deleted past it.' },
+  { name: 'CTXGATE_RUN_LOG_MAX_AGE_DAYS', default: '7', description: '`ctxgate run`: raw output older than this is deleted.' },
   { name: 'CTXGATE_URL_ALLOWLIST', default: '(none)', description: 'Hosts or CIDRs that URL fetches and webhook deliveries may reach even if private or loopback.' },
   { name: 'CTXGATE_AUDIT_RETENTION_DAYS', default: '90', description: 'Audit-log rows older than this many days are deleted.' },
   { name: 'CTXGATE_WEBHOOK_RETRY_SCHEDULE', default: '30,120,480', description: 'Seconds to wait before each retry of a failed webhook delivery (comma separated; one retry per entry, decimals allowed).' },
   { name: 'CTXGATE_WEBHOOK_TIMEOUT_MS', default: '10000', description: 'How long one webhook delivery attempt may take.' },
+  { name: 'CTXGATE_UPSTREAM_COMMANDS', default: '(none: no stdio upstreams)', description: 'Exact command lines register_upstream_server may start as stdio MCP upstreams, one per line or separated by ";". Words split on spaces, no shell; a registration must match a line exactly.' },
+  { name: 'CTXGATE_UPSTREAM_IDLE_MS', default: '300000', description: 'An upstream connection unused this long is closed (stdio processes exit).' },
 ];
 
 export interface Config {
@@ -130,10 +137,16 @@ export interface Config {
   allowDownload: boolean;
   allowedRoots: string[];
   urlAllowlist: string[];
+  /** Gateway: stdio command lines an upstream may be (exact match), and the idle close of pooled connections. */
+  upstreams: { commands: string[]; idleMs: number };
   /** The optional OpenAI-compatible chat provider (distill's prompt strategies); url undefined = none. */
   llm: { url: string | undefined; model: string | undefined; key: string | undefined; timeoutMs: number };
   /** Bound of the retrieval index's in-memory vector tables, in floats (all collections and scopes). */
   vectorCacheFloats: number;
+  /** `ctxgate run`: pass-through threshold and the bounds of the raw-output log (DATA_DIR/runs). */
+  run: { passthroughLines: number; logMaxBytes: number; logTotalBytes: number; logMaxAgeDays: number };
+  /** How long a handoff stays available before it is deleted (create_handoff may ask for less or more). */
+  handoffTtlHours: number;
   /** Audit-log retention in days. */
   auditRetentionDays: number;
   /** Webhook deliveries: wait before each retry (ms; one retry per entry) and the per-attempt deadline. */
@@ -196,7 +209,18 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     allowDownload: envBool('CTXGATE_ALLOW_DOWNLOAD', false),
     allowedRoots: envList('CTXGATE_ALLOWED_ROOTS', []).map((p) => path.resolve(p)),
     urlAllowlist: envList('CTXGATE_URL_ALLOWLIST', []),
+    upstreams: {
+      commands: (process.env.CTXGATE_UPSTREAM_COMMANDS ?? '').split(/[\n;]/).map((l) => l.trim().split(/\s+/).join(' ')).filter(Boolean),
+      idleMs: envInt('CTXGATE_UPSTREAM_IDLE_MS', 300_000),
+    },
     vectorCacheFloats: envInt('CTXGATE_VECTOR_CACHE_FLOATS', 32_000_000),
+    run: {
+      passthroughLines: envInt('CTXGATE_RUN_PASSTHROUGH_LINES', 40),
+      logMaxBytes: envInt('CTXGATE_RUN_LOG_MAX_BYTES', 8 * MB),
+      logTotalBytes: envInt('CTXGATE_RUN_LOG_TOTAL_BYTES', 256 * MB),
+      logMaxAgeDays: envInt('CTXGATE_RUN_LOG_MAX_AGE_DAYS', 7),
+    },
+    handoffTtlHours: envInt('CTXGATE_HANDOFF_TTL_HOURS', 168),
     llm: {
       url: process.env.CTXGATE_LLM_URL || undefined,
       model: process.env.CTXGATE_LLM_MODEL || undefined,

@@ -282,8 +282,8 @@ const listDocuments = defineTool({
   annotations: { readOnlyHint: true },
   rest: [{ method: 'GET', path: '/v1/documents' }],
   examples: [{ description: 'First page', args: { limit: 20 } }],
-  handler: (ctx, a) => {
-    const { documents, total } = ctx.app.service(DocumentsService).list(ctx.scope(), { limit: a.limit, offset: a.offset, sourceType: a.source_type });
+  handler: async (ctx, a) => {
+    const { documents, total } = await ctx.app.service(DocumentsService).list(ctx.scope(), { limit: a.limit, offset: a.offset, sourceType: a.source_type });
     return { documents, total, limit: a.limit, offset: a.offset, has_more: a.offset + documents.length < total };
   },
 });

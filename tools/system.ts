@@ -244,16 +244,29 @@ const searchTools = defineTool({
       ? `[search_tools: ${o.results.length} for "${o.query}"]\n` +
         o.results.map((r) => `${r.name} (${r.toolset}${r.callable ? '' : `; needs ${r.min_plan} plan`}${r.listed ? '' : '; not listed: use call_tool'}) — ${r.description}`).join('\n')
       : `[search_tools: nothing matches "${o.query}"; list_toolsets shows every toolset]`,
-  handler: (ctx, { query, limit }) => ({
-    query,
-    results: ctx.registry.search(query, limit).map(({ tool }) => ({
-      name: tool.name,
-      description: firstSentence(tool.description),
-      toolset: tool.toolset,
-      ...pick(ctx.view.describe(tool)),
-    })),
-  }),
+  handler: async (ctx, { query, limit }) => {
+    const extra = await sourceTools(ctx);
+    return {
+      query,
+      results: ctx.registry.search(query, limit, extra).map(({ tool, external }) =>
+        tool
+          ? { name: tool.name, description: firstSentence(tool.description), toolset: tool.toolset, ...pick(ctx.view.describe(tool)) }
+          : { name: external!.name, description: firstSentence(external!.description), toolset: external!.origin, ...pick({ ...ctx.view.describe(ctx.registry.get(gateOf(ctx, external!.name))!), listed: false }) },
+      ),
+    };
+  },
 });
+
+/** The caller's tools from sources (upstreams) whose gate tool it may call; none for anonymous callers. */
+async function sourceTools(ctx: ToolContext) {
+  if (!ctx.caller) return [];
+  const lists = await Promise.all(
+    ctx.registry.sources.filter((s) => ctx.registry.get(s.gate) && ctx.view.callable(ctx.registry.get(s.gate)!)).map((s) => s.tools(ctx.scope(), ctx.signal)),
+  );
+  return lists.flat();
+}
+
+const gateOf = (ctx: ToolContext, name: string) => ctx.registry.sources.find((s) => s.owns(name))!.gate;
 
 function pick(a: { listed: boolean; callable: boolean; min_plan: 'free' | 'pro' }) {
   return { listed: a.listed, callable: a.callable, min_plan: a.min_plan };
@@ -283,10 +296,21 @@ const callTool = defineTool({
   examples: [{ description: 'Count tokens through call_tool', args: { name: 'estimate_tokens', arguments: { text: 'hello world' } } }],
   render: (o, registry) => {
     const inner = registry.get(o.tool);
-    return inner ? registry.renderText(inner, o.result) : JSON.stringify(o.result);
+    if (inner) return registry.renderText(inner, o.result);
+    // A source tool's result is MCP content already: its text blocks are what the model reads.
+    const content = (o.result as { content?: Array<{ type: string; text?: string }> }).content;
+    return Array.isArray(content) ? content.filter((b) => b.type === 'text').map((b) => b.text).join('\n') : JSON.stringify(o.result);
   },
   handler: async (ctx, { name, arguments: args }) => {
     if (name === 'call_tool') throw new BadRequest("call_tool cannot call itself; name the tool you want", 'invalid_value', { field: 'name', rule: 'not_call_tool' });
+    const source = ctx.registry.sourceFor(name);
+    if (source) {
+      // A source's tools (upstreams) are called as their gate tool would be: same plan and visibility rule.
+      const refusal = ctx.view.refusal(ctx.registry.get(source.gate)!);
+      if (refusal) throw refusal;
+      const r = await source.call(ctx.scope(), name, args, ctx.signal);
+      return { tool: name, result: r as unknown as Record<string, unknown> };
+    }
     const { tool, output } = await ctx.invoke(name, args);
     return { tool: tool.name, result: output as Record<string, unknown> };
   },

@@ -29,7 +29,7 @@ CREATE TABLE contexts (
   created_at text NOT NULL,
   updated_at text NOT NULL,
   deleted_at text,
-  fts tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED
+  fts tsvector GENERATED ALWAYS AS (ctxgate_tsvector(text)) STORED
 );
 CREATE UNIQUE INDEX contexts_owner_slug ON contexts(owner_id, slug) WHERE deleted_at IS NULL;
 CREATE UNIQUE INDEX contexts_scope_schema_key ON contexts(owner_id, project_id, schema_key) WHERE deleted_at IS NULL AND schema_key IS NOT NULL;

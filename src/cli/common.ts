@@ -5,19 +5,17 @@ import type { Logger } from 'pino';
 import type { App } from '../app.js';
 import type { Caller } from '../registry/define.js';
 import { invokeTool } from '../registry/invoke.js';
+import { localOwnerCaller } from '../domain/scope.js';
 import { AccountsService } from '../services/accounts.js';
 import { JobsService } from '../services/jobs.js';
 import { LookupService } from '../services/lookup.js';
 
-export function fail(message: string, code = 2): never {
-  process.stderr.write(`ctxgate: ${message}\n`);
-  process.exit(code);
-}
+export { fail } from './fail.js';
 
 /** The local owner acting with the data dir's authority (stdio without a key, the CLI). */
 export async function ownerCaller(app: App): Promise<Caller> {
   const { user, project } = await app.deps.service(AccountsService).owner();
-  return { userId: user.id, projectId: project.id, keyId: null, plan: app.deps.config.ownerPlan, keyName: 'local owner' };
+  return localOwnerCaller(user.id, project.id, app.deps.config.ownerPlan);
 }
 
 /** Background work after start-up: resume interrupted batch jobs, build the docs-lookup index. */

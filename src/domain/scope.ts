@@ -33,6 +33,11 @@ export interface Caller {
   actorId?: string;
 }
 
+/** The data dir's owner acting locally, without a key (stdio without a key, the CLI). */
+export function localOwnerCaller(userId: string, projectId: string, plan: Plan): Caller {
+  return { userId, projectId, keyId: null, plan, keyName: 'local owner' };
+}
+
 /** Every stored row belongs to an owner and a project; every query filters by both. */
 export interface Scope {
   ownerId: string;

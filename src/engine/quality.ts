@@ -54,7 +54,7 @@ function sentences(text: string): string[] {
 }
 
 /** Numbers with an optional unit/percent, as written. */
-function numbers(s: string): string[] {
+export function numbers(s: string): string[] {
   return (s.match(/(?<![\w.])\d+(?:[.,]\d+)*(?:\s?%|\s?(?:ms|s|kb|mb|gb|tb|px|k|m|x))?(?![\w])/gi) ?? []).map((n) => n.toLowerCase().replace(/\s/g, ''));
 }
 

@@ -124,6 +124,8 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
    * that text after a one-line header of the figures; default: the output as JSON.
    */
   render?: (out: z.output<O>, registry: Registry) => string;
+  /** Non-text MCP content blocks (images, audio, resources) sent after the rendered text, untouched. */
+  attachments?: (out: z.output<O>) => Array<Record<string, unknown>>;
   examples?: ToolExample[];
   tags?: string[];
   resource?: ToolResource<O>;

@@ -5,6 +5,7 @@ import { NotFound } from '../errors.js';
 import type { AnyTool } from './define.js';
 import { loadProfiles, type Profile } from './profiles.js';
 import { toJsonSchema, type JsonSchema } from './schema.js';
+import type { SourceTool, ToolSource } from './sources.js';
 import { closestNames } from './suggest.js';
 
 /** A tool as described to clients: the full schemas (tool_help, OpenAPI). */
@@ -39,6 +40,8 @@ export class Registry {
   private readonly entries = new Map<string, ToolEntry>();
   private readonly listEntries = new Map<string, McpToolEntry>();
   private searchIndex: Bm25Index | null = null;
+  /** Tools reachable through the front door that are defined elsewhere (sources.ts). */
+  readonly sources: ToolSource[] = [];
 
   /** `toolsets`: name → description, in catalog order (handed in by the app's wiring with the tools). */
   constructor(tools: AnyTool[], private readonly toolsetNames: Readonly<Record<string, string>>, profilesDir?: string) {
@@ -57,6 +60,15 @@ export class Registry {
 
   get(name: string): AnyTool | undefined {
     return this.tools.get(name);
+  }
+
+  addSource(source: ToolSource): void {
+    this.sources.push(source);
+  }
+
+  /** The source that owns a name no defined tool has. */
+  sourceFor(name: string): ToolSource | undefined {
+    return this.tools.has(name) ? undefined : this.sources.find((s) => s.owns(name));
   }
 
   /** Lowest plan that may call the tool: the free profile is the free plan's allow-list. */
@@ -142,19 +154,29 @@ export class Registry {
    * Tools ranked by what they do (BM25 over name, title, description, details and toolset), for
    * search_tools. Words are crudely stemmed so "compression" finds compress_text.
    */
-  search(query: string, k: number): Array<{ tool: AnyTool; score: number }> {
+  search(query: string, k: number): Array<{ tool: AnyTool; score: number }>;
+  search(query: string, k: number, extra: SourceTool[]): Array<{ tool?: AnyTool; external?: SourceTool; score: number }>;
+  search(query: string, k: number, extra: SourceTool[] = []): Array<{ tool?: AnyTool; external?: SourceTool; score: number }> {
     const all = [...this.tools.values()];
+    const doc = (name: string, text: string) => {
+      const n = tokenize(name.replace(/_/g, ' '));
+      // The name counts three times: a query that names a tool should find it first.
+      return [...n, ...n, ...n, ...tokenize(text)].map(stem);
+    };
+    const own = (t: AnyTool) => doc(t.name, [t.title, t.description, t.details ?? '', t.toolset, this.toolsetNames[t.toolset] ?? ''].join(' '));
     if (!this.searchIndex) {
       this.searchIndex = new Bm25Index();
-      for (const t of all) {
-        const name = tokenize(t.name.replace(/_/g, ' '));
-        const text = [t.title, t.description, t.details ?? '', t.toolset, this.toolsetNames[t.toolset] ?? ''].join(' ');
-        // The name counts three times: a query that names a tool should find it first.
-        this.searchIndex.add([...name, ...name, ...name, ...tokenize(text)].map(stem));
-      }
+      for (const t of all) this.searchIndex.add(own(t));
+    }
+    // Source tools change per project: one index over both for this query (scores stay comparable).
+    let index = this.searchIndex;
+    if (extra.length) {
+      index = new Bm25Index();
+      for (const t of all) index.add(own(t));
+      for (const e of extra) index.add(doc(e.name, [e.title ?? '', e.description, e.origin].join(' ')));
     }
     const terms = tokenize(query).filter((w) => !QUERY_STOPWORDS.has(w)).map(stem);
-    return this.searchIndex.top(terms, k).map((h) => ({ tool: all[h.index]!, score: h.score }));
+    return index.top(terms, k).map((h) => (h.index < all.length ? { tool: all[h.index]!, score: h.score } : { external: extra[h.index - all.length]!, score: h.score }));
   }
 
   /** The one "no such tool" error: suggestions, and where to look instead. */

@@ -20,7 +20,7 @@ import type { App } from '../app.js';
 import { VERSION } from '../app.js';
 import { NotFound, toAppError, toolErrorResult } from '../errors.js';
 import type { AnyTool, SessionControl } from '../registry/define.js';
-import type { Caller } from '../domain/scope.js';
+import { scopeOf, type Caller } from '../domain/scope.js';
 import { invokeTool, type CallEnv } from '../registry/invoke.js';
 import type { Registry, Surface } from '../registry/registry.js';
 import { closestNames } from '../registry/suggest.js';
@@ -48,6 +48,8 @@ export interface Connection {
   transport: 'mcp' | 'stdio';
   /** The client's address (HTTP), for the audit log. */
   remote?: string;
+  /** `?upstreams=1`: list the tools of the project's tool sources (upstream servers) as `server__tool`. */
+  sources?: boolean;
 }
 
 export interface ConnectionHooks {
@@ -97,9 +99,18 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
     },
   };
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: view().listedTools().map((t) => app.registry.listEntry(t)),
-  }));
+  /** Sources whose gate tool this connection may call (none unless it asked for them). */
+  const sources = () => {
+    const v = view();
+    return conn.sources && conn.caller ? app.registry.sources.filter((s) => { const g = app.registry.get(s.gate); return g && v.callable(g); }) : [];
+  };
+
+  server.setRequestHandler(ListToolsRequestSchema, async (_req, extra) => {
+    const own = view().listedTools().map((t) => app.registry.listEntry(t));
+    const scope = conn.caller && scopeOf(conn.caller);
+    const more = scope ? (await Promise.all(sources().map((s) => s.tools(scope, extra.signal)))).flat() : [];
+    return { tools: [...own, ...more.map(({ origin: _o, ...t }) => t)] };
+  });
 
   /** The call environment of this connection: tool calls and resource reads go through the one pipeline. */
   const envFor = (requestId: string, signal: AbortSignal): CallEnv => ({
@@ -119,6 +130,15 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
     const name = req.params.name;
     // Any registered tool may be called by name (call_tool does the same); who may is invoke's question.
     const tool = app.registry.get(name);
+    const source = tool ? undefined : sources().find((s) => s.owns(name));
+    if (source && conn.caller) {
+      try {
+        hooks.beforeCall?.(conn);
+        return (await source.call(scopeOf(conn.caller), name, req.params.arguments ?? {}, extra.signal)) as CallToolResult;
+      } catch (err) {
+        return toolErrorResult(err);
+      }
+    }
     if (!tool) throw new McpError(ErrorCode.InvalidParams, app.registry.unknownTool(name, 'name').message);
     const progressToken = req.params._meta?.progressToken;
     const requestId = `${conn.id}:${String(extra.requestId)}`;
@@ -222,7 +242,8 @@ const RESOURCE_NOT_FOUND = -32002;
 
 /** A successful call as MCP content: the text the model reads and the whole object as structuredContent. */
 export function toolResult(registry: Registry, tool: AnyTool, output: unknown): CallToolResult {
-  return { content: [{ type: 'text', text: registry.renderText(tool, output) }], structuredContent: output as Record<string, unknown> };
+  const extra = (tool.attachments?.(output as never) ?? []) as CallToolResult['content'];
+  return { content: [{ type: 'text', text: registry.renderText(tool, output) }, ...extra], structuredContent: output as Record<string, unknown> };
 }
 
 
@@ -315,7 +336,7 @@ export class McpHttpGateway {
     if (refusal) return rpcError(res, 429, -32000, refusal.message, { 'Retry-After': String(refusal.retryAfter) });
     let registered = false;
     const jsonMode = req.query.response === 'json';
-    const conn: Connection = { id: '', caller, profile: sel.profile, toolsets: sel.toolsets, enabled: new Set(), transport: 'mcp', remote };
+    const conn: Connection = { id: '', caller, profile: sel.profile, toolsets: sel.toolsets, enabled: new Set(), transport: 'mcp', remote, sources: req.query.upstreams === '1' || req.query.upstreams === 'true' };
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: jsonMode,

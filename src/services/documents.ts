@@ -1,4 +1,4 @@
-// Stored documents: chunked, embedded and indexed for keyword search, all in SQLite.
+// Stored documents: chunked, embedded and indexed for keyword search, in the store (DocumentsRepo).
 //
 // CONTRACT for other services (e.g. multimodal ingest storing text extracted from PDF/DOCX):
 //
@@ -32,7 +32,7 @@ import { countTokens, findModel, modelIds } from '../engine/tokens.js';
 import { BadRequest, Conflict, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
 import type { Scope } from '../domain/scope.js';
 import { newId, nowIso } from '../store/db.js';
-import { documentChunkSource } from '../store/documents.js';
+import { documentChunkSource, type ChunkRow, type DocRow, type DocSummaryRow } from '../store/documents.js';
 import { RetrievalIndex } from '../store/retrieval.js';
 import type { JobKind } from './jobs.js';
 import { excerpt } from '../registry/schema.js';
@@ -128,40 +128,6 @@ export interface SearchHit extends ChunkView {
   score: number;
 }
 
-interface DocRow {
-  id: string;
-  owner_id: string;
-  project_id: string;
-  file_id: string;
-  title: string | null;
-  source_type: string;
-  metadata: string;
-  content: string;
-  content_hash: string;
-  tokens: number;
-  skeleton_tokens: number;
-  chunk_count: number;
-  version: number;
-  created_at: string;
-  updated_at: string;
-}
-
-interface ChunkRow {
-  rowid: number;
-  id: string;
-  doc_id: string;
-  idx: number;
-  text: string;
-  tokens: number;
-  kind: string;
-  heading_path: string;
-  start_offset: number;
-  end_offset: number;
-  text_hash: string;
-  embedding: Buffer;
-  embedder_id: string;
-}
-
 const FILE_ID_MAX = 256;
 const TITLE_MAX = 512;
 const SOURCE_TYPE_MAX = 32;
@@ -196,13 +162,13 @@ function toChunkView(r: ChunkRow, fileId: string): ChunkView {
     text: r.text,
     tokens: r.tokens,
     kind: r.kind,
-    heading_path: JSON.parse(r.heading_path) as string[],
+    heading_path: r.heading_path,
     start: r.start_offset,
     end: r.end_offset,
   };
 }
 
-function summary(r: DocRow): DocumentSummary {
+function summary(r: DocSummaryRow): DocumentSummary {
   return {
     doc_id: r.id,
     file_id: r.file_id,
@@ -238,7 +204,7 @@ export class DocumentsService {
 
   async ingest(scope: Scope, input: StoreDocumentInput, opts: StoreOptions = {}): Promise<IngestResult> {
     const clean = this.checkInput(input, opts);
-    const existing = this.findRow(scope, { fileId: clean.fileId });
+    const existing = await this.findRow(scope, { fileId: clean.fileId });
     const hash = contentHash(clean);
     const embedder = await this.deps.embedder();
     if (existing && existing.content_hash === hash) {
@@ -256,13 +222,13 @@ export class DocumentsService {
 
   /** Replace a stored document's content; chunks whose text is unchanged keep their stored vectors. */
   async refresh(scope: Scope, ref: DocRef, input: Omit<StoreDocumentInput, 'fileId'>, opts: Omit<StoreOptions, 'onExisting'> = {}): Promise<IngestResult> {
-    const existing = this.resolve(scope, ref);
+    const existing = await this.resolve(scope, ref);
     const merged: StoreDocumentInput = {
       fileId: existing.file_id,
       text: input.text,
       title: input.title === undefined ? existing.title : input.title,
       sourceType: input.sourceType ?? existing.source_type,
-      metadata: input.metadata ?? (JSON.parse(existing.metadata) as Record<string, unknown>),
+      metadata: input.metadata ?? existing.metadata,
     };
     const clean = this.checkInput(merged, opts);
     const hash = contentHash(clean);
@@ -271,58 +237,36 @@ export class DocumentsService {
     return this.store(scope, clean, hash, existing, embedder, opts.signal);
   }
 
-  delete(scope: Scope, ref: DocRef): { deleted: true; doc_id: string; file_id: string; chunks_deleted: number } {
-    const { db } = this.deps;
-    const doc = this.resolve(scope, ref);
-    let chunks = 0;
-    // Deleting a chunk removes its keyword row and moves the scope's stamp (triggers, 0011).
-    db.transaction(() => {
-      chunks = db.prepare(`DELETE FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ?`).run(scope.ownerId, scope.projectId, doc.id).changes;
-      db.prepare(`DELETE FROM documents WHERE owner_id = ? AND project_id = ? AND id = ?`).run(scope.ownerId, scope.projectId, doc.id);
-    })();
+  async delete(scope: Scope, ref: DocRef): Promise<{ deleted: true; doc_id: string; file_id: string; chunks_deleted: number }> {
+    const doc = await this.resolve(scope, ref);
+    const chunks = await this.deps.store.tx((t) => t.documents(scope).delete(doc.id));
     return { deleted: true, doc_id: doc.id, file_id: doc.file_id, chunks_deleted: chunks };
   }
 
   // ---------------------------------------------------------------- reads
 
-  list(scope: Scope, opts: { limit: number; offset: number; sourceType?: string }): { documents: DocumentSummary[]; total: number } {
-    const where = ['owner_id = ?', 'project_id = ?'];
-    const params: unknown[] = [scope.ownerId, scope.projectId];
-    if (opts.sourceType) {
-      where.push('source_type = ?');
-      params.push(opts.sourceType);
-    }
-    const w = where.join(' AND ');
-    const total = (this.deps.db.prepare(`SELECT COUNT(*) AS n FROM documents WHERE ${w}`).get(...params) as { n: number }).n;
-    const rows = this.deps.db
-      .prepare(
-        `SELECT id, owner_id, project_id, file_id, title, source_type, '' AS metadata, '' AS content, content_hash, tokens, skeleton_tokens,
-                chunk_count, version, created_at, updated_at
-         FROM documents WHERE ${w} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
-      )
-      .all(...params, opts.limit, opts.offset) as DocRow[];
+  async list(scope: Scope, opts: { limit: number; offset: number; sourceType?: string }): Promise<{ documents: DocumentSummary[]; total: number }> {
+    const repo = this.deps.store.documents(scope);
+    const [total, rows] = [await repo.count(opts.sourceType), await repo.list(opts.limit, opts.offset, opts.sourceType)];
     return { documents: rows.map(summary), total };
   }
 
-  get(scope: Scope, ref: DocRef, includeContent = false): DocumentDetail {
-    const r = this.resolve(scope, ref);
-    return { ...summary(r), metadata: JSON.parse(r.metadata) as Record<string, unknown>, content: includeContent ? r.content : null };
+  async get(scope: Scope, ref: DocRef, includeContent = false): Promise<DocumentDetail> {
+    const r = await this.resolve(scope, ref);
+    return { ...summary(r), metadata: r.metadata, content: includeContent ? r.content : null };
   }
 
   /** One chunk, with up to `neighbors` chunks on each side from the same document. */
-  block(scope: Scope, chunkId: string, neighbors: number): { chunk: ChunkView; before: ChunkView[]; after: ChunkView[]; title: string | null; chunks_in_document: number } {
-    const { db } = this.deps;
-    const c = db
-      .prepare(`SELECT * FROM document_chunks WHERE owner_id = ? AND project_id = ? AND id = ?`)
-      .get(scope.ownerId, scope.projectId, chunkId) as ChunkRow | undefined;
+  async block(
+    scope: Scope,
+    chunkId: string,
+    neighbors: number,
+  ): Promise<{ chunk: ChunkView; before: ChunkView[]; after: ChunkView[]; title: string | null; chunks_in_document: number }> {
+    const repo = this.deps.store.documents(scope);
+    const c = await repo.chunk(chunkId);
     if (!c) throw new NotFound(`chunk_id ${chunkId} not found in this project`, { field: 'chunk_id' });
-    const doc = this.resolve(scope, { docId: c.doc_id });
-    const around =
-      neighbors > 0
-        ? (db
-            .prepare(`SELECT * FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ? AND idx BETWEEN ? AND ? AND idx != ? ORDER BY idx`)
-            .all(scope.ownerId, scope.projectId, c.doc_id, c.idx - neighbors, c.idx + neighbors, c.idx) as ChunkRow[])
-        : [];
+    const doc = await this.resolve(scope, { docId: c.doc_id });
+    const around = neighbors > 0 ? (await repo.chunksOf(c.doc_id, { from: c.idx - neighbors, to: c.idx + neighbors })).filter((r) => r.idx !== c.idx) : [];
     return {
       chunk: toChunkView(c, doc.file_id),
       before: around.filter((r) => r.idx < c.idx).map((r) => toChunkView(r, doc.file_id)),
@@ -336,7 +280,7 @@ export class DocumentsService {
     scope: Scope,
     opts: { query: string; mode: SearchMode; ref?: DocRef; topK: number; minScore?: number },
   ): Promise<{ results: SearchHit[]; searched_documents: number; embedder: string | null }> {
-    const doc = opts.ref && (opts.ref.docId || opts.ref.fileId) ? this.resolve(scope, opts.ref) : null;
+    const doc = opts.ref && (opts.ref.docId || opts.ref.fileId) ? await this.resolve(scope, opts.ref) : null;
     if (opts.query.trim() === '') throw new InvalidInput('query must be a non-empty string', { field: 'query' });
     const { hits, embedder } = await this.index.search({
       scopes: [scope],
@@ -349,10 +293,8 @@ export class DocumentsService {
     let ranked = hits.map((h) => ({ rowid: h.id, score: h.score }));
     const embedderId = embedder;
     if (opts.minScore !== undefined) ranked = ranked.filter((r) => r.score >= opts.minScore!);
-    const searched = doc
-      ? 1
-      : (this.deps.db.prepare(`SELECT COUNT(*) AS n FROM documents WHERE owner_id = ? AND project_id = ?`).get(scope.ownerId, scope.projectId) as { n: number }).n;
-    return { results: this.hydrate(scope, ranked), searched_documents: searched, embedder: embedderId };
+    const searched = doc ? 1 : await this.deps.store.documents(scope).count();
+    return { results: await this.hydrate(scope, ranked), searched_documents: searched, embedder: embedderId };
   }
 
   /**
@@ -402,12 +344,10 @@ export class DocumentsService {
 
   /** Chunks and their current vectors in document order (re-embedding any made by another embedder). */
   async chunksWithVectors(scope: Scope, ref: DocRef): Promise<{ doc: DocRow; chunks: Chunk[]; vectors: Float32Array[]; embedder: Embedder }> {
-    const doc = this.resolve(scope, ref);
+    const doc = await this.resolve(scope, ref);
     const embedder = await this.deps.embedder();
     await this.index.reembed(scope, embedder);
-    const rows = this.deps.db
-      .prepare(`SELECT * FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ? ORDER BY idx`)
-      .all(scope.ownerId, scope.projectId, doc.id) as ChunkRow[];
+    const rows = await this.deps.store.documents(scope).chunksOf(doc.id);
     return {
       doc,
       chunks: rows.map((r) => ({
@@ -415,7 +355,7 @@ export class DocumentsService {
         text: r.text,
         tokens: r.tokens,
         kind: r.kind as Chunk['kind'],
-        headingPath: JSON.parse(r.heading_path) as string[],
+        headingPath: r.heading_path,
         start: r.start_offset,
         end: r.end_offset,
       })),
@@ -424,11 +364,11 @@ export class DocumentsService {
     };
   }
 
-  resolve(scope: Scope, ref: DocRef): DocRow {
+  async resolve(scope: Scope, ref: DocRef): Promise<DocRow> {
     const hasDoc = typeof ref.docId === 'string' && ref.docId !== '';
     const hasFile = typeof ref.fileId === 'string' && ref.fileId !== '';
     if (hasDoc === hasFile) throw new InvalidInput('give exactly one of doc_id or file_id', { field: hasDoc ? 'file_id' : 'doc_id' });
-    const r = this.findRow(scope, ref);
+    const r = await this.findRow(scope, ref);
     if (!r) {
       throw hasDoc
         ? new NotFound(`doc_id ${ref.docId} not found in this project`, { field: 'doc_id' })
@@ -439,14 +379,9 @@ export class DocumentsService {
 
   // ---------------------------------------------------------------- internals
 
-  private findRow(scope: Scope, ref: DocRef): DocRow | undefined {
-    const { db } = this.deps;
-    if (ref.docId) {
-      return db.prepare(`SELECT * FROM documents WHERE owner_id = ? AND project_id = ? AND id = ?`).get(scope.ownerId, scope.projectId, ref.docId) as DocRow | undefined;
-    }
-    return db.prepare(`SELECT * FROM documents WHERE owner_id = ? AND project_id = ? AND file_id = ?`).get(scope.ownerId, scope.projectId, ref.fileId) as
-      | DocRow
-      | undefined;
+  private findRow(scope: Scope, ref: DocRef): Promise<DocRow | undefined> {
+    const repo = this.deps.store.documents(scope);
+    return ref.docId ? repo.byId(ref.docId) : repo.byFileId(ref.fileId!);
   }
 
   /**
@@ -483,7 +418,7 @@ export class DocumentsService {
     return { fileId, text: input.text, title, sourceType, metadata };
   }
 
-  private resultFor(doc: DocRow, status: IngestResult['status'], embedded: number, reused: number, embedder: Embedder): IngestResult {
+  private resultFor(doc: Pick<DocSummaryRow, 'id' | 'file_id' | 'title' | 'tokens' | 'skeleton_tokens' | 'chunk_count'>, status: IngestResult['status'], embedded: number, reused: number, embedder: Embedder): IngestResult {
     const saved = Math.max(0, doc.tokens - doc.skeleton_tokens);
     return {
       doc_id: doc.id,
@@ -503,18 +438,13 @@ export class DocumentsService {
 
   /** Chunk, embed (reusing stored vectors for unchanged chunk text) and write everything in one transaction. */
   private async store(scope: Scope, input: StoreDocumentInput, hash: string, existing: DocRow | null, embedder: Embedder, signal?: AbortSignal): Promise<IngestResult> {
-    const { db } = this.deps;
     const chunks = await chunkTextAsync(input.text);
     const hashes = chunks.map((c) => sha256(c.text));
     if (input.text.length > LARGE_DOC_CHARS) await yieldToLoop();
 
     // Reuse: previous chunks of this document with the same text and the active embedder keep their
     // vector (and their chunk id, so ids held by agents stay valid for unchanged text).
-    const previous = existing
-      ? (db
-          .prepare(`SELECT * FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ? ORDER BY idx`)
-          .all(scope.ownerId, scope.projectId, existing.id) as ChunkRow[])
-      : [];
+    const previous = existing ? await this.deps.store.documents(scope).chunksOf(existing.id) : [];
     const reusable = new Map<string, ChunkRow[]>();
     for (const p of previous) {
       if (p.embedder_id !== embedder.id) continue;
@@ -545,59 +475,50 @@ export class DocumentsService {
 
     const now = nowIso();
     const docId = existing?.id ?? newId('doc');
-    const outcome = db.transaction((): 'stored' | 'same' => {
+    const outcome = await this.deps.store.tx(async (t): Promise<'stored' | 'same'> => {
+      const repo = t.documents(scope);
       // The embedding above awaited: another request may have written this file_id meanwhile.
-      const current = db
-        .prepare(`SELECT version, content_hash FROM documents WHERE owner_id = ? AND project_id = ? AND file_id = ?`)
-        .get(scope.ownerId, scope.projectId, input.fileId) as { version: number; content_hash: string } | undefined;
+      const current = await repo.versionOf(input.fileId);
       if ((current?.version ?? null) !== (existing?.version ?? null)) {
         if (current?.content_hash === hash) return 'same';
         throw new Conflict(`file_id "${input.fileId}" was changed by a concurrent request; retry`, { field: 'file_id' });
       }
-      if (existing) {
-        db.prepare(`DELETE FROM document_chunks WHERE owner_id = ? AND project_id = ? AND doc_id = ?`).run(scope.ownerId, scope.projectId, docId);
-        db.prepare(
-          `UPDATE documents SET title = ?, source_type = ?, metadata = ?, content = ?, content_hash = ?, tokens = ?, skeleton_tokens = ?,
-             chunk_count = ?, version = version + 1, updated_at = ? WHERE owner_id = ? AND project_id = ? AND id = ?`,
-        ).run(input.title, input.sourceType, JSON.stringify(input.metadata), input.text, hash, tokens, skeletonTokens, chunks.length, now, scope.ownerId, scope.projectId, docId);
-      } else {
-        db.prepare(
-          `INSERT INTO documents (id, owner_id, project_id, file_id, title, source_type, metadata, content, content_hash, tokens, skeleton_tokens,
-             chunk_count, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-        ).run(docId, scope.ownerId, scope.projectId, input.fileId, input.title, input.sourceType, JSON.stringify(input.metadata), input.text, hash, tokens, skeletonTokens, chunks.length, now, now);
-      }
-      const insChunk = db.prepare(
-        `INSERT INTO document_chunks (id, owner_id, project_id, doc_id, idx, text, tokens, kind, heading_path, start_offset, end_offset, text_hash, embedding, embedder_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      const insFts = db.prepare(`INSERT INTO document_chunks_fts (rowid, text) VALUES (?, ?)`);
-      chunks.forEach((c, i) => {
+      const doc = {
+        title: input.title ?? null,
+        source_type: input.sourceType!,
+        metadata: input.metadata ?? {},
+        content: input.text,
+        content_hash: hash,
+        tokens,
+        skeleton_tokens: skeletonTokens,
+        chunk_count: chunks.length,
+      };
+      const rows = chunks.map((c, i) => {
         const reused = plan[i];
-        const info = insChunk.run(
-          reused?.id ?? newId('chk'),
-          scope.ownerId,
-          scope.projectId,
-          docId,
-          i,
-          c.text,
-          c.tokens,
-          c.kind,
-          JSON.stringify(c.headingPath),
-          c.start,
-          c.end,
-          hashes[i],
-          reused ? reused.embedding : vectorToBlob(vectors[i]!),
-          embedder.id,
-        );
-        insFts.run(info.lastInsertRowid, c.text);
+        return {
+          // Unchanged text keeps its chunk id, so ids held by agents stay valid.
+          id: reused?.id ?? newId('chk'),
+          idx: i,
+          text: c.text,
+          tokens: c.tokens,
+          kind: c.kind,
+          heading_path: c.headingPath,
+          start_offset: c.start,
+          end_offset: c.end,
+          text_hash: hashes[i]!,
+          embedding: reused ? reused.embedding : vectorToBlob(vectors[i]!),
+          embedder_id: embedder.id,
+        };
       });
+      await repo.write(docId, input.fileId, doc, rows, existing !== null, now);
       return 'stored';
-    })();
+    });
     if (outcome === 'same') {
-      const row = this.findRow(scope, { fileId: input.fileId })!;
+      const row = (await this.findRow(scope, { fileId: input.fileId }))!;
       return this.resultFor(row, 'unchanged', 0, row.chunk_count, embedder);
     }
-    const row = this.findRow(scope, { docId })!;
+    // What was just written (no read back).
+    const row = { id: docId, file_id: input.fileId, title: input.title ?? null, tokens, skeleton_tokens: skeletonTokens, chunk_count: chunks.length };
     return this.resultFor(row, existing ? 'updated' : 'created', toEmbed.length, chunks.length - toEmbed.length, embedder);
   }
 
@@ -606,14 +527,9 @@ export class DocumentsService {
     return buildSkeleton({ chunks, vectors, fidelity: DEFAULT_FIDELITY, source, originalTokens: tokens }).tokens;
   }
 
-  private hydrate(scope: Scope, ranked: Array<{ rowid: number; score: number }>): SearchHit[] {
+  private async hydrate(scope: Scope, ranked: Array<{ rowid: number; score: number }>): Promise<SearchHit[]> {
     if (ranked.length === 0) return [];
-    const rows = this.deps.db
-      .prepare(
-        `SELECT c.*, d.file_id AS file_id, d.title AS title FROM document_chunks c JOIN documents d ON d.id = c.doc_id
-         WHERE c.owner_id = ? AND c.project_id = ? AND c.rowid IN (${ranked.map(() => '?').join(',')})`,
-      )
-      .all(scope.ownerId, scope.projectId, ...ranked.map((r) => r.rowid)) as Array<ChunkRow & { file_id: string; title: string | null }>;
+    const rows = await this.deps.store.documents(scope).hits(ranked.map((r) => r.rowid));
     const byRow = new Map(rows.map((r) => [r.rowid, r]));
     return ranked
       .filter((r) => byRow.has(r.rowid))

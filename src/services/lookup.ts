@@ -1,4 +1,4 @@
-// Documentation look-up, offline. The index lives in SQLite (lookup_sources / lookup_chunks / FTS):
+// Documentation look-up, offline. The index lives in the store (LookupRepo: sources, passages, full text):
 //
 // - Built-in sources: the npm packages ctxgate itself depends on (package.json dependencies and
 //   devDependencies found in its node_modules) — README, docs/*.md and the package's .d.ts entry.
@@ -20,7 +20,7 @@ import { Conflict, Forbidden, InvalidInput, NotFound, Unavailable } from '../err
 import { projectRoot } from '../paths.js';
 import type { Scope } from '../domain/scope.js';
 import { newId, nowIso } from '../store/db.js';
-import { lookupChunkSource } from '../store/lookup.js';
+import { lookupChunkSource, type LookupHitRow, type LookupSourceRow } from '../store/lookup.js';
 import { RetrievalIndex } from '../store/retrieval.js';
 import { resolveAllowedDir } from './local-roots.js';
 import { LIMITS } from '../config.js';
@@ -52,7 +52,7 @@ export interface LookupHit {
   score: number;
 }
 
-interface SourceRow { id: string; owner_id: string; project_id: string; slug: string; kind: 'npm' | 'folder'; name: string; version: string | null; path: string; builtin: number; fingerprint: string; files: number; chunks: number; indexed_at: string }
+type SourceRow = LookupSourceRow;
 interface DocFile { rel: string; text: string }
 interface Collected { name: string; version: string | null; path: string; files: DocFile[]; fingerprint: string }
 
@@ -78,11 +78,21 @@ export function packageDir(name: string, root = projectRoot): string | null {
   return fs.existsSync(path.join(dir, 'package.json')) ? dir : null;
 }
 
+type PackageJson = { version?: string; types?: string; typings?: string };
+const readPackageJson = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
+const npmFingerprint = (name: string, pkg: PackageJson) => `npm:${name}@${pkg.version ?? '?'}`;
+
+/** What an installed package's index is built from (its version), without reading its docs; null when not installed. */
+export function packageFingerprint(name: string, root = projectRoot): string | null {
+  const dir = packageDir(name, root);
+  return dir ? npmFingerprint(name, readPackageJson(dir)) : null;
+}
+
 /** README, docs/**.md and the declared .d.ts of an installed package. */
 export function collectPackage(name: string, root = projectRoot): Collected | null {
   const dir = packageDir(name, root);
   if (!dir) return null;
-  const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version?: string; types?: string; typings?: string };
+  const pkg = readPackageJson(dir);
   const files: DocFile[] = [];
   let total = 0;
   const add = (rel: string) => {
@@ -101,7 +111,7 @@ export function collectPackage(name: string, root = projectRoot): Collected | nu
   }
   const types = pkg.types ?? pkg.typings;
   if (types && /\.d\.(ts|mts|cts)$/.test(types)) add(path.normalize(types));
-  return { name, version: pkg.version ?? null, path: dir, files, fingerprint: `npm:${name}@${pkg.version ?? '?'}` };
+  return { name, version: pkg.version ?? null, path: dir, files, fingerprint: npmFingerprint(name, pkg) };
 }
 
 /** Documentation files under a folder (no node_modules, no dot-directories), capped. */
@@ -196,12 +206,12 @@ export class LookupService {
     } catch {
       throw new Unavailable('the documentation index could not be built (see the server log); try again shortly');
     }
-    let sources = this.visibleSources(scope);
+    let sources = await this.visibleSources(scope);
     if (args.slug) {
       const want = slugify(args.slug);
       sources = sources.filter((s) => s.slug === want);
       if (sources.length === 0) {
-        const known = this.visibleSources(scope).map((s) => s.slug);
+        const known = (await this.visibleSources(scope)).map((s) => s.slug);
         throw new NotFound(`slug: no documentation source "${args.slug}"; available: ${known.join(', ')}`, { field: 'slug', available: known });
       }
     }
@@ -216,11 +226,11 @@ export class LookupService {
       accept: (_id, m) => ids.has(m.sourceId),
       where: { column: 'source_id', values: [...ids] },
     });
-    return { results: this.hydrate(hits.map((h) => ({ rowid: h.id, score: h.score }))), sources_searched: sources.length, embedder: embedder! };
+    return { results: await this.hydrate(scope, hits.map((h) => ({ rowid: h.id, score: h.score }))), sources_searched: sources.length, embedder: embedder! };
   }
 
-  list(scope: Scope | null): { sources: LookupSourceView[]; indexing: boolean } {
-    return { sources: this.visibleSources(scope).map(view), indexing: !this.built };
+  async list(scope: Scope | null): Promise<{ sources: LookupSourceView[]; indexing: boolean }> {
+    return { sources: (await this.visibleSources(scope)).map(view), indexing: !this.built };
   }
 
   async add(scope: Scope, args: { kind: 'npm' | 'folder'; name?: string | null; path?: string | null; slug?: string | null; replace?: boolean }): Promise<LookupSourceView> {
@@ -240,21 +250,21 @@ export class LookupService {
     }
     const slug = slugify(args.slug ?? collected.name);
     if (!slug) throw new InvalidInput('slug: must contain a letter or digit', { field: 'slug' });
-    if (this.findSource(BUILTIN, slug)) throw new Conflict(`slug: "${slug}" is a built-in source; choose another slug`, { field: 'slug' });
-    const existing = this.findSource(scope, slug);
+    if (await this.deps.store.lookup(BUILTIN).source(slug)) throw new Conflict(`slug: "${slug}" is a built-in source; choose another slug`, { field: 'slug' });
+    const existing = await this.deps.store.lookup(scope).source(slug);
     if (existing && !args.replace) throw new Conflict(`slug: "${slug}" already exists in this project; pass replace: true to re-index it`, { field: 'slug' });
     const row = await this.index(scope, { ...collected, slug, kind: args.kind, builtin: false });
     return view(row);
   }
 
-  remove(scope: Scope, slug: string): { slug: string; removed: true; chunks_removed: number } {
+  async remove(scope: Scope, slug: string): Promise<{ slug: string; removed: true; chunks_removed: number }> {
     const want = slugify(slug);
-    const own = this.findSource(scope, want);
+    const own = await this.deps.store.lookup(scope).source(want);
     if (!own) {
-      if (this.findSource(BUILTIN, want)) throw new Forbidden(`slug: "${want}" is a built-in source (the server's own packages) and cannot be removed`, { field: 'slug' });
+      if (await this.deps.store.lookup(BUILTIN).source(want)) throw new Forbidden(`slug: "${want}" is a built-in source (the server's own packages) and cannot be removed`, { field: 'slug' });
       throw new NotFound(`slug: no documentation source "${slug}" added in this project`, { field: 'slug' });
     }
-    const chunks = this.deleteSource(own);
+    const chunks = await this.deps.store.lookup(scope).delete(own.id);
     return { slug: want, removed: true, chunks_removed: chunks };
   }
 
@@ -265,20 +275,23 @@ export class LookupService {
     const names = builtinPackageNames();
     const t0 = Date.now();
     let indexed = 0;
+    const builtins = this.deps.store.lookup(BUILTIN);
     for (const name of names) {
+      // Started right after the server listens: give requests a turn between packages.
+      await yieldToLoop();
       if (this.closed) return;
       const slug = slugify(name);
+      // An unchanged package costs its package.json, not a read of its docs.
+      const existing = await builtins.source(slug);
+      if (existing && existing.fingerprint === `${packageFingerprint(name)}|${embedder.id}`) continue;
       const c = collectPackage(name);
       if (!c || c.files.length === 0) continue;
-      const existing = this.findSource(BUILTIN, slug);
-      if (existing && existing.fingerprint === `${c.fingerprint}|${embedder.id}`) continue;
       await this.index(BUILTIN, { ...c, slug, kind: 'npm', builtin: true });
       indexed++;
-      await yieldToLoop();
     }
     // Packages no longer installed leave the index.
-    const stale = (this.deps.db.prepare(`SELECT * FROM lookup_sources WHERE owner_id = '' AND project_id = '' AND builtin = 1`).all() as SourceRow[]).filter((s) => !names.some((n) => slugify(n) === s.slug));
-    for (const s of stale) this.deleteSource(s);
+    const stale = (await builtins.sources(true)).filter((s) => !names.some((n) => slugify(n) === s.slug));
+    for (const s of stale) await builtins.delete(s.id);
     if (indexed > 0 || stale.length > 0) this.deps.log.info({ indexed, removed: stale.length, ms: Date.now() - t0 }, 'lookup: built-in docs index refreshed');
   }
 
@@ -298,70 +311,39 @@ export class LookupService {
       vectors.push(...(await embedder.embed(batch.map((c) => passageEmbeddingText(src.name, c.headingPath, c.text)))));
       await yieldToLoop();
     }
-    const { db } = this.deps;
     const now = nowIso();
-    const row: SourceRow = {
-      id: newId('lks'), owner_id: scope.ownerId, project_id: scope.projectId, slug: src.slug, kind: src.kind, name: src.name, version: src.version, path: src.path,
+    const row = {
+      id: newId('lks'), slug: src.slug, kind: src.kind, name: src.name, version: src.version, path: src.path,
       builtin: src.builtin ? 1 : 0, fingerprint: `${src.fingerprint}|${embedder.id}`, files: src.files.length, chunks: chunks.length, indexed_at: now,
     };
-    db.transaction(() => {
-      const old = this.findSource(scope, src.slug);
-      if (old) this.deleteSource(old);
-      db.prepare(
-        `INSERT INTO lookup_sources (id, owner_id, project_id, slug, kind, name, version, path, builtin, fingerprint, files, chunks, indexed_at, created_at)
-         VALUES (@id, @owner_id, @project_id, @slug, @kind, @name, @version, @path, @builtin, @fingerprint, @files, @chunks, @indexed_at, @indexed_at)`,
-      ).run(row);
-      const ins = db.prepare(`INSERT INTO lookup_chunks (source_id, owner_id, project_id, file, heading_path, text, tokens, embedding, embedder_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-      const fts = db.prepare(`INSERT INTO lookup_chunks_fts (rowid, text) VALUES (?, ?)`);
-      chunks.forEach((c, i) => {
-        const r = ins.run(row.id, scope.ownerId, scope.projectId, c.file, JSON.stringify(c.headingPath), c.text, c.tokens, vectorToBlob(vectors[i]!), embedder.id);
-        fts.run(r.lastInsertRowid, [src.name, ...c.headingPath, c.text].join('\n'));
-      });
-    })();
-    return row;
-  }
-
-  private deleteSource(s: SourceRow): number {
-    const { db } = this.deps;
-    // Each deleted chunk leaves lookup_chunks_fts and moves the scope's stamp (triggers, 0011).
-    return db.transaction(() => {
-      const n = db.prepare(`DELETE FROM lookup_chunks WHERE owner_id = ? AND project_id = ? AND source_id = ?`).run(s.owner_id, s.project_id, s.id).changes;
-      db.prepare(`DELETE FROM lookup_sources WHERE owner_id = ? AND project_id = ? AND id = ?`).run(s.owner_id, s.project_id, s.id);
-      return n;
-    })();
+    await this.deps.store.lookup(scope).replace(
+      row,
+      chunks.map((c, i) => ({ ...c, embedding: vectorToBlob(vectors[i]!), ftsText: [src.name, ...c.headingPath, c.text].join('\n') })),
+      embedder.id,
+    );
+    return { ...row, owner_id: scope.ownerId, project_id: scope.projectId, created_at: now };
   }
 
   private allowedFolder(p: string): string {
     return resolveAllowedDir(p, this.deps.config.allowedRoots, 'path');
   }
 
-  private findSource(scope: Scope, slug: string): SourceRow | undefined {
-    return this.deps.db.prepare(`SELECT * FROM lookup_sources WHERE owner_id = ? AND project_id = ? AND slug = ?`).get(scope.ownerId, scope.projectId, slug) as SourceRow | undefined;
-  }
-
   /** Built-in sources, plus the caller's own when there is a caller. */
-  private visibleSources(scope: Scope | null): SourceRow[] {
-    const db = this.deps.db;
-    const builtin = db.prepare(`SELECT * FROM lookup_sources WHERE owner_id = '' AND project_id = '' ORDER BY slug`).all() as SourceRow[];
-    if (!scope) return builtin;
-    const own = db.prepare(`SELECT * FROM lookup_sources WHERE owner_id = ? AND project_id = ? ORDER BY slug`).all(scope.ownerId, scope.projectId) as SourceRow[];
-    return [...own, ...builtin];
+  private async visibleSources(scope: Scope | null): Promise<SourceRow[]> {
+    const builtin = await this.deps.store.lookup(BUILTIN).sources();
+    return scope ? [...(await this.deps.store.lookup(scope).sources()), ...builtin] : builtin;
   }
 
-  private hydrate(ranked: Array<{ rowid: number; score: number }>): LookupHit[] {
+  private async hydrate(scope: Scope | null, ranked: Array<{ rowid: number; score: number }>): Promise<LookupHit[]> {
     if (ranked.length === 0) return [];
-    const rows = this.deps.db
-      .prepare(
-        `SELECT c.rowid, c.file, c.heading_path, c.text, s.slug, s.name, s.version FROM lookup_chunks c JOIN lookup_sources s ON s.id = c.source_id
-         WHERE c.rowid IN (${ranked.map(() => '?').join(',')})`,
-      )
-      .all(...ranked.map((r) => r.rowid)) as Array<{ rowid: number; file: string; heading_path: string; text: string; slug: string; name: string; version: string | null }>;
+    const ids = ranked.map((r) => r.rowid);
+    const rows: LookupHitRow[] = [...(scope ? await this.deps.store.lookup(scope).hits(ids) : []), ...(await this.deps.store.lookup(BUILTIN).hits(ids))];
     const byRow = new Map(rows.map((r) => [r.rowid, r]));
     return ranked
       .filter((r) => byRow.has(r.rowid))
       .map((r) => {
         const c = byRow.get(r.rowid)!;
-        return { slug: c.slug, source: c.name, version: c.version, file: c.file, heading_path: JSON.parse(c.heading_path) as string[], passage: c.text, score: Math.round(r.score * 1e6) / 1e6 };
+        return { slug: c.slug, source: c.name, version: c.version, file: c.file, heading_path: c.heading_path, passage: c.text, score: Math.round(r.score * 1e6) / 1e6 };
       });
   }
 }

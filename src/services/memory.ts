@@ -29,15 +29,8 @@ export function similarityDefaults(embedderId: string): { dedupe: number; forget
   return { dedupe: 0.95, forget: 0.5 };
 }
 
-export interface MemoryRecord {
-  id: string;
-  text: string;
-  tags: string[];
-  source: string | null;
-  merge_count: number;
-  created_at: string;
-  updated_at: string;
-}
+/** A memory as tools return it: the row without its internal sequence number. */
+export type MemoryRecord = Omit<MemoryRow, 'seq'>;
 
 export interface MemoryFilter {
   /** Memories carrying any of these tags (all of them with matchAllTags). */

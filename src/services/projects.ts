@@ -4,6 +4,8 @@ import { BadRequest, Conflict } from '../errors.js';
 import { AccountsService, type ProjectRow } from './accounts.js';
 import { monthOf } from './usage.js';
 import { VectorCacheService } from '../store/retrieval.js';
+import { GatewayResultsService } from './gateway/results.js';
+import { UpstreamsService } from './gateway/upstreams.js';
 
 export interface ProjectStats {
   compressions: number;
@@ -83,6 +85,9 @@ export class ProjectsService {
     if (p.is_default) throw new BadRequest('The default project cannot be deleted', 'default_project');
     const deleted = await this.deps.store.projects({ ownerId }).deleteWithRows(projectId);
     this.deps.service(VectorCacheService).forgetScope({ ownerId, projectId });
+    // Pooled upstream connections and kept proxy results of the project go with its rows.
+    await this.deps.service(UpstreamsService).forgetScope({ ownerId, projectId });
+    this.deps.service(GatewayResultsService).forgetScope({ ownerId, projectId });
     return { deleted_rows: deleted };
   }
 }

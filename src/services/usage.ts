@@ -26,7 +26,8 @@ export interface UsageSummary {
 }
 
 export class UsageService {
-  constructor(private readonly deps: AppDeps) {}
+  /** Needs only the store and config, so `ctxgate run` can record without building the app. */
+  constructor(private readonly deps: Pick<AppDeps, 'store' | 'config'>) {}
 
   async record(caller: Caller, tool: string, m: Metering): Promise<void> {
     await this.deps.store.usage(scopeOf(caller)).record({

@@ -12,7 +12,7 @@ export type Backend = 'sqlite' | 'postgres';
 /** A searchable table: its rows carry owner_id/project_id and an integer key linking the full-text row. */
 export interface FtsIndex {
   /** The table holding the text (and, on PostgreSQL, the generated `fts` tsvector column). */
-  table: 'document_chunks' | 'kb_chunks' | 'lookup_chunks' | 'memories' | 'contexts' | 'artifacts';
+  table: 'document_chunks' | 'kb_chunks' | 'lookup_chunks' | 'memories' | 'contexts' | 'ace_bullets' | 'artifacts';
   /** Its integer key: `rowid`, or `seq` for memories. */
   key: 'rowid' | 'seq';
   /** The SQLite FTS5 table keyed by that integer. */
@@ -21,15 +21,21 @@ export interface FtsIndex {
   columns: string[];
   /** True when SQLite triggers keep the FTS5 table in step (external content); false = contentless, written explicitly. */
   triggers: boolean;
+  /**
+   * PostgreSQL: true when the `fts` column is written by ftsInsert (the indexed text includes other
+   * rows' fields: an item title, a source name); false when it is generated from the row (0012).
+   */
+  pgWritten: boolean;
 }
 
 export const FTS_INDEXES = {
-  documentChunks: { table: 'document_chunks', key: 'rowid', sqliteFts: 'document_chunks_fts', columns: ['text'], triggers: false },
-  kbChunks: { table: 'kb_chunks', key: 'rowid', sqliteFts: 'kb_chunks_fts', columns: ['text'], triggers: false },
-  lookupChunks: { table: 'lookup_chunks', key: 'rowid', sqliteFts: 'lookup_chunks_fts', columns: ['text'], triggers: false },
-  memories: { table: 'memories', key: 'seq', sqliteFts: 'memories_fts', columns: ['text', 'tags', 'source'], triggers: true },
-  contexts: { table: 'contexts', key: 'rowid', sqliteFts: 'contexts_fts', columns: ['text'], triggers: true },
-  artifacts: { table: 'artifacts', key: 'rowid', sqliteFts: 'artifacts_fts', columns: ['text'], triggers: true },
+  documentChunks: { table: 'document_chunks', key: 'rowid', sqliteFts: 'document_chunks_fts', columns: ['text'], triggers: false, pgWritten: false },
+  kbChunks: { table: 'kb_chunks', key: 'rowid', sqliteFts: 'kb_chunks_fts', columns: ['text'], triggers: false, pgWritten: true },
+  lookupChunks: { table: 'lookup_chunks', key: 'rowid', sqliteFts: 'lookup_chunks_fts', columns: ['text'], triggers: false, pgWritten: true },
+  memories: { table: 'memories', key: 'seq', sqliteFts: 'memories_fts', columns: ['text', 'tags', 'source'], triggers: true, pgWritten: false },
+  contexts: { table: 'contexts', key: 'rowid', sqliteFts: 'contexts_fts', columns: ['text'], triggers: true, pgWritten: false },
+  aceBullets: { table: 'ace_bullets', key: 'seq', sqliteFts: 'ace_bullets_fts', columns: ['text', 'section', 'tags'], triggers: true, pgWritten: false },
+  artifacts: { table: 'artifacts', key: 'rowid', sqliteFts: 'artifacts_fts', columns: ['text'], triggers: true, pgWritten: false },
 } as const satisfies Record<string, FtsIndex>;
 
 /** One keyword query of the retrieval index (src/store/retrieval.ts), the only caller. */
@@ -47,6 +53,8 @@ export interface FtsQuery {
   where?: { column: string; values: Array<string | number> };
   limit: number;
   offset?: number;
+  /** How many rows the scopes hold, when the caller knows (its loaded vector tables): saves counting them for BM25. */
+  rows?: number;
 }
 
 export interface FtsHit {
@@ -61,7 +69,7 @@ export interface Dialect {
   json(value: unknown): string;
   /** True when `err` is a unique-constraint violation. */
   isUniqueViolation(err: unknown): boolean;
-  /** Keyword search (FTS5 bm25 / tsvector ts_rank_cd): keys of matching rows, best first (ties: lower key). */
+  /** Keyword search (bm25 on both: FTS5's own, and its PostgreSQL rendering): keys of matching rows, best first. */
   ftsSearch(db: Kysely<Database>, index: FtsIndex, q: FtsQuery): Promise<FtsHit[]>;
   /** Index rows written by the caller (no-op where the database keeps the index itself). */
   ftsInsert(db: Kysely<Database>, index: FtsIndex, rows: Array<{ key: number; values: string[] }>): Promise<void>;
@@ -100,10 +108,10 @@ const sqliteDialect: Dialect = {
   },
   async ftsInsert(db, index, rows) {
     if (index.triggers) return;
+    if (rows.length === 0) return;
     const cols = sql.join(['rowid', ...index.columns].map((c) => sql.ref(c)));
-    for (const r of rows) {
-      await sql`INSERT INTO ${sql.table(index.sqliteFts)} (${cols}) VALUES (${sql.join([r.key, ...r.values])})`.execute(db);
-    }
+    const values = sql.join(rows.map((r) => sql`(${sql.join([r.key, ...r.values])})`));
+    await sql`INSERT INTO ${sql.table(index.sqliteFts)} (${cols}) VALUES ${values}`.execute(db);
   },
   async ftsDelete(db, index, keys) {
     if (index.triggers || !keys.length) return;
@@ -120,6 +128,12 @@ const sqliteDialect: Dialect = {
   },
 };
 
+/** BM25 parameters (FTS5's defaults). */
+const BM25_K1 = 1.2;
+const BM25_B = 0.75;
+/** ts_rank (no normalisation) of a one-term query matching once, at the default weight: the unit of term frequency. */
+const TS_RANK_ONE = 0.0607927;
+
 const postgresDialect: Dialect = {
   backend: 'postgres',
   json: (v) => JSON.stringify(v),
@@ -127,17 +141,46 @@ const postgresDialect: Dialect = {
   async ftsSearch(db, index, q) {
     const terms = termsFor(q.terms, q.mode);
     if (terms.length === 0 || q.scopes.length === 0 || q.limit <= 0) return [];
-    // Each term as FTS5 reads a quoted string: a phrase of its words, stemmed like the indexed text.
-    const tsq = sql.join(terms.map((t) => sql`phraseto_tsquery('english', ${t})`), q.mode === 'all' ? sql` && ` : sql` || `);
+    // Each term is read as FTS5 reads a quoted string (a phrase of its words), through the same text
+    // processing as the indexed text (ctxgate_tsquery, migration 0012). Written inline (not read from
+    // a CTE) so the match is an index condition the GIN index serves.
+    const tq = terms.map((t) => sql`ctxgate_tsquery(${t})`);
+    const matchAll = sql.join(tq, q.mode === 'all' ? sql` && ` : sql` || `);
     const key = sql.ref(`t.${index.key}`);
+    const table = sql.table(index.table);
     const scopes = sql.join(q.scopes.map((s) => sql`(t.owner_id = ${s.ownerId} AND t.project_id = ${s.projectId})`), sql` OR `);
     const where = q.where ? sql` AND ${sql.ref(`t.${q.where.column}`)} IN (${sql.join(q.where.values)})` : sql``;
+    // Okapi BM25 as FTS5 computes it (k1 = 1.2, b = 0.75): a term's weight is its inverse document
+    // frequency among the searched rows, so a rare word outranks a common one (ts_rank_cd has no IDF
+    // and ranked common-word matches first). Each matching row's per-term frequency is read once, as
+    // ts_rank of that one term (0 when absent; 1 at one occurrence, growing and saturating with more);
+    // a term's document frequency is the count of rows where it is non-zero; document length is the
+    // row's lexeme count against the matching rows' average. Every CTE is MATERIALIZED: inlined, the
+    // planner may re-run the counts once per matching row.
+    const at = (r: string, i: number) => sql`${sql.ref(r)}[${sql.lit(i + 1)}]`;
+    const tf = sql.join(tq.map((t) => sql`ts_rank(u.f, ${t}, 0) / ${sql.lit(TS_RANK_ONE)}`));
+    const df = sql.join(tq.map((_, i) => sql`count(*) FILTER (WHERE ${at('m.tf', i)} > 0)`));
+    const score = sql.join(
+      tq.map((_, i) => sql`ln(1 + (greatest(s.n, ${at('d.df', i)}) - ${at('d.df', i)} + 0.5) / (${at('d.df', i)} + 0.5)) * ${at('m.tf', i)}`),
+      sql` + `,
+    );
     const { rows } = await sql<FtsHit>`
-      SELECT ${key} AS key, ts_rank_cd(t.fts, x.q) AS score FROM ${sql.table(index.table)} t, (SELECT ${tsq} AS q) x
-      WHERE t.fts @@ x.q AND (${scopes})${where} ORDER BY score DESC, ${key} LIMIT ${q.limit} OFFSET ${q.offset ?? 0}`.execute(db);
+      WITH m AS MATERIALIZED (
+        SELECT u.key, length(u.f) AS len, ARRAY[${tf}]::float8[] AS tf FROM (
+          -- A long row's tsvector is stored compressed: copy it out once (|| ''), not once per term.
+          SELECT ${key} AS key, t.fts || ''::tsvector AS f FROM ${table} t
+          WHERE t.fts @@ (${matchAll}) AND (${scopes})${where} OFFSET 0) u),
+      s AS MATERIALIZED (${q.rows !== undefined ? sql`SELECT ${q.rows}::float8 AS n` : sql`SELECT count(*)::float8 AS n FROM ${table} t WHERE (${scopes})`}),
+      d AS MATERIALIZED (SELECT ARRAY[${df}]::float8[] AS df, avg(m.len)::float8 AS avgdl FROM m)
+      SELECT m.key, (${score}) * ${sql.lit(BM25_K1 + 1)} / (1 + ${sql.lit(BM25_K1)} * (1 - ${sql.lit(BM25_B)} + ${sql.lit(BM25_B)} * m.len / greatest(d.avgdl, 1))) AS score
+      FROM m, s, d ORDER BY score DESC, m.key LIMIT ${q.limit} OFFSET ${q.offset ?? 0}`.execute(db);
     return rows;
   },
-  async ftsInsert() {},
+  async ftsInsert(db, index, rows) {
+    if (!index.pgWritten || rows.length === 0) return;
+    const values = sql.join(rows.map((r) => sql`(${r.key}::bigint, ${r.values.join('\n')}::text)`));
+    await sql`UPDATE ${sql.table(index.table)} AS t SET fts = ctxgate_tsvector(v.body) FROM (VALUES ${values}) AS v(key, body) WHERE ${sql.ref(`t.${index.key}`)} = v.key`.execute(db);
+  },
   async ftsDelete() {},
   async scopedTables(db) {
     const { rows } = await sql<{ name: string }>`

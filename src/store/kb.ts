@@ -1,27 +1,19 @@
 // Knowledge-base store: what the retrieval index needs of KB passages. A passage is embedded with its
 // item's title and heading trail (the service's embeddingText, passed in), so re-embedding joins the
 // item for its title.
+import type { Selectable } from 'kysely';
 import type { Scope } from '../domain/scope.js';
 import { FTS_INDEXES, readJson } from './dialect.js';
-import { saveScopedVectors, type RetrievalSource } from './retrieval.js';
+import { loadScopedVectors, saveScopedVectors, type RetrievalSource } from './retrieval.js';
 import type { RepoContext } from './store.js';
+import type { KbChunksTable, KbItemsTable, KbVersionsTable } from './schema.js';
 
 export type KbEmbeddingText = (title: string | null, c: { headingPath: string[]; text: string }) => string;
 
 export const kbChunkSource = (embeddingText: KbEmbeddingText): RetrievalSource<{ itemId: string }> => ({
   collection: 'kb',
   fts: FTS_INDEXES.kbChunks,
-  async loadVectors(ctx, scope, embedderId) {
-    const rows = await ctx.db
-      .selectFrom('kb_chunks')
-      .select(['rowid', 'item_id', 'embedding'])
-      .where('owner_id', '=', scope.ownerId)
-      .where('project_id', '=', scope.projectId)
-      .where('embedder_id', '=', embedderId)
-      .orderBy('rowid')
-      .execute();
-    return rows.map((r) => ({ id: r.rowid, meta: { itemId: r.item_id }, vec: r.embedding }));
-  },
+  loadVectors: (ctx, scope, embedderId) => loadScopedVectors(ctx, { table: 'kb_chunks', id: 'rowid', columns: ['item_id'] }, scope, embedderId, (r) => ({ itemId: r.item_id as string })),
   async staleRows(ctx, scope, embedderId, limit) {
     const rows = await ctx.db
       .selectFrom('kb_chunks as c')
@@ -38,24 +30,15 @@ export const kbChunkSource = (embeddingText: KbEmbeddingText): RetrievalSource<{
   saveVectors: (ctx, scope, embedderId, rows) => saveScopedVectors(ctx, { table: 'kb_chunks', id: 'rowid', guardText: false }, scope, embedderId, rows),
 });
 
-export interface KbItemRow { item_id: string; title: string | null; current_version: number; created_at: string; updated_at: string }
-export interface KbVersionRow {
-  item_id: string;
-  version: number;
-  change: 'ingest' | 'edit' | 'restore';
-  restored_from: number | null;
-  source_mode: 'text' | 'url' | 'file';
-  source: string | null;
-  format: string;
+type Unscoped<T> = Omit<Selectable<T>, 'owner_id' | 'project_id'>;
+export type KbItemRow = Unscoped<KbItemsTable>;
+/** A version as services read it: metadata parsed. */
+export type KbVersionRow = Omit<Unscoped<KbVersionsTable>, 'metadata'> & { metadata: Record<string, unknown> };
+/** A passage search hit: heading trail parsed, with its item's title. */
+export type KbChunkRow = Pick<Selectable<KbChunksTable>, 'rowid' | 'item_id' | 'version' | 'idx' | 'page' | 'text' | 'start_offset' | 'end_offset'> & {
+  heading_path: string[];
   title: string | null;
-  content: string;
-  content_hash: string;
-  bytes: number;
-  tokens: number;
-  metadata: Record<string, unknown>;
-  created_at: string;
-}
-export interface KbChunkRow { rowid: number; item_id: string; version: number; idx: number; page: number | null; heading_path: string[]; text: string; start_offset: number; end_offset: number; title: string | null }
+};
 export interface KbNewChunk { idx: number; page: number | null; headingPath: string[]; text: string; tokens: number; start: number; end: number; embedding: Buffer; ftsText: string }
 export type KbNewVersion = Omit<KbVersionRow, 'item_id' | 'version' | 'created_at'>;
 

@@ -1,8 +1,10 @@
 // Memory store: what the retrieval index needs of memories. Memories are embedded as their text; the
 // metadata kept beside each vector is what search filters test without touching the store.
+import type { Selectable } from 'kysely';
 import type { Scope } from '../domain/scope.js';
+import type { MemoriesTable } from './schema.js';
 import { FTS_INDEXES, readJson } from './dialect.js';
-import { saveScopedVectors, type RetrievalSource } from './retrieval.js';
+import { loadScopedVectors, saveScopedVectors, staleScopedRows, type RetrievalSource } from './retrieval.js';
 import type { RepoContext } from './store.js';
 
 export interface MemoryMeta {
@@ -15,41 +17,18 @@ export const memorySource: RetrievalSource<MemoryMeta> = {
   collection: 'memory',
   fts: FTS_INDEXES.memories,
   scopeByTable: true,
-  async loadVectors(ctx, scope, embedderId) {
-    const rows = await ctx.db
-      .selectFrom('memories')
-      .select(['seq', 'tags', 'source', 'created_at', 'embedding'])
-      .where('owner_id', '=', scope.ownerId)
-      .where('project_id', '=', scope.projectId)
-      .where('embedder_id', '=', embedderId)
-      .execute();
-    return rows.map((r) => ({ id: r.seq, meta: { createdAt: r.created_at, tags: readJson<string[]>(r.tags), source: r.source }, vec: r.embedding }));
-  },
-  async staleRows(ctx, scope, embedderId, limit) {
-    return ctx.db
-      .selectFrom('memories')
-      .select(['seq as id', 'text'])
-      .where('owner_id', '=', scope.ownerId)
-      .where('project_id', '=', scope.projectId)
-      .where('embedder_id', '<>', embedderId)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
-  },
+  loadVectors: (ctx, scope, embedderId) =>
+    loadScopedVectors(ctx, { table: 'memories', id: 'seq', columns: ['tags', 'source', 'created_at'], unordered: true }, scope, embedderId, (r) => ({
+      createdAt: r.created_at as string,
+      tags: readJson<string[]>(r.tags),
+      source: r.source as string | null,
+    })),
+  staleRows: (ctx, scope, embedderId, limit) => staleScopedRows(ctx, { table: 'memories', id: 'seq' }, scope, embedderId, limit),
   saveVectors: (ctx, scope, embedderId, rows) => saveScopedVectors(ctx, { table: 'memories', id: 'seq', guardText: true }, scope, embedderId, rows),
 };
 
 /** A memory row as services read it (the vector stays in the store and the retrieval index). */
-export interface MemoryRow {
-  seq: number;
-  id: string;
-  text: string;
-  tags: string[];
-  source: string | null;
-  merge_count: number;
-  created_at: string;
-  updated_at: string;
-}
+export type MemoryRow = Omit<Selectable<MemoriesTable>, 'owner_id' | 'project_id' | 'tags' | 'embedding' | 'embedder_id'> & { tags: string[] };
 
 /** Row filters of list/forget: tags (any, or all), created_at bounds (ISO, inclusive), source. */
 export interface MemoryRowFilter {

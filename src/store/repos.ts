@@ -4,6 +4,9 @@
 // line here.
 import type { OwnerScope, Scope } from '../domain/scope.js';
 import { KeyDirectoryRepo, KeysRepo, ProjectsRepo, UsersRepo } from './accounts.js';
+import { AceExperimentsRepo } from './ace-experiments.js';
+import { AceHandoffsRepo } from './ace-handoffs.js';
+import { AcePlaybookRepo } from './ace-playbook.js';
 import { AuditRepo, AuditRetentionRepo } from './audit.js';
 import { CompressCacheRepo } from './compress-cache.js';
 import { ContextsRepo, PublicContextsRepo } from './contexts.js';
@@ -11,13 +14,16 @@ import { DistillRepo } from './distill.js';
 import { FidelityProfilesRepo } from './fidelity-profiles.js';
 import { JobQueueRepo, JobsRepo } from './jobs.js';
 import { KnowledgeGraphRepo } from './knowledge-graph.js';
+import { DocumentsRepo } from './documents.js';
 import { KbRepo } from './kb.js';
 import { MembersRepo } from './members.js';
 import { AnalyticsRepo } from './analytics.js';
 import { WebhooksRepo } from './webhooks.js';
+import { LookupRepo } from './lookup.js';
 import { MemoryRepo } from './memory.js';
 import type { RepoContext } from './store.js';
 import { SpacesRepo } from './spaces.js';
+import { UpstreamsRepo } from './upstreams.js';
 import { OwnerUsageRepo, UsageRepo } from './usage.js';
 
 export interface Repos {
@@ -32,8 +38,14 @@ export interface Repos {
   knowledgeGraph(scope: Scope): KnowledgeGraphRepo;
   memories(scope: Scope): MemoryRepo;
   kb(scope: Scope): KbRepo;
+  documents(scope: Scope): DocumentsRepo;
+  /** Built-in documentation sources are the scope ('', ''). */
+  lookup(scope: Scope): LookupRepo;
   jobs(scope: Scope): JobsRepo;
   jobQueue(): JobQueueRepo;
+  acePlaybook(scope: Scope): AcePlaybookRepo;
+  aceHandoffs(scope: Scope): AceHandoffsRepo;
+  aceExperiments(scope: Scope): AceExperimentsRepo;
   contexts(scope: Scope): ContextsRepo;
   publicContexts(): PublicContextsRepo;
   distill(scope: Scope): DistillRepo;
@@ -43,6 +55,7 @@ export interface Repos {
   auditRetention(): AuditRetentionRepo;
   webhooks(scope: Scope): WebhooksRepo;
   analytics(owner: OwnerScope): AnalyticsRepo;
+  upstreams(scope: Scope): UpstreamsRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -58,8 +71,13 @@ export function makeRepos(ctx: RepoContext): Repos {
     knowledgeGraph: (scope) => new KnowledgeGraphRepo(ctx, scope),
     memories: (scope) => new MemoryRepo(ctx, scope),
     kb: (scope) => new KbRepo(ctx, scope),
+    documents: (scope) => new DocumentsRepo(ctx, scope),
+    lookup: (scope) => new LookupRepo(ctx, scope),
     jobs: (scope) => new JobsRepo(ctx, scope),
     jobQueue: () => new JobQueueRepo(ctx),
+    acePlaybook: (scope) => new AcePlaybookRepo(ctx, scope),
+    aceHandoffs: (scope) => new AceHandoffsRepo(ctx, scope),
+    aceExperiments: (scope) => new AceExperimentsRepo(ctx, scope),
     contexts: (scope) => new ContextsRepo(ctx, scope),
     publicContexts: () => new PublicContextsRepo(ctx),
     distill: (scope) => new DistillRepo(ctx, scope),
@@ -69,5 +87,6 @@ export function makeRepos(ctx: RepoContext): Repos {
     auditRetention: () => new AuditRetentionRepo(ctx),
     webhooks: (scope) => new WebhooksRepo(ctx, scope),
     analytics: (owner) => new AnalyticsRepo(ctx, owner),
+    upstreams: (scope) => new UpstreamsRepo(ctx, scope),
   };
 }

@@ -48,7 +48,7 @@ export interface RetrievalSource<M> {
 
 /** The tables whose rows carry their own vector (embedding + embedder_id) within an owner/project scope. */
 export interface VectorColumns {
-  table: 'document_chunks' | 'memories' | 'kb_chunks' | 'lookup_chunks' | 'contexts' | 'artifacts';
+  table: 'document_chunks' | 'memories' | 'kb_chunks' | 'lookup_chunks' | 'contexts' | 'ace_bullets' | 'artifacts';
   /** The row id the source hands out (`rowid`, or `seq` for memories). */
   id: 'rowid' | 'seq';
   /**
@@ -56,6 +56,46 @@ export interface VectorColumns {
    * text embedded is the row's own `text` column; KB and lookup embed a composed text.
    */
   guardText: boolean;
+}
+
+/** One `loadVectors` for every source: the scope's rows embedded by `embedderId`, with what `meta` reads of `columns`. */
+export async function loadScopedVectors<M>(
+  ctx: RepoContext,
+  cols: { table: VectorColumns['table']; id: VectorColumns['id']; columns: string[]; unordered?: boolean },
+  scope: Scope,
+  embedderId: string,
+  meta: (row: Record<string, unknown>) => M,
+): Promise<Array<VectorRow<M>>> {
+  // The four tables share these columns; the query builder is typed on one of them.
+  let q = ctx.db
+    .selectFrom(cols.table as 'document_chunks')
+    .select([`${cols.id as 'rowid'} as id`, 'embedding', ...(cols.columns as Array<'doc_id'>)])
+    .where('owner_id', '=', scope.ownerId)
+    .where('project_id', '=', scope.projectId)
+    .where('embedder_id', '=', embedderId);
+  // `unordered`: let the database read the scope through its own index rather than sort by key.
+  if (!cols.unordered) q = q.orderBy(cols.id as 'rowid');
+  const rows = (await q.execute()) as unknown as Array<Record<string, unknown> & { id: number; embedding: Buffer }>;
+  return rows.map((r) => ({ id: r.id, meta: meta(r), vec: r.embedding }));
+}
+
+/** One `staleRows` for the sources that embed a row's own `text`: rows of the scope embedded by another embedder. */
+export async function staleScopedRows(
+  ctx: RepoContext,
+  cols: { table: VectorColumns['table']; id: VectorColumns['id'] },
+  scope: Scope,
+  embedderId: string,
+  limit: number,
+): Promise<Array<{ id: number; text: string }>> {
+  return ctx.db
+    .selectFrom(cols.table as 'document_chunks')
+    .select([`${cols.id as 'rowid'} as id`, 'text'])
+    .where('owner_id', '=', scope.ownerId)
+    .where('project_id', '=', scope.projectId)
+    .where('embedder_id', '!=', embedderId)
+    .orderBy(cols.id as 'rowid')
+    .limit(limit)
+    .execute();
 }
 
 /** One `saveVectors` for every source: re-embedded vectors written back in one transaction, scoped. */
@@ -214,7 +254,7 @@ export class RetrievalIndex<M> {
     terms: QueryTerms,
     mode: TermMode,
     limit: number,
-    filter: { where?: KeywordWhere; accept?: (id: number) => boolean; inTables?: boolean } = {},
+    filter: { where?: KeywordWhere; accept?: (id: number) => boolean; inTables?: boolean; rows?: number } = {},
   ): Promise<Scored[]> {
     if (limit <= 0 || scopes.length === 0) return [];
     if (filter.where && filter.where.values.length === 0) return [];
@@ -224,7 +264,7 @@ export class RetrievalIndex<M> {
     let page = filter.accept ? Math.min(Math.max(limit * 2, 10), 2000) : limit;
     const out: Scored[] = [];
     for (let offset = 0; ; offset += page, page = Math.min(page * 4, 20_000)) {
-      const hits = await store.dialect.ftsSearch(store.db, this.source.fts, { terms, mode, scopes, callerScopes, where: filter.where, limit: page, offset });
+      const hits = await store.dialect.ftsSearch(store.db, this.source.fts, { terms, mode, scopes, callerScopes, where: filter.where, limit: page, offset, rows: filter.rows });
       for (const h of hits) {
         if (filter.accept && !filter.accept(h.key)) continue;
         out.push({ id: h.key, score: h.score });
@@ -293,7 +333,9 @@ export class RetrievalIndex<M> {
               return req.minSimilarity === undefined || (simOf(id) ?? -Infinity) >= req.minSimilarity;
             }
           : undefined;
-      keywordHits = await this.keyword(req.scopes, terms, 'any', depth, { where: req.where, accept, inTables: accept !== undefined });
+      // The loaded tables hold every row of the scopes (as of their stamp): BM25's collection size.
+      const rows = needVectors ? tables.reduce((n, t) => n + t.size, 0) : undefined;
+      keywordHits = await this.keyword(req.scopes, terms, 'any', depth, { where: req.where, accept, inTables: accept !== undefined, rows });
     }
 
     const legScore = new Map([...semanticHits, ...keywordHits].map((h) => [h.id, h.score]));

@@ -403,6 +403,60 @@ export interface SpaceUploadsTable {
   created_at: string;
 }
 
+/** A playbook bullet (0019): counters grow by deltas; the vector is the retrieval index's ('ace'). */
+export interface AceBulletsTable {
+  seq: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  playbook: string;
+  section: string;
+  text: string;
+  norm: string;
+  tags: Json;
+  helpful: Generated<number>;
+  harmful: Generated<number>;
+  merge_count: Generated<number>;
+  sources: Json;
+  embedding: Buffer;
+  embedder_id: string;
+  created_at: string;
+  updated_at: string;
+  last_used_at: string | null;
+}
+
+export interface AceHandoffsTable {
+  seq: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  title: string;
+  from_agent: string | null;
+  to_agent: string | null;
+  content: Json;
+  token_budget: number;
+  tokens: number;
+  trimmed: Json;
+  status: 'open' | 'picked_up';
+  picked_up_at: string | null;
+  picked_up_by: string | null;
+  expires_at: string;
+  created_at: string;
+}
+
+export interface AceExperimentsTable {
+  seq: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  name: string | null;
+  documents: Json;
+  settings: Json;
+  questions: Json;
+  job_id: string;
+  created_at: string;
+}
+
 export interface SchemaMigrationsTable { version: number; name: string; applied_at: string }
 
 /** A custom distill strategy (0016): the declarative config as JSON. */
@@ -441,6 +495,20 @@ export interface DistillFeedbackTable {
   inject_text: string | null;
   messages_in: Json | null;
   messages_out: Json | null;
+  created_at: string;
+}
+
+/** An MCP server behind the gateway (0017): `credentials` is sealed (services/gateway/seal.ts), never returned. */
+export interface UpstreamServersTable {
+  owner_id: string;
+  project_id: string;
+  id: string;
+  name: string;
+  /** stdio | http */
+  transport: string;
+  /** The command line (stdio) or URL (http). */
+  target: string;
+  credentials: string | null;
   created_at: string;
 }
 
@@ -553,10 +621,14 @@ export interface Database {
   artifacts: ArtifactsTable;
   space_snapshots: SpaceSnapshotsTable;
   space_uploads: SpaceUploadsTable;
+  upstream_servers: UpstreamServersTable;
   schema_migrations: SchemaMigrationsTable;
   project_members: ProjectMembersTable;
   audit_log: AuditLogTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  ace_bullets: AceBulletsTable;
+  ace_handoffs: AceHandoffsTable;
+  ace_experiments: AceExperimentsTable;
 }

@@ -98,6 +98,10 @@ async function postgresStore(url: string): Promise<Store> {
   const pgTypeParser = (oid: number, format?: string): ((v: string) => unknown) =>
     oid === PG_INT8 || oid === PG_NUMERIC ? (v: string) => Number(v) : pgLib.types.getTypeParser(oid, (format ?? 'text') as 'text');
   const pool = new pgLib.Pool({ connectionString: url, max: 10, types: { getTypeParser: pgTypeParser } as pg.CustomTypesConfig });
+  // An idle pooled connection that the server ends (a restart, pg_terminate_backend, a failover)
+  // is emitted as 'error' on the pool; unhandled, that event would kill the process. The pool has
+  // already dropped that client and the next query opens a fresh one, so there is nothing to do.
+  pool.on('error', () => {});
   try {
     await migratePostgres(pool);
   } catch (e) {

@@ -27,8 +27,7 @@ describe('seed compatibility', () => {
     expect(known.body.stats.cost_note).toBeUndefined();
   });
 
-  // Documents are SQLite-only until their repository lands (503 on PostgreSQL).
-  it.skipIf(process.env.CTXGATE_TEST_DATABASE === 'postgres')('ingest_context with an existing file_id and new content updates the document (the seed loop)', async () => {
+  it('ingest_context with an existing file_id and new content updates the document (the seed loop)', async () => {
     const first = await rest(server, 'POST', '/v1/tools/ingest_context', { key: server.ownerKey, body: { file_id: 'my-doc', content: '# Guide\n\nInstall with npm.\n' } });
     expect(first.status).toBe(200);
     const again = await rest(server, 'POST', '/v1/tools/ingest_context', { key: server.ownerKey, body: { file_id: 'my-doc', content: '# Guide\n\nInstall with pnpm now.\n' } });

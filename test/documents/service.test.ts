@@ -1,4 +1,4 @@
-// DocumentsService on a real app (SQLite file, migrations, offline embedder): storage, refresh,
+// DocumentsService on a real app (SQLite file or PostgreSQL database, migrations, offline embedder): storage, refresh,
 // search modes, skeletons, scoping and transactional delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -9,6 +9,9 @@ import { countTokens } from '../../src/engine/tokens.js';
 import { Conflict, InvalidInput, NotFound, PayloadTooLarge } from '../../src/errors.js';
 import type { Scope } from '../../src/registry/define.js';
 import { DocumentsService } from '../../src/services/documents.js';
+import { FTS_INDEXES } from '../../src/store/dialect.js';
+import { queryTerms } from '../../src/engine/retrieval/index.js';
+import { query, queryOwnConnection } from '../helpers/database.js';
 import { disposeApp, newTenant, openApp, tempDir } from '../jobs/app.js';
 import { HANDBOOK, HANDBOOK_SECTIONS, RECIPES } from './fixtures.js';
 
@@ -28,18 +31,17 @@ afterAll(async () => {
 });
 
 function chunkRows(docId: string) {
-  return app.deps.db.prepare(`SELECT rowid, id, idx, text, embedding, embedder_id FROM document_chunks WHERE doc_id = ? ORDER BY idx`).all(docId) as Array<{
-    rowid: number;
-    id: string;
-    idx: number;
-    text: string;
-    embedding: Buffer;
-    embedder_id: string;
-  }>;
+  return query<{ rowid: number; id: string; idx: number; text: string; embedding: Buffer; embedder_id: string }>(
+    app.deps,
+    `SELECT rowid, id, idx, text, embedding, embedder_id FROM document_chunks WHERE doc_id = ? ORDER BY idx`,
+    docId,
+  );
 }
 
-function ftsHits(word: string): number {
-  return (app.deps.db.prepare(`SELECT COUNT(*) AS n FROM document_chunks_fts WHERE document_chunks_fts MATCH ?`).get(`"${word}"`) as { n: number }).n;
+/** Keyword rows matching `word` in the scope; on SQLite straight from the FTS5 table (orphans included). */
+async function ftsHits(scope: Scope, word: string): Promise<number> {
+  const { db, dialect } = app.deps.store;
+  return (await dialect.ftsSearch(db, FTS_INDEXES.documentChunks, { terms: queryTerms(word), mode: 'any', scopes: [scope], callerScopes: true, limit: 1000 })).length;
 }
 
 describe('ingest', () => {
@@ -55,7 +57,7 @@ describe('ingest', () => {
     expect(r.chunks).toBe(chunkText(HANDBOOK).length);
     expect(r.chunks_embedded).toBe(r.chunks);
     const embedder = await app.deps.embedder();
-    const rows = chunkRows(r.doc_id);
+    const rows = (await chunkRows(r.doc_id));
     expect(rows).toHaveLength(r.chunks);
     expect(rows.every((c) => c.embedder_id === embedder.id && c.embedding.byteLength === embedder.dim * 4)).toBe(true);
     const [expected] = await embedder.embed([rows[0]!.text]);
@@ -63,15 +65,15 @@ describe('ingest', () => {
 
     const again = await docs.ingest(s, { fileId: 'ops/handbook.md', text: HANDBOOK, title: 'Handbook' });
     expect(again).toMatchObject({ status: 'unchanged', doc_id: r.doc_id, chunks_embedded: 0, tokens_before: r.tokens_before });
-    expect(chunkRows(r.doc_id).map((c) => c.id)).toEqual(rows.map((c) => c.id));
+    expect((await chunkRows(r.doc_id)).map((c) => c.id)).toEqual(rows.map((c) => c.id));
 
     const retitled = await docs.ingest(s, { fileId: 'ops/handbook.md', text: HANDBOOK, title: 'Harbor ops' });
     expect(retitled).toMatchObject({ status: 'updated', doc_id: r.doc_id, chunks_embedded: 0, chunks_reused: r.chunks, title: 'Harbor ops' });
     await expect(docs.ingest(s, { fileId: 'ops/handbook.md', text: RECIPES })).rejects.toThrow(Conflict);
     const replaced = await docs.ingest(s, { fileId: 'ops/handbook.md', text: RECIPES }, { onExisting: 'replace' });
     expect(replaced).toMatchObject({ status: 'updated', doc_id: r.doc_id });
-    expect(docs.get(s, { docId: r.doc_id }).version).toBe(3);
-    expect(docs.get(s, { docId: r.doc_id }, true).content).toBe(RECIPES);
+    expect((await docs.get(s, { docId: r.doc_id })).version).toBe(3);
+    expect((await docs.get(s, { docId: r.doc_id }, true)).content).toBe(RECIPES);
   });
 
   it('concurrent ingests of one new file_id: one stores, an identical twin is unchanged, a different one conflicts', async () => {
@@ -82,7 +84,7 @@ describe('ingest', () => {
     const diff = await Promise.allSettled([docs.ingest(s, { fileId: 'q', text: HANDBOOK }), docs.ingest(s, { fileId: 'q', text: RECIPES })]);
     expect(diff.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect((diff.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(Conflict);
-    expect(docs.list(s, { limit: 10, offset: 0 }).total).toBe(2);
+    expect((await docs.list(s, { limit: 10, offset: 0 })).total).toBe(2);
   });
 
   it('rejects bad input naming the field, and stores nothing', async () => {
@@ -93,8 +95,8 @@ describe('ingest', () => {
     const err = await docs.ingest(s, { fileId: 'big', text: 'x'.repeat(2000) }, { maxBytes: 1000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PayloadTooLarge);
     expect((err as PayloadTooLarge).message).toContain('1000 bytes');
-    expect(() => docs.resolve(s, { docId: 'doc_1', fileId: 'x' })).toThrow(/exactly one of doc_id or file_id/);
-    expect(docs.list(s, { limit: 10, offset: 0 }).total).toBe(0);
+    await expect(docs.resolve(s, { docId: 'doc_1', fileId: 'x' })).rejects.toThrow(/exactly one of doc_id or file_id/);
+    expect((await docs.list(s, { limit: 10, offset: 0 })).total).toBe(0);
   });
 });
 
@@ -102,14 +104,14 @@ describe('refresh', () => {
   it('keeps the stored embeddings (and ids) of unchanged chunks and embeds only the changed ones', async () => {
     const s = (await newTenant(app, 'refresh')).scope;
     const first = await docs.ingest(s, { fileId: 'handbook', text: HANDBOOK });
-    const before = chunkRows(first.doc_id);
+    const before = (await chunkRows(first.doc_id));
     expect(before.length).toBeGreaterThanOrEqual(3);
 
     // Plant a sentinel vector on the first chunk: re-embedding would overwrite it with the real one.
     const embedder = await app.deps.embedder();
     const sentinel = new Float32Array(embedder.dim).fill(0);
     sentinel[0] = 1;
-    app.deps.db.prepare(`UPDATE document_chunks SET embedding = ? WHERE rowid = ?`).run(vectorToBlob(sentinel), before[0]!.rowid);
+    await query(app.deps, `UPDATE document_chunks SET embedding = ? WHERE rowid = ?`, vectorToBlob(sentinel), before[0]!.rowid);
 
     const changedTail = HANDBOOK_SECTIONS.troubleshooting.replace('75 seconds', '120 seconds') + '\n\nDisk-full errors stop ingest until space is freed.';
     const text = HANDBOOK.replace(HANDBOOK_SECTIONS.troubleshooting, changedTail);
@@ -120,7 +122,7 @@ describe('refresh', () => {
     expect(r.chunks_embedded).toBeGreaterThanOrEqual(1);
     expect(r.chunks_reused + r.chunks_embedded).toBe(r.chunks);
 
-    const after = chunkRows(first.doc_id);
+    const after = (await chunkRows(first.doc_id));
     // The unchanged first chunk kept its id and its stored (sentinel) vector.
     expect(after[0]!.id).toBe(before[0]!.id);
     expect(Array.from(blobToVector(after[0]!.embedding))).toEqual(Array.from(sentinel));
@@ -130,13 +132,13 @@ describe('refresh', () => {
     const [fresh] = await embedder.embed([changed.text]);
     expect(Array.from(blobToVector(changed.embedding))).toEqual(Array.from(fresh!));
     // Keyword index follows the new text.
-    expect(ftsHits('120')).toBeGreaterThanOrEqual(1);
+    expect(await ftsHits(s, '120')).toBeGreaterThanOrEqual(1);
     const search = await docs.search(s, { query: '75 seconds keep-alive', mode: 'keyword', topK: 5 });
     expect(search.results.every((h) => !h.text.includes('75 seconds'))).toBe(true);
 
     const same = await docs.refresh(s, { docId: first.doc_id }, { text });
     expect(same.status).toBe('unchanged');
-    expect(docs.get(s, { docId: first.doc_id }).version).toBe(2);
+    expect((await docs.get(s, { docId: first.doc_id })).version).toBe(2);
   });
 
   it('re-embeds chunks stored by a different embedder before using them', async () => {
@@ -144,10 +146,10 @@ describe('refresh', () => {
     const r = await docs.ingest(s, { fileId: 'recipes', text: RECIPES });
     const embedder = await app.deps.embedder();
     const junk = new Float32Array(embedder.dim).fill(0.1);
-    app.deps.db.prepare(`UPDATE document_chunks SET embedder_id = 'some-old-model', embedding = ? WHERE doc_id = ?`).run(vectorToBlob(junk), r.doc_id);
+    await query(app.deps, `UPDATE document_chunks SET embedder_id = 'some-old-model', embedding = ? WHERE doc_id = ?`, vectorToBlob(junk), r.doc_id);
     const hits = await docs.search(s, { query: 'feeding the sourdough starter', mode: 'semantic', topK: 1 });
     expect(hits.results[0]!.text).toContain('Feed the starter');
-    const rows = chunkRows(r.doc_id);
+    const rows = (await chunkRows(r.doc_id));
     expect(rows.every((c) => c.embedder_id === embedder.id)).toBe(true);
     const fresh = await embedder.embed(rows.map((c) => c.text));
     rows.forEach((c, i) => expect(Array.from(blobToVector(c.embedding))).toEqual(Array.from(fresh[i]!)));
@@ -188,7 +190,7 @@ describe('search', () => {
     const one = await docs.search(a, { query: 'baking temperature', mode: 'hybrid', topK: 10, ref: { fileId: 'recipes' } });
     expect(one.results.length).toBeGreaterThan(0);
     expect(one.results.every((h) => h.doc_id === recipesId)).toBe(true);
-    expect(one.results.length).toBeLessThanOrEqual(chunkRows(recipesId).length);
+    expect(one.results.length).toBeLessThanOrEqual((await chunkRows(recipesId)).length);
   });
 
   it('semantic search sees writes made after it cached the vectors, by this service or another connection', async () => {
@@ -199,17 +201,14 @@ describe('search', () => {
     expect(first.results[0]!.file_id).toBe('recipes');
     const tax = await docs.ingest(s, { fileId: 'tax', text: '# Taxes\n\nFreelancers file quarterly tax returns; the filing deadlines fall in April, June, September and January.' });
     expect((await docs.search(s, { query: q, mode: 'semantic', topK: 1 })).results[0]!.doc_id).toBe(tax.doc_id);
-    docs.delete(s, { docId: tax.doc_id });
+    await docs.delete(s, { docId: tax.doc_id });
     expect((await docs.search(s, { query: q, mode: 'semantic', topK: 1 })).results[0]!.file_id).toBe('recipes');
 
     // Another connection (e.g. the CLI) rewrites a vector: the cached matrix must not be used.
     const embedder = await app.deps.embedder();
     const [qv] = await embedder.embed(['shaping dough surface tension']);
-    const target = chunkRows(docs.get(s, { fileId: 'recipes' }).doc_id).at(-1)!;
-    const { openDb } = await import('../../src/store/db.js');
-    const other = openDb(app.deps.config.dataDir + '/ctxgate.db');
-    other.prepare(`UPDATE document_chunks SET embedding = ? WHERE rowid = ?`).run(vectorToBlob(qv!), target.rowid);
-    other.close();
+    const target = (await chunkRows((await docs.get(s, { fileId: 'recipes' })).doc_id)).at(-1)!;
+    await queryOwnConnection(app.deps.config, `UPDATE document_chunks SET embedding = ? WHERE rowid = ?`, vectorToBlob(qv!), target.rowid);
     const after = await docs.search(s, { query: 'shaping dough surface tension', mode: 'semantic', topK: 1 });
     expect(after.results[0]!.chunk_id).toBe(target.id);
     expect(after.results[0]!.score).toBeCloseTo(1, 5);
@@ -221,15 +220,15 @@ describe('search', () => {
     await expect(docs.search(a, { query: '   ', mode: 'keyword', topK: 5 })).rejects.toThrow(InvalidInput);
   });
 
-  it('get_context_block returns a chunk with its neighbours', () => {
-    const rows = chunkRows(handbookId);
+  it('get_context_block returns a chunk with its neighbours', async () => {
+    const rows = (await chunkRows(handbookId));
     const mid = rows[1]!;
-    const blk = docs.block(a, mid.id, 1);
+    const blk = (await docs.block(a, mid.id, 1));
     expect(blk.chunk.text).toBe(mid.text);
     expect(blk.before.map((c) => c.index)).toEqual([0]);
     expect(blk.after.map((c) => c.index)).toEqual([2]);
-    expect(docs.block(a, rows[0]!.id, 2).before).toEqual([]);
-    expect(docs.block(a, mid.id, 0).after).toEqual([]);
+    expect((await docs.block(a, rows[0]!.id, 2)).before).toEqual([]);
+    expect((await docs.block(a, mid.id, 0)).after).toEqual([]);
   });
 
   it('read_skeleton uses exactly the compress_text ranking over the stored chunks', async () => {
@@ -260,13 +259,13 @@ describe('scoping and delete', () => {
     const other = (await newTenant(app, 'other')).scope;
     const sameOwnerOtherProject: Scope = { ownerId: owner.ownerId, projectId: other.projectId };
     const r = await docs.ingest(owner, { fileId: 'private', text: HANDBOOK });
-    const chunkId = chunkRows(r.doc_id)[0]!.id;
+    const chunkId = (await chunkRows(r.doc_id))[0]!.id;
     for (const s of [other, sameOwnerOtherProject]) {
-      expect(docs.list(s, { limit: 50, offset: 0 }).total).toBe(0);
-      expect(() => docs.get(s, { docId: r.doc_id })).toThrow(NotFound);
-      expect(() => docs.get(s, { fileId: 'private' })).toThrow(NotFound);
-      expect(() => docs.block(s, chunkId, 1)).toThrow(NotFound);
-      expect(() => docs.delete(s, { docId: r.doc_id })).toThrow(NotFound);
+      expect((await docs.list(s, { limit: 50, offset: 0 })).total).toBe(0);
+      await expect(docs.get(s, { docId: r.doc_id })).rejects.toThrow(NotFound);
+      await expect(docs.get(s, { fileId: 'private' })).rejects.toThrow(NotFound);
+      await expect(docs.block(s, chunkId, 1)).rejects.toThrow(NotFound);
+      await expect(docs.delete(s, { docId: r.doc_id })).rejects.toThrow(NotFound);
       await expect(docs.skeleton(s, { docId: r.doc_id }, {})).rejects.toThrow(NotFound);
       for (const mode of ['semantic', 'keyword', 'hybrid'] as const) {
         expect((await docs.search(s, { query: 'bearer token refreshAccessToken', mode, topK: 10 })).results).toEqual([]);
@@ -276,19 +275,19 @@ describe('scoping and delete', () => {
     const mine = await docs.ingest(other, { fileId: 'private', text: RECIPES });
     expect(mine.status).toBe('created');
     expect(mine.doc_id).not.toBe(r.doc_id);
-    expect(docs.get(owner, { fileId: 'private' }).doc_id).toBe(r.doc_id);
+    expect((await docs.get(owner, { fileId: 'private' })).doc_id).toBe(r.doc_id);
   });
 
   it('delete removes the document, its chunks, vectors and full-text rows together', async () => {
     const s = (await newTenant(app, 'del')).scope;
     const text = RECIPES + '\n\nThe zanzibarian glaze is brushed on last.';
     const r = await docs.ingest(s, { fileId: 'to-delete', text });
-    expect(ftsHits('zanzibarian')).toBe(1);
-    const out = docs.delete(s, { fileId: 'to-delete' });
+    expect(await ftsHits(s, 'zanzibarian')).toBe(1);
+    const out = (await docs.delete(s, { fileId: 'to-delete' }));
     expect(out).toEqual({ deleted: true, doc_id: r.doc_id, file_id: 'to-delete', chunks_deleted: r.chunks });
-    expect(chunkRows(r.doc_id)).toEqual([]);
-    expect(ftsHits('zanzibarian')).toBe(0);
-    expect(() => docs.get(s, { docId: r.doc_id })).toThrow(NotFound);
+    expect((await chunkRows(r.doc_id))).toEqual([]);
+    expect(await ftsHits(s, 'zanzibarian')).toBe(0);
+    await expect(docs.get(s, { docId: r.doc_id })).rejects.toThrow(NotFound);
     // file_id is free again
     expect((await docs.ingest(s, { fileId: 'to-delete', text })).status).toBe('created');
   });
@@ -296,8 +295,8 @@ describe('scoping and delete', () => {
   it('lists documents newest first with paging', async () => {
     const s = (await newTenant(app, 'list')).scope;
     for (let i = 0; i < 5; i++) await docs.ingest(s, { fileId: `doc-${i}`, text: `# Note ${i}\n\nThis is note number ${i}.` });
-    const p1 = docs.list(s, { limit: 2, offset: 0 });
-    const p3 = docs.list(s, { limit: 2, offset: 4 });
+    const p1 = (await docs.list(s, { limit: 2, offset: 0 }));
+    const p3 = (await docs.list(s, { limit: 2, offset: 4 }));
     expect(p1.total).toBe(5);
     expect(p1.documents.map((d) => d.file_id)).toEqual(['doc-4', 'doc-3']);
     expect(p3.documents.map((d) => d.file_id)).toEqual(['doc-0']);

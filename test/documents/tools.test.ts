@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countTokens } from '../../src/engine/tokens.js';
 import { callTool, connectMcp, rest, startTestServer, type TestServer } from '../helpers/server.js';
 import { HANDBOOK, RECIPES } from './fixtures.js';
+import { query, queryOne, queryOwnConnection } from '../helpers/database.js';
 
 let server: TestServer;
 let client: Client;
@@ -103,10 +104,11 @@ describe('documents over MCP', () => {
     expect(clash.structured.detail).toContain('refresh_document');
   });
 
-  it('meters ingests; a no-op re-ingest is recorded but not counted', () => {
-    const rows = server.deps.db
-      .prepare(`SELECT tool, tokens_in, tokens_out, counted FROM usage_events WHERE tool = 'ingest_context' ORDER BY id`)
-      .all() as Array<{ tool: string; tokens_in: number; tokens_out: number; counted: number }>;
+  it('meters ingests; a no-op re-ingest is recorded but not counted', async () => {
+    const rows = await query<{ tool: string; tokens_in: number; tokens_out: number; counted: number }>(
+      server.deps,
+      `SELECT tool, tokens_in, tokens_out, counted FROM usage_events WHERE tool = 'ingest_context' ORDER BY id`,
+    );
     expect(rows.length).toBe(2);
     expect(rows[0]).toMatchObject({ tokens_in: countTokens(HANDBOOK), counted: 1 });
     expect(rows[0]!.tokens_out).toBeLessThan(rows[0]!.tokens_in);
@@ -153,7 +155,7 @@ describe('documents over MCP', () => {
     const r = await rest(server, 'POST', '/v1/tools/ingest_context', { key: freeKey, body: { file_id: 'big', content: 'word '.repeat(cap / 4) } });
     expect(r.status).toBe(413);
     expect(r.body.detail).toContain(String(cap));
-    expect(server.deps.db.prepare(`SELECT COUNT(*) AS n FROM documents WHERE file_id = 'big'`).get()).toEqual({ n: 0 });
+    expect(await queryOne(server.deps, `SELECT COUNT(*) AS n FROM documents WHERE file_id = 'big'`)).toEqual({ n: 0 });
     // list_documents is not a free-plan tool
     expect((await rest(server, 'GET', '/v1/documents', { key: freeKey })).status).toBe(403);
   });
@@ -226,7 +228,7 @@ describe('batch_ingest_documents and the job tools', () => {
     expect(found.structured.results[0].file_id).toBe('batch/3.md');
     const listed = await rest(server, 'GET', '/v1/batch-queue', { key });
     expect(listed.body.jobs.map((j: { job_id: string }) => j.job_id)).toContain(jobId);
-    const usage = server.deps.db.prepare(`SELECT COUNT(*) AS n FROM usage_events WHERE tool = 'batch_ingest_documents'`).get() as { n: number };
+    const usage = (await queryOne<{ n: number }>(server.deps, `SELECT COUNT(*) AS n FROM usage_events WHERE tool = 'batch_ingest_documents'`))!;
     expect(usage.n).toBe(6);
   });
 
@@ -281,13 +283,7 @@ describe('jobs survive a server restart', () => {
     // Shut down without waiting for the job (keep the data dir).
     await s1.http.close();
     await s1.app.close();
-    const before = await (async () => {
-      const { openDb } = await import('../../src/store/db.js');
-      const db = openDb(`${s1.dataDir}/ctxgate.db`);
-      const row = db.prepare(`SELECT status, completed_count FROM jobs WHERE id = ?`).get(sub.body.job_id) as { status: string; completed_count: number };
-      db.close();
-      return row;
-    })();
+    const [before] = await queryOwnConnection<{ status: string; completed_count: number }>(s1.app.deps.config, `SELECT status, completed_count FROM jobs WHERE id = ?`, sub.body.job_id);
     expect(['queued', 'processing']).toContain(before.status);
     expect(before.completed_count).toBeLessThan(5);
 

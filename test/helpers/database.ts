@@ -69,3 +69,28 @@ export async function query<T = any>(deps: Pick<AppDeps, 'store'>, text: string,
 export async function queryOne<T = any>(deps: Pick<AppDeps, 'store'>, text: string, ...params: unknown[]): Promise<T | undefined> {
   return (await query<T>(deps, text, ...params))[0];
 }
+
+/**
+ * Runs one statement on a connection of its own to a data dir's store (`?` placeholders), as another
+ * process would (the CLI, a replica, a restarted server reading what the last one left).
+ */
+export async function queryOwnConnection<T = any>(config: { dataDir: string; databaseUrl?: string }, text: string, ...params: unknown[]): Promise<T[]> {
+  if (config.databaseUrl) {
+    const c = new pg.Client({ connectionString: config.databaseUrl });
+    await c.connect();
+    let n = 0;
+    try {
+      return (await c.query(text.replace(/\?/g, () => `$${++n}`), params)).rows as T[];
+    } finally {
+      await c.end();
+    }
+  }
+  const { openDb } = await import('../../src/store/db.js');
+  const db = openDb(`${config.dataDir}/ctxgate.db`);
+  try {
+    const stmt = db.prepare(text);
+    return (stmt.reader ? stmt.all(...params) : (stmt.run(...params), [])) as T[];
+  } finally {
+    db.close();
+  }
+}

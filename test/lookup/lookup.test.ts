@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
 import { LookupService } from '../../src/services/lookup.js';
 import { callTool, connectMcp, rest, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { query, queryOne } from '../helpers/database.js';
 
 let server: TestServer;
 let owner: Client;
@@ -53,7 +54,7 @@ describe('built-in index', () => {
     expect(viaRest.status).toBe(200);
     expect(viaRest.body.results[0].source).toBe('@modelcontextprotocol/sdk');
 
-    const used = server.deps.db.prepare(`SELECT COUNT(*) AS n FROM usage_events WHERE tool = 'gc_lookup'`).get() as { n: number };
+    const used = (await queryOne<{ n: number }>(server.deps, `SELECT COUNT(*) AS n FROM usage_events WHERE tool = 'gc_lookup'`))!;
     expect(used.n).toBe(0);
   });
 
@@ -70,10 +71,11 @@ describe('built-in index', () => {
   });
 
   it('re-opening the store does not re-index unchanged packages', async () => {
-    const before = server.deps.db.prepare(`SELECT slug, indexed_at FROM lookup_sources WHERE builtin = 1 ORDER BY slug`).all();
+    const builtins = () => query(server.deps, `SELECT slug, indexed_at FROM lookup_sources WHERE builtin = 1 ORDER BY slug`);
+    const before = await builtins();
     const fresh = new LookupService(server.deps);
     await fresh.warm();
-    expect(server.deps.db.prepare(`SELECT slug, indexed_at FROM lookup_sources WHERE builtin = 1 ORDER BY slug`).all()).toEqual(before);
+    expect(await builtins()).toEqual(before);
   });
 });
 

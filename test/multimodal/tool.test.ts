@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { describe, expect, it } from 'vitest';
 import { callTool, type TestServer, useServerAndClient } from '../helpers/server.js';
+import { queryOne } from '../helpers/database.js';
 
 const FIX = path.join(import.meta.dirname, '../fixtures/docs');
 const b64 = (f: string) => fs.readFileSync(path.join(FIX, f)).toString('base64');
@@ -76,7 +77,7 @@ describe('ingest_multimodal', () => {
   });
 
   it('refuses corrupt files (400) and unsupported types (415) without storing anything', async () => {
-    const before = server.deps.db.prepare('SELECT COUNT(*) AS n FROM documents').get();
+    const before = await queryOne(server.deps, 'SELECT COUNT(*) AS n FROM documents');
     const c = await callTool(client, 'ingest_multimodal', { filename: 'broken.pdf', content: Buffer.from('%PDF-1.4\n%garbage').toString('base64') });
     expect(c.structured).toMatchObject({ status: 400, error_code: 'corrupt_pdf' });
     const z = await callTool(client, 'ingest_multimodal', { filename: 'archive.zip', content: Buffer.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]).toString('base64') });
@@ -84,6 +85,6 @@ describe('ingest_multimodal', () => {
     expect(z.structured.detail).toContain('PDF, DOCX, HTML, Markdown, TXT, CSV, JSON, images, audio');
     const n = await callTool(client, 'ingest_multimodal', { content: b64('scan.png'), caption: 'x' });
     expect(n.structured).toMatchObject({ status: 422, field: 'file_id' });
-    expect(server.deps.db.prepare('SELECT COUNT(*) AS n FROM documents').get()).toEqual(before);
+    expect(await queryOne(server.deps, 'SELECT COUNT(*) AS n FROM documents')).toEqual(before);
   });
 });

@@ -7,6 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rest, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 import { loadMigrations, migrate } from '../../src/store/db.js';
 import Database from 'better-sqlite3';
+import { onPostgres, queryOne } from '../helpers/database.js';
+
+/** Keyword-index rows of `table` matching `word`, whatever row they belong to (SQLite: the FTS5 table itself). */
+async function keywordRows(s: TestServer, table: 'document_chunks' | 'kb_chunks' | 'lookup_chunks' | 'memories', word: string): Promise<number> {
+  const q = onPostgres
+    ? `SELECT COUNT(*) AS n FROM ${table} WHERE fts @@ plainto_tsquery('simple', ?)`
+    : `SELECT COUNT(*) AS n FROM ${table}_fts WHERE ${table}_fts MATCH ?`;
+  return (await queryOne<{ n: number }>(s.deps, q, word))!.n;
+}
 
 const SECRET_WORD = 'quokkanomical';
 const call = (s: TestServer, key: string, tool: string, body: Record<string, unknown>) => rest(s, 'POST', `/v1/tools/${tool}`, { key, body });
@@ -41,10 +50,12 @@ describe('delete_project erases every trace', () => {
     const del = await call(s, s.ownerKey, 'delete_project', { project_id: p.body.id });
     expect(del.status).toBe(200);
     // The full-text indexes hold no row that has no owned row behind it.
-    const db = s.deps.db;
-    for (const [fts, base] of [['document_chunks_fts', 'document_chunks'], ['kb_chunks_fts', 'kb_chunks'], ['lookup_chunks_fts', 'lookup_chunks']] as const) {
-      const orphans = db.prepare(`SELECT COUNT(*) AS n FROM ${fts} f WHERE NOT EXISTS (SELECT 1 FROM ${base} c WHERE c.rowid = f.rowid)`).get() as { n: number };
-      expect(orphans.n, fts).toBe(0);
+    // (SQLite's FTS5 tables are separate; PostgreSQL's keyword index is a column of the row itself.)
+    if (!onPostgres) {
+      for (const [fts, base] of [['document_chunks_fts', 'document_chunks'], ['kb_chunks_fts', 'kb_chunks'], ['lookup_chunks_fts', 'lookup_chunks']] as const) {
+        const orphans = (await queryOne<{ n: number }>(s.deps, `SELECT COUNT(*) AS n FROM ${fts} f WHERE NOT EXISTS (SELECT 1 FROM ${base} c WHERE c.rowid = f.rowid)`))!;
+        expect(orphans.n, fts).toBe(0);
+      }
     }
 
     // A second tenant stores unrelated text: its chunks take the freed row ids.
@@ -66,10 +77,7 @@ describe('delete_project erases every trace', () => {
     // Lookup ranks by meaning too (a nearest passage always comes back), so check its keyword leg
     // where it lives: no full-text row anywhere still matches the deleted word.
     expect((await call(s, b, 'gc_lookup', { query_text: SECRET_WORD, slug: 'garden-docs' })).status).toBe(200);
-    for (const fts of ['document_chunks_fts', 'kb_chunks_fts', 'lookup_chunks_fts', 'memories_fts']) {
-      const n = db.prepare(`SELECT COUNT(*) AS n FROM ${fts} WHERE ${fts} MATCH ?`).get(SECRET_WORD) as { n: number };
-      expect(n.n, fts).toBe(0);
-    }
+    for (const table of ['document_chunks', 'kb_chunks', 'lookup_chunks', 'memories'] as const) expect(await keywordRows(s, table, SECRET_WORD), table).toBe(0);
   });
 
   it('a key bound to the deleted project is refused with a reason, not moved to the default project', async () => {
@@ -98,15 +106,11 @@ describe('delete_document, gc_kb_delete, delete_memory leave nothing searchable'
     expect((await call(s, k, 'delete_document', { file_id: 'd1' })).status).toBe(200);
     expect((await call(s, k, 'gc_kb_delete', { item_id: 'k1' })).status).toBe(200);
     expect((await call(s, k, 'delete_memory', { id: mem.body.id })).status).toBe(200);
-    const db = s.deps.db;
-    for (const fts of ['document_chunks_fts', 'kb_chunks_fts', 'memories_fts']) {
-      const n = db.prepare(`SELECT COUNT(*) AS n FROM ${fts} WHERE ${fts} MATCH ?`).get(SECRET_WORD) as { n: number };
-      expect(n.n, fts).toBe(0);
-    }
+    for (const table of ['document_chunks', 'kb_chunks', 'memories'] as const) expect(await keywordRows(s, table, SECRET_WORD), table).toBe(0);
   });
 });
 
-describe('migration 0009 purges full-text rows left behind by earlier deletes', () => {
+describe.skipIf(onPostgres)('migration 0009 purges full-text rows left behind by earlier deletes', () => {
   it('rebuilds the keyword indexes from the owned rows of an existing data dir', async () => {
     const dir = tempDir();
     // An existing data dir: migrations before 0009, with a full-text row whose chunk is gone (the old
@@ -127,7 +131,7 @@ describe('migration 0009 purges full-text rows left behind by earlier deletes', 
       expect((await call(s, b, 'search_semantic', { query: SECRET_WORD, mode: 'keyword' })).body.results).toEqual([]);
       expect((await call(s, b, 'gc_kb_query', { query: SECRET_WORD, mode: 'keyword' })).body.results).toEqual([]);
       for (const fts of ['document_chunks_fts', 'kb_chunks_fts', 'lookup_chunks_fts']) {
-        const n = s.deps.db.prepare(`SELECT COUNT(*) AS n FROM ${fts} WHERE ${fts} MATCH ?`).get(SECRET_WORD) as { n: number };
+        const n = (await queryOne<{ n: number }>(s.deps, `SELECT COUNT(*) AS n FROM ${fts} WHERE ${fts} MATCH ?`, SECRET_WORD))!;
         expect(n.n, fts).toBe(0);
       }
     } finally {

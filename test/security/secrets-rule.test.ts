@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { detectSecret, redactSecrets } from '../../src/engine/secrets.js';
 import { callTool, connectMcp, rest, startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { queryOne } from '../helpers/database.js';
 
 // Built at run time so this file itself carries no credential-shaped literal.
 const AWS = ['AKIA', 'IOSFODNN7', 'EXAMPLQ'].join('');
@@ -91,9 +92,8 @@ describe('one secrets rule for every text tool', () => {
     expect(mem.structured.secrets_redacted?.[0]?.marker_class).toBe('aws_access_key');
 
     // Nothing stored anywhere holds the value.
-    const db = s.deps.db;
     for (const [table, col] of [['documents', 'content'], ['document_chunks', 'text'], ['kb_versions', 'content'], ['kb_chunks', 'text'], ['memories', 'text']] as const) {
-      const n = db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${col} LIKE ?`).get(`%${AWS}%`) as { n: number };
+      const n = (await queryOne<{ n: number }>(s.deps, `SELECT COUNT(*) AS n FROM ${table} WHERE ${col} LIKE ?`, `%${AWS}%`))!;
       expect(n.n, table).toBe(0);
     }
   });

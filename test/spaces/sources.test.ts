@@ -365,8 +365,10 @@ describe('tenancy and project delete', () => {
       expect(Number(rows[0]!.n), t).toBe(0);
     }
     if (server.deps.store.dialect.backend === 'sqlite') {
-      const orphans = server.deps.db.prepare('SELECT COUNT(*) AS n FROM artifacts_fts f WHERE NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.rowid = f.rowid)').get() as { n: number };
-      expect(orphans.n).toBe(0);
+      const [orphans] = (await query(server.deps, 'SELECT COUNT(*) AS n FROM artifacts_fts f WHERE NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.rowid = f.rowid)')) as Array<{ n: number }>;
+      expect(Number(orphans!.n)).toBe(0);
+      const [left] = (await query(server.deps, 'SELECT COUNT(*) AS n FROM artifacts_fts WHERE artifacts_fts MATCH ?', 'quokkanomical')) as Array<{ n: number }>;
+      expect(Number(left!.n)).toBe(0);
     }
   });
 });
