@@ -308,7 +308,7 @@ const deleteSource = defineTool({
   name: 'delete_source',
   toolset: 'spaces',
   title: 'Delete a source',
-  description: 'Delete a source and the artifacts extracted from it.',
+  description: 'Delete a source with the artifacts extracted from it and the snapshots made from it.',
   input: z.object({ id: Id('Source') }),
   output: z.object({ deleted: z.boolean(), id: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },

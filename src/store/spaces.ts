@@ -128,12 +128,14 @@ export class SpacesRepo {
     return this.ctx.db.selectFrom('space_collections').where('owner_id', '=', this.scope.ownerId).where('project_id', '=', this.scope.projectId).select(['id', 'space_id', 'parent_id', 'name', 'created_at']).where('id', '=', id).executeTakeFirst() as Promise<CollectionRow | undefined>;
   }
 
-  /** Deletes the collections (and their sources with their artifacts). */
+  /** Deletes the collections (and their sources with their artifacts and snapshots). */
   async deleteCollections(ids: string[]): Promise<void> {
     if (!ids.length) return;
     const w = <T extends 'space_sources' | 'artifacts'>(table: T) =>
       this.ctx.db.deleteFrom(table as 'artifacts').where('owner_id', '=', this.scope.ownerId).where('project_id', '=', this.scope.projectId).where('collection_id', 'in', ids);
     await w('artifacts').execute();
+    const sources = this.ctx.db.selectFrom('space_sources').select('id').where('owner_id', '=', this.scope.ownerId).where('project_id', '=', this.scope.projectId).where('collection_id', 'in', ids);
+    await this.ctx.db.deleteFrom('space_snapshots').where('owner_id', '=', this.scope.ownerId).where('project_id', '=', this.scope.projectId).where('source_id', 'in', sources).execute();
     await w('space_sources').execute();
     await this.ctx.db.deleteFrom('space_collections').where('owner_id', '=', this.scope.ownerId).where('project_id', '=', this.scope.projectId).where('id', 'in', ids).execute();
   }
@@ -172,7 +174,9 @@ export class SpacesRepo {
     await this.ctx.db.updateTable('space_sources').set(patch).where('owner_id', '=', this.scope.ownerId).where('project_id', '=', this.scope.projectId).where('id', '=', id).execute();
   }
 
+  /** Deletes a source with its artifacts and the snapshots made from it (they quote it verbatim). */
   async deleteSource(id: string): Promise<boolean> {
+    await this.ctx.db.deleteFrom('space_snapshots').where('owner_id', '=', this.scope.ownerId).where('project_id', '=', this.scope.projectId).where('source_id', '=', id).execute();
     await this.ctx.db.deleteFrom('artifacts').where('owner_id', '=', this.scope.ownerId).where('project_id', '=', this.scope.projectId).where('source_id', '=', id).execute();
     const r = await this.ctx.db.deleteFrom('space_sources').where('owner_id', '=', this.scope.ownerId).where('project_id', '=', this.scope.projectId).where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;

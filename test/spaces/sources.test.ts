@@ -274,6 +274,10 @@ describe('snapshots', () => {
     expect(got.body.state).toEqual(r.body.state);
     const list = await rest(server, 'GET', `/v1/snapshots?source_id=${src}`, { key });
     expect(list.body.snapshots.map((s: any) => s.id)).toEqual([r.body.id]);
+    // Deleting the source deletes what was made from it: artifacts and snapshots.
+    expect((await rest(server, 'DELETE', `/v1/sources/${src}`, { key })).body).toEqual({ deleted: true, id: src });
+    expect((await rest(server, 'GET', `/v1/snapshots/${r.body.id}`, { key })).status).toBe(404);
+    expect((await rest(server, 'GET', `/v1/artifacts?source_id=${src}`, { key })).body.total).toBe(0);
   });
 
   it('a token budget is honoured; messages passed in; artifacts inline on request', async () => {
