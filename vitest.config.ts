@@ -54,6 +54,8 @@ export const POSTGRES_TESTS = [
   'test/jobs/batch-queue.test.ts',
   'test/hooks/webhooks.test.ts',
   'test/account/analytics.test.ts',
+  'test/spaces/spaces.test.ts',
+  'test/spaces/sources.test.ts',
   'test/gateway/upstreams.test.ts',
   'test/gateway/results.test.ts',
   // Several replicas over one PostgreSQL database (and Redis): PostgreSQL-only by nature.

@@ -16,6 +16,7 @@ import { createEmbedder } from './services/embedder.js';
 import { loadOrCreateSecret } from './services/secret.js';
 import { INGEST_JOB_KIND, ingestJobKind } from './services/documents.js';
 import { JobsService } from './services/jobs.js';
+import { PROCESS_JOB_KIND, processSourcesJobKind } from './services/spaces-artifacts.js';
 import { EXPERIMENT_JOB_KIND, experimentJobKind } from './services/ace-experiments.js';
 import { BATCH_COMPRESS_JOB_KIND, batchCompressJobKind } from './services/batch-queue.js';
 import { WEBHOOK_DELIVERY_JOB_KIND, WebhooksService, webhookDeliveryJobKind } from './services/webhooks.js';
@@ -84,6 +85,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
 
   // Job kinds this app can run; the runner only picks up jobs of registered kinds.
   deps.service(JobsService).register(INGEST_JOB_KIND, ingestJobKind);
+  deps.service(JobsService).register(PROCESS_JOB_KIND, processSourcesJobKind);
   deps.service(JobsService).register(EXPERIMENT_JOB_KIND, experimentJobKind);
   deps.service(JobsService).register(BATCH_COMPRESS_JOB_KIND, batchCompressJobKind);
   deps.service(JobsService).register(WEBHOOK_DELIVERY_JOB_KIND, webhookDeliveryJobKind);

@@ -73,7 +73,7 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_REPLICA_ID', default: '(host name + process id)', description: 'Name of this replica in logs, /ready and job leases.' },
   { name: 'CTXGATE_JOB_LEASE_MS', default: '30000', description: 'How long a replica holds a background job without renewing; a dead replica\'s job is taken over after this.' },
   { name: 'CTXGATE_SECRET', default: '(generated into DATA_DIR/secret, mode 0600)', description: 'Server secret used to HMAC API keys.' },
-  { name: 'CTXGATE_PUBLIC_URL', default: 'http://HOST:PORT', description: 'Base URL advertised in the agent card and OpenAPI document.' },
+  { name: 'CTXGATE_PUBLIC_URL', default: 'http://HOST:PORT', description: 'Base URL advertised in the agent card and OpenAPI document, and prefixed to signed upload URLs (relative without it).' },
   { name: 'CTXGATE_ALLOWED_HOSTS', default: 'localhost,127.0.0.1,[::1] + CTXGATE_HOST', description: 'Host header allow-list (DNS-rebinding protection), comma separated.' },
   { name: 'CTXGATE_ALLOWED_ORIGINS', default: '(none: only requests without Origin or from an allowed host)', description: 'Extra Origin values accepted on /mcp, comma separated.' },
   { name: 'CTXGATE_LOG_LEVEL', default: 'info', description: 'pino log level (fatal, error, warn, info, debug, trace, silent).' },

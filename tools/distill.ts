@@ -23,6 +23,7 @@ const ContentPart = z.object({
   source: Json.optional(),
   cache_control: Json.optional(),
 });
+/** A chat message in OpenAI or Anthropic form (also read by the spaces toolset). */
 export const Message = z.object({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']).describe('Message role.'),
   content: z.union([z.string(), z.array(ContentPart)]).nullable().optional().describe('A string, or content parts / blocks (OpenAI or Anthropic form).'),

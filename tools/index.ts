@@ -18,5 +18,6 @@ import { tools as distillTools } from './distill.js';
 import { tools as hooksTools } from './hooks.js';
 import { tools as aceTools } from './ace.js';
 import { tools as gatewayTools } from './gateway.js';
+import { tools as spacesTools } from './spaces.js';
 
-export const allTools: AnyTool[] = [...tokenTools, ...compressTools, ...memoryTools, ...documentsTools, ...multimodalTools, ...kbTools, ...lookupTools, ...jobsTools, ...codeTools, ...cliTools, ...contextsTools, ...distillTools, ...aceTools, ...gatewayTools, ...cacheTools, ...accountTools, ...hooksTools, ...systemTools];
+export const allTools: AnyTool[] = [...tokenTools, ...compressTools, ...memoryTools, ...documentsTools, ...multimodalTools, ...kbTools, ...lookupTools, ...jobsTools, ...codeTools, ...cliTools, ...contextsTools, ...distillTools, ...spacesTools, ...aceTools, ...gatewayTools, ...cacheTools, ...accountTools, ...hooksTools, ...systemTools];

@@ -16,6 +16,7 @@ import { REST_SURFACE, SessionView } from '../registry/visibility.js';
 import { planEmbedder } from '../services/embedder.js';
 import { KeysService } from '../services/keys.js';
 import { buildAgentCard } from './agent-card.js';
+import { uploadPutHandler } from './uploads.js';
 import { McpHttpGateway } from './mcp.js';
 import type { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
@@ -241,6 +242,9 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     if (ok) return next();
     refuse(req, res, new Forbidden(`Origin '${origin.slice(0, 100)}' is not allowed (set CTXGATE_ALLOWED_ORIGINS)`, { field: 'Origin', rule: 'allowed_origins' }), -32000);
   });
+
+  // A signed upload's PUT carries a raw file and its own authority (the URL), not JSON or a key.
+  ex.put('/v1/uploads/:id', uploadPutHandler(app));
 
   ex.use(
     express.json({

@@ -128,7 +128,7 @@ export class ProjectsRepo {
       // The keyword rows left with their chunks (0011's triggers on SQLite; a generated column on
       // PostgreSQL). On SQLite, merge the FTS5 segments so the deleted terms leave the file, not just the index.
       if (t.dialect.backend === 'sqlite') {
-        for (const fts of ['document_chunks_fts', 'kb_chunks_fts', 'lookup_chunks_fts', 'memories_fts', 'contexts_fts', 'ace_bullets_fts']) {
+        for (const fts of ['document_chunks_fts', 'kb_chunks_fts', 'lookup_chunks_fts', 'memories_fts', 'contexts_fts', 'ace_bullets_fts', 'artifacts_fts']) {
           await sql`INSERT INTO ${sql.table(fts)} (${sql.ref(fts)}) VALUES ('optimize')`.execute(t.db);
         }
       }

@@ -12,7 +12,7 @@ export type Backend = 'sqlite' | 'postgres';
 /** A searchable table: its rows carry owner_id/project_id and an integer key linking the full-text row. */
 export interface FtsIndex {
   /** The table holding the text (and, on PostgreSQL, the generated `fts` tsvector column). */
-  table: 'document_chunks' | 'kb_chunks' | 'lookup_chunks' | 'memories' | 'contexts' | 'ace_bullets';
+  table: 'document_chunks' | 'kb_chunks' | 'lookup_chunks' | 'memories' | 'contexts' | 'ace_bullets' | 'artifacts';
   /** Its integer key: `rowid`, or `seq` for memories. */
   key: 'rowid' | 'seq';
   /** The SQLite FTS5 table keyed by that integer. */
@@ -35,6 +35,7 @@ export const FTS_INDEXES = {
   memories: { table: 'memories', key: 'seq', sqliteFts: 'memories_fts', columns: ['text', 'tags', 'source'], triggers: true, pgWritten: false },
   contexts: { table: 'contexts', key: 'rowid', sqliteFts: 'contexts_fts', columns: ['text'], triggers: true, pgWritten: false },
   aceBullets: { table: 'ace_bullets', key: 'seq', sqliteFts: 'ace_bullets_fts', columns: ['text', 'section', 'tags'], triggers: true, pgWritten: false },
+  artifacts: { table: 'artifacts', key: 'rowid', sqliteFts: 'artifacts_fts', columns: ['text'], triggers: true, pgWritten: false },
 } as const satisfies Record<string, FtsIndex>;
 
 /** One keyword query of the retrieval index (src/store/retrieval.ts), the only caller. */

@@ -24,6 +24,7 @@ import { MemoryRepo } from './memory.js';
 import { RateWindowsRepo } from './rate-windows.js';
 import { McpSessionsRepo } from './sessions.js';
 import type { RepoContext } from './store.js';
+import { SpacesRepo } from './spaces.js';
 import { UpstreamsRepo } from './upstreams.js';
 import { OwnerUsageRepo, UsageRepo } from './usage.js';
 
@@ -52,6 +53,7 @@ export interface Repos {
   contexts(scope: Scope): ContextsRepo;
   publicContexts(): PublicContextsRepo;
   distill(scope: Scope): DistillRepo;
+  spaces(scope: Scope): SpacesRepo;
   members(scope: Scope): MembersRepo;
   audit(scope: Scope): AuditRepo;
   auditRetention(): AuditRetentionRepo;
@@ -85,6 +87,7 @@ export function makeRepos(ctx: RepoContext): Repos {
     contexts: (scope) => new ContextsRepo(ctx, scope),
     publicContexts: () => new PublicContextsRepo(ctx),
     distill: (scope) => new DistillRepo(ctx, scope),
+    spaces: (scope) => new SpacesRepo(ctx, scope),
     members: (scope) => new MembersRepo(ctx, scope),
     audit: (scope) => new AuditRepo(ctx, scope),
     auditRetention: () => new AuditRetentionRepo(ctx),

@@ -48,7 +48,7 @@ export interface RetrievalSource<M> {
 
 /** The tables whose rows carry their own vector (embedding + embedder_id) within an owner/project scope. */
 export interface VectorColumns {
-  table: 'document_chunks' | 'memories' | 'kb_chunks' | 'lookup_chunks' | 'contexts' | 'ace_bullets';
+  table: 'document_chunks' | 'memories' | 'kb_chunks' | 'lookup_chunks' | 'contexts' | 'ace_bullets' | 'artifacts';
   /** The row id the source hands out (`rowid`, or `seq` for memories). */
   id: 'rowid' | 'seq';
   /**

@@ -331,6 +331,81 @@ export interface ContextEntriesTable {
   created_at: string;
 }
 
+/** Spaces (0015): a space, its nested collections, sources, versioned artifacts, snapshots, upload slots. */
+export interface SpacesTable { owner_id: string; project_id: string; id: string; name: string; description: string | null; created_at: string; updated_at: string }
+export interface SpaceCollectionsTable { owner_id: string; project_id: string; id: string; space_id: string; parent_id: string | null; name: string; created_at: string }
+export interface SpaceSourcesTable {
+  owner_id: string;
+  project_id: string;
+  id: string;
+  space_id: string;
+  collection_id: string | null;
+  kind: 'conversation' | 'document' | 'upload';
+  title: string | null;
+  format: string;
+  content: Json;
+  message_count: number;
+  tokens: number;
+  /** pending | processing | ready | failed */
+  status: string;
+  job_id: string | null;
+  error: string | null;
+  artifacts_count: Generated<number>;
+  created_at: string;
+}
+export interface ArtifactsTable {
+  rowid: Generated<number>;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  space_id: string;
+  collection_id: string | null;
+  source_id: string;
+  kind: string;
+  subtype: string | null;
+  language: string | null;
+  name: string | null;
+  lineage: string;
+  version: number;
+  previous_id: string | null;
+  content: string;
+  content_hash: string;
+  message_index: number | null;
+  role: string | null;
+  text: string;
+  embedding: Buffer;
+  embedder_id: string;
+  created_at: string;
+}
+export interface SpaceSnapshotsTable {
+  owner_id: string;
+  project_id: string;
+  id: string;
+  space_id: string | null;
+  source_id: string | null;
+  title: string | null;
+  budget_tokens: number;
+  tokens_in: number;
+  tokens_out: number;
+  markdown: string;
+  state: Json;
+  created_at: string;
+}
+export interface SpaceUploadsTable {
+  owner_id: string;
+  project_id: string;
+  id: string;
+  key_id: string;
+  filename: string | null;
+  mime_type: string | null;
+  max_bytes: number;
+  expires_at: string;
+  status: 'pending' | 'received' | 'used';
+  size: number | null;
+  bytes: Buffer | null;
+  created_at: string;
+}
+
 /** A playbook bullet (0019): counters grow by deltas; the vector is the retrieval index's ('ace'). */
 export interface AceBulletsTable {
   seq: Serial;
@@ -564,6 +639,12 @@ export interface Database {
   distill_strategies: DistillStrategiesTable;
   distill_calls: DistillCallsTable;
   distill_feedback: DistillFeedbackTable;
+  spaces: SpacesTable;
+  space_collections: SpaceCollectionsTable;
+  space_sources: SpaceSourcesTable;
+  artifacts: ArtifactsTable;
+  space_snapshots: SpaceSnapshotsTable;
+  space_uploads: SpaceUploadsTable;
   upstream_servers: UpstreamServersTable;
   schema_migrations: SchemaMigrationsTable;
   project_members: ProjectMembersTable;
