@@ -6,15 +6,13 @@
 // Delivery is at most once: a replica that is reconnecting misses messages, so nothing that must
 // survive (session state, job results) travels only here — the store holds it, the bus only wakes readers.
 import { EventEmitter } from 'node:events';
-import { sql } from 'kysely';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { AppDeps } from '../app-deps.js';
+import { pgListen, pgNotify } from '../store/notifications.js';
 
 export type BusHandler = (msg: any) => void;
 
-/** The one PostgreSQL channel (NOTIFY payloads carry the logical channel). */
-const PG_CHANNEL = 'ctxgate_bus';
 /** NOTIFY refuses payloads from 8000 bytes. */
 const PG_MAX_PAYLOAD = 7900;
 const RECONNECT_MS = 1000;
@@ -78,7 +76,7 @@ export class BusService {
       this.deps.log.warn({ channel, bytes: Buffer.byteLength(payload) }, 'bus message too large for NOTIFY; dropped');
       return;
     }
-    await sql`SELECT pg_notify(${PG_CHANNEL}, ${payload})`.execute(this.deps.store.db);
+    await pgNotify(this.deps.store.db, payload);
   }
 
   /** Reachability of the shared service messages go through (Redis; PostgreSQL is the store's check). */
@@ -147,27 +145,18 @@ export class BusService {
     }, RECONNECT_MS).unref();
   }
 
-  /** A dedicated connection LISTENs (pooled ones cannot); it is re-opened if it drops. */
+  /** A dedicated connection LISTENs (src/store/notifications.ts); it is re-opened if it drops. */
   private async listenPostgres(): Promise<void> {
-    const { default: pgLib } = await import('pg');
-    const client = new pgLib.Client({ connectionString: this.deps.config.databaseUrl });
-    const retry = () => {
-      if (this.pgListener !== client) return;
+    let client: pg.Client | null = null;
+    const lost = (err?: Error) => {
+      if (err) this.deps.log.warn({ err: err.message }, 'bus: PostgreSQL listener error');
+      if (!client || this.pgListener !== client) return;
       this.pgListener = null;
       client.removeAllListeners();
       client.end().catch(() => undefined);
       this.relisten();
     };
-    client.on('error', (err) => {
-      this.deps.log.warn({ err: err.message }, 'bus: PostgreSQL listener error');
-      retry();
-    });
-    client.on('end', retry);
-    client.on('notification', (n) => {
-      if (n.channel === PG_CHANNEL && n.payload) this.receive(n.payload);
-    });
-    await client.connect();
-    await client.query(`LISTEN ${PG_CHANNEL}`);
+    client = await pgListen(this.deps.config.databaseUrl!, (payload) => this.receive(payload), lost);
     this.pgListener = client;
   }
 }
