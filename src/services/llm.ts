@@ -13,10 +13,9 @@
 // touched by a failed call.
 import http from 'node:http';
 import https from 'node:https';
-import type net from 'node:net';
 import type { AppDeps } from '../app-deps.js';
 import { UpstreamFailed, UpstreamTimeout } from '../errors.js';
-import { resolveAllowed, UrlAllowlist } from './url-fetch.js';
+import { pinnedLookup, resolveAllowed, UrlAllowlist } from './url-fetch.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -97,10 +96,7 @@ function post(url: URL, target: { address: string; family: 4 | 6 }, body: string
           'user-agent': 'ctxgate-llm/1',
           ...(key ? { authorization: `Bearer ${key}` } : {}),
         },
-        lookup: ((_host: string, o: { all?: boolean }, cb: (...args: unknown[]) => void) => {
-          if (o?.all) cb(null, [{ address: target.address, family: target.family }]);
-          else cb(null, target.address, target.family);
-        }) as unknown as net.LookupFunction,
+        lookup: pinnedLookup(target),
       },
       (res) => {
         const parts: Buffer[] = [];

@@ -163,6 +163,17 @@ export class UrlAllowlist {
 
 interface Resolved { address: string; family: 4 | 6 }
 
+/**
+ * The `lookup` option of http(s).request that answers every name with the address resolveAllowed
+ * checked: the connection goes there, never to a fresh DNS answer (no rebinding between check and connect).
+ */
+export function pinnedLookup(target: Resolved): net.LookupFunction {
+  return ((_host: string, o: { all?: boolean }, cb: (...args: unknown[]) => void) => {
+    if (o?.all) cb(null, [{ address: target.address, family: target.family }]);
+    else cb(null, target.address, target.family);
+  }) as unknown as net.LookupFunction;
+}
+
 /** Resolve a host and check every address it has; one forbidden address refuses the host. */
 export async function resolveAllowed(host: string, allow: UrlAllowlist): Promise<Resolved> {
   const bare = host.replace(/^\[|\]$/g, '');
@@ -208,10 +219,7 @@ function requestOnce(url: URL, target: Resolved, opts: UrlFetchOptions, signal: 
         signal,
         headers: { 'user-agent': 'ctxgate-url-fetch/1', accept: opts.acceptTypes.join(', ') + ', */*;q=0.1', 'accept-encoding': 'identity' },
         // Connect to the address we checked, never to a fresh DNS answer.
-        lookup: ((_host: string, o: { all?: boolean }, cb: (...args: unknown[]) => void) => {
-          if (o?.all) cb(null, [{ address: target.address, family: target.family }]);
-          else cb(null, target.address, target.family);
-        }) as unknown as net.LookupFunction,
+        lookup: pinnedLookup(target),
       },
       (res) => {
         const status = res.statusCode ?? 0;
@@ -330,10 +338,7 @@ export async function postJson(rawUrl: string, body: string, headers: Record<str
           method: 'POST',
           signal,
           headers: { 'user-agent': 'ctxgate-webhooks/1', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
-          lookup: ((_host: string, o: { all?: boolean }, cb: (...args: unknown[]) => void) => {
-            if (o?.all) cb(null, [{ address: target.address, family: target.family }]);
-            else cb(null, target.address, target.family);
-          }) as unknown as net.LookupFunction,
+          lookup: pinnedLookup(target),
         },
         (res) => {
           const parts: Buffer[] = [];

@@ -4,17 +4,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
-import type { LookupFunction } from 'node:net';
-import { resolveAllowed, type UrlAllowlist } from '../url-fetch.js';
+import { pinnedLookup, resolveAllowed, type UrlAllowlist } from '../url-fetch.js';
 
 export function checkedFetch(allow: UrlAllowlist): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
   return async (input, init = {}) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
-    const addr = await resolveAllowed(url.hostname, allow);
-    const lookup: LookupFunction = (_host, opts, cb) => {
-      if ((opts as { all?: boolean }).all) (cb as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: addr.address, family: addr.family }]);
-      else cb(null, addr.address, addr.family);
-    };
+    const lookup = pinnedLookup(await resolveAllowed(url.hostname, allow));
     const headers: Record<string, string> = {};
     new Headers(init.headers).forEach((v, k) => (headers[k] = v));
     const body = init.body == null ? undefined : typeof init.body === 'string' ? init.body : Buffer.from(await new Response(init.body).arrayBuffer());
