@@ -12,17 +12,12 @@ import { createLogger } from '../src/log.js';
 import { AccountsService } from '../src/services/accounts.js';
 import { BrainService } from '../src/services/contexts-brain.js';
 import { ContextTreeService, type PopulateNode } from '../src/services/contexts-tree.js';
+import { cmakeHelpDir } from './corpus/sentences.js';
 
 const NODES = Number(process.env.BENCH_CONTEXT_NODES ?? 1000);
 const BRAIN_CONTEXTS = Number(process.env.BENCH_BRAIN_CONTEXTS ?? 500);
 const RUNS = Number(process.env.BENCH_BRAIN_RUNS ?? 30);
 const BUDGET = 4000;
-
-function corpusDir(): string {
-  const dir = fs.readdirSync('/usr/share').filter((d) => /^cmake-[\d.]+$/.test(d)).sort().pop();
-  if (!dir) throw new Error('bench/contexts.ts needs the CMake docs (Debian package cmake-data): /usr/share/cmake-*/Help not found');
-  return path.join('/usr/share', dir, 'Help');
-}
 
 /** One node per reST file (at most 4 KB of it), keyed by section and name; parents by section. */
 function nodes(dir: string, n: number): PopulateNode[] {
@@ -64,7 +59,7 @@ const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
 const lastCpu = () => round(cpuMs[cpuMs.length - 1]!);
 
 async function main() {
-  const dir = corpusDir();
+  const dir = cmakeHelpDir();
   const all = nodes(dir, Math.max(NODES, BRAIN_CONTEXTS));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxgate-bench-contexts-'));
   const databaseUrl = process.env.CTXGATE_DATABASE_URL;

@@ -12,38 +12,11 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { AccountsService } from '../src/services/accounts.js';
 import { DocumentsService, type SearchMode } from '../src/services/documents.js';
+import { cmakeHelpDir, rng, rstFiles } from './corpus/sentences.js';
 
 const TARGET = Number(process.env.BENCH_DOCS ?? 1000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
 const TOP_K = 5;
-
-function findCorpus(): string {
-  const dir = fs.readdirSync('/usr/share').filter((d) => /^cmake-[\d.]+$/.test(d)).sort().pop();
-  if (!dir) throw new Error('bench/documents.ts needs the CMake docs (Debian package cmake-data): /usr/share/cmake-*/Help not found');
-  return path.join('/usr/share', dir, 'Help');
-}
-
-function walk(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => {
-      const p = path.join(dir, e.name);
-      return e.isDirectory() ? walk(p) : e.name.endsWith('.rst') ? [p] : [];
-    })
-    .sort();
-}
-
-/** Deterministic PRNG (mulberry32): the same sample and queries on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STOP = new Set(
   'the a an and or of to in is are be for on with as by this that it its if from at not can when which will may are was all any these those use used using set sets value values variable'.split(' '),
@@ -74,8 +47,8 @@ function pct(xs: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const corpus = findCorpus();
-  const files = walk(corpus).filter((f) => fs.statSync(f).size >= 300);
+  const corpus = cmakeHelpDir();
+  const files = rstFiles(corpus).filter((f) => fs.statSync(f).size >= 300);
   const rand = rng(42);
   // A deterministic sample spread over every section of the reference.
   const picked = files.map((f) => ({ f, r: rand() })).sort((a, b) => a.r - b.r).slice(0, TARGET).map((x) => x.f).sort();

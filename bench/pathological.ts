@@ -17,7 +17,7 @@ import { countTokens } from '../src/engine/tokens.js';
 import { loadConfig } from '../src/config.js';
 import { projectRoot } from '../src/paths.js';
 import { createEmbedder } from '../src/services/embedder.js';
-import { rng } from './corpus/corpora.js';
+import { rng } from './corpus/sentences.js';
 
 const SIZE = Number(process.env.PATHOLOGICAL_MB ?? 2) * 1024 * 1024;
 

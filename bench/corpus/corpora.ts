@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { countTokens } from '../../src/engine/tokens.js';
 import { projectRoot } from '../../src/paths.js';
+import { rng } from './sentences.js';
 
 export type CorpusName = 'cmake' | 'python' | 'man' | 'npm';
 export const CORPORA: readonly CorpusName[] = ['cmake', 'python', 'man', 'npm'];
@@ -151,16 +152,6 @@ export function fnv1a(s: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h >>> 0;
-}
-
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const STOP = new Set(

@@ -24,7 +24,8 @@
 //  6. Up to HARD_PER_DOC questions per document, spread over the candidates in document order, one per
 //     answer.
 import fs from 'node:fs';
-import { type CorpusName, type Question, fnv1a, questionsFile, readDoc, rng, SEED } from './corpora.js';
+import { type CorpusName, type Question, fnv1a, questionsFile, readDoc, SEED } from './corpora.js';
+import { rng } from './sentences.js';
 
 export const HARD_PER_DOC = 5;
 export type HardKind = 'section' | 'api' | 'term';

@@ -9,12 +9,13 @@ export function cmakeHelpDir(): string {
   return path.join('/usr/share', dir, 'Help');
 }
 
-function walk(dir: string): string[] {
+/** Every reST file under `dir`, sorted (a stable order for seeded sampling). */
+export function rstFiles(dir: string): string[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
     .flatMap((e) => {
       const p = path.join(dir, e.name);
-      return e.isDirectory() ? walk(p) : e.name.endsWith('.rst') ? [p] : [];
+      return e.isDirectory() ? rstFiles(p) : e.name.endsWith('.rst') ? [p] : [];
     })
     .sort();
 }
@@ -22,7 +23,7 @@ function walk(dir: string): string[] {
 /** Prose sentences of the CMake reST files (directives, literal blocks and markup stripped), distinct. */
 export function cmakeSentences(dir = cmakeHelpDir()): string[] {
   const out = new Set<string>();
-  for (const f of walk(dir)) {
+  for (const f of rstFiles(dir)) {
     const prose = fs
       .readFileSync(f, 'utf8')
       .split(/\n\s*\n/)
