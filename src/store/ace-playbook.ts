@@ -3,7 +3,7 @@
 // (helpful = helpful + n), so two outcomes recorded at once both count.
 import type { Scope } from '../domain/scope.js';
 import { FTS_INDEXES, readJson } from './dialect.js';
-import { saveScopedVectors, type RetrievalSource } from './retrieval.js';
+import { loadScopedVectors, saveScopedVectors, staleScopedRows, type RetrievalSource } from './retrieval.js';
 import type { RepoContext } from './store.js';
 
 /** What search filters read beside each vector, without touching the store. */
@@ -16,27 +16,9 @@ export const aceBulletSource: RetrievalSource<BulletMeta> = {
   collection: 'ace',
   fts: FTS_INDEXES.aceBullets,
   scopeByTable: true,
-  async loadVectors(ctx, scope, embedderId) {
-    const rows = await ctx.db
-      .selectFrom('ace_bullets')
-      .select(['seq', 'playbook', 'section', 'embedding'])
-      .where('owner_id', '=', scope.ownerId)
-      .where('project_id', '=', scope.projectId)
-      .where('embedder_id', '=', embedderId)
-      .execute();
-    return rows.map((r) => ({ id: r.seq, meta: { playbook: r.playbook, section: r.section }, vec: r.embedding }));
-  },
-  async staleRows(ctx, scope, embedderId, limit) {
-    return ctx.db
-      .selectFrom('ace_bullets')
-      .select(['seq as id', 'text'])
-      .where('owner_id', '=', scope.ownerId)
-      .where('project_id', '=', scope.projectId)
-      .where('embedder_id', '<>', embedderId)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
-  },
+  loadVectors: (ctx, scope, embedderId) =>
+    loadScopedVectors(ctx, { table: 'ace_bullets', id: 'seq', columns: ['playbook', 'section'], unordered: true }, scope, embedderId, (r) => ({ playbook: r.playbook as string, section: r.section as string })),
+  staleRows: (ctx, scope, embedderId, limit) => staleScopedRows(ctx, { table: 'ace_bullets', id: 'seq' }, scope, embedderId, limit),
   saveVectors: (ctx, scope, embedderId, rows) => saveScopedVectors(ctx, { table: 'ace_bullets', id: 'seq', guardText: true }, scope, embedderId, rows),
 };
 

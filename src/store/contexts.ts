@@ -5,7 +5,7 @@
 import type { Selectable } from 'kysely';
 import type { Scope } from '../domain/scope.js';
 import { FTS_INDEXES } from './dialect.js';
-import { saveScopedVectors, type RetrievalSource } from './retrieval.js';
+import { loadScopedVectors, saveScopedVectors, staleScopedRows, type RetrievalSource } from './retrieval.js';
 import type { ContextEntriesTable, ContextsTable, ContextVersionsTable } from './schema.js';
 import type { RepoContext } from './store.js';
 
@@ -27,28 +27,8 @@ const COLUMNS = [
 export const contextSource: RetrievalSource<null> = {
   collection: 'contexts',
   fts: FTS_INDEXES.contexts,
-  async loadVectors(ctx, scope, embedderId) {
-    const rows = await ctx.db
-      .selectFrom('contexts')
-      .select(['rowid', 'embedding'])
-      .where('owner_id', '=', scope.ownerId)
-      .where('project_id', '=', scope.projectId)
-      .where('embedder_id', '=', embedderId)
-      .orderBy('rowid')
-      .execute();
-    return rows.map((r) => ({ id: r.rowid, meta: null, vec: r.embedding }));
-  },
-  async staleRows(ctx, scope, embedderId, limit) {
-    return ctx.db
-      .selectFrom('contexts')
-      .select(['rowid as id', 'text'])
-      .where('owner_id', '=', scope.ownerId)
-      .where('project_id', '=', scope.projectId)
-      .where('embedder_id', '!=', embedderId)
-      .orderBy('rowid')
-      .limit(limit)
-      .execute();
-  },
+  loadVectors: (ctx, scope, embedderId) => loadScopedVectors(ctx, { table: 'contexts', id: 'rowid', columns: [] }, scope, embedderId, () => null),
+  staleRows: (ctx, scope, embedderId, limit) => staleScopedRows(ctx, { table: 'contexts', id: 'rowid' }, scope, embedderId, limit),
   saveVectors: (ctx, scope, embedderId, rows) => saveScopedVectors(ctx, { table: 'contexts', id: 'rowid', guardText: true }, scope, embedderId, rows),
 };
 

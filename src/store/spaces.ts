@@ -4,7 +4,7 @@
 import type { Selectable } from 'kysely';
 import type { Scope } from '../domain/scope.js';
 import { FTS_INDEXES, readJson } from './dialect.js';
-import { saveScopedVectors, type RetrievalSource } from './retrieval.js';
+import { loadScopedVectors, saveScopedVectors, staleScopedRows, type RetrievalSource } from './retrieval.js';
 import type { ArtifactsTable, SpaceCollectionsTable, SpaceSnapshotsTable, SpaceSourcesTable, SpacesTable, SpaceUploadsTable } from './schema.js';
 import type { RepoContext } from './store.js';
 
@@ -44,29 +44,15 @@ const UPLOAD_COLUMNS = ['id', 'key_id', 'filename', 'mime_type', 'max_bytes', 'e
 export const artifactSource: RetrievalSource<ArtifactMeta> = {
   collection: 'artifacts',
   fts: FTS_INDEXES.artifacts,
-  async loadVectors(ctx, scope, embedderId) {
-    const rows = await ctx.db
-      .selectFrom('artifacts')
-      .select(['rowid', 'embedding', 'space_id', 'collection_id', 'source_id', 'kind', 'language'])
-      .where('owner_id', '=', scope.ownerId)
-      .where('project_id', '=', scope.projectId)
-      .where('embedder_id', '=', embedderId)
-      .orderBy('rowid')
-      .execute();
-    return rows.map((r) => ({ id: Number(r.rowid), meta: { space: r.space_id, collection: r.collection_id, source: r.source_id, kind: r.kind, language: r.language }, vec: r.embedding }));
-  },
-  async staleRows(ctx, scope, embedderId, limit) {
-    const rows = await ctx.db
-      .selectFrom('artifacts')
-      .select(['rowid', 'text'])
-      .where('owner_id', '=', scope.ownerId)
-      .where('project_id', '=', scope.projectId)
-      .where('embedder_id', '!=', embedderId)
-      .orderBy('rowid')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ id: Number(r.rowid), text: r.text }));
-  },
+  loadVectors: (ctx, scope, embedderId) =>
+    loadScopedVectors(ctx, { table: 'artifacts', id: 'rowid', columns: ['space_id', 'collection_id', 'source_id', 'kind', 'language'] }, scope, embedderId, (r) => ({
+      space: r.space_id as string,
+      collection: r.collection_id as string | null,
+      source: r.source_id as string,
+      kind: r.kind as string,
+      language: r.language as string | null,
+    })),
+  staleRows: (ctx, scope, embedderId, limit) => staleScopedRows(ctx, { table: 'artifacts', id: 'rowid' }, scope, embedderId, limit),
   saveVectors: (ctx, scope, embedderId, rows) => saveScopedVectors(ctx, { table: 'artifacts', id: 'rowid', guardText: true }, scope, embedderId, rows),
 };
 
