@@ -53,6 +53,7 @@ export const POSTGRES_TESTS = [
   'test/account/audit.test.ts',
   'test/jobs/batch-queue.test.ts',
   'test/hooks/webhooks.test.ts',
+  'test/hooks/github.test.ts',
   'test/account/analytics.test.ts',
   'test/spaces/spaces.test.ts',
   'test/spaces/sources.test.ts',
