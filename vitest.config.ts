@@ -50,6 +50,7 @@ export const POSTGRES_TESTS = [
   'test/distill/llm.test.ts',
   'test/account/compat.test.ts',
   'test/account/roles.test.ts',
+  'test/account/plans.test.ts',
   'test/account/audit.test.ts',
   'test/jobs/batch-queue.test.ts',
   'test/hooks/webhooks.test.ts',
