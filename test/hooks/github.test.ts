@@ -2,7 +2,11 @@
 // the same protocols: raw file content at /{owner}/{repo}/{sha}/{path} (raw.githubusercontent.com),
 // the REST API's pull-request diff (Accept: application/vnd.github.diff) and
 // POST /repos/{owner}/{repo}/issues/{n}/comments. Deliveries are signed the way GitHub signs them.
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -401,5 +405,42 @@ describe('GitHub inbound', () => {
     expect((await deliver('ping', { zen: 'z', repository: REPOSITORY }, { secret: NEW })).status).toBe(200);
     expect((await rest(server, 'DELETE', '/v1/integrations/github', { key: admin })).status).toBe(200);
     expect((await deliver('ping', { zen: 'z', repository: REPOSITORY }, { secret: NEW })).status).toBe(401);
+  });
+});
+
+describe('GitHub inbound from a local clone (content_source checkout)', () => {
+  it('a push re-ingests the files at the pushed commit with git show, not the working tree', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxgate-gh-clone-'));
+    const s = await startTestServer({ config: { allowedRoots: [root] } });
+    try {
+      const git = (...args: string[]) => execFileSync('git', ['-C', root, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { encoding: 'utf8' }).trim();
+      git('init', '-q', '-b', 'main');
+      fs.mkdirSync(path.join(root, 'docs'));
+      fs.writeFileSync(path.join(root, 'docs', 'setup.md'), '# Setup\n\nRun `make install` first, then `make test`.\n');
+      git('add', '.');
+      git('commit', '-q', '-m', 'docs');
+      const sha = git('rev-parse', 'HEAD');
+      // The working tree has moved on since; the push names the commit.
+      fs.writeFileSync(path.join(root, 'docs', 'setup.md'), '# Setup\n\nuncommitted edit\n');
+      const cfg = await rest(s, 'POST', '/v1/integrations/github', { key: s.ownerKey, body: { repository: 'acme/handbook', secret: SECRET, content_source: 'checkout', checkout_path: root, track: ['docs/**'] } });
+      expect(cfg.status).toBe(200);
+      expect(cfg.body.checkout_path).toBe(fs.realpathSync(root));
+      const outside = await rest(s, 'POST', '/v1/integrations/github', { key: s.ownerKey, body: { repository: 'acme/handbook', content_source: 'checkout', checkout_path: os.tmpdir() } });
+      expect(outside.status).toBe(403);
+      const push = { ref: 'refs/heads/main', before: '0'.repeat(40), after: sha, deleted: false, commits: [{ id: sha, added: ['docs/setup.md'], removed: [], modified: [] }], repository: REPOSITORY };
+      const raw = JSON.stringify(push);
+      const r = await rest(s, 'POST', '/v1/integrations/github/webhook', {
+        rawBody: raw,
+        headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-GitHub-Delivery': crypto.randomUUID(), 'X-Hub-Signature-256': githubSignature(SECRET, raw) },
+      });
+      expect(r.status).toBe(202);
+      await until(async () => ((await rest(s, 'GET', `/v1/batch-queue/${r.body.results[0].job_id}`, { key: s.ownerKey })).body.status === 'completed' ? true : undefined));
+      const doc = await rest(s, 'POST', '/v1/tools/get_document', { key: s.ownerKey, body: { file_id: 'docs/setup.md', include_content: true } });
+      expect(JSON.stringify(doc.body)).toContain('make install');
+      expect(JSON.stringify(doc.body)).not.toContain('uncommitted edit');
+    } finally {
+      await s.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
