@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubSignature, parseUnifiedDiff, pathPattern, pushChanges, verifyGithubSignature } from '../../src/engine/github.js';
 import { JobsService } from '../../src/services/jobs.js';
 import { query } from '../helpers/database.js';
-import { rest, startTestServer, type TestServer } from '../helpers/server.js';
+import { rest, startTestServer, until, type TestServer } from '../helpers/server.js';
 
 const SECRET = 'gh-webhook-secret-0123456789abcdef';
 const TOKEN = 'ghp_standInTokenForTheTestOnly000000000';
@@ -127,16 +127,6 @@ async function receiver() {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { got, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/in`, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 let server: TestServer;

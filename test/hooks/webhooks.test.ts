@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobsService } from '../../src/services/jobs.js';
 import { WebhooksService } from '../../src/services/webhooks.js';
 import { query } from '../helpers/database.js';
-import { rest, startTestServer, type TestServer } from '../helpers/server.js';
+import { rest, startTestServer, until, type TestServer } from '../helpers/server.js';
 
 interface Received { at: number; event: string; attempt: number; verified: boolean; body: any; answered: number }
 
@@ -34,16 +34,6 @@ async function receiver() {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   return { got, state, url, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const FAST = { urlAllowlist: ['127.0.0.1'], webhooks: { retryScheduleMs: [100, 200, 300], timeoutMs: 3000 } };
