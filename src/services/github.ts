@@ -29,7 +29,7 @@ import type { AppDeps } from '../app-deps.js';
 import { BadRequest, InvalidInput, NotFound, Unauthorized, UnsupportedMediaType, UpstreamFailed } from '../errors.js';
 import type { Caller, Scope } from '../domain/scope.js';
 import { filterCliOutput } from '../engine/cli/index.js';
-import { matchesAny, parseUnifiedDiff, pullRequestComment, pushChanges, touchedDefinitions, verifyGithubSignature, type PullRequestSummary } from '../engine/github.js';
+import { COMMENT_MAX_CHARS, matchesAny, parseUnifiedDiff, pullRequestComment, pushChanges, touchedDefinitions, verifyGithubSignature, type PullRequestSummary } from '../engine/github.js';
 import { redactSecrets } from '../engine/secrets.js';
 import { countTokens } from '../engine/tokens.js';
 import { excerpt } from '../registry/schema.js';
@@ -432,11 +432,12 @@ export class GithubService {
       summary_tokens: summaryTokens,
       savings_pct: diffTokens > 0 ? Math.round((1000 * (diffTokens - summaryTokens)) / diffTokens) / 10 : 0,
       blast_radius: [...radius].sort((a, b) => b[1].score - a[1].score).slice(0, 10).map(([path, e]) => ({ path, score: Number(e.score.toFixed(6)), via: [...e.via] })),
-      compressed_diff: compressed,
-      truncated: false,
+      // Kept, delivered and posted: at most what a comment carries.
+      compressed_diff: compressed.slice(0, COMMENT_MAX_CHARS),
+      truncated: compressed.length > COMMENT_MAX_CHARS,
     };
     const body = pullRequestComment(summary);
-    summary.truncated = body.includes('[… cut to fit a comment]');
+    summary.truncated ||= body.includes('[… cut to fit a comment]');
 
     // The comment, once: an item started again after a crash finds it recorded.
     const before = (await store.event(item.event_id))?.summary as { comment?: { posted?: boolean } } | null;
