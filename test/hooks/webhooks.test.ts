@@ -207,6 +207,12 @@ describe('webhook retries are scheduled, not slept', () => {
       expect(listed.body.jobs.map((j: { kind: string }) => j.kind)).toEqual(['compress_documents']);
       expect(listed.body.total).toBe(1);
       expect(listed.body.summary.queued).toBe(0);
+
+      // Claiming respects the time on this backend: not before it, and at it.
+      const queue = s.deps.store.jobQueue();
+      expect(await queue.lease(['webhook_delivery'], 'probe', Date.now(), 1000)).toBeUndefined();
+      const due = await queue.lease(['webhook_delivery'], 'probe', Number(deferred.not_before_ms), 1000);
+      expect(due?.kind).toBe('webhook_delivery');
     } finally {
       await s.close();
       await r3.close();
