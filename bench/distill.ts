@@ -10,15 +10,16 @@
 // Ratio: the seed's metadata.compression_ratio, tokens_out / tokens_in of the whole request (every
 // message's text, tool calls and results; the verbatim last user message included), per conversation
 // (median, and how many fall inside the strategy's range) and pooled (sum out / sum in). A conversation
-// is "long" when its verbatim messages (system + last user message) take at most 5% of its tokens, so
-// every built-in range can be reached; shorter ones are reported apart, not dropped.
+// is "long" when it has at least SHORT_CONVERSATION_TOKENS (1,000) tokens and its verbatim messages
+// (system + last user message) take at most 5% of them, so every built-in range can be reached and is
+// more than a sentence or two; the others are reported apart as "short", not dropped.
 // Also: code blocks kept byte-exact (distinct blocks per conversation), marked decisions kept, and the
 // latency of one call on a 200-message conversation (TC39 items in order), with the load average.
 // Runs the service (the real pipeline without HTTP) on a real store. Prints one JSON object.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { codeBlocks, normalizeMessages, messageText, ratioRange, builtinStrategy } from '../src/engine/conversation/index.js';
+import { codeBlocks, normalizeMessages, messageText, ratioRange, builtinStrategy, SHORT_CONVERSATION_TOKENS } from '../src/engine/conversation/index.js';
 import { countTokens } from '../src/engine/tokens.js';
 import { DistillService } from '../src/services/distill.js';
 import { AccountsService } from '../src/services/accounts.js';
@@ -79,7 +80,7 @@ try {
           // compress is measured at a quarter of each conversation's tokens (its range is target_token).
           const r = await svc.distill(scope, 'enterprise', { messages: t.messages, strategy_id: id, target_token: Math.max(50, Math.round(tin / 4)) });
           const verbatim = conv.messages.filter((m) => m.index === conv.lastUser || m.role === 'system').reduce((s, m) => s + countTokens(messageText(m)), 0);
-          rows.push({ long: verbatim <= LONG_SHARE * r.metadata.tokens_in, tin: r.metadata.tokens_in, tout: r.metadata.tokens_out, ratio: r.metadata.compression_ratio });
+          rows.push({ long: verbatim <= LONG_SHARE * r.metadata.tokens_in && r.metadata.tokens_in >= SHORT_CONVERSATION_TOKENS, tin: r.metadata.tokens_in, tout: r.metadata.tokens_out, ratio: r.metadata.compression_ratio });
           const out = normalizeMessages(r.messages).messages.map(messageText).join('\n\n');
           const distinct = new Set(t.messages.flatMap((m) => codeBlocks(m.content)));
           // Where the distinct code blocks alone (kept whole by technical_dense) are more than the range allows.
@@ -150,7 +151,7 @@ try {
     JSON.stringify(
       {
         ratio: RATIO,
-        long_conversation: `verbatim messages (system + last user message) at most ${LONG_SHARE * 100}% of tokens_in; "short" ones are reported apart`,
+        long_conversation: `at least ${SHORT_CONVERSATION_TOKENS} tokens_in, verbatim messages (system + last user message) at most ${LONG_SHARE * 100}% of them; the others ("short") are reported apart`,
         halves: { tune: 'used while tuning the rules', held_back: 'never tuned on' },
         corpora,
         latency_200_messages: { ...latency, load_average_1m: r3(os.loadavg()[0]!), cores: os.cpus().length },

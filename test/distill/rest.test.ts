@@ -303,12 +303,12 @@ describe('over MCP', () => {
     const t = THREADS.find((x) => x.id.includes('felixge'))!;
     const d = await callTool(client, 'distill', { messages: t.messages, strategy_id: 'summarize' });
     expect(d.isError).toBe(false);
-    expect(d.text).toMatch(/^\[distill: summarize 1\.0\.0; \d+ → \d+ tokens/);
+    expect(d.text).toMatch(/^\[distill: summarize 1\.1\.0; \d+ → \d+ tokens/);
     expect(d.structured.metadata.strategy_id).toBe('summarize');
     expect(outText(d.structured.messages)).toContain('1.0.0-pre2 has been pushed to npm');
     const list = await callTool(client, 'list_strategies', {});
     expect(list.structured.strategies.map((s: { id: string }) => s.id)).toEqual(['compress', 'summarize', 'technical_dense', 'extract_decisions', 'llm_summary']);
-    expect((await callTool(client, 'get_strategy', { id: 'extract_decisions' })).structured.keep).toEqual(['rationale']);
+    expect((await callTool(client, 'get_strategy', { id: 'extract_decisions' })).structured.keep).toEqual(['decision', 'rationale']);
     const fb = await callTool(client, 'submit_feedback', {
       call_id: d.structured.metadata.call_id,
       rating: 'good',

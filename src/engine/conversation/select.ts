@@ -55,6 +55,12 @@ function pairs(conv: Conversation): Map<string, { call: number; result: number |
   return out;
 }
 
+/**
+ * Below this many input tokens a conversation is short: its strategy's range is a sentence or two, and
+ * decisions are not dropped to meet it (the benchmark reports such conversations apart).
+ */
+export const SHORT_CONVERSATION_TOKENS = 1000;
+
 export function distillRules(conv: Conversation, strategy: Strategy, opts: { keepTerms: string[] }): Distilled {
   const terms = opts.keepTerms;
   const units: Placed[] = [];
@@ -103,9 +109,11 @@ export function distillRules(conv: Conversation, strategy: Strategy, opts: { kee
   };
 
   // 1. What must stay: keep-terms from inject, and every unit of the strategy's `always` kinds (all
-  //    code and errors for technical_dense), each once.
+  //    code and errors for technical_dense), each once. In a short conversation a range is a sentence
+  //    or two, so a strategy that keeps decisions keeps every one the phrase rules name, over the range.
+  const short = tokensIn < SHORT_CONVERSATION_TOKENS && strategy.keep.includes('decision');
   for (const u of units) {
-    if ((terms.length && mentions(u.text, terms)) || strategy.always.includes(u.kind)) take(u, true);
+    if ((terms.length && mentions(u.text, terms)) || strategy.always.includes(u.kind) || (short && u.kind === 'decision')) take(u, true);
   }
   // 2. The strategy's kinds, ranked together: the most salient first (what the conversation turns on,
   //    said late, in words that state an outcome: see salience()), a kind earlier in `keep` counting
@@ -276,7 +284,7 @@ export function assembleCompressed(conv: Conversation, plan: CompressPlan, texts
 
 /** Words that state how a discussion ended: agreement, approval, rejection, a plan, what happens next. */
 const OUTCOME =
-  /\b(?:consensus|agree(?:d|ment|s)?|approv(?:e|ed|al)|objections?|support (?:for|it|this)|(?:we|you) have (?:support|approval|agreement)|congratulations|accept(?:ed|s)?|reject(?:ed|s)?|block(?:ed|ing)?|conclu(?:de|ded|sion)|resolution|resolved|decid(?:e|ed|ing)|decision|outcome|the plan|next steps?|going forward|come back|bring (?:it|this) back|follow[- ]?up|we(?:'ll| will| can| should| need to)|not (?:advancing|moving forward|going to)|advance(?:s|d|ment)?|merge[ds]?|ship(?:ped|s)?|land(?:ed|s)?)\b/i;
+  /\b(?:consensus|agree(?:d|ment|s)?|approv(?:e|ed|al)|objections?|support (?:for|it|this)|(?:we|you) have (?:support|approval|agreement)|congratulations|accept(?:ed|s)?|reject(?:ed|s)?|block(?:ed|ing)?|conclu(?:de|ded|sion)|resolution|resolved|decid(?:e|ed|ing)|decision|outcome|the plan|next steps?|going forward|come back|bring (?:it|this) back|follow[- ]?up|we(?:'ll| will| can| should| need to)|not (?:advancing|moving forward|going to)|advance(?:s|d|ment)?|merged|shipped|landed)\b/i;
 
 /** Lower-cased content words of a unit (3+ letters or containing a digit). */
 function contentWords(text: string): string[] {
@@ -285,7 +293,7 @@ function contentWords(text: string): string[] {
 
 /**
  * How much a unit says about where the conversation went, by rules a reader would use: a unit that
- * states an outcome (outcome words 2, decision phrasing 1), in the words the conversation keeps coming
+ * states an outcome (outcome words or decision phrasing 2, both 2.5), in the words the conversation keeps coming
  * back to (content words said in several messages), and said late (decisions close a thread) scores
  * high. Fragments and very long units score less. Indexed by unit id.
  */
@@ -307,9 +315,10 @@ export function salience(units: Placed[], messageCount: number): number[] {
       if (d >= 2) central += Math.log2(d) / spread;
     }
     central /= Math.sqrt(words.length + 4);
-    // Weights set on the tuning half only (bench/distill.ts): outcome words count more than the phrase
-    // rules' decision kind alone, which also matches plans and proposals that were not taken up.
-    const cue = Math.max(OUTCOME.test(u.text) ? 2 : 0, u.kind === 'decision' ? 1 : 0);
+    // Weights set on the tuning halves only (bench/distill.ts): outcome words and the phrase rules'
+    // decision kind count alike, both a little more.
+    const outcome = OUTCOME.test(u.text);
+    const cue = outcome && u.kind === 'decision' ? 2.5 : outcome || u.kind === 'decision' ? 2 : 0;
     const pos = messageCount > 1 ? u.msg / (messageCount - 1) : 1;
     const size = u.tokens < 6 ? 0.5 : u.tokens > 80 ? 80 / u.tokens : 1;
     return (cue + central + 3 * pos * pos) * size;

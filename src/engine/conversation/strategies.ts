@@ -83,7 +83,7 @@ export const BUILTIN_STRATEGIES: readonly Strategy[] = [
     // decision kept whatever the budget pushed long review threads far past 15%.
     always: [],
     keep: ['decision', 'question', 'todo', 'rationale', 'error', 'other'],
-    target_ratio: 0.12,
+    target_ratio: 0.135,
     fill: true,
     decision_context: false,
   },
@@ -119,7 +119,7 @@ export const BUILTIN_STRATEGIES: readonly Strategy[] = [
     mode: 'rules',
     always: [],
     keep: ['decision', 'rationale'],
-    target_ratio: 0.08,
+    target_ratio: 0.09,
     // Short of 5%: the units that most read like an outcome (outcome words, late, on the thread's
     // subject), not arbitrary text.
     fill: true,
