@@ -13,13 +13,14 @@
 // is "long" when it has at least SHORT_CONVERSATION_TOKENS (1,000) tokens and its verbatim messages
 // (system + last user message) take at most 5% of them, so every built-in range can be reached and is
 // more than a sentence or two; the others are reported apart as "short", not dropped.
-// Also: code blocks kept byte-exact (distinct blocks per conversation), marked decisions kept, and the
+// Also: code blocks kept byte-exact (distinct fences per conversation; fences holding a log or trace
+// counted apart), marked decisions kept, and the
 // latency of one call on a 200-message conversation (TC39 items in order), with the load average.
 // Runs the service (the real pipeline without HTTP) on a real store. Prints one JSON object.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { codeBlocks, normalizeMessages, messageText, ratioRange, builtinStrategy, SHORT_CONVERSATION_TOKENS } from '../src/engine/conversation/index.js';
+import { codeBlocks, isLogFence, normalizeMessages, messageText, ratioRange, builtinStrategy, SHORT_CONVERSATION_TOKENS } from '../src/engine/conversation/index.js';
 import { countTokens } from '../src/engine/tokens.js';
 import { DistillService } from '../src/services/distill.js';
 import { AccountsService } from '../src/services/accounts.js';
@@ -74,6 +75,8 @@ try {
         let decKept = 0;
         let decInLastUser = 0;
         let codeOverRange = 0;
+        let logTotal = 0;
+        let logKept = 0;
         for (const t of corpus.conversations.filter((c) => c.half === half)) {
           const conv = normalizeMessages(t.messages);
           const tin = conv.messages.reduce((s, m) => s + countTokens(messageText(m)), 0);
@@ -82,12 +85,19 @@ try {
           const verbatim = conv.messages.filter((m) => m.index === conv.lastUser || m.role === 'system').reduce((s, m) => s + countTokens(messageText(m)), 0);
           rows.push({ long: verbatim <= LONG_SHARE * r.metadata.tokens_in && r.metadata.tokens_in >= SHORT_CONVERSATION_TOKENS, tin: r.metadata.tokens_in, tout: r.metadata.tokens_out, ratio: r.metadata.compression_ratio });
           const out = normalizeMessages(r.messages).messages.map(messageText).join('\n\n');
-          const distinct = new Set(t.messages.flatMap((m) => codeBlocks(m.content)));
+          // Fences holding code, and fences holding a log or trace (technical_dense keeps a log once: a
+          // repeat of one already kept may go).
+          const distinct = [...new Set(t.messages.flatMap((m) => codeBlocks(m.content)))];
+          const code = distinct.filter((b) => !isLogFence(b));
           // Where the distinct code blocks alone (kept whole by technical_dense) are more than the range allows.
-          if (range && [...distinct].reduce((s, b) => s + countTokens(b), 0) > range[1] * tin) codeOverRange++;
-          for (const block of distinct) {
+          if (range && code.reduce((s, b) => s + countTokens(b), 0) > range[1] * tin) codeOverRange++;
+          for (const block of code) {
             codeTotal++;
             if (out.includes(block)) codeKept++;
+          }
+          for (const block of distinct.filter((b) => isLogFence(b))) {
+            logTotal++;
+            if (out.includes(block)) logKept++;
           }
           const last = conv.lastUser >= 0 ? collapse(messageText(conv.messages[conv.lastUser]!)) : '';
           for (const d of t.decisions ?? []) {
@@ -111,6 +121,8 @@ try {
           code_blocks: codeTotal,
           code_blocks_kept_exact: codeKept,
           conversations_whose_code_alone_exceeds_range: range ? codeOverRange : null,
+          log_blocks: logTotal,
+          log_blocks_kept_exact: logKept,
           marked_decisions: decTotal,
           marked_decisions_kept: decKept,
           marked_decisions_in_last_user_message: decInLastUser,

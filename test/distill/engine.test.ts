@@ -212,6 +212,28 @@ describe('strategies on real threads', () => {
     expect(outText(out)).toContain('We decided to keep option');
   });
 
+  it('technical_dense keeps a log once: the same trace pasted again with other numbers goes, code stays byte-exact', () => {
+    const trace = (n: number, extra: string[] = []) =>
+      ['```', `TypeError: Cannot read properties of undefined (reading 'id') at ${n}`, `    at resolve (/app/src/auth/session.ts:${40 + n}:13)`, `    at handler (/app/src/server/routes.ts:${100 + n}:7)`, ...extra, `    at process (node:internal/process/task_queues:${95 + n}:5)`, '```'].join('\n');
+    const again = trace(2, ['    at refresh (authToken.ts:3:1)']);
+    const code = '```ts\nexport function resolve(s: Session) {\n  return s.user?.id ?? null;\n}\n```';
+    const msgs = [
+      { role: 'user', content: `Login crashes after a refresh:\n\n${trace(1)}` },
+      { role: 'assistant', content: `Thanks! Can you try this patch?\n\n${code}` },
+      { role: 'user', content: `Still failing, same thing:\n\n${again}` },
+      { role: 'assistant', content: `Then the session is not loaded yet. Same function, for reference:\n\n${code}\n\nWe will move the load before the handler.` },
+      { role: 'user', content: 'What else do you need from me?' },
+    ];
+    const out = outText(distillRules(normalizeMessages(msgs), builtinStrategy('technical_dense')!, { keepTerms: [] }).messages);
+    expect(out).toContain(trace(1));
+    expect(out).not.toContain('authToken.ts');
+    // The code block: byte-exact, and once.
+    expect(out.split(code).length - 1).toBe(1);
+    // A keep-term from inject keeps the repeat too.
+    const kept = outText(distillRules(normalizeMessages(msgs), builtinStrategy('technical_dense')!, { keepTerms: ['authToken'] }).messages);
+    expect(kept).toContain(again);
+  });
+
   it('system messages stay verbatim', () => {
     const system = { role: 'system', content: 'You are a careful reviewer. Thanks for reading this long preamble. Be kind.' };
     const t = THREADS.find((x) => x.id.includes('felixge'))!;

@@ -38,10 +38,24 @@ function mentions(text: string, terms: string[]): boolean {
 }
 
 /** Error lines that differ only in numbers, addresses and paths are the same error. */
-function dedupeKey(u: TextUnit): string {
-  if (u.kind !== 'error') return u.norm;
-  return u.norm.replace(/0x[0-9a-f]+/g, '#').replace(/\d+/g, '#').replace(/(?:\/[\w.@-]+)+/g, '/…');
+function errorKey(text: string): string {
+  return text.replace(/0x[0-9a-f]+/g, '#').replace(/\d+/g, '#').replace(/(?:\/[\w.@-]+)+/g, '/…');
 }
+
+function dedupeKey(u: TextUnit): string {
+  return u.kind === 'error' ? errorKey(u.norm) : u.norm;
+}
+
+/** The lines of a log or trace (fence lines left out), each as its error key. */
+function logLines(u: TextUnit): string[] {
+  return u.text
+    .split('\n')
+    .filter((l) => l.trim() && !/^\s*(?:`{3,}|~{3,})/.test(l))
+    .map((l) => errorKey(l.replace(/\s+/g, ' ').trim().toLowerCase()));
+}
+
+/** A log of 3+ lines is a repeat when at least this share of its lines were in logs already kept. */
+const REPEATED_LOG_SHARE = 0.8;
 
 /** Tool call id → the index of the message holding the call, and of the one holding its result. */
 function pairs(conv: Conversation): Map<string, { call: number; result: number | null }> {
@@ -97,13 +111,20 @@ export function distillRules(conv: Conversation, strategy: Strategy, opts: { kee
   const chosen = new Set<number>();
   const seen = new Set<string>();
   let used = forcedTokens;
+  // Lines of the logs and traces kept so far: the same log pasted again (other timestamps, addresses,
+  // line numbers, a few lines more or less) is a repeat, not kept twice.
+  const seenLogLines = new Set<string>();
   const take = (u: Placed, force = false): boolean => {
     if (chosen.has(u.id)) return true;
     const key = dedupeKey(u);
     if (seen.has(key) && u.call === undefined) return false;
+    const lines = u.kind === 'error' && u.call === undefined ? logLines(u) : [];
+    const keepTerm = terms.length > 0 && mentions(u.text, terms);
+    if (lines.length >= 3 && !keepTerm && lines.filter((l) => seenLogLines.has(l)).length >= REPEATED_LOG_SHARE * lines.length) return false;
     if (!force && used + u.tokens > budgetHi) return false;
     chosen.add(u.id);
     seen.add(key);
+    for (const l of lines) seenLogLines.add(l);
     used += u.tokens;
     return true;
   };
