@@ -114,7 +114,24 @@ try {
           min_ratio: xs.length ? r3(Math.min(...xs.map((x) => x.ratio))) : null,
           max_ratio: xs.length ? r3(Math.max(...xs.map((x) => x.ratio))) : null,
         });
+        // The half as one long session (its threads in order): the regime of a long coding session, where
+        // the verbatim last user message is a small part of the whole; with the share of it that distinct
+        // code and log fences alone take (technical_dense keeps both whole).
+        const threads = corpus.conversations.filter((c) => c.half === half);
+        const sessionMsgs = threads.flatMap((t) => t.messages);
+        const session = await svc.distill(scope, 'enterprise', { messages: sessionMsgs, strategy_id: id, target_token: Math.max(50, Math.round(rows.reduce((s, x) => s + x.tin, 0) / 4)) });
+        const sessionOut = normalizeMessages(session.messages).messages.map(messageText).join('\n\n');
+        const fences = [...new Set(sessionMsgs.flatMap((m) => codeBlocks(m.content)))];
+        const fenceShare = (logs: boolean) => r3(fences.filter((b) => isLogFence(b) === logs).reduce((s, b) => s + countTokens(b), 0) / session.metadata.tokens_in);
         halves[half] = {
+          as_one_session: {
+            messages: sessionMsgs.length,
+            tokens_in: session.metadata.tokens_in,
+            ratio: session.metadata.compression_ratio,
+            code_fences_kept_exact: `${fences.filter((b) => !isLogFence(b) && sessionOut.includes(b)).length} of ${fences.filter((b) => !isLogFence(b)).length}`,
+            code_fence_share_of_input: fenceShare(false),
+            log_fence_share_of_input: fenceShare(true),
+          },
           all: group(rows),
           long: group(rows.filter((x) => x.long)),
           short: group(rows.filter((x) => !x.long)),
