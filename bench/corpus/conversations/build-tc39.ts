@@ -73,7 +73,7 @@ interface Item {
   source_url: string;
   title: string;
   meeting: string;
-  half: 'tune' | 'held_back';
+  half: 'tune' | 'held_back' | 'fresh';
   messages: Array<{ role: 'user' | 'assistant'; content: string }>;
   conclusion: string[];
   decisions: string[];
@@ -183,16 +183,25 @@ for (const x of picked) {
   x.half = parseInt(sha(`half:${x.id}`).slice(0, 8), 16) % 2 === 0 ? 'tune' : 'held_back';
   x.decisions = mark(x.messages, x.conclusion);
 }
+// A second held-back set, added after the first held-back figures were seen: the next 30 eligible items
+// by sha1(id) (none of them has a code fence: all 16 that do are above). Marked by the same rule,
+// never read; what changed after the first held-back run is measured on it.
+const fresh = eligible.filter((x) => !picked.includes(x) && x.code_blocks === 0).slice(0, 30);
+for (const x of fresh) {
+  x.half = 'fresh' as Item['half'];
+  x.decisions = mark(x.messages, x.conclusion);
+}
+picked.push(...fresh);
 picked.sort((a, b) => a.id.localeCompare(b.id));
 
 const out = {
   description:
-    'Agenda items of the TC39 plenary meetings 2019–2026 (public meeting notes, tc39/notes), each a multi-speaker technical discussion with code, as conversations. Presenter turns are role user, other delegates role assistant, each message prefixed with the speaker\'s abbreviation as in the notes. The notes\' own "Speaker\'s Summary" and "Conclusion" sections are not in the messages; the conclusion bullets are kept as `conclusion`, and `decisions` are the sentences marked from them by decision_rule. half: tune (used while tuning the strategies) or held_back (never tuned on; split by sha1 of the id).',
+    'Agenda items of the TC39 plenary meetings 2019–2026 (public meeting notes, tc39/notes), each a multi-speaker technical discussion with code, as conversations. Presenter turns are role user, other delegates role assistant, each message prefixed with the speaker\'s abbreviation as in the notes. The notes\' own "Speaker\'s Summary" and "Conclusion" sections are not in the messages; the conclusion bullets are kept as `conclusion`, and `decisions` are the sentences marked from them by decision_rule. half: tune (used while tuning the strategies), held_back (never tuned on; split by sha1 of the id; its figures were first seen at commit 52f2fca) or fresh (a second held-back set added afterwards, never read, for what changed after that).',
   source: { repository: 'https://github.com/tc39/notes', commit, licence: 'no licence file in the repository at this commit; public Ecma TC39 meeting notes, quoted for evaluation with their source URLs' },
   builder: 'bench/corpus/conversations/build-tc39.ts',
   role_mapping: 'presenter=user, other delegates=assistant',
   decision_rule: DECISION_RULE,
-  selection: `${eligible.length} eligible items (8+ messages, 3+ non-presenter messages, 1,500–15,000 tokens, a conclusion), first 30 with code fences and first 30 without by sha1(id)`,
+  selection: `${eligible.length} eligible items (8+ messages, 3+ non-presenter messages, 1,500–15,000 tokens, a conclusion), first 30 with code fences and first 30 without by sha1(id), split tune / held_back by sha1; then the next 30 without code as half "fresh", a second held-back set built after the first held-back figures were seen`,
   conversations: picked.map(({ tokens: _t, code_blocks: _c, ...x }) => x),
 };
 fs.writeFileSync(path.join(import.meta.dirname, 'tc39-plenary.json'), `${JSON.stringify(out, null, 1)}\n`);
@@ -208,5 +217,7 @@ console.log(
     with_code: picked.filter((x) => x.code_blocks > 0).length,
     tune_marks: count('tune').reduce((s, x) => s + x.decisions.length, 0),
     held_back_marks: count('held_back').reduce((s, x) => s + x.decisions.length, 0),
+    fresh: count('fresh').length,
+    fresh_marks: count('fresh').reduce((s, x) => s + x.decisions.length, 0),
   }),
 );
