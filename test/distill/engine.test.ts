@@ -181,9 +181,9 @@ describe('strategies on real threads', () => {
       }
       return kept / total;
     };
-    // Measured 10 of 19 and 5 of 19 when tuned; the bench reports the held-back half.
-    expect(recall('summarize')).toBeGreaterThanOrEqual(0.5);
-    expect(recall('extract_decisions')).toBeGreaterThanOrEqual(0.25);
+    // Measured 9 of 19 and 8 of 19 when tuned; the bench reports the held-back sets.
+    expect(recall('summarize')).toBeGreaterThanOrEqual(0.45);
+    expect(recall('extract_decisions')).toBeGreaterThanOrEqual(0.4);
   });
 
   it('an outcome said in plain words counts as a decision; filler and chatter go', () => {
@@ -199,6 +199,19 @@ describe('strategies on real threads', () => {
     expect(out).toContain('It sounds like there is consensus for the iterator proposal to advance, with DEF and JKL as reviewers.');
     expect(out).not.toContain('Thanks so much.');
     expect(tokensOf(kept) / tokensOf(msgs)).toBeLessThanOrEqual(0.1);
+  });
+
+  it('a decision strategy gives part of its budget to the end of the discussion, where outcomes are stated', () => {
+    const talk = (i: number) => `Background point ${i} on the parser, the runtime, the cache and the options we compared for the loader.`;
+    const msgs = [
+      ...Array.from({ length: 16 }, (_, i) => ({ role: i % 2 ? 'user' : 'assistant', content: `${i % 2 ? 'ABC' : 'DEF'}: ${talk(i)} ${talk(i + 40)} ${talk(i + 80)}` })),
+      { role: 'assistant', content: 'DEF: Fine by me, the loader keeps its current shape for now and the cache work moves to its own proposal.' },
+      { role: 'user', content: 'ABC: Thank you all.' },
+    ];
+    for (const id of ['summarize', 'extract_decisions']) {
+      const out = outText(distillRules(normalizeMessages(msgs), builtinStrategy(id)!, { keepTerms: [] }).messages);
+      expect(out, id).toContain('the loader keeps its current shape for now and the cache work moves to its own proposal.');
+    }
   });
 
   it('a conversation whose last user message is most of the budget still keeps part of its history', () => {
