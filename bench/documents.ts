@@ -13,6 +13,7 @@ import { createLogger } from '../src/log.js';
 import { AccountsService } from '../src/services/accounts.js';
 import { DocumentsService, type SearchMode } from '../src/services/documents.js';
 import { cmakeHelpDir, rng, rstFiles } from './corpus/sentences.js';
+import { settleAfterLoad } from './corpus/settle.js';
 
 const TARGET = Number(process.env.BENCH_DOCS ?? 1000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
       chunks += r.chunks;
     }
     const ingestSec = (performance.now() - t0) / 1000;
+    const settled = await settleAfterLoad(app.deps.store);
 
     const qrand = rng(7);
     const queries: Array<{ q: string; fileId: string }> = [];
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
             per_doc_median_ms: pct(perDoc, 50),
             per_doc_p95_ms: pct(perDoc, 95),
             balanced_skeleton_savings_pct: Math.round((1000 * (tokens - skeletonTokens)) / tokens) / 10,
+            after: settled,
           },
           search: { queries: queries.length, top_k: TOP_K, ...search },
         },

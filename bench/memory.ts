@@ -11,6 +11,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { AccountsService } from '../src/services/accounts.js';
 import { MemoryService, type SearchMode } from '../src/services/memory.js';
+import { settleAfterLoad } from './corpus/settle.js';
 import { cmakeHelpDir, cmakeSentences, latencyStats, rng, round3, shuffle } from './corpus/sentences.js';
 
 const TARGET = Number(process.env.BENCH_MEMORIES ?? 10_000);
@@ -48,6 +49,7 @@ async function main() {
     }
     const loadMs = performance.now() - t0;
     app.deps.store.sqlite?.pragma('synchronous = FULL');
+    const settled = await settleAfterLoad(app.deps.store);
     const stored = (await mem.list(scope, { limit: 1, offset: 0, order: 'newest' })).total;
 
     // A query is five content words of one memory, shuffled: the memory is the known answer.
@@ -98,7 +100,7 @@ async function main() {
       embedder: (await app.deps.embedder()).id,
       memories: stored,
       near_duplicates_merged_while_loading: merged,
-      load: { adds: next, seconds: round(loadMs / 1000), adds_per_sec: Math.round(next / (loadMs / 1000)), note: app.deps.store.backend === 'sqlite' ? 'synchronous=OFF while loading' : 'postgres: every add committed' },
+      load: { adds: next, seconds: round(loadMs / 1000), adds_per_sec: Math.round(next / (loadMs / 1000)), note: app.deps.store.backend === 'sqlite' ? 'synchronous=OFF while loading' : 'postgres: every add committed', after: settled },
       queries: QUERIES,
       top_k: 5,
       search_ms: { hybrid, semantic, keyword, hybrid_tag_filtered: { ...hybridTagged, note: 'recall counts only answers carrying t3/t7' } },

@@ -156,12 +156,18 @@ const postgresDialect: Dialect = {
     // ts_rank of that one term (0 when absent; 1 at one occurrence, growing and saturating with more);
     // a term's document frequency is the count of rows where it is non-zero; document length is the
     // row's lexeme count against the matching rows' average. Every CTE is MATERIALIZED: inlined, the
-    // planner may re-run the counts once per matching row.
+    // planner may re-run the counts once per matching row. The terms' weights (idf) and the average
+    // length are computed once, in `d`, not per row; all arithmetic is float8 (a bare 0.75 is numeric
+    // in PostgreSQL, slow per row). Operations and their order are unchanged, so scores are too.
+    const f8 = (v: number) => sql.raw(`${v}::float8`);
+    // The collection size: known to the caller (its loaded vector tables) or counted once.
+    const n = q.rows !== undefined ? sql`${q.rows}::float8` : sql`(SELECT count(*)::float8 FROM ${table} t WHERE (${scopes}))`;
     const at = (r: string, i: number) => sql`${sql.ref(r)}[${sql.lit(i + 1)}]`;
     const tf = sql.join(tq.map((t) => sql`ts_rank(u.f, ${t}, 0) / ${sql.lit(TS_RANK_ONE)}`));
     const df = sql.join(tq.map((_, i) => sql`count(*) FILTER (WHERE ${at('m.tf', i)} > 0)`));
+    const idf = sql.join(tq.map((_, i) => sql`ln(1 + (greatest(c.n, ${at('c.df', i)}) - ${at('c.df', i)} + ${f8(0.5)}) / (${at('c.df', i)} + ${f8(0.5)}))`));
     const score = sql.join(
-      tq.map((_, i) => sql`ln(1 + (greatest(s.n, ${at('d.df', i)}) - ${at('d.df', i)} + 0.5) / (${at('d.df', i)} + 0.5)) * ${at('m.tf', i)}`),
+      tq.map((_, i) => sql`${at('d.idf', i)} * ${at('m.tf', i)}`),
       sql` + `,
     );
     const { rows } = await sql<FtsHit>`
@@ -170,10 +176,11 @@ const postgresDialect: Dialect = {
           -- A long row's tsvector is stored compressed: copy it out once (|| ''), not once per term.
           SELECT ${key} AS key, t.fts || ''::tsvector AS f FROM ${table} t
           WHERE t.fts @@ (${matchAll}) AND (${scopes})${where} OFFSET 0) u),
-      s AS MATERIALIZED (${q.rows !== undefined ? sql`SELECT ${q.rows}::float8 AS n` : sql`SELECT count(*)::float8 AS n FROM ${table} t WHERE (${scopes})`}),
-      d AS MATERIALIZED (SELECT ARRAY[${df}]::float8[] AS df, avg(m.len)::float8 AS avgdl FROM m)
-      SELECT m.key, (${score}) * ${sql.lit(BM25_K1 + 1)} / (1 + ${sql.lit(BM25_K1)} * (1 - ${sql.lit(BM25_B)} + ${sql.lit(BM25_B)} * m.len / greatest(d.avgdl, 1))) AS score
-      FROM m, s, d ORDER BY score DESC, m.key LIMIT ${q.limit} OFFSET ${q.offset ?? 0}`.execute(db);
+      d AS MATERIALIZED (
+        SELECT ARRAY[${idf}]::float8[] AS idf, greatest(c.avgdl, 1) AS avgdl FROM (
+          SELECT ARRAY[${df}]::float8[] AS df, avg(m.len)::float8 AS avgdl, ${n} AS n FROM m) c)
+      SELECT m.key, (${score}) * ${f8(BM25_K1 + 1)} / (1 + ${f8(BM25_K1)} * (${f8(1 - BM25_B)} + (${f8(BM25_B)} * m.len) / d.avgdl)) AS score
+      FROM m, d ORDER BY score DESC, m.key LIMIT ${q.limit} OFFSET ${q.offset ?? 0}`.execute(db);
     return rows;
   },
   async ftsInsert(db, index, rows) {
