@@ -127,6 +127,10 @@ describe('conversation sources and artifacts', () => {
     const kw = await callTool(client, 'search_artifacts', { query: 'sequenceDiagram invoices', mode: 'keyword' });
     expect((kw.structured as any).results[0].kind).toBe('diagram');
     expect(kw.text).toMatch(/^\[search_artifacts: /);
+    // One text processing on both backends: a dotted name is split into its words for the query
+    // and for the artifact's text alike (PostgreSQL's 'english' parser once kept it whole).
+    const dotted = await callTool(client, 'search_artifacts', { query: 'user', mode: 'keyword' }); // the handler reads req.user
+    expect((dotted.structured as any).results.map((a: any) => a.name)).toContain('src/handler.ts');
   });
 
   it('list and get sources; get with content', async () => {
