@@ -19,7 +19,8 @@
 // The hard set also reports ours against BM25 by kind of question (`by_kind`, outline and balanced).
 // A corpus that is not installed is skipped with a message saying what to install.
 // Env: RETENTION_HALF=tuning|heldback (default both), RETENTION_CORPORA=cmake,man (default all),
-// RETENTION_SETS=first,hard (default both), RETENTION_NO_QUERY=1 (only the three query-less arms: ours,
+// RETENTION_SETS=first,hard (default both; `dev` and `dev-hard` are the same methods over documents in
+// neither half, bench/corpus/dev.ts — all "tuning", for tuning beyond the tuning half), RETENTION_NO_QUERY=1 (only the three query-less arms: ours,
 // first-N and even spread at the skeleton's size; the query arms print 0 — seconds instead of minutes).
 // The whole run takes a few minutes (`npm run bench:retention`).
 import fs from 'node:fs';
@@ -34,6 +35,7 @@ import { projectRoot } from '../src/paths.js';
 import { createEmbedder } from '../src/services/embedder.js';
 import { CORPORA, corpusInfo, questionsFile, readDoc, type CorpusName, type Question } from './corpus/corpora.js';
 import { hardQuestionsFile } from './corpus/hard.js';
+import { devHardQuestionsFile, devQuestionsFile } from './corpus/dev.js';
 
 const FIDELITIES: Fidelity[] = ['outline', 'balanced', 'detailed'];
 const HALVES = (process.env.RETENTION_HALF ? [process.env.RETENTION_HALF] : ['tuning', 'heldback']) as Array<'tuning' | 'heldback'>;
@@ -239,9 +241,10 @@ async function evaluateSet(fileOf: (c: CorpusName) => string): Promise<Record<st
   return { corpora, all_corpora: Object.fromEntries(HALVES.map((h) => [h, report(totals[h]!)])), targets_on_heldback: checks };
 }
 
-const SETS = (process.env.RETENTION_SETS?.split(',') ?? ['first', 'hard']) as Array<'first' | 'hard'>;
+const SET_FILES = { first: questionsFile, hard: hardQuestionsFile, dev: devQuestionsFile, 'dev-hard': devHardQuestionsFile };
+const SETS = (process.env.RETENTION_SETS?.split(',') ?? ['first', 'hard']) as Array<keyof typeof SET_FILES>;
 const sets: Record<string, unknown> = {};
-for (const set of SETS) sets[set] = await evaluateSet(set === 'hard' ? hardQuestionsFile : questionsFile);
+for (const set of SETS) sets[set] = await evaluateSet(SET_FILES[set]);
 console.log(
   JSON.stringify({
     embedder: info.id,
