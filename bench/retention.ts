@@ -19,7 +19,10 @@
 // The hard set also reports ours against BM25 by kind of question (`by_kind`, outline and balanced).
 // A corpus that is not installed is skipped with a message saying what to install.
 // Env: RETENTION_HALF=tuning|heldback (default both), RETENTION_CORPORA=cmake,man (default all),
-// RETENTION_SETS=first,hard (default both). The whole run takes a few minutes (`npm run bench:retention`).
+// RETENTION_SETS=first,hard (default both; `dev` and `dev-hard` are the same methods over documents in
+// neither half, bench/corpus/dev.ts — all "tuning", for tuning beyond the tuning half), RETENTION_NO_QUERY=1 (only the three query-less arms: ours,
+// first-N and even spread at the skeleton's size; the query arms print 0 — seconds instead of minutes).
+// The whole run takes a few minutes (`npm run bench:retention`).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,11 +35,13 @@ import { projectRoot } from '../src/paths.js';
 import { createEmbedder } from '../src/services/embedder.js';
 import { CORPORA, corpusInfo, questionsFile, readDoc, type CorpusName, type Question } from './corpus/corpora.js';
 import { hardQuestionsFile } from './corpus/hard.js';
+import { devHardQuestionsFile, devQuestionsFile } from './corpus/dev.js';
 
 const FIDELITIES: Fidelity[] = ['outline', 'balanced', 'detailed'];
 const HALVES = (process.env.RETENTION_HALF ? [process.env.RETENTION_HALF] : ['tuning', 'heldback']) as Array<'tuning' | 'heldback'>;
 const WANTED = (process.env.RETENTION_CORPORA?.split(',') ?? CORPORA) as CorpusName[];
 const ARMS = ['ours_query', 'bm25_paragraphs', 'first_n', 'ours_no_query', 'even_spread', 'first_n_no_query'] as const;
+const NO_QUERY_ONLY = process.env.RETENTION_NO_QUERY === '1';
 type Arm = (typeof ARMS)[number];
 
 function paragraphs(text: string): string[] {
@@ -101,7 +106,7 @@ async function evaluateDoc(corpus: CorpusName, doc: string, qs: Array<Question &
   const original = countTokens(text);
   const chunks = chunkText(text);
   const vectors = await embedder.embed(chunks.map((c) => c.text));
-  const qvecs = await embedder.embed(qs.map((q) => q.question));
+  const qvecs = NO_QUERY_ONLY ? [] : await embedder.embed(qs.map((q) => q.question));
   const paras = paragraphs(text);
   const ptokens = paras.map((p) => countTokens(p));
   tally.documents.add(doc);
@@ -114,6 +119,12 @@ async function evaluateDoc(corpus: CorpusName, doc: string, qs: Array<Question &
     const firstM = truncateToTokens(text, m);
     const spread = evenSpread(paras, ptokens, m);
     qs.forEach((q, i) => {
+      if (NO_QUERY_ONLY) {
+        if (plain.text.includes(q.answer)) k.ours_no_query++;
+        if (firstM.includes(q.answer)) k.first_n_no_query++;
+        if (spread.includes(q.answer)) k.even_spread++;
+        return;
+      }
       const guided = buildSkeleton({ chunks, vectors, fidelity: f, source: text, originalTokens: original, query: q.question, queryVector: qvecs[i] });
       const n = guided.tokens;
       tally.ratios[f].push(n / original);
@@ -214,29 +225,33 @@ async function evaluateSet(fileOf: (c: CorpusName) => string): Promise<Record<st
   const hb = totals.heldback;
   if (hb && hb.questions) {
     const k = (f: Fidelity, a: Arm) => pct(hb.kept[f][a], hb.questions);
-    checks.heldback_outline_query_ge_90 = k('outline', 'ours_query') >= 90;
-    checks.heldback_balanced_query_ge_95 = k('balanced', 'ours_query') >= 95;
-    const beats = (fs: Fidelity[]) =>
-      Object.values(perCorpus).every((h) => {
-        const t = h.heldback;
-        return !t || fs.every((f) => t.kept[f].ours_query > t.kept[f].bm25_paragraphs);
-      });
-    checks.heldback_query_beats_bm25_every_corpus_outline_balanced = beats(['outline', 'balanced']);
-    checks.heldback_query_beats_bm25_every_corpus_every_fidelity = beats(FIDELITIES);
+    if (!NO_QUERY_ONLY) {
+      checks.heldback_outline_query_ge_90 = k('outline', 'ours_query') >= 90;
+      checks.heldback_balanced_query_ge_95 = k('balanced', 'ours_query') >= 95;
+      const beats = (fs: Fidelity[]) =>
+        Object.values(perCorpus).every((h) => {
+          const t = h.heldback;
+          return !t || fs.every((f) => t.kept[f].ours_query > t.kept[f].bm25_paragraphs);
+        });
+      checks.heldback_query_beats_bm25_every_corpus_outline_balanced = beats(['outline', 'balanced']);
+      checks.heldback_query_beats_bm25_every_corpus_every_fidelity = beats(FIDELITIES);
+    }
     checks.heldback_balanced_no_query_ge_1_5x_first_n = k('balanced', 'ours_no_query') >= 1.5 * k('balanced', 'first_n_no_query');
   }
   return { corpora, all_corpora: Object.fromEntries(HALVES.map((h) => [h, report(totals[h]!)])), targets_on_heldback: checks };
 }
 
-const SETS = (process.env.RETENTION_SETS?.split(',') ?? ['first', 'hard']) as Array<'first' | 'hard'>;
+const SET_FILES = { first: questionsFile, hard: hardQuestionsFile, dev: devQuestionsFile, 'dev-hard': devHardQuestionsFile };
+const SETS = (process.env.RETENTION_SETS?.split(',') ?? ['first', 'hard']) as Array<keyof typeof SET_FILES>;
 const sets: Record<string, unknown> = {};
-for (const set of SETS) sets[set] = await evaluateSet(set === 'hard' ? hardQuestionsFile : questionsFile);
+for (const set of SETS) sets[set] = await evaluateSet(SET_FILES[set]);
 console.log(
   JSON.stringify({
     embedder: info.id,
     method:
       'first: bench/corpus/corpora.ts (keyword questions from the answer sentence); hard: bench/corpus/hard.ts (questions name the heading path / API / option / term, answers are the value said there). Same documents and halves in both; figures are % of answers kept verbatim',
     heldback_is_the_figure_that_counts: true,
+    ...(NO_QUERY_ONLY ? { only_no_query_arms: true } : {}),
     sets,
     elapsed_s: Math.round((performance.now() - t0) / 100) / 10,
   }),

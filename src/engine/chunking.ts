@@ -177,6 +177,13 @@ export function parseBlocks(text: string, dialect: Dialect = detectDialect(text)
       continue;
     }
     const indent = indentOf(line.text);
+    if (rst && /^\s*\.\.\s*$/.test(line.text)) {
+      // ".." alone: a comment whose body is the indented lines right below it, or (followed by a
+      // blank line) an empty comment that only ends the construct before it. Never content.
+      const nx = lines[i + 1];
+      i = nx && !isBlank(nx.text) && indentOf(nx.text) > indent ? bodyEnd(i, indent) + 1 : i + 1;
+      continue;
+    }
     if (rst) {
       // A block less indented than an API directive ends that directive's body.
       while (stack.length && stack[stack.length - 1]!.indent >= indent) stack.pop();
@@ -312,7 +319,8 @@ export function parseBlocks(text: string, dialect: Dialect = detectDialect(text)
       if (UNDERLINE.test(nx.text)) break;
       j++;
     }
-    blocks.push({ kind: 'paragraph', start: line.start, end: lines[j]!.end, headingPath: path() });
+    // A paragraph that is only "::" introduces the literal block below and is not shown itself.
+    if (!(rst && i === j && line.text.trim() === '::')) blocks.push({ kind: 'paragraph', start: line.start, end: lines[j]!.end, headingPath: path() });
     i = j + 1;
     if (rst && /::[ \t]*$/.test(lines[j]!.text)) {
       // A literal block follows "::": every more-indented line (and the blanks between) is code.

@@ -208,10 +208,13 @@ export function buildSkeletonAsync(opts: SkeletonOptions): Promise<Skeleton> {
 
 /** Separator and marker overhead charged per kept unit while selecting (exact counts come last). */
 const UNIT_OVERHEAD = 2;
-/** A code example is offered to a query-less skeleton only when it takes at most this share of the budget. */
-const CODE_SHARE = 0.25;
+/**
+ * A code example is offered to a query-less skeleton only when it takes at most this share of the
+ * budget (a synopsis or example larger than that would crowd out the prose that says what it does).
+ */
+const CODE_SHARE = 0.15;
 /** All the examples kept that way together take at most this share (prose says what the examples show). */
-const CODE_TOTAL_SHARE = 0.35;
+const CODE_TOTAL_SHARE = 0.2;
 /** Score added to the first unit under a heading or a definition term in a query-less outline. */
 const OPENING_BONUS = 0.12;
 
@@ -459,7 +462,8 @@ function placesOf(units: DocUnit[]): string[] {
 function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Generator<void, void, void> {
   const { units } = doc;
   const freq = infoFrequencies(units);
-  const dens = normalizeMax(units.map((u) => density(u, freq)));
+  // Information per token: a unit that names and defines nothing is worth nothing here.
+  const dens = normalizeMax(units.map((u) => density(u, freq, 0)));
   // Lead sentences say what follows: a block's first sentence, and more so the opening of a section
   // or of a definition (the sentence under "``NAME``"), which is what an outline is made of.
   const ordinal = placeOrdinals(units, placesOf(units));

@@ -220,8 +220,11 @@ export function infoFrequencies(units: Array<Pick<DocUnit, 'text'>>): Map<string
  * How much a unit says per token: names, numbers, identifiers and definitions, not filler. With the
  * document's frequencies, a name said once in the whole document counts fully and a name repeated
  * everywhere counts little (it tells units apart poorly, and the reader meets it anyway).
+ * `base` is what a unit with none of these is worth: 1 ranks short filler above long filler; the
+ * outline passes 0, so a sentence that names nothing and defines nothing carries no information and
+ * is kept only for its position or centrality.
  */
-export function density(u: Pick<DocUnit, 'text' | 'tokens' | 'kind'>, freq?: Map<string, number>): number {
+export function density(u: Pick<DocUnit, 'text' | 'tokens' | 'kind'>, freq?: Map<string, number>, base = 1): number {
   if (u.kind === 'heading') return 0;
   // Links say where to read more, not what is there: badges and reference lists count for little.
   const bare = u.text.replace(LINK_RE, '$1');
@@ -233,5 +236,5 @@ export function density(u: Pick<DocUnit, 'text' | 'tokens' | 'kind'>, freq?: Map
   if (linkOnly) return (0.2 * (info + 1)) / Math.sqrt(u.tokens + 4);
   // Fragments ("See below.") say little however dense; very long units cost more than they give.
   const size = u.tokens < 6 ? 0.3 : u.tokens > 120 ? 120 / u.tokens : 1;
-  return ((info + def + 1) / Math.sqrt(u.tokens + 4)) * size;
+  return ((info + def + base) / Math.sqrt(u.tokens + 4)) * size;
 }

@@ -111,6 +111,20 @@ describe('dependency trees and listings', () => {
     expect(res.filtered_lines).toBeLessThan(lines.length);
   });
 
+  it('cargo tree: root and every top-level crate survive; branches marked (*) collapse with a count', () => {
+    const raw = flood('cargo-tree.txt');
+    const res = filterCliOutput(raw, { hint: 'cargo tree' });
+    expect(res.detected_type).toBe('dependency_tree');
+    const out = new Set(res.filtered.split('\n'));
+    const lines = cleanLines(raw);
+    expect(out.has('app v0.1.0 (/home/dev/ws/app)')).toBe(true);
+    const top = lines.filter((l) => /^[├└]── /.test(l));
+    expect(top.length).toBe(10);
+    for (const l of top) expect(out.has(l), l).toBe(true);
+    expect(res.filtered).toMatch(/\[… \d+ repeated deep branches?\]/);
+    expect(res.filtered_lines).toBeLessThan(lines.length);
+  });
+
   it('auto-detects npm ls, and keeps every row of pip list', () => {
     expect(filterCliOutput(flood('npm-ls-all.txt')).detected_type).toBe('dependency_tree');
     const raw = flood('pip-list.txt');

@@ -31,6 +31,17 @@ describe('parseBlocks', () => {
     expect(last.headingPath).toEqual(['Other']);
   });
 
+  it('reads rst ".." comments and a lone "::" as markup, not content, and keeps the literal block', () => {
+    const rst =
+      'ctest_test\n----------\n\nPerform the test step.\n\n::\n\n  ctest_test([BUILD <dir>]\n             [QUIET])\n\n..\n   _note: If updating the argument list here, update it there too.\n\n..\n\nRun tests in the build tree.\n\n.. directive-free comment\n   spanning two lines\n\nThe end.\n';
+    const blocks = parseBlocks(rst, 'rst');
+    const texts = blocks.map((b) => rst.slice(b.start, b.end).trim());
+    expect(texts).toEqual(['ctest_test\n----------', 'Perform the test step.', 'ctest_test([BUILD <dir>]\n             [QUIET])', 'Run tests in the build tree.', 'The end.']);
+    expect(blocks.map((b) => b.kind)).toEqual(['heading', 'paragraph', 'code', 'paragraph', 'paragraph']);
+    // The literal block is kept byte for byte, indentation included.
+    expect(rst.slice(blocks[2]!.start, blocks[2]!.end)).toBe('  ctest_test([BUILD <dir>]\n             [QUIET])');
+  });
+
   it('keeps list items as separate blocks with their continuation lines', () => {
     const blocks = parseBlocks('- first item\n  continues here\n- second item\n\nAfter.');
     expect(blocks.map((b) => b.kind)).toEqual(['list', 'list', 'paragraph']);

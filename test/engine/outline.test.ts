@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { chunkText, detectDialect, parseBlocks } from '../../src/engine/chunking.js';
 import { buildSkeleton, FIDELITIES, OUTPUT_STYLES, type Fidelity } from '../../src/engine/compress.js';
 import type { Embedder } from '../../src/engine/embeddings/types.js';
-import { documentUnitsSteps, isDependent } from '../../src/engine/units.js';
+import { density, documentUnitsSteps, isDependent } from '../../src/engine/units.js';
 import { runSync } from '../../src/engine/chunking.js';
 import { countTokens } from '../../src/engine/tokens.js';
 import { loadConfig } from '../../src/config.js';
@@ -116,6 +116,17 @@ describe('skeleton structure', () => {
     const sk = await skeleton(README, 'outline', 'depth option qs library extended');
     expect(sk.text).toContain('The `depth` option is used to configure the maximum depth of the `qs` library');
     expect(sk.text).toContain('##### depth');
+  });
+});
+
+describe('information density', () => {
+  it('gives a sentence that names and defines nothing no weight in an outline, and one naming a rare identifier some', () => {
+    const filler = { text: 'We hope you enjoy reading the rest of this guide very much.', tokens: 13, kind: 'sentence' as const };
+    const named = { text: 'Set ``CMAKE_FIND_ROOT_PATH`` to the directory holding the target root file system.', tokens: 18, kind: 'sentence' as const };
+    expect(density(filler, undefined, 0)).toBe(0);
+    expect(density(named, undefined, 0)).toBeGreaterThan(0);
+    // The default (conversation selection) still ranks short filler above nothing.
+    expect(density(filler)).toBeGreaterThan(0);
   });
 });
 
