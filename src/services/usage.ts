@@ -28,6 +28,7 @@ function usageEvent(caller: Caller, tool: string, m: Metering) {
     tokensIn: Math.max(0, Math.round(m.tokensIn)),
     tokensOut: Math.max(0, Math.round(m.tokensOut)),
     cache: m.cache ?? null,
+    fidelity: m.fidelity ?? null,
   };
 }
 
