@@ -54,6 +54,7 @@ export const POSTGRES_TESTS = [
   'test/jobs/batch-queue.test.ts',
   'test/hooks/webhooks.test.ts',
   'test/account/analytics.test.ts',
+  'test/account/daily.test.ts',
   'test/spaces/spaces.test.ts',
   'test/spaces/sources.test.ts',
   'test/gateway/upstreams.test.ts',

@@ -19,7 +19,7 @@ if (!CHROMIUM) {
   if (process.env.CI === 'true') throw new Error(msg);
   console.warn(`${msg}: skipping`);
 }
-export const ARTIFACTS = path.join(projectRoot, 'test-artifacts', 'dashboard');
+const ARTIFACTS = path.join(projectRoot, 'test-artifacts', 'dashboard');
 
 const DOC = (topic: string) =>
   `# ${topic}\n\n` + Array.from({ length: 14 }, (_, i) => `## Part ${i}\n\nThe ${topic} service handles request ${i}, validates the payload, writes an audit row and returns the result to the caller within the agreed latency budget.`).join('\n\n');
