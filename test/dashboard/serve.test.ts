@@ -67,7 +67,7 @@ describe('dashboard serving', () => {
     for (const p of ['/dashboard/', '/dashboard/../package.json', '/dashboard/app.js.map', '/dashboard/%2e%2e/package.json', '/index.html']) {
       const r = await fetch(server.baseUrl + p);
       expect(r.status, p).toBe(404);
-      expect(typeof (await r.json()).detail).toBe('string');
+      expect(typeof ((await r.json()) as { detail?: unknown }).detail).toBe('string');
     }
     const tools = await rest(server, 'GET', '/v1/tools', { key: server.ownerKey });
     expect(tools.status).toBe(200);
@@ -99,7 +99,7 @@ describe('dashboard serving', () => {
       const addr = srv.address() as { port: number };
       const r = await fetch(`http://127.0.0.1:${addr.port}/`);
       expect(r.status).toBe(503);
-      const body = await r.json();
+      const body = (await r.json()) as { error_code: string; detail: string };
       expect(body.error_code).toBe('dashboard_not_built');
       expect(body.detail).toMatch(/npm run build/);
     } finally {
