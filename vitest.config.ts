@@ -55,6 +55,8 @@ export const POSTGRES_TESTS = [
   'test/hooks/webhooks.test.ts',
   'test/account/analytics.test.ts',
   'test/account/daily.test.ts',
+  'test/dashboard/serve.test.ts',
+  'test/dashboard/e2e.test.ts',
   'test/spaces/spaces.test.ts',
   'test/spaces/sources.test.ts',
   'test/gateway/upstreams.test.ts',

@@ -165,6 +165,8 @@ export interface Config {
   auditRetentionDays: number;
   /** Serve the web dashboard at `/` (CTXGATE_DASHBOARD, default on). */
   dashboard: boolean;
+  /** Where the built dashboard is (default dist/dashboard; a test points it at its own build). */
+  dashboardDir?: string;
   /** Webhook deliveries: wait before each retry (ms; one retry per entry) and the per-attempt deadline. */
   webhooks: { retryScheduleMs: number[]; timeoutMs: number };
 }

@@ -245,7 +245,7 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
   });
 
   // The web dashboard: static files only (it signs in with a key and calls the REST routes below).
-  ex.use(dashboardRouter(config.dashboard));
+  ex.use(dashboardRouter(config.dashboard, config.dashboardDir));
 
   // A signed upload's PUT carries a raw file and its own authority (the URL), not JSON or a key.
   ex.put('/v1/uploads/:id', uploadPutHandler(app));

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
-import { rest, startTestServer, type TestServer } from '../helpers/server.js';
+import { rest, startTestServer, useTempDirs, type TestServer } from '../helpers/server.js';
 
 const CANDIDATES = [process.env.CTXGATE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 const CHROMIUM = CANDIDATES.find((p): p is string => !!p && fs.existsSync(p));
@@ -19,7 +19,9 @@ if (!CHROMIUM) {
   if (process.env.CI === 'true') throw new Error(msg);
   console.warn(`${msg}: skipping`);
 }
-const ARTIFACTS = path.join(projectRoot, 'test-artifacts', 'dashboard');
+// One folder per backend, so the SQLite and PostgreSQL runs do not overwrite each other's screenshots.
+const ARTIFACTS = path.join(projectRoot, 'test-artifacts', 'dashboard', process.env.CTXGATE_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite');
+const tmp = useTempDirs('ctxgate-dash-e2e-');
 
 const DOC = (topic: string) =>
   `# ${topic}\n\n` + Array.from({ length: 14 }, (_, i) => `## Part ${i}\n\nThe ${topic} service handles request ${i}, validates the payload, writes an audit row and returns the result to the caller within the agreed latency budget.`).join('\n\n');
@@ -44,6 +46,19 @@ function watch(p: Page) {
   p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
 }
 
+/** Controls on the page without an accessible name (label, aria-label, aria-labelledby or text). */
+function unlabelled(p: Page): Promise<string[]> {
+  return p.evaluate(() => {
+    const d = (globalThis as any).document;
+    const bad: string[] = [];
+    for (const el of d.querySelectorAll('input, select, textarea, button, a[href], [role="combobox"]')) {
+      const named = (el.labels && el.labels.length > 0) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' || el.tagName === 'A' ? el.textContent.trim() : '');
+      if (!named) bad.push(el.outerHTML.slice(0, 120));
+    }
+    return bad;
+  });
+}
+
 async function signIn(p: Page, key: string) {
   await p.goto(server.baseUrl + '/');
   await p.getByLabel('API key').fill(key);
@@ -65,11 +80,13 @@ const compress = async (key: string, topic: string) => {
 
 describe.skipIf(!CHROMIUM)('dashboard in headless Chromium', () => {
   beforeAll(async () => {
-    // Test the sources as they are now: bundle them (esbuild, well under a second).
-    const b = spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'build-dashboard.mjs')], { encoding: 'utf8' });
+    // Test the sources as they are now: bundle them (esbuild, well under a second) into this file's
+    // own folder, so runs on both backends at once never read a half-written bundle.
+    const bundle = tmp();
+    const b = spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'build-dashboard.mjs'), bundle], { encoding: 'utf8' });
     expect(b.status, b.stderr).toBe(0);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    server = await startTestServer();
+    server = await startTestServer({ config: { dashboardDir: bundle } });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
     context.setDefaultTimeout(20_000);
@@ -136,6 +153,24 @@ describe.skipIf(!CHROMIUM)('dashboard in headless Chromium', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
     await expect.poll(() => page.locator('#keys-table tr', { hasText: 'e2e-created' }).textContent()).toContain('revoked');
     expect((await rest(server, 'GET', '/v1/usage', { key })).status).toBe(401);
+  });
+
+  it('creates, renames and deletes (with confirmation) a project', async () => {
+    await go(page, '#/projects', 'projects');
+    await page.getByLabel('Name', { exact: true }).fill('scratch');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByRole('button', { name: 'Rename project scratch' }).click();
+    await page.getByRole('dialog').getByLabel('New name').fill('scratch-renamed');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Delete project scratch-renamed' }).click();
+    // The name must be typed to confirm: a wrong one keeps the dialog open.
+    await page.getByRole('dialog').getByLabel('Type "scratch-renamed" to confirm').fill('scratch');
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete project' }).click();
+    await expect.poll(() => page.getByRole('dialog').getByRole('alert').textContent()).toContain('does not match');
+    await page.getByRole('dialog').getByLabel('Type "scratch-renamed" to confirm').fill('scratch-renamed');
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete project' }).click();
+    await expect.poll(async () => (await rest(server, 'GET', '/v1/projects', { key: server.ownerKey })).body.projects.map((p: { name: string }) => p.name)).not.toContain('scratch-renamed');
+    expect(await unlabelled(page)).toEqual([]);
   });
 
   it('re-binds a key to a project in place (same key string)', async () => {
@@ -245,6 +280,7 @@ describe.skipIf(!CHROMIUM)('dashboard in headless Chromium', () => {
     ] as const) {
       await go(page, hash, id);
       expect(await page.locator('main .error').allTextContents(), hash).toEqual([]);
+      expect(await unlabelled(page), hash).toEqual([]);
       await shot(name);
     }
     expect(await page.locator('#audit-table').textContent()).toContain('revoke_api_key');
@@ -254,6 +290,10 @@ describe.skipIf(!CHROMIUM)('dashboard in headless Chromium', () => {
     await shot('palette');
     await page.keyboard.press('Enter');
     await page.locator('main[data-page="queue"]').waitFor();
+    // "g" then "k" jumps to Keys, from the keyboard alone.
+    await page.locator('body').press('g');
+    await page.locator('body').press('k');
+    await page.locator('main[data-page="keys"]').waitFor();
     await page.getByLabel('Theme').selectOption('dark');
     expect(await page.evaluate(() => (globalThis as any).document.documentElement.dataset.theme)).toBe('dark');
     await go(page, '#/overview', 'overview');

@@ -19,7 +19,7 @@ beforeAll(async () => {
   built = tmp();
   const b = spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'build-dashboard.mjs'), built], { encoding: 'utf8' });
   expect(b.status, b.stderr).toBe(0);
-  server = await startTestServer();
+  server = await startTestServer({ config: { dashboardDir: built } });
 });
 afterAll(() => server?.close());
 
