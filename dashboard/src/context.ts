@@ -1,6 +1,6 @@
 // What the signed-in key is and may do, read once at sign-in from public routes: check_environment
 // (plan, role, project binding) and GET /v1/tools (which tools this key may call).
-import { h, put, type Child } from './dom';
+import { h, put, confirmDialog, type Child } from './dom';
 import { ApiError } from './api';
 
 export interface Me {
@@ -50,3 +50,25 @@ export async function act(btn: HTMLButtonElement | null, out: HTMLElement, fn: (
 }
 
 export const section = (title: string, ...children: Child[]) => h('section', { class: 'card', 'aria-label': title }, h('h2', null, title), ...children);
+
+/**
+ * A button that asks first (a modal confirmation; `typeToConfirm` makes the user type a name), then
+ * runs the action; errors go to `out`; a returned message is announced and the page re-rendered.
+ */
+export function confirmButton(ctx: Ctx, out: HTMLElement, o: { label: string; name: string; title: string; message: string; confirm: string; typeToConfirm?: string; danger?: boolean; run: () => Promise<string | void> }): HTMLButtonElement {
+  return h('button', {
+    type: 'button',
+    class: o.danger ? 'danger' : null,
+    'aria-label': o.name,
+    onclick: async (e: Event) => {
+      if (!(await confirmDialog(o.title, o.message, o.confirm, o.typeToConfirm))) return;
+      await act(e.target as HTMLButtonElement, out, async () => {
+        const msg = await o.run();
+        if (msg) {
+          ctx.announce(msg);
+          ctx.refresh();
+        }
+      });
+    },
+  }, o.label);
+}

@@ -74,7 +74,10 @@ function start(me: Me, callable: Set<string>) {
   const toast = h('div', { class: 'toast', 'aria-hidden': 'true' });
   const main = h('main', { id: 'main', tabindex: -1 });
   const nav = h('nav', { 'aria-label': 'Sections' }, h('ul', null, ...visible.map((p) => h('li', null, h('a', { href: `#/${p.id}`, 'data-page': p.id }, p.title)))));
-  const themeSel = select([['system', 'System theme'], ['light', 'Light theme'], ['dark', 'Dark theme']], savedTheme(), { 'aria-label': 'Theme', onchange: (e: Event) => applyTheme((e.target as HTMLSelectElement).value as Theme) });
+  // The chart draws on a canvas with resolved colours: re-render when the theme changes.
+  const setTheme = (t: Theme) => (applyTheme(t), ctx.refresh());
+  matchMedia('(prefers-color-scheme: dark)').onchange = () => savedTheme() === 'system' && ctx.refresh();
+  const themeSel = select([['system', 'System theme'], ['light', 'Light theme'], ['dark', 'Dark theme']], savedTheme(), { 'aria-label': 'Theme', onchange: (e: Event) => setTheme((e.target as HTMLSelectElement).value as Theme) });
   const signOut = () => {
     setKey(null);
     location.hash = '';
@@ -138,7 +141,7 @@ function start(me: Me, callable: Set<string>) {
   const commands = () => [
     ...visible.map((p) => ({ label: `Go to ${p.title}`, run: () => (location.hash = `#/${p.id}`) })),
     ...(visible.includes(library) ? LIBRARY_TABS.filter((t) => can(t.needs)).map((t) => ({ label: `Library: ${t.label}`, run: () => (location.hash = `#/library/${t.id}`) })) : []),
-    ...(['light', 'dark', 'system'] as Theme[]).map((t) => ({ label: `Theme: ${t}`, run: () => ((themeSel.value = t), applyTheme(t)) })),
+    ...(['light', 'dark', 'system'] as Theme[]).map((t) => ({ label: `Theme: ${t}`, run: () => ((themeSel.value = t), setTheme(t)) })),
     { label: 'Sign out', run: signOut },
   ];
   let open = false;

@@ -267,6 +267,32 @@ describe.skipIf(!CHROMIUM)('dashboard in headless Chromium', () => {
     await ctxB.close();
   });
 
+  it('shows a viewer only what a viewer may do: no writes, no audit log', async () => {
+    const added = await rest(server, 'POST', '/v1/members', { key: server.ownerKey, body: { name: 'vera', role: 'viewer', issue_key: true } });
+    expect(added.status).toBeLessThan(300);
+    const ctxV = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const v = await ctxV.newPage();
+    watch(v);
+    await signIn(v, added.body.key.key);
+    expect(await v.locator('#who').textContent()).toContain('viewer');
+    const nav = await v.getByRole('navigation', { name: 'Sections' }).textContent();
+    expect(nav).toContain('Overview');
+    expect(nav).not.toContain('Audit log'); // get_audit_log needs admin
+    // list_members is a read: a viewer sees the list, but cannot add, re-role or remove anyone.
+    await go(v, '#/members', 'members');
+    expect(await v.locator('#members-table').textContent()).toContain('vera');
+    expect(await v.getByRole('button', { name: 'Add member' }).count()).toBe(0);
+    expect(await v.getByRole('button', { name: /^(Remove member|Save role)/ }).count()).toBe(0);
+    await go(v, '#/keys', 'keys');
+    expect(await v.locator('#create-key').count()).toBe(0);
+    expect(await v.getByRole('button', { name: /^Revoke key/ }).count()).toBe(0);
+    await go(v, '#/projects', 'projects');
+    expect(await v.getByRole('button', { name: 'Create project' }).count()).toBe(0);
+    expect(await v.getByRole('button', { name: /^Delete project/ }).count()).toBe(0);
+    await shot('viewer-projects', v);
+    await ctxV.close();
+  });
+
   it('renders every other page, the command palette and the dark theme (screenshots)', async () => {
     expect((await rest(server, 'POST', '/v1/memories', { key: server.ownerKey, body: { text: 'The billing service is owned by the payments team.', tags: ['ownership'] } })).status).toBeLessThan(300);
     for (const [hash, id, name] of [
@@ -296,6 +322,7 @@ describe.skipIf(!CHROMIUM)('dashboard in headless Chromium', () => {
     await page.locator('main[data-page="keys"]').waitFor();
     await page.getByLabel('Theme').selectOption('dark');
     expect(await page.evaluate(() => (globalThis as any).document.documentElement.dataset.theme)).toBe('dark');
+    expect(await page.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.body).backgroundColor)).toBe('rgb(15, 17, 21)');
     await go(page, '#/overview', 'overview');
     await shot('overview-dark');
     expect(problems).toEqual([]);

@@ -1,8 +1,8 @@
 // Projects and Keys: the account toolset's routes (list/create/update/delete projects; create,
 // revoke, rotate and re-bind keys). A new key is shown once, in a dialog, and never stored.
-import { h, put, table, field, select, dialog, confirmDialog, promptDialog, fmtInt, fmtPct, fmtDate } from '../dom';
+import { h, put, table, field, select, dialog, promptDialog, fmtInt, fmtPct, fmtDate } from '../dom';
 import { tool, request } from '../api';
-import { act, section, type Page } from '../context';
+import { act, confirmButton, section, type Page } from '../context';
 
 interface Project {
   id: string;
@@ -81,20 +81,16 @@ export const projects: Page = {
             }, 'Rename')
           : null,
         ctx.can('delete_project') && !p.is_default && !ctx.me.projectBound
-          ? h('button', {
-              type: 'button',
-              class: 'danger',
-              'aria-label': `Delete project ${p.name}`,
-              onclick: async (e: Event) => {
-                const ok = await confirmDialog(`Delete ${p.name}?`, 'Everything stored in this project (documents, memories, knowledge base, contexts) is deleted and keys bound to it are revoked. Usage history is kept.', 'Delete project', p.name);
-                if (!ok) return;
-                await act(e.target as HTMLButtonElement, out, async () => {
-                  await request('DELETE', `/v1/projects/${encodeURIComponent(p.id)}`);
-                  ctx.announce(`Project ${p.name} deleted.`);
-                  ctx.refresh();
-                });
-              },
-            }, 'Delete')
+          ? confirmButton(ctx, out, {
+              label: 'Delete',
+              name: `Delete project ${p.name}`,
+              title: `Delete ${p.name}?`,
+              message: 'Everything stored in this project (documents, memories, knowledge base, contexts) is deleted and keys bound to it are revoked. Usage history is kept.',
+              confirm: 'Delete project',
+              typeToConfirm: p.name,
+              danger: true,
+              run: async () => (await request('DELETE', `/v1/projects/${encodeURIComponent(p.id)}`), `Project ${p.name} deleted.`),
+            })
           : null,
       ),
     ]);
@@ -167,34 +163,30 @@ export const keys: Page = {
               'div',
               { class: 'row' },
               ctx.can('rotate_api_key')
-                ? h('button', {
-                    type: 'button',
-                    'aria-label': `Rotate key ${k.name}`,
-                    onclick: async (e: Event) => {
-                      if (!(await confirmDialog(`Rotate ${k.name}?`, 'A new key replaces this one; the old key stops working at once.', 'Rotate'))) return;
-                      await act(e.target as HTMLButtonElement, out, async () => {
-                        const r = await tool('rotate_api_key', { key_id: k.key_id });
-                        await showKeyOnce(`Key ${k.name} rotated`, r.key);
-                        if (self) return void ctx.announce('This session used the rotated key: sign in again with the new one.');
-                        ctx.refresh();
-                      });
+                ? confirmButton(ctx, out, {
+                    label: 'Rotate',
+                    name: `Rotate key ${k.name}`,
+                    title: `Rotate ${k.name}?`,
+                    message: 'A new key replaces this one; the old key stops working at once.',
+                    confirm: 'Rotate',
+                    run: async () => {
+                      const r = await tool('rotate_api_key', { key_id: k.key_id });
+                      await showKeyOnce(`Key ${k.name} rotated`, r.key);
+                      if (self) return void ctx.announce('This session used the rotated key: sign in again with the new one.');
+                      return `Key ${k.name} rotated.`;
                     },
-                  }, 'Rotate')
+                  })
                 : null,
               ctx.can('revoke_api_key')
-                ? h('button', {
-                    type: 'button',
-                    class: 'danger',
-                    'aria-label': `Revoke key ${k.name}`,
-                    onclick: async (e: Event) => {
-                      if (!(await confirmDialog(`Revoke ${k.name}?`, self ? 'This is the key this session signed in with: you will be signed out.' : 'The key is refused from its next request on.', 'Revoke'))) return;
-                      await act(e.target as HTMLButtonElement, out, async () => {
-                        await request('DELETE', `/v1/keys/${encodeURIComponent(k.key_id)}`);
-                        ctx.announce(`Key ${k.name} revoked.`);
-                        ctx.refresh();
-                      });
-                    },
-                  }, 'Revoke')
+                ? confirmButton(ctx, out, {
+                    label: 'Revoke',
+                    name: `Revoke key ${k.name}`,
+                    title: `Revoke ${k.name}?`,
+                    message: self ? 'This is the key this session signed in with: you will be signed out.' : 'The key is refused from its next request on.',
+                    confirm: 'Revoke',
+                    danger: true,
+                    run: async () => (await request('DELETE', `/v1/keys/${encodeURIComponent(k.key_id)}`), `Key ${k.name} revoked.`),
+                  })
                 : null,
             )
           : fmtDate((k as any).revoked_at),

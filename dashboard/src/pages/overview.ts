@@ -12,7 +12,15 @@ interface Daily {
   pricing_model: string;
 }
 
-const css = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+/** A colour variable resolved for the current theme (light-dark() is resolved only on a real property). */
+function css(name: string): string {
+  const probe = document.createElement('span');
+  probe.style.color = `var(${name})`;
+  document.body.appendChild(probe);
+  const c = getComputedStyle(probe).color;
+  probe.remove();
+  return c;
+}
 
 function chart(el: HTMLElement, d: Daily): uPlot {
   const xs = d.days.map((r) => Date.parse(`${r.date}T00:00:00Z`) / 1000);

@@ -1,7 +1,7 @@
 // Members and the audit log, shown only to keys whose role may call list_members / get_audit_log.
-import { h, put, table, field, select, dialog, confirmDialog, fmtDate } from '../dom';
+import { h, put, table, field, select, dialog, fmtDate } from '../dom';
 import { tool, request } from '../api';
-import { act, section, type Page } from '../context';
+import { act, confirmButton, section, type Page } from '../context';
 
 const ROLES: Array<[string, string]> = [['viewer', 'viewer (read only)'], ['operator', 'operator (jobs, own keys)'], ['admin', 'admin (members, integrations)'], ['owner', 'owner (everything)']];
 
@@ -46,14 +46,15 @@ export const members: Page = {
           : m.role,
         fmtDate(m.created_at),
         ctx.can('remove_member') && !m.account_holder
-          ? h('button', { type: 'button', class: 'danger', 'aria-label': `Remove member ${m.name}`, onclick: async (e: Event) => {
-              if (!(await confirmDialog(`Remove ${m.name}?`, 'The member loses access to this project and their keys stop working.', 'Remove'))) return;
-              await act(e.target as HTMLButtonElement, out, async () => {
-                await request('DELETE', `/v1/members/${encodeURIComponent(m.user_id)}`);
-                ctx.announce(`${m.name} removed.`);
-                ctx.refresh();
-              });
-            } }, 'Remove')
+          ? confirmButton(ctx, out, {
+              label: 'Remove',
+              name: `Remove member ${m.name}`,
+              title: `Remove ${m.name}?`,
+              message: 'The member loses access to this project and their keys stop working.',
+              confirm: 'Remove',
+              danger: true,
+              run: async () => (await request('DELETE', `/v1/members/${encodeURIComponent(m.user_id)}`), `${m.name} removed.`),
+            })
           : '',
       ];
     });
