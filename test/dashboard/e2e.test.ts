@@ -213,6 +213,16 @@ describe.skipIf(!CHROMIUM)('dashboard in headless Chromium', () => {
     expect(seen.at(-1)).toBe('completed');
     expect(await page.evaluate(() => (globalThis as any).marker)).toBe('same page');
     expect(await page.locator(`#jobs-table tr[data-job-id="${id}"] progress`).getAttribute('value')).toBe('100');
+    // A job cancelled at once leaves documents skipped: Retry in the dashboard resubmits them, and
+    // the new job appears and completes live too.
+    const second = await rest(server, 'POST', '/v1/batch-queue', { key: server.ownerKey, body: { documents } });
+    expect((await rest(server, 'POST', `/v1/batch-queue/${second.body.job_id}/cancel`, { key: server.ownerKey })).status).toBe(200);
+    await page.getByRole('button', { name: `Retry job ${second.body.job_id}` }).click();
+    await expect.poll(() => page.locator('#jobs-table tr[data-job-id]').count()).toBe(3);
+    const retried = (await page.locator('#jobs-table tr[data-job-id]').first().getAttribute('data-job-id'))!;
+    expect([id, second.body.job_id]).not.toContain(retried);
+    await page.locator(`#jobs-table tr[data-job-id="${retried}"][data-status="completed"]`).waitFor({ timeout: 30_000 });
+    expect(await page.evaluate(() => (globalThis as any).marker)).toBe('same page');
     await shot('queue');
   });
 
@@ -310,6 +320,16 @@ describe.skipIf(!CHROMIUM)('dashboard in headless Chromium', () => {
       await shot(name);
     }
     expect(await page.locator('#audit-table').textContent()).toContain('revoke_api_key');
+    // Each library store is searched with its own tool.
+    await go(page, '#/library/memories', 'library');
+    await page.getByRole('searchbox', { name: 'Search memories' }).fill('who owns billing');
+    await page.getByRole('searchbox', { name: 'Search memories' }).press('Enter');
+    await expect.poll(() => page.locator('#library-memories').textContent()).toMatch(/1 memories for .who owns billing.[\s\S]*payments team/);
+    await go(page, '#/library/kb', 'library');
+    await page.getByRole('searchbox', { name: 'Search the knowledge base' }).fill('which day do deploys happen');
+    await page.getByRole('searchbox', { name: 'Search the knowledge base' }).press('Enter');
+    await expect.poll(() => page.locator('#library-kb article.hit').first().textContent()).toContain('Thursdays');
+    await shot('library-kb-search');
     // Ctrl+K opens the palette; typing filters; Enter goes there.
     await page.keyboard.press('Control+k');
     await page.getByRole('combobox', { name: 'Command' }).fill('queue');

@@ -43,7 +43,9 @@ export const queue: Page = {
     };
     const row = (j: Job) => {
       const actions = h('div', { class: 'row' });
-      if (j.status === 'failed' && ctx.can('retry_batch_job')) {
+      // Retry (batch-queue jobs only) resubmits what failed or was skipped: a failed or cancelled job, or one with failed items.
+      const retryable = j.status === 'failed' || j.status === 'cancelled' || (j.status === 'completed' && j.failed_count > 0);
+      if (retryable && j.kind === 'compress_documents' && ctx.can('retry_batch_job')) {
         actions.append(h('button', { type: 'button', 'aria-label': `Retry job ${j.job_id}`, onclick: (e: Event) => act(e.target as HTMLButtonElement, out, async () => {
           const r = await tool('retry_batch_job', { job_id: j.job_id });
           ctx.announce(`Job ${j.job_id} retried as ${r.job_id}.`);
