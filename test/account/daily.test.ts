@@ -76,6 +76,17 @@ describe('recent compressions', () => {
     expect(two.body.compressions).toHaveLength(2);
   });
 
+  it('records the fidelity of batch-queue documents too', async () => {
+    const job = await rest(server, 'POST', '/v1/batch-queue', { key: server.ownerKey, body: { documents: [{ text: TEXT('queue'), fidelity: 'abstract' }] } });
+    expect(job.status).toBe(202);
+    for (let i = 0; i < 200; i++) {
+      if ((await rest(server, 'GET', `/v1/batch-queue/${job.body.job_id}`, { key: server.ownerKey })).body.status === 'completed') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const r = await rest(server, 'GET', '/v1/usage/recent?limit=1', { key: server.ownerKey });
+    expect(r.body.compressions[0]).toMatchObject({ tool: 'submit_batch_job', fidelity: 'abstract' });
+  });
+
   it("shows a bound key its project only, and another tenant nothing of this account's", async () => {
     const bound = await rest(server, 'GET', '/v1/usage/recent', { key: boundKey });
     expect(bound.body.compressions.map((c: { fidelity: string }) => c.fidelity)).toEqual(['detailed']);
