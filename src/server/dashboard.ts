@@ -17,7 +17,7 @@ export const DASHBOARD_CSP = [
   "script-src 'self'",
   "style-src 'self'",
   "connect-src 'self'",
-  "img-src 'self' data:",
+  "img-src 'self'",
   "manifest-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",
