@@ -253,10 +253,12 @@ describe.skipIf(!CHROMIUM)('dashboard in headless Chromium', () => {
     await go(page, '#/library/kb', 'library');
     expect(await page.locator('#kb-table').textContent()).not.toContain('tenant-b-notes');
     // Tenant B, in its own browser context: none of A's savings, keys, projects or KB items.
-    const ctxB = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // (A browser that prefers dark: the default "system" theme follows it.)
+    const ctxB = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
     const b = await ctxB.newPage();
     watch(b);
     await signIn(b, other.keyString);
+    expect(await b.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.body).backgroundColor)).toBe('rgb(15, 17, 21)');
     await b.locator('#stat-saved strong').waitFor();
     expect(await b.locator('#stat-saved strong').textContent()).toBe('0');
     expect(await b.locator('#recent-compressions tbody td.empty').count()).toBe(1);
