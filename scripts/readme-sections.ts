@@ -22,12 +22,12 @@ function firstSentence(s: string): string {
 export function renderTools(registry = new Registry(allTools, TOOLSETS)): string {
   const core = registry.profiles.get('core')!.tools!;
   const lines: string[] = [];
-  lines.push(`${registry.tools.size} tools are registered. ● = core profile, ○ = free plan (free profile), others need pro or higher. 🔓 = works without an API key.`);
+  lines.push(`${registry.tools.size} tools are registered. ● = core profile, ○ = free plan (free profile), others need pro or higher; (team) / (enterprise) = the seed's Team / Enterprise features. 🔓 = works without an API key.`);
   for (const ts of registry.toolsets()) {
     lines.push('', `### ${ts.name}`, '', cell(ts.description), '', '| tool | what it does | REST |', '|---|---|---|');
     for (const t of ts.tools) {
       const mark = core.has(t.name) ? '● ' : registry.minPlan(t) === 'free' ? '○ ' : '';
-      const open = t.public ? ' 🔓' : '';
+      const open = (t.public ? ' 🔓' : '') + (t.plan ? ` (${t.plan})` : '');
       const routes = (t.rest ?? []).map((r) => `\`${r.method} ${r.path}\``).join('<br>');
       lines.push(`| ${mark}\`${t.name}\`${open} | ${cell(firstSentence(t.description))} | ${routes} |`);
     }

@@ -19,6 +19,7 @@ import { JobsService } from './services/jobs.js';
 import { PROCESS_JOB_KIND, processSourcesJobKind } from './services/spaces-artifacts.js';
 import { EXPERIMENT_JOB_KIND, experimentJobKind } from './services/ace-experiments.js';
 import { BATCH_COMPRESS_JOB_KIND, batchCompressJobKind } from './services/batch-queue.js';
+import { GITHUB_JOB_KIND, GithubService, githubJobKind } from './services/github.js';
 import { WEBHOOK_DELIVERY_JOB_KIND, WebhooksService, webhookDeliveryJobKind } from './services/webhooks.js';
 import { AuditService, targetIds } from './services/audit.js';
 
@@ -89,9 +90,13 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   deps.service(JobsService).register(EXPERIMENT_JOB_KIND, experimentJobKind);
   deps.service(JobsService).register(BATCH_COMPRESS_JOB_KIND, batchCompressJobKind);
   deps.service(JobsService).register(WEBHOOK_DELIVERY_JOB_KIND, webhookDeliveryJobKind);
+  deps.service(JobsService).register(GITHUB_JOB_KIND, githubJobKind);
   // Finished and failed jobs are webhook events.
   const webhooks = deps.service(WebhooksService);
   deps.service(JobsService).watch((job, scope) => webhooks.onJob(job, scope));
+  // A finished GitHub delivery's job: its outcome recorded and sent to webhooks as github.push / github.pull_request.
+  const github = deps.service(GithubService);
+  deps.service(JobsService).watch((job, scope) => void github.onJob(job, scope).catch((err) => log.error({ err, job_id: job.job_id }, 'github event not finished')));
 
   const metrics = new Metrics();
   const usage = deps.service(UsageService);

@@ -116,6 +116,8 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_AUDIT_RETENTION_DAYS', default: '90', description: 'Audit-log rows older than this many days are deleted.' },
   { name: 'CTXGATE_WEBHOOK_RETRY_SCHEDULE', default: '30,120,480', description: 'Seconds to wait before each retry of a failed webhook delivery (comma separated; one retry per entry, decimals allowed).' },
   { name: 'CTXGATE_WEBHOOK_TIMEOUT_MS', default: '10000', description: 'How long one webhook delivery attempt may take.' },
+  { name: 'CTXGATE_GITHUB_RAW_URL', default: 'https://raw.githubusercontent.com', description: 'Where GitHub integrations read changed files (`{base}/{owner}/{repo}/{sha}/{path}`) unless one sets its own raw_base_url (GitHub Enterprise Server, a mirror).' },
+  { name: 'CTXGATE_GITHUB_API_URL', default: 'https://api.github.com', description: 'GitHub REST API base for pull-request diffs and comments, unless an integration sets its own api_base_url.' },
   { name: 'CTXGATE_UPSTREAM_COMMANDS', default: '(none: no stdio upstreams)', description: 'Exact command lines register_upstream_server may start as stdio MCP upstreams, one per line or separated by ";". Words split on spaces, no shell; a registration must match a line exactly.' },
   { name: 'CTXGATE_UPSTREAM_IDLE_MS', default: '300000', description: 'An upstream connection unused this long is closed (stdio processes exit).' },
 ];
@@ -169,6 +171,7 @@ export interface Config {
   dashboardDir?: string;
   /** Webhook deliveries: wait before each retry (ms; one retry per entry) and the per-attempt deadline. */
   webhooks: { retryScheduleMs: number[]; timeoutMs: number };
+  github: { rawBaseUrl: string; apiBaseUrl: string };
 }
 
 const KB = 1024;
@@ -260,6 +263,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     auditRetentionDays: envInt('CTXGATE_AUDIT_RETENTION_DAYS', 90),
     dashboard: envBool('CTXGATE_DASHBOARD', true),
     webhooks: { retryScheduleMs: envSeconds('CTXGATE_WEBHOOK_RETRY_SCHEDULE', [30, 120, 480]), timeoutMs: envInt('CTXGATE_WEBHOOK_TIMEOUT_MS', 10_000) },
+    github: { rawBaseUrl: envStr('CTXGATE_GITHUB_RAW_URL', 'https://raw.githubusercontent.com'), apiBaseUrl: envStr('CTXGATE_GITHUB_API_URL', 'https://api.github.com') },
   };
   return { ...base, ...overrides };
 }

@@ -121,6 +121,7 @@ const memberTools: AnyTool[] = [
   defineTool({
     name: 'add_member',
     toolset: 'account',
+    plan: 'team',
     title: 'Add member',
     description: 'Add a person to this project with a role (owner, admin, operator, viewer); returns their first API key, bound to the project and carrying that role.',
     details: 'Give user_id for an existing user of this server, or name to create one. Only an owner adds owners. The key is shown once; the member makes more with create_api_key. Needs the admin role.',
@@ -148,6 +149,7 @@ const memberTools: AnyTool[] = [
   defineTool({
     name: 'list_members',
     toolset: 'account',
+    plan: 'team',
     title: 'List members',
     description: 'Members of this project with their roles.',
     input: z.object({}),
@@ -160,6 +162,7 @@ const memberTools: AnyTool[] = [
   defineTool({
     name: 'set_member_role',
     toolset: 'account',
+    plan: 'team',
     title: 'Set member role',
     description: "Change a member's role in this project. Only an owner makes or unmakes owners; the last owner cannot be demoted.",
     input: z.object({ user_id: UserId, role: RoleField }),
@@ -173,6 +176,7 @@ const memberTools: AnyTool[] = [
   defineTool({
     name: 'remove_member',
     toolset: 'account',
+    plan: 'team',
     title: 'Remove member',
     description: 'Remove a member from this project; the keys they hold here are revoked with the membership. The last owner cannot be removed.',
     input: z.object({ user_id: UserId }),
@@ -218,6 +222,7 @@ const analyticsTools: AnyTool[] = [
   defineTool({
     name: 'analytics_summary',
     toolset: 'account',
+    plan: 'team',
     title: 'Analytics summary',
     description: 'This billing month per project: compressions, tokens saved and average savings, with totals (a project-bound key sees its project only).',
     input: z.object({}),
@@ -235,6 +240,7 @@ const analyticsTools: AnyTool[] = [
   defineTool({
     name: 'analytics_export',
     toolset: 'account',
+    plan: 'team',
     title: 'Analytics export',
     description: 'Daily usage per project between two dates as CSV (date,project,compressions,tokens_in,tokens_saved,savings_pct); 400 on a missing or bad range.',
     details: 'start and end are YYYY-MM-DD (UTC days, both included; at most 366 days). Over REST, GET /v1/analytics/export?start=…&end=… answers text/csv; MCP gets the CSV in `csv`.',
@@ -326,6 +332,7 @@ const analyticsTools: AnyTool[] = [
 const getAuditLog = defineTool({
   name: 'get_audit_log',
   toolset: 'account',
+  plan: 'enterprise',
   title: 'Audit log',
   description: 'Who did what in this project: every call that changed something and every refused call, newest first, filtered by time, actor, tool and outcome; format "jsonl" exports JSON Lines.',
   details: 'Entries keep ids only (user, key id, target ids), never arguments. Page with before = next_before. Retention: CTXGATE_AUDIT_RETENTION_DAYS (default 90). Over REST, GET /v1/audit-log?format=jsonl answers application/x-ndjson. Needs the admin role.',

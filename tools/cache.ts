@@ -24,6 +24,7 @@ const getThreshold = defineTool({
 const setThreshold = defineTool({
   name: 'set_semantic_cache_threshold',
   toolset: 'cache',
+  plan: 'team',
   title: 'Set semantic-cache threshold',
   description: `Set this project's semantic-cache cutoff in [${THRESHOLD_MIN}, ${THRESHOLD_MAX}], or null to return to the server default. 0.95–0.97 for factual or high-stakes work, ~0.92 balanced, 0.85–0.90 where an imprecise hit is cheap.`,
   input: z.object({

@@ -166,7 +166,7 @@ const create = defineTool({
   title: 'Create a distill strategy',
   description: 'Save a custom strategy for this project: declarative data (prompt, kinds of content kept, target share), never code.',
   details:
-    `mode rules runs without an LLM: units of the kinds in always are all kept; units of the kinds in keep (${UNIT_KINDS.join(', ')}) are kept, most important first, up to target_ratio of the input tokens (within expected_compression); fill adds the most informative other units when short of the range; decision_context keeps the units around each decision. mode llm sends system_prompt to the configured provider.`,
+    `mode rules runs without an LLM: units of the kinds in always are all kept; units of the kinds in keep (${UNIT_KINDS.join(', ')}) are ranked together (a kind earlier in keep counts for more; outcome wording, the conversation's recurring terms and lateness raise a unit) and kept up to target_ratio of the whole request's tokens (within expected_compression); fill adds the most salient other units when short of the range; decision_context keeps the units around each decision. mode llm sends system_prompt to the configured provider.`,
   input: z.object({
     id: z.string().regex(STRATEGY_ID_RE).describe('Lowercase letters, digits and underscores, starting with a letter (2–64).'),
     name: z.string().min(1).max(120).optional().describe('Display name (default: the id).'),

@@ -129,6 +129,7 @@ const Block = z.object({ type: z.string() }).catchall(z.unknown());
 const proxyMcp = defineTool({
   name: 'proxy_mcp_server',
   toolset: 'gateway',
+  plan: 'team',
   title: 'Call an upstream tool',
   description: "Call a tool of a registered upstream MCP server; with compress=true its result is shrunk under max_tokens, the rest kept for paging via a continuation handle.",
   details:
@@ -237,6 +238,7 @@ const compressManifestTool = defineTool({
 const compressRegistry = defineTool({
   name: 'compress_mcp_registry',
   toolset: 'gateway',
+  plan: 'team',
   secrets: 'refuse',
   title: 'Compress many MCP manifests',
   description: "Compress the tools/list manifests of several MCP servers at once (given inline, or this project's registered upstreams), with savings per server and in total.",

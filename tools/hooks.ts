@@ -1,8 +1,10 @@
-// hooks toolset: outbound webhooks of a project (signed deliveries, retries, delivery log).
-// The inbound GitHub webhook is an HTTP route (src/server/http.ts), not a tool.
+// hooks toolset: outbound webhooks of a project (signed deliveries, retries, delivery log), and the
+// project's GitHub integration. The inbound GitHub webhook itself is an HTTP route
+// (POST /v1/integrations/github/webhook in src/server/http.ts), authenticated by its signature, not a tool.
 import { z } from 'zod';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
 import { WEBHOOK_EVENTS, WebhooksService } from '../src/services/webhooks.js';
+import { GITHUB_WEBHOOK_PATH, GithubService } from '../src/services/github.js';
 
 const WebhookId = z.string().min(1).max(64).describe('Webhook id (whk_...), from list_webhooks.');
 const Webhook = z.object({
@@ -28,6 +30,20 @@ const Delivery = z.object({
   next_attempt_at: z.string().nullable(),
   created_at: z.string(),
   finished_at: z.string().nullable(),
+});
+const GithubIntegration = z.object({
+  repository: z.string().describe('owner/name (lower case).'),
+  webhook_path: z.string().describe('Where GitHub posts (content type application/json, secret as configured).'),
+  content_source: z.enum(['raw', 'checkout']),
+  raw_base_url: z.string(),
+  api_base_url: z.string(),
+  checkout_path: z.string().nullable(),
+  track: z.array(z.string()),
+  pr_comments: z.boolean(),
+  secret_set: z.literal(true),
+  token_set: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
 });
 const actor = (ctx: ToolContext) => ctx.caller?.actorId ?? ctx.scope().ownerId;
 const service = (ctx: ToolContext) => ctx.app.service(WebhooksService);
@@ -109,5 +125,84 @@ export const tools: AnyTool[] = [
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     examples: [{ description: 'Last deliveries', args: { limit: 10 } }],
     handler: async (ctx, a) => ({ deliveries: await service(ctx).deliveries(ctx.scope(), { webhookId: a.webhook_id, limit: a.limit }) }),
+  }),
+  defineTool({
+    name: 'configure_github_integration',
+    toolset: 'hooks',
+    title: 'Connect a GitHub repository',
+    description: `Connect (or update) this project's GitHub repository: the webhook secret GitHub signs with, an optional token for private files and PR comments, and the paths to keep ingested. Point GitHub at ${GITHUB_WEBHOOK_PATH}.`,
+    details:
+      'The secret and token are stored encrypted and never shown again; send a new secret to rotate it (then change it in GitHub), token null to remove the token. A push to the default branch re-ingests changed files that match `track` (default: Markdown, reST, AsciiDoc, text) or that the project already holds as a document with that path as file_id; removed ones are deleted. A pull_request (opened, synchronize, reopened) gets a compressed diff, its changed symbols and blast radius, delivered to webhooks as github.pull_request and, with a token, posted as a PR comment. content_source raw reads {raw_base_url}/{owner}/{repo}/{sha}/{path}; checkout runs git show in a local clone under CTXGATE_ALLOWED_ROOTS. Needs the admin role.',
+    input: z.object({
+      repository: z.string().min(3).max(140).describe('owner/name, as on GitHub.'),
+      secret: z.string().max(256).nullable().optional().describe('The webhook secret (16+ characters). Required the first time; send a new one to rotate.'),
+      token: z.string().max(512).nullable().optional().describe('GitHub token for private raw files and PR comments; null removes it.'),
+      track: z.array(z.string().max(200)).max(50).optional().describe('Path patterns to keep ingested (** any folders, * within one), e.g. ["docs/**", "**/*.md"].'),
+      content_source: z.enum(['raw', 'checkout']).optional().describe('Where changed files are read: raw (default) or a local clone.'),
+      raw_base_url: z.string().max(500).nullable().optional().describe('Raw-content base (default CTXGATE_GITHUB_RAW_URL).'),
+      api_base_url: z.string().max(500).nullable().optional().describe('REST API base (default CTXGATE_GITHUB_API_URL).'),
+      checkout_path: z.string().max(4096).nullable().optional().describe('Local clone (under CTXGATE_ALLOWED_ROOTS) for content_source checkout and a wider blast radius.'),
+      pr_comments: z.boolean().optional().describe('Post the PR summary as a comment when a token is set (default true).'),
+    }),
+    output: GithubIntegration,
+    rest: [{ method: 'POST', path: '/v1/integrations/github' }],
+    requires: 'admin',
+    annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: true },
+    examples: [{ description: 'Keep the docs folder ingested', args: { repository: 'acme/handbook', secret: 'a-long-random-webhook-secret', track: ['docs/**', 'README.md'] } }],
+    handler: (ctx, a) => ctx.app.service(GithubService).configure(ctx.scope(), actor(ctx), a),
+  }),
+  defineTool({
+    name: 'get_github_integration',
+    toolset: 'hooks',
+    title: 'GitHub integration',
+    description: "This project's connected GitHub repository and settings (the secret and token are never shown).",
+    input: z.object({}),
+    output: GithubIntegration,
+    rest: [{ method: 'GET', path: '/v1/integrations/github' }],
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'Show', args: {} }],
+    handler: (ctx) => ctx.app.service(GithubService).get(ctx.scope()),
+  }),
+  defineTool({
+    name: 'disconnect_github_integration',
+    toolset: 'hooks',
+    title: 'Disconnect GitHub',
+    description: "Disconnect this project's GitHub repository: its secret and token are deleted and further deliveries are refused (401). Ingested documents stay.",
+    input: z.object({}),
+    output: z.object({ disconnected: z.literal(true) }),
+    rest: [{ method: 'DELETE', path: '/v1/integrations/github' }],
+    requires: 'admin',
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    examples: [{ description: 'Disconnect', args: {} }],
+    handler: async (ctx) => {
+      await ctx.app.service(GithubService).disconnect(ctx.scope());
+      return { disconnected: true as const };
+    },
+  }),
+  defineTool({
+    name: 'list_github_events',
+    toolset: 'hooks',
+    title: 'GitHub deliveries',
+    description: 'Deliveries GitHub sent this project (newest first) and what came of each: files re-ingested, the pull-request summary, or why it was ignored.',
+    input: z.object({ limit: z.number().int().min(1).max(200).default(50).describe('Newest first (1-200).') }),
+    output: z.object({
+      events: z.array(
+        z.object({
+          event_id: z.string(),
+          delivery_id: z.string().describe('X-GitHub-Delivery.'),
+          event: z.string().describe('X-GitHub-Event: ping, push, pull_request ...'),
+          action: z.string().nullable(),
+          status: z.enum(['queued', 'done', 'failed', 'ignored']),
+          job_id: z.string().nullable(),
+          summary: z.unknown().describe('What came of it (files and their ingest status; the PR summary and comment; the reason it was ignored).'),
+          received_at: z.string(),
+          finished_at: z.string().nullable(),
+        }),
+      ),
+    }),
+    rest: [{ method: 'GET', path: '/v1/integrations/github/events' }],
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    examples: [{ description: 'Last deliveries', args: { limit: 10 } }],
+    handler: async (ctx, a) => ({ events: await ctx.app.service(GithubService).events(ctx.scope(), a.limit) }),
   }),
 ];

@@ -49,6 +49,7 @@ const Submitted = z.object({
 const submitBatchJob = defineTool({
   name: 'submit_batch_job',
   toolset: 'jobs',
+  plan: 'team',
   secrets: 'refuse',
   title: 'Submit batch compression',
   description: 'Queue 1–500 documents for compression as one background job (202 with the job id); poll get_batch_job, read get_batch_results when it has finished, or watch GET /v1/batch-queue/stream.',
@@ -91,6 +92,7 @@ const submitBatchJob = defineTool({
 const getBatchResults = defineTool({
   name: 'get_batch_results',
   toolset: 'jobs',
+  plan: 'team',
   title: 'Batch results',
   description: "A finished batch compression's results per document (compressed text, tokens, savings or error) and a summary; 409 while the job is queued or running.",
   input: z.object({ job_id: JobId }),
@@ -110,6 +112,7 @@ const getBatchResults = defineTool({
 const retryBatchJob = defineTool({
   name: 'retry_batch_job',
   toolset: 'jobs',
+  plan: 'team',
   title: 'Retry batch job',
   description: 'Resubmit the documents of a finished batch compression that failed or were skipped, as a new job (202); 409 while it runs or when nothing failed.',
   input: z.object({ job_id: JobId }),

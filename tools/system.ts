@@ -2,13 +2,14 @@
 // enable_tools, list_toolsets. A lean session lists few tools; these make every other one reachable.
 // What a caller sees and may call comes from ctx.view (src/registry/visibility.ts), nowhere else.
 import { z } from 'zod';
+import { PLANS, type Plan } from '../src/config.js';
 import { VERSION } from '../src/version.js';
 import { BadRequest } from '../src/errors.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
 import { planEmbedder } from '../src/services/embedder.js';
 import { UsageService } from '../src/services/usage.js';
 
-const MinPlan = z.enum(['free', 'pro']);
+const MinPlan = z.enum(PLANS);
 const Access = {
   listed: z.boolean().describe('In this session\'s tools/list.'),
   callable: z.boolean().describe('This key may call it (else 401 without a key, 403 naming the plan).'),
@@ -182,7 +183,7 @@ const listToolsets = defineTool({
         listed_in_session: listed,
         visible_in_session: listed,
         callable_tools: ts.tools.filter((t) => ctx.view.callable(t)).map((t) => t.name),
-        min_plan: ts.tools.every((t) => ctx.registry.minPlan(t) === 'free') ? ('free' as const) : ('pro' as const),
+        min_plan: ctx.registry.minPlanOfAll(ts.tools),
       };
     }),
   }),
@@ -275,7 +276,7 @@ async function sourceTools(ctx: ToolContext) {
 
 const gateOf = (ctx: ToolContext, name: string) => ctx.registry.sources.find((s) => s.owns(name))!.gate;
 
-function pick(a: { listed: boolean; callable: boolean; min_plan: 'free' | 'pro' }) {
+function pick(a: { listed: boolean; callable: boolean; min_plan: Plan }) {
   return { listed: a.listed, callable: a.callable, min_plan: a.min_plan };
 }
 

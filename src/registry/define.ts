@@ -98,6 +98,12 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
    * applies it to every call.
    */
   requires?: Role;
+  /**
+   * The least plan that may call the tool, for the seed's Team / Enterprise features (roles, analytics,
+   * the batch queue, MCP tool compression: team; audit-log export: enterprise). Default: free for the
+   * tools of the free profile, pro for the rest. SessionView applies it to every call.
+   */
+  plan?: 'team' | 'enterprise';
   /** Status of a plan refusal where the seed documents one other than 403 (402 Payment Required). */
   upgradeStatus?: 402;
   /** Counts against the monthly compression quota: the quota is checked before the call. */

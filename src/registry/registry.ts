@@ -1,5 +1,5 @@
 // The registry: every tool once, plus what is derived from it (JSON schemas, profiles, plan gates).
-import type { Plan } from '../config.js';
+import { PLANS, type Plan } from '../config.js';
 import { Bm25Index, tokenize } from '../engine/bm25.js';
 import { NotFound } from '../errors.js';
 import type { AnyTool } from './define.js';
@@ -71,14 +71,19 @@ export class Registry {
     return this.tools.has(name) ? undefined : this.sources.find((s) => s.owns(name));
   }
 
-  /** Lowest plan that may call the tool: the free profile is the free plan's allow-list. */
+  /** Lowest plan that may call the tool: its declared plan (Team / Enterprise features), else the free profile is the free plan's allow-list. */
   minPlan(tool: AnyTool): Plan {
-    return this.profiles.get('free')!.tools!.has(tool.name) ? 'free' : 'pro';
+    return tool.plan ?? (this.profiles.get('free')!.tools!.has(tool.name) ? 'free' : 'pro');
   }
 
   /** Whether a key on this plan may call the tool (plan gate only; see SessionView for the whole rule). */
   allowed(tool: AnyTool, plan: Plan): boolean {
-    return plan !== 'free' || this.minPlan(tool) === 'free';
+    return PLANS.indexOf(plan) >= PLANS.indexOf(this.minPlan(tool));
+  }
+
+  /** The lowest plan that may call every one of these tools. */
+  minPlanOfAll(tools: readonly AnyTool[]): Plan {
+    return PLANS[Math.max(0, ...tools.map((t) => PLANS.indexOf(this.minPlan(t))))]!;
   }
 
   /** Registered toolsets with their tools, in catalog order. */

@@ -4,9 +4,13 @@
 //
 // The rule: every registered tool is *present* for every caller — listed when it is in the connection's
 // surface, found by search_tools, shown by list_toolsets and tool_help — and calling one the caller may
-// not use is refused the same way everywhere: 401 without a key, 403 naming the plan it needs.
+// not use is refused the same way everywhere: 401 without a key, 403 naming the plan it needs (402
+// where the seed documents it), 403 naming the role it needs. Plans, lowest first: free (the free
+// profile), pro (everything else), team and enterprise (tools that declare `plan`: the seed's Team /
+// Enterprise features). The plan is the calling key's (members' keys carry their inviter's plan).
 import { AppError, Forbidden, Unauthorized } from '../errors.js';
 import { roleAtLeast, type Role } from '../domain/scope.js';
+import type { Plan } from '../config.js';
 import type { AnyTool, Caller } from './define.js';
 import type { Registry, Surface } from './registry.js';
 
@@ -37,7 +41,7 @@ export class SessionView {
     }
     if (!this.registry.allowed(tool, this.caller.plan)) {
       const needed = this.registry.minPlan(tool);
-      const msg = `Tool '${tool.name}' requires the ${needed} plan or higher; this key is on the ${this.caller.plan} plan`;
+      const msg = `Tool '${tool.name}' requires the ${needed} plan or higher${needed === 'team' ? ' (Team or Enterprise)' : ''}; this key is on the ${this.caller.plan} plan`;
       const extra = { tool: tool.name, plan: this.caller.plan, required_plan: needed };
       return tool.upgradeStatus === 402 ? new AppError(402, 'payment_required', msg, extra) : new Forbidden(msg, extra);
     }
@@ -59,8 +63,8 @@ export class SessionView {
   }
 
   /** What list-like tools report about one tool for this caller. */
-  describe(tool: AnyTool): { listed: boolean; callable: boolean; min_plan: 'free' | 'pro'; needs_api_key: boolean } {
-    return { listed: this.listed(tool), callable: this.callable(tool), min_plan: this.registry.minPlan(tool) === 'free' ? 'free' : 'pro', needs_api_key: !tool.public };
+  describe(tool: AnyTool): { listed: boolean; callable: boolean; min_plan: Plan; needs_api_key: boolean } {
+    return { listed: this.listed(tool), callable: this.callable(tool), min_plan: this.registry.minPlan(tool), needs_api_key: !tool.public };
   }
 }
 

@@ -17,6 +17,8 @@ import { planEmbedder } from '../services/embedder.js';
 import { KeysService } from '../services/keys.js';
 import { buildAgentCard } from './agent-card.js';
 import { uploadPutHandler } from './uploads.js';
+import { githubWebhookHandler } from './github-webhook.js';
+import { GITHUB_WEBHOOK_PATH } from '../services/github.js';
 import { McpHttpGateway } from './mcp.js';
 import type { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
@@ -249,6 +251,8 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
 
   // A signed upload's PUT carries a raw file and its own authority (the URL), not JSON or a key.
   ex.put('/v1/uploads/:id', uploadPutHandler(app));
+  // GitHub's deliveries: the signature over the raw body is the authority (no key), read before the JSON parser.
+  ex.post(GITHUB_WEBHOOK_PATH, githubWebhookHandler(app));
 
   ex.use(
     express.json({

@@ -6,11 +6,12 @@ import type { App } from '../app.js';
 import { PayloadTooLarge, restError, toAppError } from '../errors.js';
 import { UploadsService } from '../services/spaces-uploads.js';
 
-function readCapped(req: Request, cap: number): Promise<Buffer> {
+/** The raw body, refused (413) past `cap` bytes without keeping more; `what` names the body in the message. */
+export function readCapped(req: Request, cap: number, what = 'an upload'): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.header('content-length') ?? NaN);
     if (Number.isFinite(declared) && declared > cap) {
-      reject(new PayloadTooLarge(`the file is ${declared} bytes; an upload accepts at most ${cap} bytes`, { field: '(body)', limit: cap, unit: 'bytes', size: declared }));
+      reject(new PayloadTooLarge(`the body is ${declared} bytes; ${what} accepts at most ${cap} bytes`, { field: '(body)', limit: cap, unit: 'bytes', size: declared }));
       return;
     }
     const chunks: Buffer[] = [];
@@ -19,7 +20,7 @@ function readCapped(req: Request, cap: number): Promise<Buffer> {
       size += c.length;
       if (size > cap) {
         req.removeAllListeners('data');
-        reject(new PayloadTooLarge(`the file exceeds ${cap} bytes, the most an upload accepts`, { field: '(body)', limit: cap, unit: 'bytes' }));
+        reject(new PayloadTooLarge(`the body exceeds ${cap} bytes, the most ${what} accepts`, { field: '(body)', limit: cap, unit: 'bytes' }));
         req.resume();
         return;
       }

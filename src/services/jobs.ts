@@ -24,6 +24,7 @@ import { AppError, Conflict, NotFound, Unavailable } from '../errors.js';
 import type { Caller, Metering, Scope } from '../domain/scope.js';
 import { newId, nowIso } from '../store/db.js';
 import type { JobRow } from '../store/jobs.js';
+import type { TxStore } from '../store/store.js';
 import { BusService } from './bus.js';
 import { usageEvent } from './usage.js';
 
@@ -47,6 +48,8 @@ export interface JobItemRun<I> {
 export interface JobKind<I = unknown, R = unknown> {
   /** Tool name the items' usage is recorded under. */
   tool: string;
+  /** The server's own work (webhook deliveries): not listed to users, not in the batch-queue stream. */
+  internal?: boolean;
   run(deps: AppDeps, item: JobItemRun<I>): Promise<{ result: R; meter?: Metering }>;
 }
 
@@ -72,6 +75,17 @@ export interface JobItemView {
   error: string | null;
 }
 
+
+/**
+ * Thrown by an item that cannot run yet (a webhook delivery waiting out its back-off): the job goes
+ * back to the queue with a "not before" time and the runner takes other jobs meanwhile. The item
+ * stays pending and runs again once due (items after it in the same job wait with it).
+ */
+export class RetryAt extends Error {
+  constructor(readonly atMs: number, reason: string) {
+    super(reason);
+  }
+}
 
 type Listener = (job: JobView) => void;
 /** Hears every job change of every project (live status streams, job events for webhooks). */
@@ -110,6 +124,8 @@ export class JobsService {
   private readonly leaseOwner: string;
   private readonly bus: BusService;
   private poller: NodeJS.Timeout | null = null;
+  /** Wakes the runner when the earliest deferred job is due (the poller is the fallback). */
+  private wake: { at: number; timer: NodeJS.Timeout } | null = null;
   private readonly watchers = new Set<JobWatcher>();
 
   constructor(private readonly deps: AppDeps) {
@@ -126,9 +142,23 @@ export class JobsService {
 
   /** Queue a job of a registered kind; the runner picks it up at once. */
   async submit(caller: Caller, scope: Scope, req: { kind: string; items: unknown[]; options?: Record<string, unknown> }): Promise<JobView> {
+    return (await this.submitIf(caller, scope, req, async () => true))!;
+  }
+
+  /**
+   * Queues a job in one transaction with the rows that call for it, written by `claim` (a webhook
+   * delivery): when `claim` returns false (the rows already exist), no job is queued and the result
+   * is undefined. `claim` may run twice (PostgreSQL retries a serialization failure).
+   */
+  async submitIf(caller: Caller, scope: Scope, req: { kind: string; items: unknown[]; options?: Record<string, unknown> }, claim: (t: TxStore, jobId: string) => Promise<boolean>): Promise<JobView | undefined> {
     if (!this.kinds.has(req.kind)) throw new Error(`job kind "${req.kind}" is not registered`);
     const id = newId('job');
-    await this.deps.store.jobs(scope).insert({ id, keyId: caller.keyId, caller, kind: req.kind, options: req.options ?? {}, now: nowIso() }, req.items);
+    const queued = await this.deps.store.tx(async (t) => {
+      if (!(await claim(t, id))) return false;
+      await t.jobs(scope).insert({ id, keyId: caller.keyId, caller, kind: req.kind, options: req.options ?? {}, now: nowIso() }, req.items);
+      return true;
+    });
+    if (!queued) return undefined;
     this.kick();
     const v = view(await this.row(scope, id));
     this.emit(v, scope);
@@ -153,9 +183,10 @@ export class JobsService {
     return rows.map((r) => ({ index: r.idx, status: r.status, result: r.result, error: r.error }));
   }
 
+  /** The project's jobs, newest first; internal kinds (webhook deliveries) are not listed. */
   async list(scope: Scope, opts: { limit: number; offset: number; status?: JobStatus; kind?: string }): Promise<{ jobs: JobView[]; total: number }> {
     this.kick();
-    const { rows, total } = await this.deps.store.jobs(scope).list(opts);
+    const { rows, total } = await this.deps.store.jobs(scope).list({ ...opts, excludeKinds: this.internalKinds() });
     return { jobs: rows.map(view), total };
   }
 
@@ -212,7 +243,11 @@ export class JobsService {
     });
   }
 
-  /** Every status change of every job from now on, run on any replica; returns the unsubscribe function. */
+  private internalKinds(): string[] {
+    return [...this.kinds].filter(([, k]) => k.internal).map(([name]) => name);
+  }
+
+  /** Every status change of every (not internal) job from now on, run on any replica; returns the unsubscribe function. */
   watch(w: JobWatcher): () => void {
     this.watchers.add(w);
     return () => this.watchers.delete(w);
@@ -237,6 +272,8 @@ export class JobsService {
     this.stopped = true;
     if (this.poller) clearInterval(this.poller);
     this.poller = null;
+    if (this.wake) clearTimeout(this.wake.timer);
+    this.wake = null;
     this.current?.ctrl.abort(new Conflict('server shutting down'));
     const err = shuttingDown();
     for (const w of [...this.waiters]) w(err);
@@ -262,7 +299,7 @@ export class JobsService {
   private deliver({ view: v, scope }: { view: JobView; scope: Scope }): void {
     // Cancelled elsewhere: stop the item running here now rather than at the next status check.
     if (v.status === 'cancelled' && this.current?.jobId === v.job_id) this.current.ctrl.abort(new Conflict(`job ${v.job_id} was cancelled`));
-    for (const w of [...this.watchers]) {
+    for (const w of this.kinds.get(v.kind)?.internal ? [] : [...this.watchers]) {
       try {
         w(v, scope);
       } catch (err) {
@@ -296,10 +333,27 @@ export class JobsService {
     for (;;) {
       this.again = false;
       if (this.stopped) return;
-      const job = await this.deps.store.jobQueue().lease([...this.kinds.keys()], this.leaseOwner, Date.now(), this.deps.config.jobLeaseMs);
-      if (!job) return;
+      const queue = this.deps.store.jobQueue();
+      const job = await queue.lease([...this.kinds.keys()], this.leaseOwner, Date.now(), this.deps.config.jobLeaseMs);
+      if (!job) {
+        const due = await queue.nextDueMs([...this.kinds.keys()], Date.now());
+        if (due !== undefined) this.wakeAt(due);
+        return;
+      }
       await this.runJob(job);
     }
+  }
+
+  /** Kicks the runner at `atMs` (keeps the earliest wake-up). */
+  private wakeAt(atMs: number): void {
+    if (this.stopped || (this.wake && this.wake.at <= atMs)) return;
+    if (this.wake) clearTimeout(this.wake.timer);
+    const timer = setTimeout(() => {
+      this.wake = null;
+      this.kick();
+    }, Math.max(0, atMs - Date.now()) + 5);
+    timer.unref();
+    this.wake = { at: atMs, timer };
   }
 
   private async runJob(job: JobRow): Promise<void> {
@@ -337,6 +391,14 @@ export class JobsService {
           outcome = { ok: true, result: out.result, meter: out.meter };
         } catch (err) {
           if (this.stopped || ctrl.signal.aborted) return; // shutdown: the item stays pending; cancel: already skipped
+          if (err instanceof RetryAt) {
+            // Not yet: back to the queue until then; this runner goes on with other jobs.
+            if (await queue.defer(job.id, this.leaseOwner, err.atMs, nowIso())) {
+              this.wakeAt(err.atMs);
+              this.emit(view(await this.row(scope, job.id)), scope);
+            }
+            return;
+          }
           if (!(err instanceof AppError)) log.error({ err, job_id: job.id, item: item.idx }, 'job item failed');
           outcome = { ok: false, error: err instanceof AppError ? err.message : 'internal error while processing this item (see the server log)' };
         }

@@ -27,6 +27,8 @@ export interface UrlFetchOptions {
   timeoutMs?: number;
   maxRedirects?: number;
   signal?: AbortSignal;
+  /** Extra request headers (a token, an Accept media type); sent to the first URL's origin only, never after a redirect elsewhere. */
+  headers?: Record<string, string>;
 }
 
 export interface Fetched {
@@ -217,7 +219,7 @@ function requestOnce(url: URL, target: Resolved, opts: UrlFetchOptions, signal: 
       {
         method: 'GET',
         signal,
-        headers: { 'user-agent': 'ctxgate-url-fetch/1', accept: opts.acceptTypes.join(', ') + ', */*;q=0.1', 'accept-encoding': 'identity' },
+        headers: { 'user-agent': 'ctxgate-url-fetch/1', accept: opts.acceptTypes.join(', ') + ', */*;q=0.1', ...opts.headers, 'accept-encoding': 'identity' },
         // Connect to the address we checked, never to a fresh DNS answer.
         lookup: pinnedLookup(target),
       },
@@ -273,11 +275,12 @@ export async function fetchUrl(rawUrl: string, opts: UrlFetchOptions): Promise<F
   const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
   const redirects: string[] = [];
   let url = parseUrl(rawUrl);
+  const origin = url.origin;
   try {
     for (;;) {
       const target = await resolveAllowed(url.hostname, allow);
       if (signal.aborted) throw signal.reason;
-      const hop = await requestOnce(url, target, opts, signal);
+      const hop = await requestOnce(url, target, url.origin === origin ? opts : { ...opts, headers: undefined }, signal);
       if (hop.body) {
         const ct = String(hop.headers['content-type'] ?? '');
         const charset = /charset=["']?([\w-]+)/i.exec(ct)?.[1]?.toLowerCase() ?? null;

@@ -9,7 +9,7 @@ import type { RepoContext } from './store.js';
 
 export type JobStatus = JobsTable['status'];
 export type JobItemStatus = JobItemsTable['status'];
-export type JobRow = Omit<Selectable<JobsTable>, 'rowid' | 'options' | 'caller' | 'lease_owner' | 'lease_until_ms'> & { caller: unknown };
+export type JobRow = Omit<Selectable<JobsTable>, 'rowid' | 'options' | 'caller' | 'lease_owner' | 'lease_until_ms' | 'not_before_ms'> & { caller: unknown };
 
 const JOB_COLUMNS = [
   'id', 'owner_id', 'project_id', 'key_id', 'caller', 'kind', 'status', 'items_count', 'completed_count', 'failed_count', 'error',
@@ -114,10 +114,11 @@ export class JobsRepo {
     return rows.map((r) => readJson(r.input));
   }
 
-  async list(opts: { limit: number; offset: number; status?: JobStatus; kind?: string }): Promise<{ rows: JobRow[]; total: number }> {
+  async list(opts: { limit: number; offset: number; status?: JobStatus; kind?: string; excludeKinds?: readonly string[] }): Promise<{ rows: JobRow[]; total: number }> {
     let q = this.jobs();
     if (opts.status) q = q.where('status', '=', opts.status);
     if (opts.kind) q = q.where('kind', '=', opts.kind);
+    if (opts.excludeKinds?.length) q = q.where('kind', 'not in', [...opts.excludeKinds]);
     const total = Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     const rows = await q.select(JOB_COLUMNS).orderBy('created_at', 'desc').orderBy('rowid', 'desc').limit(opts.limit).offset(opts.offset).execute();
     return { rows: rows.map(decode), total };
@@ -225,8 +226,8 @@ export class JobQueueRepo {
   constructor(private readonly ctx: RepoContext) {}
 
   /**
-   * Leases the oldest unfinished job of these kinds that no live lease holds to `owner` until
-   * nowMs + leaseMs. SQLite's IMMEDIATE transaction already admits one taker at a time; on PostgreSQL
+   * Leases the oldest unfinished job of these kinds that no live lease holds and that is due (its
+   * not_before_ms has passed) to `owner` until nowMs + leaseMs. SQLite's IMMEDIATE transaction already admits one taker at a time; on PostgreSQL
    * the row is also locked FOR UPDATE SKIP LOCKED, so concurrent takers never pick the same job.
    */
   async lease(kinds: string[], owner: string, nowMs: number, leaseMs: number): Promise<JobRow | undefined> {
@@ -238,13 +239,14 @@ export class JobQueueRepo {
         .where('status', 'in', ['queued', 'processing'])
         .where('kind', 'in', kinds)
         .where((eb) => eb.or([eb('lease_until_ms', 'is', null), eb('lease_until_ms', '<', nowMs)]))
+        .where((eb) => eb.or([eb('not_before_ms', 'is', null), eb('not_before_ms', '<=', nowMs)]))
         .orderBy('created_at')
         .orderBy('rowid')
         .limit(1);
       if (t.dialect.backend === 'postgres') q = q.forUpdate().skipLocked();
       const r = await q.executeTakeFirst();
       if (!r) return undefined;
-      await t.db.updateTable('jobs').set({ lease_owner: owner, lease_until_ms: nowMs + leaseMs }).where('id', '=', r.id).execute();
+      await t.db.updateTable('jobs').set({ lease_owner: owner, lease_until_ms: nowMs + leaseMs, not_before_ms: null }).where('id', '=', r.id).execute();
       return decode(r);
     });
   }
@@ -253,6 +255,35 @@ export class JobQueueRepo {
   async renew(jobId: string, owner: string, untilMs: number): Promise<boolean> {
     const r = await this.ctx.db.updateTable('jobs').set({ lease_until_ms: untilMs }).where('id', '=', jobId).where('lease_owner', '=', owner).executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Puts a job `owner` is running back in the queue, not to be taken before `atMs` (an item asked to
+   * be retried later): the lease is given up, so the runner goes on with other jobs meanwhile.
+   * False when `owner` no longer holds the job (lost lease, cancelled).
+   */
+  async defer(jobId: string, owner: string, atMs: number, now: string): Promise<boolean> {
+    const r = await this.ctx.db
+      .updateTable('jobs')
+      .set({ status: 'queued', not_before_ms: atMs, lease_owner: null, lease_until_ms: null, updated_at: now })
+      .where('id', '=', jobId)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'processing')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** The earliest time a deferred job of these kinds becomes due (epoch ms), if any is waiting. */
+  async nextDueMs(kinds: string[], nowMs: number): Promise<number | undefined> {
+    if (kinds.length === 0) return undefined;
+    const r = await this.ctx.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.min('not_before_ms').as('due'))
+      .where('status', 'in', ['queued', 'processing'])
+      .where('kind', 'in', kinds)
+      .where('not_before_ms', '>', nowMs)
+      .executeTakeFirst();
+    return r?.due == null ? undefined : Number(r.due);
   }
 
   /** Gives the job back at once (graceful shutdown), so another replica need not wait for the lease to lapse. */

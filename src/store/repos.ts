@@ -19,6 +19,7 @@ import { KbRepo } from './kb.js';
 import { MembersRepo } from './members.js';
 import { AnalyticsRepo } from './analytics.js';
 import { WebhooksRepo } from './webhooks.js';
+import { GithubDirectoryRepo, GithubRepo } from './github.js';
 import { LookupRepo } from './lookup.js';
 import { MemoryRepo } from './memory.js';
 import { RateWindowsRepo } from './rate-windows.js';
@@ -60,6 +61,8 @@ export interface Repos {
   webhooks(scope: Scope): WebhooksRepo;
   analytics(owner: OwnerScope): AnalyticsRepo;
   upstreams(scope: Scope): UpstreamsRepo;
+  github(scope: Scope): GithubRepo;
+  githubDirectory(): GithubDirectoryRepo;
 }
 
 export function makeRepos(ctx: RepoContext): Repos {
@@ -94,5 +97,7 @@ export function makeRepos(ctx: RepoContext): Repos {
     webhooks: (scope) => new WebhooksRepo(ctx, scope),
     analytics: (owner) => new AnalyticsRepo(ctx, owner),
     upstreams: (scope) => new UpstreamsRepo(ctx, scope),
+    github: (scope) => new GithubRepo(ctx, scope),
+    githubDirectory: () => new GithubDirectoryRepo(ctx),
   };
 }

@@ -262,6 +262,8 @@ export interface JobsTable {
   /** The replica running the job and until when (epoch ms); null when no one holds it. */
   lease_owner: string | null;
   lease_until_ms: number | null;
+  /** Not to be taken before this time (epoch ms): a retry scheduled, not slept (0020). */
+  not_before_ms: number | null;
 }
 
 export interface JobItemsTable {
@@ -594,6 +596,41 @@ export interface WebhookDeliveriesTable {
   last_error: string | null;
   created_at: string;
   finished_at: string | null;
+  /** What the delivery is of (e.g. job.completed:job_…): unique per webhook, so an event is delivered once. */
+  event_key: string | null;
+}
+
+export interface GithubIntegrationsTable {
+  owner_id: string;
+  project_id: string;
+  /** owner/name, lower case. */
+  repository: string;
+  secret_sealed: string;
+  token_sealed: string | null;
+  track: Json;
+  content_source: 'raw' | 'checkout';
+  raw_base_url: string;
+  api_base_url: string;
+  checkout_path: string | null;
+  pr_comments: number;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GithubEventsTable {
+  rowid: Serial;
+  id: string;
+  owner_id: string;
+  project_id: string;
+  delivery_id: string;
+  event: string;
+  action: string | null;
+  status: 'queued' | 'done' | 'failed' | 'ignored';
+  job_id: string | null;
+  summary: Json | null;
+  received_at: string;
+  finished_at: string | null;
 }
 
 export interface WebhookAttemptsTable {
@@ -653,6 +690,8 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  github_integrations: GithubIntegrationsTable;
+  github_events: GithubEventsTable;
   ace_bullets: AceBulletsTable;
   ace_handoffs: AceHandoffsTable;
   ace_experiments: AceExperimentsTable;

@@ -10,7 +10,7 @@ export type DeliveryRow = Omit<Selectable<WebhookDeliveriesTable>, 'rowid' | 'ow
 export type AttemptRow = Omit<Selectable<WebhookAttemptsTable>, 'rowid' | 'owner_id' | 'project_id'>;
 
 const HOOK_COLUMNS = ['id', 'url', 'events', 'description', 'job_id', 'created_by', 'created_at'] as const;
-const DELIVERY_COLUMNS = ['id', 'webhook_id', 'event', 'payload', 'status', 'attempts', 'next_attempt_at', 'last_status_code', 'last_error', 'created_at', 'finished_at'] as const;
+const DELIVERY_COLUMNS = ['id', 'webhook_id', 'event', 'event_key', 'payload', 'status', 'attempts', 'next_attempt_at', 'last_status_code', 'last_error', 'created_at', 'finished_at'] as const;
 
 export class WebhooksRepo {
   constructor(private readonly ctx: RepoContext, private readonly scope: Scope) {}
@@ -57,11 +57,14 @@ export class WebhooksRepo {
     });
   }
 
-  async insertDelivery(row: { id: string; webhook_id: string; event: string; payload: unknown; created_at: string }): Promise<void> {
-    await this.ctx.db
+  /** False when the webhook already has a delivery of this event (same event_key): nothing is written. */
+  async insertDelivery(row: { id: string; webhook_id: string; event: string; event_key: string | null; payload: unknown; created_at: string }): Promise<boolean> {
+    const r = await this.ctx.db
       .insertInto('webhook_deliveries')
       .values({ ...row, payload: this.ctx.dialect.json(row.payload), status: 'pending', attempts: 0, owner_id: this.scope.ownerId, project_id: this.scope.projectId })
-      .execute();
+      .onConflict((oc) => oc.columns(['owner_id', 'project_id', 'webhook_id', 'event_key']).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
 
   async delivery(id: string): Promise<DeliveryRow | undefined> {

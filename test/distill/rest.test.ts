@@ -40,7 +40,7 @@ describe('the seed quickstart', () => {
       const r = await rest(server, 'POST', route, { key, body });
       expect(r.status).toBe(200);
       expect(r.body.messages[0]).toEqual(body.messages[0]);
-      expect(r.body.metadata).toMatchObject({ strategy_id: 'technical_dense', strategy_version: '1.0.0', provider: 'ctxgate-rules', inject_used: false });
+      expect(r.body.metadata).toMatchObject({ strategy_id: 'technical_dense', strategy_version: '1.1.0', provider: 'ctxgate-rules', inject_used: false });
       expect(r.body.metadata.call_id).toMatch(/^[0-9a-f-]{36}$/);
       expect(r.body.metadata.tokens_in).toBeGreaterThan(r.body.metadata.tokens_out - 1);
     }
@@ -51,7 +51,7 @@ describe('the seed quickstart', () => {
     const list = await rest(server, 'GET', '/api/strategies');
     expect(list.status).toBe(200);
     expect(list.body.strategies.map((s: { id: string }) => s.id)).toEqual(['compress', 'summarize', 'technical_dense', 'extract_decisions']);
-    expect(list.body.strategies[2]).toEqual({ id: 'technical_dense', name: 'Technical Dense', description: 'Preserves all code, errors, and decisions. Strips conversational filler.', tier: 'builtin', version: '1.0.0' });
+    expect(list.body.strategies[2]).toEqual({ id: 'technical_dense', name: 'Technical Dense', description: 'Preserves all code, errors, and decisions. Strips conversational filler.', tier: 'builtin', version: '1.1.0' });
     const one = await rest(server, 'GET', '/api/strategies/summarize');
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ id: 'summarize', expected_compression: '0.08-0.15', mode: 'rules' });
@@ -303,12 +303,12 @@ describe('over MCP', () => {
     const t = THREADS.find((x) => x.id.includes('felixge'))!;
     const d = await callTool(client, 'distill', { messages: t.messages, strategy_id: 'summarize' });
     expect(d.isError).toBe(false);
-    expect(d.text).toMatch(/^\[distill: summarize 1\.0\.0; \d+ → \d+ tokens/);
+    expect(d.text).toMatch(/^\[distill: summarize 1\.1\.0; \d+ → \d+ tokens/);
     expect(d.structured.metadata.strategy_id).toBe('summarize');
     expect(outText(d.structured.messages)).toContain('1.0.0-pre2 has been pushed to npm');
     const list = await callTool(client, 'list_strategies', {});
     expect(list.structured.strategies.map((s: { id: string }) => s.id)).toEqual(['compress', 'summarize', 'technical_dense', 'extract_decisions', 'llm_summary']);
-    expect((await callTool(client, 'get_strategy', { id: 'extract_decisions' })).structured.keep).toEqual(['rationale']);
+    expect((await callTool(client, 'get_strategy', { id: 'extract_decisions' })).structured.keep).toEqual(['decision', 'rationale']);
     const fb = await callTool(client, 'submit_feedback', {
       call_id: d.structured.metadata.call_id,
       rating: 'good',

@@ -12,3 +12,6 @@ export interface Thread {
 }
 export const THREADS = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'bench/corpus/conversations/github-threads.json'), 'utf8')) as { conversations: Thread[] }).conversations;
 
+
+/** TC39 plenary agenda items (bench/corpus/conversations/tc39-plenary.json; source and marking rule there). */
+export const TC39 = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'bench/corpus/conversations/tc39-plenary.json'), 'utf8')) as { conversations: Thread[] }).conversations;

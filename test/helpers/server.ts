@@ -182,3 +182,14 @@ export async function rest(
   }
   return { status: res.status, headers: res.headers, body: parsed };
 }
+
+/** Polls `fn` every 25 ms until it returns something other than undefined (throws after `ms`). */
+export async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -5,7 +5,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobsService } from '../../src/services/jobs.js';
-import { rest, startTestServer, type TestServer } from '../helpers/server.js';
+import { WebhooksService } from '../../src/services/webhooks.js';
+import { query } from '../helpers/database.js';
+import { rest, startTestServer, until, type TestServer } from '../helpers/server.js';
 
 interface Received { at: number; event: string; attempt: number; verified: boolean; body: any; answered: number }
 
@@ -32,16 +34,6 @@ async function receiver() {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   return { got, state, url, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const FAST = { urlAllowlist: ['127.0.0.1'], webhooks: { retryScheduleMs: [100, 200, 300], timeoutMs: 3000 } };
@@ -172,6 +164,90 @@ describe('webhooks across a restart', () => {
       if (s2) await s2.close();
       else await s1.close();
       await r2.close();
+    }
+  });
+});
+
+describe('webhook retries are scheduled, not slept', () => {
+  it('a receiver failing with a long back-off does not delay an unrelated job; delivery jobs are not listed', async () => {
+    const r3 = await receiver();
+    // 10 minutes before the retry: the old runner slept that long inside the delivery's job item.
+    const s = await startTestServer({ config: { urlAllowlist: ['127.0.0.1'], webhooks: { retryScheduleMs: [600_000, 600_000, 600_000], timeoutMs: 3000 } } });
+    try {
+      const created = await rest(s, 'POST', '/v1/webhooks', { key: s.ownerKey, body: { url: r3.url, events: ['webhook.test'] } });
+      r3.state.secret = created.body.secret;
+      r3.state.plan = [500];
+      const test = await rest(s, 'POST', `/v1/webhooks/${created.body.webhook_id}/test`, { key: s.ownerKey });
+      await until(() => (r3.got.length === 1 ? true : undefined));
+      // The delivery's job is back in the queue with a "not before" time ten minutes away.
+      const deferred = await until(async () => {
+        const rows = await query<{ status: string; not_before_ms: number | null }>(s.deps, "SELECT status, not_before_ms FROM jobs WHERE kind = 'webhook_delivery'");
+        return rows[0]?.not_before_ms ? rows[0] : undefined;
+      });
+      expect(deferred.status).toBe('queued');
+      expect(Number(deferred.not_before_ms) - Date.now()).toBeGreaterThan(500_000);
+
+      const t0 = performance.now();
+      const sub = await rest(s, 'POST', '/v1/batch-queue', { key: s.ownerKey, body: { documents: [{ text: 'Unrelated work. '.repeat(100) }] } });
+      expect(sub.status).toBe(202);
+      const done = await until(async () => {
+        const j = await rest(s, 'GET', `/v1/batch-queue/${sub.body.job_id}`, { key: s.ownerKey });
+        return j.body.status === 'completed' ? j.body : undefined;
+      }, 60_000);
+      const ms = performance.now() - t0;
+      expect(done.completed_count).toBe(1);
+      console.log(`[webhooks] unrelated batch job finished ${ms.toFixed(0)} ms after submit while a delivery waits out a 600 s back-off`);
+      // Still one attempt, still pending: the retry is scheduled, not lost.
+      const d = (await rest(s, 'GET', `/v1/webhooks/${created.body.webhook_id}/deliveries`, { key: s.ownerKey })).body.deliveries[0];
+      expect(d).toMatchObject({ delivery_id: test.body.delivery_id, status: 'pending' });
+      expect(d.attempts).toHaveLength(1);
+
+      // The delivery job is the server's own: not in list_batch_jobs, not counted in the queue summary.
+      const listed = await rest(s, 'GET', '/v1/batch-queue', { key: s.ownerKey });
+      expect(listed.body.jobs.map((j: { kind: string }) => j.kind)).toEqual(['compress_documents']);
+      expect(listed.body.total).toBe(1);
+      expect(listed.body.summary.queued).toBe(0);
+
+      // Claiming respects the time on this backend: not before it, and at it.
+      const queue = s.deps.store.jobQueue();
+      expect(await queue.lease(['webhook_delivery'], 'probe', Date.now(), 1000)).toBeUndefined();
+      const due = await queue.lease(['webhook_delivery'], 'probe', Number(deferred.not_before_ms), 1000);
+      expect(due?.kind).toBe('webhook_delivery');
+    } finally {
+      await s.close();
+      await r3.close();
+    }
+  });
+
+  it('one event, one delivery per webhook: hearing a job end again (another replica, a restart) sends nothing twice', async () => {
+    const r4 = await receiver();
+    const config = { urlAllowlist: ['127.0.0.1'], webhooks: { retryScheduleMs: [100], timeoutMs: 3000 } };
+    const s1 = await startTestServer({ config });
+    let s2: TestServer | undefined;
+    try {
+      const created = await rest(s1, 'POST', '/v1/webhooks', { key: s1.ownerKey, body: { url: r4.url, events: ['job.completed'] } });
+      r4.state.secret = created.body.secret;
+      const sub = await rest(s1, 'POST', '/v1/batch-queue', { key: s1.ownerKey, body: { documents: [{ text: 'Once only. '.repeat(100) }] } });
+      await until(() => r4.got.find((g) => g.body.data?.job?.job_id === sub.body.job_id));
+      const row = (await query<{ owner_id: string; project_id: string }>(s1.deps, 'SELECT owner_id, project_id FROM jobs WHERE id = ?', sub.body.job_id))[0]!;
+      const scope = { ownerId: row.owner_id, projectId: row.project_id };
+      const job = await s1.deps.service(JobsService).get(scope, sub.body.job_id);
+      // The same job end reported again on this replica...
+      expect(await s1.deps.service(WebhooksService).emit(scope, 'job.completed', `job.completed:${job.job_id}`, { job })).toEqual([]);
+      await s1.http.close();
+      await s1.app.close();
+      // ...and after a restart.
+      s2 = await startTestServer({ dataDir: s1.dataDir, config });
+      s2.deps.service(WebhooksService).onJob(job, scope);
+      await new Promise((r) => setTimeout(r, 300));
+      await s2.deps.service(JobsService).idle();
+      const rows = await query<{ n: number }>(s2.deps, 'SELECT count(*) AS n FROM webhook_deliveries WHERE event_key = ?', `job.completed:${job.job_id}`);
+      expect(Number(rows[0]!.n)).toBe(1);
+      expect(r4.got.filter((g) => g.body.data?.job?.job_id === sub.body.job_id)).toHaveLength(1);
+    } finally {
+      if (s2) await s2.close();
+      else await s1.close();
+      await r4.close();
     }
   });
 });

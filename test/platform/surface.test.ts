@@ -194,10 +194,10 @@ describe('one visibility rule for every kind of caller', () => {
     const project = await rest(srv, 'POST', '/v1/tools/create_project', { key: srv.ownerKey, body: { name: `bound-${Date.now()}` } });
     expect(project.status).toBeLessThan(300);
     return [
-      { kind: 'no key', key: null as string | null, status: 401 },
-      { kind: 'free key', key: (await srv.createKey({ name: 'free', plan: 'free' })).key, status: 403 },
-      { kind: 'pro key', key: (await srv.createKey({ name: 'pro', plan: 'pro' })).key, status: 200 },
-      { kind: 'project-bound key', key: (await srv.createKey({ name: 'bound', plan: 'pro', projectId: project.body.project_id ?? project.body.id })).key, status: 200 },
+      { kind: 'no key', key: null as string | null, plan: null, status: 401 },
+      { kind: 'free key', key: (await srv.createKey({ name: 'free', plan: 'free' })).key, plan: 'free' as const, status: 403 },
+      { kind: 'pro key', key: (await srv.createKey({ name: 'pro', plan: 'pro' })).key, plan: 'pro' as const, status: 200 },
+      { kind: 'project-bound key', key: (await srv.createKey({ name: 'bound', plan: 'pro', projectId: project.body.project_id ?? project.body.id })).key, plan: 'pro' as const, status: 200 },
     ];
   }
 
@@ -218,7 +218,8 @@ describe('one visibility rule for every kind of caller', () => {
           (r) => r.name === PRO_TOOL,
         );
         expect(hit, label).toMatchObject({ listed: false, callable: caller.status === 200, min_plan: 'pro' });
-        const callable = [...srv.app.registry.tools.values()].filter((t) => (caller.status === 200 ? true : caller.key ? srv.app.registry.minPlan(t) === 'free' : !!t.public)).length;
+        // A pro key calls every tool but the seed's Team / Enterprise ones.
+        const callable = [...srv.app.registry.tools.values()].filter((t) => (caller.plan ? srv.app.registry.allowed(t, caller.plan) : !!t.public)).length;
         expect(env1.tools.callable, label).toBe(callable);
 
         // Enabling the toolset: every view moves together.

@@ -53,25 +53,25 @@ function chart(el: HTMLElement, d: Daily): uPlot {
 export const overview: Page = {
   id: 'overview',
   title: 'Overview',
-  needs: ['analytics_daily', 'get_usage'],
+  needs: ['get_usage'],
   async render(ctx, main, signal) {
     const [daily, usage, cache, recent] = await Promise.all([
-      tool<Daily>('analytics_daily', { days: 30 }),
+      ctx.can('analytics_daily') ? tool<Daily>('analytics_daily', { days: 30 }) : null,
       tool('get_usage'),
       ctx.can('get_cache_savings') ? tool('get_cache_savings', { period_days: 30 }) : null,
       ctx.can('recent_compressions') ? tool('recent_compressions', { limit: 10 }) : null,
     ]);
     if (signal.aborted) return;
     const pct = usage.compressions_limit ? Math.min(100, (100 * usage.compressions_used) / usage.compressions_limit) : 0;
-    const chartEl = h('div', { class: 'chart', role: 'img', 'aria-label': `Tokens and dollars saved per day over the last ${daily.days.length} days; the table below has the same figures.` });
-    const withUse = daily.days.filter((d) => d.compressions > 0 || d.tokens_saved > 0).reverse();
+    const chartEl = h('div', { class: 'chart', role: 'img', 'aria-label': 'Tokens and dollars saved per day over the last 30 days; the table below has the same figures.' });
+    const withUse = daily ? daily.days.filter((d) => d.compressions > 0 || d.tokens_saved > 0).reverse() : [];
     put(
       main,
       h('h1', null, 'Overview'),
       h(
         'div',
         { class: 'stats' },
-        h('div', { class: 'stat', id: 'stat-saved' }, h('span', { class: 'stat-label' }, 'Tokens saved (30 days)'), h('strong', null, fmtInt(daily.total_tokens_saved)), h('span', null, `${fmtUsd(daily.total_cost_saved_usd)} at ${daily.pricing_model} input rates`)),
+        daily && h('div', { class: 'stat', id: 'stat-saved' }, h('span', { class: 'stat-label' }, 'Tokens saved (30 days)'), h('strong', null, fmtInt(daily.total_tokens_saved)), h('span', null, `${fmtUsd(daily.total_cost_saved_usd)} at ${daily.pricing_model} input rates`)),
         h(
           'div',
           { class: 'stat', id: 'stat-quota' },
@@ -89,6 +89,7 @@ export const overview: Page = {
             h('span', null, `${fmtInt(cache.by_source.exact_hits)} exact, ${fmtInt(cache.by_source.semantic_hits)} semantic, ${fmtInt(cache.by_source.misses)} misses`),
           ),
       ),
+      daily &&
       section(
         'Saved by day',
         chartEl,
@@ -110,6 +111,7 @@ export const overview: Page = {
           ),
         ),
     );
+    if (!daily) return;
     const plot = chart(chartEl, daily);
     const resize = () => plot.setSize({ width: Math.max(320, chartEl.clientWidth), height: 260 });
     window.addEventListener('resize', resize);

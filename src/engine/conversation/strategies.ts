@@ -73,15 +73,17 @@ export const BUILTIN_STRATEGIES: readonly Strategy[] = [
     name: 'Aggressive Summarize',
     description: 'Reduces conversation to decisions, outcomes, and open questions.',
     tier: 'builtin',
-    version: '1.0.0',
+    version: '1.1.0',
     default_provider: NO_LLM,
     expected_compression: '0.08-0.15',
     system_prompt:
       'Reduce the conversation to what a reader needs to continue it: the decisions taken, their outcomes (what was fixed, merged, released, or failed) and the questions still open. Drop greetings, thanks, quoted text and repetition. Keep roles and message order; keep the last user message verbatim.',
     mode: 'rules',
-    always: ['decision'],
-    keep: ['question', 'todo', 'rationale', 'error'],
-    target_ratio: 0.12,
+    // Decisions first, then open questions and TODOs, within the range: every unit phrased as a
+    // decision kept whatever the budget pushed long review threads far past 15%.
+    always: [],
+    keep: ['decision', 'question', 'todo', 'rationale', 'error', 'other'],
+    target_ratio: 0.135,
     fill: true,
     decision_context: false,
   },
@@ -90,7 +92,7 @@ export const BUILTIN_STRATEGIES: readonly Strategy[] = [
     name: 'Technical Dense',
     description: 'Preserves all code, errors, and decisions. Strips conversational filler.',
     tier: 'builtin',
-    version: '1.0.0',
+    version: '1.1.0',
     default_provider: NO_LLM,
     expected_compression: '0.10-0.20',
     system_prompt:
@@ -109,16 +111,18 @@ export const BUILTIN_STRATEGIES: readonly Strategy[] = [
     name: 'Extract Decisions',
     description: 'Extracts only explicit decisions and their rationale.',
     tier: 'builtin',
-    version: '1.0.0',
+    version: '1.1.0',
     default_provider: NO_LLM,
     expected_compression: '0.05-0.10',
     system_prompt:
       'Extract only the explicit decisions made in the conversation and the rationale given for each. Drop everything else. Keep roles and message order; keep the last user message verbatim.',
     mode: 'rules',
-    always: ['decision'],
-    keep: ['rationale'],
-    target_ratio: 0.08,
-    fill: false,
+    always: [],
+    keep: ['decision', 'rationale'],
+    target_ratio: 0.09,
+    // Short of 5%: the units that most read like an outcome (outcome words, late, on the thread's
+    // subject), not arbitrary text.
+    fill: true,
     decision_context: true,
   },
 ];

@@ -95,7 +95,7 @@ function unit(kind: UnitKind, text: string, para: number, joiner: ' ' | '\n'): T
 }
 
 /** A fence holding an error log or a stack trace rather than code: no language (or a log one) and error lines. */
-function isLogFence(block: string): boolean {
+export function isLogFence(block: string): boolean {
   const lines = block.split('\n');
   const lang = lines[0]!.replace(/^\s*[`~]+/, '').trim().toLowerCase();
   if (lang && !['text', 'txt', 'log', 'console', 'shell-session', 'output', 'plaintext', 'sh', 'shell', 'bash'].includes(lang)) return false;
