@@ -116,7 +116,10 @@ function start(me: Me, callable: Set<string>) {
     controller = new AbortController();
     const [id = 'overview', ...sub] = location.hash.replace(/^#\/?/, '').split('/');
     const page = visible.find((p) => p.id === id) ?? visible[0];
-    if (!page) return put(main, h('p', null, 'This key may not read anything the dashboard shows.'));
+    if (!page) {
+      main.dataset.page = 'none';
+      return put(main, h('h1', null, 'Nothing to show'), h('p', null, `This key (${me.plan} plan, ${me.role} role) may not call the tools the dashboard reads (GET /v1/tools lists what it may call). A key on a higher plan sees more.`));
+    }
     for (const a of nav.querySelectorAll('a')) {
       if (a.dataset.page === page.id) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');

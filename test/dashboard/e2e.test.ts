@@ -302,6 +302,12 @@ describe.skipIf(!CHROMIUM)('dashboard in headless Chromium', () => {
     expect(await v.getByRole('button', { name: 'Create project' }).count()).toBe(0);
     expect(await v.getByRole('button', { name: /^Delete project/ }).count()).toBe(0);
     await shot('viewer-projects', v);
+    // A free-plan key may call none of the tools the pages read: it is told so, and shown nothing.
+    const free = await server.createKey({ plan: 'free', name: 'free-key' });
+    await v.evaluate(() => (globalThis as any).sessionStorage.clear());
+    await signIn(v, free.keyString);
+    expect(await v.locator('main h1').textContent()).toBe('Nothing to show');
+    expect(await v.getByRole('navigation', { name: 'Sections' }).locator('a').count()).toBe(0);
     await ctxV.close();
   });
 
