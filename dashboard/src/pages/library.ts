@@ -3,7 +3,7 @@
 // tools' own search. All stored text is untrusted and is only ever inserted as text.
 import { h, put, table, field, select, fmtInt, fmtDate, type Child } from '../dom';
 import { tool } from '../api';
-import { act, section, type Ctx, type Page } from '../context';
+import { act, errorBox, section, type Ctx, type Page } from '../context';
 
 const TABS: Array<{ id: string; label: string; needs: string }> = [
   { id: 'documents', label: 'Documents', needs: 'list_documents' },
@@ -135,7 +135,12 @@ async function kb(ctx: Ctx, root: HTMLElement, itemId?: string) {
     detail,
   );
   if (itemId) {
-    await kbItem(itemId, detail);
+    // An item that is not in this project (or not there any more) is an error beside the list.
+    try {
+      await kbItem(itemId, detail);
+    } catch (e) {
+      put(detail, errorBox(e));
+    }
     detail.querySelector('h2')?.setAttribute('tabindex', '-1');
     (detail.querySelector('h2') as HTMLElement | null)?.focus();
   }

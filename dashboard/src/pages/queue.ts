@@ -18,6 +18,8 @@ interface Job {
   error: string | null;
 }
 
+const TERMINAL = new Set<Job['status']>(['completed', 'failed', 'cancelled']);
+
 export const queue: Page = {
   id: 'queue',
   title: 'Queue',
@@ -72,8 +74,15 @@ export const queue: Page = {
       put(tbody, ...(sorted.length ? sorted.map(row) : [h('tr', null, h('td', { colspan: 7, class: 'empty' }, 'No jobs yet. Submit one with POST /v1/batch-queue.'))]));
       renderSummary();
     };
+    // Events and answers can cross (a job may finish before the answer that queued it arrives): a
+    // finished job never goes back to queued or running, since a job id is never run again.
+    const merge = (j: Job) => {
+      const old = jobs.get(j.job_id);
+      if (old && TERMINAL.has(old.status) && !TERMINAL.has(j.status)) return;
+      jobs.set(j.job_id, { ...old, ...j });
+    };
     const upsert = (j: Job) => {
-      jobs.set(j.job_id, { ...jobs.get(j.job_id), ...j });
+      merge(j);
       draw();
     };
     draw();
@@ -91,8 +100,8 @@ export const queue: Page = {
     void stream(
       '/v1/batch-queue/stream',
       (event, data) => {
-        if (event === 'snapshot') for (const j of data.jobs as Job[]) jobs.set(j.job_id, j);
-        if (event === 'job') jobs.set(data.job_id, { ...jobs.get(data.job_id), ...(data as Job) });
+        if (event === 'snapshot') for (const j of data.jobs as Job[]) merge(j);
+        if (event === 'job') merge(data as Job);
         draw();
       },
       signal,
