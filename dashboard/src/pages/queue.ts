@@ -97,6 +97,18 @@ export const queue: Page = {
         h('div', { class: 'table-wrap' }, h('table', { id: 'jobs-table' }, h('thead', null, h('tr', null, ...['Job', 'Kind', 'Status', 'Progress', 'Items', 'Created', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))), tbody)),
       ),
     );
+    // The stream wakes the page up; the store holds the truth. Events can be lost (the server's bus
+    // delivers at most once, a reconnect misses what happened meanwhile), so while a job shown here
+    // is queued or running, the list is read again every 10 s.
+    const reconcile = setInterval(() => {
+      if (![...jobs.values()].some((j) => !TERMINAL.has(j.status))) return;
+      tool<{ jobs: Job[] }>('list_batch_jobs', { limit: 50 }).then((r) => {
+        if (signal.aborted) return;
+        for (const j of r.jobs) merge(j);
+        draw();
+      }, () => {});
+    }, 10_000);
+    signal.addEventListener('abort', () => clearInterval(reconcile));
     void stream(
       '/v1/batch-queue/stream',
       (event, data) => {
