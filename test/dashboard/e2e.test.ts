@@ -311,6 +311,25 @@ describe.skipIf(!CHROMIUM)('dashboard in headless Chromium', () => {
     await ctxV.close();
   });
 
+  it('adds a member (key shown once), changes their role and removes them', async () => {
+    await go(page, '#/members', 'members');
+    await page.getByLabel('Name', { exact: true }).fill('otto');
+    await page.getByLabel('Role', { exact: true }).selectOption('operator');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    const memberKey = await page.getByRole('dialog').getByLabel('API key').inputValue();
+    expect(memberKey).toMatch(/^gc_/);
+    await page.getByRole('dialog').getByRole('button', { name: 'Done' }).click();
+    const env = await rest(server, 'POST', '/v1/tools/check_environment', { key: memberKey, body: {} });
+    expect(env.body.key.role).toBe('operator');
+    await page.getByLabel('Role of otto', { exact: true }).selectOption('admin');
+    await page.getByRole('button', { name: 'Save role of otto' }).click();
+    await expect.poll(async () => (await rest(server, 'GET', '/v1/members', { key: server.ownerKey })).body.members.find((m: { name: string }) => m.name === 'otto')?.role).toBe('admin');
+    await page.getByRole('button', { name: 'Remove member otto' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(async () => (await rest(server, 'GET', '/v1/members', { key: server.ownerKey })).body.members.map((m: { name: string }) => m.name)).not.toContain('otto');
+    expect((await rest(server, 'GET', '/v1/usage', { key: memberKey })).status).toBe(401);
+  });
+
   it('renders every other page, the command palette and the dark theme (screenshots)', async () => {
     expect((await rest(server, 'POST', '/v1/memories', { key: server.ownerKey, body: { text: 'The billing service is owned by the payments team.', tags: ['ownership'] } })).status).toBeLessThan(300);
     for (const [hash, id, name] of [
