@@ -27,6 +27,13 @@ function newest(p) {
 
 const builtAt = newest(built);
 const sources = ['src', 'tools', 'tsconfig.json', 'tsconfig.build.json', 'package.json'].map((p) => newest(path.join(root, p)));
+// The dashboard bundle likewise, from its own sources (dashboard/), when the project has them.
+const dashboardSources = newest(path.join(root, 'dashboard'));
+if (dashboardSources > 0 && dashboardSources > newest(path.join(root, 'dist', 'dashboard', 'app.js'))) {
+  console.error('ctxgate: dashboard sources changed since the last build; bundling');
+  const d = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-dashboard.mjs')], { stdio: 'inherit' });
+  if (d.status !== 0) process.exit(d.status ?? 1);
+}
 if (builtAt > 0 && sources.every((m) => m <= builtAt)) process.exit(0);
 console.error(builtAt ? 'ctxgate: sources changed since the last build; compiling' : 'ctxgate: no build yet; compiling');
 const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });

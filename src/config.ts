@@ -112,6 +112,7 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_RUN_LOG_TOTAL_BYTES', default: '268435456', description: '`ctxgate run`: raw output kept in all; the oldest runs are deleted past it.' },
   { name: 'CTXGATE_RUN_LOG_MAX_AGE_DAYS', default: '7', description: '`ctxgate run`: raw output older than this is deleted.' },
   { name: 'CTXGATE_URL_ALLOWLIST', default: '(none)', description: 'Hosts or CIDRs that URL fetches and webhook deliveries may reach even if private or loopback.' },
+  { name: 'CTXGATE_DASHBOARD', default: 'on', description: 'The web dashboard at `/` (and its assets under `/dashboard/`); `off` answers them 404. It signs in with an API key and calls the same REST routes as any script.' },
   { name: 'CTXGATE_AUDIT_RETENTION_DAYS', default: '90', description: 'Audit-log rows older than this many days are deleted.' },
   { name: 'CTXGATE_WEBHOOK_RETRY_SCHEDULE', default: '30,120,480', description: 'Seconds to wait before each retry of a failed webhook delivery (comma separated; one retry per entry, decimals allowed).' },
   { name: 'CTXGATE_WEBHOOK_TIMEOUT_MS', default: '10000', description: 'How long one webhook delivery attempt may take.' },
@@ -164,6 +165,10 @@ export interface Config {
   handoffTtlHours: number;
   /** Audit-log retention in days. */
   auditRetentionDays: number;
+  /** Serve the web dashboard at `/` (CTXGATE_DASHBOARD, default on). */
+  dashboard: boolean;
+  /** Where the built dashboard is (default dist/dashboard; a test points it at its own build). */
+  dashboardDir?: string;
   /** Webhook deliveries: wait before each retry (ms; one retry per entry) and the per-attempt deadline. */
   webhooks: { retryScheduleMs: number[]; timeoutMs: number };
   github: { rawBaseUrl: string; apiBaseUrl: string };
@@ -256,6 +261,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
       timeoutMs: envInt('CTXGATE_LLM_TIMEOUT_MS', 60_000),
     },
     auditRetentionDays: envInt('CTXGATE_AUDIT_RETENTION_DAYS', 90),
+    dashboard: envBool('CTXGATE_DASHBOARD', true),
     webhooks: { retryScheduleMs: envSeconds('CTXGATE_WEBHOOK_RETRY_SCHEDULE', [30, 120, 480]), timeoutMs: envInt('CTXGATE_WEBHOOK_TIMEOUT_MS', 10_000) },
     github: { rawBaseUrl: envStr('CTXGATE_GITHUB_RAW_URL', 'https://raw.githubusercontent.com'), apiBaseUrl: envStr('CTXGATE_GITHUB_API_URL', 'https://api.github.com') },
   };

@@ -92,7 +92,7 @@ function toRequest(a: { text: string; fidelity?: (typeof FIDELITIES)[number]; qu
 }
 
 function meterResult(ctx: ToolContext, r: CompressResult): void {
-  ctx.meter({ tokensIn: r.stats.original_tokens, tokensOut: r.stats.compressed_tokens, cache: r.cache.source });
+  ctx.meter({ tokensIn: r.stats.original_tokens, tokensOut: r.stats.compressed_tokens, cache: r.cache.source, fidelity: r.fidelity });
 }
 
 const compressText = defineTool({

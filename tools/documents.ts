@@ -191,7 +191,7 @@ const readSkeleton = defineTool({
       { docId: a.doc_id, fileId: a.file_id },
       { fidelity: a.fidelity, outputStyle: a.output_style, query: a.query, costModel: a.cost_model },
     );
-    ctx.meter({ tokensIn: r.stats.original_tokens, tokensOut: r.stats.compressed_tokens });
+    ctx.meter({ tokensIn: r.stats.original_tokens, tokensOut: r.stats.compressed_tokens, fidelity: r.fidelity });
     return r;
   },
 });

@@ -88,7 +88,14 @@ const checkEnvironment = defineTool({
     node: z.string(),
     authenticated: z.boolean(),
     plan: z.string().nullable(),
-    key: z.object({ key_id: z.string().nullable(), name: z.string() }).nullable(),
+    key: z
+      .object({
+        key_id: z.string().nullable(),
+        name: z.string(),
+        role: z.string().describe('owner | admin | operator | viewer in the key\'s project.'),
+        project_bound: z.boolean().describe('The key acts only inside project_id (no account-level actions).'),
+      })
+      .nullable(),
     project_id: z.string().nullable(),
     limits: z.object({ requests_per_minute: z.number(), monthly_compressions: z.number(), max_text_bytes: z.number() }),
     usage: z.object({ compressions_this_month: z.number(), remaining: z.number(), resets_at: z.string() }).nullable(),
@@ -126,7 +133,7 @@ const checkEnvironment = defineTool({
       node: process.version,
       authenticated: !!ctx.caller,
       plan: ctx.caller?.plan ?? null,
-      key: ctx.caller ? { key_id: ctx.caller.keyId, name: ctx.caller.keyName } : null,
+      key: ctx.caller ? { key_id: ctx.caller.keyId, name: ctx.caller.keyName, role: ctx.caller.role ?? 'owner', project_bound: !!ctx.caller.projectBound } : null,
       project_id: ctx.caller?.projectId ?? null,
       limits: { requests_per_minute: limits.requestsPerMinute, monthly_compressions: limits.monthlyCompressions, max_text_bytes: limits.maxTextBytes },
       usage: usage && { compressions_this_month: usage.quota - usage.remaining, remaining: usage.remaining, resets_at: usage.resets_at },

@@ -54,6 +54,8 @@ export interface Metering {
   tokensOut: number;
   /** 'exact' | 'semantic' for cache hits: recorded, but not counted against the quota. */
   cache?: 'exact' | 'semantic' | null;
+  /** The fidelity a compression ran at, when the tool has one (shown in the dashboard's recent list). */
+  fidelity?: string | null;
 }
 
 export function scopeOf(caller: Caller): Scope {

@@ -25,6 +25,7 @@ import { buildOpenApi } from './openapi.js';
 import { BusService } from '../services/bus.js';
 import { createLimiter, rateLimitedError, takeFor } from './rate-limit.js';
 import { BATCH_STREAM_PATH, streamJobs } from './job-stream.js';
+import { dashboardRouter } from './dashboard.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -244,6 +245,9 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     if (ok) return next();
     refuse(req, res, new Forbidden(`Origin '${origin.slice(0, 100)}' is not allowed (set CTXGATE_ALLOWED_ORIGINS)`, { field: 'Origin', rule: 'allowed_origins' }), -32000);
   });
+
+  // The web dashboard: static files only (it signs in with a key and calls the REST routes below).
+  ex.use(dashboardRouter(config.dashboard, config.dashboardDir));
 
   // A signed upload's PUT carries a raw file and its own authority (the URL), not JSON or a key.
   ex.put('/v1/uploads/:id', uploadPutHandler(app));

@@ -68,6 +68,46 @@ export class AnalyticsService {
     return { csv: lines.join('\r\n') + '\r\n', rows: rows.length };
   }
 
+  /**
+   * Totals per UTC day of the last `days` days (today included, oldest first, days without use as
+   * zeros) with the dollar value of the tokens saved at the default model's input rate.
+   */
+  async daily(ownerId: string, days: number, projectId?: string) {
+    const now = new Date();
+    const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    const from = today - (days - 1) * DAY_MS;
+    const rows = await this.deps.store.analytics({ ownerId }).byDay(new Date(from).toISOString(), new Date(today + DAY_MS).toISOString(), projectId);
+    const model = findModel(DEFAULT_MODEL)!;
+    const byDay = new Map<string, { compressions: number; tokens_in: number; tokens_saved: number }>();
+    for (const r of rows) {
+      const d = byDay.get(r.day) ?? { compressions: 0, tokens_in: 0, tokens_saved: 0 };
+      d.compressions += r.compressions;
+      d.tokens_in += r.tokens_in;
+      d.tokens_saved += r.tokens_saved;
+      byDay.set(r.day, d);
+    }
+    const out = [];
+    for (let t = from; t <= today; t += DAY_MS) {
+      const date = new Date(t).toISOString().slice(0, 10);
+      const d = byDay.get(date) ?? { compressions: 0, tokens_in: 0, tokens_saved: 0 };
+      out.push({ date, ...d, cost_saved_usd: Math.round(inputCost(d.tokens_saved, model) * 1e6) / 1e6 });
+    }
+    return {
+      days: out,
+      total_tokens_saved: out.reduce((s, d) => s + d.tokens_saved, 0),
+      total_cost_saved_usd: Math.round(inputCost(out.reduce((s, d) => s + d.tokens_saved, 0), model) * 1e6) / 1e6,
+      pricing_model: model.id,
+    };
+  }
+
+  /** The newest metered calls with their fidelity, sizes and ratio (compressed / original tokens). */
+  async recent(ownerId: string, limit: number, projectId?: string) {
+    const rows = await this.deps.store.analytics({ ownerId }).recent(limit, projectId);
+    return {
+      compressions: rows.map((r) => ({ ...r, ratio: r.tokens_in > 0 ? Math.round((10000 * r.tokens_out) / r.tokens_in) / 10000 : 1, savings_pct: pct(r.tokens_saved, r.tokens_in) })),
+    };
+  }
+
   /** The seed's /v1/usage/by-cache: hits and misses of the last `days`, compression-only vs cache-adjusted savings. */
   async byCache(ownerId: string, days: number, projectId?: string) {
     const to = Date.now();

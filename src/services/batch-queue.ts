@@ -31,7 +31,7 @@ export const batchCompressJobKind: JobKind<BatchDocument, BatchItemResult> = {
     const r: CompressResult = await deps.service(CompressionService).compress(item.scope, item.caller.plan, { text: item.input.text, fidelity: item.input.fidelity, query: item.input.query ?? null }, item.signal);
     return {
       result: { compressed: r.compressed, original_tokens: r.stats.original_tokens, compressed_tokens: r.stats.compressed_tokens, savings_pct: r.stats.savings_pct },
-      meter: { tokensIn: r.stats.original_tokens, tokensOut: r.stats.compressed_tokens, cache: r.cache.source },
+      meter: { tokensIn: r.stats.original_tokens, tokensOut: r.stats.compressed_tokens, cache: r.cache.source, fidelity: r.fidelity },
     };
   },
 };

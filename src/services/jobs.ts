@@ -26,7 +26,7 @@ import { newId, nowIso } from '../store/db.js';
 import type { JobRow } from '../store/jobs.js';
 import type { TxStore } from '../store/store.js';
 import { BusService } from './bus.js';
-import { monthOf } from './usage.js';
+import { usageEvent } from './usage.js';
 
 /** The bus channel job events travel on. */
 const JOB_EVENTS = 'jobs';
@@ -405,15 +405,7 @@ export class JobsService {
         const at = nowIso();
         if (outcome.ok) {
           const m = outcome.meter;
-          const usage = m && {
-            keyId: caller.keyId,
-            tool: kind.tool,
-            month: monthOf(),
-            at,
-            tokensIn: Math.max(0, Math.round(m.tokensIn)),
-            tokensOut: Math.max(0, Math.round(m.tokensOut)),
-            cache: m.cache ?? null,
-          };
+          const usage = m && usageEvent(caller, kind.tool, m, at);
           if (!(await repo.finishItem(job.id, item.idx, at, { ok: true, result: outcome.result, usage }, this.leaseOwner))) return;
         } else if (!(await repo.finishItem(job.id, item.idx, at, outcome, this.leaseOwner))) return;
         this.emit(view(await this.row(scope, job.id)), scope);

@@ -19,15 +19,17 @@ export interface QuotaHold {
   release(): Promise<void>;
 }
 
-function usageEvent(caller: Caller, tool: string, m: Metering) {
+/** The usage row of one metered call (`at` defaults to now; its month is the UTC month of now). */
+export function usageEvent(caller: Caller, tool: string, m: Metering, at = new Date().toISOString()) {
   return {
     keyId: caller.keyId,
     tool,
     month: monthOf(),
-    at: new Date().toISOString(),
+    at,
     tokensIn: Math.max(0, Math.round(m.tokensIn)),
     tokensOut: Math.max(0, Math.round(m.tokensOut)),
     cache: m.cache ?? null,
+    fidelity: m.fidelity ?? null,
   };
 }
 

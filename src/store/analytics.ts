@@ -15,6 +15,18 @@ export interface DayProjectUsage extends ProjectUsage {
   day: string;
 }
 
+/** One metered call as the recent-compressions list shows it. */
+export interface RecentUse {
+  at: string;
+  tool: string;
+  project_id: string;
+  fidelity: string | null;
+  tokens_in: number;
+  tokens_out: number;
+  tokens_saved: number;
+  cache: 'exact' | 'semantic' | null;
+}
+
 export interface CacheWindow {
   exact_hits: number;
   semantic_hits: number;
@@ -54,6 +66,18 @@ export class AnalyticsRepo {
     const day = sql<string>`substr(at, 1, 10)`;
     const rows = await this.base(fromIso, toIso, projectId).select([day.as('day'), 'project_id', ...this.sums()]).groupBy([day, 'project_id']).orderBy(sql`1`).orderBy('project_id').execute();
     return rows.map((r) => ({ day: String(r.day), project_id: r.project_id, compressions: num(r.compressions), tokens_in: num(r.tokens_in), tokens_saved: num(r.tokens_saved) }));
+  }
+
+  /** The newest settled metered calls (a call still in progress has no figures yet and is left out). */
+  async recent(limit: number, projectId?: string): Promise<RecentUse[]> {
+    let q = this.ctx.db
+      .selectFrom('usage_events')
+      .select(['at', 'tool', 'project_id', 'fidelity', 'tokens_in', 'tokens_out', 'tokens_saved', 'cache'])
+      .where('owner_id', '=', this.scope.ownerId)
+      .where('tokens_in', '>', 0);
+    if (projectId) q = q.where('project_id', '=', projectId);
+    const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((r) => ({ ...r, tokens_in: num(r.tokens_in), tokens_out: num(r.tokens_out), tokens_saved: num(r.tokens_saved) }));
   }
 
   async cache(fromIso: string, toIso: string, projectId?: string): Promise<CacheWindow> {

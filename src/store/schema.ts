@@ -54,6 +54,7 @@ export interface UsageEventsTable {
   tokens_out: number;
   tokens_saved: number;
   cache: 'exact' | 'semantic' | null;
+  fidelity: string | null;
   counted: number;
 }
 

@@ -33,6 +33,7 @@ export interface UsageEvent {
   tokensIn: number;
   tokensOut: number;
   cache: 'exact' | 'semantic' | null;
+  fidelity?: string | null;
 }
 
 function totals(ctx: RepoContext, month: string | null) {
@@ -66,6 +67,7 @@ export class UsageRepo {
         tokens_out: e.tokensOut,
         tokens_saved: Math.max(0, e.tokensIn - e.tokensOut),
         cache: e.cache,
+        fidelity: e.fidelity ?? null,
         counted: e.cache ? 0 : 1,
       })
       .execute();
@@ -88,7 +90,7 @@ export class UsageRepo {
   async settle(id: number, e: UsageEvent): Promise<void> {
     await this.ctx.db
       .updateTable('usage_events')
-      .set({ at: e.at, tokens_in: e.tokensIn, tokens_out: e.tokensOut, tokens_saved: Math.max(0, e.tokensIn - e.tokensOut), cache: e.cache, counted: e.cache ? 0 : 1 })
+      .set({ at: e.at, tokens_in: e.tokensIn, tokens_out: e.tokensOut, tokens_saved: Math.max(0, e.tokensIn - e.tokensOut), cache: e.cache, fidelity: e.fidelity ?? null, counted: e.cache ? 0 : 1 })
       .where('owner_id', '=', this.scope.ownerId)
       .where('project_id', '=', this.scope.projectId)
       .where('id', '=', id)
