@@ -30,6 +30,13 @@ export interface Store extends RepoContext, Repos {
   readonly backend: Backend;
   /** The embedded SQLite connection, or null on PostgreSQL. Only for code not yet moved to a repository. */
   readonly sqlite: Db | null;
+  /**
+   * A number that moves whenever another connection (another process or replica) commits to the
+   * database; this process's own commits do not move it. Read without a round trip where the backend
+   * can tell (SQLite: PRAGMA data_version, a few µs); null where it cannot (PostgreSQL), and then a
+   * row another replica may write must be read again rather than kept from an earlier request.
+   */
+  externalVersion(): number | null;
   /** One round trip to the database (health checks). */
   ping(): Promise<void>;
   /** What check_environment reports: newest applied migration and the journal (durability) mode. */
@@ -68,6 +75,7 @@ function sqliteStore(file: string): Store {
   const raw = openDb(file); // migrates before anything else reads the file
   const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachedStatements(raw) }) });
   const dialect = dialectFor('sqlite');
+  const dataVersion = raw.prepare('PRAGMA data_version').pluck();
   const store: Store = {
     backend: 'sqlite',
     db: kysely,
@@ -78,6 +86,7 @@ function sqliteStore(file: string): Store {
     // on its first write, or decide on stale data).
     tx: (fn) => openTx.getStore()?.tx(fn) ?? kysely.transaction().execute((trx) => within(txStore(trx, dialect), fn)),
     ...makeRepos({ db: kysely, dialect, tx: (fn) => store.tx(fn) }),
+    externalVersion: () => dataVersion.get() as number,
     async ping() {
       raw.prepare('SELECT 1').get();
     },
@@ -145,6 +154,7 @@ async function postgresStore(url: string): Promise<Store> {
       });
     },
     ...makeRepos({ db: kysely, dialect, tx: (fn) => store.tx(fn) }),
+    externalVersion: () => null,
     async ping() {
       await pool.query('SELECT 1');
     },
