@@ -78,13 +78,15 @@ export class PreparedQuery<P extends object, R> {
   }
 }
 
-/** Rows per statement of a PreparedRows, largest first (well under both backends' parameter limits at 16 columns). */
-const ROW_BATCHES = [256, 32, 4, 1];
+/** Most rows per statement of a PreparedRows (well under both backends' parameter limits at 16 columns). */
+const MAX_ROWS = 64;
 
 /**
- * A statement over a list of rows (a multi-row INSERT), compiled once per backend for each of a few
- * fixed row counts: any number of rows runs as a handful of statements (e.g. 41 = 32 + 4 + 4 + 1),
- * each a compiled statement with the values bound.
+ * A statement over a list of rows (a multi-row INSERT), compiled once per backend for each row count
+ * up to MAX_ROWS: up to that many rows are one statement (a multi-row INSERT on SQLite that fires
+ * triggers opens a statement savepoint, and an FTS5 table already written in the transaction flushes
+ * its pending terms at every savepoint, so one statement per write is much cheaper than several);
+ * more run as statements of MAX_ROWS and one of the rest.
  */
 export class PreparedRows<P extends object> {
   readonly #compiled = new Map<string, Compiled>();
@@ -92,8 +94,8 @@ export class PreparedRows<P extends object> {
   constructor(private readonly build: (db: Kysely<Database>, rows: P[]) => Compilable<unknown>) {}
 
   async run(ctx: RepoContext, rows: P[]): Promise<void> {
-    for (let at = 0; at < rows.length; ) {
-      const n = ROW_BATCHES.find((b) => b <= rows.length - at)!;
+    for (let at = 0; at < rows.length; at += MAX_ROWS) {
+      const n = Math.min(MAX_ROWS, rows.length - at);
       const key = `${ctx.dialect.backend}:${n}`;
       let c = this.#compiled.get(key);
       if (!c) {
@@ -101,7 +103,6 @@ export class PreparedRows<P extends object> {
         this.#compiled.set(key, c);
       }
       await ctx.db.executeQuery(bind(c, rows.slice(at, at + n)));
-      at += n;
     }
   }
 }
