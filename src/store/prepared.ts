@@ -3,7 +3,8 @@
 // building it takes tens), and it is most of what the data layer added to an ingest (issue 12).
 // A hot query of fixed shape is written once as a builder over named parameters; it is compiled on
 // its first run on each backend, and every later run only binds the values into the compiled
-// statement (on SQLite the prepared statement is then reused too: store.ts caches them by SQL text).
+// statement (on SQLite the prepared statement is then reused too: store.ts caches them by SQL text,
+// and runs it at once when the connection is free or held by this call chain's transaction).
 //
 // The builder receives placeholders, not values: it must use each parameter only as a value in the
 // query (where, values, set, limit), never in JavaScript logic or in a list whose length varies.
@@ -60,8 +61,9 @@ export class PreparedQuery<P extends object, R> {
     return c;
   }
 
-  execute(ctx: RepoContext, params: P): Promise<QueryResult<R>> {
-    return ctx.db.executeQuery(bind(this.compiled(ctx), params) as CompiledQuery<R>);
+  async execute(ctx: RepoContext, params: P): Promise<QueryResult<R>> {
+    const q = bind(this.compiled(ctx), params) as CompiledQuery<R>;
+    return (ctx.runNow?.(q) as QueryResult<R> | undefined) ?? ctx.db.executeQuery(q);
   }
 
   async all(ctx: RepoContext, params: P): Promise<R[]> {
@@ -102,7 +104,8 @@ export class PreparedRows<P extends object> {
         c = compile(this.build(ctx.db, Array.from({ length: n }, (_, i) => placeholders<P>(i))));
         this.#compiled.set(key, c);
       }
-      await ctx.db.executeQuery(bind(c, rows.slice(at, at + n)));
+      const q = bind(c, rows.slice(at, at + n));
+      if (!ctx.runNow?.(q)) await ctx.db.executeQuery(q);
     }
   }
 }
