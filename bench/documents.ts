@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     let skeletonTokens = 0;
     let chunks = 0;
     const perDoc: number[] = [];
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < picked.length; i++) {
       const s = performance.now();
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
       chunks += r.chunks;
     }
     const ingestSec = (performance.now() - t0) / 1000;
+    const ingestCpu = process.cpuUsage(cpu0);
+    const ingestCpuSec = (ingestCpu.user + ingestCpu.system) / 1e6;
     const settled = await settleAfterLoad(app.deps.store);
 
     const qrand = rng(7);
@@ -92,15 +95,19 @@ async function main(): Promise<void> {
     const search: Record<string, unknown> = {};
     for (const mode of ['semantic', 'keyword', 'hybrid'] as SearchMode[]) {
       const times: number[] = [];
+      const cpu: number[] = [];
       let hits = 0;
       for (const { q, fileId } of queries.slice(0, 10)) await docs.search(scope, { query: q, mode, topK: TOP_K }); // warm caches
       for (const { q, fileId } of queries) {
+        const c = process.cpuUsage();
         const s = performance.now();
         const r = await docs.search(scope, { query: q, mode, topK: TOP_K });
         times.push(performance.now() - s);
+        const used = process.cpuUsage(c);
+        cpu.push((used.user + used.system) / 1000);
         if (r.results.some((h) => h.file_id === fileId)) hits++;
       }
-      search[mode] = { median_ms: pct(times, 50), p95_ms: pct(times, 95), hit_at_5: Math.round((1000 * hits) / queries.length) / 1000 };
+      search[mode] = { median_ms: pct(times, 50), p95_ms: pct(times, 95), cpu_median_ms: pct(cpu, 50), hit_at_5: Math.round((1000 * hits) / queries.length) / 1000 };
     }
 
     console.log(
@@ -114,6 +121,8 @@ async function main(): Promise<void> {
           ingest: {
             seconds: Math.round(ingestSec * 100) / 100,
             tokens_per_s: Math.round(tokens / ingestSec),
+            cpu_seconds: Math.round(ingestCpuSec * 100) / 100,
+            tokens_per_cpu_s: Math.round(tokens / ingestCpuSec),
             docs_per_s: Math.round((picked.length / ingestSec) * 10) / 10,
             per_doc_median_ms: pct(perDoc, 50),
             per_doc_p95_ms: pct(perDoc, 95),
@@ -121,6 +130,7 @@ async function main(): Promise<void> {
             after: settled,
           },
           search: { queries: queries.length, top_k: TOP_K, ...search },
+          machine: { cpus: os.cpus().length, loadavg_1m: Math.round(os.loadavg()[0]! * 100) / 100, node: process.version },
         },
         null,
         2,

@@ -276,6 +276,20 @@ interface HttpSession {
   used: boolean;
   /** Opened on this replica (it holds one of this replica's session slots); false when rebuilt here. */
   origin: boolean;
+  /** Moves when this process writes the session's row (its cached copy is then stale). */
+  writes: number;
+  /** The row as read by an earlier request, while it is known to be unchanged (McpHttpGateway.sessionRow). */
+  row?: CachedRow;
+}
+
+/** A session row kept between requests, with what it was read under. */
+interface CachedRow {
+  rec: SessionRecord;
+  /** store.externalVersion() before the read: another connection's commit since moves it. */
+  version: number;
+  /** HttpSession.writes and McpHttpGateway.sweeps before the read. */
+  writes: number;
+  sweeps: number;
 }
 
 /** The bus channel of MCP sessions: server-to-client messages and session ends. */
@@ -323,6 +337,8 @@ export class McpHttpGateway {
   private readonly unsubscribe: () => void;
   /** Set on shutdown: no new sessions (503), so the load balancer's retry lands on another replica. */
   private draining = false;
+  /** Moves around each idle sweep of the store (it deletes rows of sessions this replica may hold). */
+  private sweeps = 0;
 
   constructor(
     private readonly app: App,
@@ -393,7 +409,7 @@ export class McpHttpGateway {
         lastSeenMs: now,
       });
       registered = true;
-      this.remember(id, { conn, transport, server, lastSeen: now, lastTouched: now, keyId: caller?.keyId ?? null, who, used: false, origin: true });
+      this.remember(id, { conn, transport, server, lastSeen: now, lastTouched: now, keyId: caller?.keyId ?? null, who, used: false, origin: true, writes: 0 });
       this.log.info({ session: id, profile: conn.profile, toolsets: conn.toolsets && [...conn.toolsets], key: caller?.keyId ?? null }, 'mcp session opened');
     }, remote);
     try {
@@ -410,7 +426,8 @@ export class McpHttpGateway {
 
   private async continueSession(sid: string, req: Request, res: Response, caller: Caller | null): Promise<void> {
     const repo = this.app.deps.store.mcpSessions();
-    const rec = await repo.get(sid);
+    const read = await this.sessionRow(sid);
+    const rec = read.rec;
     if (!rec) {
       // Ended on another replica (DELETE, idle) while this one still had it: drop the leftovers.
       this.drop(sid, 'ended elsewhere');
@@ -422,6 +439,9 @@ export class McpHttpGateway {
     }
     let s = this.sessions.get(sid);
     if (!s) s = await this.rebuild(rec, req.socket.remoteAddress ?? 'unknown');
+    if (read.fresh && read.version !== null && s.writes === read.writes && this.sweeps === read.sweeps) {
+      s.row = { rec, version: read.version, writes: read.writes, sweeps: read.sweeps };
+    }
     // The row is the truth: what another replica enabled since is seen by this request.
     s.conn.caller = caller;
     s.conn.profile = rec.profile;
@@ -435,9 +455,31 @@ export class McpHttpGateway {
     const touchEvery = Math.min(5_000, (rec.used ? this.app.deps.config.sessionIdleMs : this.app.deps.config.sessions.unusedIdleMs) / 4);
     if ((used && !rec.used) || now - Math.max(rec.lastSeenMs, s.lastTouched) > touchEvery) {
       s.lastTouched = now;
+      s.writes++;
       await repo.touch(sid, now, used);
+      s.writes++;
     }
     await s.transport.handleRequest(req, res, req.body);
+  }
+
+  /**
+   * The session's row, which every request needs: another replica or process may have enabled
+   * toolsets or ended the session since the last request. The row read by an earlier request is used
+   * again while nothing can have changed it: no other connection has committed to the database since
+   * (store.externalVersion: SQLite's data_version, a few µs instead of a query), and this process has
+   * not written it (every write here goes through this class, which moves `writes` / `sweeps` before
+   * and after). On PostgreSQL another replica may write it unseen, so it is read on every request.
+   */
+  private async sessionRow(sid: string): Promise<{ rec: SessionRecord | undefined; fresh: boolean; version: number | null; writes: number; sweeps: number }> {
+    const version = this.app.deps.store.externalVersion();
+    const s = this.sessions.get(sid);
+    const writes = s?.writes ?? 0;
+    const row = s?.row;
+    if (row && version !== null && row.version === version && row.writes === writes && row.sweeps === this.sweeps) {
+      return { rec: row.rec, fresh: false, version, writes, sweeps: this.sweeps };
+    }
+    const sweeps = this.sweeps;
+    return { rec: await this.app.deps.store.mcpSessions().get(sid), fresh: true, version, writes, sweeps };
   }
 
   /** The session's transport + server on this replica, from its row (it was opened on another replica, or before a restart). */
@@ -472,7 +514,7 @@ export class McpHttpGateway {
       void server.close().catch(() => {});
       return existing;
     }
-    const s: HttpSession = { conn, transport, server, lastSeen: now, lastTouched: 0, keyId: rec.keyId, who: rec.who, used: rec.used, origin: false };
+    const s: HttpSession = { conn, transport, server, lastSeen: now, lastTouched: 0, keyId: rec.keyId, who: rec.who, used: rec.used, origin: false, writes: 0 };
     this.remember(rec.id, s);
     this.log.info({ session: rec.id, key: rec.keyId }, 'mcp session continued on this replica');
     return s;
@@ -496,7 +538,10 @@ export class McpHttpGateway {
         if (!d.allowed) throw rateLimitedError(d);
       },
       persistEnabled: async (c, toolsets, tools) => {
+        const held = this.sessions.get(c.id);
+        if (held) held.writes++;
         const after = await this.app.deps.store.mcpSessions().addEnabled(c.id, toolsets, tools);
+        if (held) held.writes++;
         if (!after) throw new NotFound(`Session '${c.id}' has ended; start a new session with initialize`);
         replaceAll(c.enabled, after.toolsets);
         replaceAll(c.enabledTools!, after.tools);
@@ -584,9 +629,16 @@ export class McpHttpGateway {
         if (unusedNow) void repo.delete(id).catch(() => undefined);
       }
     }
+    this.sweeps++;
     repo.deleteIdle(now, sessionIdleMs, lim.unusedIdleMs).then(
-      (ids) => Promise.all(ids.map((sid) => this.bus.publish(SESSION_EVENTS, { sid, type: 'end', why: 'idle' } satisfies SessionEvent))),
-      (err) => this.log.warn({ err }, 'idle session sweep failed'),
+      (ids) => {
+        this.sweeps++;
+        return Promise.all(ids.map((sid) => this.bus.publish(SESSION_EVENTS, { sid, type: 'end', why: 'idle' } satisfies SessionEvent)));
+      },
+      (err) => {
+        this.sweeps++;
+        this.log.warn({ err }, 'idle session sweep failed');
+      },
     );
   }
 

@@ -19,7 +19,7 @@ export interface FtsIndex {
   sqliteFts: string;
   /** Columns of the FTS5 table, in order (for explicit inserts/deletes on contentless tables). */
   columns: string[];
-  /** True when SQLite triggers keep the FTS5 table in step (external content); false = contentless, written explicitly. */
+  /** True when SQLite triggers keep the FTS5 table in step on insert and delete; false = written explicitly (ftsInsert/ftsDelete). */
   triggers: boolean;
   /**
    * PostgreSQL: true when the `fts` column is written by ftsInsert (the indexed text includes other
@@ -29,7 +29,7 @@ export interface FtsIndex {
 }
 
 export const FTS_INDEXES = {
-  documentChunks: { table: 'document_chunks', key: 'rowid', sqliteFts: 'document_chunks_fts', columns: ['text'], triggers: false, pgWritten: false },
+  documentChunks: { table: 'document_chunks', key: 'rowid', sqliteFts: 'document_chunks_fts', columns: ['text'], triggers: true, pgWritten: false },
   kbChunks: { table: 'kb_chunks', key: 'rowid', sqliteFts: 'kb_chunks_fts', columns: ['text'], triggers: false, pgWritten: true },
   lookupChunks: { table: 'lookup_chunks', key: 'rowid', sqliteFts: 'lookup_chunks_fts', columns: ['text'], triggers: false, pgWritten: true },
   memories: { table: 'memories', key: 'seq', sqliteFts: 'memories_fts', columns: ['text', 'tags', 'source'], triggers: true, pgWritten: false },

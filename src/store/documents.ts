@@ -4,6 +4,7 @@
 import type { Selectable } from 'kysely';
 import type { Scope } from '../domain/scope.js';
 import { FTS_INDEXES, readJson } from './dialect.js';
+import { prepared, preparedRows } from './prepared.js';
 import { loadScopedVectors, saveScopedVectors, staleScopedRows, type RetrievalSource } from './retrieval.js';
 import type { RepoContext } from './store.js';
 import type { DocumentChunksTable, DocumentsTable } from './schema.js';
@@ -28,8 +29,57 @@ export type ChunkWrite = Omit<ChunkRow, 'rowid' | 'doc_id'>;
 const DOC_COLUMNS = ['id', 'owner_id', 'project_id', 'file_id', 'title', 'source_type', 'metadata', 'content', 'content_hash', 'tokens', 'skeleton_tokens', 'chunk_count', 'version', 'created_at', 'updated_at'] as const;
 const SUMMARY_COLUMNS = ['id', 'owner_id', 'project_id', 'file_id', 'title', 'source_type', 'content_hash', 'tokens', 'skeleton_tokens', 'chunk_count', 'version', 'created_at', 'updated_at'] as const;
 const CHUNK_COLUMNS = ['rowid', 'id', 'doc_id', 'idx', 'text', 'tokens', 'kind', 'heading_path', 'start_offset', 'end_offset', 'text_hash', 'embedding', 'embedder_id'] as const;
-/** Chunks inserted per statement (well under both backends' bound-parameter limits at 15 columns). */
-const INSERT_BATCH = 500;
+
+// An ingest's statements, compiled once (prepared.ts): every ingest runs each of them.
+type InScope = { ownerId: string; projectId: string };
+const docByFileId = prepared((db, p: InScope & { fileId: string }) =>
+  db.selectFrom('documents').select(DOC_COLUMNS).where('owner_id', '=', p.ownerId).where('project_id', '=', p.projectId).where('file_id', '=', p.fileId),
+);
+const docVersion = prepared((db, p: InScope & { fileId: string }) =>
+  db.selectFrom('documents').select(['version', 'content_hash']).where('owner_id', '=', p.ownerId).where('project_id', '=', p.projectId).where('file_id', '=', p.fileId),
+);
+type DocValues = Omit<DocWrite, 'metadata'> & { metadata: string };
+const insertDoc = prepared((db, p: DocValues & InScope & { id: string; fileId: string; now: string }) =>
+  db.insertInto('documents').values({
+    id: p.id,
+    owner_id: p.ownerId,
+    project_id: p.projectId,
+    file_id: p.fileId,
+    title: p.title,
+    source_type: p.source_type,
+    metadata: p.metadata,
+    content: p.content,
+    content_hash: p.content_hash,
+    tokens: p.tokens,
+    skeleton_tokens: p.skeleton_tokens,
+    chunk_count: p.chunk_count,
+    version: 1,
+    created_at: p.now,
+    updated_at: p.now,
+  }),
+);
+/** A chunk row as inserted: the keyword row and the scope's stamp follow by trigger (SQLite 0024; PostgreSQL generated column). */
+type ChunkInsert = Omit<ChunkWrite, 'heading_path'> & { heading_path: string; owner_id: string; project_id: string; doc_id: string };
+const insertChunks = preparedRows((db, rows: ChunkInsert[]) =>
+  db.insertInto('document_chunks').values(
+    rows.map((c) => ({
+      id: c.id,
+      owner_id: c.owner_id,
+      project_id: c.project_id,
+      doc_id: c.doc_id,
+      idx: c.idx,
+      text: c.text,
+      tokens: c.tokens,
+      kind: c.kind,
+      heading_path: c.heading_path,
+      start_offset: c.start_offset,
+      end_offset: c.end_offset,
+      text_hash: c.text_hash,
+      embedding: c.embedding,
+      embedder_id: c.embedder_id,
+    })),
+  ),
+);
 
 const toDoc = (r: Selectable<DocumentsTable> | Omit<Selectable<DocumentsTable>, 'rowid'>): DocRow => ({ ...(r as Omit<Selectable<DocumentsTable>, 'rowid'>), metadata: readJson<Record<string, unknown>>(r.metadata) });
 const toChunk = <T extends { heading_path: unknown }>(r: T): T & { heading_path: string[] } => ({ ...r, heading_path: readJson<string[]>(r.heading_path) });
@@ -55,13 +105,13 @@ export class DocumentsRepo {
   }
 
   async byFileId(fileId: string): Promise<DocRow | undefined> {
-    const r = await this.docs().select(DOC_COLUMNS).where('file_id', '=', fileId).executeTakeFirst();
+    const r = await docByFileId.first(this.ctx, { ...this.scope, fileId });
     return r && toDoc(r);
   }
 
   /** The version and content hash stored under file_id now (the optimistic check of a write). */
   async versionOf(fileId: string): Promise<{ version: number; content_hash: string } | undefined> {
-    return this.docs().select(['version', 'content_hash']).where('file_id', '=', fileId).executeTakeFirst();
+    return docVersion.first(this.ctx, { ...this.scope, fileId });
   }
 
   async count(sourceType?: string): Promise<number> {
@@ -117,22 +167,13 @@ export class DocumentsRepo {
         .where('id', '=', docId)
         .execute();
     } else {
-      await this.ctx.db
-        .insertInto('documents')
-        .values({ ...values, id: docId, owner_id: this.scope.ownerId, project_id: this.scope.projectId, file_id: fileId, version: 1, created_at: now, updated_at: now })
-        .execute();
+      await insertDoc.run(this.ctx, { ...values, ...this.scope, id: docId, fileId, now });
     }
-    for (let b = 0; b < chunks.length; b += INSERT_BATCH) {
-      const batch = chunks.slice(b, b + INSERT_BATCH);
-      const rows = await this.ctx.db
-        .insertInto('document_chunks')
-        .values(batch.map((c) => ({ ...c, heading_path: this.ctx.dialect.json(c.heading_path), owner_id: this.scope.ownerId, project_id: this.scope.projectId, doc_id: docId })))
-        .returning(['rowid', 'idx'])
-        .execute();
-      // (doc_id, idx) is unique: key the keyword rows by idx, whatever order RETURNING gives.
-      const textOf = new Map(batch.map((c) => [c.idx, c.text]));
-      await this.ctx.dialect.ftsInsert(this.ctx.db, FTS_INDEXES.documentChunks, rows.map((r) => ({ key: r.rowid, values: [textOf.get(r.idx)!] })));
-    }
+    const { ownerId, projectId } = this.scope;
+    await insertChunks.run(
+      this.ctx,
+      chunks.map((c) => ({ ...c, heading_path: this.ctx.dialect.json(c.heading_path), owner_id: ownerId, project_id: projectId, doc_id: docId })),
+    );
   }
 
   /** Removes a document and its chunks; how many chunks went. Call inside ctx.tx. */

@@ -1,6 +1,8 @@
 // MCP sessions any replica can serve: the row is the session (its key, surface, negotiated protocol
 // and client capabilities); each replica's SDK transport + server objects are a cache rebuilt from it.
 // Looked up by session id (an unguessable UUID the client holds); the gateway checks the key.
+// The gateway (src/server/mcp.ts) is this process's only writer of these rows: it keeps a read row
+// between requests only while store.externalVersion() says no other connection has committed.
 import { readJson } from './dialect.js';
 import type { RepoContext } from './store.js';
 

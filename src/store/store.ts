@@ -3,7 +3,7 @@
 // config.databaseUrl names a PostgreSQL database (shared by any number of replicas).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
-import { CompiledQuery, Kysely, sql, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type SqliteDialectConfig, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { CompiledQuery, Kysely, sql, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type QueryResult, type SqliteDialectConfig, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import { openDb, type Db } from './db.js';
@@ -21,6 +21,13 @@ export interface RepoContext {
    * open one, so a repository method that must be atomic can call it whether or not its caller did.
    */
   tx<T>(fn: (t: TxStore) => Promise<T>): Promise<T>;
+  /**
+   * SQLite only: runs a compiled query on the connection at once, without Kysely's connection queue,
+   * when that is the same as queueing it — inside this context's own transaction, or outside any
+   * (better-sqlite3 runs a statement to its end synchronously). Undefined when another call chain's
+   * transaction holds the connection: the caller then queues through `db`. Used by prepared.ts.
+   */
+  runNow?(query: CompiledQuery): QueryResult<unknown> | undefined;
 }
 
 /** The repositories bound to one transaction. */
@@ -30,6 +37,13 @@ export interface Store extends RepoContext, Repos {
   readonly backend: Backend;
   /** The embedded SQLite connection, or null on PostgreSQL. Only for code not yet moved to a repository. */
   readonly sqlite: Db | null;
+  /**
+   * A number that moves whenever another connection (another process or replica) commits to the
+   * database; this process's own commits do not move it. Read without a round trip where the backend
+   * can tell (SQLite: PRAGMA data_version, a few µs); null where it cannot (PostgreSQL), and then a
+   * row another replica may write must be read again rather than kept from an earlier request.
+   */
+  externalVersion(): number | null;
   /** One round trip to the database (health checks). */
   ping(): Promise<void>;
   /** What check_environment reports: newest applied migration and the journal (durability) mode. */
@@ -66,8 +80,19 @@ function mutex(): <T>(fn: () => Promise<T>) => Promise<T> {
 
 function sqliteStore(file: string): Store {
   const raw = openDb(file); // migrates before anything else reads the file
-  const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachedStatements(raw) }) });
+  const statements = cachedStatements(raw);
+  const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: statements }) });
   const dialect = dialectFor('sqlite');
+  // What Kysely's SQLite connection does with a query, minus the queue and the promises around it.
+  const run = (q: CompiledQuery): QueryResult<unknown> => {
+    const stmt = statements.prepare(q.sql);
+    if (stmt.reader) return { rows: stmt.all(q.parameters) };
+    const { changes, lastInsertRowid } = stmt.run(q.parameters);
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+  };
+  // Outside a transaction: at once unless some call chain's transaction is open on the connection.
+  const runOutside = (q: CompiledQuery) => (raw.inTransaction ? undefined : run(q));
+  const dataVersion = raw.prepare('PRAGMA data_version').pluck();
   const store: Store = {
     backend: 'sqlite',
     db: kysely,
@@ -76,8 +101,10 @@ function sqliteStore(file: string): Store {
     // BEGIN IMMEDIATE takes the write lock before the first read, so a read-then-write never sees a
     // snapshot another writer has moved on from (a deferred transaction would fail with SQLITE_BUSY
     // on its first write, or decide on stale data).
-    tx: (fn) => openTx.getStore()?.tx(fn) ?? kysely.transaction().execute((trx) => within(txStore(trx, dialect), fn)),
-    ...makeRepos({ db: kysely, dialect, tx: (fn) => store.tx(fn) }),
+    tx: (fn) => openTx.getStore()?.tx(fn) ?? kysely.transaction().execute((trx) => within(txStore(trx, dialect, run), fn)),
+    runNow: runOutside,
+    ...makeRepos({ db: kysely, dialect, tx: (fn) => store.tx(fn), runNow: runOutside }),
+    externalVersion: () => dataVersion.get() as number,
     async ping() {
       raw.prepare('SELECT 1').get();
     },
@@ -145,6 +172,7 @@ async function postgresStore(url: string): Promise<Store> {
       });
     },
     ...makeRepos({ db: kysely, dialect, tx: (fn) => store.tx(fn) }),
+    externalVersion: () => null,
     async ping() {
       await pool.query('SELECT 1');
     },
@@ -163,12 +191,14 @@ async function schemaVersion(db: Kysely<Database>): Promise<number> {
   return Number(r?.v ?? 0);
 }
 
-function txStore(trx: Kysely<Database>, dialect: Dialect): TxStore {
+/** The repositories of one open transaction; `runNow` (SQLite) runs on the connection this transaction holds. */
+function txStore(trx: Kysely<Database>, dialect: Dialect, runNow?: (q: CompiledQuery) => QueryResult<unknown>): TxStore {
   const t: TxStore = {
     db: trx,
     dialect,
     tx: (fn) => fn(t),
-    ...makeRepos({ db: trx, dialect, tx: (fn) => fn(t) }),
+    ...(runNow && { runNow }),
+    ...makeRepos({ db: trx, dialect, tx: (fn) => fn(t), ...(runNow && { runNow }) }),
   };
   return t;
 }
