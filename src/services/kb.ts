@@ -371,6 +371,7 @@ export class KbService {
         acceptTypes: KB_URL_TYPES,
         timeoutMs: this.urlFetchTimeoutMs,
         signal,
+        field: 'content',
       });
       bytes = fetched.body;
       mimeType = fetched.contentType;
