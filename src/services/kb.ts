@@ -472,7 +472,7 @@ export class KbService {
   }
 
   private notFound(itemId: string): NotFound {
-    return new NotFound(`item_id: no knowledge-base item "${itemId}" in this project`, { item_id: itemId });
+    return new NotFound(`item_id: no knowledge-base item "${itemId}" in this project`, { field: 'item_id', item_id: itemId });
   }
 
   private async itemRow(scope: Scope, itemId: string): Promise<ItemRow> {
