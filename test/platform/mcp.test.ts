@@ -204,6 +204,13 @@ describe('MCP over Streamable HTTP', () => {
     });
     expect(raw.headers.get('content-type')).toMatch(/application\/json/);
     expect(((await raw.json()) as { result: { serverInfo: { name: string } } }).result.serverInfo.name).toBe('ctxgate');
+    // As the README says: Accept must still name both types, even in JSON mode.
+    const jsonOnly = await fetch(srv.mcpUrl + '?response=json', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${srv.ownerKey}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+    });
+    expect(jsonOnly.status).toBe(406);
     await client.close();
   });
 });
