@@ -2,7 +2,7 @@
 // prompt-cache planning and fidelity profiles. estimate_tokens is defined by the platform (tools/tokens.ts).
 import { z } from 'zod';
 import { LIMITS } from '../src/config.js';
-import { BadRequest, PayloadTooLarge } from '../src/errors.js';
+import { BadRequest, InvalidInput, PayloadTooLarge } from '../src/errors.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
 import { adviseContext, checkBudget, preFlight, recommendFidelity, resolveWindow } from '../src/engine/advisory.js';
 import { FIDELITIES, FIDELITY_DESCRIPTIONS, FIDELITY_RATIO, OUTPUT_STYLES, TERSE_SUFFIX, VERBOSITY_STYLES } from '../src/engine/compress.js';
@@ -491,7 +491,7 @@ const advise = defineTool({
     ctx.scope();
     knownModel(args.model, 'model');
     if (!args.messages && args.context_tokens === undefined) {
-      throw new BadRequest('Give messages or context_tokens', 'missing_field', { field: 'messages' });
+      throw new InvalidInput('give messages or context_tokens', { field: 'messages', rule: 'required' });
     }
     let material = 0;
     let dialogue = 0;

@@ -61,7 +61,9 @@ const gcLookup = defineTool({
       ? `No documentation passages for "${o.query_text}".`
       : o.results.map((r, i) => `[${i + 1}] ${r.source}${r.version ? `@${r.version}` : ''} — ${r.file}${r.heading_path.length ? ` — ${r.heading_path.join(' > ')}` : ''}\n${r.passage}`).join('\n\n---\n\n'),
   handler: async (ctx, a) => {
-    const r = await lookup(ctx).lookup(optionalScope(ctx), { query: a.query_text, slug: a.slug, topK: a.top_k });
+    const r = await lookup(ctx).lookup(optionalScope(ctx), { query: a.query_text, slug: a.slug, topK: a.top_k }, (done, total) =>
+      void ctx.progress(done, total, `indexing the built-in documentation (first look-up since start): ${done} of ${total} packages`),
+    );
     return { query_text: a.query_text, slug: a.slug ?? null, ...r };
   },
 });

@@ -84,7 +84,7 @@ const ingestMultimodal = defineTool({
   examples: [
     { description: 'A PDF report', args: { filename: 'q3-report.pdf', content: 'JVBERi0xLjcK...' } },
     { description: 'A diagram with a caption', args: { filename: 'architecture.png', content: 'iVBORw0KGgo...', caption: 'Request flow: client → gateway → MCP endpoint → tool registry → services → SQLite.' } },
-    { description: 'A CSV export', args: { filename: 'orders.csv', content: 'aWQsY3VzdG9tZXIsdG90YWwK...' } },
+    { description: 'A CSV export (complete: a header and two rows)', args: { filename: 'orders.csv', content: 'aWQsY3VzdG9tZXIsdG90YWwKMSxhY21lLDQyLjUwCjIsZ2xvYmV4LDE3LjAwCg==' } },
   ],
   handler: async (ctx, a) => {
     const fileId = a.file_id ?? a.filename;

@@ -9,7 +9,6 @@ import {
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
-  McpError,
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
 import { createApp, VERSION, type App } from '../app.js';
@@ -17,7 +16,7 @@ import type { Config } from '../config.js';
 import { Unauthorized, toolErrorResult } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { Caller } from '../registry/define.js';
-import { createMcpServer } from '../server/mcp.js';
+import { createMcpServer, protocolError } from '../server/mcp.js';
 import { KeysService } from '../services/keys.js';
 import { ownerCaller, warmUp } from './common.js';
 
@@ -29,7 +28,7 @@ import { ownerCaller, warmUp } from './common.js';
 function refusingServer(problem: string): Server {
   const server = new Server({ name: 'ctxgate', version: VERSION }, { capabilities: { tools: {}, resources: {} }, instructions: `ctxgate cannot serve: ${problem}` });
   const refuse = async (): Promise<never> => {
-    throw new McpError(ErrorCode.InvalidRequest, `ctxgate: ${problem}`);
+    throw protocolError(ErrorCode.InvalidRequest, `ctxgate: ${problem}`);
   };
   server.setRequestHandler(ListToolsRequestSchema, refuse);
   server.setRequestHandler(ListResourcesRequestSchema, refuse);

@@ -78,7 +78,9 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
 export function excerpt(value: unknown, max = 16): string {
   if (typeof value !== 'string') return value === null ? 'null' : typeof value;
   // Credentials by marker, by well-known prefix, or by shape (a long run of key characters mixing letters and digits).
-  const keyLike = value.length >= 20 && /^[A-Za-z0-9+/_=.-]+$/.test(value) && /\d/.test(value) && /[A-Za-z]/.test(value);
+  // Ids are not credentials: a UUID, or one of ours (newId: a short prefix and 16 base64url characters).
+  const id = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) || /^[a-z]{2,3}_[A-Za-z0-9_-]{16}$/.test(value);
+  const keyLike = !id && value.length >= 20 && /^[A-Za-z0-9+/_=.-]+$/.test(value) && /\d/.test(value) && /[A-Za-z]/.test(value);
   if (detectSecret(value) || /^(gc_|sk-|ghp_|gho_|xox[bp]-|AKIA|ASIA|eyJ)/.test(value) || keyLike) {
     return '[redacted]';
   }
@@ -93,7 +95,8 @@ export function excerpt(value: unknown, max = 16): string {
 export function zodToAppError(err: z.ZodError, input: unknown): BadRequest | InvalidInput {
   const issue = err.issues[0]!;
   const field = fieldName(issue.path);
-  if (issue.code === 'invalid_value' && 'values' in issue) {
+  // A missing enum field is reported by zod as a bad value (undefined is not an option): it is missing.
+  if (issue.code === 'invalid_value' && 'values' in issue && valueAt(input, issue.path) !== undefined) {
     const valid = (issue.values as unknown[]).map((v) => String(v));
     const got = excerpt(valueAt(input, issue.path));
     return new BadRequest(`Invalid ${field} ${got}: must be one of [${valid.map((v) => `'${v}'`).join(', ')}]`, 'invalid_value', {
@@ -104,7 +107,7 @@ export function zodToAppError(err: z.ZodError, input: unknown): BadRequest | Inv
   }
   let message: string;
   let rule: string = issue.code;
-  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) {
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && valueAt(input, issue.path) === undefined) {
     message = `Field '${field}' is required`;
     rule = 'required';
   } else {

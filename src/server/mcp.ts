@@ -153,7 +153,10 @@ export function createMcpServer(app: App, metrics: Metrics, log: Logger, conn: C
         return toolErrorResult(err);
       }
     }
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, app.registry.unknownTool(name, 'name').message);
+    if (!tool) {
+      const e = app.registry.unknownTool(name, 'name');
+      throw protocolError(ErrorCode.InvalidParams, e.message, e.toBody());
+    }
     const progressToken = req.params._meta?.progressToken;
     const requestId = `${conn.id}:${String(extra.requestId)}`;
     try {
@@ -244,15 +247,25 @@ function answerResources(
         return { contents: [{ uri, mimeType: tool.resource!.mimeType, text: tool.resource!.text(output) }] };
       } catch (err) {
         const e = toAppError(err);
-        throw new McpError(e.status === 404 ? RESOURCE_NOT_FOUND : e.status < 500 ? ErrorCode.InvalidParams : ErrorCode.InternalError, e.message, e.toBody());
+        throw protocolError(e.status === 404 ? RESOURCE_NOT_FOUND : e.status < 500 ? ErrorCode.InvalidParams : ErrorCode.InternalError, e.message, e.toBody());
       }
     }
-    throw new McpError(RESOURCE_NOT_FOUND, `No resource at ${uri.slice(0, 200)}`, { uri: uri.slice(0, 200) });
+    throw protocolError(RESOURCE_NOT_FOUND, `No resource at ${uri.slice(0, 200)}`, { uri: uri.slice(0, 200) });
   });
 }
 
 /** MCP's code for a resource that does not exist. */
 const RESOURCE_NOT_FOUND = -32002;
+
+/**
+ * A JSON-RPC error whose message is only the text: the SDK sends `error.message` as it is, and
+ * McpError's message already starts "MCP error CODE:", which the client's McpError prefixes again.
+ */
+export function protocolError(code: number, message: string, data?: unknown): McpError {
+  const err = new McpError(code, message, data);
+  err.message = message;
+  return err;
+}
 
 /** A successful call as MCP content: the text the model reads and the whole object as structuredContent. */
 export function toolResult(registry: Registry, tool: AnyTool, output: unknown): CallToolResult {

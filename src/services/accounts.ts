@@ -35,7 +35,7 @@ export class AccountsService {
   /** A project by id, only if it belongs to the owner. */
   async getProject(ownerId: string, projectId: string): Promise<ProjectRow> {
     const p = await this.deps.store.projects({ ownerId }).get(projectId);
-    if (!p) throw new NotFound(`Project '${projectId}' not found`, { project_id: projectId });
+    if (!p) throw new NotFound(`Project '${projectId}' not found`, { field: 'project_id', project_id: projectId });
     return p;
   }
 

@@ -371,6 +371,7 @@ export class KbService {
         acceptTypes: KB_URL_TYPES,
         timeoutMs: this.urlFetchTimeoutMs,
         signal,
+        field: 'content',
       });
       bytes = fetched.body;
       mimeType = fetched.contentType;
@@ -471,7 +472,7 @@ export class KbService {
   }
 
   private notFound(itemId: string): NotFound {
-    return new NotFound(`item_id: no knowledge-base item "${itemId}" in this project`, { item_id: itemId });
+    return new NotFound(`item_id: no knowledge-base item "${itemId}" in this project`, { field: 'item_id', item_id: itemId });
   }
 
   private async itemRow(scope: Scope, itemId: string): Promise<ItemRow> {

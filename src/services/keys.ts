@@ -93,7 +93,7 @@ export class KeysService {
    */
   async rebind(keyId: string, ownerId: string, projectId: string | null): Promise<KeySummary> {
     const row = await this.deps.store.keys({ ownerId }).get(keyId);
-    if (!row) throw new NotFound(`API key '${keyId}' not found`, { key_id: keyId });
+    if (!row) throw new NotFound(`API key '${keyId}' not found`, { field: 'key_id', key_id: keyId });
     if (row.revoked_at) throw new InvalidInput(`API key '${keyId}' is revoked; create a new key instead`, { field: 'key_id' }, 400, 'already_revoked');
     if (row.member_user_id) throw new InvalidInput(`API key '${keyId}' belongs to a member of project ${row.project_id} and cannot be moved to another project`, { field: 'key_id', reason: 'member_key' }, 400, 'member_key');
     if (projectId) await this.deps.service(AccountsService).getProject(ownerId, projectId);
@@ -115,18 +115,18 @@ export class KeysService {
 
   async get(keyId: string, ownerId: string): Promise<KeySummary> {
     const row = await this.deps.store.keys({ ownerId }).get(keyId);
-    if (!row) throw new NotFound(`API key '${keyId}' not found`, { key_id: keyId });
+    if (!row) throw new NotFound(`API key '${keyId}' not found`, { field: 'key_id', key_id: keyId });
     return summary(row);
   }
 
   /** Revoke a key; ownerId restricts to the owner's keys (the CLI passes none: it has the data dir's authority). */
   async revoke(keyId: string, ownerId?: string): Promise<KeySummary> {
     const row = await this.deps.store.keyDirectory().byId(keyId);
-    if (!row || (ownerId && row.owner_id !== ownerId)) throw new NotFound(`API key '${keyId}' not found`, { key_id: keyId });
-    if (row.revoked_at) throw new BadRequest(`API key '${keyId}' is already revoked`, 'already_revoked');
+    if (!row || (ownerId && row.owner_id !== ownerId)) throw new NotFound(`API key '${keyId}' not found`, { field: 'key_id', key_id: keyId });
+    if (row.revoked_at) throw new BadRequest(`API key '${keyId}' is already revoked`, 'already_revoked', { field: 'key_id' });
     const at = nowIso();
     if (!(await this.deps.store.keys({ ownerId: row.owner_id }).revoke(keyId, at))) {
-      throw new BadRequest(`API key '${keyId}' is already revoked`, 'already_revoked');
+      throw new BadRequest(`API key '${keyId}' is already revoked`, 'already_revoked', { field: 'key_id' });
     }
     return summary({ ...row, revoked_at: at });
   }

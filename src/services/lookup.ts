@@ -164,6 +164,8 @@ export class LookupService {
   private building: Promise<void> | null = null;
   private built = false;
   private closed = false;
+  /** Callers waiting for the build, told after each package (done, total). */
+  private readonly buildWatchers = new Set<(done: number, total: number) => void>();
   /** Keyword, vector and hybrid search over the passages (the one retrieval index); built-ins are scope ('', ''). */
   private readonly retrieval: RetrievalIndex<{ sourceId: string }>;
 
@@ -198,13 +200,21 @@ export class LookupService {
     await this.building?.catch(() => undefined);
   }
 
-  async lookup(scope: Scope | null, args: { query: string; slug?: string | null; topK: number }): Promise<{ results: LookupHit[]; sources_searched: number; embedder: string }> {
+  /** `onBuild` hears how far the built-in index is while the first look-up after a start waits for it. */
+  async lookup(
+    scope: Scope | null,
+    args: { query: string; slug?: string | null; topK: number },
+    onBuild?: (done: number, total: number) => void,
+  ): Promise<{ results: LookupHit[]; sources_searched: number; embedder: string }> {
     const q = args.query.trim();
     if (!q) throw new InvalidInput('query_text: must not be empty', { field: 'query_text' });
+    if (onBuild && !this.built) this.buildWatchers.add(onBuild);
     try {
       await this.warm();
     } catch {
       throw new Unavailable('the documentation index could not be built (see the server log); try again shortly');
+    } finally {
+      if (onBuild) this.buildWatchers.delete(onBuild);
     }
     let sources = await this.visibleSources(scope);
     if (args.slug) {
@@ -276,7 +286,8 @@ export class LookupService {
     const t0 = Date.now();
     let indexed = 0;
     const builtins = this.deps.store.lookup(BUILTIN);
-    for (const name of names) {
+    for (const [i, name] of names.entries()) {
+      for (const w of this.buildWatchers) w(i, names.length);
       // Started right after the server listens: give requests a turn between packages.
       await yieldToLoop();
       if (this.closed) return;

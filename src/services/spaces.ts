@@ -86,7 +86,8 @@ export class SpacesService {
   }
 
   async deleteCollection(scope: Scope, spaceId: string, id: string, cascade: boolean): Promise<{ collections: number; sources: number }> {
-    await this.collection(scope, spaceId, id);
+    await this.get(scope, spaceId, 'space_id');
+    await this.collection(scope, spaceId, id, 'id');
     return this.deps.store.tx(async (t) => {
       const repo = t.spaces(scope);
       const all = await repo.collections(spaceId);

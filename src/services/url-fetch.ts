@@ -29,6 +29,8 @@ export interface UrlFetchOptions {
   signal?: AbortSignal;
   /** Extra request headers (a token, an Accept media type); sent to the first URL's origin only, never after a redirect elsewhere. */
   headers?: Record<string, string>;
+  /** The argument that held the URL, named by refusals (default `url`). */
+  field?: string;
 }
 
 export interface Fetched {
@@ -177,7 +179,7 @@ export function pinnedLookup(target: Resolved): net.LookupFunction {
 }
 
 /** Resolve a host and check every address it has; one forbidden address refuses the host. */
-export async function resolveAllowed(host: string, allow: UrlAllowlist): Promise<Resolved> {
+export async function resolveAllowed(host: string, allow: UrlAllowlist, field = 'url'): Promise<Resolved> {
   const bare = host.replace(/^\[|\]$/g, '');
   // A shorthand IPv4 (127.1, 2130706433) is that address, not a name to look up.
   const literal = net.isIP(bare) ? bare : parseIpv4Loose(bare);
@@ -188,17 +190,17 @@ export async function resolveAllowed(host: string, allow: UrlAllowlist): Promise
     try {
       addrs = (await dns.promises.lookup(bare, { all: true, verbatim: true })) as Resolved[];
     } catch (err) {
-      throw new BadRequest(`url: cannot resolve host "${bare}" (${(err as NodeJS.ErrnoException).code ?? 'DNS error'})`, 'url_unresolvable');
+      throw new BadRequest(`${field}: cannot resolve host "${bare}" (${(err as NodeJS.ErrnoException).code ?? 'DNS error'})`, 'url_unresolvable', { field, host: bare });
     }
   }
-  if (addrs.length === 0) throw new BadRequest(`url: host "${bare}" has no addresses`, 'url_unresolvable');
+  if (addrs.length === 0) throw new BadRequest(`${field}: host "${bare}" has no addresses`, 'url_unresolvable', { field, host: bare });
   const hostAllowed = allow.allowsHost(bare);
   for (const a of addrs) {
     if (isNonPublicAddress(a.address) && !hostAllowed && !allow.allowsAddress(a.address)) {
       throw new BadRequest(
-        `url: host "${bare}" resolves to ${a.address}, a private, loopback or link-local address; refused (an admin can allow it with CTXGATE_URL_ALLOWLIST)`,
+        `${field}: host "${bare}" resolves to ${a.address}, a private, loopback or link-local address; refused (an admin can allow it with CTXGATE_URL_ALLOWLIST)`,
         'url_blocked',
-        { host: bare, address: a.address },
+        { field, host: bare, address: a.address },
       );
     }
   }
@@ -274,11 +276,12 @@ export async function fetchUrl(rawUrl: string, opts: UrlFetchOptions): Promise<F
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
   const redirects: string[] = [];
-  let url = parseUrl(rawUrl);
+  const field = opts.field ?? 'url';
+  let url = parseUrl(rawUrl, 'url', field);
   const origin = url.origin;
   try {
     for (;;) {
-      const target = await resolveAllowed(url.hostname, allow);
+      const target = await resolveAllowed(url.hostname, allow, field);
       if (signal.aborted) throw signal.reason;
       const hop = await requestOnce(url, target, url.origin === origin ? opts : { ...opts, headers: undefined }, signal);
       if (hop.body) {
@@ -288,7 +291,7 @@ export async function fetchUrl(rawUrl: string, opts: UrlFetchOptions): Promise<F
       }
       if (!hop.location) throw new UpstreamFailed(`url: HTTP ${hop.status} redirect without a Location header`, 'upstream_status');
       if (redirects.length >= maxRedirects) throw new UpstreamFailed(`url: more than ${maxRedirects} redirects`, 'too_many_redirects');
-      const next = parseUrl(new URL(hop.location, url).toString(), 'redirect');
+      const next = parseUrl(new URL(hop.location, url).toString(), 'redirect', field);
       redirects.push(next.toString());
       url = next;
     }
@@ -301,17 +304,17 @@ export async function fetchUrl(rawUrl: string, opts: UrlFetchOptions): Promise<F
   }
 }
 
-function parseUrl(raw: string, what: 'url' | 'redirect' = 'url'): URL {
+function parseUrl(raw: string, what: 'url' | 'redirect' = 'url', field = 'url'): URL {
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
-    throw new BadRequest(`url: "${raw.slice(0, 200)}" is not an absolute URL`, 'invalid_url');
+    throw new BadRequest(`${field}: "${raw.slice(0, 200)}" is not an absolute URL`, 'invalid_url', { field, rule: 'absolute_url' });
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new BadRequest(`url: ${what === 'redirect' ? 'a redirect to ' : ''}scheme "${u.protocol}" is not allowed; use http or https`, 'invalid_url');
+    throw new BadRequest(`${field}: ${what === 'redirect' ? 'a redirect to ' : ''}scheme "${u.protocol}" is not allowed; use http or https`, 'invalid_url', { field, rule: 'scheme' });
   }
-  if (u.username || u.password) throw new BadRequest('url: credentials in the URL are not allowed', 'invalid_url');
+  if (u.username || u.password) throw new BadRequest(`${field}: credentials in the URL are not allowed`, 'invalid_url', { field, rule: 'no_userinfo' });
   return u;
 }
 

@@ -213,6 +213,11 @@ describe('advisory tools', () => {
     expect(r.structured.items.some((i: { action: string }) => i.action !== 'kept')).toBe(true);
   });
 
+  it('advise_context without messages or context_tokens is a 422 naming the field, like other missing fields', async () => {
+    const r = await callTool(client, 'advise_context', {});
+    expect(r.structured).toMatchObject({ status: 422, error_code: 'invalid_input', field: 'messages', rule: 'required' });
+  });
+
   it('detect_issues and audit_cache over REST', async () => {
     const d = await rest(server, 'POST', '/v1/detect-issues', { key, body: { original_text: GUIDE, compressed_text: 'Harbor leases last 45 seconds by default.' } });
     expect(d.status).toBe(200);

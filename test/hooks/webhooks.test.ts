@@ -119,9 +119,10 @@ describe('webhooks', () => {
   it('refuses private addresses unless allow-listed, bad events, and viewers', async () => {
     const meta = await rest(server, 'POST', '/v1/webhooks', { key: server.ownerKey, body: { url: 'http://169.254.169.254/latest', events: ['*'] } });
     expect(meta.status).toBe(400);
-    expect(meta.body.error_code).toBe('url_blocked');
+    expect(meta.body).toMatchObject({ error_code: 'url_blocked', field: 'url' });
     const scheme = await rest(server, 'POST', '/v1/webhooks', { key: server.ownerKey, body: { url: 'file:///etc/passwd' } });
     expect(scheme.status).toBe(400);
+    expect(scheme.body).toMatchObject({ error_code: 'invalid_url', field: 'url', rule: 'scheme' });
     const ev = await rest(server, 'POST', '/v1/webhooks', { key: server.ownerKey, body: { url: rcv.url, events: ['everything'] } });
     expect(ev.status).toBe(400);
     const p = await rest(server, 'POST', '/v1/projects', { key: server.ownerKey, body: { name: 'hooks-roles' } });

@@ -100,7 +100,7 @@ describe('versions, diff, history, restore', () => {
     ] as const) {
       const r = await callTool(client, tool, args);
       expect(r.isError, tool).toBe(true);
-      expect(r.structured, tool).toMatchObject({ status: 404, error_code: 'not_found' });
+      expect(r.structured, tool).toMatchObject({ status: 404, error_code: 'not_found', field: 'item_id' });
       expect(r.structured.detail, tool).toContain('item_id');
     }
     await callTool(client, 'gc_kb_ingest', { item_id: 'one-version', content: 'only one version here' });

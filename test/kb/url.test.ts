@@ -180,8 +180,12 @@ describe('gc_kb_ingest mode url', () => {
       expect(q.structured.results[0].passage).toContain('twelfths');
 
       const refused = await callTool(cp, 'gc_kb_ingest', { item_id: 'tides', mode: 'url', content: `${base}/article` });
-      expect(refused.structured).toMatchObject({ status: 400, error_code: 'url_blocked' });
+      // The URL was sent in `content`: the refusal names that argument, not a `url` the tool does not take.
+      expect(refused.structured).toMatchObject({ status: 400, error_code: 'url_blocked', field: 'content' });
+      expect(refused.structured.detail).toMatch(/^content: /);
       expect(refused.structured.detail).toContain('CTXGATE_URL_ALLOWLIST');
+      const notUrl = await callTool(cp, 'gc_kb_ingest', { item_id: 'tides', mode: 'url', content: 'tides article' });
+      expect(notUrl.structured).toMatchObject({ status: 400, error_code: 'invalid_url', field: 'content' });
       expect((await callTool(cp, 'gc_kb_list', {})).structured.total).toBe(0);
 
       const type = await callTool(ca, 'gc_kb_ingest', { item_id: 'img', mode: 'url', content: `${base}/image` });

@@ -37,8 +37,13 @@ afterAll(async () => {
 
 describe('built-in index', () => {
   it('answers keyless callers offline from the installed packages, unmetered', async () => {
-    const r = await callTool(anon, 'gc_lookup', { query_text: 'extract the text of a PDF', slug: 'unpdf', top_k: 3 });
+    // The first look-up since start waits for the built-in index, and says so with progress.
+    const progress: Array<{ progress: number; total?: number; message?: string }> = [];
+    const r = await callTool(anon, 'gc_lookup', { query_text: 'extract the text of a PDF', slug: 'unpdf', top_k: 3 }, { onprogress: (p) => progress.push(p) });
     expect(r.isError).toBe(false);
+    expect(progress.length).toBeGreaterThan(5);
+    expect(progress.at(-1)!.total).toBeGreaterThan(10);
+    expect(progress.at(-1)!.message).toMatch(/indexing the built-in documentation/);
     expect(r.structured.results.length).toBeGreaterThan(0);
     expect(r.structured.results.every((h: { slug: string }) => h.slug === 'unpdf')).toBe(true);
     expect(r.structured.results.map((h: { passage: string }) => h.passage).join('\n')).toContain('extractText');

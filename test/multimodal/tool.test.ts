@@ -32,6 +32,14 @@ describe('ingest_multimodal', () => {
     expect(top.heading_path).toContain('Page 4');
   });
 
+  it("tool_help's CSV example runs as printed (complete base64, not an abbreviation)", async () => {
+    const help = await callTool(client, 'tool_help', { tool_name: 'ingest_multimodal' });
+    const csv = help.structured.examples.find((x: { args: { filename?: string } }) => x.args.filename === 'orders.csv');
+    const r = await callTool(client, 'ingest_multimodal', csv.args);
+    expect(r.isError).toBe(false);
+    expect(r.structured).toMatchObject({ file_id: 'orders.csv', format: 'csv', details: { rows: 2, columns: 3 } });
+  });
+
   it('stores DOCX, HTML and CSV summaries as searchable documents', async () => {
     const d = await callTool(client, 'ingest_multimodal', { filename: 'policy.docx', content: b64('policy.docx') });
     expect(d.structured).toMatchObject({ format: 'docx', title: 'Remote Work Policy' });

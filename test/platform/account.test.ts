@@ -47,7 +47,9 @@ describe('account toolset', () => {
     const other = await srv.createKey({ newUser: true, name: 'other-tenant' });
     const list = await rest(srv, 'GET', '/v1/projects', { key: other.key });
     expect(list.body.projects.map((p: { id: string }) => p.id)).not.toContain(mine.id);
-    expect((await rest(srv, 'GET', `/v1/projects/${mine.id}`, { key: other.key })).status).toBe(404);
+    const peek = await rest(srv, 'GET', `/v1/projects/${mine.id}`, { key: other.key });
+    expect(peek.status).toBe(404);
+    expect(peek.body).toMatchObject({ error_code: 'not_found', field: 'project_id' });
     expect((await rest(srv, 'PUT', `/v1/projects/${mine.id}`, { key: other.key, body: { name: 'x' } })).status).toBe(404);
     expect((await rest(srv, 'DELETE', `/v1/projects/${mine.id}`, { key: other.key })).status).toBe(404);
     expect((await rest(srv, 'POST', '/v1/keys', { key: other.key, body: { name: 'sneaky', project_id: mine.id } })).status).toBe(404);
@@ -75,8 +77,12 @@ describe('account toolset', () => {
     expect(rot.body.replaced_key_id).toBe(k.key_id);
     expect((await rest(srv, 'POST', '/v1/tools/check_environment', { key: k.key, body: {} })).status).toBe(401);
     expect((await rest(srv, 'POST', '/v1/tools/check_environment', { key: rot.body.key, body: {} })).body.authenticated).toBe(true);
-    expect((await rest(srv, 'DELETE', `/v1/keys/${k.key_id}`, { key: srv.ownerKey })).status).toBe(400);
-    expect((await rest(srv, 'DELETE', '/v1/keys/key_nope', { key: srv.ownerKey })).status).toBe(404);
+    const twice = await rest(srv, 'DELETE', `/v1/keys/${k.key_id}`, { key: srv.ownerKey });
+    expect(twice.status).toBe(400);
+    expect(twice.body).toMatchObject({ error_code: 'already_revoked', field: 'key_id' });
+    const unknown = await rest(srv, 'DELETE', '/v1/keys/key_nope', { key: srv.ownerKey });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ error_code: 'not_found', field: 'key_id' });
     const del = await rest(srv, 'DELETE', `/v1/keys/${rot.body.key_id}`, { key: srv.ownerKey });
     expect(del.body).toEqual({ success: true, key_id: rot.body.key_id });
   });

@@ -162,4 +162,23 @@ describe('one error vocabulary', () => {
     const wrongType = await callTool(client, 'estimate_tokens', { text: 42 });
     expect(wrongType.structured).toMatchObject({ status: 422, field: 'text', rule: 'invalid_type' });
   });
+
+  it('a missing fixed-choice field is a 422 "required", not "Invalid kind undefined"', async () => {
+    const r = await callTool(client, 'add_lookup_source', {});
+    expect(r.structured).toMatchObject({ status: 422, error_code: 'invalid_input', field: 'kind', rule: 'required' });
+    expect(r.structured.detail).toBe("Field 'kind' is required");
+    const bad = await callTool(client, 'add_lookup_source', { kind: 'pypi', name: 'x' });
+    expect(bad.structured).toMatchObject({ status: 400, field: 'kind', rule: 'enum', valid: ['npm', 'folder'] });
+  });
+
+  it('an id the caller sent (a UUID, or one of ours) comes back in a not-found message; a key-shaped value does not', async () => {
+    const uuid = '550e8400-e29b-41d4-a716-446655440000';
+    const r = await callTool(client, 'restore_context', { id: uuid });
+    expect(r.structured).toMatchObject({ status: 404, field: 'id' });
+    expect(r.structured.detail).toContain(uuid);
+    const ours = await callTool(client, 'get_context', { id: 'mem_4pKq0bX9s2LmA1cD' });
+    expect(ours.structured.detail).toContain('mem_4pKq0bX9s2LmA1cD');
+    const k = await callTool(client, 'get_context', { id: 'Zp1x9c2WcQm0aB7eZp1x9c2WcQm0aB7e' });
+    expect(k.structured.detail).toContain('[redacted]');
+  });
 });

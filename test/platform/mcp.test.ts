@@ -98,7 +98,11 @@ describe('MCP over Streamable HTTP', () => {
 
   it('answers an unknown tool with a JSON-RPC error that suggests a close name', async () => {
     const client = await connectMcp(srv, { key: srv.ownerKey });
-    await expect(client.callTool({ name: 'estimate_token', arguments: {} })).rejects.toThrow(/Unknown tool 'estimate_token'.*estimate_tokens/);
+    const err = await client.callTool({ name: 'estimate_token', arguments: {} }).then(() => null, (e: Error & { code: number; data: any }) => e);
+    expect(err?.message).toMatch(/Unknown tool 'estimate_token'.*estimate_tokens/);
+    // The client adds "MCP error CODE:" once; the server's message must not carry it already.
+    expect(err?.message).toMatch(/^MCP error -32602: Unknown tool/);
+    expect(err?.data).toMatchObject({ error_code: 'not_found', field: 'name', suggestions: ['estimate_tokens'] });
     await client.close();
   });
 
@@ -200,6 +204,13 @@ describe('MCP over Streamable HTTP', () => {
     });
     expect(raw.headers.get('content-type')).toMatch(/application\/json/);
     expect(((await raw.json()) as { result: { serverInfo: { name: string } } }).result.serverInfo.name).toBe('ctxgate');
+    // As the README says: Accept must still name both types, even in JSON mode.
+    const jsonOnly = await fetch(srv.mcpUrl + '?response=json', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${srv.ownerKey}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+    });
+    expect(jsonOnly.status).toBe(406);
     await client.close();
   });
 });

@@ -127,6 +127,7 @@ describe('a stdio process with a stale key', () => {
     await client.connect(transport);
     expect(client.getInstructions()).toMatch(/CTXGATE_KEY is not a valid, unrevoked API key/);
     await expect(client.listTools()).rejects.toThrow(/CTXGATE_KEY is not a valid, unrevoked API key.*keys create/);
+    await expect(client.listTools()).rejects.toThrow(/^MCP error -32600: ctxgate: CTXGATE_KEY/);
     const r = await callTool(client, 'estimate_tokens', { text: 'hi' });
     expect(r.isError).toBe(true);
     expect(r.structured.status).toBe(401);

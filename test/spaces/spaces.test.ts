@@ -104,7 +104,11 @@ describe('collections', () => {
     const s1 = (await rest(server, 'POST', '/v1/spaces', { key, body: { name: 'one' } })).body.id;
     const s2 = (await rest(server, 'POST', '/v1/spaces', { key, body: { name: 'two' } })).body.id;
     const col = (await rest(server, 'POST', `/v1/spaces/${s1}/collections`, { key, body: { name: 'f' } })).body.id;
-    expect((await rest(server, 'DELETE', `/v1/spaces/${s2}/collections/${col}`, { key })).status).toBe(404);
+    const wrongSpace = await rest(server, 'DELETE', `/v1/spaces/${s2}/collections/${col}`, { key });
+    expect(wrongSpace.status).toBe(404);
+    expect(wrongSpace.body.field).toBe('id'); // the argument's name, not collection_id
+    const noSpace = await callTool(client, 'delete_collection', { space_id: 'spc_missing', id: col });
+    expect(noSpace.structured).toMatchObject({ status: 404, field: 'space_id' });
     expect((await rest(server, 'GET', '/v1/spaces/spc_missing/collections', { key })).status).toBe(404);
   });
 });
