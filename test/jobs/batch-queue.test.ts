@@ -1,7 +1,7 @@
 // The compression batch queue (issue 18, point 6): submit (202), results (409 until finished),
 // retry, queue summary, and live status over Server-Sent Events while a job runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rest, startTestServer, type TestServer } from '../helpers/server.js';
+import { rest, startTestServer, until, type TestServer } from '../helpers/server.js';
 
 const PARAGRAPH =
   'Harbour pilots board inbound vessels at the fairway buoy. The pilot takes the conn, reports to vessel traffic services and sets the approach speed. ' +
@@ -41,16 +41,6 @@ function subscribe(server: TestServer, key: string) {
     }
   });
   return { events, ready, stop: () => ac.abort(), reading };
-}
-
-async function until<T>(fn: () => T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 let server: TestServer;
