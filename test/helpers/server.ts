@@ -37,7 +37,9 @@ export function tempDir(prefix = 'ctxgate-test-'): string {
 /** Temp dirs a test file makes and removes after its tests: `const dir = useTempDirs(); const d = dir();` */
 export function useTempDirs(prefix?: string): () => string {
   const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  // Retried: a child process the file spawned (ctxgate run, a server) may still be writing its last
+  // file as the directory is removed, which fails once with ENOTEMPTY.
+  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })));
   return () => {
     const d = tempDir(prefix);
     dirs.push(d);
