@@ -75,10 +75,6 @@ const shared = {
   testTimeout: 60_000,
   hookTimeout: 60_000,
   pool: 'forks' as const,
-  // vitest's default on N cores is N - 1 workers: one on the 2-core CI machine, where the files then
-  // run one after another (843 s). Most files wait on servers and child processes rather than
-  // compute, so two workers overlap that waiting (589 s on the same clean clone, all passing).
-  maxWorkers: 2,
 };
 
 export default defineConfig({
