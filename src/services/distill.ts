@@ -166,14 +166,16 @@ export class DistillService {
     const field = req.messages !== undefined ? 'messages' : 'text';
     const bytes = Buffer.byteLength(req.messages !== undefined ? JSON.stringify(req.messages) : (req.text ?? ''), 'utf8');
     if (bytes > cap) throw new PayloadTooLarge(`${field} is ${bytes} bytes; the ${plan} plan accepts at most ${cap} bytes per distill call`, { field, limit: cap, unit: 'bytes', size: bytes, plan });
+    // A missing input is 422 `required` like every schema-checked field (registry/schema.ts), and a
+    // choice between two inputs is 422 `one_of` like the other tools that take one of several.
     if (req.messages === undefined && req.text === undefined) {
-      throw new BadRequest('Provide either messages or text (at least one is required)', 'bad_request', { field: 'messages', rule: 'required' });
+      throw new InvalidInput("Field 'messages' is required: give messages (a conversation) or text", { field: 'messages', rule: 'required', valid: ['messages', 'text'] });
     }
     if (req.messages !== undefined && req.text !== undefined) {
-      throw new BadRequest('Provide either messages or text, not both', 'bad_request', { field: 'text', rule: 'exclusive' });
+      throw new InvalidInput('give exactly one of messages or text, not both', { field: 'text', rule: 'one_of', valid: ['messages', 'text'] });
     }
-    if (req.messages !== undefined && req.messages.length === 0) throw new BadRequest('messages: at least one message is required', 'bad_request', { field: 'messages', rule: 'min_items' });
-    if (req.text !== undefined && !req.text.trim()) throw new BadRequest('text is empty', 'bad_request', { field: 'text', rule: 'required' });
+    if (req.messages !== undefined && req.messages.length === 0) throw new InvalidInput('messages: the conversation is empty (give at least one message)', { field: 'messages', rule: 'min_items' });
+    if (req.text !== undefined && !req.text.trim()) throw new InvalidInput('text is empty', { field: 'text', rule: 'required' });
     const inject = req.inject?.trim() ? req.inject : undefined;
     if (inject !== undefined) {
       if (inject.length > INJECT_MAX_CHARS) {

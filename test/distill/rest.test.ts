@@ -142,16 +142,25 @@ describe('strategies on real conversations', () => {
     expect(orphan.body.field).toBe('messages[0]');
   });
 
-  it('text instead of messages; neither or both is a 400 naming the field', async () => {
+  it('text instead of messages; neither is a 422 `required`, both a 422 `one_of`, as for every other tool', async () => {
     const text = THREADS.find((t) => t.id.includes('nodejs_node'))!.messages[0]!.content;
     const r = await rest(server, 'POST', '/api/distill', { key, body: { text, strategy_id: 'technical_dense' } });
     expect(r.status).toBe(200);
     expect(r.body.metadata.tokens_out).toBeLessThan(r.body.metadata.tokens_in);
     expect(outText(r.body.messages)).toContain(codeBlocks(text)[0]);
     const none = await rest(server, 'POST', '/api/distill', { key, body: { strategy_id: 'summarize' } });
-    expect(none.status).toBe(400);
-    expect(none.body.field).toBe('messages');
-    expect((await rest(server, 'POST', '/api/distill', { key, body: { text: 'a', messages: [{ role: 'user', content: 'b' }] } })).status).toBe(400);
+    expect(none.status).toBe(422);
+    expect(none.body).toMatchObject({ field: 'messages', rule: 'required' });
+    // The same answer a schema-required field gets (e.g. compress_text without text).
+    const schemaMissing = await rest(server, 'POST', '/v1/tools/compress_text', { key, body: {} });
+    expect(schemaMissing.status).toBe(none.status);
+    expect(schemaMissing.body.rule).toBe(none.body.rule);
+    const both = await rest(server, 'POST', '/api/distill', { key, body: { text: 'a', messages: [{ role: 'user', content: 'b' }] } });
+    expect(both.status).toBe(422);
+    expect(both.body).toMatchObject({ field: 'text', rule: 'one_of' });
+    const empty = await rest(server, 'POST', '/api/distill', { key, body: { text: '   ' } });
+    expect(empty.status).toBe(422);
+    expect(empty.body).toMatchObject({ field: 'text', rule: 'required' });
     const pro = await server.createKey({ plan: 'pro' });
     const big = await rest(server, 'POST', '/api/distill', { key: pro.keyString, body: { text: 'word '.repeat(220_000) } });
     expect(big.status).toBe(413);
