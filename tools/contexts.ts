@@ -103,7 +103,7 @@ const create = defineTool({
   rest: [v1('POST', '/v1/contexts', { status: 201, args: { is_public: true } }), api('POST', '/api/contexts', { status: 201 })],
   examples: [
     { description: 'A context file', args: { name: 'My AI Assistant', slug: 'my-ai-assistant', description: 'Context for my personal AI assistant', content: { basics: { name: 'Claude', role: 'Personal Assistant' } }, is_public: false } },
-    { description: 'A project context in the tree', args: { name: 'Authentication', content: '# Auth\nUsing JWT with refresh tokens.', schema_key: 'root/architecture/auth', tier: 1, is_public: false, state: 'approved' } },
+    { description: 'A project context in the tree', args: { name: 'Authentication', slug: 'authentication', content: '# Auth\nUsing JWT with refresh tokens.', schema_key: 'root/architecture/auth', tier: 1, is_public: false, state: 'approved' } },
   ],
   render,
   handler: async (ctx, a) => {
@@ -284,7 +284,7 @@ const entry = defineTool({
   output: z.object({ secrets_redacted: SecretsRedactedField, id: z.string(), entry_id: z.number().int(), entries: z.number().int().describe('Live entries now.'), tokens: z.number().int(), created_at: z.string() }),
   annotations: { readOnlyHint: false },
   rest: [api('POST', '/api/contexts/:id/entries', { status: 201 })],
-  examples: [{ description: 'Log a decision', args: { id: 'my-ai-assistant', text: '2025-01-20: switched session storage to Redis for horizontal scaling.' } }],
+  examples: [{ description: 'Log a decision in a Markdown context', args: { id: 'authentication', text: '2025-01-20: refresh tokens rotate on every use; sessions live in Redis for horizontal scaling.' } }],
   handler: async (ctx, a) => hierarchy(ctx).addEntry(await scopeOf(ctx), a.id, a.text),
 });
 
@@ -309,7 +309,7 @@ const compact = defineTool({
   advertiseOutput: true,
   annotations: { readOnlyHint: false },
   rest: [api('POST', '/api/contexts/:id/compact')],
-  examples: [{ description: 'Compact a journal', args: { id: 'my-ai-assistant' } }],
+  examples: [{ description: 'Compact a journal (a Markdown context)', args: { id: 'authentication' } }],
   handler: async (ctx, a) => {
     const out = await hierarchy(ctx).compact(await scopeOf(ctx), ctx.caller!.plan, a.id, a.fidelity);
     if (out.tokens_before > 0) ctx.meter({ tokensIn: out.tokens_before, tokensOut: out.tokens_after });

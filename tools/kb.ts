@@ -7,6 +7,7 @@ import { Forbidden } from '../src/errors.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
 import type { Scope } from '../src/domain/scope.js';
 import { KB_MODES, KB_SEARCH_MODES, KbService } from '../src/services/kb.js';
+import { EXAMPLE_HANDBOOK_PDF } from './example-files.js';
 
 const ItemId = z
   .string()
@@ -83,7 +84,7 @@ const ingest = defineTool({
   examples: [
     { description: 'Store a note', args: { item_id: 'adr-007', mode: 'text', content: '# ADR 7: Use SQLite\n\nWe store everything in one SQLite file because ...' } },
     { description: 'Fetch a page', args: { item_id: 'nextjs-caching', mode: 'url', content: 'https://nextjs.org/docs/app/building-your-application/caching' } },
-    { description: 'Upload a PDF', args: { item_id: 'handbook', mode: 'file', filename: 'handbook.pdf', content: 'JVBERi0xLjcK...' } },
+    { description: 'Upload a PDF', args: { item_id: 'handbook', mode: 'file', filename: 'handbook.pdf', content: EXAMPLE_HANDBOOK_PDF } },
   ],
   handler: async (ctx, a) =>
     kb(ctx).ingest(scopeOf(ctx, a.project_id), { itemId: a.item_id, mode: a.mode, content: a.content, title: a.title, filename: a.filename, mimeType: a.mime_type }, { signal: ctx.signal }),

@@ -99,7 +99,7 @@ const addSource = defineTool({
   annotations: { readOnlyHint: false, idempotentHint: true },
   rest: [{ method: 'POST', path: '/v1/lookup/sources' }],
   examples: [
-    { description: 'An installed package', args: { kind: 'npm', name: 'express' } },
+    { description: 'An installed package (not one of the built-in sources)', args: { kind: 'npm', name: 'body-parser' } },
     { description: 'A docs folder', args: { kind: 'folder', path: '/srv/docs/handbook', slug: 'handbook' } },
   ],
   handler: (ctx, a) => lookup(ctx).add(ctx.scope(), { kind: a.kind, name: a.name, path: a.path, slug: a.slug, replace: a.replace }),

@@ -11,6 +11,7 @@ import { InvalidInput, PayloadTooLarge } from '../src/errors.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
 import { DocumentsService, type IngestResult } from '../src/services/documents.js';
 import { decodeBase64 } from '../src/services/kb.js';
+import { EXAMPLE_DIAGRAM_PNG, EXAMPLE_REPORT_PDF } from './example-files.js';
 
 export const MULTIMODAL_FORMATS: readonly SourceFormat[] = ['pdf', 'docx', 'html', 'markdown', 'text', 'csv', 'json', 'image', 'audio'];
 
@@ -82,8 +83,8 @@ const ingestMultimodal = defineTool({
   annotations: { idempotentHint: true },
   rest: [{ method: 'POST', path: '/v1/documents/multimodal' }],
   examples: [
-    { description: 'A PDF report', args: { filename: 'q3-report.pdf', content: 'JVBERi0xLjcK...' } },
-    { description: 'A diagram with a caption', args: { filename: 'architecture.png', content: 'iVBORw0KGgo...', caption: 'Request flow: client → gateway → MCP endpoint → tool registry → services → SQLite.' } },
+    { description: 'A PDF report', args: { filename: 'q3-report.pdf', content: EXAMPLE_REPORT_PDF } },
+    { description: 'A diagram with a caption', args: { filename: 'architecture.png', content: EXAMPLE_DIAGRAM_PNG, caption: 'Request flow: client → gateway → MCP endpoint → tool registry → services → SQLite.' } },
     { description: 'A CSV export (complete: a header and two rows)', args: { filename: 'orders.csv', content: 'aWQsY3VzdG9tZXIsdG90YWwKMSxhY21lLDQyLjUwCjIsZ2xvYmV4LDE3LjAwCg==' } },
   ],
   handler: async (ctx, a) => {
