@@ -2,8 +2,8 @@
 //
 // CONTRACT: detectSecret(text) → { marker_class } | null, and assertNoSecrets(text, field?) which
 // throws BadRequest 400 { error_code: "sensitive_content", marker_class } . The matched value is never
-// returned, thrown or logged — only its class. Classes: pem_private_key, aws_access_key,
-// openai_api_key, ssh_key_path, dotenv_secret.
+// returned, thrown or logged — only its class. Classes: pem_private_key, aws_access_key (the key id,
+// or the secret access key where the word "secret" names it), openai_api_key, ssh_key_path, dotenv_secret.
 import { z } from 'zod';
 import { BadRequest } from '../errors.js';
 
@@ -13,6 +13,18 @@ export type MarkerClass = (typeof MARKER_CLASSES)[number];
 const PEM = /-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED |ED25519 )?PRIVATE KEY(?: BLOCK)?-----/;
 // Long-term (AKIA) and temporary (ASIA) access key ids: prefix + 16 upper-case base32 characters.
 const AWS = /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Z0-9])/;
+// The secret half of an AWS key pair: 40 base64 characters with no prefix of their own, so it is known
+// only by the word "secret" naming it (`secret: …`, `aws_secret_access_key = …`, `"SecretAccessKey":
+// "…"`, `AWS_SECRET_ACCESS_KEY=…`). Group 1 is that label, kept when the value is redacted. Reported
+// as aws_access_key: it is the same credential (the key pair), and the class list stays the seed's.
+const AWS_SECRET = /(?<![A-Za-z])(secret(?:[_ -]?access)?(?:[_ -]?key)?["']?(?:[ \t]*(?:=>|[:=])[ \t]*|[ \t]+(?:is[ \t]+)?)["']?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi;
+// A random 40-character key mixes cases and has a digit, / or +; a hex digest (git SHA-1), a word run
+// or one-case identifier does not, so those are not flagged.
+const looksRandom = (v: string) => /[a-z]/.test(v) && /[A-Z]/.test(v) && /[0-9/+]/.test(v);
+function hasAwsSecret(text: string): boolean {
+  for (const m of text.matchAll(AWS_SECRET)) if (looksRandom(m[2]!)) return true;
+  return false;
+}
 // sk-... and sk-proj-... with at least 20 characters of key material (not "sk-learn").
 const OPENAI = /(?<![\w-])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/;
 const SSH_PATH = /\.ssh[\\/]+id_(?:rsa|ed25519|ecdsa|dsa)\b/;
@@ -40,6 +52,7 @@ function dotenvSecret(text: string): boolean {
 export function detectSecret(text: string): { marker_class: MarkerClass } | null {
   if (PEM.test(text)) return { marker_class: 'pem_private_key' };
   if (AWS.test(text)) return { marker_class: 'aws_access_key' };
+  if (/secret/i.test(text) && hasAwsSecret(text)) return { marker_class: 'aws_access_key' };
   if (OPENAI.test(text)) return { marker_class: 'openai_api_key' };
   if (SSH_PATH.test(text)) return { marker_class: 'ssh_key_path' };
   if (text.includes('=') && dotenvSecret(text)) return { marker_class: 'dotenv_secret' };
@@ -91,6 +104,7 @@ export function redactSecrets(text: string): { text: string; classes: MarkerClas
   };
   let out = text.replace(PEM_BLOCK, mark('pem_private_key'));
   out = out.replace(g(AWS), mark('aws_access_key'));
+  out = out.replace(AWS_SECRET, (all, label: string, value: string) => (looksRandom(value) ? label + mark('aws_access_key')() : all));
   out = out.replace(g(OPENAI), mark('openai_api_key'));
   out = out.replace(g(SSH_PATH), mark('ssh_key_path'));
   if (out.includes('=') && dotenvSecret(out)) {

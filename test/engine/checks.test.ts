@@ -10,6 +10,7 @@ import { auditCache, planPromptCache } from '../../src/engine/prompt-cache.js';
 // Built at runtime so no complete credential literal sits in the repository.
 const AWS = 'AKIA' + 'Z4XQ7MPL2RT5WBN3';
 const OPENAI = 'sk-proj-' + 'a1B2c3D4e5F6g7H8i9J0kLmN';
+const AWS_SECRET = ['wJalrXUtnFEMI', 'K7MDENG', 'bPxRfiCYEXAMPLEKEY'].join('/');
 const PEM = '-----BEGIN ' + 'RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----';
 
 describe('secrets', () => {
@@ -20,6 +21,11 @@ describe('secrets', () => {
     ['scp ~/.ssh/id_ed25519 backup:', 'ssh_key_path'],
     ['DEBUG=false\nSECRET_KEY=f8a9d0c7b6e5a4f3e2d1\nPORT=8000', 'dotenv_secret'],
     ['DATABASE_URL=postgres://app:hunter2pass@db:5432/app\nLOG_LEVEL=info', 'dotenv_secret'],
+    [`secret: ${AWS_SECRET}`, 'aws_access_key'],
+    [`aws_secret_access_key = ${AWS_SECRET}`, 'aws_access_key'],
+    [`"SecretAccessKey": "${AWS_SECRET}"`, 'aws_access_key'],
+    [`AWS_SECRET_ACCESS_KEY=${AWS_SECRET}`, 'aws_access_key'],
+    [`the secret is ${AWS_SECRET}`, 'aws_access_key'],
   ])('flags %#', (text, cls) => {
     expect(detectSecret(text)).toEqual({ marker_class: cls });
   });
@@ -30,6 +36,14 @@ describe('secrets', () => {
     'SECRET_KEY=\nAPI_KEY=${API_KEY}',
     'Only one line: PASSWORD=correcthorsebattery',
     'The file lives in ~/.ssh/config',
+    // 40 characters after "secret" that are not a random key: a git SHA-1, one-case runs, base64 of
+    // another length, and a key-shaped value no word "secret" names.
+    'secret: da39a3ee5e6b4b0d3255bfef95601890afd80709',
+    'The secret sauce: ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMN is not a key',
+    'secret_name: thisisalongsnakecaseidentifierwithnocaps',
+    `secret: ${Buffer.from('a longer payload that is base64 of some other kind, not a key').toString('base64')}`,
+    `image digest ${AWS_SECRET.replace(/\//g, 'x')} and checksum`,
+    'Keep the secret of good prose: short sentences, concrete words and one idea per paragraph.',
   ])('does not flag placeholders or prose %#', (text) => {
     expect(detectSecret(text)).toBeNull();
   });

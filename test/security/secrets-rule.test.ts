@@ -12,6 +12,8 @@ import { queryOne } from '../helpers/database.js';
 
 // Built at run time so this file itself carries no credential-shaped literal.
 const AWS = ['AKIA', 'IOSFODNN7', 'EXAMPLQ'].join('');
+// The secret access key of AWS's documentation, spelled in parts for the same reason.
+const AWS_SECRET = ['wJalrXUtnFEMI', 'K7MDENG', 'bPxRfiCYEXAMPLEKEY'].join('/');
 const PY = `import boto3\n\nAWS_KEY = "${AWS}"\n\ndef client():\n    """Make a client."""\n    return boto3.client("s3", aws_access_key_id=AWS_KEY)\n`;
 
 describe('one secrets rule for every text tool', () => {
@@ -96,6 +98,25 @@ describe('one secrets rule for every text tool', () => {
       const n = (await queryOne<{ n: number }>(s.deps, `SELECT COUNT(*) AS n FROM ${table} WHERE ${col} LIKE ?`, `%${AWS}%`))!;
       expect(n.n, table).toBe(0);
     }
+  });
+
+  it('add_memory redacts an AWS secret access key named by the word "secret", keeping the label', async () => {
+    const texts = [
+      `The staging bucket secret: ${AWS_SECRET}`,
+      `[default]\naws_access_key_id = AKIA...\naws_secret_access_key = ${AWS_SECRET}\n`,
+      `{"AccessKeyId": "ASIA...", "SecretAccessKey": "${AWS_SECRET}"}`,
+      `export AWS_SECRET_ACCESS_KEY=${AWS_SECRET}`,
+    ];
+    for (const text of texts) {
+      const mem = await callTool(client, 'add_memory', { text });
+      expect(mem.isError, text).toBe(false);
+      expect(mem.structured.secrets_redacted, text).toEqual([{ field: 'text', marker_class: 'aws_access_key' }]);
+      const got = await callTool(client, 'get_memory', { id: mem.structured.id });
+      expect(JSON.stringify(got.structured)).not.toContain(AWS_SECRET);
+      expect(got.structured.text).toMatch(/secret\w*["']?\s*[:=]?\s*["']?\[REDACTED:aws_access_key\]/i);
+    }
+    const n = (await queryOne<{ n: number }>(s.deps, 'SELECT COUNT(*) AS n FROM memories WHERE text LIKE ?', `%${AWS_SECRET}%`))!;
+    expect(n.n).toBe(0);
   });
 
   it('every tool that redacts declares secrets_redacted in its output schema', () => {
