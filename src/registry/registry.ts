@@ -1,12 +1,12 @@
 // The registry: every tool once, plus what is derived from it (JSON schemas, profiles, plan gates).
 import { PLANS, type Plan } from '../config.js';
-import { Bm25Index, tokenize } from '../engine/bm25.js';
 import { NotFound } from '../errors.js';
 import type { AnyTool } from './define.js';
 import { loadProfiles, type Profile } from './profiles.js';
 import { toJsonSchema, type JsonSchema } from './schema.js';
 import type { SourceTool, ToolSource } from './sources.js';
 import { closestNames } from './suggest.js';
+import { ToolSearchIndex, type SearchDoc } from './tool-search.js';
 
 /** A tool as described to clients: the full schemas (tool_help, OpenAPI). */
 export interface ToolEntry {
@@ -39,7 +39,7 @@ export class Registry {
   readonly profiles: Map<string, Profile>;
   private readonly entries = new Map<string, ToolEntry>();
   private readonly listEntries = new Map<string, McpToolEntry>();
-  private searchIndex: Bm25Index | null = null;
+  private searchIndex: ToolSearchIndex | null = null;
   /** Tools reachable through the front door that are defined elsewhere (sources.ts). */
   readonly sources: ToolSource[] = [];
 
@@ -163,25 +163,19 @@ export class Registry {
   search(query: string, k: number, extra: SourceTool[]): Array<{ tool?: AnyTool; external?: SourceTool; score: number }>;
   search(query: string, k: number, extra: SourceTool[] = []): Array<{ tool?: AnyTool; external?: SourceTool; score: number }> {
     const all = [...this.tools.values()];
-    const doc = (name: string, text: string) => {
-      const n = tokenize(name.replace(/_/g, ' '));
-      // The name counts three times: a query that names a tool should find it first.
-      return [...n, ...n, ...n, ...tokenize(text)].map(stem);
-    };
-    const own = (t: AnyTool) => doc(t.name, [t.title, t.description, t.details ?? '', t.toolset, this.toolsetNames[t.toolset] ?? ''].join(' '));
+    const own = (t: AnyTool): SearchDoc => ({ name: t.name, summary: [t.title, t.description, t.toolset, this.toolsetNames[t.toolset] ?? ''].join(' '), details: t.details ?? '' });
     if (!this.searchIndex) {
-      this.searchIndex = new Bm25Index();
+      this.searchIndex = new ToolSearchIndex();
       for (const t of all) this.searchIndex.add(own(t));
     }
     // Source tools change per project: one index over both for this query (scores stay comparable).
     let index = this.searchIndex;
     if (extra.length) {
-      index = new Bm25Index();
+      index = new ToolSearchIndex();
       for (const t of all) index.add(own(t));
-      for (const e of extra) index.add(doc(e.name, [e.title ?? '', e.description, e.origin].join(' ')));
+      for (const e of extra) index.add({ name: e.name, summary: [e.title ?? '', e.description, e.origin].join(' '), details: '' });
     }
-    const terms = tokenize(query).filter((w) => !QUERY_STOPWORDS.has(w)).map(stem);
-    return index.top(terms, k).map((h) => (h.index < all.length ? { tool: all[h.index]!, score: h.score } : { external: extra[h.index - all.length]!, score: h.score }));
+    return index.top(query, k).map((h) => (h.index < all.length ? { tool: all[h.index]!, score: h.score } : { external: extra[h.index - all.length]!, score: h.score }));
   }
 
   /** The one "no such tool" error: suggestions, and where to look instead. */
@@ -200,10 +194,3 @@ export class Registry {
   }
 }
 
-/** Question words that say nothing about which tool is meant ("how many tokens is this"). */
-const QUERY_STOPWORDS = new Set('a an the is are was this that these it its i me my we our you your how what which who when where why many much do does can could should would to of for in on with by from and or about please want need'.split(' '));
-
-/** Crude suffix stripping for tool search (compression → compress, files → file, searching → search). */
-function stem(word: string): string {
-  return word.length > 5 ? word.replace(/(?:ations?|ions?|ing|ers?|ed|es|s)$/, '') : word.length > 3 ? word.replace(/s$/, '') : word;
-}

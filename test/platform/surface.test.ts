@@ -119,6 +119,33 @@ describe('discovery', () => {
     });
   });
 
+  it('search_tools puts the tool a natural request means first (BM25F: name weighted, a long help text no penalty, "hand off" finds handoff)', async () => {
+    const queries: Array<[string, string]> = [
+      ['hand off a task to another agent', 'create_handoff'],
+      ['handoff to another agent', 'create_handoff'],
+      ['pick up a handoff another agent left', 'get_handoff'],
+      ['how many tokens is this text', 'estimate_tokens'],
+      ['search the knowledge base', 'gc_kb_query'],
+      ['remember a fact for later', 'add_memory'],
+      ['shrink the output of npm test', 'filter_cli_output'],
+      ['skeleton of a python source file', 'compress_code'],
+      ['rotate an api key', 'rotate_api_key'],
+      ['record whether the playbook advice helped', 'ace_record_outcome'],
+      ['add lessons to the play book', 'ace_add_bullets'],
+      ['store a document for semantic search', 'ingest_context'],
+      ['look up library documentation', 'gc_lookup'],
+      ['fit several items into a token budget', 'adapt_to_context_window'],
+    ];
+    await withClient({ key: srv.ownerKey }, async (c) => {
+      const wrong: string[] = [];
+      for (const [query, want] of queries) {
+        const names = ((await callTool(c, 'search_tools', { query, limit: 3 })).structured.results as Array<{ name: string }>).map((r) => r.name);
+        if (names[0] !== want) wrong.push(`"${query}" → ${names.join(', ')} (want ${want} first)`);
+      }
+      expect(wrong).toEqual([]);
+    });
+  });
+
   it('call_tool runs an unlisted tool through the same pipeline: same text, same errors', async () => {
     await withClient({ key: srv.ownerKey }, async (c) => {
       expect((await c.listTools()).tools.map((t) => t.name)).not.toContain('compress_code');

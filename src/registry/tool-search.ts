@@ -1,0 +1,94 @@
+// search_tools' ranking: BM25F (Robertson, Zaragoza, Taylor 2004). Each field's term counts are
+// normalised by that field's own average length and weighted, then saturated once per term. One BM25
+// over name + title + description + details let the length of `details` decide: a tool with a long
+// help text lost to any short one sharing a single word ("hand off a task to another agent" put
+// ace_record_outcome, whose title says "task", above create_handoff). Per field, a long help text
+// costs only its own words' weight, and what a tool is called counts most.
+import { tokenize } from '../engine/bm25.js';
+
+export interface SearchDoc {
+  /** The tool's name (snake_case: split into words). */
+  name: string;
+  /** Title, one-line description and toolset: what the tool is. */
+  summary: string;
+  /** tool_help's details: options, limits, caveats. */
+  details: string;
+}
+
+/**
+ * Per field: its weight (a query word in the name says more than one in the summary, and that more
+ * than one in the details) and its length normalisation b (names are all short: none).
+ */
+const FIELDS = [
+  { field: 'name', weight: 3, b: 0 },
+  { field: 'summary', weight: 2, b: 0.75 },
+  { field: 'details', weight: 1, b: 0.75 },
+] as const;
+const K1 = 1.2;
+
+/** Question words that say nothing about which tool is meant ("how many tokens is this"). */
+const QUERY_STOPWORDS = new Set('a an the is are was this that these it its i me my we our you your how what which who when where why many much do does can could should would to of for in on with by from and or about please want need'.split(' '));
+
+/** Crude suffix stripping for tool search (compression → compress, files → file, searching → search). */
+export function stem(word: string): string {
+  return word.length > 5 ? word.replace(/(?:ations?|ions?|ing|ers?|ed|es|s)$/, '') : word.length > 3 ? word.replace(/s$/, '') : word;
+}
+
+const terms = (text: string) => tokenize(text).map(stem);
+
+/**
+ * The query's terms: its words stemmed, without question words, plus each pair of adjacent words
+ * written as one ("hand off" → handoff, "web hook" → webhook, "code base" → codebase), because tool
+ * names and descriptions use the closed compound and a reader often types it open.
+ */
+export function queryTerms(query: string): string[] {
+  const words = tokenize(query);
+  const out = words.filter((w) => !QUERY_STOPWORDS.has(w)).map(stem);
+  for (let i = 0; i + 1 < words.length; i++) {
+    if (!QUERY_STOPWORDS.has(words[i]!) && !QUERY_STOPWORDS.has(words[i + 1]!)) out.push(stem(words[i]! + words[i + 1]!));
+  }
+  return out;
+}
+
+export class ToolSearchIndex {
+  /** Per document, per field: term → count, and the field's length. */
+  private readonly docs: Array<Array<{ tf: Map<string, number>; length: number }>> = [];
+  private readonly df = new Map<string, number>();
+  private readonly totalLength = FIELDS.map(() => 0);
+
+  add(doc: SearchDoc): number {
+    const fields = FIELDS.map(({ field }, i) => {
+      const words = terms(field === 'name' ? doc.name.replace(/_/g, ' ') : doc[field]);
+      const tf = new Map<string, number>();
+      for (const w of words) tf.set(w, (tf.get(w) ?? 0) + 1);
+      this.totalLength[i]! += words.length;
+      return { tf, length: words.length };
+    });
+    for (const t of new Set(fields.flatMap((f) => [...f.tf.keys()]))) this.df.set(t, (this.df.get(t) ?? 0) + 1);
+    this.docs.push(fields);
+    return this.docs.length - 1;
+  }
+
+  /** Indices of the best `k` documents with a positive score, best first. */
+  top(query: string, k: number): Array<{ index: number; score: number }> {
+    const n = this.docs.length;
+    const avg = this.totalLength.map((t) => t / Math.max(1, n) || 1);
+    const hits: Array<{ index: number; score: number }> = [];
+    const q = [...new Set(queryTerms(query))].filter((t) => this.df.has(t));
+    this.docs.forEach((fields, index) => {
+      let score = 0;
+      for (const t of q) {
+        let tf = 0;
+        FIELDS.forEach(({ weight, b }, i) => {
+          const f = fields[i]!.tf.get(t);
+          if (f) tf += (weight * f) / (1 - b + (b * fields[i]!.length) / avg[i]!);
+        });
+        if (!tf) continue;
+        const df = this.df.get(t)!;
+        score += (Math.log(1 + (n - df + 0.5) / (df + 0.5)) * tf) / (K1 + tf);
+      }
+      if (score > 0) hits.push({ index, score });
+    });
+    return hits.sort((a, b) => b.score - a.score || a.index - b.index).slice(0, k);
+  }
+}
