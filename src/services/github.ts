@@ -41,7 +41,7 @@ import { seal, unseal } from './gateway/seal.js';
 import { JobsService, type JobKind, type JobView } from './jobs.js';
 import { KeysService } from './keys.js';
 import { resolveAllowedDir } from './local-roots.js';
-import { checkOutboundUrl, fetchUrl, postJson } from './url-fetch.js';
+import { checkOutboundUrl, fetchUrl, pinnedPost } from './url-fetch.js';
 import { WebhooksService, type WebhookEvent } from './webhooks.js';
 
 export const GITHUB_JOB_KIND = 'github_event';
@@ -445,10 +445,14 @@ export class GithubService {
     if (before?.comment?.posted) comment = before.comment;
     else if (!token || row.pr_comments !== 1) comment = { posted: false, reason: token ? 'pr_comments is off' : 'no GitHub token configured' };
     else {
-      const r = await postJson(`${api}/issues/${item.number}/comments`, JSON.stringify({ body }), { ...auth, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' }, {
+      const r = await pinnedPost(`${api}/issues/${item.number}/comments`, JSON.stringify({ body }), { ...auth, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' }, {
         allowlist: this.deps.config.urlAllowlist,
         timeoutMs: this.deps.config.webhooks.timeoutMs,
         signal,
+        // Read whole (GitHub's answer is a few KB and html_url is parsed from it), within a sane cap.
+        maxResponseBytes: 256 * 1024,
+        overflow: 'truncate',
+        userAgent: 'ctxgate-github/1',
       });
       comment = r.status === 201 ? { posted: true, status_code: r.status, url: safeJson(r.body)?.html_url ?? null } : { posted: false, status_code: r.status, reason: `GitHub answered HTTP ${r.status}` };
     }

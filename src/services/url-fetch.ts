@@ -320,21 +320,50 @@ function parseUrl(raw: string, what: 'url' | 'redirect' = 'url', field = 'url'):
 
 export interface PostResult {
   status: number;
-  /** The first bytes of the answer (at most 2 KB), for the delivery record. */
+  /** The answer as text: whole, or its first maxResponseBytes with overflow 'truncate'. */
   body: string;
 }
 
+export interface PinnedPostOptions {
+  /** Hosts, IPs or CIDRs that may be reached even though they are not public. */
+  allowlist: readonly string[];
+  /** Whole-exchange deadline. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Largest answer read, in bytes. */
+  maxResponseBytes: number;
+  /**
+   * Past maxResponseBytes: 'truncate' keeps the first bytes and drains the rest (a delivery record
+   * needs only the head); 'fail' refuses the answer (a body that must be parsed whole).
+   */
+  overflow: 'truncate' | 'fail';
+  userAgent: string;
+  /** Names the target in errors, e.g. "LLM provider local-model" (default: the URL's host). */
+  label?: string;
+  /** The setting that sets the deadline, named when it passes (e.g. CTXGATE_LLM_TIMEOUT_MS). */
+  timeoutSetting?: string;
+  /** error_code of UpstreamFailed (default upstream_unreachable) and fields every error carries. */
+  errorCode?: string;
+  extra?: Record<string, unknown>;
+}
+
 /**
- * One POST of a JSON body to an outbound address (webhook deliveries): the target is resolved and
- * checked like every URL fetch (private addresses refused unless allow-listed), the connection goes to
- * the checked address, redirects are not followed, and the whole exchange has one deadline. Any
- * HTTP status comes back (the caller decides what counts as delivered); network failures throw.
+ * One POST of a JSON body to an outbound address, answer buffered (webhook deliveries, GitHub
+ * comments, the LLM provider): the target is resolved and checked like every URL fetch (private
+ * addresses refused unless allow-listed), the connection goes to the checked address, redirects are
+ * not followed, and the whole exchange has one deadline. Any HTTP status comes back (the caller
+ * decides what counts as success); no answer in time → UpstreamTimeout, network failure or an
+ * oversized answer → UpstreamFailed, the caller's signal → Cancelled, each naming the target.
+ * (Streaming upstream MCP traffic uses gateway/outbound.ts's checkedFetch instead.)
  */
-export async function postJson(rawUrl: string, body: string, headers: Record<string, string>, opts: { allowlist: readonly string[]; timeoutMs: number; signal?: AbortSignal }): Promise<PostResult> {
-  const url = parseUrl(rawUrl);
+export async function pinnedPost(rawUrl: string | URL, body: string, headers: Record<string, string>, opts: PinnedPostOptions): Promise<PostResult> {
+  const url = typeof rawUrl === 'string' ? parseUrl(rawUrl) : rawUrl;
   const target = await resolveAllowed(url.hostname, new UrlAllowlist(opts.allowlist));
   const deadline = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
+  const label = opts.label ?? url.host;
+  const extra = opts.extra ?? {};
+  const cap = opts.maxResponseBytes;
   try {
     return await new Promise<PostResult>((resolve, reject) => {
       const mod = url.protocol === 'https:' ? https : http;
@@ -343,17 +372,22 @@ export async function postJson(rawUrl: string, body: string, headers: Record<str
         {
           method: 'POST',
           signal,
-          headers: { 'user-agent': 'ctxgate-webhooks/1', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+          headers: { 'user-agent': opts.userAgent, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
           lookup: pinnedLookup(target),
         },
         (res) => {
           const parts: Buffer[] = [];
           let size = 0;
           res.on('data', (c: Buffer) => {
-            if (size < 2048) parts.push(c);
+            if (size + c.length > cap && opts.overflow === 'fail') {
+              res.destroy();
+              reject(new UpstreamFailed(`${label} answered with more than ${cap} bytes`, opts.errorCode ?? 'upstream_too_large', { ...extra, max_bytes: cap }));
+              return;
+            }
+            if (size < cap) parts.push(c);
             size += c.length;
           });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8').slice(0, 2048) }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).subarray(0, cap).toString('utf8') }));
           res.on('error', reject);
         },
       );
@@ -362,10 +396,10 @@ export async function postJson(rawUrl: string, body: string, headers: Record<str
     });
   } catch (err) {
     if (err instanceof AppError) throw err;
-    if (deadline.aborted) throw new UpstreamTimeout(`no answer within ${opts.timeoutMs} ms`, { timeout_ms: opts.timeoutMs });
-    if (opts.signal?.aborted) throw new Cancelled('the delivery was cancelled');
+    if (deadline.aborted) throw new UpstreamTimeout(`${label} gave no answer within ${opts.timeoutMs} ms${opts.timeoutSetting ? ` (${opts.timeoutSetting})` : ''}`, { ...extra, timeout_ms: opts.timeoutMs });
+    if (opts.signal?.aborted) throw new Cancelled(`the request to ${label} was cancelled`);
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UpstreamFailed(`cannot reach ${url.host} (${code ?? (err as Error).message})`, 'upstream_unreachable');
+    throw new UpstreamFailed(`${label} could not be reached (${code ?? (err as Error).message})`, opts.errorCode ?? 'upstream_unreachable', extra);
   }
 }
 

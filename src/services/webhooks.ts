@@ -21,7 +21,7 @@ import { requiredRole } from '../registry/visibility.js';
 import { newId, nowIso } from '../store/db.js';
 import type { AttemptRow, DeliveryRow, WebhookRow } from '../store/webhooks.js';
 import { JobsService, RetryAt, type JobKind, type JobView } from './jobs.js';
-import { checkOutboundUrl, postJson } from './url-fetch.js';
+import { checkOutboundUrl, pinnedPost } from './url-fetch.js';
 
 export const WEBHOOK_EVENTS = ['job.completed', 'job.failed', 'compression.completed', 'kb.changed', 'webhook.test', 'github.push', 'github.pull_request'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
@@ -155,12 +155,20 @@ export class WebhooksService {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const r = await postJson(hook.url, body, {
+      const r = await pinnedPost(hook.url, body, {
         [SIGNATURE_HEADER]: signPayload(this.secretOf(hook.id), body),
         'X-GotContext-Event': d.event,
         'X-GotContext-Delivery': d.id,
         'X-GotContext-Attempt': String(n),
-      }, { allowlist: this.deps.config.urlAllowlist, timeoutMs, signal });
+      }, {
+        allowlist: this.deps.config.urlAllowlist,
+        timeoutMs,
+        signal,
+        // The delivery record keeps the head of the answer only.
+        maxResponseBytes: 2048,
+        overflow: 'truncate',
+        userAgent: 'ctxgate-webhooks/1',
+      });
       status = r.status;
       if (status < 200 || status >= 300) error = `HTTP ${status}`;
     } catch (err) {

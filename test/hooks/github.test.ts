@@ -104,7 +104,12 @@ async function fakeGithub(files: Record<string, string>) {
       if (req.method === 'POST' && m) {
         if (req.headers.authorization !== `Bearer ${TOKEN}`) return res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"Bad credentials"}');
         const c = JSON.parse(body);
-        return res.writeHead(201, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ id: 1, html_url: `https://github.com/acme/handbook/pull/${m[1]}#issuecomment-1`, body: c.body }));
+        // GitHub's answer has the shape of the REST docs' example: the comment with its author and
+        // reactions, a few KB (more than a webhook delivery record keeps).
+        const api = 'https://api.github.com';
+        const user = { login: 'ctxgate-bot', id: 1, node_id: 'MDQ6VXNlcjE=', avatar_url: 'https://github.com/images/error/octocat_happy.gif', gravatar_id: '', url: `${api}/users/ctxgate-bot`, html_url: 'https://github.com/ctxgate-bot', followers_url: `${api}/users/ctxgate-bot/followers`, following_url: `${api}/users/ctxgate-bot/following{/other_user}`, gists_url: `${api}/users/ctxgate-bot/gists{/gist_id}`, starred_url: `${api}/users/ctxgate-bot/starred{/owner}{/repo}`, subscriptions_url: `${api}/users/ctxgate-bot/subscriptions`, organizations_url: `${api}/users/ctxgate-bot/orgs`, repos_url: `${api}/users/ctxgate-bot/repos`, events_url: `${api}/users/ctxgate-bot/events{/privacy}`, received_events_url: `${api}/users/ctxgate-bot/received_events`, type: 'Bot', site_admin: false };
+        const answer = { id: 1, node_id: 'MDEyOklzc3VlQ29tbWVudDE=', url: `${api}/repos/acme/handbook/issues/comments/1`, html_url: `https://github.com/acme/handbook/pull/${m[1]}#issuecomment-1`, body: c.body, user, created_at: '2026-11-29T12:00:00Z', updated_at: '2026-11-29T12:00:00Z', issue_url: `${api}/repos/acme/handbook/issues/${m[1]}`, author_association: 'NONE', reactions: { url: `${api}/repos/acme/handbook/issues/comments/1/reactions`, total_count: 0, '+1': 0, '-1': 0, laugh: 0, confused: 0, heart: 0, hooray: 0, eyes: 0, rocket: 0 } };
+        return res.writeHead(201, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(answer));
       }
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
     });
@@ -360,7 +365,8 @@ describe('GitHub inbound', () => {
     expect(s.files.find((f: any) => f.path === 'src/cli.ts').symbols).toEqual(['main']);
     expect(s.blast_radius.map((b: any) => b.path)).toContain('src/cli.ts');
     expect(s.summary_tokens).toBeLessThan(s.diff_tokens);
-    expect(s.comment).toMatchObject({ posted: true, status_code: 201 });
+    // The comment's address, read from GitHub's whole answer (a webhook-sized 2 KB head cut the JSON).
+    expect(s.comment).toMatchObject({ posted: true, status_code: 201, url: 'https://github.com/acme/handbook/pull/42#issuecomment-1' });
     console.log(`[github] PR #42 diff ${s.diff_tokens} tokens → summary ${s.summary_tokens} tokens (${s.savings_pct}% saved)`);
 
     const ev = await until(async () => {
