@@ -144,28 +144,27 @@ export class AceExperimentsService {
     }
 
     const questions = input.questions.map((q, index) => ({ ...q, index }));
-    const job = await this.deps.service(JobsService).submit(caller, scope, {
-      kind: EXPERIMENT_JOB_KIND,
-      items: documents.map((source, i): ItemInput => ({ document: i, source, settings, questions: questions.filter((q) => q.document === i) })),
-    });
     const id = newId('exp');
-    const row: Row = {
-      id,
-      name: input.name ?? null,
-      documents: documents.map((d) => ({ name: d.name, doc_id: 'doc_id' in d ? d.doc_id : null })),
-      settings,
-      questions: input.questions,
-      job_id: job.job_id,
-      created_at: nowIso(),
-    };
-    try {
-      await this.deps.store.aceExperiments(scope).insert(row);
-    } catch (e) {
-      // The job carries everything its items need; without its experiment row nobody could read
-      // the table, so it does not run.
-      await this.deps.service(JobsService).cancel(scope, job.job_id).catch(() => undefined);
-      throw e;
-    }
+    // The job and its experiment row in one transaction: the job carries everything its items need,
+    // and without the row nobody could read the table, so neither is written without the other.
+    await this.deps.service(JobsService).submitIf(
+      caller,
+      scope,
+      { kind: EXPERIMENT_JOB_KIND, items: documents.map((source, i): ItemInput => ({ document: i, source, settings, questions: questions.filter((q) => q.document === i) })) },
+      async (t, jobId) => {
+        const row: Row = {
+          id,
+          name: input.name ?? null,
+          documents: documents.map((d) => ({ name: d.name, doc_id: 'doc_id' in d ? d.doc_id : null })),
+          settings,
+          questions: input.questions,
+          job_id: jobId,
+          created_at: nowIso(),
+        };
+        await t.aceExperiments(scope).insert(row);
+        return true;
+      },
+    );
     return this.get(scope, id, { perDocument: false });
   }
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { structureKept } from '../../src/engine/experiment.js';
 import { projectRoot } from '../../src/paths.js';
-import { query } from '../helpers/database.js';
+import { onPostgres, query } from '../helpers/database.js';
 import { callTool, connectMcp, rest, type TestServer, useServerAndClient } from '../helpers/server.js';
 
 let server: TestServer;
@@ -145,6 +145,33 @@ describe('ace experiments', () => {
     const missing = await callTool(client, 'get_experiment', { experiment_id: 'exp_nope' });
     expect(missing.isError).toBe(true);
     expect(missing.structured).toMatchObject({ status: 404, field: 'experiment_id' });
+  });
+
+  it('writes the job and the experiment row in one transaction: when the row cannot be written, no job is left', async () => {
+    const proj = await rest(server, 'POST', '/v1/projects', { key: server.ownerKey, body: { name: 'exp-atomic' } });
+    const projectId = proj.body.id as string;
+    const key = await server.createKey({ projectId });
+    // A fault planted in the database (not in our code): experiment rows of this project fail to insert.
+    if (onPostgres) {
+      await query(server.deps, `CREATE FUNCTION planted_experiment_failure() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'planted failure'; END $$ LANGUAGE plpgsql`);
+      await query(server.deps, `CREATE TRIGGER planted_experiment_failure BEFORE INSERT ON ace_experiments FOR EACH ROW WHEN (NEW.project_id = '${projectId}') EXECUTE FUNCTION planted_experiment_failure()`);
+    } else {
+      await query(server.deps, `CREATE TRIGGER planted_experiment_failure BEFORE INSERT ON ace_experiments WHEN NEW.project_id = '${projectId}' BEGIN SELECT RAISE(ABORT, 'planted failure'); END`);
+    }
+    try {
+      const r = await rest(server, 'POST', '/v1/experiments', { key: key.keyString, body: { documents: [{ text: 'Eleven facts, none stored.' }] } });
+      expect(r.status).toBe(500);
+      expect(await query(server.deps, 'SELECT id FROM ace_experiments WHERE project_id = ?', projectId)).toEqual([]);
+      // Not even a cancelled one: the job was never committed.
+      expect(await query(server.deps, 'SELECT id, status FROM jobs WHERE project_id = ?', projectId)).toEqual([]);
+      expect(await query(server.deps, 'SELECT job_id FROM job_items WHERE project_id = ?', projectId)).toEqual([]);
+    } finally {
+      await query(server.deps, onPostgres ? 'DROP TRIGGER planted_experiment_failure ON ace_experiments' : 'DROP TRIGGER planted_experiment_failure');
+      if (onPostgres) await query(server.deps, 'DROP FUNCTION planted_experiment_failure()');
+    }
+    const ok = await rest(server, 'POST', '/v1/experiments', { key: key.keyString, body: { documents: [{ text: 'Eleven facts, now stored.' }], wait: true } });
+    expect(ok.status).toBe(202);
+    expect(ok.body.status).toBe('completed');
   });
 
   it('shows another tenant nothing, and project deletion removes experiments and their jobs', async () => {
