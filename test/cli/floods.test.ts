@@ -109,6 +109,18 @@ describe('dependency trees and listings', () => {
     for (const l of [...top, ...problems]) expect(out.has(l), l).toBe(true);
     expect(res.filtered).toMatch(/\[… \d+ repeated deep branches\]/);
     expect(res.filtered_lines).toBeLessThan(lines.length);
+    // A marker stands for two rows or more (for one it saves nothing: the row is kept), and counts
+    // rows and branches in grammatical English.
+    const markers = res.filtered.split('\n').filter((l) => l.startsWith('[…'));
+    for (const m of markers) {
+      const g = /^\[… (\d+) (?:repeated deep branches|lines of (\d+) repeated deep branch(es)?)\]$/.exec(m);
+      expect(g, m).not.toBeNull();
+      expect(Number(g![1]), m).toBeGreaterThan(1);
+      if (g![2]) expect(Number(g![2]) === 1, m).toBe(!g![3]);
+    }
+    // Every row removed is covered by a marker: kept + counted = non-blank input rows.
+    const counted = markers.reduce((n, m) => n + Number(/\d+/.exec(m)![0]), 0);
+    expect(res.filtered.split('\n').length - markers.length + counted).toBe(lines.filter((l) => l.trim()).length);
   });
 
   it('cargo tree: root and every top-level crate survive; branches marked (*) collapse with a count', () => {

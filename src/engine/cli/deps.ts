@@ -38,6 +38,7 @@ export const dependencyTree: CliFilter = {
     const widths = [...new Set(width.filter((w) => w >= 0))].sort((a, b) => a - b);
     const depth = width.map((w) => (w < 0 ? 0 : widths.indexOf(w) + 1));
     const keep = new Uint8Array(lines.length);
+    const root = new Uint8Array(lines.length); // where a collapsed branch starts
     const seen = new Set<string>();
     let skipBelow = Infinity; // collapsing a repeated subtree: rows deeper than this are inside it
     const parent: number[] = [];
@@ -59,6 +60,7 @@ export const dependencyTree: CliFilter = {
       if (skipBelow < d) continue;
       if (REPEAT_RE.test(entry) || seen.has(entry)) {
         skipBelow = d;
+        root[i] = 1;
         continue;
       }
       seen.add(entry);
@@ -69,9 +71,30 @@ export const dependencyTree: CliFilter = {
       if (!PROBLEM_RE.test(lines[i]!)) continue;
       for (let k = i; k >= 0 && !keep[k]; k = parent[k]!) keep[k] = 1;
     }
-    for (let i = 0; i < lines.length; i++) {
-      if (keep[i]) out.keep(lines[i]!);
-      else out.drop(lines[i]!.trim() === '' ? 'blank' : 'repeated deep branches');
+    // Each run of dropped rows becomes one marker naming its lines and branches, but only where it
+    // saves lines: a single row is kept as it is (its marker would take the same one line).
+    for (let i = 0; i < lines.length; ) {
+      if (keep[i]) {
+        out.keep(lines[i++]!);
+        continue;
+      }
+      let end = i;
+      let rows = 0;
+      let branches = 0;
+      for (; end < lines.length && !keep[end]; end++) {
+        if (lines[end]!.trim() === '') continue;
+        rows++;
+        branches += root[end]!;
+      }
+      if (rows === 1) {
+        for (; i < end; i++) if (lines[i]!.trim() !== '') out.keep(lines[i]!);
+        continue;
+      }
+      // A run that starts inside a branch (after a kept problem row) is the rest of that branch.
+      branches = Math.max(1, branches);
+      out.drop('blank', end - i - rows);
+      out.drop(rows === branches ? 'repeated deep branches' : `lines of ${branches} repeated deep branch${branches === 1 ? '' : 'es'}`, rows);
+      i = end;
     }
     return out.done();
   },
