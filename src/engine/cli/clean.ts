@@ -31,32 +31,43 @@ const CLEAN_SLICE = 1 << 20;
 
 /** cleanLines as a generator: one yield between slices of about 1 MB (cut at line ends). */
 export function* cleanLinesSteps(raw: string): Generator<undefined, string[], unknown> {
-  const out: string[] = [];
+  const slices: string[][] = [];
   for (let start = 0; start < raw.length; ) {
     let end = start + CLEAN_SLICE >= raw.length ? raw.length : raw.indexOf('\n', start + CLEAN_SLICE);
     if (end === -1) end = raw.length;
-    cleanSlice(raw.slice(start, end), out);
+    slices.push(cleanSlice(raw.slice(start, end)));
     start = end + 1;
     if (start < raw.length) yield;
   }
+  const out = slices.length === 1 ? slices[0]! : ([] as string[]).concat(...slices);
   while (out.length && out[out.length - 1] === '') out.pop();
   return out;
 }
 
-function cleanSlice(slice: string, out: string[]): void {
+/**
+ * One slice's lines, cleaned in the array split() made: the per-line work is what decides the cost
+ * of an input of many short lines, so no second array is grown line by line.
+ */
+function cleanSlice(slice: string): string[] {
   let text = slice.includes('\r\n') ? slice.replace(/\r\n/g, '\n') : slice;
   if (text.includes('\x1b')) text = text.replace(ANSI_RE, '');
   const hasCr = text.includes('\r');
   const hasControl = CONTROL_TEST_RE.test(text);
-  for (let line of text.split('\n')) {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!;
     if (hasCr && line.includes('\r')) {
       // A redraw: what stays on screen is the last non-empty segment.
       const segs = line.split('\r').filter((seg) => seg.trim() !== '');
       line = segs.length ? segs[segs.length - 1]! : '';
     }
     if (hasControl) line = line.replace(CONTROL_RE, '');
-    out.push(line.trimEnd());
+    // trimEnd only where the last character may be white space (any code unit ≤ 32, NBSP, or from
+    // U+1680 up, where the others live): most lines end in a letter.
+    const last = line.charCodeAt(line.length - 1);
+    lines[i] = last <= 32 || last === 160 || last >= 0x1680 ? line.trimEnd() : line;
   }
+  return lines;
 }
 
 /** Runs a step generator to completion without pausing. */
@@ -91,6 +102,10 @@ export class Out {
   private readonly lines: string[] = [];
   private dropped = 0;
   private reasons = new Map<string, number>();
+  // The reason of the latest drop() and its count not yet in `reasons`: a run of drops for one reason
+  // (the usual case, often one call per line) costs a comparison and an add, not a Map update.
+  private lastReason: string | null = null;
+  private lastCount = 0;
 
   keep(line: string): void {
     this.flush();
@@ -100,7 +115,19 @@ export class Out {
   drop(reason: string, n = 1): void {
     if (n <= 0) return;
     this.dropped += n;
-    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + n);
+    if (reason === this.lastReason) {
+      this.lastCount += n;
+      return;
+    }
+    this.settle();
+    this.lastReason = reason;
+    this.lastCount = n;
+  }
+
+  private settle(): void {
+    if (this.lastReason !== null) this.reasons.set(this.lastReason, (this.reasons.get(this.lastReason) ?? 0) + this.lastCount);
+    this.lastReason = null;
+    this.lastCount = 0;
   }
 
   /** Drops a line silently: for lines whose absence the surrounding output already implies. */
@@ -114,6 +141,7 @@ export class Out {
 
   private flush(): void {
     if (this.dropped === 0) return;
+    this.settle();
     // Blank lines carry nothing: they are neither counted nor named.
     const blank = this.reasons.get('blank') ?? 0;
     this.reasons.delete('blank');

@@ -131,10 +131,12 @@ export function* filterCliOutputSteps(raw: string, opts: FilterOptions = {}): Ge
   }
   let outLines = yield* filter.filter(lines);
   let filtered = outLines.join('\n');
-  // A detector that makes things longer (tiny inputs plus markers) loses to plain cleaning.
-  const cleaned = lines.join('\n');
-  if (filtered.length > cleaned.length) {
-    filtered = cleaned;
+  // A detector that makes things longer (tiny inputs plus markers) loses to plain cleaning. The
+  // cleaned text's length is summed, not joined: on 100k tiny lines the join was a fifth of the time.
+  let cleanedLength = Math.max(0, lines.length - 1);
+  for (const l of lines) cleanedLength += l.length;
+  if (filtered.length > cleanedLength) {
+    filtered = lines.join('\n');
     outLines = lines;
   }
   const original = raw.length;
