@@ -189,6 +189,8 @@ describe.skipIf(!CHROMIUM)('dashboard in headless Chromium', () => {
 
   it('watches a batch job move to completed live over the SSE stream', async () => {
     await go(page, '#/queue', 'queue');
+    // The page names the project whose queue it shows: the owner key is unbound, so the account default.
+    expect(await page.locator('#queue-project').textContent()).toMatch(/^Jobs of project .+: this key is not bound to a project, so it works in the account's default project/);
     await expect.poll(() => page.locator('#stream-state').textContent()).toBe('live');
     // Record every status the job's row shows, without reloading the page.
     // (Runs in the page; the test's TypeScript has no DOM types, hence globalThis.)

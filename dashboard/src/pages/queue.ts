@@ -25,8 +25,25 @@ export const queue: Page = {
   title: 'Queue',
   needs: ['list_batch_jobs'],
   async render(ctx, main, signal) {
-    const first = await tool<{ jobs: Job[]; total: number; summary: { active: number; queued: number; failed: number; completed: number; avg_duration_s: number | null } }>('list_batch_jobs', { limit: 50 });
+    // Jobs belong to one project (the key's): the page says which. An unbound key acts in the
+    // account's default project, so that is the queue it sees; another project's jobs are seen with
+    // a key bound to it (the jobs API takes no other project, so there is nothing to pick here).
+    const [first, projects] = await Promise.all([
+      tool<{ jobs: Job[]; total: number; summary: { active: number; queued: number; failed: number; completed: number; avg_duration_s: number | null } }>('list_batch_jobs', { limit: 50 }),
+      ctx.can('list_projects') ? tool<{ projects: Array<{ id: string; name: string }> }>('list_projects').catch(() => ({ projects: [] })) : Promise.resolve({ projects: [] }),
+    ]);
     if (signal.aborted) return;
+    const projectName = projects.projects.find((p) => p.id === ctx.me.projectId)?.name;
+    const scopeLine = h(
+      'p',
+      { id: 'queue-project' },
+      'Jobs of project ',
+      h('strong', null, projectName ?? ctx.me.projectId),
+      projectName ? [' ', h('code', null, ctx.me.projectId)] : null,
+      ctx.me.projectBound
+        ? ', the project this key is bound to.'
+        : ": this key is not bound to a project, so it works in the account's default project. Another project's jobs show to a key bound to that project.",
+    );
     const jobs = new Map(first.jobs.map((j) => [j.job_id, j]));
     const out = h('div', { 'aria-live': 'polite' });
     const live = h('span', { class: 'live', role: 'status', id: 'stream-state' }, 'connecting…');
@@ -89,6 +106,7 @@ export const queue: Page = {
     put(
       main,
       h('h1', null, 'Queue'),
+      scopeLine,
       h('p', null, 'Live status: ', live),
       summary,
       out,
