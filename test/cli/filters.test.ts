@@ -70,6 +70,20 @@ describe('filter_cli_output engine on real fixtures', () => {
     expect(filterCliOutput(readFixture('cargo-test-fail.txt'), { hint: 'cargo test --lib' }).detected_type).toBe('cargo');
   });
 
+  it('does not take prose for npm install output: "added to the …" lines are not "added 12 packages"', () => {
+    // As in CMake's help pages: two such lines made the install filter claim the text (0.7).
+    const prose = [
+      'The named directories are',
+      'added to the INCLUDE_DIRECTORIES target property for each target.',
+      'Duplicates are',
+      'removed first.  This is useful for providing lists of source files',
+      'added to the set of available commands.  Usually, this is done once.',
+    ];
+    expect(scoreDetectors(cleanLines(prose.join('\n'))).find((d) => d.id === 'npm_install')!.score).toBe(0);
+    expect(scoreDetectors(cleanLines('up to date, audited 219 packages in 1s\nfound 0 vulnerabilities\n'))[0]!.id).toBe('npm_install');
+    expect(scoreDetectors(cleanLines('added 1 package, and audited 2 packages in 1s\nfound 0 vulnerabilities\n'))[0]!.id).toBe('npm_install');
+  });
+
   it('resolves the seed group hint test_output to the matching runner', () => {
     expect(filterCliOutput(readFixture('mocha-fail.txt'), { hint: 'test_output' }).detected_type).toBe('mocha');
     expect(filterCliOutput(readFixture('go-test-fail.txt'), { hint: 'test_output' }).detected_type).toBe('go_test');

@@ -17,7 +17,9 @@ export const packageInstall: CliFilter = {
   detect(lines) {
     // "npm warn Unknown ... config" precedes anything run through npx: it says nothing about installs.
     const npm = countMatches(lines, /^npm (http|verbose|verb|info|timing|sill|warn|error|ERR!|notice) (?!Unknown (user|project|env) config )/, 4);
-    const result = countMatches(lines, /^(added|removed|changed|up to date,|audited) \d*|^found \d+ vulnerabilit|^\d+ (low|moderate|high|critical) severity vulnerabilit/, 2);
+    // npm's summary ("added 12 packages", "up to date, audited 5 packages"): with the count and
+    // "package", or prose that begins "added to the …" or "removed first" reads as an install.
+    const result = countMatches(lines, /^(?:added|removed|changed|audited) \d+ packages?\b|^up to date, audited \d+ packages?\b|^found \d+ vulnerabilit|^\d+ (low|moderate|high|critical) severity vulnerabilit/, 2);
     const pnpm = countMatches(lines, /^Progress: resolved \d+, reused \d+, downloaded \d+, added \d+|^Packages: [+-]\d+|^ERR_PNPM_|^ WARN /, 3);
     const yarn = countMatches(lines, /^\[\d\/\d\] (Resolving|Fetching|Linking|Building)|^➤ YN\d{4}: |^yarn (install|add) v\d|^success Saved lockfile/, 3);
     const total = npm + result + pnpm + yarn;
