@@ -547,10 +547,11 @@ function gapMarker(units: DocUnit[], from: number, to: number): string | null {
     if (u.kind === 'heading') titles.push(u.title || u.text.split('\n')[0]!.trim());
     else blocks.add(u.block);
   }
-  if (!titles.length && blocks.size <= 1) return '[…]';
+  // Within a section the reader only needs to know that something was left out; the marker's size
+  // comes out of the same budget as the kept text, so it says more only where sections were skipped.
+  if (!titles.length) return '[…]';
   const n = blocks.size;
   const what = `${n} paragraph${n === 1 ? '' : 's'}`;
-  if (!titles.length) return `[… ${what}]`;
   const named = titles.slice(0, 3).join('; ') + (titles.length > 3 ? `; +${titles.length - 3} more` : '');
   return `[… ${what} on ${named}]`;
 }
