@@ -537,6 +537,16 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
   }
 }
 
+/**
+ * A skipped heading as a gap marker names it: enough to ask for it, no more (the marker is paid for
+ * out of the budget). An API signature loses its arguments, a long title is cut.
+ */
+function markerTitle(title: string): string {
+  const t = title.replace(/\s+/g, ' ').replace(/\(.*$/, '()');
+  return t.length > MARKER_TITLE_CHARS ? `${t.slice(0, MARKER_TITLE_CHARS - 1).trimEnd()}…` : t;
+}
+const MARKER_TITLE_CHARS = 40;
+
 /** Gap marker for the units between two kept ones (or before the first / after the last). */
 function gapMarker(units: DocUnit[], from: number, to: number): string | null {
   if (to <= from) return null;
@@ -544,7 +554,7 @@ function gapMarker(units: DocUnit[], from: number, to: number): string | null {
   const titles: string[] = [];
   for (let k = from; k < to; k++) {
     const u = units[k]!;
-    if (u.kind === 'heading') titles.push(u.title || u.text.split('\n')[0]!.trim());
+    if (u.kind === 'heading') titles.push(markerTitle(u.title || u.text.split('\n')[0]!.trim()));
     else blocks.add(u.block);
   }
   // Within a section the reader only needs to know that something was left out; the marker's size

@@ -236,5 +236,5 @@ export function density(u: Pick<DocUnit, 'text' | 'tokens' | 'kind'>, freq?: Map
   if (linkOnly) return (0.2 * (info + 1)) / Math.sqrt(u.tokens + 4);
   // Fragments ("See below.") say little however dense; very long units cost more than they give.
   const size = u.tokens < 6 ? 0.3 : u.tokens > 120 ? 120 / u.tokens : 1;
-  return ((info + def + base) / Math.sqrt(u.tokens + 4)) * size;
+  return ((info + def + base) / Math.pow(u.tokens + 4, Number(process.env.NQ_EXP ?? 0.5))) * size;
 }
