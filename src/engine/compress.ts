@@ -457,7 +457,7 @@ function placesOf(units: DocUnit[]): string[] {
 /**
  * No query: an outline. Every top-level section first gets its heading and its most informative
  * unit; then the first code example of each section that has one; then the rest by information
- * density and centrality, each section's share shrinking with what it already has.
+ * density and centrality, each section's share of the rest following its share of the document.
  */
 function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Generator<void, void, void> {
   const { units } = doc;
@@ -481,7 +481,6 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
   for (const list of bySection) list.sort((a, b) => score[b]! - score[a]! || a - b);
   const topHeading = new Map<number, number>();
   for (const u of units) if (u.kind === 'heading' && !topHeading.has(u.section) && u.section > 0) topHeading.set(u.section, u.idx);
-  const picks = new Int32Array(doc.sections);
   const cursor = new Int32Array(doc.sections);
 
   // 1. Coverage: each section's heading and best unit, before any section gets a second one.
@@ -500,21 +499,24 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
       took = picker.take(i);
     }
     if (!took && h !== undefined) picker.take(h, false);
-    if (took) picks[s]!++;
   }
   // 2. The first code example of each section that has examples.
   const firstCode = new Map<number, number>();
   for (const u of units) if (u.kind === 'code' && !firstCode.has(u.section)) firstCode.set(u.section, u.idx);
   let codeUsed = 0;
-  for (const [s, i] of firstCode) {
+  for (const i of firstCode.values()) {
     const t = units[i]!.tokens;
-    if (t <= CODE_SHARE * picker.budget && codeUsed + t <= CODE_TOTAL_SHARE * picker.budget && picker.take(i)) {
-      picks[s]!++;
-      codeUsed += t;
-    }
+    if (t <= CODE_SHARE * picker.budget && codeUsed + t <= CODE_TOTAL_SHARE * picker.budget && picker.take(i)) codeUsed += t;
   }
-  // 3. The rest: the best remaining unit of the section whose next unit scores highest once its
-  // share so far is taken into account, until nothing more fits.
+  // 3. The rest: the best remaining unit of the section whose next unit scores highest once what it
+  // already has is weighed against its size. After coverage a section's share of the skeleton
+  // follows its share of the document (a long reference section is not cut to the size of a short
+  // note beside it), and a section past its share must offer ever better units to get more.
+  const size = new Float64Array(doc.sections);
+  for (const u of units) size[u.section]! += u.tokens;
+  const had = new Float64Array(doc.sections);
+  for (const i of picker.chosen) had[units[i]!.section]! += units[i]!.tokens;
+  const share = picker.budget / Math.max(1, units.reduce((n, u) => n + u.tokens, 0));
   for (let guard = 0; guard < units.length; guard++) {
     if ((guard & 63) === 63) yield;
     if (picker.budget - picker.used < 3) break;
@@ -524,7 +526,7 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
       const list = bySection[s]!;
       while (cursor[s]! < list.length && picker.chosen.has(list[cursor[s]!]!)) cursor[s]!++;
       if (cursor[s]! >= list.length) continue;
-      const sc = score[list[cursor[s]!]!]! / Math.sqrt(1 + picks[s]!);
+      const sc = score[list[cursor[s]!]!]! / Math.sqrt(1 + had[s]! / Math.max(1e-9, share * size[s]!));
       if (sc > bestScore) {
         bestScore = sc;
         best = s;
@@ -533,7 +535,7 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
     if (best < 0) break;
     const i = bySection[best]![cursor[best]!]!;
     cursor[best]!++;
-    if (picker.take(i)) picks[best]!++;
+    if (picker.take(i)) for (const k of picker.groups[picker.groups.length - 1]!) had[units[k]!.section]! += units[k]!.tokens;
   }
 }
 
