@@ -423,9 +423,17 @@ function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, que
   }
 }
 
-/** An rst directive line alone (".. versionadded:: 3.16", ".. note::"): markup around content, not content. */
+// Sphinx directives whose line is bookkeeping for the build (authors, index entries, the current
+// module, test set-up, included files), never something a reader of the text is told.
+const METADATA_DIRECTIVES = 'moduleauthor|sectionauthor|codeauthor|index|highlight|currentmodule|testsetup|testcleanup|include|literalinclude|tabularcolumns|toctree|contents|audit-event|default-domain|default-role';
+const MARKUP_LINE = new RegExp(`^\\s*\\.\\. (?:[\\w:-]+::[^\\n]{0,40}|(?:${METADATA_DIRECTIVES})::[^\\n]*|\\|[^|\\n]+\\| [\\w:-]+::[^\\n]*|_[^\\n]*:[^\\n]*)$`);
+
+/**
+ * rst markup lines alone (".. versionadded:: 3.16", ".. note::", ".. moduleauthor:: …", a
+ * substitution or a link target): markup around content, not content.
+ */
 function isMarkupLine(text: string): boolean {
-  return /^\s*\.\. [\w:-]+::[^\n]{0,40}$/.test(text);
+  return text.split('\n').every((line) => line.trim() === '' || MARKUP_LINE.test(line));
 }
 
 /** Units that are the definition term of another unit (they are kept with it, not on their own). */
@@ -470,10 +478,10 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
   const isTerm = termUnits(units);
   const score = units.map((u, i) => {
     if (u.kind === 'heading') return -1;
-    const lead = i > 0 && units[i - 1]!.block !== u.block ? 0.35 : 0;
+    const lead = i > 0 && units[i - 1]!.block !== u.block ? Number(process.env.NQ_LEAD ?? 0.35) : 0;
     if (isTerm[i]) return -1; // a term comes with its definition, never alone
     if (ordinal[i]! < 0) return 0; // a directive line alone: kept only if nothing else fits
-    const opening = ordinal[i] === 0 ? OPENING_BONUS : 0;
+    const opening = ordinal[i] === 0 ? Number(process.env.NQ_OPEN ?? OPENING_BONUS) : 0;
     return 0.55 * dens[i]! + 0.3 * ranking.scores[u.chunk]! + lead + opening;
   });
   const bySection: number[][] = Array.from({ length: doc.sections }, () => []);
