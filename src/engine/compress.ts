@@ -423,9 +423,17 @@ function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, que
   }
 }
 
-/** An rst directive line alone (".. versionadded:: 3.16", ".. note::"): markup around content, not content. */
+// Sphinx directives whose line is bookkeeping for the build (authors, index entries, the current
+// module, test set-up, included files), never something a reader of the text is told.
+const METADATA_DIRECTIVES = 'moduleauthor|sectionauthor|codeauthor|index|highlight|currentmodule|testsetup|testcleanup|include|literalinclude|tabularcolumns|toctree|contents|audit-event|default-domain|default-role';
+const MARKUP_LINE = new RegExp(`^\\s*\\.\\. (?:[\\w:-]+::[^\\n]{0,40}|(?:${METADATA_DIRECTIVES})::[^\\n]*|\\|[^|\\n]+\\| [\\w:-]+::[^\\n]*|_[^\\n]*:[^\\n]*)$`);
+
+/**
+ * rst markup lines alone (".. versionadded:: 3.16", ".. note::", ".. moduleauthor:: …", a
+ * substitution or a link target): markup around content, not content.
+ */
 function isMarkupLine(text: string): boolean {
-  return /^\s*\.\. [\w:-]+::[^\n]{0,40}$/.test(text);
+  return text.split('\n').every((line) => line.trim() === '' || MARKUP_LINE.test(line));
 }
 
 /** Units that are the definition term of another unit (they are kept with it, not on their own). */
@@ -457,7 +465,7 @@ function placesOf(units: DocUnit[]): string[] {
 /**
  * No query: an outline. Every top-level section first gets its heading and its most informative
  * unit; then the first code example of each section that has one; then the rest by information
- * density and centrality, each section's share shrinking with what it already has.
+ * density and centrality, each section's share of the rest following its share of the document.
  */
 function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Generator<void, void, void> {
   const { units } = doc;
@@ -481,7 +489,6 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
   for (const list of bySection) list.sort((a, b) => score[b]! - score[a]! || a - b);
   const topHeading = new Map<number, number>();
   for (const u of units) if (u.kind === 'heading' && !topHeading.has(u.section) && u.section > 0) topHeading.set(u.section, u.idx);
-  const picks = new Int32Array(doc.sections);
   const cursor = new Int32Array(doc.sections);
 
   // 1. Coverage: each section's heading and best unit, before any section gets a second one.
@@ -500,21 +507,24 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
       took = picker.take(i);
     }
     if (!took && h !== undefined) picker.take(h, false);
-    if (took) picks[s]!++;
   }
   // 2. The first code example of each section that has examples.
   const firstCode = new Map<number, number>();
   for (const u of units) if (u.kind === 'code' && !firstCode.has(u.section)) firstCode.set(u.section, u.idx);
   let codeUsed = 0;
-  for (const [s, i] of firstCode) {
+  for (const i of firstCode.values()) {
     const t = units[i]!.tokens;
-    if (t <= CODE_SHARE * picker.budget && codeUsed + t <= CODE_TOTAL_SHARE * picker.budget && picker.take(i)) {
-      picks[s]!++;
-      codeUsed += t;
-    }
+    if (t <= CODE_SHARE * picker.budget && codeUsed + t <= CODE_TOTAL_SHARE * picker.budget && picker.take(i)) codeUsed += t;
   }
-  // 3. The rest: the best remaining unit of the section whose next unit scores highest once its
-  // share so far is taken into account, until nothing more fits.
+  // 3. The rest: the best remaining unit of the section whose next unit scores highest once what it
+  // already has is weighed against its size. After coverage a section's share of the skeleton
+  // follows its share of the document (a long reference section is not cut to the size of a short
+  // note beside it), and a section past its share must offer ever better units to get more.
+  const size = new Float64Array(doc.sections);
+  for (const u of units) size[u.section]! += u.tokens;
+  const had = new Float64Array(doc.sections);
+  for (const i of picker.chosen) had[units[i]!.section]! += units[i]!.tokens;
+  const share = picker.budget / Math.max(1, units.reduce((n, u) => n + u.tokens, 0));
   for (let guard = 0; guard < units.length; guard++) {
     if ((guard & 63) === 63) yield;
     if (picker.budget - picker.used < 3) break;
@@ -524,7 +534,7 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
       const list = bySection[s]!;
       while (cursor[s]! < list.length && picker.chosen.has(list[cursor[s]!]!)) cursor[s]!++;
       if (cursor[s]! >= list.length) continue;
-      const sc = score[list[cursor[s]!]!]! / Math.sqrt(1 + picks[s]!);
+      const sc = score[list[cursor[s]!]!]! / Math.sqrt(1 + had[s]! / Math.max(1e-9, share * size[s]!));
       if (sc > bestScore) {
         bestScore = sc;
         best = s;
@@ -533,9 +543,19 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
     if (best < 0) break;
     const i = bySection[best]![cursor[best]!]!;
     cursor[best]!++;
-    if (picker.take(i)) picks[best]!++;
+    if (picker.take(i)) for (const k of picker.groups[picker.groups.length - 1]!) had[units[k]!.section]! += units[k]!.tokens;
   }
 }
+
+/**
+ * A skipped heading as a gap marker names it: enough to ask for it, no more (the marker is paid for
+ * out of the budget). An API signature loses its arguments, a long title is cut.
+ */
+function markerTitle(title: string): string {
+  const t = title.replace(/\s+/g, ' ').replace(/\(.*$/, '()');
+  return t.length > MARKER_TITLE_CHARS ? `${t.slice(0, MARKER_TITLE_CHARS - 1).trimEnd()}…` : t;
+}
+const MARKER_TITLE_CHARS = 40;
 
 /** Gap marker for the units between two kept ones (or before the first / after the last). */
 function gapMarker(units: DocUnit[], from: number, to: number): string | null {
@@ -544,13 +564,14 @@ function gapMarker(units: DocUnit[], from: number, to: number): string | null {
   const titles: string[] = [];
   for (let k = from; k < to; k++) {
     const u = units[k]!;
-    if (u.kind === 'heading') titles.push(u.title || u.text.split('\n')[0]!.trim());
+    if (u.kind === 'heading') titles.push(markerTitle(u.title || u.text.split('\n')[0]!.trim()));
     else blocks.add(u.block);
   }
-  if (!titles.length && blocks.size <= 1) return '[…]';
+  // Within a section the reader only needs to know that something was left out; the marker's size
+  // comes out of the same budget as the kept text, so it says more only where sections were skipped.
+  if (!titles.length) return '[…]';
   const n = blocks.size;
   const what = `${n} paragraph${n === 1 ? '' : 's'}`;
-  if (!titles.length) return `[… ${what}]`;
   const named = titles.slice(0, 3).join('; ') + (titles.length > 3 ? `; +${titles.length - 3} more` : '');
   return `[… ${what} on ${named}]`;
 }

@@ -231,7 +231,8 @@ export function density(u: Pick<DocUnit, 'text' | 'tokens' | 'kind'>, freq?: Map
   const linkOnly = bare.replace(/[\s\[\]!()|]/g, '').length < 0.3 * u.text.replace(/\s/g, '').length;
   const found = bare.match(INFO_RE) ?? [];
   let info = 0;
-  for (const m of found) info += freq ? 1 / (freq.get(m) ?? 1) : 1;
+  // A name counts once per unit: saying it three times tells the reader one thing.
+  for (const m of new Set(found)) info += freq ? 1 / (freq.get(m) ?? 1) : 1;
   const def = DEFINITION_RE.test(bare) ? 1.5 : 0;
   if (linkOnly) return (0.2 * (info + 1)) / Math.sqrt(u.tokens + 4);
   // Fragments ("See below.") say little however dense; very long units cost more than they give.

@@ -128,6 +128,51 @@ describe('information density', () => {
     // The default (conversation selection) still ranks short filler above nothing.
     expect(density(filler)).toBeGreaterThan(0);
   });
+
+  it('counts a name once per unit: repeating it adds no information', () => {
+    const once = { text: 'Use FOO_BAR to set the size, then FOO_BAZ and FOO_QUX.', tokens: 14, kind: 'sentence' as const };
+    const thrice = { text: 'Use FOO_BAR to set the size, then FOO_BAR and FOO_BAR.', tokens: 14, kind: 'sentence' as const };
+    expect(density(thrice, undefined, 0)).toBeLessThan(density(once, undefined, 0));
+    expect(density(thrice, undefined, 0)).toBeCloseTo(density({ ...once, text: 'Use FOO_BAR to set the size, then the rest of it.' }, undefined, 0), 10);
+  });
+});
+
+describe('overhead of a skeleton without a query', () => {
+  // A Sphinx page: bookkeeping directives in the preamble, then API objects with long signatures.
+  const API = [
+    ':mod:`frob` --- Frobnication',
+    '============================',
+    '',
+    '.. module:: frob',
+    '.. moduleauthor:: Some Very Long Author Name <some.very.long.author.name@example.org>',
+    '.. sectionauthor:: Some Very Long Author Name <some.very.long.author.name@example.org>',
+    '',
+    'The frob module frobnicates targets in place and reports what changed in the build tree.',
+    '',
+    ...Array.from({ length: 12 }, (_, i) => [
+      `Group ${i}`,
+      '--------',
+      '',
+      `.. function:: frob_${i}(target, stride=None, repeat=False, output_log=None, schedule=${i}, retries=3)`,
+      '',
+      `   Frobnicate with \`\`mode_${i}\`\` set, writing the log to \`\`log_${i}.txt\`\` when it is given.`,
+      `   The stride is \`\`${i * 7}\`\` unless \`\`stride_${i}\`\` says otherwise, and the retries default to three.`,
+      `   Each run writes \`\`state_${i}.json\`\` and leaves a summary of what changed in the project log.`,
+      '',
+    ]).flat(),
+  ].join('\n');
+
+  it('keeps no author line, gaps inside a section are a bare […], and a skipped API object is named without its arguments', async () => {
+    const sk = await skeleton(API, 'balanced');
+    expect(sk.plain).not.toContain('moduleauthor');
+    expect(sk.plain).not.toContain('sectionauthor');
+    const markers = sk.text.split('\n').filter((l) => l.startsWith('[…'));
+    expect(markers.length).toBeGreaterThan(0);
+    for (const m of markers) {
+      expect(m).not.toMatch(/\(target/);
+      if (!m.includes(' on ')) expect(m).toBe('[…]');
+    }
+  });
 });
 
 describe('definition terms and named sections', () => {
