@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { App } from '../app.js';
+import type { Config } from '../config.js';
 import type { Caller } from '../registry/define.js';
 import { invokeTool } from '../registry/invoke.js';
 import { localOwnerCaller } from '../domain/scope.js';
@@ -16,6 +17,17 @@ export { fail } from './fail.js';
 export async function ownerCaller(app: App): Promise<Caller> {
   const { user, project } = await app.deps.service(AccountsService).owner();
   return localOwnerCaller(user.id, project.id, app.deps.config.ownerPlan);
+}
+
+/** Where the keys live, for messages: the SQLite file's data dir or the PostgreSQL database (never its password). */
+export function storeName(config: Pick<Config, 'dataDir' | 'databaseUrl'>): string {
+  if (!config.databaseUrl) return `the data dir ${config.dataDir}`;
+  try {
+    const u = new URL(config.databaseUrl);
+    return `the database ${u.host}${u.pathname} (CTXGATE_DATABASE_URL)`;
+  } catch {
+    return 'the database in CTXGATE_DATABASE_URL';
+  }
 }
 
 /** Background work after start-up: resume interrupted batch jobs, build the docs-lookup index. */

@@ -1,0 +1,41 @@
+// `ctxgate doctor` checks the key against the store the server uses, PostgreSQL included: there the
+// data dir holds no ctxgate.db, which once made doctor skip the key check ("no store yet") and pass a
+// revoked key. An unreachable database is a failure naming it, never its password. Real processes.
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { databaseUrlFor, dropDatabaseFor } from '../helpers/database.js';
+import { useTempDirs } from '../helpers/server.js';
+
+const dir = useTempDirs('ctxgate-doctor-');
+const made: string[] = [];
+afterAll(async () => {
+  for (const d of made) await dropDatabaseFor(d);
+});
+
+async function storeEnv(d: string): Promise<Record<string, string>> {
+  made.push(d);
+  const url = await databaseUrlFor(d);
+  return url ? { CTXGATE_DATABASE_URL: url } : {};
+}
+
+describe('ctxgate doctor and the store', () => {
+  it('a revoked key fails the key check on this backend, naming where keys live', async () => {
+    const d = dir();
+    const env = await storeEnv(d);
+    const created = JSON.parse(runCli(['keys', 'create', '--name', 'gone'], d, env).stdout);
+    expect(runCli(['keys', 'revoke', created.key_id], d, env).status).toBe(0);
+    const r = runCli(['doctor'], d, { ...env, CTXGATE_PORT: '1', CTXGATE_KEY: created.key });
+    expect(r.stdout).toMatch(env.CTXGATE_DATABASE_URL ? /✗ key .*not a valid, unrevoked key for the database 127\.0\.0\.1:5432\/ctxgate_t_/ : /✗ key .*not a valid, unrevoked key for the data dir /);
+    expect(r.stdout).not.toMatch(/no store yet/);
+    expect(r.status).toBe(1);
+  });
+
+  it('an unreachable PostgreSQL is a store failure with its host and database, not its password', () => {
+    const d = dir();
+    const r = runCli(['doctor'], d, { CTXGATE_PORT: '1', CTXGATE_DATABASE_URL: 'postgres://ops:hunter2secret@127.0.0.1:1/teamdb' });
+    expect(r.stdout).toMatch(/✗ store .*cannot open the database 127\.0\.0\.1:1\/teamdb \(CTXGATE_DATABASE_URL\): .*ECONNREFUSED/);
+    expect(r.stdout).toMatch(/→ check CTXGATE_DATABASE_URL/);
+    expect(r.stdout + r.stderr).not.toContain('hunter2secret');
+    expect(r.status).toBe(1);
+  });
+});
