@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { Caller } from '../registry/define.js';
 import { invokeTool } from '../registry/invoke.js';
 import { localOwnerCaller } from '../domain/scope.js';
+import { databaseLabel } from '../store/store.js';
 import { AccountsService } from '../services/accounts.js';
 import { JobsService } from '../services/jobs.js';
 import { LookupService } from '../services/lookup.js';
@@ -21,13 +22,7 @@ export async function ownerCaller(app: App): Promise<Caller> {
 
 /** Where the keys live, for messages: the SQLite file's data dir or the PostgreSQL database (never its password). */
 export function storeName(config: Pick<Config, 'dataDir' | 'databaseUrl'>): string {
-  if (!config.databaseUrl) return `the data dir ${config.dataDir}`;
-  try {
-    const u = new URL(config.databaseUrl);
-    return `the database ${u.host}${u.pathname} (CTXGATE_DATABASE_URL)`;
-  } catch {
-    return 'the database in CTXGATE_DATABASE_URL';
-  }
+  return config.databaseUrl ? databaseLabel(config.databaseUrl) : `the data dir ${config.dataDir}`;
 }
 
 /** Background work after start-up: resume interrupted batch jobs, build the docs-lookup index. */

@@ -60,7 +60,7 @@ async function keyChecks(config: Config): Promise<Check[]> {
   try {
     app = await createApp(config, createLogger('silent', 'stderr'));
   } catch (e) {
-    return [{ name: 'store', level: 'fail', detail: `cannot open ${storeName(config)}: ${(e as Error).message}`, fix: 'check CTXGATE_DATABASE_URL and that PostgreSQL is running' }];
+    return [{ name: 'store', level: 'fail', detail: (e as Error).message, fix: 'check CTXGATE_DATABASE_URL and that PostgreSQL is running' }];
   }
   try {
     const keys = app.deps.service(KeysService);

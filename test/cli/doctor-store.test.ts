@@ -38,4 +38,11 @@ describe('ctxgate doctor and the store', () => {
     expect(r.stdout + r.stderr).not.toContain('hunter2secret');
     expect(r.status).toBe(1);
   });
+
+  it('serve on an unreachable PostgreSQL exits naming the setting and the database, not the password', () => {
+    const r = runCli(['serve'], dir(), { CTXGATE_PORT: '0', CTXGATE_DATABASE_URL: 'postgres://ops:hunter2secret@127.0.0.1:1/teamdb' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/ctxgate: cannot open the database 127\.0\.0\.1:1\/teamdb \(CTXGATE_DATABASE_URL\): connect ECONNREFUSED/);
+    expect(r.stdout + r.stderr).not.toContain('hunter2secret');
+  });
 });
