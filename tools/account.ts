@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PLANS, type Plan } from '../src/config.js';
 import { DEFAULT_MODEL, findModel, inputCost } from '../src/engine/tokens.js';
 import { BadRequest, Forbidden, InvalidInput } from '../src/errors.js';
-import { ROLES, type Role } from '../src/domain/scope.js';
+import { ROLES, roleAtLeast, type Role } from '../src/domain/scope.js';
 import { MembersService } from '../src/services/members.js';
 import { AuditService } from '../src/services/audit.js';
 import { AnalyticsService } from '../src/services/analytics.js';
@@ -85,7 +85,8 @@ function requireOwnProject(ctx: ToolContext, projectId: string | null | undefine
 async function manageableKeys(ctx: ToolContext) {
   const all = await ctx.app.service(KeysService).list(owner(ctx));
   const inScope = ctx.caller?.projectBound ? all.filter((k) => k.project_id === ctx.caller!.projectId) : all;
-  return ctx.caller?.role === 'operator' ? inScope.filter((k) => (k.member_user_id ?? k.user_id) === actor(ctx)) : inScope;
+  // Other members' keys are key management (admin); an operator or a viewer sees only its own.
+  return roleAtLeast(actorRole(ctx), 'admin') ? inScope : inScope.filter((k) => (k.member_user_id ?? k.user_id) === actor(ctx));
 }
 
 async function manageableKey(ctx: ToolContext, keyId: string) {

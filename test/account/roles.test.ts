@@ -41,6 +41,11 @@ describe('members and roles', () => {
     expect(write.body).toMatchObject({ error_code: 'forbidden', role: 'viewer', required_role: 'operator', tool: 'add_memory' });
     expect(write.body.detail).toMatch(/requires the operator role/);
 
+    // Reading keys is not key management: a viewer lists its own keys only (as an operator does).
+    const keys = await rest(server, 'GET', '/v1/keys', { key: viewerKey });
+    expect(keys.status).toBe(200);
+    expect(keys.body.keys.map((k: { member_user_id: string }) => k.member_user_id)).toEqual([added.body.member.user_id]);
+
     const client = await connectMcp(server, { key: viewerKey, profile: 'full' });
     try {
       const viaMcp = await callTool(client, 'ingest_context', { file_id: 'x', content: 'hello' });
