@@ -1,6 +1,10 @@
-// `ctxgate doctor` checks the key against the store the server uses, PostgreSQL included: there the
-// data dir holds no ctxgate.db, which once made doctor skip the key check ("no store yet") and pass a
-// revoked key. An unreachable database is a failure naming it, never its password. Real processes.
+// The CLI against the store it is configured for, PostgreSQL included. `ctxgate doctor` checks the key
+// there (the data dir holds no ctxgate.db, which once made doctor skip the key check, "no store yet",
+// and pass a revoked key); an unreachable database is a failure naming it, never its password; and
+// `serve` refuses to generate a new server secret over a store whose keys were made under another one
+// (a second replica without CTXGATE_SECRET answered every key 401). Real processes.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { databaseUrlFor, dropDatabaseFor } from '../helpers/database.js';
@@ -44,5 +48,18 @@ describe('ctxgate doctor and the store', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/ctxgate: cannot open the database 127\.0\.0\.1:1\/teamdb \(CTXGATE_DATABASE_URL\): connect ECONNREFUSED/);
     expect(r.stdout + r.stderr).not.toContain('hunter2secret');
+  });
+
+  it('serve without the secret the store\'s keys were made under refuses to start, instead of refusing every key', async () => {
+    const first = dir();
+    const env = await storeEnv(first);
+    const created = runCli(['keys', 'create', '--name', 'team'], first, { ...env, CTXGATE_SECRET: 'the-team-secret-0123456789' });
+    expect(created.status).toBe(0);
+    // PostgreSQL: a second replica's own data dir; SQLite: the same dir, started without the variable.
+    const second = env.CTXGATE_DATABASE_URL ? dir() : first;
+    const r = runCli(['serve'], second, { ...env, CTXGATE_PORT: '0' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/ctxgate: the store already holds 1 API key\(s\), made under another server secret.*Set CTXGATE_SECRET to the secret the other replicas use/);
+    expect(fs.existsSync(path.join(second, 'secret'))).toBe(false);
   });
 });
