@@ -1,7 +1,7 @@
 // `ctxgate serve`: the HTTP server, the owner key on first start, graceful shutdown on signals.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createApp, VERSION } from '../app.js';
+import { VERSION } from '../app.js';
 import type { Config } from '../config.js';
 import { warmTokenizer } from '../engine/tokens.js';
 import { createLogger } from '../log.js';
@@ -9,8 +9,7 @@ import { PRIVATE_FILE_MODE } from '../paths.js';
 import { startHttpServer } from '../server/http.js';
 import { AccountsService } from '../services/accounts.js';
 import { KeysService } from '../services/keys.js';
-import { SECRET_FILE } from '../services/secret.js';
-import { fail, warmUp } from './common.js';
+import { openWithSecretCheck, warmUp } from './common.js';
 
 /** Where a first start without a terminal leaves the owner key (read once, then delete it). */
 export const OWNER_KEY_FILE = 'owner-key';
@@ -35,22 +34,9 @@ export function firstStartText(mcpUrl: string, key: string): string {
 export async function serve(config: Config): Promise<void> {
   const log = createLogger(config.logLevel, 'stdout');
   const t0 = performance.now();
-  const secretFile = path.join(config.dataDir, SECRET_FILE);
-  const secretGenerated = !config.secret && !fs.existsSync(secretFile);
-  const app = await createApp(config, log);
+  const app = await openWithSecretCheck(config, log);
   const keys = app.deps.service(KeysService);
   const existing = await keys.count();
-  if (secretGenerated && existing > 0) {
-    // A shared database whose keys were HMAC'd under another secret (a second replica started without
-    // CTXGATE_SECRET): every one of them would be refused here with a bare "Invalid or revoked API key".
-    fs.rmSync(secretFile, { force: true });
-    await app.close();
-    fail(
-      `the store already holds ${existing} API key(s), made under another server secret, and this start would have generated a new one ` +
-        `in ${secretFile}: none of those keys would work here. Set CTXGATE_SECRET to the secret the other replicas use ` +
-        `(or copy their data dir's secret file here), then start again.`,
-    );
-  }
   let firstKey: string | null = null;
   if (existing === 0) {
     const { user } = await app.deps.service(AccountsService).owner();

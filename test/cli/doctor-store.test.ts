@@ -1,7 +1,7 @@
 // The CLI against the store it is configured for, PostgreSQL included. `ctxgate doctor` checks the key
 // there (the data dir holds no ctxgate.db, which once made doctor skip the key check, "no store yet",
 // and pass a revoked key); an unreachable database is a failure naming it, never its password; and
-// `serve` refuses to generate a new server secret over a store whose keys were made under another one
+// `serve` and `keys` refuse to generate a new server secret over a store whose keys were made under another one
 // (a second replica without CTXGATE_SECRET answered every key 401). Real processes.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -61,5 +61,10 @@ describe('ctxgate doctor and the store', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/ctxgate: the store already holds 1 API key\(s\), made under another server secret.*Set CTXGATE_SECRET to the secret the other replicas use/);
     expect(fs.existsSync(path.join(second, 'secret'))).toBe(false);
+    // The same for `ctxgate keys create` from a data dir without the secret: its key would work nowhere.
+    const orphan = runCli(['keys', 'create', '--name', 'orphan'], second, env);
+    expect(orphan.status).toBe(2);
+    expect(orphan.stderr).toMatch(/made under another server secret/);
+    expect(orphan.stdout).not.toMatch(/gc_/);
   });
 });
