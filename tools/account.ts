@@ -89,11 +89,22 @@ async function manageableKeys(ctx: ToolContext) {
   return roleAtLeast(actorRole(ctx), 'admin') ? inScope : inScope.filter((k) => (k.member_user_id ?? k.user_id) === actor(ctx));
 }
 
-async function manageableKey(ctx: ToolContext, keyId: string) {
+async function manageableKey(ctx: ToolContext, keyId: string, action: 'revoke' | 'rotate') {
   const k = await ctx.app.service(KeysService).get(keyId, owner(ctx));
   requireOwnProject(ctx, k.project_id, 'key_id');
-  if (ctx.caller?.role === 'operator' && (k.member_user_id ?? k.user_id) !== actor(ctx)) {
-    throw new Forbidden(`An operator manages only its own keys; key ${keyId} belongs to another member (admin role needed)`, { field: 'key_id', role: 'operator', required_role: 'admin', reason: 'role' });
+  const holder = k.member_user_id ?? k.user_id;
+  if (holder === actor(ctx)) return k;
+  const role = actorRole(ctx);
+  if (!roleAtLeast(role, 'admin')) {
+    throw new Forbidden(`An operator manages only its own keys; key ${keyId} belongs to another member (admin role needed)`, { field: 'key_id', role, required_role: 'admin', reason: 'role' });
+  }
+  if (role === 'owner') return k;
+  // An admin may not act on an owner's key (it cannot remove or demote an owner either), and may not
+  // rotate anyone else's: the new key string would let it act as that person, an owner included.
+  const holderRole = k.project_id ? await ctx.app.service(MembersService).roleOf({ ownerId: owner(ctx), projectId: k.project_id }, holder) : 'owner';
+  if (action === 'rotate' || holderRole === 'owner') {
+    const why = action === 'rotate' ? "rotating another member's key hands over their credential" : "the key belongs to one of the project's owners";
+    throw new Forbidden(`Only an owner can ${action} key ${keyId}: ${why}`, { field: 'key_id', role, required_role: 'owner', reason: 'role' });
   }
   return k;
 }
@@ -611,7 +622,7 @@ export const tools: AnyTool[] = [
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'Revoke a leaked key', args: { key_id: 'key_abc' } }],
     handler: async (ctx, a) => {
-      await manageableKey(ctx, a.key_id);
+      await manageableKey(ctx, a.key_id, 'revoke');
       await ctx.app.service(KeysService).revoke(a.key_id, owner(ctx));
       return { success: true as const, key_id: a.key_id };
     },
@@ -629,7 +640,7 @@ export const tools: AnyTool[] = [
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'Rotate and rebind', args: { key_id: 'key_abc', project_id: 'prj_abc' } }],
     handler: async (ctx, a) => {
-      await manageableKey(ctx, a.key_id);
+      await manageableKey(ctx, a.key_id, 'rotate');
       if (a.project_id) requireOwnProject(ctx, a.project_id);
       const created = await ctx.app.service(KeysService).rotate(a.key_id, owner(ctx), a.project_id);
       return { key: created.key, key_id: created.key_id, name: created.name, plan: created.plan, project_id: created.project_id, created_at: created.created_at, replaced_key_id: a.key_id };
