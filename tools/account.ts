@@ -57,7 +57,7 @@ const RANK: Record<Plan, number> = { free: 0, pro: 1, team: 2, enterprise: 3 };
 function checkPlan(ctx: ToolContext, plan: Plan | undefined): Plan {
   const mine = ctx.caller!.plan;
   const wanted = plan ?? mine;
-  if (RANK[wanted] > RANK[mine]) throw new Forbidden(`A ${mine} key cannot create a ${wanted} key`, { field: 'plan' });
+  if (RANK[wanted] > RANK[mine]) throw new Forbidden(`A ${mine}-plan key cannot create a key on the ${wanted} plan`, { field: 'plan', plan: mine, required_plan: wanted });
   return wanted;
 }
 
