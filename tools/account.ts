@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PLANS, type Plan } from '../src/config.js';
 import { DEFAULT_MODEL, findModel, inputCost } from '../src/engine/tokens.js';
 import { BadRequest, Forbidden, InvalidInput } from '../src/errors.js';
-import { ROLES, type Role } from '../src/domain/scope.js';
+import { ROLES, roleAtLeast, type Role } from '../src/domain/scope.js';
 import { MembersService } from '../src/services/members.js';
 import { AuditService } from '../src/services/audit.js';
 import { AnalyticsService } from '../src/services/analytics.js';
@@ -57,7 +57,7 @@ const RANK: Record<Plan, number> = { free: 0, pro: 1, team: 2, enterprise: 3 };
 function checkPlan(ctx: ToolContext, plan: Plan | undefined): Plan {
   const mine = ctx.caller!.plan;
   const wanted = plan ?? mine;
-  if (RANK[wanted] > RANK[mine]) throw new Forbidden(`A ${mine} key cannot create a ${wanted} key`, { field: 'plan' });
+  if (RANK[wanted] > RANK[mine]) throw new Forbidden(`A ${mine}-plan key cannot create a key on the ${wanted} plan`, { field: 'plan', plan: mine, required_plan: wanted });
   return wanted;
 }
 
@@ -85,14 +85,26 @@ function requireOwnProject(ctx: ToolContext, projectId: string | null | undefine
 async function manageableKeys(ctx: ToolContext) {
   const all = await ctx.app.service(KeysService).list(owner(ctx));
   const inScope = ctx.caller?.projectBound ? all.filter((k) => k.project_id === ctx.caller!.projectId) : all;
-  return ctx.caller?.role === 'operator' ? inScope.filter((k) => (k.member_user_id ?? k.user_id) === actor(ctx)) : inScope;
+  // Other members' keys are key management (admin); an operator or a viewer sees only its own.
+  return roleAtLeast(actorRole(ctx), 'admin') ? inScope : inScope.filter((k) => (k.member_user_id ?? k.user_id) === actor(ctx));
 }
 
-async function manageableKey(ctx: ToolContext, keyId: string) {
+async function manageableKey(ctx: ToolContext, keyId: string, action: 'revoke' | 'rotate') {
   const k = await ctx.app.service(KeysService).get(keyId, owner(ctx));
   requireOwnProject(ctx, k.project_id, 'key_id');
-  if (ctx.caller?.role === 'operator' && (k.member_user_id ?? k.user_id) !== actor(ctx)) {
-    throw new Forbidden(`An operator manages only its own keys; key ${keyId} belongs to another member (admin role needed)`, { field: 'key_id', role: 'operator', required_role: 'admin', reason: 'role' });
+  const holder = k.member_user_id ?? k.user_id;
+  if (holder === actor(ctx)) return k;
+  const role = actorRole(ctx);
+  if (!roleAtLeast(role, 'admin')) {
+    throw new Forbidden(`An operator manages only its own keys; key ${keyId} belongs to another member (admin role needed)`, { field: 'key_id', role, required_role: 'admin', reason: 'role' });
+  }
+  if (role === 'owner') return k;
+  // An admin may not act on an owner's key (it cannot remove or demote an owner either), and may not
+  // rotate anyone else's: the new key string would let it act as that person, an owner included.
+  const holderRole = k.project_id ? await ctx.app.service(MembersService).roleOf({ ownerId: owner(ctx), projectId: k.project_id }, holder) : 'owner';
+  if (action === 'rotate' || holderRole === 'owner') {
+    const why = action === 'rotate' ? "rotating another member's key hands over their credential" : "the key belongs to one of the project's owners";
+    throw new Forbidden(`Only an owner can ${action} key ${keyId}: ${why}`, { field: 'key_id', role, required_role: 'owner', reason: 'role' });
   }
   return k;
 }
@@ -610,7 +622,7 @@ export const tools: AnyTool[] = [
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'Revoke a leaked key', args: { key_id: 'key_abc' } }],
     handler: async (ctx, a) => {
-      await manageableKey(ctx, a.key_id);
+      await manageableKey(ctx, a.key_id, 'revoke');
       await ctx.app.service(KeysService).revoke(a.key_id, owner(ctx));
       return { success: true as const, key_id: a.key_id };
     },
@@ -628,7 +640,7 @@ export const tools: AnyTool[] = [
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'Rotate and rebind', args: { key_id: 'key_abc', project_id: 'prj_abc' } }],
     handler: async (ctx, a) => {
-      await manageableKey(ctx, a.key_id);
+      await manageableKey(ctx, a.key_id, 'rotate');
       if (a.project_id) requireOwnProject(ctx, a.project_id);
       const created = await ctx.app.service(KeysService).rotate(a.key_id, owner(ctx), a.project_id);
       return { key: created.key, key_id: created.key_id, name: created.name, plan: created.plan, project_id: created.project_id, created_at: created.created_at, replaced_key_id: a.key_id };

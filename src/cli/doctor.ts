@@ -10,6 +10,7 @@ import { createLogger } from '../log.js';
 import { projectRoot } from '../paths.js';
 import { embedderHealth } from '../server/http.js';
 import { KeysService } from '../services/keys.js';
+import { storeName } from './common.js';
 import { OWNER_KEY_FILE } from './serve.js';
 
 type Level = 'ok' | 'warn' | 'fail';
@@ -45,13 +46,22 @@ function dataDirCheck(config: Config): Check {
   return { name: 'data dir', level: 'ok', detail: `${dir} (mode 0${mode.toString(8)})` };
 }
 
-/** The key checks need the store; they only run when the data dir exists (doctor creates nothing). */
+/**
+ * The key checks need the store. On SQLite they only run when the store file exists (doctor creates
+ * nothing); a PostgreSQL database is made by its operator, so it is opened (as serve would) and an
+ * unreachable one is a failure to fix.
+ */
 async function keyChecks(config: Config): Promise<Check[]> {
-  if (!fs.existsSync(path.join(config.dataDir, 'ctxgate.db'))) {
+  if (!config.databaseUrl && !fs.existsSync(path.join(config.dataDir, 'ctxgate.db'))) {
     return [{ name: 'key', level: 'warn', detail: 'no store yet, so no keys', fix: '`ctxgate serve` creates the owner key on first start' }];
   }
   const out: Check[] = [];
-  const app = await createApp(config, createLogger('silent', 'stderr'));
+  let app;
+  try {
+    app = await createApp(config, createLogger('silent', 'stderr'));
+  } catch (e) {
+    return [{ name: 'store', level: 'fail', detail: (e as Error).message, fix: 'check CTXGATE_DATABASE_URL and that PostgreSQL is running' }];
+  }
   try {
     const keys = app.deps.service(KeysService);
     const presented = process.env.CTXGATE_KEY?.trim();
@@ -63,7 +73,7 @@ async function keyChecks(config: Config): Promise<Check[]> {
           : {
               name: 'key',
               level: 'fail',
-              detail: 'CTXGATE_KEY is not a valid, unrevoked key for this data dir (revoked, mistyped, or made for another data dir)',
+              detail: `CTXGATE_KEY is not a valid, unrevoked key for ${storeName(config)} (revoked, mistyped, or made for another store)`,
               fix: 'create one with `ctxgate keys create --name NAME --plan pro` and export it as CTXGATE_KEY',
             },
       );

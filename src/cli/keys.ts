@@ -1,17 +1,16 @@
 // `ctxgate keys create|list|revoke`: key management on the data dir, no server needed.
 import { parseArgs } from 'node:util';
-import { createApp } from '../app.js';
 import { PLANS, type Config, type Plan } from '../config.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { AccountsService } from '../services/accounts.js';
 import { KeysService } from '../services/keys.js';
-import { fail } from './common.js';
+import { fail, openWithSecretCheck } from './common.js';
 
 export async function keysCmd(config: Config, argv: string[], usage: string): Promise<void> {
   const [sub, ...rest] = argv;
   const log = createLogger('silent', 'stderr');
-  const app = await createApp(config, log);
+  const app = await openWithSecretCheck(config, log);
   const keys = app.deps.service(KeysService);
   const accounts = app.deps.service(AccountsService);
   try {

@@ -1,7 +1,7 @@
 // `ctxgate serve`: the HTTP server, the owner key on first start, graceful shutdown on signals.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createApp, VERSION } from '../app.js';
+import { VERSION } from '../app.js';
 import type { Config } from '../config.js';
 import { warmTokenizer } from '../engine/tokens.js';
 import { createLogger } from '../log.js';
@@ -9,7 +9,7 @@ import { PRIVATE_FILE_MODE } from '../paths.js';
 import { startHttpServer } from '../server/http.js';
 import { AccountsService } from '../services/accounts.js';
 import { KeysService } from '../services/keys.js';
-import { warmUp } from './common.js';
+import { openWithSecretCheck, warmUp } from './common.js';
 
 /** Where a first start without a terminal leaves the owner key (read once, then delete it). */
 export const OWNER_KEY_FILE = 'owner-key';
@@ -34,10 +34,11 @@ export function firstStartText(mcpUrl: string, key: string): string {
 export async function serve(config: Config): Promise<void> {
   const log = createLogger(config.logLevel, 'stdout');
   const t0 = performance.now();
-  const app = await createApp(config, log);
+  const app = await openWithSecretCheck(config, log);
   const keys = app.deps.service(KeysService);
+  const existing = await keys.count();
   let firstKey: string | null = null;
-  if ((await keys.count()) === 0) {
+  if (existing === 0) {
     const { user } = await app.deps.service(AccountsService).owner();
     firstKey = (await keys.create({ name: 'owner', plan: config.ownerPlan, ownerId: user.id })).key;
   }

@@ -18,7 +18,7 @@ import { createLogger } from '../log.js';
 import type { Caller } from '../registry/define.js';
 import { createMcpServer, protocolError } from '../server/mcp.js';
 import { KeysService } from '../services/keys.js';
-import { ownerCaller, warmUp } from './common.js';
+import { ownerCaller, storeName, warmUp } from './common.js';
 
 /**
  * A server that stays up to say why it cannot serve: clients do not show a spawned process's stderr,
@@ -48,7 +48,7 @@ async function resolveCaller(app: App): Promise<Caller | string> {
   const reason = await keys.refusalReason(presented.trim());
   if (reason.includes('project')) return `CTXGATE_KEY: ${reason}`;
   return (
-    `CTXGATE_KEY is not a valid, unrevoked API key for the data dir ${app.deps.config.dataDir} (revoked, mistyped, or made for another data dir). ` +
+    `CTXGATE_KEY is not a valid, unrevoked API key for ${storeName(app.deps.config)} (revoked, mistyped, or made for another store). ` +
     'Create one with `ctxgate keys create --name NAME`, or unset CTXGATE_KEY to act as the local owner, then restart the client.'
   );
 }

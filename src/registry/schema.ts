@@ -175,7 +175,7 @@ export function checkArguments(input: z.ZodType, args: unknown): void {
       const field = unknown[0]!;
       const [closest] = closestNames(field, known, 1);
       throw new InvalidInput(
-        `Unknown argument '${field}'${closest ? `. Did you mean '${closest}'?` : ''} Valid arguments: ${known.join(', ') || '(none)'}`,
+        `Unknown argument '${field}'.${closest ? ` Did you mean '${closest}'?` : ''} Valid arguments: ${known.join(', ') || '(none)'}`,
         { field, rule: 'unknown_argument', ...(closest && { suggestion: closest }), valid: known },
       );
     }

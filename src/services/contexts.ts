@@ -157,7 +157,7 @@ export class ContextsService {
   async scopeFor(caller: Caller, projectId?: string | null): Promise<Scope> {
     const own = { ownerId: caller.userId, projectId: caller.projectId };
     if (!projectId || projectId === caller.projectId) return own;
-    if (caller.projectBound) throw new NotFound(`Project '${excerpt(projectId, 64)}' not found for this key (it is bound to project ${caller.projectId})`, { field: 'project_id' });
+    if (caller.projectBound) throw new NotFound(`Project ${excerpt(projectId, 64)} not found for this key (it is bound to project ${caller.projectId})`, { field: 'project_id' });
     await this.deps.service(AccountsService).getProject(caller.userId, projectId);
     return { ownerId: caller.userId, projectId };
   }

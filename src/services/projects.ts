@@ -82,7 +82,7 @@ export class ProjectsService {
    */
   async delete(ownerId: string, projectId: string): Promise<{ deleted_rows: number }> {
     const p = await this.deps.service(AccountsService).getProject(ownerId, projectId);
-    if (p.is_default) throw new BadRequest('The default project cannot be deleted', 'default_project');
+    if (p.is_default) throw new BadRequest('The default project cannot be deleted', 'default_project', { field: 'project_id', project_id: projectId });
     const deleted = await this.deps.store.projects({ ownerId }).deleteWithRows(projectId);
     this.deps.service(VectorCacheService).forgetScope({ ownerId, projectId });
     // Pooled upstream connections and kept proxy results of the project go with its rows.

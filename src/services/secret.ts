@@ -4,12 +4,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** The generated secret's file in the data dir. */
+export const SECRET_FILE = 'secret';
+
 export function loadOrCreateSecret(dataDir: string, fromEnv: string | undefined): string {
   if (fromEnv) {
     if (fromEnv.length < 16) throw new Error('CTXGATE_SECRET must be at least 16 characters');
     return fromEnv;
   }
-  const file = path.join(dataDir, 'secret');
+  const file = path.join(dataDir, SECRET_FILE);
   fs.mkdirSync(dataDir, { recursive: true });
   try {
     const existing = fs.readFileSync(file, 'utf8').trim();

@@ -119,6 +119,16 @@ function sqliteStore(file: string): Store {
   return store;
 }
 
+/** A PostgreSQL URL for messages: host, port and database, and the setting it came from; never the password. */
+export function databaseLabel(url: string): string {
+  try {
+    const u = new URL(url);
+    return `the database ${u.host}${u.pathname} (CTXGATE_DATABASE_URL)`;
+  } catch {
+    return 'the database in CTXGATE_DATABASE_URL';
+  }
+}
+
 async function postgresStore(url: string): Promise<Store> {
   // Loaded only when PostgreSQL is configured: the embedded default does not pay for it at start-up.
   const { default: pgLib } = await import('pg');
@@ -133,7 +143,8 @@ async function postgresStore(url: string): Promise<Store> {
     await migratePostgres(pool);
   } catch (e) {
     await pool.end();
-    throw e;
+    // pg's own message ("connect ECONNREFUSED 127.0.0.1:5432", "database \"x\" does not exist") names no setting.
+    throw new Error(`cannot open ${databaseLabel(url)}: ${(e as Error).message}`, { cause: e });
   }
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const dialect = dialectFor('postgres');

@@ -41,6 +41,11 @@ describe('members and roles', () => {
     expect(write.body).toMatchObject({ error_code: 'forbidden', role: 'viewer', required_role: 'operator', tool: 'add_memory' });
     expect(write.body.detail).toMatch(/requires the operator role/);
 
+    // Reading keys is not key management: a viewer lists its own keys only (as an operator does).
+    const keys = await rest(server, 'GET', '/v1/keys', { key: viewerKey });
+    expect(keys.status).toBe(200);
+    expect(keys.body.keys.map((k: { member_user_id: string }) => k.member_user_id)).toEqual([added.body.member.user_id]);
+
     const client = await connectMcp(server, { key: viewerKey, profile: 'full' });
     try {
       const viaMcp = await callTool(client, 'ingest_context', { file_id: 'x', content: 'hello' });
@@ -110,6 +115,24 @@ describe('members and roles', () => {
     // An admin manages non-owners.
     const viewer = await addMember('val', 'viewer', adminKey);
     expect(viewer.status).toBe(201);
+    // Nor an owner's keys: rotating the holder's key would hand the admin an owner key (escalation),
+    // and revoking it would lock out the one it cannot demote. Another member's key it may revoke,
+    // not rotate (the new key string would let it act as them).
+    const keys = (await rest(server, 'GET', '/v1/keys', { key: adminKey })).body.keys as Array<{ key_id: string; member_user_id: string | null; status: string }>;
+    const holderKey = keys.find((k) => k.member_user_id === null && k.status === 'active')!;
+    for (const [method, url] of [['POST', '/v1/tools/rotate_api_key'], ['DELETE', `/v1/keys/${holderKey.key_id}`]] as const) {
+      const r = await rest(server, method, url, { key: adminKey, body: method === 'POST' ? { key_id: holderKey.key_id } : undefined });
+      expect(r.status, url).toBe(403);
+      expect(r.body, url).toMatchObject({ field: 'key_id', role: 'admin', required_role: 'owner' });
+    }
+    expect((await rest(server, 'GET', '/v1/members', { key: projectKey })).status).toBe(200);
+    const rotateViewer = await rest(server, 'POST', '/v1/tools/rotate_api_key', { key: adminKey, body: { key_id: viewer.body.key.key_id } });
+    expect(rotateViewer.status).toBe(403);
+    expect(rotateViewer.body.detail).toMatch(/hands over their credential/);
+    expect((await rest(server, 'DELETE', `/v1/keys/${viewer.body.key.key_id}`, { key: adminKey })).status).toBe(200);
+    // The admin's own key it rotates.
+    const own = await rest(server, 'POST', '/v1/tools/rotate_api_key', { key: adminKey, body: { key_id: admin.body.key.key_id } });
+    expect(own.status).toBe(200);
     // With a second owner, the first may be demoted.
     const second = await addMember('oscar', 'owner');
     expect(second.status).toBe(201);

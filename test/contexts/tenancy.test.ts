@@ -73,7 +73,10 @@ describe('another tenant', () => {
     const p = await rest(s, 'POST', '/v1/tools/create_project', { key: a, body: { name: 'side' } });
     const bound = (await s.createKey({ projectId: p.body.id })).keyString;
     expect((await rest(s, 'GET', `/v1/contexts/${id}`, { key: bound })).status).toBe(404);
-    expect((await rest(s, 'GET', `/api/brain?projectId=${projectA}`, { key: bound })).status).toBe(404);
+    const brain = await rest(s, 'GET', `/api/brain?projectId=${projectA}`, { key: bound });
+    expect(brain.status).toBe(404);
+    // The id is quoted once ("prj_..."), not twice ('"prj_..."').
+    expect(brain.body.detail).toMatch(new RegExp(`^Project "${projectA}" not found for this key`));
     expect((await rest(s, 'GET', '/api/contexts', { key: bound })).body).toEqual([]);
     // An account-level key may name the other project of its own account.
     expect((await rest(s, 'GET', `/api/contexts?projectId=${p.body.id}`, { key: a })).status).toBe(200);

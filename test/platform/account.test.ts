@@ -62,6 +62,7 @@ describe('account toolset', () => {
     const pro = await srv.createKey({ plan: 'pro', name: 'pro' });
     const r = await rest(srv, 'POST', '/v1/keys', { key: pro.key, body: { name: 'escalate', plan: 'enterprise' } });
     expect(r.status).toBe(403);
+    expect(r.body).toMatchObject({ field: 'plan', plan: 'pro', required_plan: 'enterprise', detail: 'A pro-plan key cannot create a key on the enterprise plan' });
     const ok = await rest(srv, 'POST', '/v1/keys', { key: pro.key, body: { name: 'peer' } });
     expect(ok.body.plan).toBe('pro');
   });

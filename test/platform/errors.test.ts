@@ -49,6 +49,13 @@ describe('strict arguments', () => {
     expect(m.structured).toMatchObject({ status: 422, error_code: 'invalid_input', field: 'fidelty', rule: 'unknown_argument', suggestion: 'fidelity' });
   });
 
+  it('an unknown argument with no close name still reads as two sentences', async () => {
+    const r = await rest(srv, 'POST', '/v1/tools/add_memory', { key: srv.ownerKey, body: { content: 'x' } });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ field: 'content', rule: 'unknown_argument' });
+    expect(r.body.detail).toMatch(/^Unknown argument 'content'\. Valid arguments: text, /);
+  });
+
   it('REST aliases are strict too; their path parameters and query strings are arguments', async () => {
     const typo = await rest(srv, 'GET', '/v1/documents/doc_nope/skeleton?fidelty=outline', { key: srv.ownerKey });
     expect(typo.status).toBe(422);

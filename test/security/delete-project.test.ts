@@ -88,6 +88,13 @@ describe('delete_project erases every trace', () => {
     expect([401, 403]).toContain(r.status);
     expect(r.body.detail).toMatch(/project.*deleted/i);
   });
+
+  it('the default project is refused naming the field, and its id', async () => {
+    const def = (await rest(s, 'GET', '/v1/projects', { key: s.ownerKey })).body.projects.find((p: { is_default: boolean }) => p.is_default);
+    const r = await rest(s, 'DELETE', `/v1/projects/${def.id}`, { key: s.ownerKey });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ error_code: 'default_project', field: 'project_id', project_id: def.id });
+  });
 });
 
 describe('delete_document, gc_kb_delete, delete_memory leave nothing searchable', () => {
