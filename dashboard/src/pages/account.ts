@@ -162,7 +162,9 @@ export const keys: Page = {
           ? h(
               'div',
               { class: 'row' },
-              ctx.can('rotate_api_key')
+              // Only an owner rotates another member's key (the server refuses an admin: the new key
+              // string would hand over that member's credential); everyone may rotate their own.
+              ctx.can('rotate_api_key') && (self || ctx.me.role === 'owner')
                 ? confirmButton(ctx, out, {
                     label: 'Rotate',
                     name: `Rotate key ${k.name}`,
