@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 // Test files that touch the store and already pass on PostgreSQL: run a second time there, each
@@ -77,9 +78,19 @@ const shared = {
   pool: 'forks' as const,
 };
 
+// Files run side by side: most of a file's time is waiting on a server, a child process or
+// PostgreSQL, so two workers keep 2 cores busy where vitest's default (cores − 1) would run one file
+// at a time. A bigger machine gets one per core; CTXGATE_TEST_WORKERS (a count or "50%") overrides.
+// Both projects draw from this one pool.
+const fromEnv = process.env.CTXGATE_TEST_WORKERS;
+const workers = fromEnv ? (/^\d+$/.test(fromEnv) ? Number(fromEnv) : fromEnv) : Math.max(2, os.availableParallelism());
+
 export default defineConfig({
   test: {
     ...shared,
+    maxWorkers: workers,
+    // Compiles the sources once for the tests that start the CLI as a child (test/helpers/cli.ts).
+    globalSetup: ['test/helpers/global-setup.ts'],
     // Quiet by default; CTXGATE_LOG_LEVEL is not read by the harness (it passes 'silent').
     reporters: ['default'],
     projects: [
