@@ -89,6 +89,10 @@ export default defineConfig({
   test: {
     ...shared,
     maxWorkers: workers,
+    // A worker runs file after file of its project without a fresh process and module graph for each:
+    // loading the app's modules (a second or two of CPU) happens once per worker instead of once per
+    // file. Test files share no state: each starts its own servers and data dirs and closes them.
+    isolate: false,
     // Compiles the sources once for the tests that start the CLI as a child (test/helpers/cli.ts).
     globalSetup: ['test/helpers/global-setup.ts'],
     // Quiet by default; CTXGATE_LOG_LEVEL is not read by the harness (it passes 'silent').
