@@ -10,6 +10,7 @@ export const POSTGRES_TESTS = [
   'test/platform/lifecycle.test.ts',
   'test/platform/mcp.test.ts',
   'test/platform/session-row.test.ts',
+  'test/platform/bus.test.ts',
   'test/jobs/jobs.test.ts',
   'test/memory/memory.test.ts',
   'test/memory/tools.test.ts',
