@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 // Test files that touch the store and already pass on PostgreSQL: run a second time there, each
@@ -9,6 +10,8 @@ export const POSTGRES_TESTS = [
   'test/platform/lifecycle.test.ts',
   'test/platform/mcp.test.ts',
   'test/platform/session-row.test.ts',
+  'test/platform/bus.test.ts',
+  'test/cli/doctor-store.test.ts',
   'test/jobs/jobs.test.ts',
   'test/memory/memory.test.ts',
   'test/memory/tools.test.ts',
@@ -77,9 +80,26 @@ const shared = {
   pool: 'forks' as const,
 };
 
+// Files run side by side: most of a file's time is waiting on a server, a child process or
+// PostgreSQL, so two workers keep 2 cores busy where vitest's default (cores − 1) would run one file
+// at a time. A bigger machine gets one per core up to 4: each worker may hold a few servers' pools
+// (10 PostgreSQL connections each, a replica file four of them) against PostgreSQL's default
+// max_connections of 100. CTXGATE_TEST_WORKERS (a count or "50%") overrides. Both projects draw
+// from this one pool; a worker only ever runs files of one project (vitest never shares it across).
+const fromEnv = process.env.CTXGATE_TEST_WORKERS;
+const workers = fromEnv ? (/^\d+$/.test(fromEnv) ? Number(fromEnv) : fromEnv) : Math.min(4, Math.max(2, os.availableParallelism()));
+
 export default defineConfig({
   test: {
     ...shared,
+    maxWorkers: workers,
+    // A worker runs file after file of its project without a fresh process and module graph for each:
+    // loading the app's modules (a second or two of CPU) happens once per worker instead of once per
+    // file. Files share no data (each starts its own servers and data dirs and closes them); what they
+    // do share are the per-process caches src keeps on purpose (embedder loads, the word pack).
+    isolate: false,
+    // Compiles the sources once for the tests that start the CLI as a child (test/helpers/cli.ts).
+    globalSetup: ['test/helpers/global-setup.ts'],
     // Quiet by default; CTXGATE_LOG_LEVEL is not read by the harness (it passes 'silent').
     reporters: ['default'],
     projects: [

@@ -27,6 +27,12 @@ export class BusService {
   private readonly started: Promise<void>;
   /** Publishes not yet handed to Redis / PostgreSQL: close() waits for them before the store closes. */
   private readonly pending = new Set<Promise<void>>();
+  /**
+   * The last NOTIFY sent: each one is its own transaction on whichever pool connection is free, and
+   * listeners get them in commit order, so they go one after another to arrive in publish order
+   * (a job's "completed" must not overtake its last progress event).
+   */
+  private lastNotify: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: AppDeps) {
     this.local.setMaxListeners(0);
@@ -76,7 +82,9 @@ export class BusService {
       this.deps.log.warn({ channel, bytes: Buffer.byteLength(payload) }, 'bus message too large for NOTIFY; dropped');
       return;
     }
-    await pgNotify(this.deps.store.db, payload);
+    const sent = this.lastNotify.then(() => pgNotify(this.deps.store.db, payload));
+    this.lastNotify = sent.catch(() => undefined);
+    await sent;
   }
 
   /** Reachability of the shared service messages go through (Redis; PostgreSQL is the store's check). */

@@ -2,7 +2,7 @@
 // the last compressions with fidelity, sizes and ratio (GET /v1/usage/recent), from real metered
 // calls; a project-bound key and another tenant see only their own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rest, startTestServer, type TestServer } from '../helpers/server.js';
+import { rest, startTestServer, until, type TestServer } from '../helpers/server.js';
 
 const TEXT = (topic: string) =>
   `# ${topic}\n\n` + Array.from({ length: 12 }, (_, i) => `## Section ${i}\n\nThe ${topic} team ships release ${i} after review, runs the migration, and updates the runbook with the rollback steps for part ${i}.`).join('\n\n');
@@ -79,10 +79,7 @@ describe('recent compressions', () => {
   it('records the fidelity of batch-queue documents too', async () => {
     const job = await rest(server, 'POST', '/v1/batch-queue', { key: server.ownerKey, body: { documents: [{ text: TEXT('queue'), fidelity: 'abstract' }] } });
     expect(job.status).toBe(202);
-    for (let i = 0; i < 200; i++) {
-      if ((await rest(server, 'GET', `/v1/batch-queue/${job.body.job_id}`, { key: server.ownerKey })).body.status === 'completed') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until(async () => (await rest(server, 'GET', `/v1/batch-queue/${job.body.job_id}`, { key: server.ownerKey })).body.status === 'completed');
     const r = await rest(server, 'GET', '/v1/usage/recent?limit=1', { key: server.ownerKey });
     expect(r.body.compressions[0]).toMatchObject({ tool: 'submit_batch_job', fidelity: 'abstract' });
   });

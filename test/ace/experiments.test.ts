@@ -8,7 +8,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { structureKept } from '../../src/engine/experiment.js';
 import { projectRoot } from '../../src/paths.js';
 import { onPostgres, query } from '../helpers/database.js';
-import { callTool, connectMcp, rest, type TestServer, useServerAndClient } from '../helpers/server.js';
+import { callTool, connectMcp, rest, type TestServer, until, useServerAndClient } from '../helpers/server.js';
 
 let server: TestServer;
 let client: Client;
@@ -102,12 +102,10 @@ describe('ace experiments', () => {
     const r = await rest(server, 'POST', '/v1/experiments', { key: server.ownerKey, body: { documents: [{ text: doc }], settings: [{ fidelity: 'raw' }] } });
     expect(r.status).toBe(202);
     expect(r.body.status).toMatch(/queued|processing|completed/);
-    let exp = r.body;
-    for (let i = 0; i < 100 && exp.status !== 'completed'; i++) {
-      await new Promise((res) => setTimeout(res, 100));
-      exp = (await callTool(client, 'get_experiment', { experiment_id: r.body.experiment_id })).structured;
-    }
-    expect(exp.status).toBe('completed');
+    const exp = await until(async () => {
+      const e = (await callTool(client, 'get_experiment', { experiment_id: r.body.experiment_id })).structured;
+      return e.status === 'completed' && e;
+    });
     const row = exp.table[0];
     expect(row.answer_retention).toBeNull();
     expect(row.structure).toMatchObject({

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { NODE_ARGS, ROOT, cliEnv } from '../helpers/cli.js';
+import { BUILT_ARGS, ROOT, cliEnv } from '../helpers/cli.js';
 import { useTempDirs } from '../helpers/server.js';
 import { databaseUrlFor } from '../helpers/database.js';
 
@@ -17,7 +17,7 @@ async function envFor(d: string, extra: Record<string, string> = {}): Promise<Re
 }
 
 function ctxgate(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, env, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...BUILT_ARGS, ...args], { cwd: ROOT, env, timeout: 60_000 });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
 }
 

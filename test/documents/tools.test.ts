@@ -2,7 +2,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countTokens } from '../../src/engine/tokens.js';
-import { callTool, connectMcp, rest, startTestServer, type TestServer } from '../helpers/server.js';
+import { callTool, connectMcp, rest, startTestServer, until, type TestServer } from '../helpers/server.js';
 import { HANDBOOK, RECIPES } from './fixtures.js';
 import { query, queryOne, queryOwnConnection } from '../helpers/database.js';
 
@@ -19,16 +19,6 @@ afterAll(async () => {
   await client?.close();
   await server?.close();
 });
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`not reached in time: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('profiles', () => {
   it('core and free expose the document tools the catalog marks', async () => {
@@ -215,10 +205,10 @@ describe('batch_ingest_documents and the job tools', () => {
     expect(sub.isError).toBe(false);
     expect(sub.structured).toMatchObject({ status: 'queued', documents_count: 6, completed_count: 0, kind: 'ingest_documents' });
     const jobId = sub.structured.job_id;
-    const done = await until(
-      () => rest(server, 'GET', `/v1/batch-queue/${jobId}`, { key }),
-      (r) => r.body.status === 'completed',
-    );
+    const done = await until(async () => {
+      const r = await rest(server, 'GET', `/v1/batch-queue/${jobId}`, { key });
+      return r.body.status === 'completed' && r;
+    });
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ completed_count: 6, failed_count: 0, progress_pct: 100 });
     const withResults = await callTool(client, 'get_batch_job', { job_id: jobId, include_results: true });
@@ -289,11 +279,10 @@ describe('jobs survive a server restart', () => {
 
     const s2 = await startTestServer({ dataDir: s1.dataDir });
     try {
-      const done = await until(
-        () => rest(s2, 'GET', `/v1/batch-queue/${sub.body.job_id}`, { key: k }),
-        (r) => r.body.status === 'completed',
-        30000,
-      );
+      const done = await until(async () => {
+        const r = await rest(s2, 'GET', `/v1/batch-queue/${sub.body.job_id}`, { key: k });
+        return r.body.status === 'completed' && r;
+      });
       expect(done.body).toMatchObject({ completed_count: 5, failed_count: 0 });
       const list = await rest(s2, 'GET', '/v1/documents?limit=100', { key: k });
       expect(list.body.total).toBe(5);

@@ -185,13 +185,18 @@ export async function rest(
   return { status: res.status, headers: res.headers, body: parsed };
 }
 
-/** Polls `fn` every 25 ms until it returns something other than undefined (throws after `ms`). */
-export async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
+/**
+ * Polls `fn` every 25 ms until it returns something other than undefined or false, and resolves with
+ * that: a value (`() => list.find(...)`) or a condition (`() => gates.length === 1`). Throws after
+ * `ms` (default 30 s), naming `what` (a function is called then, e.g. to show the last value seen).
+ */
+export async function until<T>(fn: () => Promise<T | undefined> | T | undefined, limit: number | { ms?: number; what?: string | (() => string) } = {}): Promise<Exclude<T, false | undefined>> {
+  const { ms = 30_000, what = 'condition' } = typeof limit === 'number' ? { ms: limit } : limit;
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
+    if (v !== undefined && v !== false) return v as Exclude<T, false | undefined>;
+    if (Date.now() > end) throw new Error(`${typeof what === 'function' ? what() : what} not reached in ${ms} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -115,11 +115,7 @@ describe('batch queue', () => {
     expect(retry.body).toMatchObject({ retry_of: sub.body.job_id, documents_count: skipped, status: 'queued' });
     const running = await rest(server, 'POST', `/v1/batch-queue/${retry.body.job_id}/retry`, { key: server.ownerKey });
     expect(running.status).toBe(409);
-    for (let i = 0; i < 300; i++) {
-      const j = await rest(server, 'GET', `/v1/batch-queue/${retry.body.job_id}`, { key: server.ownerKey });
-      if (j.body.status === 'completed') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(async () => (await rest(server, 'GET', `/v1/batch-queue/${retry.body.job_id}`, { key: server.ownerKey })).body.status === 'completed');
     const list = await rest(server, 'GET', '/v1/batch-queue', { key: server.ownerKey });
     expect(list.body.summary).toMatchObject({ active: 0, queued: 0 });
     expect(list.body.summary.completed).toBeGreaterThanOrEqual(2);

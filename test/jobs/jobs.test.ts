@@ -4,6 +4,7 @@ import { Conflict, InvalidInput, NotFound, Unavailable } from '../../src/errors.
 import { JobsService, type JobKind, type JobView } from '../../src/services/jobs.js';
 import { readJson } from '../../src/store/dialect.js';
 import { query } from '../helpers/database.js';
+import { until } from '../helpers/server.js';
 import { disposeApp, newTenant, openApp, tempDir } from './app.js';
 
 // Job kinds used only by these tests: real kinds, registered like any other (see withKinds).
@@ -38,14 +39,6 @@ function withKinds(app: App): App {
   jobs.register('test_upper', upperKind);
   jobs.register('test_gated', gatedKind);
   return app;
-}
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const apps: App[] = [];

@@ -4,8 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { CLI, ROOT, cliEnv, runCli, startServeProcess } from '../helpers/cli.js';
+import { BUILT_ARGS, ROOT, cliEnv, runCli, startServeProcess } from '../helpers/cli.js';
 import { useTempDirs } from '../helpers/server.js';
 
 const dir = useTempDirs();
@@ -96,10 +95,9 @@ describe('ctxgate doctor', () => {
 
   it('works from any directory: the default data dir is the ctxgate folder\'s data/, not the current one', () => {
     const elsewhere = dir();
-    const tsx = fileURLToPath(import.meta.resolve('tsx'));
     const env = cliEnv('unused');
     delete env.CTXGATE_DATA_DIR;
-    const r = spawnSync(process.execPath, ['--import', tsx, CLI, 'doctor'], { cwd: elsewhere, env: { ...env, CTXGATE_PORT: '1' }, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [...BUILT_ARGS, 'doctor'], { cwd: elsewhere, env: { ...env, CTXGATE_PORT: '1' }, encoding: 'utf8', timeout: 60_000 });
     expect(r.stdout).toContain(`data dir`);
     expect(r.stdout).toContain(path.join(ROOT, 'data'));
     expect(fs.readdirSync(elsewhere)).toEqual([]);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { NODE_ARGS, ROOT, cliEnv, runCli, startServeProcess } from '../helpers/cli.js';
+import { BUILT_ARGS, ROOT, cliEnv, runCli, startServeProcess } from '../helpers/cli.js';
 import { rest, useTempDirs } from '../helpers/server.js';
 
 const dir = useTempDirs();
@@ -90,7 +90,7 @@ describe('ctxgate serve', () => {
   it('on a terminal, prints the key once with the ${CTXGATE_KEY} form for project files', async () => {
     const d = dir();
     // script(1) gives the server a pseudo-terminal as stdout, as a person starting it would.
-    const cmd = [process.execPath, ...NODE_ARGS, 'serve'].map((a) => `'${a}'`).join(' ');
+    const cmd = [process.execPath, ...BUILT_ARGS, 'serve'].map((a) => `'${a}'`).join(' ');
     const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: ROOT, env: cliEnv(d, { CTXGATE_PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     await new Promise<void>((resolve, reject) => {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CLI, NODE_ARGS, ROOT, cliEnv, runCli } from '../helpers/cli.js';
+import { BUILT_ARGS, ROOT, cliEnv, runCli } from '../helpers/cli.js';
 import { callTool, tempDir } from '../helpers/server.js';
 
 const dataDir = tempDir();
@@ -28,7 +28,7 @@ interface Proc {
 }
 
 function spawnStdio(extra: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [...NODE_ARGS, 'stdio'], { cwd: ROOT, env: cliEnv(dataDir, extra), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...BUILT_ARGS, 'stdio'], { cwd: ROOT, env: cliEnv(dataDir, extra), stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   let out = '';
   const waiting = new Map<number, (m: unknown) => void>();
@@ -98,7 +98,7 @@ describe('a stdio session ends cleanly', () => {
   });
 
   it('the SDK client closing: the process exits by itself, stderr clean', async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [...NODE_ARGS, 'stdio'], cwd: ROOT, env: cliEnv(dataDir), stderr: 'pipe' });
+    const transport = new StdioClientTransport({ command: process.execPath, args: [...BUILT_ARGS, 'stdio'], cwd: ROOT, env: cliEnv(dataDir), stderr: 'pipe' });
     let err = '';
     transport.stderr!.on('data', (d) => (err += d));
     const client = new Client({ name: 'closer', version: '1' });
@@ -120,7 +120,7 @@ describe('a stdio process with a stale key', () => {
   it('stays up and answers every request with the reason, instead of exiting 2', async () => {
     const created = JSON.parse(runCli(['keys', 'create', '--name', 'old'], dataDir).stdout);
     expect(runCli(['keys', 'revoke', created.key_id], dataDir).status).toBe(0);
-    const transport = new StdioClientTransport({ command: process.execPath, args: [...NODE_ARGS, 'stdio'], cwd: ROOT, env: cliEnv(dataDir, { CTXGATE_KEY: created.key }), stderr: 'pipe' });
+    const transport = new StdioClientTransport({ command: process.execPath, args: [...BUILT_ARGS, 'stdio'], cwd: ROOT, env: cliEnv(dataDir, { CTXGATE_KEY: created.key }), stderr: 'pipe' });
     let err = '';
     transport.stderr!.on('data', (d) => (err += d));
     const client = new Client({ name: 'stale', version: '1' });

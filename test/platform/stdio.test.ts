@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { CLI, ROOT, cliEnv } from '../helpers/cli.js';
+import { BUILT_ARGS, ROOT, cliEnv } from '../helpers/cli.js';
 import { callTool, tempDir } from '../helpers/server.js';
 
 const dataDir = tempDir();
@@ -14,7 +14,7 @@ let changed = 0;
 async function connect(extra: Record<string, string> = {}): Promise<Client> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: ['--import', 'tsx', CLI, 'stdio'],
+    args: [...BUILT_ARGS, 'stdio'],
     cwd: ROOT,
     env: cliEnv(dataDir, { CTXGATE_LOG_LEVEL: 'warn', ...extra }),
     stderr: 'pipe',

@@ -214,11 +214,3 @@ export function logged(r: Replica, msg: string): Array<Record<string, unknown>> 
   }
   return out;
 }
-
-export async function until(cond: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`${what} not reached in ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

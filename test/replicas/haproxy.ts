@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { until } from '../helpers/server.js';
 
 export function haproxyBinary(): string | null {
   const r = spawnSync('sh', ['-c', 'command -v haproxy'], { encoding: 'utf8' });
@@ -65,20 +66,19 @@ export async function startHaproxy(bin: string, servers: string[]): Promise<Hapr
   const child: ChildProcess = spawn(bin, ['-db', '-f', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
-  const end = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`haproxy exited: ${err}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
+  await until(
+    () => {
+      if (child.exitCode !== null) throw new Error(`haproxy exited: ${err}`);
+      return new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.on('error', () => resolve(false));
       });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) break;
-    if (Date.now() > end) throw new Error(`haproxy did not listen: ${err}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    },
+    { ms: 10_000, what: () => `haproxy listening (${err})` },
+  );
   return {
     url: `http://127.0.0.1:${port}`,
     async stop() {

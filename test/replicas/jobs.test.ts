@@ -16,7 +16,8 @@ import { nowIso, newId } from '../../src/store/db.js';
 import type { Scope } from '../../src/domain/scope.js';
 import { cliEnv, ROOT } from '../helpers/cli.js';
 import { createDatabase, dropDatabase, queryOne } from '../helpers/database.js';
-import { postgresReachable, until } from './cluster.js';
+import { until } from '../helpers/server.js';
+import { postgresReachable } from './cluster.js';
 
 const pgOk = await postgresReachable();
 if (!pgOk) console.warn('test/replicas/jobs: PostgreSQL at 127.0.0.1:5432 is unreachable; skipping the replica tests');
@@ -95,7 +96,7 @@ describe.skipIf(!pgOk)('replicas: jobs run once', () => {
 
   it('three jobs submitted at once: each item runs once and is committed once, spread over the runners', async () => {
     const ids = await Promise.all([submit(6), submit(6), submit(6)]);
-    for (const id of ids) await until(async () => (await committed(id)).status === 'completed', 30_000, `job ${id} completed`);
+    for (const id of ids) await until(async () => (await committed(id)).status === 'completed', { ms: 30_000, what: `job ${id} completed` });
     const byRunner = new Set<string>();
     for (const id of ids) {
       const r = runs(id);
@@ -109,13 +110,13 @@ describe.skipIf(!pgOk)('replicas: jobs run once', () => {
 
   it('kill -9 of the runner holding a job: another takes it over after the lease and commits each item once', async () => {
     const id = await submit(16);
-    await until(() => runs(id).length >= 3, 20_000, 'three items run');
+    await until(() => runs(id).length >= 3, { ms: 20_000, what: 'three items run' });
     const holder = runs(id)[0]!.runner;
     const victim = runners.find((r) => r.name === holder)!;
     victim.child.kill('SIGKILL');
     await new Promise<void>((r) => (victim.child.signalCode ? r() : victim.child.once('exit', () => r())));
     const ranBefore = runs(id).length;
-    await until(async () => (await committed(id)).status === 'completed', 30_000, 'job completed after the kill');
+    await until(async () => (await committed(id)).status === 'completed', { ms: 30_000, what: 'job completed after the kill' });
     expect(await committed(id)).toEqual({ status: 'completed', completed: 16, failed: 0, done: 16 });
     expect(await usage()).toBe(18 + 16);
     const r = runs(id);

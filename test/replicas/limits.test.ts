@@ -3,7 +3,8 @@
 // rate windows on PostgreSQL; the monthly quota stays exact under concurrent calls on every replica.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryOne } from '../helpers/database.js';
-import { postgresReachable, redisReachable, startCluster, until, type Cluster } from './cluster.js';
+import { until } from '../helpers/server.js';
+import { postgresReachable, redisReachable, startCluster, type Cluster } from './cluster.js';
 
 const pgOk = await postgresReachable();
 const redisOk = pgOk && (await redisReachable());
@@ -90,7 +91,7 @@ describe.skipIf(!pgOk)('replicas: limits and messages through PostgreSQL alone (
     await new Promise((r) => setTimeout(r, 300));
     await client.callTool({ name: 'enable_toolset', arguments: { toolsets: ['jobs'] } });
     expect((await client.listTools()).tools.map((t) => t.name)).toContain('list_batch_jobs');
-    await until(() => changed > 0, 10_000, 'tools/list_changed over NOTIFY');
+    await until(() => changed > 0, { ms: 10_000, what: 'tools/list_changed over NOTIFY' });
     await client.close();
   });
 });

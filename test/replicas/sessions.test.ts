@@ -3,9 +3,9 @@
 // another (and tools/list_changed reaches the client's stream wherever it is), DELETE ends the
 // session on every replica, and the caches stay right when another replica writes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callTool } from '../helpers/server.js';
+import { callTool, until } from '../helpers/server.js';
 import { haproxyBinary, startHaproxy } from './haproxy.js';
-import { logged, postgresReachable, redisReachable, startCluster, until, type Cluster } from './cluster.js';
+import { logged, postgresReachable, redisReachable, startCluster, type Cluster } from './cluster.js';
 
 const pgOk = await postgresReachable();
 const redisOk = pgOk && (await redisReachable());
@@ -66,7 +66,7 @@ describe.skipIf(!pgOk)(`replicas: sessions and caches (${redisOk ? 'Redis' : 'Po
     expect(r.isError, r.text).toBe(false);
     // The next requests go to the other replicas, each of which reads the session from the store.
     for (let i = 0; i < 3; i++) expect((await client.listTools()).tools.map((t) => t.name)).toContain('get_batch_job');
-    await until(() => changed > 0, 10_000, 'tools/list_changed');
+    await until(() => changed > 0, { ms: 10_000, what: 'tools/list_changed' });
     await client.close();
   });
 

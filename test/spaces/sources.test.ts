@@ -4,7 +4,7 @@
 // end to end, bad input (4xx naming the problem, nothing stored), tenancy and project delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { callTool, connectMcp, rest, startTestServer, type TestServer } from '../helpers/server.js';
+import { callTool, connectMcp, rest, startTestServer, until, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 let client: Client;
@@ -43,12 +43,13 @@ const CONVERSATION = [
 ];
 
 async function waitReady(sourceId: string, k = key): Promise<any> {
-  for (let i = 0; i < 200; i++) {
-    const s = await rest(server, 'GET', `/v1/sources/${sourceId}`, { key: k });
-    if (s.body.status === 'ready' || s.body.status === 'failed') return s.body;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`source ${sourceId} never finished`);
+  return until(
+    async () => {
+      const s = await rest(server, 'GET', `/v1/sources/${sourceId}`, { key: k });
+      return s.body.status === 'ready' || s.body.status === 'failed' ? s.body : undefined;
+    },
+    { what: `source ${sourceId} finished` },
+  );
 }
 
 const countRows = async (table: string) => {
@@ -69,8 +70,8 @@ describe('conversation sources and artifacts', () => {
     const done = await waitReady(sourceId);
     expect(done.status).toBe('ready');
     expect(done.artifacts_count).toBeGreaterThan(5);
-    const job = await rest(server, 'GET', `/v1/batch-queue/${r.body.job_id}`, { key });
-    expect(job.body.status).toBe('completed');
+    // The source is ready once its item is done; the job is marked completed just after.
+    await until(async () => (await rest(server, 'GET', `/v1/batch-queue/${r.body.job_id}`, { key })).body.status === 'completed', { what: 'the job completed' });
   });
 
   it('code blocks byte-exact with language and file name; schemas, diagrams, commands, decisions, TODOs', async () => {
