@@ -169,7 +169,7 @@ export class MemoryService {
         return { result, seq, meta: { createdAt: now, tags, source }, after: await this.index.stamp(scope, t) };
       });
       if (out) {
-        this.index.applyOwnWrite(scope, stamp, out.after, (t) => t.set(out.seq, out.meta, vec));
+        this.index.applyOwnWrite(scope, stamp, out.after, (t) => t.set(out.seq, out.meta, vec), [out.seq]);
         return out.result;
       }
       if (attempt >= WRITE_ATTEMPTS) throw new Conflict("this project's memories are being changed by another writer; retry add_memory", { field: 'text' });
@@ -199,7 +199,7 @@ export class MemoryService {
       // Without a new vector the cached one stays (a row the table lacks was stored by another embedder).
       const v = vec ?? t.vector(seq);
       if (v) t.set(seq, meta, v);
-    });
+    }, [seq]);
     return record;
   }
 
@@ -211,7 +211,7 @@ export class MemoryService {
       await repo.delete([row.seq]);
       return { before, after: await this.index.stamp(scope, t), seq: row.seq };
     });
-    this.index.applyOwnWrite(scope, before, after, (t) => t.delete(seq));
+    this.index.applyOwnWrite(scope, before, after, (t) => t.delete(seq), [seq]);
     return { id, deleted: true };
   }
 
@@ -271,7 +271,10 @@ export class MemoryService {
       if (!input.dryRun) await r.delete(rows.map((x) => x.seq));
       return { rows, before, after: await this.index.stamp(scope, t) };
     });
-    if (!input.dryRun) this.index.applyOwnWrite(scope, before, after, (t) => rows.forEach((r) => t.delete(r.seq)));
+    if (!input.dryRun) {
+      const seqs = rows.map((r) => r.seq);
+      this.index.applyOwnWrite(scope, before, after, (t) => seqs.forEach((seq) => t.delete(seq)), seqs);
+    }
     const bySeq = new Map(rows.map((r) => [r.seq, r]));
     const memories = chosen
       .filter((c) => bySeq.has(c.seq))
