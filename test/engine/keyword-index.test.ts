@@ -143,14 +143,14 @@ describe('KeywordIndex + searchKeyword', () => {
 });
 
 describe('parseTsvector: the text form PostgreSQL gives a tsvector', () => {
-  it('reads lexemes, their frequencies (positions) and the row length', () => {
+  it('reads lexemes, their frequencies (positions) and the row length (distinct lexemes)', () => {
     expect(parseTsvector("'build':2,7 'jenkin':1 'nightli':3A,9B")).toEqual({
       terms: [
         ['build', 2],
         ['jenkin', 1],
         ['nightli', 2],
       ],
-      length: 5,
+      length: 3, // distinct lexemes, as length(tsvector)
     });
     // Quotes are doubled and backslashes escaped; a stripped tsvector has no positions.
     expect(parseTsvector("'it''s' 'a\\\\b' 'plain'")).toEqual({

@@ -215,12 +215,13 @@ export function searchKeyword(indexes: readonly KeywordIndex[], q: KeywordSearch
 
 /**
  * The terms of PostgreSQL's text form of a tsvector (`'word':1,4 'other':2A`): each lexeme with how
- * often it occurs (its positions; 1 when stored without them), and the row's length in tokens. A
- * reader of the database's output format, not a tokeniser: the words were made by the database.
+ * often it occurs (its positions; 1 when stored without them), and the row's length for BM25: its
+ * distinct lexemes, as length(tsvector) counts them (what the SQL ranking used; on the document
+ * benchmark it ranked as well as counting every position or better: hybrid hit@5 0.88 vs 0.865).
+ * A reader of the database's output format, not a tokeniser: the words were made by the database.
  */
 export function parseTsvector(text: string): { terms: Array<[string, number]>; length: number } {
   const terms: Array<[string, number]> = [];
-  let length = 0;
   const re = /'((?:[^'\\]|''|\\.)*)'(?::([0-9A-D,]+))?/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const raw = m[1]!;
@@ -229,7 +230,6 @@ export function parseTsvector(text: string): { terms: Array<[string, number]>; l
     const pos = m[2];
     if (pos) for (let i = 0; i < pos.length; i++) if (pos.charCodeAt(i) === 44) tf++;
     terms.push([lexeme, tf]);
-    length += tf;
   }
-  return { terms, length };
+  return { terms, length: terms.length };
 }
