@@ -4,7 +4,7 @@
 // dialects speak it); vectors are Buffers on both (BLOB / bytea).
 import { sql, type Kysely } from 'kysely';
 import type { Scope } from '../domain/scope.js';
-import { BM25_B, BM25_K1 } from '../engine/retrieval/keyword-index.js';
+import { BM25_B, BM25_K1 } from '../engine/bm25.js';
 import { fts5Match, termsFor, type QueryTerms, type TermMode } from '../engine/retrieval/terms.js';
 import type { Database } from './schema.js';
 

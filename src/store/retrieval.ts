@@ -375,9 +375,12 @@ export class RetrievalIndex<M> {
   }
 
   /**
-   * Keyword leg alone: ids best first (bm25 / ts_rank_cd), at most `limit`, each passing `accept`
-   * when given (read page by page until enough passed). `inTables`: accept() admits only rows of the
-   * scopes' loaded tables, which lets a scopeByTable source skip the per-match join on SQLite.
+   * Keyword leg alone: ids best first (BM25), at most `limit`, each passing `accept` when given. On
+   * PostgreSQL from the scopes' in-memory keyword indexes (at `stamps`, the vector tables' stamps,
+   * when given) unless `where` asks for SQL or an index outgrows the cache; otherwise in SQL, read
+   * page by page until enough passed (the first page sized by `passRate`, the share `accept` lets
+   * through). `inTables`: accept() admits only rows of the scopes' loaded tables, which lets a
+   * scopeByTable source skip the per-match join on SQLite.
    */
   async keyword(
     scopes: Scope[],

@@ -6,4 +6,4 @@ export { TopK, topK, ranksBefore, type Scored } from './topk.js';
 export { fuseRankings, fusionDepth, type FusedHit } from './fusion.js';
 export { VectorTable } from './vector-table.js';
 export { VectorCache, type Sized } from './vector-cache.js';
-export { KeywordIndex, searchKeyword, parseTsvector, BM25_K1, BM25_B, type KeywordSearch } from './keyword-index.js';
+export { KeywordIndex, searchKeyword, parseTsvector, type KeywordSearch } from './keyword-index.js';

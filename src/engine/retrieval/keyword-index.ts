@@ -1,15 +1,12 @@
 // One scope's keyword index held in memory: an inverted index (term -> rows with their term
-// frequency), each row's length, and Okapi BM25 over one or more such indexes with FTS5's
-// parameters. The store builds it from terms the database already produced (PostgreSQL's tsvector:
+// frequency), each row's length, and Okapi BM25 (bm25.ts, FTS5's parameters) over one or more such
+// indexes. The store builds it from terms the database already produced (PostgreSQL's tsvector:
 // the indexed text went through the database's one text processing, so no second tokeniser lives
 // here) and keeps it beside the scope's vector table, under the same change stamp. Searching it costs
 // a pass over the postings of the query's terms, not a ranking of every matching row in SQL.
+import { bm25Idf, bm25Term } from '../bm25.js';
 import { TopK, type Scored } from './topk.js';
 import type { TermMode } from './terms.js';
-
-/** BM25 parameters (FTS5's defaults). */
-export const BM25_K1 = 1.2;
-export const BM25_B = 0.75;
 
 interface Postings {
   slots: number[];
@@ -183,7 +180,7 @@ export function searchKeyword(indexes: readonly KeywordIndex[], q: KeywordSearch
   const idf = terms.map((_, j) => {
     let df = 0;
     for (const m of matches) df += m[j]!.slots.length;
-    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    return bm25Idf(n, df);
   });
   const top = new TopK(q.k);
   indexes.forEach((ix, i) => {
@@ -194,10 +191,8 @@ export function searchKeyword(indexes: readonly KeywordIndex[], q: KeywordSearch
       const w = idf[j]!;
       for (let p = 0; p < m.slots.length; p++) {
         const slot = m.slots[p]!;
-        const tf = m.tfs[p]!;
-        const norm = 1 - BM25_B + (BM25_B * ix.rowLength(slot)) / avgdl;
         if (score[slot] === 0) touched.push(slot);
-        score[slot]! += (w * tf * (BM25_K1 + 1)) / (tf + BM25_K1 * norm);
+        score[slot]! += bm25Term(w, m.tfs[p]!, ix.rowLength(slot), avgdl);
         if (hits) hits[slot]!++;
       }
     });
