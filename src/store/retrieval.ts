@@ -260,9 +260,9 @@ export class RetrievalIndex<M> {
    * is current, else re-embedding stale rows and reloading. A table larger than the cache's bound is
    * returned but not kept (it is read again on the next search).
    */
-  async table(scope: Scope, embedder: Embedder): Promise<{ table: VectorTable<M>; stamp: number }> {
+  async table(scope: Scope, embedder: Embedder, stampNow?: number): Promise<{ table: VectorTable<M>; stamp: number }> {
     const key = this.key(scope);
-    let stamp = await this.stamp(scope);
+    let stamp = stampNow ?? (await this.stamp(scope));
     const hit = this.cache.get(key, `${stamp}:${embedder.id}`);
     if (hit) return { table: hit, stamp };
     // A current table was loaded after this check; any later write by anyone moves the stamp.
@@ -432,9 +432,12 @@ export class RetrievalIndex<M> {
       embedder = await this.deps.embedder();
       [qv] = (await embedder.embed([req.query])) as [Float32Array];
       for (const s of req.scopes) {
-        const { table, stamp } = await this.table(s, embedder);
-        tables.push(table);
-        stamps.push(stamp);
+        // Where both legs are in memory, one stamp read serves both, and after a write (or a restart)
+        // the keyword index is rebuilt while the vectors load (on another pooled connection).
+        const stamp = keywordInMemory && req.mode !== 'semantic' ? await this.stamp(s) : undefined;
+        const [loaded] = await Promise.all([this.table(s, embedder, stamp), stamp !== undefined ? this.keywordIndex(s, stamp) : null]);
+        tables.push(loaded.table);
+        stamps.push(loaded.stamp);
       }
     }
     const metaOf = (id: number): M | undefined => {
