@@ -101,7 +101,7 @@ export const ENV_VARS: EnvVar[] = [
   { name: 'CTXGATE_MODEL_DIR', default: '(none)', description: 'Local directory holding the all-MiniLM-L6-v2 ONNX model files.' },
   { name: 'CTXGATE_ALLOW_DOWNLOAD', default: 'false', description: 'Allow downloading model weights from the model hub when not present locally.' },
   { name: 'CTXGATE_ALLOWED_ROOTS', default: '(none)', description: 'Local directories compress_codebase may read, comma separated.' },
-  { name: 'CTXGATE_VECTOR_CACHE_FLOATS', default: '32000000', description: 'Floats (4 bytes each) the search index keeps in memory across all projects\' vectors; least recently used projects are dropped first.' },
+  { name: 'CTXGATE_VECTOR_CACHE_FLOATS', default: '32000000', description: 'Floats (4 bytes each) the search index keeps in memory across all projects\' vectors (and, on PostgreSQL, keyword indexes, counted in the same 4-byte units); least recently used projects are dropped first.' },
   { name: 'CTXGATE_HANDOFF_TTL_HOURS', default: '168', description: 'How long a handoff (create_handoff) is kept before it expires and is deleted, unless the call gives ttl_seconds.' },
   { name: 'CTXGATE_LLM_URL', default: '(none: distill runs without an LLM)', description: 'OpenAI-compatible chat endpoint for prompt-based distill strategies and postprocess_prompt, e.g. http://127.0.0.1:11434/v1 (Ollama) or https://api.openai.com/v1. Operator-trusted: a loopback or private address is allowed.' },
   { name: 'CTXGATE_LLM_MODEL', default: '(none)', description: 'Model name sent to CTXGATE_LLM_URL (required with it); also the provider name in distill metadata.' },

@@ -1,8 +1,24 @@
 // Okapi BM25 over an in-memory corpus. Used wherever lexical relevance is needed (compression's
-// query blend, code search, blast radius); stored stores rank with the database's full-text index
-// through src/store/retrieval (FTS5 bm25 / tsvector ts_rank_cd), queried with the same word forms.
+// query blend, code search, blast radius); stored stores rank through src/store/retrieval (SQLite:
+// FTS5's bm25; PostgreSQL: the in-memory keyword index over the rows' tsvectors, which scores with
+// bm25Idf / bm25Term below), queried with the same word forms.
 
 export interface Bm25Options { k1?: number; b?: number }
+
+/** BM25 parameters (FTS5's defaults). */
+export const BM25_K1 = 1.2;
+export const BM25_B = 0.75;
+
+/** A term's weight among `n` documents of which `df` contain it (never negative, unlike the classic form). */
+export function bm25Idf(n: number, df: number): number {
+  return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+}
+
+/** One term's share of a document's score: its weight, saturated frequency and length normalisation. */
+export function bm25Term(idf: number, tf: number, length: number, avgLength: number, k1 = BM25_K1, b = BM25_B): number {
+  const norm = 1 - b + (b * length) / (avgLength || 1);
+  return (idf * tf * (k1 + 1)) / (tf + k1 * norm);
+}
 
 /**
  * Words of a text, each with the forms it is indexed under: the lower-cased word first, then (for
@@ -35,8 +51,8 @@ export class Bm25Index {
   private readonly b: number;
 
   constructor(opts: Bm25Options = {}) {
-    this.k1 = opts.k1 ?? 1.2;
-    this.b = opts.b ?? 0.75;
+    this.k1 = opts.k1 ?? BM25_K1;
+    this.b = opts.b ?? BM25_B;
   }
 
   /** Adds a document and returns its index. */
@@ -56,9 +72,7 @@ export class Bm25Index {
   }
 
   idf(term: string): number {
-    const n = this.docs.length;
-    const df = this.df.get(term) ?? 0;
-    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    return bm25Idf(this.docs.length, this.df.get(term) ?? 0);
   }
 
   /** BM25 score of every document for the query (0 where no term matches). */
@@ -72,8 +86,7 @@ export class Bm25Index {
       for (let i = 0; i < this.docs.length; i++) {
         const f = this.docs[i]!.get(term);
         if (!f) continue;
-        const norm = 1 - this.b + (this.b * this.lengths[i]!) / (avg || 1);
-        out[i]! += (idf * f * (this.k1 + 1)) / (f + this.k1 * norm);
+        out[i]! += bm25Term(idf, f, this.lengths[i]!, avg, this.k1, this.b);
       }
     }
     return out;

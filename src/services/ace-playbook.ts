@@ -131,6 +131,8 @@ export class AcePlaybookService {
         // Deltas of this call are candidates for later deltas of the same call too.
         const fresh: Array<{ seq: number; id: string; norm: string; vec: Float32Array }> = [];
         const written: Array<{ seq: number; meta: BulletMeta; vec: Float32Array }> = [];
+        // Rows written (added, or merged into: their tags change), for the keyword index.
+        const changed: number[] = [];
         for (let i = 0; i < items.length; i++) {
           const it = items[i]!;
           const vec = vecs[i]!;
@@ -146,18 +148,26 @@ export class AcePlaybookService {
             const [old] = await repo.bySeqs([target.seq]);
             await repo.strengthen(target.seq, { helpful: 0, harmful: 0, merges: 1, tags: normalizeTags([...old!.tags, ...it.tags]), sources: unionSources(old!.sources, it.sources), now });
             results.push({ index: i, status: 'merged', id: old!.id, similarity: round(target.sim), text: old!.text });
+            changed.push(target.seq);
             continue;
           }
           const id = newId('bul');
           const seq = await repo.insert({ id, playbook, section: it.section, text: it.text, norm: it.norm, tags: it.tags, sources: it.sources, embedding: vectorToBlob(vec), embedderId: embedder.id, now });
           fresh.push({ seq, id, norm: it.norm, vec });
           written.push({ seq, meta: { playbook, section: it.section }, vec });
+          changed.push(seq);
           results.push({ index: i, status: 'added', id, similarity: best[i]!.seq >= 0 ? round(best[i]!.sim) : null, text: it.text });
         }
-        return { results, written, total: await repo.count(playbook), after: await this.index.stamp(scope, t) };
+        return { results, written, changed, total: await repo.count(playbook), after: await this.index.stamp(scope, t) };
       });
       if (out) {
-        this.index.applyOwnWrite(scope, stamp, out.after, (tb) => out.written.forEach((w) => tb.set(w.seq, w.meta, w.vec)));
+        this.index.applyOwnWrite(
+          scope,
+          stamp,
+          out.after,
+          (tb) => out.written.forEach((w) => tb.set(w.seq, w.meta, w.vec)),
+          out.changed,
+        );
         const added = out.results.filter((r) => r.status === 'added').length;
         return { playbook, added, merged: out.results.length - added, results: out.results, bullets_total: out.total };
       }
@@ -241,7 +251,7 @@ export class AcePlaybookService {
     };
     if (opts.dryRun || (groups.length === 0 && pruned.length === 0)) return result;
 
-    const { before, stampAfter, removed } = await this.deps.store.tx(async (t) => {
+    const { before, stampAfter, removed, touched } = await this.deps.store.tx(async (t) => {
       const before = await this.index.stamp(scope, t);
       const repo = t.acePlaybook(scope);
       const touched = [...new Set([...groups.flatMap((g) => [g.keep, ...g.merged.map((m) => m.key)]), ...pruned.map((r) => r.seq)])];
@@ -262,9 +272,10 @@ export class AcePlaybookService {
       }
       const removed = [...merged, ...pruned.map((r) => r.seq)];
       await repo.delete(removed);
-      return { before, removed, stampAfter: await this.index.stamp(scope, t) };
+      return { before, removed, touched, stampAfter: await this.index.stamp(scope, t) };
     });
-    this.index.applyOwnWrite(scope, before, stampAfter, (tb) => removed.forEach((seq) => tb.delete(seq)));
+    // The kept bullets changed too (tags): the keyword index re-reads every touched row.
+    this.index.applyOwnWrite(scope, before, stampAfter, (tb) => removed.forEach((seq) => tb.delete(seq)), touched);
     return result;
   }
 

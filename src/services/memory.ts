@@ -169,7 +169,7 @@ export class MemoryService {
         return { result, seq, meta: { createdAt: now, tags, source }, after: await this.index.stamp(scope, t) };
       });
       if (out) {
-        this.index.applyOwnWrite(scope, stamp, out.after, (t) => t.set(out.seq, out.meta, vec));
+        this.index.applyOwnWrite(scope, stamp, out.after, (t) => t.set(out.seq, out.meta, vec), [out.seq]);
         return out.result;
       }
       if (attempt >= WRITE_ATTEMPTS) throw new Conflict("this project's memories are being changed by another writer; retry add_memory", { field: 'text' });
@@ -199,7 +199,7 @@ export class MemoryService {
       // Without a new vector the cached one stays (a row the table lacks was stored by another embedder).
       const v = vec ?? t.vector(seq);
       if (v) t.set(seq, meta, v);
-    });
+    }, [seq]);
     return record;
   }
 
@@ -211,7 +211,7 @@ export class MemoryService {
       await repo.delete([row.seq]);
       return { before, after: await this.index.stamp(scope, t), seq: row.seq };
     });
-    this.index.applyOwnWrite(scope, before, after, (t) => t.delete(seq));
+    this.index.applyOwnWrite(scope, before, after, (t) => t.delete(seq), [seq]);
     return { id, deleted: true };
   }
 
@@ -240,7 +240,8 @@ export class MemoryService {
       const { table } = await this.index.table(scope, embedder);
       const floor = input.minSimilarity ?? similarityDefaults(embedder.id).forget;
       const sims = new Map<number, number>();
-      const accept = (_seq: number, m: MemoryMeta) => matchesFilter(m, filter);
+      const keep = filterPredicate(filter);
+      const accept = (_seq: number, m: MemoryMeta) => keep(m);
       table.scan(qv!, (seq, sim) => sims.set(seq, sim), accept);
       const allWords = new Set(
         (
@@ -271,7 +272,10 @@ export class MemoryService {
       if (!input.dryRun) await r.delete(rows.map((x) => x.seq));
       return { rows, before, after: await this.index.stamp(scope, t) };
     });
-    if (!input.dryRun) this.index.applyOwnWrite(scope, before, after, (t) => rows.forEach((r) => t.delete(r.seq)));
+    if (!input.dryRun) {
+      const seqs = rows.map((r) => r.seq);
+      this.index.applyOwnWrite(scope, before, after, (t) => seqs.forEach((seq) => t.delete(seq)), seqs);
+    }
     const bySeq = new Map(rows.map((r) => [r.seq, r]));
     const memories = chosen
       .filter((c) => bySeq.has(c.seq))
@@ -309,13 +313,13 @@ export class MemoryService {
   async search(scope: Scope, input: SearchInput): Promise<{ results: SearchHit[]; mode: SearchMode; embedder: string; candidates: number }> {
     const query = input.query.trim();
     if (!query) throw new InvalidInput('query must not be empty', { field: 'query' });
-    const filter = this.normalizeFilter(input);
+    const matches = filterPredicate(this.normalizeFilter(input));
     const { hits, embedder, candidates } = await this.index.search({
       scopes: [scope],
       query,
       mode: input.mode,
       k: input.topK,
-      accept: (_seq, m) => matchesFilter(m, filter),
+      accept: (_seq, m) => matches(m),
       minSimilarity: input.minSimilarity,
       withSimilarity: true,
     });
@@ -362,13 +366,24 @@ function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
-function matchesFilter(item: MemoryMeta, f: MemoryFilter): boolean {
-  if (f.since && item.createdAt < f.since) return false;
-  if (f.until && item.createdAt > f.until) return false;
-  if (f.source !== undefined && item.source !== f.source) return false;
-  if (f.tags && f.tags.length > 0) {
-    return f.matchAllTags ? f.tags.every((t) => item.tags.includes(t)) : f.tags.some((t) => item.tags.includes(t));
-  }
-  return true;
+/**
+ * The filter as a predicate on cached metadata, built once per call: a search asks it of every row
+ * of the scope (10,000 memories), so it allocates nothing per row (a tag Set, plain loops).
+ */
+function filterPredicate(f: MemoryFilter): (item: MemoryMeta) => boolean {
+  const wanted = f.tags && f.tags.length > 0 ? f.tags : null;
+  const anyOf = wanted && !f.matchAllTags ? new Set(wanted) : null;
+  return (item) => {
+    if (f.since && item.createdAt < f.since) return false;
+    if (f.until && item.createdAt > f.until) return false;
+    if (f.source !== undefined && item.source !== f.source) return false;
+    if (!wanted) return true;
+    if (anyOf) {
+      for (let i = 0; i < item.tags.length; i++) if (anyOf.has(item.tags[i]!)) return true;
+      return false;
+    }
+    for (let i = 0; i < wanted.length; i++) if (!item.tags.includes(wanted[i]!)) return false;
+    return true;
+  };
 }
 

@@ -4,6 +4,7 @@
 // dialects speak it); vectors are Buffers on both (BLOB / bytea).
 import { sql, type Kysely } from 'kysely';
 import type { Scope } from '../domain/scope.js';
+import { BM25_B, BM25_K1 } from '../engine/bm25.js';
 import { fts5Match, termsFor, type QueryTerms, type TermMode } from '../engine/retrieval/terms.js';
 import type { Database } from './schema.js';
 
@@ -77,6 +78,14 @@ export interface Dialect {
   ftsDelete(db: Kysely<Database>, index: FtsIndex, keys: number[]): Promise<void>;
   /** Tables that have both owner_id and project_id columns (what a project owns). */
   scopedTables(db: Kysely<Database>): Promise<string[]>;
+  /**
+   * Where the retrieval index keeps a scope's keyword index in memory (PostgreSQL, whose SQL ranking
+   * reads every matching row): the indexed terms of the scope's rows (or of `keys` among them) in the
+   * text form of a tsvector. Absent where the database ranks fast enough itself (SQLite's FTS5).
+   */
+  ftsRows?(db: Kysely<Database>, index: FtsIndex, scope: Scope, keys?: number[]): Promise<Array<{ key: number; fts: string }>>;
+  /** With ftsRows: each query term as the lexemes the indexed text holds for it (the database's own text processing). */
+  ftsLexemes?(db: Kysely<Database>, terms: string[]): Promise<Array<{ term: string; lexemes: string[] }>>;
 }
 
 /** Reads a JSON column on either backend (SQLite returns the text, PostgreSQL the parsed value). */
@@ -128,9 +137,6 @@ const sqliteDialect: Dialect = {
   },
 };
 
-/** BM25 parameters (FTS5's defaults). */
-const BM25_K1 = 1.2;
-const BM25_B = 0.75;
 /** ts_rank (no normalisation) of a one-term query matching once, at the default weight: the unit of term frequency. */
 const TS_RANK_ONE = 0.0607927;
 
@@ -189,6 +195,22 @@ const postgresDialect: Dialect = {
     await sql`UPDATE ${sql.table(index.table)} AS t SET fts = ctxgate_tsvector(v.body) FROM (VALUES ${values}) AS v(key, body) WHERE ${sql.ref(`t.${index.key}`)} = v.key`.execute(db);
   },
   async ftsDelete() {},
+  async ftsRows(db, index, scope, keys) {
+    if (keys && keys.length === 0) return [];
+    const key = sql.ref(index.key);
+    const only = keys ? sql` AND ${key} = ANY(${keys}::bigint[])` : sql``;
+    const { rows } = await sql<{ key: number; fts: string | null }>`
+      SELECT ${key} AS key, fts::text AS fts FROM ${sql.table(index.table)}
+      WHERE owner_id = ${scope.ownerId} AND project_id = ${scope.projectId}${only}`.execute(db);
+    return rows.map((r) => ({ key: Number(r.key), fts: r.fts ?? '' }));
+  },
+  async ftsLexemes(db, terms) {
+    if (terms.length === 0) return [];
+    // ctxgate_tsquery's processing (0012): a term's words, each stemmed; a phrase's order is not needed here.
+    const { rows } = await sql<{ term: string; lexemes: string[] }>`
+      SELECT t AS term, tsvector_to_array(ctxgate_tsvector(t)) AS lexemes FROM unnest(${terms}::text[]) AS t`.execute(db);
+    return rows;
+  },
   async scopedTables(db) {
     const { rows } = await sql<{ name: string }>`
       SELECT c.table_name AS name FROM information_schema.columns c
