@@ -84,7 +84,7 @@ const searchMemory = defineTool({
   toolset: 'memory',
   title: 'Search memory',
   description:
-    'Find the memories most relevant to a query: semantic (embeddings) and keyword (FTS5 BM25) rankings fused by Reciprocal Rank ' +
+    'Find the memories most relevant to a query: semantic (embeddings) and keyword (BM25) rankings fused by Reciprocal Rank ' +
     'Fusion, or either alone with `mode`. Filter by tags, source and creation time.',
   input: z.object({
     query: z.string().trim().min(1).max(MEMORY_LIMITS.queryChars).describe('What to look for, in natural language or keywords.'),
