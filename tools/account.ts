@@ -401,7 +401,12 @@ const bindApiKey = defineTool({
   examples: [{ description: 'Move a key to a project', args: { key_id: 'key_abc', project_id: 'prj_abc' } }],
   handler: async (ctx, a) => {
     requireUnbound(ctx, 're-bind keys');
-    return summary(await ctx.app.service(KeysService).rebind(a.key_id, owner(ctx), a.project_id));
+    const keys = ctx.app.service(KeysService);
+    const before = await keys.get(a.key_id, owner(ctx));
+    const after = await keys.rebind(a.key_id, owner(ctx), a.project_id);
+    // Both projects' admins see the key arrive or leave.
+    for (const p of [before.project_id, after.project_id]) if (p) ctx.alsoAudit(p);
+    return summary(after);
   },
 });
 
@@ -596,6 +601,7 @@ export const tools: AnyTool[] = [
       // A member's new key is the member's own: same project, same person, same role.
       const member = actor(ctx) !== owner(ctx) ? actor(ctx) : null;
       const k = await ctx.app.service(KeysService).create({ name: a.name, plan: checkPlan(ctx, a.plan), ownerId: owner(ctx), projectId, memberUserId: member });
+      if (k.project_id) ctx.alsoAudit(k.project_id);
       return { key: k.key, key_id: k.key_id, name: k.name, plan: k.plan, project_id: k.project_id, created_at: k.created_at };
     },
   }),
@@ -622,7 +628,8 @@ export const tools: AnyTool[] = [
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'Revoke a leaked key', args: { key_id: 'key_abc' } }],
     handler: async (ctx, a) => {
-      await manageableKey(ctx, a.key_id, 'revoke');
+      const k = await manageableKey(ctx, a.key_id, 'revoke');
+      if (k.project_id) ctx.alsoAudit(k.project_id);
       await ctx.app.service(KeysService).revoke(a.key_id, owner(ctx));
       return { success: true as const, key_id: a.key_id };
     },
@@ -640,9 +647,10 @@ export const tools: AnyTool[] = [
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'Rotate and rebind', args: { key_id: 'key_abc', project_id: 'prj_abc' } }],
     handler: async (ctx, a) => {
-      await manageableKey(ctx, a.key_id, 'rotate');
+      const old = await manageableKey(ctx, a.key_id, 'rotate');
       if (a.project_id) requireOwnProject(ctx, a.project_id);
       const created = await ctx.app.service(KeysService).rotate(a.key_id, owner(ctx), a.project_id);
+      for (const p of [old.project_id, created.project_id]) if (p) ctx.alsoAudit(p);
       return { key: created.key, key_id: created.key_id, name: created.name, plan: created.plan, project_id: created.project_id, created_at: created.created_at, replaced_key_id: a.key_id };
     },
   }),

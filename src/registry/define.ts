@@ -66,6 +66,11 @@ export interface ToolContext {
   transport: 'mcp' | 'rest' | 'stdio';
   /** Record one metered use of this tool (compressions count against the monthly quota). */
   meter(m: Metering): void;
+  /**
+   * The call acted on something of another project of the caller's account (a key bound to it): its
+   * audit row also goes to that project's log, so that project's admins see who changed their keys.
+   */
+  alsoAudit(projectId: string): void;
   log: Logger;
 }
 

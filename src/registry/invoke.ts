@@ -45,6 +45,8 @@ export interface CallRecord {
   code: string | null;
   args: unknown;
   output: unknown;
+  /** Other projects of the caller's account the call acted on (ToolContext.alsoAudit). */
+  alsoProjects?: string[];
 }
 
 export interface CallEnv {
@@ -94,6 +96,7 @@ export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): 
     const hold = tool.metered && env.caller ? await env.hooks.holdQuota(env.caller, tool) : null;
     // Metering writes are started as the handler reports use and awaited before the call returns.
     const metered: Array<Promise<void>> = [];
+    const alsoProjects = new Set<string>();
 
     const ctx: ToolContext = {
       app: env.deps,
@@ -113,6 +116,9 @@ export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): 
       meter(m: Metering) {
         if (env.caller) metered.push(hold ? hold.meter(m) : env.hooks.meter(env.caller, tool, m));
       },
+      alsoAudit(projectId: string) {
+        if (env.caller && projectId !== env.caller.projectId) alsoProjects.add(projectId);
+      },
       log: env.log.child({ tool: tool.name }),
     };
     // The tool's secrets rule, before any work (refuse: 400 sensitive_content; redact: values replaced).
@@ -131,7 +137,7 @@ export async function invokeTool(env: CallEnv, name: string, rawArgs: unknown): 
       throw new AppError(500, 'internal_error', `Tool '${tool.name}' produced a result that does not match its output schema`);
     }
     env.hooks.observe({ tool: tool.name, transport: env.transport, outcome: 'ok', seconds: (performance.now() - started) / 1000 });
-    await record(env, { tool, name: tool.name, outcome: 'ok', status: 200, code: null, args: parsed.data, output: out.data });
+    await record(env, { tool, name: tool.name, outcome: 'ok', status: 200, code: null, args: parsed.data, output: out.data, alsoProjects: [...alsoProjects] });
     return { tool, output: out.data };
   } catch (err) {
     const appErr = toAppError(err);

@@ -55,7 +55,7 @@ export class AuditService {
     if (!AuditService.wanted(e)) return;
     const c = e.caller;
     const at = nowIso();
-    await this.deps.store.audit({ ownerId: c.userId, projectId: c.projectId }).insert({
+    const row = {
       at,
       actor_user_id: c.actorId ?? c.userId,
       key_id: c.keyId,
@@ -68,7 +68,9 @@ export class AuditService {
       error_code: e.code,
       targets: targetIds(e.args, e.output),
       request_id: e.requestId.slice(0, 100),
-    });
+    };
+    // The caller's project's log, and the log of every other project of the account the call acted on.
+    for (const projectId of new Set([c.projectId, ...(e.alsoProjects ?? [])])) await this.deps.store.audit({ ownerId: c.userId, projectId }).insert(row);
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) await this.prune();
   }
 

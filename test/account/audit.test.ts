@@ -86,6 +86,25 @@ describe('audit log', () => {
     expect(JSON.stringify(log.body)).not.toContain('add_member');
   });
 
+  it("a key change made from the account level is in the key's project's log too", async () => {
+    const p = await rest(server, 'POST', '/v1/projects', { key: server.ownerKey, body: { name: 'keys-audited' } });
+    const lead = (await server.createKey({ projectId: p.body.id, name: 'lead' })).keyString;
+    const made = await rest(server, 'POST', '/v1/keys', { key: server.ownerKey, body: { name: 'ci-bot', project_id: p.body.id } });
+    expect(made.status).toBe(201);
+    const gone = await rest(server, 'DELETE', `/v1/keys/${made.body.key_id}`, { key: server.ownerKey });
+    expect(gone.status).toBe(200);
+    // The project's own admins see who created and revoked their key...
+    for (const tool of ['create_api_key', 'revoke_api_key']) {
+      const log = await rest(server, 'GET', `/v1/audit-log?tool=${tool}`, { key: lead });
+      expect(log.body.entries.map((e: { targets: Record<string, string> }) => e.targets.key_id)).toContain(made.body.key_id);
+    }
+    // ...and the account's log keeps it too; a project it did not touch does not get it.
+    const own = await rest(server, 'GET', '/v1/audit-log?tool=revoke_api_key', { key: server.ownerKey });
+    expect(own.body.entries.map((e: { targets: Record<string, string> }) => e.targets.key_id)).toContain(made.body.key_id);
+    const elsewhere = await rest(server, 'GET', '/v1/audit-log?tool=revoke_api_key', { key: holderKey });
+    expect(JSON.stringify(elsewhere.body)).not.toContain(made.body.key_id);
+  });
+
   it('deletes rows past the configured retention', async () => {
     const audit = server.deps.service(AuditService);
     expect(await audit.prune(Date.now() + 12 * 3_600_000)).toBe(0);
