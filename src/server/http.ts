@@ -269,7 +269,11 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     if (e?.type === 'entity.parse.failed') {
       // Only the position: the parser's own message quotes the body, which may hold a secret.
       const at = /position (\d+)/.exec(e.message ?? '')?.[1];
-      const err = new BadRequest(`Malformed JSON body${at ? ` (syntax error at character ${at})` : ''}`, 'malformed_json', { field: '(body)', rule: 'json' });
+      // Any Content-Type is read as JSON (so `curl -d '{...}'` works); a body sent as another type on
+      // purpose (a form, plain text) is told what the server expects.
+      const type = (req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      const hint = type && !type.includes('json') ? `; it was sent as ${type.slice(0, 60)}, and every body here is JSON (Content-Type: application/json)` : '';
+      const err = new BadRequest(`Malformed JSON body${at ? ` (syntax error at character ${at})` : ''}${hint}`, 'malformed_json', { field: '(body)', rule: 'json' });
       return refuse(req, res, err, -32700);
     }
     if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {

@@ -109,6 +109,17 @@ describe('no echo of bad input (issue 11.9)', () => {
     expect(m.body.error.code).toBe(-32700);
     expect(JSON.stringify(m.body)).not.toContain('sk-proj');
   });
+
+  it('a non-JSON body sent as another type is told that bodies are JSON; JSON under any type still works', async () => {
+    const plain = await rest(srv, 'POST', '/v1/tools/estimate_tokens', { key: srv.ownerKey, rawBody: 'hello world', headers: { 'Content-Type': 'text/plain' } });
+    expect(plain.status).toBe(400);
+    expect(plain.body.error_code).toBe('malformed_json');
+    expect(plain.body.detail).toContain('sent as text/plain');
+    expect(plain.body.detail).toContain('application/json');
+    // curl -d sends a form type: a JSON body is read all the same.
+    const curl = await rest(srv, 'POST', '/v1/tools/estimate_tokens', { key: srv.ownerKey, rawBody: '{"text":"hello world"}', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    expect(curl.status).toBe(200);
+  });
 });
 
 describe('bounded free-form arguments (issue 11.10)', () => {
