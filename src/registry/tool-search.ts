@@ -4,7 +4,7 @@
 // help text lost to any short one sharing a single word ("hand off a task to another agent" put
 // ace_record_outcome, whose title says "task", above create_handoff). Per field, a long help text
 // costs only its own words' weight, and what a tool is called counts most.
-import { tokenize } from '../engine/bm25.js';
+import { BM25_K1, bm25Idf, tokenize } from '../engine/bm25.js';
 
 export interface SearchDoc {
   /** The tool's name (snake_case: split into words). */
@@ -24,7 +24,6 @@ const FIELDS = [
   { field: 'summary', weight: 2, b: 0.75 },
   { field: 'details', weight: 1, b: 0.75 },
 ] as const;
-const K1 = 1.2;
 
 /** Question words that say nothing about which tool is meant ("how many tokens is this"). */
 const QUERY_STOPWORDS = new Set('a an the is are was this that these it its i me my we our you your how what which who when where why many much do does can could should would to of for in on with by from and or about please want need'.split(' '));
@@ -84,8 +83,8 @@ export class ToolSearchIndex {
           if (f) tf += (weight * f) / (1 - b + (b * fields[i]!.length) / avg[i]!);
         });
         if (!tf) continue;
-        const df = this.df.get(t)!;
-        score += (Math.log(1 + (n - df + 0.5) / (df + 0.5)) * tf) / (K1 + tf);
+        // BM25F: the fields' weighted, length-normalised counts are saturated once, with BM25's k1.
+        score += (bm25Idf(n, this.df.get(t)!) * tf) / (BM25_K1 + tf);
       }
       if (score > 0) hits.push({ index, score });
     });
