@@ -36,9 +36,8 @@ export async function serve(config: Config): Promise<void> {
   const t0 = performance.now();
   const app = await openWithSecretCheck(config, log);
   const keys = app.deps.service(KeysService);
-  const existing = await keys.count();
   let firstKey: string | null = null;
-  if (existing === 0) {
+  if ((await keys.count()) === 0) {
     const { user } = await app.deps.service(AccountsService).owner();
     firstKey = (await keys.create({ name: 'owner', plan: config.ownerPlan, ownerId: user.id })).key;
   }
