@@ -31,6 +31,21 @@ export class InvalidInput extends AppError {
     super(status, code, message, extra);
   }
 }
+/**
+ * Arguments that take exactly one of several fields ("messages or text"): returns the one given.
+ * Neither → 422 `required` naming every choice; several → 422 `one_of` naming the extra one. A field
+ * counts as given unless it is undefined, null or ''. `field` is the first choice (none given) or the
+ * second one given (too many); `valid` lists the choices.
+ */
+export function exactlyOneOf<T extends object, K extends keyof T & string>(args: T, fields: readonly K[]): K {
+  const given = fields.filter((f) => args[f] !== undefined && args[f] !== null && (args[f] as unknown) !== '');
+  if (given.length === 1) return given[0]!;
+  const names = fields.map((f) => `\`${f}\``);
+  const choices = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names.join('');
+  if (given.length === 0) throw new InvalidInput(`give one of ${choices}`, { field: fields[0], rule: 'required', valid: [...fields] });
+  throw new InvalidInput(`give only one of ${choices} (got ${given.map((f) => `\`${f}\``).join(' and ')})`, { field: given[1], rule: 'one_of', valid: [...fields] });
+}
+
 export class BadRequest extends AppError {
   constructor(message: string, code = 'bad_request', extra: Record<string, unknown> = {}) {
     super(400, code, message, extra);

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { PLANS, type Plan } from '../src/config.js';
 import { DEFAULT_MODEL, findModel, inputCost } from '../src/engine/tokens.js';
-import { BadRequest, Forbidden, InvalidInput } from '../src/errors.js';
+import { BadRequest, exactlyOneOf, Forbidden } from '../src/errors.js';
 import { ROLES, roleAtLeast, type Role } from '../src/domain/scope.js';
 import { MembersService } from '../src/services/members.js';
 import { AuditService } from '../src/services/audit.js';
@@ -150,7 +150,7 @@ const memberTools: AnyTool[] = [
     annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: false },
     examples: [{ description: 'A read-only teammate', args: { name: 'dana', role: 'viewer' } }],
     handler: async (ctx, a) => {
-      if (!a.user_id === !a.name) throw new InvalidInput('Give exactly one of user_id (an existing user) or name (a new one)', { field: a.user_id ? 'name' : 'user_id', rule: 'one_of' });
+      exactlyOneOf(a, ['user_id', 'name']);
       const scope = ctx.scope();
       const member = await ctx.app.service(MembersService).add(scope, who(ctx), { userId: a.user_id, name: a.name, role: a.role });
       if (!a.issue_key) return { member, key: null };

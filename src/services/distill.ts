@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppDeps } from '../app-deps.js';
 import type { Scope } from '../domain/scope.js';
-import { BadRequest, Cancelled, Conflict, InvalidInput, NotFound, PayloadTooLarge, UpstreamFailed, UpstreamTimeout } from '../errors.js';
+import { BadRequest, Cancelled, Conflict, exactlyOneOf, InvalidInput, NotFound, PayloadTooLarge, UpstreamFailed, UpstreamTimeout } from '../errors.js';
 import type { Plan } from '../config.js';
 import { chunkText } from '../engine/chunking.js';
 import { buildSkeleton } from '../engine/compress.js';
@@ -162,20 +162,12 @@ export class DistillService {
 
   async distill(scope: Scope, plan: Plan, req: DistillRequest, signal?: AbortSignal): Promise<DistillResult> {
     // The same per-call size cap as compress_text, on the conversation as sent.
+    const field = exactlyOneOf(req, ['messages', 'text']);
     const cap = this.deps.config.plans[plan].maxTextBytes;
-    const field = req.messages !== undefined ? 'messages' : 'text';
-    const bytes = Buffer.byteLength(req.messages !== undefined ? JSON.stringify(req.messages) : (req.text ?? ''), 'utf8');
+    const bytes = Buffer.byteLength(field === 'messages' ? JSON.stringify(req.messages) : (req.text ?? ''), 'utf8');
     if (bytes > cap) throw new PayloadTooLarge(`${field} is ${bytes} bytes; the ${plan} plan accepts at most ${cap} bytes per distill call`, { field, limit: cap, unit: 'bytes', size: bytes, plan });
-    // A missing input is 422 `required` like every schema-checked field (registry/schema.ts), and a
-    // choice between two inputs is 422 `one_of` like the other tools that take one of several.
-    if (req.messages === undefined && req.text === undefined) {
-      throw new InvalidInput("Field 'messages' is required: give messages (a conversation) or text", { field: 'messages', rule: 'required', valid: ['messages', 'text'] });
-    }
-    if (req.messages !== undefined && req.text !== undefined) {
-      throw new InvalidInput('give exactly one of messages or text, not both', { field: 'text', rule: 'one_of', valid: ['messages', 'text'] });
-    }
-    if (req.messages !== undefined && req.messages.length === 0) throw new InvalidInput('messages: the conversation is empty (give at least one message)', { field: 'messages', rule: 'min_items' });
-    if (req.text !== undefined && !req.text.trim()) throw new InvalidInput('text is empty', { field: 'text', rule: 'required' });
+    if (field === 'messages' && req.messages!.length === 0) throw new InvalidInput('messages: the conversation is empty (give at least one message)', { field: 'messages', rule: 'min_items' });
+    if (field === 'text' && !req.text!.trim()) throw new InvalidInput('text is empty', { field: 'text', rule: 'required' });
     const inject = req.inject?.trim() ? req.inject : undefined;
     if (inject !== undefined) {
       if (inject.length > INJECT_MAX_CHARS) {
@@ -197,7 +189,7 @@ export class DistillService {
     let conv: Conversation;
     try {
       // Plain text is one message to shorten, not a last user message to keep verbatim.
-      conv = req.text !== undefined ? { ...normalizeMessages([{ role: 'user', content: req.text }]), lastUser: -1 } : normalizeMessages(req.messages!);
+      conv = field === 'text' ? { ...normalizeMessages([{ role: 'user', content: req.text! }]), lastUser: -1 } : normalizeMessages(req.messages!);
     } catch (e) {
       if (e instanceof ConversationError) throw new BadRequest(e.message, 'invalid_messages', { field: e.field });
       throw e;
@@ -236,7 +228,7 @@ export class DistillService {
       if (e instanceof UpstreamFailed || e instanceof UpstreamTimeout) await record('failed', null, e.code);
       throw e;
     }
-    if (req.text !== undefined) messages = messages.length ? messages : [{ role: 'user', content: '' }];
+    if (field === 'text') messages = messages.length ? messages : [{ role: 'user', content: '' }];
     const tokensOut = normalizeMessages(messages).messages.reduce((s, m) => s + countTokens(messageText(m)), 0);
     await record('ok', tokensOut, null);
     return {

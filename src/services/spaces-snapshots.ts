@@ -5,7 +5,7 @@ import type { AppDeps } from '../app-deps.js';
 import type { Scope } from '../domain/scope.js';
 import type { TextMessage } from '../engine/artifacts.js';
 import { buildSnapshot, SNAPSHOT_MIN_BUDGET, type SnapshotArtifactRef, type SnapshotState } from '../engine/snapshot.js';
-import { InvalidInput, NotFound } from '../errors.js';
+import { exactlyOneOf, InvalidInput, NotFound } from '../errors.js';
 import { newId, nowIso } from '../store/db.js';
 import { ArtifactsService } from './spaces-artifacts.js';
 import { fromMessages, SourcesService } from './spaces-sources.js';
@@ -36,9 +36,7 @@ export class SnapshotsService {
     scope: Scope,
     a: { source_id?: string; space_id?: string; messages?: unknown[]; title?: string; budget_tokens?: number; last_turns?: number; inline_artifacts?: boolean },
   ): Promise<SnapshotView> {
-    if ((a.source_id === undefined) === (a.messages === undefined)) {
-      throw new InvalidInput('give exactly one of source_id (a stored conversation) or messages', { field: a.source_id ? 'messages' : 'source_id', rule: 'one_of' });
-    }
+    exactlyOneOf(a, ['source_id', 'messages']);
     let messages: TextMessage[];
     let spaceId = a.space_id ?? null;
     let title = a.title ?? null;

@@ -10,7 +10,7 @@ import type { TextMessage } from '../engine/artifacts.js';
 import { detectExport, EXPORT_FORMATS, parseExport, type ExportFormat, type ExportedConversation } from '../engine/exports.js';
 import { extractDocument, type SourceFormat } from '../engine/extract/index.js';
 import { countTokens } from '../engine/tokens.js';
-import { BadRequest, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
+import { BadRequest, exactlyOneOf, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
 import { newId, nowIso } from '../store/db.js';
 import type { SourceRow } from '../store/spaces.js';
 import { JobsService } from './jobs.js';
@@ -84,12 +84,8 @@ export class SourcesService {
   constructor(private readonly deps: AppDeps) {}
 
   private async parse(caller: Caller, scope: Scope, a: CreateSourceInput): Promise<{ parsed: Parsed[]; uploadId: string | null }> {
-    const given = FIELDS.filter((f) => a[f] !== undefined);
-    if (given.length !== 1) {
-      throw new InvalidInput(`give exactly one of ${FIELDS.join(', ')} (got ${given.length ? given.join(', ') : 'none'})`, { field: given[1] ?? 'messages', rule: 'one_of', valid: FIELDS });
-    }
+    const field = exactlyOneOf(a, FIELDS);
     const cap = this.deps.config.plans[caller.plan].maxTextBytes;
-    const field = given[0]!;
     const size = field === 'messages' ? Buffer.byteLength(JSON.stringify(a.messages)) : Buffer.byteLength(String(a[field]));
     if (size > cap * (field === 'content_base64' ? 4 / 3 : 1) + 4) {
       throw new PayloadTooLarge(`${field} is ${size} bytes; the ${caller.plan} plan accepts at most ${cap} bytes per source`, { field, limit: cap, unit: 'bytes', size, plan: caller.plan });

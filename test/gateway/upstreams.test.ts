@@ -143,10 +143,10 @@ describe('refusals', () => {
     expect((await query(server.deps, 'SELECT id FROM upstream_servers WHERE name = ?', 'evil')).length).toBe(0);
   });
 
-  it('neither or both of command and url is a 422 one_of naming the missing or extra field, as every other tool answers', async () => {
+  it('neither of command and url is a 422 required, both a 422 one_of naming the extra field, as every other tool answers', async () => {
     const neither = await rest(server, 'POST', '/v1/tools/register_upstream_server', { key: server.ownerKey, body: { name: 'half' } });
     expect(neither.status).toBe(422);
-    expect(neither.body).toMatchObject({ error_code: 'invalid_input', field: 'command', rule: 'one_of', valid: ['command', 'url'] });
+    expect(neither.body).toMatchObject({ error_code: 'invalid_input', field: 'command', rule: 'required', valid: ['command', 'url'] });
     const both = await callTool(client, 'register_upstream_server', { name: 'half', command: MEMORY_CMD, url: 'http://127.0.0.1:1/mcp' });
     expect(both.structured).toMatchObject({ status: 422, error_code: 'invalid_input', field: 'url', rule: 'one_of' });
   });

@@ -231,7 +231,8 @@ describe('bad input: 4xx naming the problem, nothing stored', () => {
       [{ space_id: space, messages: [{ role: 'wizard', content: 'hi' }] }, 400, /messages\.0\.role|messages\[0\]\.role/],
       [{ space_id: space, messages: [] }, 422, /empty/],
       [{ space_id: 'spc_nope', messages: CONVERSATION }, 404, /space_id/],
-      [{ space_id: space, messages: CONVERSATION, text: 'x' }, 422, /exactly one of/],
+      [{ space_id: space, messages: CONVERSATION, text: 'x' }, 422, /only one of .*"rule":"one_of"/],
+      [{ space_id: space }, 422, /give one of .*"rule":"required"/],
       [{ space_id: space, text: '   ' }, 422, /empty/],
     ];
     for (const [body, status, re] of cases) {

@@ -7,7 +7,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AppDeps } from '../../app-deps.js';
 import type { Scope } from '../../domain/scope.js';
-import { AppError, BadRequest, Conflict, Forbidden, InvalidInput, NotFound, UpstreamFailed, UpstreamTimeout } from '../../errors.js';
+import { AppError, BadRequest, Conflict, exactlyOneOf, Forbidden, NotFound, UpstreamFailed, UpstreamTimeout } from '../../errors.js';
 import { newId, nowIso } from '../../store/db.js';
 import type { UpstreamRow } from '../../store/upstreams.js';
 import { resolveAllowed, UrlAllowlist } from '../url-fetch.js';
@@ -82,9 +82,7 @@ export class UpstreamsService {
     if (!UPSTREAM_NAME.test(req.name)) {
       throw new BadRequest("name: 1–32 lower-case letters, digits, '-' or single '_' (it prefixes the upstream's tools as name__tool)", 'invalid_value', { field: 'name', rule: 'pattern' });
     }
-    if (!!req.command === !!req.url) {
-      throw new InvalidInput('Give exactly one of command (a stdio server) or url (an HTTP server)', { field: req.command ? 'url' : 'command', rule: 'one_of', valid: ['command', 'url'] });
-    }
+    exactlyOneOf(req, ['command', 'url']);
     const env = req.env ?? {};
     const headers = req.headers ?? {};
     let transport: 'stdio' | 'http';
