@@ -157,7 +157,8 @@ export class Registry {
 
   /**
    * Tools ranked by what they do (BM25 over name, title, description, details and toolset), for
-   * search_tools. Words are crudely stemmed so "compression" finds compress_text.
+   * search_tools. Words are crudely stemmed so "compression" finds compress_text, and a few words
+   * readers use are widened to ours ("undo" → restore; SYNONYMS in tool-search.ts).
    */
   search(query: string, k: number): Array<{ tool: AnyTool; score: number }>;
   search(query: string, k: number, extra: SourceTool[]): Array<{ tool?: AnyTool; external?: SourceTool; score: number }>;

@@ -49,6 +49,57 @@ export function queryTerms(query: string): string[] {
   return out;
 }
 
+/**
+ * The words a reader types for what the tools call otherwise, query side only (the index holds the
+ * tools' own words). Small and reviewed by hand: each entry is a word people use and the word our
+ * names and descriptions use for the same thing. Open compounds are found closed ("roll back" →
+ * rollback), so the closed form is the key. Expansions weigh SYNONYM_WEIGHT of a typed word, so a
+ * tool that has the reader's own word still ranks first.
+ */
+const SYNONYMS: Record<string, string[]> = {
+  invite: ['add', 'member'],
+  teammate: ['member'],
+  colleague: ['member'],
+  coworker: ['member'],
+  collaborator: ['member'],
+  undo: ['restore'],
+  rollback: ['restore'],
+  revert: ['restore'],
+  undelete: ['restore'],
+  recover: ['restore'],
+  erase: ['delete'],
+  remove: ['delete'],
+  delete: ['revoke', 'remove'],
+  wipe: ['delete', 'clear'],
+  summarize: ['distill'],
+  summarise: ['distill'],
+  chat: ['conversation'],
+  shorten: ['compress'],
+  minify: ['compress'],
+  smaller: ['compress'],
+  spend: ['usage'],
+  spent: ['usage'],
+  bill: ['usage', 'cost'],
+  billing: ['usage', 'cost'],
+  background: ['job'],
+  find: ['search'],
+};
+const SYNONYM_WEIGHT = 0.8;
+const STEMMED_SYNONYMS = new Map(Object.entries(SYNONYMS).map(([k, v]) => [stem(k), v.map(stem)]));
+
+/** Query terms with their weights: the typed terms (1) and their synonyms (SYNONYM_WEIGHT) where not typed. */
+export function weightedQueryTerms(query: string): Map<string, number> {
+  const typed = queryTerms(query);
+  const out = new Map(typed.map((t) => [t, 1]));
+  // An open compound that is a synonym key ("roll back") is one word: its halves are not the query.
+  const words = tokenize(query);
+  for (let i = 0; i + 1 < words.length; i++) {
+    if (STEMMED_SYNONYMS.has(stem(words[i]! + words[i + 1]!))) for (const w of [words[i]!, words[i + 1]!]) out.delete(stem(w));
+  }
+  for (const t of typed) for (const s of STEMMED_SYNONYMS.get(t) ?? []) if (!out.has(s)) out.set(s, SYNONYM_WEIGHT);
+  return out;
+}
+
 export class ToolSearchIndex {
   /** Per document, per field: term → count, and the field's length. */
   private readonly docs: Array<Array<{ tf: Map<string, number>; length: number }>> = [];
@@ -73,10 +124,10 @@ export class ToolSearchIndex {
     const n = this.docs.length;
     const avg = this.totalLength.map((t) => t / Math.max(1, n) || 1);
     const hits: Array<{ index: number; score: number }> = [];
-    const q = [...new Set(queryTerms(query))].filter((t) => this.df.has(t));
+    const q = [...weightedQueryTerms(query)].filter(([t]) => this.df.has(t));
     this.docs.forEach((fields, index) => {
       let score = 0;
-      for (const t of q) {
+      for (const [t, w] of q) {
         let tf = 0;
         FIELDS.forEach(({ weight, b }, i) => {
           const f = fields[i]!.tf.get(t);
@@ -84,7 +135,7 @@ export class ToolSearchIndex {
         });
         if (!tf) continue;
         // BM25F: the fields' weighted, length-normalised counts are saturated once, with BM25's k1.
-        score += (bm25Idf(n, this.df.get(t)!) * tf) / (BM25_K1 + tf);
+        score += (w * bm25Idf(n, this.df.get(t)!) * tf) / (BM25_K1 + tf);
       }
       if (score > 0) hits.push({ index, score });
     });

@@ -119,7 +119,7 @@ describe('discovery', () => {
     });
   });
 
-  it('search_tools puts the tool a natural request means first (BM25F: name weighted, a long help text no penalty, "hand off" finds handoff)', async () => {
+  it('search_tools puts the tool a natural request means first (BM25F: name weighted, a long help text no penalty, "hand off" finds handoff, "invite" finds add_member)', async () => {
     const queries: Array<[string, string]> = [
       ['hand off a task to another agent', 'create_handoff'],
       ['handoff to another agent', 'create_handoff'],
@@ -135,6 +135,14 @@ describe('discovery', () => {
       ['store a document for semantic search', 'ingest_context'],
       ['look up library documentation', 'gc_lookup'],
       ['fit several items into a token budget', 'adapt_to_context_window'],
+      // A reader's word for what the tools call otherwise (SYNONYMS in registry/tool-search.ts).
+      ['invite someone to my project', 'add_member'],
+      ['add a teammate', 'add_member'],
+      ['summarize a conversation', 'distill'],
+      ['erase a document', 'delete_document'],
+      ['delete my api key', 'revoke_api_key'],
+      ['undo deleting a context', 'restore_context'],
+      ['revert a kb item to an earlier version', 'gc_kb_restore'],
     ];
     await withClient({ key: srv.ownerKey }, async (c) => {
       const wrong: string[] = [];
@@ -143,6 +151,11 @@ describe('discovery', () => {
         if (names[0] !== want) wrong.push(`"${query}" → ${names.join(', ')} (want ${want} first)`);
       }
       expect(wrong).toEqual([]);
+      // "undo" and "roll back" alone: the two restore tools first.
+      for (const query of ['undo', 'roll back']) {
+        const names = ((await callTool(c, 'search_tools', { query, limit: 2 })).structured.results as Array<{ name: string }>).map((r) => r.name);
+        expect(names.sort(), query).toEqual(['gc_kb_restore', 'restore_context']);
+      }
     });
   });
 
