@@ -114,7 +114,7 @@ const actor = (ctx: ToolContext) => ctx.caller?.actorId ?? owner(ctx);
 const actorRole = (ctx: ToolContext): Role => ctx.caller?.role ?? 'owner';
 
 function summary(k: Awaited<ReturnType<KeysService['list']>>[number]) {
-  return { key_id: k.key_id, name: k.name, plan: k.plan, masked_key: k.masked_key, status: k.status, project_id: k.project_id, member_user_id: k.member_user_id, created_at: k.created_at, last_used: k.last_used_at, revoked_at: k.revoked_at };
+  return { key_id: k.key_id, name: k.name, plan: k.plan, masked_key: k.masked_key, status: k.status, project_id: k.project_id, member_user_id: k.member_user_id, created_at: k.created_at, last_used: k.last_used, revoked_at: k.revoked_at };
 }
 
 const RoleField = z.enum(ROLES).describe('owner (everything) | admin (members, integrations) | operator (jobs, own keys) | viewer (read only).');

@@ -32,7 +32,8 @@ export interface KeySummary {
   /** The member the key acts for; null = the account holder. */
   member_user_id: string | null;
   created_at: string;
-  last_used_at: string | null;
+  /** The REST field name (list_api_keys), which the CLI prints too. */
+  last_used: string | null;
   revoked_at: string | null;
 }
 
@@ -180,7 +181,7 @@ function summary(r: KeyRow): KeySummary {
     project_id: r.project_id,
     member_user_id: r.member_user_id ?? null,
     created_at: r.created_at,
-    last_used_at: r.last_used_at,
+    last_used: r.last_used_at,
     revoked_at: r.revoked_at,
   };
 }

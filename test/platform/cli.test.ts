@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { BUILT_ARGS, ROOT, cliEnv, runCli, startServeProcess } from '../helpers/cli.js';
-import { rest, useTempDirs } from '../helpers/server.js';
+import { rest, until, useTempDirs } from '../helpers/server.js';
 
 const dir = useTempDirs();
 
@@ -29,6 +29,14 @@ describe('ctxgate keys', () => {
       expect(srv.output()).not.toContain('first start');
       const ok = await rest({ baseUrl: base }, 'POST', '/v1/tools/list_toolsets', { key: created.key, body: {} });
       expect(ok.status).toBe(200);
+      // `keys list` prints REST's field names (list_api_keys is the contract) with the same values.
+      const restKey = await until(async () => {
+        const r = await rest({ baseUrl: base }, 'POST', '/v1/tools/list_api_keys', { key: created.key, body: {} });
+        const k = (r.body.keys as Array<Record<string, unknown>>).find((x) => x.key_id === created.key_id);
+        return k?.last_used ? k : undefined;
+      });
+      const cliKey = (JSON.parse(runCli(['keys', 'list'], d).stdout) as Array<Record<string, unknown>>).find((x) => x.key_id === created.key_id);
+      expect(cliKey).toMatchObject(restKey);
       const rv = runCli(['keys', 'revoke', created.key_id], d);
       expect(rv.status).toBe(0);
       expect(JSON.parse(rv.stdout).revoked_at).toBeTruthy();
