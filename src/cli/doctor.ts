@@ -113,8 +113,25 @@ function embedderCheck(config: Config): Check {
   return { name: 'embedder', level: 'ok', detail: `minilm; ${h.reason}` };
 }
 
-/** Is ctxgate answering on the configured port, is the port free, or is something else on it? */
+/**
+ * Is the port free, held by ctxgate, held by something else, or out of this user's reach? Listening
+ * there ourselves is the truthful test (it fails exactly as `ctxgate serve` would); only a port in
+ * use is then asked for /health, to tell a running ctxgate from another program.
+ */
 async function portCheck(config: Config): Promise<Check> {
+  const err = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', (e: NodeJS.ErrnoException) => resolve(e));
+    srv.listen(config.port, config.host, () => srv.close(() => resolve(null)));
+  });
+  const where = `${config.host}:${config.port}`;
+  if (!err) return { name: 'port', level: 'ok', detail: `${where} is free; ctxgate is not running (start it with \`ctxgate serve\`)` };
+  if (err.code === 'EACCES') {
+    const start = unprivilegedPortStart();
+    return { name: 'port', level: 'fail', detail: `${where} needs privileges this user lacks (ports below ${start} need root or CAP_NET_BIND_SERVICE)`, fix: `set CTXGATE_PORT to ${start} or above (or grant node CAP_NET_BIND_SERVICE)` };
+  }
+  if (err.code === 'EADDRNOTAVAIL') return { name: 'port', level: 'fail', detail: `${config.host} is not an address of this machine`, fix: 'set CTXGATE_HOST to one of its addresses (127.0.0.1, or 0.0.0.0 for all)' };
+  if (err.code !== 'EADDRINUSE') return { name: 'port', level: 'fail', detail: `cannot listen on ${where} (${err.code ?? err.message})`, fix: 'set CTXGATE_PORT to a free port (or stop what holds it)' };
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
   try {
@@ -124,17 +141,19 @@ async function portCheck(config: Config): Promise<Check> {
       const level: Level = body.status === 'ok' ? 'ok' : 'fail';
       return { name: 'server', level, detail: `ctxgate ${body.version ?? ''} answers at ${base}/mcp (health: ${body.status}${body.failed?.length ? `, failed: ${body.failed.join(', ')}` : ''})`, ...(level === 'fail' && { fix: 'see the server log for the failed check' }) };
     }
-    return { name: 'port', level: 'fail', detail: `something other than ctxgate answers on ${base}`, fix: 'stop it, or set CTXGATE_PORT to a free port' };
   } catch {
-    /* nothing answering: see whether we could listen there */
+    /* not HTTP, or no answer in time: another program all the same */
   }
-  const free = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', (e: NodeJS.ErrnoException) => resolve(e));
-    srv.listen(config.port, config.host, () => srv.close(() => resolve(null)));
-  });
-  if (!free) return { name: 'port', level: 'ok', detail: `${config.host}:${config.port} is free; ctxgate is not running (start it with \`ctxgate serve\`)` };
-  return { name: 'port', level: 'fail', detail: `cannot listen on ${config.host}:${config.port} (${free.code})`, fix: 'set CTXGATE_PORT to a free port (or stop what holds it)' };
+  return { name: 'port', level: 'fail', detail: `${where} is in use by another program (not ctxgate: no /health answer)`, fix: 'stop it, or set CTXGATE_PORT to a free port' };
+}
+
+/** The lowest port an unprivileged process may bind (Linux makes it settable; 1024 elsewhere). */
+function unprivilegedPortStart(): number {
+  try {
+    return Number(fs.readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim()) || 1024;
+  } catch {
+    return 1024;
+  }
 }
 
 export async function doctorCmd(config: Config): Promise<void> {
