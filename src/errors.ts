@@ -61,6 +61,13 @@ export class Forbidden extends AppError {
     super(403, 'forbidden', message, extra);
   }
 }
+/**
+ * A project-bound key naming another project (or the account's default): 403 `project_bound_key`,
+ * said alike whether that project exists or not, so it tells the key nothing about other projects.
+ */
+export function projectBoundRefusal(boundTo: string, field = 'project_id'): Forbidden {
+  return new Forbidden(`This key is bound to project ${boundTo} and cannot act on another project or the account's default`, { field, reason: 'project_bound_key' });
+}
 export class NotFound extends AppError {
   constructor(message: string, extra: Record<string, unknown> = {}) {
     super(404, 'not_found', message, extra);

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { PLANS, type Plan } from '../src/config.js';
 import { DEFAULT_MODEL, findModel, inputCost } from '../src/engine/tokens.js';
-import { BadRequest, exactlyOneOf, Forbidden } from '../src/errors.js';
+import { BadRequest, exactlyOneOf, Forbidden, projectBoundRefusal } from '../src/errors.js';
 import { ROLES, roleAtLeast, type Role } from '../src/domain/scope.js';
 import { MembersService } from '../src/services/members.js';
 import { AuditService } from '../src/services/audit.js';
@@ -73,9 +73,7 @@ function requireUnbound(ctx: ToolContext, action: string): void {
 }
 
 function requireOwnProject(ctx: ToolContext, projectId: string | null | undefined, field = 'project_id'): void {
-  if (ctx.caller?.projectBound && projectId !== ctx.caller.projectId) {
-    throw new Forbidden(`This key is bound to project ${ctx.caller.projectId} and cannot act on another project or the account's default`, { field, reason: 'project_bound_key' });
-  }
+  if (ctx.caller?.projectBound && projectId !== ctx.caller.projectId) throw projectBoundRefusal(ctx.caller.projectId, field);
 }
 
 /**

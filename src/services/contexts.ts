@@ -7,7 +7,7 @@ import type { AppDeps } from '../app-deps.js';
 import { LIMITS } from '../config.js';
 import type { Caller, Scope } from '../domain/scope.js';
 import { countTokens } from '../engine/tokens.js';
-import { BadRequest, Conflict, NotFound, PayloadTooLarge } from '../errors.js';
+import { BadRequest, Conflict, NotFound, PayloadTooLarge, projectBoundRefusal } from '../errors.js';
 import { excerpt } from '../registry/schema.js';
 import { nowIso } from '../store/db.js';
 import type { ContextRow, ContextSort, ContextsRepo, ContextVersionRow, NewContext } from '../store/contexts.js';
@@ -151,13 +151,14 @@ export class ContextsService {
 
   /**
    * The scope a call acts in: the key's project, or another project of the same owner named by
-   * `projectId` (account-level keys only). Anything else is "not found": a key learns nothing of
-   * projects that are not its owner's.
+   * `projectId` (account-level keys only). A project-bound key naming another project is refused
+   * (403 project_bound_key, as every tool taking a project_id answers it, whether or not the project
+   * exists); a project that is not the owner's is "not found", as get_project says.
    */
   async scopeFor(caller: Caller, projectId?: string | null): Promise<Scope> {
     const own = { ownerId: caller.userId, projectId: caller.projectId };
     if (!projectId || projectId === caller.projectId) return own;
-    if (caller.projectBound) throw new NotFound(`Project ${excerpt(projectId, 64)} not found for this key (it is bound to project ${caller.projectId})`, { field: 'project_id' });
+    if (caller.projectBound) throw projectBoundRefusal(caller.projectId);
     await this.deps.service(AccountsService).getProject(caller.userId, projectId);
     return { ownerId: caller.userId, projectId };
   }

@@ -73,10 +73,16 @@ describe('another tenant', () => {
     const p = await rest(s, 'POST', '/v1/tools/create_project', { key: a, body: { name: 'side' } });
     const bound = (await s.createKey({ projectId: p.body.id })).keyString;
     expect((await rest(s, 'GET', `/v1/contexts/${id}`, { key: bound })).status).toBe(404);
+    // Naming another project is refused as every tool refuses a bound key (create_api_key, kb, jobs):
+    // 403 project_bound_key, the same for a project that exists and one that does not.
     const brain = await rest(s, 'GET', `/api/brain?projectId=${projectA}`, { key: bound });
-    expect(brain.status).toBe(404);
-    // The id is quoted once ("prj_..."), not twice ('"prj_..."').
-    expect(brain.body.detail).toMatch(new RegExp(`^Project "${projectA}" not found for this key`));
+    const viaAccount = await rest(s, 'POST', '/v1/tools/create_api_key', { key: bound, body: { name: 'x', project_id: projectA } });
+    const ghost = await rest(s, 'POST', '/v1/tools/list_contexts', { key: bound, body: { project_id: 'prj_doesnotexist' } });
+    for (const r of [brain, viaAccount, ghost]) {
+      expect(r.status).toBe(403);
+      expect(r.body).toMatchObject({ error_code: 'forbidden', reason: 'project_bound_key' });
+      expect(r.body.detail).toBe(`This key is bound to project ${p.body.id} and cannot act on another project or the account's default`);
+    }
     expect((await rest(s, 'GET', '/api/contexts', { key: bound })).body).toEqual([]);
     // An account-level key may name the other project of its own account.
     expect((await rest(s, 'GET', `/api/contexts?projectId=${p.body.id}`, { key: a })).status).toBe(200);
