@@ -399,12 +399,10 @@ const bindApiKey = defineTool({
   examples: [{ description: 'Move a key to a project', args: { key_id: 'key_abc', project_id: 'prj_abc' } }],
   handler: async (ctx, a) => {
     requireUnbound(ctx, 're-bind keys');
-    const keys = ctx.app.service(KeysService);
-    const before = await keys.get(a.key_id, owner(ctx));
-    const after = await keys.rebind(a.key_id, owner(ctx), a.project_id);
+    const { key, previousProjectId } = await ctx.app.service(KeysService).rebind(a.key_id, owner(ctx), a.project_id);
     // Both projects' admins see the key arrive or leave.
-    for (const p of [before.project_id, after.project_id]) if (p) ctx.alsoAudit(p);
-    return summary(after);
+    for (const p of [previousProjectId, key.project_id]) if (p) ctx.alsoAudit(p);
+    return summary(key);
   },
 });
 

@@ -92,7 +92,8 @@ export class KeysService {
    * Binds a key to another project (or unbinds it: null) in place: the key string stays the same, so
    * no client configuration changes. A member's key stays in its project (it has no role elsewhere).
    */
-  async rebind(keyId: string, ownerId: string, projectId: string | null): Promise<KeySummary> {
+  /** Re-bind a key in place; returns it as it is now and the project it left (one read, one write). */
+  async rebind(keyId: string, ownerId: string, projectId: string | null): Promise<{ key: KeySummary; previousProjectId: string | null }> {
     const row = await this.deps.store.keys({ ownerId }).get(keyId);
     if (!row) throw new NotFound(`API key '${keyId}' not found`, { field: 'key_id', key_id: keyId });
     if (row.revoked_at) throw new InvalidInput(`API key '${keyId}' is revoked; create a new key instead`, { field: 'key_id' }, 400, 'already_revoked');
@@ -101,7 +102,7 @@ export class KeysService {
     if (!(await this.deps.store.keys({ ownerId }).rebind(keyId, projectId))) {
       throw new InvalidInput(`API key '${keyId}' is revoked; create a new key instead`, { field: 'key_id' }, 400, 'already_revoked');
     }
-    return this.get(keyId, ownerId);
+    return { key: summary({ ...row, project_id: projectId }), previousProjectId: row.project_id };
   }
 
   count(): Promise<number> {

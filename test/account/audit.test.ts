@@ -105,6 +105,23 @@ describe('audit log', () => {
     expect(JSON.stringify(elsewhere.body)).not.toContain(made.body.key_id);
   });
 
+  it('a key re-bound from one project to another is in both projects\' logs (the project it left, read once with the re-bind)', async () => {
+    const from = await rest(server, 'POST', '/v1/projects', { key: server.ownerKey, body: { name: 'bind-from' } });
+    const to = await rest(server, 'POST', '/v1/projects', { key: server.ownerKey, body: { name: 'bind-to' } });
+    const fromLead = (await server.createKey({ projectId: from.body.id, name: 'from-lead' })).keyString;
+    const toLead = (await server.createKey({ projectId: to.body.id, name: 'to-lead' })).keyString;
+    const moved = await server.createKey({ projectId: from.body.id, name: 'moving' });
+    const r = await rest(server, 'PATCH', `/v1/keys/${moved.key_id}`, { key: server.ownerKey, body: { project_id: to.body.id } });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ key_id: moved.key_id, project_id: to.body.id, status: 'active' });
+    for (const lead of [fromLead, toLead]) {
+      const log = await rest(server, 'GET', '/v1/audit-log?tool=bind_api_key', { key: lead });
+      expect(log.body.entries.map((e: { targets: Record<string, string> }) => e.targets.key_id)).toContain(moved.key_id);
+    }
+    const elsewhere = await rest(server, 'GET', '/v1/audit-log?tool=bind_api_key', { key: holderKey });
+    expect(JSON.stringify(elsewhere.body)).not.toContain(moved.key_id);
+  });
+
   it('deletes rows past the configured retention', async () => {
     const audit = server.deps.service(AuditService);
     expect(await audit.prune(Date.now() + 12 * 3_600_000)).toBe(0);
