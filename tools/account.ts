@@ -389,8 +389,8 @@ const bindApiKey = defineTool({
   description: 'Re-bind one of your keys to another project (or unbind it with project_id null) in place: the key string stays the same, so client configurations keep working.',
   details: 'Usage already recorded stays with the old project; calls from now on count against the new one. Needs a key that is not bound to a project (an account-level action). Member keys stay in their project.',
   input: z.object({
-    key_id: z.string().min(1).describe('Key to re-bind (key_...).'),
-    project_id: ProjectId.nullable().describe('The project to bind it to; null unbinds it (the account default).'),
+    key_id: z.string().min(1).describe('Key to re-bind (key_...), from list_api_keys.'),
+    project_id: ProjectId.nullable().describe('The project to bind it to, from list_projects; null unbinds it (the account default).'),
   }),
   output: KeySummary,
   rest: [{ method: 'PATCH', path: '/v1/keys/:key_id' }],
@@ -583,7 +583,7 @@ export const tools: AnyTool[] = [
     input: z.object({
       name: z.string().trim().min(1).max(100).describe('Label, 1-100 chars.'),
       plan: z.enum(PLANS).optional().describe("Plan of the new key; defaults to the calling key's plan and cannot exceed it."),
-      project_id: ProjectId.optional().describe('Bind the key to this project (default: unbound; a project-bound caller can only mint keys for its own project).'),
+      project_id: ProjectId.optional().describe('Bind the key to this project, from list_projects (default: unbound; a project-bound caller can only mint keys for its own project).'),
     }),
     output: CreatedKey,
     rest: [{ method: 'POST', path: '/v1/keys' }],
@@ -636,8 +636,8 @@ export const tools: AnyTool[] = [
     title: 'Rotate API key',
     description: 'Replace a key with a new one of the same name and plan (the old one is revoked at once), optionally binding the new key to another project.',
     input: z.object({
-      key_id: z.string().min(1).describe('Key to replace.'),
-      project_id: ProjectId.optional().describe('Bind the new key to this project instead of the old binding.'),
+      key_id: z.string().min(1).describe('Key to replace (key_...), from list_api_keys.'),
+      project_id: ProjectId.optional().describe('Bind the new key to this project (from list_projects) instead of the old binding.'),
     }),
     output: CreatedKey.extend({ replaced_key_id: z.string() }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },

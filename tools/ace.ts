@@ -20,7 +20,7 @@ const Playbook = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'letters, digits and . _ : - (1–64, starting with a letter or digit)')
   .default(DEFAULT_PLAYBOOK)
   .describe('Playbook name within the project (default "default"), e.g. "deploys" or "code-review".');
-const BulletId = z.string().min(1).max(64).describe('A bullet id (bul_...).');
+const BulletId = z.string().min(1).max(64).describe('A bullet id (bul_...), from ace_get_playbook.');
 const Similarity = z.number().min(0.5).max(1).optional().describe('Similarity at or above which two bullets are the same lesson (default: per embedder, 0.95 offline / 0.9 MiniLM).');
 
 const BulletOut = z.object({
@@ -317,7 +317,7 @@ const createHandoff = defineTool({
     }),
 });
 
-const HandoffId = z.string().min(1).max(64).describe('The handoff id (hof_...).');
+const HandoffId = z.string().min(1).max(64).describe('The handoff id (hof_...), from create_handoff or list_handoffs.');
 
 const getHandoff = defineTool({
   name: 'get_handoff',
@@ -521,7 +521,7 @@ const getExperiment = defineTool({
   description: "An experiment's progress and its table: per setting, savings, compression time, share of answers kept and structural retention.",
   details: 'The table sums the documents finished so far (see documents_done); per_document: true adds each document\'s figures.',
   input: z.object({
-    experiment_id: z.string().min(1).max(64).describe('The experiment id (exp_...).'),
+    experiment_id: z.string().min(1).max(64).describe('The experiment id (exp_...), from create_experiment.'),
     per_document: z.boolean().default(false).describe('Also return each document\'s figures per setting.'),
   }),
   output: ExperimentOut,

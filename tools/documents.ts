@@ -207,7 +207,7 @@ const searchSemantic = defineTool({
     'mode: semantic (embedding similarity), keyword (BM25 over a full-text index: exact identifiers), hybrid (both, fused by Reciprocal Rank Fusion).',
   input: z.object({
     query: z.string().min(1).max(4000).describe('What to look for, in words or identifiers.'),
-    doc_id: DocId.optional().describe('Search only this document (doc_...). Omit doc_id and file_id to search every document of the project.'),
+    doc_id: DocId.optional().describe('Search only this document (doc_..., from ingest_context). Omit doc_id and file_id to search every document of the project.'),
     file_id: z.string().min(1).max(256).optional().describe('Search only the document ingested under this file_id.'),
     top_k: z.number().int().min(1).max(50).default(5).describe('How many chunks to return (1–50).'),
     mode: SearchMode.default('semantic').describe('semantic | keyword | hybrid'),

@@ -92,7 +92,7 @@ const removeUpstream = defineTool({
   toolset: 'gateway',
   title: 'Remove upstream MCP server',
   description: 'Remove a registered upstream (by id or name) and close its connection; its stored credentials are deleted.',
-  input: z.object({ server: z.string().min(1).max(64).describe('Upstream id or name.') }),
+  input: z.object({ server: z.string().min(1).max(64).describe('Upstream id or name, from list_upstream_servers.') }),
   output: z.object({ removed: Upstream }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   rest: [{ method: 'DELETE', path: '/v1/gateway/upstreams/:server' }],
@@ -107,7 +107,7 @@ const listUpstreamTools = defineTool({
   description: "An upstream's tools with compressed descriptions (input schemas semantically intact), their namespaced names and the tokens saved.",
   details: 'compressed=false returns the upstream\'s own entries unchanged. refresh=true asks the upstream again instead of using the list cached for the open connection. Call a tool with proxy_mcp_server, or with call_tool as name "server__tool".',
   input: z.object({
-    server: z.string().min(1).max(64).describe('Upstream id or name.'),
+    server: z.string().min(1).max(64).describe('Upstream id or name, from list_upstream_servers.'),
     compressed: z.boolean().default(true).describe('Compress descriptions (default true).'),
     refresh: z.boolean().default(false).describe('Ask the upstream again (default: cached per connection).'),
   }),
@@ -135,13 +135,13 @@ const proxyMcp = defineTool({
   details:
     "Shrinking (compress=true): JSON loses null members and repeated records become {columns, rows}; shell-like output goes through the CLI filters (failures verbatim); prose over the budget goes through the compressor; then text is cut at max_tokens. Images, audio and resources pass through untouched. Whenever something was shortened, the whole text is kept 30 minutes: call again with continuation=<handle> and page=N (pages of 2000 tokens) to read it. Secrets in upstream text are redacted.",
   input: z.object({
-    server: z.string().min(1).max(64).optional().describe('Upstream id or name (not needed with continuation).'),
+    server: z.string().min(1).max(64).optional().describe('Upstream id or name, from list_upstream_servers (not needed with continuation).'),
     tool: z.string().min(1).max(128).optional().describe("The upstream tool's own name."),
     arguments: Open.default({}).describe("The upstream tool's arguments."),
     compress: z.boolean().default(false).describe('Shrink the result (default false: passed through).'),
     mode: z.enum(SHRINK_MODES).default('auto').describe('How to read text: auto-detect, or force json / cli / text.'),
     max_tokens: z.number().int().min(50).max(100_000).default(2000).describe('Token budget of the shrunk text (default 2000).'),
-    continuation: z.string().max(64).optional().describe('Handle from an earlier shrunk result: read its full text instead of calling.'),
+    continuation: z.string().max(64).optional().describe('Handle from an earlier shrunk proxy_mcp_server result: read its full text instead of calling.'),
     page: z.number().int().min(1).default(1).describe('Page of the continuation (from 1).'),
   }),
   output: z.object({

@@ -8,7 +8,7 @@ import { FIDELITIES } from '../src/engine/compress.js';
 import { WebhooksService } from '../src/services/webhooks.js';
 import { checkOutboundUrl } from '../src/services/url-fetch.js';
 
-const JobId = z.string().min(1).max(64).describe('Job id returned when the job was submitted (job_...).');
+const JobId = z.string().min(1).max(64).describe('Job id (job_...) returned when the job was submitted, or from list_batch_jobs.');
 
 export const JobStatusOut = z.object({
   job_id: z.string(),

@@ -207,7 +207,7 @@ const diff = defineTool({
   input: z.object({
     item_id: ItemId,
     from_version: z.number().int().min(0).optional().describe('Older side (default: the version before to_version; 0 = empty).'),
-    to_version: Version.optional().describe('Newer side (default: the current version).'),
+    to_version: Version.optional().describe('Newer side, a version from gc_kb_history (default: the current version).'),
     project_id: ProjectId.optional(),
   }),
   output: z.object({

@@ -19,7 +19,7 @@ const sources = (ctx: ToolContext) => ctx.app.service(SourcesService);
 const artifacts = (ctx: ToolContext) => ctx.app.service(ArtifactsService);
 const snapshots = (ctx: ToolContext) => ctx.app.service(SnapshotsService);
 
-const Id = (what: string) => z.string().min(1).max(64).describe(`${what} id.`);
+const Id = (what: string) => z.string().min(1).max(64).describe(`${what} id, from list_${what.toLowerCase()}s.`);
 const Limit = z.number().int().min(1).max(100).default(50).describe('Page size (1–100).');
 const Offset = z.number().int().min(0).default(0).describe('Items to skip.');
 
@@ -379,7 +379,7 @@ const createSnapshot = defineTool({
   description: 'Turn a conversation (a source, or messages) into a compact resumable state: goal, decisions and reasons, state, open questions, next steps, artifacts, last turns; Markdown and JSON.',
   details: `Default size: the conversation's tokens / 3.5 (3–4× smaller); budget_tokens sets it (${SNAPSHOT_LIMITS.minBudget}–${SNAPSHOT_LIMITS.maxBudget}). Decisions are kept first and verbatim, then the last turns whole (never cut), then next steps, open questions and the newest versions of the source's code, schemas and diagrams by reference (inline_artifacts puts their content in). Rules only; no LLM.`,
   input: z.object({
-    source_id: z.string().max(64).optional().describe('A conversation source.'),
+    source_id: z.string().max(64).optional().describe('A conversation source, from list_sources.'),
     messages: z.array(Message).optional().describe('Or the conversation itself (OpenAI or Anthropic form).'),
     space_id: z.string().max(64).optional().describe('Space to file a snapshot of messages under.'),
     title: z.string().max(SPACE_LIMITS.nameChars).optional(),

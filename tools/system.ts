@@ -16,6 +16,36 @@ const Access = {
   min_plan: MinPlan,
 };
 
+type JsonSchema = { description?: string; properties?: Record<string, JsonSchema>; items?: JsonSchema };
+const Placeholder = z.object({
+  field: z.string().describe('The argument, as a path (documents[0].doc_id).'),
+  from: z.array(z.string()).describe('Tools that give a real value for it.'),
+});
+
+/**
+ * The values of an example that stand for a record of the reader's own (an id, a slug, a version):
+ * every argument whose schema description names the tool that gives one ("from list_spaces",
+ * "returned by add_memory", "(ingest_context)"). Read from the schemas in one place, so an example
+ * needs no note of its own, and a fresh server's 404 on it is explained where the example is printed.
+ */
+export function examplePlaceholders(schema: JsonSchema, args: Record<string, unknown>, toolNames: ReadonlySet<string>): Array<z.infer<typeof Placeholder>> {
+  const out: Array<z.infer<typeof Placeholder>> = [];
+  const visit = (path: string, value: unknown, node: JsonSchema | undefined) => {
+    if (!node) return;
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => visit(`${path}[${i}]`, v, node.items));
+    } else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) visit(`${path}.${k}`, v, node.properties?.[k]);
+    } else if (typeof value === 'string' || typeof value === 'number') {
+      // A tool named as an instance ("e.g. compress_text") is a value, not where one comes from.
+      const from = [...new Set((node.description ?? '').replace(/e\.g\.[^.;)]*/g, '').match(/[a-z][a-z0-9_]+/g) ?? [])].filter((w) => toolNames.has(w));
+      if (from.length) out.push({ field: path, from });
+    }
+  };
+  for (const [k, v] of Object.entries(args)) visit(k, v, schema.properties?.[k]);
+  return out;
+}
+
 const toolHelp = defineTool({
   name: 'tool_help',
   toolset: 'system',
@@ -36,7 +66,14 @@ const toolHelp = defineTool({
     output_schema: z.record(z.string(), z.unknown()),
     annotations: z.record(z.string(), z.unknown()),
     rest: z.array(z.object({ method: z.string(), path: z.string() })),
-    examples: z.array(z.object({ description: z.string(), call: z.string(), args: z.record(z.string(), z.unknown()) })),
+    examples: z.array(
+      z.object({
+        description: z.string(),
+        call: z.string(),
+        args: z.record(z.string(), z.unknown()),
+        placeholders: z.array(Placeholder).describe("Arguments standing for a record of the reader's own: replace them with a real value from the tools named."),
+      }),
+    ),
   }),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   public: true,
@@ -49,7 +86,7 @@ const toolHelp = defineTool({
       `Input schema: ${JSON.stringify(o.input_schema)}`,
       `Output: ${JSON.stringify(o.output_schema)}`,
       `REST: ${o.rest.map((r) => `${r.method} ${r.path}`).join(', ')}`,
-      ...o.examples.map((x) => `Example (${x.description}): ${x.call}`),
+      ...o.examples.map((x) => `Example (${x.description}): ${x.call}${x.placeholders.map((p) => `\n  ${p.field} is a placeholder: use a real one from ${p.from.join(' or ')}`).join('')}`),
     ]
       .filter(Boolean)
       .join('\n'),
@@ -72,7 +109,12 @@ const toolHelp = defineTool({
       output_schema: e.outputSchema,
       annotations: e.annotations,
       rest: [{ method: 'POST', path: `/v1/tools/${tool.name}` }, ...(tool.rest ?? [])],
-      examples: (tool.examples ?? []).map((x) => ({ description: x.description, call: `${tool.name}(${JSON.stringify(x.args)})`, args: x.args })),
+      examples: (tool.examples ?? []).map((x) => ({
+        description: x.description,
+        call: `${tool.name}(${JSON.stringify(x.args)})`,
+        args: x.args,
+        placeholders: examplePlaceholders(e.inputSchema as JsonSchema, x.args, new Set(ctx.registry.tools.keys())),
+      })),
     };
   },
 });
