@@ -25,11 +25,38 @@ beforeAll(async () => {
   embedder = (await createEmbedder(loadConfig({ embedder: 'offline', dataDir: path.join(os.tmpdir(), 'ctxgate-engine-test') }))).embedder;
 });
 
-async function skeleton(text: string, fidelity: Fidelity, query?: string, outputStyle?: (typeof OUTPUT_STYLES)[number]) {
-  const chunks = chunkText(text);
-  const vectors = await embedder.embed(chunks.map((c) => c.text));
-  const queryVector = query ? (await embedder.embed([query]))[0] : undefined;
-  return buildSkeleton({ chunks, vectors, fidelity, source: text, query, queryVector, outputStyle });
+// Each document is chunked and embedded once, each query embedded once, and each skeleton built once
+// (buildSkeleton is pure: the same arguments give the same skeleton), so tests that look at the same
+// skeleton from different sides share it.
+const prepared = new Map<string, Promise<{ chunks: ReturnType<typeof chunkText>; vectors: Float32Array[] }>>();
+const queryVectors = new Map<string, Promise<Float32Array>>();
+const skeletons = new Map<string, Promise<ReturnType<typeof buildSkeleton>>>();
+function prepare(text: string) {
+  let p = prepared.get(text);
+  if (!p) {
+    const chunks = chunkText(text);
+    p = embedder.embed(chunks.map((c) => c.text)).then((vectors) => ({ chunks, vectors }));
+    prepared.set(text, p);
+  }
+  return p;
+}
+function embedQuery(query: string) {
+  let p = queryVectors.get(query);
+  if (!p) queryVectors.set(query, (p = embedder.embed([query]).then((v) => v[0]!)));
+  return p;
+}
+function skeleton(text: string, fidelity: Fidelity, query?: string, outputStyle?: (typeof OUTPUT_STYLES)[number]) {
+  const key = JSON.stringify([text, fidelity, query ?? null, outputStyle ?? null]);
+  let sk = skeletons.get(key);
+  if (!sk) {
+    sk = (async () => {
+      const { chunks, vectors } = await prepare(text);
+      const queryVector = query ? await embedQuery(query) : undefined;
+      return buildSkeleton({ chunks, vectors, fidelity, source: text, query, queryVector, outputStyle });
+    })();
+    skeletons.set(key, sk);
+  }
+  return sk;
 }
 
 const isMarker = (p: string) => /^\[…( \d+ paragraphs?( on .*)?)?\]$/.test(p.trim());
