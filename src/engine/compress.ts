@@ -215,6 +215,10 @@ const UNIT_OVERHEAD = 2;
 const CODE_SHARE = 0.15;
 /** All the examples kept that way together take at most this share (prose says what the examples show). */
 const CODE_TOTAL_SHARE = 0.2;
+/** A query-less skeleton that fills less of its budget than this after trimming looks for a fuller fit… */
+const FILL_TARGET = 0.97;
+/** …with at most this many more selections (a binary search over the selection budget). */
+const FILL_STEPS = 4;
 /** Score added to the first unit under a heading or a definition term in a query-less outline. */
 const OPENING_BONUS = 0.12;
 
@@ -327,6 +331,7 @@ function* skeletonSteps(opts: SkeletonOptions): Generator<void, Skeleton, void> 
   let picker = yield* select(budget);
   let out = format(units, picker.chosen, source, style);
   let tokens = yield* count(out.text);
+  if (process.env.NQ_DEBUG) console.error('first', { budget, used: picker.used, tokens, groups: picker.groups.length });
   if (tokens < 0.95 * budget && picker.used > 0) {
     // Estimates run high (separators, markers, chars per token): select again against a budget
     // scaled by what the first selection really cost, then trim to the true budget below.
@@ -336,12 +341,32 @@ function* skeletonSteps(opts: SkeletonOptions): Generator<void, Skeleton, void> 
     if (t2 > tokens) [picker, out, tokens] = [again, o2, t2];
   }
   // Exact count last: drop the latest picks until the formatted text is within the budget.
+  if (process.env.NQ_DEBUG) console.error('after again', { used: picker.used, tokens, groups: picker.groups.length });
 
   while (tokens > budget && picker.groups.length > 1) {
     let excess = tokens - budget;
     while (excess > 0 && picker.groups.length > 1) excess -= picker.dropLast();
     out = format(units, picker.chosen, source, style);
     tokens = yield* count(out.text);
+    if (process.env.NQ_DEBUG) console.error('trim', { used: picker.used, tokens, groups: picker.groups.length });
+  }
+  if (!query && tokens <= budget && tokens < FILL_TARGET * budget && picker.used > 0) {
+    // Trimming drops whole groups, and one large group can leave much of the budget unused: look for
+    // the largest selection budget whose outline still fits (a few exact counts, outline only).
+    let lo = picker.used;
+    let hi = Math.ceil((picker.used * budget) / Math.max(1, tokens) * 1.2);
+    for (let step = 0; step < FILL_STEPS && hi - lo > 2; step++) {
+      const b = Math.floor((lo + hi) / 2);
+      const p2 = yield* select(b);
+      const o2 = format(units, p2.chosen, source, style);
+      const t2 = yield* count(o2.text);
+      if (process.env.NQ_DEBUG) console.error('fill', { b, t2 });
+      if (t2 > budget) hi = b;
+      else {
+        lo = b;
+        if (t2 > tokens) [picker, out, tokens] = [p2, o2, t2];
+      }
+    }
   }
   if (picker.chosen.size === 0 || tokens > budget) {
     // Nothing fits whole (e.g. one huge code block): the best unit's opening lines.
@@ -582,7 +607,9 @@ function format(units: DocUnit[], chosen: Set<number>, source: string, style: Ou
   const segs: Array<{ first: DocUnit; last: DocUnit; text: string }> = [];
   for (const i of kept) {
     const cur = segs[segs.length - 1];
-    if (cur && cur.last.idx === i - 1) {
+    // Units next to each other in order but not in the source (text the parser keeps out of the units
+    // between them, e.g. rst comments and substitution definitions) are two segments with a gap.
+    if (cur && cur.last.idx === i - 1 && source.slice(cur.last.end, units[i]!.start).trim() === '') {
       cur.last = units[i]!;
       cur.text = source.slice(cur.first.start, cur.last.end);
     } else segs.push({ first: units[i]!, last: units[i]!, text: units[i]!.text });
@@ -628,7 +655,7 @@ function format(units: DocUnit[], chosen: Set<number>, source: string, style: Ou
   let prevEnd = 0;
   let prev: (typeof segs)[number] | null = null;
   for (const s of segs) {
-    const marker = gapMarker(units, prevEnd, s.first.idx);
+    const marker = gapMarker(units, prevEnd, s.first.idx) ?? (source.slice(prev ? prev.last.end : 0, s.first.start).trim() ? '[…]' : null);
     if (marker === '[…]' && prev && prev.last.block === s.first.block && style === 'prose' && prev.last.kind === 'sentence') {
       // A sentence or two left out inside one paragraph: marked inline.
       parts[parts.length - 1] += ` […] ${render(s)}`;
@@ -639,7 +666,7 @@ function format(units: DocUnit[], chosen: Set<number>, source: string, style: Ou
     prevEnd = s.last.idx + 1;
     prev = s;
   }
-  const tail = gapMarker(units, prevEnd, units.length);
+  const tail = gapMarker(units, prevEnd, units.length) ?? (prev && source.slice(prev.last.end).trim() ? '[…]' : null);
   if (tail) parts.push(tail);
   return { text: parts.join(style === 'bullets' ? '\n' : '\n\n'), plain, sections: nonEmpty };
 }
