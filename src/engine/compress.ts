@@ -505,7 +505,7 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
     if (u.kind === 'heading') return -1;
     const lead = i > 0 && units[i - 1]!.block !== u.block ? 0.35 : 0;
     if (isTerm[i]) return -1; // a term comes with its definition, never alone
-    if (ordinal[i]! < 0) return 0; // a directive line alone: kept only if nothing else fits
+    if (ordinal[i]! < 0) return -1; // a directive line alone (".. seealso::") says nothing: never kept for itself
     const opening = ordinal[i] === 0 ? OPENING_BONUS : 0;
     return 0.55 * dens[i]! + 0.3 * ranking.scores[u.chunk]! + lead + opening;
   });
