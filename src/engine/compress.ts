@@ -28,7 +28,7 @@
 //   compressionStats(originalTokens, compressedTokens, costModel?) → the response's `stats` object.
 import { Bm25Index, tokenize } from './bm25.js';
 import { countTokensSteps, runCooperative, runSync, type Chunk } from './chunking.js';
-import { density, documentUnitsSteps, infoFrequencies, type DocUnit, type DocUnits } from './units.js';
+import { density, documentUnitsSteps, infoFrequencies, isMarkupLine, type DocUnit, type DocUnits } from './units.js';
 import { DEFAULT_DAMPING, DEFAULT_EDGE_THRESHOLD, dot, GRAPHOLOGY_MAX_EDGES, pageRank, personalizedPageRankSteps, similarityAdjacencySteps } from './graph.js';
 import { countTokens, DEFAULT_MODEL, findModel, inputCost, truncateToTokens, type EncodingName } from './tokens.js';
 
@@ -379,6 +379,21 @@ function* skeletonSteps(opts: SkeletonOptions): Generator<void, Skeleton, void> 
     return { text, plain: text, tokens, budgetTokens: budget, originalTokens, ratio, keptChunks: [units[best]!.chunk], sections: [], passthrough: false };
   }
   if (tokens >= originalTokens) return passthrough(budget);
+  if (process.env.NQ_BREAKDOWN && !query) {
+    const by: Record<string, number> = {};
+    for (const i of picker.chosen) {
+      const u = units[i]!;
+      const k = u.kind === 'heading' ? 'heading' : isMarkupLine(u.text) ? 'markup' : u.kind;
+      by[k] = (by[k] ?? 0) + countTokens(u.text);
+    }
+    by.markers = countTokens(out.text.split('\n').filter((l) => l.startsWith('[…')).join('\n'));
+    by.named = countTokens(out.text.split('\n').filter((l) => l.startsWith('[… ')).join('\n'));
+    by.nNamed = out.text.split('\n').filter((l) => l.startsWith('[… ')).length;
+    by.nBare = out.text.split('\n').filter((l) => l.startsWith('[…]')).length;
+    by.total = tokens;
+    by.units = picker.chosen.size;
+    console.error('BREAKDOWN ' + JSON.stringify(by));
+  }
   return {
     text: out.text,
     plain: out.plain,
@@ -446,19 +461,6 @@ function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, que
     if (picker.budget - picker.used < 3) break;
     picker.take(order[k]!);
   }
-}
-
-// Sphinx directives whose line is bookkeeping for the build (authors, index entries, the current
-// module, test set-up, included files), never something a reader of the text is told.
-const METADATA_DIRECTIVES = 'moduleauthor|sectionauthor|codeauthor|index|highlight|currentmodule|testsetup|testcleanup|include|literalinclude|tabularcolumns|toctree|contents|audit-event|default-domain|default-role';
-const MARKUP_LINE = new RegExp(`^\\s*\\.\\. (?:[\\w:-]+::[^\\n]{0,40}|(?:${METADATA_DIRECTIVES})::[^\\n]*|\\|[^|\\n]+\\| [\\w:-]+::[^\\n]*|_[^\\n]*:[^\\n]*)$`);
-
-/**
- * rst markup lines alone (".. versionadded:: 3.16", ".. note::", ".. moduleauthor:: …", a
- * substitution or a link target): markup around content, not content.
- */
-function isMarkupLine(text: string): boolean {
-  return text.split('\n').every((line) => line.trim() === '' || MARKUP_LINE.test(line));
 }
 
 /** Units that are the definition term of another unit (they are kept with it, not on their own). */
@@ -581,6 +583,8 @@ function markerTitle(title: string): string {
   return t.length > MARKER_TITLE_CHARS ? `${t.slice(0, MARKER_TITLE_CHARS - 1).trimEnd()}…` : t;
 }
 const MARKER_TITLE_CHARS = 40;
+/** A gap marker names at most this many of the headings it skips, then counts the rest. */
+const MARKER_TITLES = 1;
 
 /** Gap marker for the units between two kept ones (or before the first / after the last). */
 function gapMarker(units: DocUnit[], from: number, to: number): string | null {
@@ -597,7 +601,7 @@ function gapMarker(units: DocUnit[], from: number, to: number): string | null {
   if (!titles.length) return '[…]';
   const n = blocks.size;
   const what = `${n} paragraph${n === 1 ? '' : 's'}`;
-  const named = titles.slice(0, 3).join('; ') + (titles.length > 3 ? `; +${titles.length - 3} more` : '');
+  const named = titles.slice(0, MARKER_TITLES).join('; ') + (titles.length > MARKER_TITLES ? `; +${titles.length - MARKER_TITLES} more` : '');
   return `[… ${what} on ${named}]`;
 }
 

@@ -51,8 +51,25 @@ export interface DocUnits {
 // if it belonged to whatever was kept above it.
 const DEPENDENT = /^(?:\(?defaults? (?:to|is)\b|default:|this\b|these\b|those\b|that\b|it\b|its\b|they\b|such\b|otherwise\b|also\b|however\b|in (?:that|this) case\b|if so\b|if not\b|for example\b|e\.g\.|similarly\b|likewise\b|then\b|instead\b|but\b|and\b|or\b|so\b|thus\b|hence\b|therefore\b|here\b|the (?:former|latter|same)\b|alternatively\b|in addition\b|additionally\b|furthermore\b|moreover\b|as (?:a result|such|above|below)\b|see (?:above|below)\b|only\b|unless\b|except\b|note:?\s)/i;
 
+/**
+ * Whether a sentence continues the one before it. "This" as a pronoun ("This is …", "This allows …")
+ * does; "This" naming a thing ("This module parses …", "This option tells …") says what it is about.
+ */
 export function isDependent(text: string): boolean {
   return DEPENDENT.test(text.replace(/^[\s*_>`-]+/, ''));
+}
+
+// Sphinx directives whose line is bookkeeping for the build (authors, index entries, the current
+// module, test set-up, included files), never something a reader of the text is told.
+const METADATA_DIRECTIVES = 'moduleauthor|sectionauthor|codeauthor|index|highlight|currentmodule|testsetup|testcleanup|include|literalinclude|tabularcolumns|toctree|contents|audit-event|default-domain|default-role';
+const MARKUP_LINE = new RegExp(`^\\s*\\.\\. (?:[\\w:-]+::[^\\n]{0,40}|(?:${METADATA_DIRECTIVES})::[^\\n]*|\\|[^|\\n]+\\| [\\w:-]+::[^\\n]*|_[^\\n]*:[^\\n]*)$`);
+
+/**
+ * rst markup lines alone (".. versionadded:: 3.16", ".. note::", ".. moduleauthor:: …", a
+ * substitution or a link target): markup around content, not content.
+ */
+export function isMarkupLine(text: string): boolean {
+  return text.split('\n').every((line) => line.trim() === '' || MARKUP_LINE.test(line));
 }
 
 /** Chunk index holding offset `at` (chunks sorted by start). */
@@ -147,9 +164,10 @@ export function* documentUnitsSteps(source: string, chunks: Chunk[]): Generator<
       continue;
     }
     // A dependent opening hangs on the unit before it in the same section (or on its heading).
+    // (Directive lines alone, ".. note::", are markup, not what a sentence goes on from.)
     const prevInSection = (): number => {
-      const p = units[units.length - 1];
-      return p && p.section === section ? p.idx : -1;
+      for (let k = units.length - 1; k >= 0 && units[k]!.section === section; k--) if (units[k]!.kind === 'heading' || !isMarkupLine(units[k]!.text)) return k;
+      return -1;
     };
     if (b.kind === 'code') {
       push(b, bi, 'code', b.start, b.end, -1);
