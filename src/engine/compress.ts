@@ -605,6 +605,14 @@ function gapMarker(units: DocUnit[], from: number, to: number): string | null {
   return `[… ${what} on ${named}]`;
 }
 
+/** Text between two units that are adjacent in order and that a slice over both must not carry. */
+function hiddenGap(between: string): boolean {
+  const t = between.trim();
+  return t.length > HIDDEN_GAP_CHARS && !t.split('\n').every((l) => /^\s*[|+]?[\s:=|+-]*$/.test(l));
+}
+/** Text left out of the units and no longer than this is kept inside a slice rather than marked. */
+const HIDDEN_GAP_CHARS = 80;
+
 function format(units: DocUnit[], chosen: Set<number>, source: string, style: OutputStyle): { text: string; plain: string; sections: Section[] } {
   const kept = [...chosen].sort((a, b) => a - b);
   // Segments: runs of consecutive units, written as the source slice that spans them (byte-exact).
@@ -612,8 +620,9 @@ function format(units: DocUnit[], chosen: Set<number>, source: string, style: Ou
   for (const i of kept) {
     const cur = segs[segs.length - 1];
     // Units next to each other in order but not in the source (text the parser keeps out of the units
-    // between them, e.g. rst comments and substitution definitions) are two segments with a gap.
-    if (cur && cur.last.idx === i - 1 && source.slice(cur.last.end, units[i]!.start).trim() === '') {
+    // between them, e.g. rst substitution definitions) are two segments with a gap, unless what lies
+    // between is short or only table rules: then the one slice is cheaper than a marker.
+    if (cur && cur.last.idx === i - 1 && !hiddenGap(source.slice(cur.last.end, units[i]!.start))) {
       cur.last = units[i]!;
       cur.text = source.slice(cur.first.start, cur.last.end);
     } else segs.push({ first: units[i]!, last: units[i]!, text: units[i]!.text });
