@@ -28,7 +28,7 @@
 //   compressionStats(originalTokens, compressedTokens, costModel?) → the response's `stats` object.
 import { Bm25Index, tokenize } from './bm25.js';
 import { countTokensSteps, runCooperative, runSync, type Chunk } from './chunking.js';
-import { density, documentUnitsSteps, infoFrequencies, isMarkupLine, type DocUnit, type DocUnits } from './units.js';
+import { density, documentUnitsSteps, infoFrequencies, isLinkOnly, isMarkupLine, type DocUnit, type DocUnits } from './units.js';
 import { DEFAULT_DAMPING, DEFAULT_EDGE_THRESHOLD, dot, GRAPHOLOGY_MAX_EDGES, pageRank, personalizedPageRankSteps, similarityAdjacencySteps } from './graph.js';
 import { countTokens, DEFAULT_MODEL, findModel, inputCost, truncateToTokens, type EncodingName } from './tokens.js';
 
@@ -508,6 +508,7 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
     const lead = i > 0 && units[i - 1]!.block !== u.block ? 0.35 : 0;
     if (isTerm[i]) return -1; // a term comes with its definition, never alone
     if (ordinal[i]! < 0) return -1; // a directive line alone (".. seealso::") says nothing: never kept for itself
+    if (u.kind !== 'code' && isLinkOnly(u.text)) return -1; // nor does a row of badges or a list of link targets
     const opening = ordinal[i] === 0 ? OPENING_BONUS : 0;
     return 0.55 * dens[i]! + 0.3 * ranking.scores[u.chunk]! + lead + opening;
   });

@@ -228,6 +228,11 @@ const DEFINITION_RE = /\b(?:is|are) (?:a|an|the|used|required|optional)\b|\bmean
 
 const LINK_RE = /!?\[([^\]]*)\]\([^)]*\)|!?\[([^\]]*)\]\[[^\]]*\]|^\s*\[[^\]]+\]:\s*\S+.*$|<https?:[^>]+>|https?:\/\/\S+/gm;
 
+/** Mostly link syntax and addresses (a row of badges, link reference definitions): where to read, not what. */
+export function isLinkOnly(text: string, bare = text.replace(LINK_RE, '$1')): boolean {
+  return bare.replace(/[\s\[\]!()|]/g, '').length < 0.3 * text.replace(/\s/g, '').length;
+}
+
 export function infoFrequencies(units: Array<Pick<DocUnit, 'text'>>): Map<string, number> {
   const freq = new Map<string, number>();
   for (const u of units) for (const m of u.text.match(INFO_RE) ?? []) freq.set(m, (freq.get(m) ?? 0) + 1);
@@ -246,7 +251,7 @@ export function density(u: Pick<DocUnit, 'text' | 'tokens' | 'kind'>, freq?: Map
   if (u.kind === 'heading') return 0;
   // Links say where to read more, not what is there: badges and reference lists count for little.
   const bare = u.text.replace(LINK_RE, '$1');
-  const linkOnly = bare.replace(/[\s\[\]!()|]/g, '').length < 0.3 * u.text.replace(/\s/g, '').length;
+  const linkOnly = isLinkOnly(u.text, bare);
   const found = bare.match(INFO_RE) ?? [];
   let info = 0;
   // A name counts once per unit: saying it three times tells the reader one thing.
