@@ -331,7 +331,6 @@ function* skeletonSteps(opts: SkeletonOptions): Generator<void, Skeleton, void> 
   let picker = yield* select(budget);
   let out = format(units, picker.chosen, source, style);
   let tokens = yield* count(out.text);
-  if (process.env.NQ_DEBUG) console.error('first', { budget, used: picker.used, tokens, groups: picker.groups.length });
   if (tokens < 0.95 * budget && picker.used > 0) {
     // Estimates run high (separators, markers, chars per token): select again against a budget
     // scaled by what the first selection really cost, then trim to the true budget below.
@@ -341,14 +340,12 @@ function* skeletonSteps(opts: SkeletonOptions): Generator<void, Skeleton, void> 
     if (t2 > tokens) [picker, out, tokens] = [again, o2, t2];
   }
   // Exact count last: drop the latest picks until the formatted text is within the budget.
-  if (process.env.NQ_DEBUG) console.error('after again', { used: picker.used, tokens, groups: picker.groups.length });
 
   while (tokens > budget && picker.groups.length > 1) {
     let excess = tokens - budget;
     while (excess > 0 && picker.groups.length > 1) excess -= picker.dropLast();
     out = format(units, picker.chosen, source, style);
     tokens = yield* count(out.text);
-    if (process.env.NQ_DEBUG) console.error('trim', { used: picker.used, tokens, groups: picker.groups.length });
   }
   if (!query && tokens <= budget && tokens < FILL_TARGET * budget && picker.used > 0) {
     // Trimming drops whole groups, and one large group can leave much of the budget unused: look for
@@ -360,7 +357,6 @@ function* skeletonSteps(opts: SkeletonOptions): Generator<void, Skeleton, void> 
       const p2 = yield* select(b);
       const o2 = format(units, p2.chosen, source, style);
       const t2 = yield* count(o2.text);
-      if (process.env.NQ_DEBUG) console.error('fill', { b, t2 });
       if (t2 > budget) hi = b;
       else {
         lo = b;
@@ -379,21 +375,6 @@ function* skeletonSteps(opts: SkeletonOptions): Generator<void, Skeleton, void> 
     return { text, plain: text, tokens, budgetTokens: budget, originalTokens, ratio, keptChunks: [units[best]!.chunk], sections: [], passthrough: false };
   }
   if (tokens >= originalTokens) return passthrough(budget);
-  if (process.env.NQ_BREAKDOWN && !query) {
-    const by: Record<string, number> = {};
-    for (const i of picker.chosen) {
-      const u = units[i]!;
-      const k = u.kind === 'heading' ? 'heading' : isMarkupLine(u.text) ? 'markup' : u.kind;
-      by[k] = (by[k] ?? 0) + countTokens(u.text);
-    }
-    by.markers = countTokens(out.text.split('\n').filter((l) => l.startsWith('[…')).join('\n'));
-    by.named = countTokens(out.text.split('\n').filter((l) => l.startsWith('[… ')).join('\n'));
-    by.nNamed = out.text.split('\n').filter((l) => l.startsWith('[… ')).length;
-    by.nBare = out.text.split('\n').filter((l) => l.startsWith('[…]')).length;
-    by.total = tokens;
-    by.units = picker.chosen.size;
-    console.error('BREAKDOWN ' + JSON.stringify(by));
-  }
   return {
     text: out.text,
     plain: out.plain,
