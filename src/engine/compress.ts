@@ -28,7 +28,7 @@
 //   compressionStats(originalTokens, compressedTokens, costModel?) → the response's `stats` object.
 import { Bm25Index, tokenize } from './bm25.js';
 import { countTokensSteps, runCooperative, runSync, type Chunk } from './chunking.js';
-import { density, documentUnitsSteps, infoFrequencies, type DocUnit, type DocUnits } from './units.js';
+import { density, documentUnitsSteps, infoFrequencies, isLinkOnly, isMarkupLine, type DocUnit, type DocUnits } from './units.js';
 import { DEFAULT_DAMPING, DEFAULT_EDGE_THRESHOLD, dot, GRAPHOLOGY_MAX_EDGES, pageRank, personalizedPageRankSteps, similarityAdjacencySteps } from './graph.js';
 import { countTokens, DEFAULT_MODEL, findModel, inputCost, truncateToTokens, type EncodingName } from './tokens.js';
 
@@ -215,6 +215,10 @@ const UNIT_OVERHEAD = 2;
 const CODE_SHARE = 0.15;
 /** All the examples kept that way together take at most this share (prose says what the examples show). */
 const CODE_TOTAL_SHARE = 0.2;
+/** A query-less skeleton that fills less of its budget than this after trimming looks for a fuller fit… */
+const FILL_TARGET = 0.97;
+/** …with at most this many more selections (a binary search over the selection budget). */
+const FILL_STEPS = 4;
 /** Score added to the first unit under a heading or a definition term in a query-less outline. */
 const OPENING_BONUS = 0.12;
 
@@ -343,6 +347,23 @@ function* skeletonSteps(opts: SkeletonOptions): Generator<void, Skeleton, void> 
     out = format(units, picker.chosen, source, style);
     tokens = yield* count(out.text);
   }
+  if (!query && tokens <= budget && tokens < FILL_TARGET * budget && picker.used > 0) {
+    // Trimming drops whole groups, and one large group can leave much of the budget unused: look for
+    // the largest selection budget whose outline still fits (a few exact counts, outline only).
+    let lo = picker.used;
+    let hi = Math.ceil((picker.used * budget) / Math.max(1, tokens) * 1.2);
+    for (let step = 0; step < FILL_STEPS && hi - lo > 2; step++) {
+      const b = Math.floor((lo + hi) / 2);
+      const p2 = yield* select(b);
+      const o2 = format(units, p2.chosen, source, style);
+      const t2 = yield* count(o2.text);
+      if (t2 > budget) hi = b;
+      else {
+        lo = b;
+        if (t2 > tokens) [picker, out, tokens] = [p2, o2, t2];
+      }
+    }
+  }
   if (picker.chosen.size === 0 || tokens > budget) {
     // Nothing fits whole (e.g. one huge code block): the best unit's opening lines.
     const best = picker.groups[0]?.[0] ?? units.find((u) => u.kind !== 'heading')?.idx ?? 0;
@@ -423,19 +444,6 @@ function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, que
   }
 }
 
-// Sphinx directives whose line is bookkeeping for the build (authors, index entries, the current
-// module, test set-up, included files), never something a reader of the text is told.
-const METADATA_DIRECTIVES = 'moduleauthor|sectionauthor|codeauthor|index|highlight|currentmodule|testsetup|testcleanup|include|literalinclude|tabularcolumns|toctree|contents|audit-event|default-domain|default-role';
-const MARKUP_LINE = new RegExp(`^\\s*\\.\\. (?:[\\w:-]+::[^\\n]{0,40}|(?:${METADATA_DIRECTIVES})::[^\\n]*|\\|[^|\\n]+\\| [\\w:-]+::[^\\n]*|_[^\\n]*:[^\\n]*)$`);
-
-/**
- * rst markup lines alone (".. versionadded:: 3.16", ".. note::", ".. moduleauthor:: …", a
- * substitution or a link target): markup around content, not content.
- */
-function isMarkupLine(text: string): boolean {
-  return text.split('\n').every((line) => line.trim() === '' || MARKUP_LINE.test(line));
-}
-
 /** Units that are the definition term of another unit (they are kept with it, not on their own). */
 function termUnits(units: DocUnit[]): Uint8Array {
   const out = new Uint8Array(units.length);
@@ -480,7 +488,8 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
     if (u.kind === 'heading') return -1;
     const lead = i > 0 && units[i - 1]!.block !== u.block ? 0.35 : 0;
     if (isTerm[i]) return -1; // a term comes with its definition, never alone
-    if (ordinal[i]! < 0) return 0; // a directive line alone: kept only if nothing else fits
+    if (ordinal[i]! < 0) return -1; // a directive line alone (".. seealso::") says nothing: never kept for itself
+    if (u.kind !== 'code' && isLinkOnly(u.text)) return -1; // nor does a row of badges or a list of link targets
     const opening = ordinal[i] === 0 ? OPENING_BONUS : 0;
     return 0.55 * dens[i]! + 0.3 * ranking.scores[u.chunk]! + lead + opening;
   });
@@ -556,6 +565,8 @@ function markerTitle(title: string): string {
   return t.length > MARKER_TITLE_CHARS ? `${t.slice(0, MARKER_TITLE_CHARS - 1).trimEnd()}…` : t;
 }
 const MARKER_TITLE_CHARS = 40;
+/** A gap marker names at most this many of the headings it skips, then counts the rest. */
+const MARKER_TITLES = 1;
 
 /** Gap marker for the units between two kept ones (or before the first / after the last). */
 function gapMarker(units: DocUnit[], from: number, to: number): string | null {
@@ -572,9 +583,17 @@ function gapMarker(units: DocUnit[], from: number, to: number): string | null {
   if (!titles.length) return '[…]';
   const n = blocks.size;
   const what = `${n} paragraph${n === 1 ? '' : 's'}`;
-  const named = titles.slice(0, 3).join('; ') + (titles.length > 3 ? `; +${titles.length - 3} more` : '');
+  const named = titles.slice(0, MARKER_TITLES).join('; ') + (titles.length > MARKER_TITLES ? `; +${titles.length - MARKER_TITLES} more` : '');
   return `[… ${what} on ${named}]`;
 }
+
+/** Text between two units that are adjacent in order and that a slice over both must not carry. */
+function hiddenGap(between: string): boolean {
+  const t = between.trim();
+  return t.length > HIDDEN_GAP_CHARS && !t.split('\n').every((l) => /^\s*[|+]?[\s:=|+-]*$/.test(l));
+}
+/** Text left out of the units and no longer than this is kept inside a slice rather than marked. */
+const HIDDEN_GAP_CHARS = 80;
 
 function format(units: DocUnit[], chosen: Set<number>, source: string, style: OutputStyle): { text: string; plain: string; sections: Section[] } {
   const kept = [...chosen].sort((a, b) => a - b);
@@ -582,7 +601,10 @@ function format(units: DocUnit[], chosen: Set<number>, source: string, style: Ou
   const segs: Array<{ first: DocUnit; last: DocUnit; text: string }> = [];
   for (const i of kept) {
     const cur = segs[segs.length - 1];
-    if (cur && cur.last.idx === i - 1) {
+    // Units next to each other in order but not in the source (text the parser keeps out of the units
+    // between them, e.g. rst substitution definitions) are two segments with a gap, unless what lies
+    // between is short or only table rules: then the one slice is cheaper than a marker.
+    if (cur && cur.last.idx === i - 1 && !hiddenGap(source.slice(cur.last.end, units[i]!.start))) {
       cur.last = units[i]!;
       cur.text = source.slice(cur.first.start, cur.last.end);
     } else segs.push({ first: units[i]!, last: units[i]!, text: units[i]!.text });
@@ -628,7 +650,7 @@ function format(units: DocUnit[], chosen: Set<number>, source: string, style: Ou
   let prevEnd = 0;
   let prev: (typeof segs)[number] | null = null;
   for (const s of segs) {
-    const marker = gapMarker(units, prevEnd, s.first.idx);
+    const marker = gapMarker(units, prevEnd, s.first.idx) ?? (source.slice(prev ? prev.last.end : 0, s.first.start).trim() ? '[…]' : null);
     if (marker === '[…]' && prev && prev.last.block === s.first.block && style === 'prose' && prev.last.kind === 'sentence') {
       // A sentence or two left out inside one paragraph: marked inline.
       parts[parts.length - 1] += ` […] ${render(s)}`;
@@ -639,7 +661,7 @@ function format(units: DocUnit[], chosen: Set<number>, source: string, style: Ou
     prevEnd = s.last.idx + 1;
     prev = s;
   }
-  const tail = gapMarker(units, prevEnd, units.length);
+  const tail = gapMarker(units, prevEnd, units.length) ?? (prev && source.slice(prev.last.end).trim() ? '[…]' : null);
   if (tail) parts.push(tail);
   return { text: parts.join(style === 'bullets' ? '\n' : '\n\n'), plain, sections: nonEmpty };
 }

@@ -51,8 +51,25 @@ export interface DocUnits {
 // if it belonged to whatever was kept above it.
 const DEPENDENT = /^(?:\(?defaults? (?:to|is)\b|default:|this\b|these\b|those\b|that\b|it\b|its\b|they\b|such\b|otherwise\b|also\b|however\b|in (?:that|this) case\b|if so\b|if not\b|for example\b|e\.g\.|similarly\b|likewise\b|then\b|instead\b|but\b|and\b|or\b|so\b|thus\b|hence\b|therefore\b|here\b|the (?:former|latter|same)\b|alternatively\b|in addition\b|additionally\b|furthermore\b|moreover\b|as (?:a result|such|above|below)\b|see (?:above|below)\b|only\b|unless\b|except\b|note:?\s)/i;
 
+/**
+ * Whether a sentence continues the one before it. "This" as a pronoun ("This is …", "This allows …")
+ * does; "This" naming a thing ("This module parses …", "This option tells …") says what it is about.
+ */
 export function isDependent(text: string): boolean {
   return DEPENDENT.test(text.replace(/^[\s*_>`-]+/, ''));
+}
+
+// Sphinx directives whose line is bookkeeping for the build (authors, index entries, the current
+// module, test set-up, included files), never something a reader of the text is told.
+const METADATA_DIRECTIVES = 'moduleauthor|sectionauthor|codeauthor|index|highlight|currentmodule|testsetup|testcleanup|include|literalinclude|tabularcolumns|toctree|contents|audit-event|default-domain|default-role';
+const MARKUP_LINE = new RegExp(`^\\s*\\.\\. (?:[\\w:-]+::[^\\n]{0,40}|(?:${METADATA_DIRECTIVES})::[^\\n]*|\\|[^|\\n]+\\| [\\w:-]+::[^\\n]*|_[^\\n]*:[^\\n]*)$`);
+
+/**
+ * rst markup lines alone (".. versionadded:: 3.16", ".. note::", ".. moduleauthor:: …", a
+ * substitution or a link target): markup around content, not content.
+ */
+export function isMarkupLine(text: string): boolean {
+  return text.split('\n').every((line) => line.trim() === '' || MARKUP_LINE.test(line));
 }
 
 /** Chunk index holding offset `at` (chunks sorted by start). */
@@ -147,9 +164,10 @@ export function* documentUnitsSteps(source: string, chunks: Chunk[]): Generator<
       continue;
     }
     // A dependent opening hangs on the unit before it in the same section (or on its heading).
+    // (Directive lines alone, ".. note::", are markup, not what a sentence goes on from.)
     const prevInSection = (): number => {
-      const p = units[units.length - 1];
-      return p && p.section === section ? p.idx : -1;
+      for (let k = units.length - 1; k >= 0 && units[k]!.section === section; k--) if (units[k]!.kind === 'heading' || !isMarkupLine(units[k]!.text)) return k;
+      return -1;
     };
     if (b.kind === 'code') {
       push(b, bi, 'code', b.start, b.end, -1);
@@ -210,6 +228,11 @@ const DEFINITION_RE = /\b(?:is|are) (?:a|an|the|used|required|optional)\b|\bmean
 
 const LINK_RE = /!?\[([^\]]*)\]\([^)]*\)|!?\[([^\]]*)\]\[[^\]]*\]|^\s*\[[^\]]+\]:\s*\S+.*$|<https?:[^>]+>|https?:\/\/\S+/gm;
 
+/** Mostly link syntax and addresses (a row of badges, link reference definitions): where to read, not what. */
+export function isLinkOnly(text: string, bare = text.replace(LINK_RE, '$1')): boolean {
+  return bare.replace(/[\s\[\]!()|]/g, '').length < 0.3 * text.replace(/\s/g, '').length;
+}
+
 export function infoFrequencies(units: Array<Pick<DocUnit, 'text'>>): Map<string, number> {
   const freq = new Map<string, number>();
   for (const u of units) for (const m of u.text.match(INFO_RE) ?? []) freq.set(m, (freq.get(m) ?? 0) + 1);
@@ -228,7 +251,7 @@ export function density(u: Pick<DocUnit, 'text' | 'tokens' | 'kind'>, freq?: Map
   if (u.kind === 'heading') return 0;
   // Links say where to read more, not what is there: badges and reference lists count for little.
   const bare = u.text.replace(LINK_RE, '$1');
-  const linkOnly = bare.replace(/[\s\[\]!()|]/g, '').length < 0.3 * u.text.replace(/\s/g, '').length;
+  const linkOnly = isLinkOnly(u.text, bare);
   const found = bare.match(INFO_RE) ?? [];
   let info = 0;
   // A name counts once per unit: saying it three times tells the reader one thing.

@@ -25,11 +25,38 @@ beforeAll(async () => {
   embedder = (await createEmbedder(loadConfig({ embedder: 'offline', dataDir: path.join(os.tmpdir(), 'ctxgate-engine-test') }))).embedder;
 });
 
-async function skeleton(text: string, fidelity: Fidelity, query?: string, outputStyle?: (typeof OUTPUT_STYLES)[number]) {
-  const chunks = chunkText(text);
-  const vectors = await embedder.embed(chunks.map((c) => c.text));
-  const queryVector = query ? (await embedder.embed([query]))[0] : undefined;
-  return buildSkeleton({ chunks, vectors, fidelity, source: text, query, queryVector, outputStyle });
+// Each document is chunked and embedded once, each query embedded once, and each skeleton built once
+// (buildSkeleton is pure: the same arguments give the same skeleton), so tests that look at the same
+// skeleton from different sides share it.
+const prepared = new Map<string, Promise<{ chunks: ReturnType<typeof chunkText>; vectors: Float32Array[] }>>();
+const queryVectors = new Map<string, Promise<Float32Array>>();
+const skeletons = new Map<string, Promise<ReturnType<typeof buildSkeleton>>>();
+function prepare(text: string) {
+  let p = prepared.get(text);
+  if (!p) {
+    const chunks = chunkText(text);
+    p = embedder.embed(chunks.map((c) => c.text)).then((vectors) => ({ chunks, vectors }));
+    prepared.set(text, p);
+  }
+  return p;
+}
+function embedQuery(query: string) {
+  let p = queryVectors.get(query);
+  if (!p) queryVectors.set(query, (p = embedder.embed([query]).then((v) => v[0]!)));
+  return p;
+}
+function skeleton(text: string, fidelity: Fidelity, query?: string, outputStyle?: (typeof OUTPUT_STYLES)[number]) {
+  const key = JSON.stringify([text, fidelity, query ?? null, outputStyle ?? null]);
+  let sk = skeletons.get(key);
+  if (!sk) {
+    sk = (async () => {
+      const { chunks, vectors } = await prepare(text);
+      const queryVector = query ? await embedQuery(query) : undefined;
+      return buildSkeleton({ chunks, vectors, fidelity, source: text, query, queryVector, outputStyle });
+    })();
+    skeletons.set(key, sk);
+  }
+  return sk;
 }
 
 const isMarker = (p: string) => /^\[…( \d+ paragraphs?( on .*)?)?\]$/.test(p.trim());
@@ -172,6 +199,67 @@ describe('overhead of a skeleton without a query', () => {
       expect(m).not.toMatch(/\(target/);
       if (!m.includes(' on ')) expect(m).toBe('[…]');
     }
+  });
+});
+
+describe('what a skeleton without a query spends its budget on', () => {
+  // An rst page whose substitution definitions (text the parser keeps out of the units) sit between
+  // the title and the first paragraph, then sections with "see also" boxes.
+  const SUBST = [
+    'find_frob',
+    '---------',
+    '',
+    ...Array.from({ length: 14 }, (_, i) => `.. |FROB_SUBST_${i}| replace:: \`\`<prefix>/lib/frob_${i}\`\` when :variable:\`CMAKE_FROB_ARCH_${i}\` is set`),
+    '',
+    'This command finds a frob library named by ``NAMES`` and stores its full path in ``<VAR>``.',
+    '',
+    ...Array.from({ length: 10 }, (_, i) => [
+      `Part ${i}`,
+      '^^^^^^',
+      '',
+      `The search in part ${i} looks in \`\`frob_dir_${i}\`\` first and then in \`\`FROB_PATH_${i}\`\` for each name.`,
+      `Every match in part ${i} is checked against \`\`FROB_VERSION_${i}\`\` before it is accepted as found.`,
+      '',
+      '.. seealso::',
+      '',
+      `  The frob manual, chapter ${i}, which says much more about the search than fits in this page.`,
+      '',
+    ]).flat(),
+  ].join('\n');
+
+  it('never carries left-out text between two kept units, and marks it', async () => {
+    for (const f of ['outline', 'balanced', 'detailed'] as const) {
+      const sk = await skeleton(SUBST, f);
+      expect(sk.plain, f).not.toContain('replace::');
+      expect(sk.tokens).toBeLessThanOrEqual(sk.budgetTokens);
+    }
+    const sk = await skeleton(SUBST, 'balanced');
+    expect(sk.text).toContain('find_frob\n---------\n\n[…]\n\nThis command finds a frob library');
+  });
+
+  it('keeps no directive line alone and names one skipped heading per gap marker', async () => {
+    for (const f of ['outline', 'balanced', 'detailed'] as const) {
+      const sk = await skeleton(SUBST, f);
+      // ".. seealso::" only with the text it introduces.
+      for (const [k, p] of sk.plain.split('\n\n').entries()) if (p.trim() === '.. seealso::') expect(sk.plain.split('\n\n')[k + 1] ?? '', f).toMatch(/^ {2}The frob manual/);
+      for (const m of sk.text.split('\n').filter((l) => l.startsWith('[… '))) expect(m, f).toMatch(/^\[… \d+ paragraphs? on [^;]+(; \+\d+ more)?\]$/);
+    }
+  });
+
+  it('keeps no row of badges and no list of link targets', async () => {
+    const badges = '[![NPM Version][npm-image]][npm-url]\n[![NPM Downloads][downloads-image]][downloads-url]\n[![Build Status][ci-image]][ci-url]';
+    const refs = '[npm-image]: https://img.shields.io/npm/v/frob.svg\n[npm-url]: https://npmjs.org/package/frob\n[ci-image]: https://badgen.net/github/checks/frob/frob\n[ci-url]: https://github.com/frob/frob/actions';
+    const sections = Array.from({ length: 8 }, (_, i) => `## Part ${i}\n\nThe \`frob${i}()\` call frobnicates \`target_${i}\` in place and returns the number of changed files.\n\nIt takes \`options.depth_${i}\` (default \`${i + 2}\`) and \`options.mode_${i}\`, which is \`"fast"\` unless set.\n\n${'A frob run in this part writes its log and its state to the build tree, and reports what changed. '.repeat(10)}`);
+    const readme = [`# frob`, badges, ...sections, '## Links', refs].join('\n\n');
+    for (const f of ['outline', 'balanced'] as const) {
+      const sk = await skeleton(readme, f);
+      expect(sk.plain, f).not.toContain('[![');
+      expect(sk.plain, f).not.toMatch(/^\[[\w-]+\]: https/m);
+    }
+    // Their sections are still there, as headings.
+    const sk = await skeleton(readme, 'balanced');
+    expect(sk.text).toMatch(/^# frob\n\n\[…\]/);
+    expect(sk.text).toContain('## Links');
   });
 });
 
