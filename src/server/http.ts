@@ -464,6 +464,11 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     sendError(res, new NotFound(`No route ${req.method} ${req.path}. MCP is at /mcp; REST tools at POST /v1/tools/{name}; see /openapi.json`));
   });
   ex.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // The router could not percent-decode a path parameter (`/v1/documents/%E0%A4%A`): the URL is at
+    // fault, not the server. The bad segment is not echoed.
+    if (err instanceof URIError) {
+      return sendError(res, new BadRequest('Malformed percent-encoding in the URL path (each % must start a valid UTF-8 escape such as %2F)', 'malformed_path', { field: '(path)', rule: 'percent_encoding' }));
+    }
     log.error({ err, requestId: req.id }, 'unhandled error');
     if (!res.headersSent) sendError(res, toAppError(err));
   });
