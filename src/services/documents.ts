@@ -24,11 +24,11 @@
 //   - The document is then visible to search_semantic, read_skeleton, get_context_block, etc.
 import { createHash } from 'node:crypto';
 import type { AppDeps } from '../app-deps.js';
-import { chunkTextAsync, type Chunk } from '../engine/chunking.js';
-import { buildSkeleton, compressionStats, type CompressionStats, type Fidelity, type OutputStyle, type Section } from '../engine/compress.js';
+import { chunkTextAsync, countTokensAsync, type Chunk } from '../engine/chunking.js';
+import { buildSkeletonAsync, compressionStats, type CompressionStats, type Fidelity, type OutputStyle, type Section } from '../engine/compress.js';
 import { blobToVector, vectorToBlob } from '../engine/embeddings/vector.js';
 import type { Embedder } from '../engine/embeddings/types.js';
-import { countTokens, findModel, modelIds } from '../engine/tokens.js';
+import { findModel, modelIds } from '../engine/tokens.js';
 import { BadRequest, Conflict, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
 import type { Scope } from '../domain/scope.js';
 import { newId, nowIso } from '../store/db.js';
@@ -316,7 +316,7 @@ export class DocumentsService {
     const query = opts.query?.trim() || null;
     const queryVector = query ? (await embedder.embed([query]))[0]! : null;
     const fidelity = opts.fidelity ?? DEFAULT_FIDELITY;
-    const sk = buildSkeleton({
+    const sk = await buildSkeletonAsync({
       chunks,
       vectors,
       fidelity,
@@ -465,12 +465,10 @@ export class DocumentsService {
     }
     const vectors = chunks.map((_, i) => (plan[i] ? blobToVector(plan[i]!.embedding) : fresh.get(i)!));
 
-    // The engine steps are synchronous; on large documents, give other requests a turn between them.
-    const large = input.text.length > LARGE_DOC_CHARS;
-    if (large) await yieldToLoop();
-    const tokens = countTokens(input.text);
-    if (large) await yieldToLoop();
-    const skeletonTokens = Math.min(tokens, this.skeletonTokensFor(chunks, vectors, input.text, tokens));
+    // Counting and ranking run cooperatively (yielding every few ms): a large document must not stall
+    // other clients (a 5 MB one used to hold the event loop for 25 s).
+    const tokens = await countTokensAsync(input.text);
+    const skeletonTokens = Math.min(tokens, await this.skeletonTokensFor(chunks, vectors, input.text, tokens));
     signal?.throwIfAborted();
 
     const now = nowIso();
@@ -523,8 +521,8 @@ export class DocumentsService {
   }
 
   /** Tokens of the default (balanced) skeleton: what read_skeleton returns without options. */
-  private skeletonTokensFor(chunks: Chunk[], vectors: Float32Array[], source: string, tokens: number): number {
-    return buildSkeleton({ chunks, vectors, fidelity: DEFAULT_FIDELITY, source, originalTokens: tokens }).tokens;
+  private async skeletonTokensFor(chunks: Chunk[], vectors: Float32Array[], source: string, tokens: number): Promise<number> {
+    return (await buildSkeletonAsync({ chunks, vectors, fidelity: DEFAULT_FIDELITY, source, originalTokens: tokens })).tokens;
   }
 
   private async hydrate(scope: Scope, ranked: Array<{ rowid: number; score: number }>): Promise<SearchHit[]> {
