@@ -4,10 +4,9 @@ import type { AppDeps } from '../app-deps.js';
 import type { Plan } from '../config.js';
 import { AppError, BadRequest, Cancelled, InvalidInput, PayloadTooLarge, toAppError } from '../errors.js';
 import type { Scope } from '../domain/scope.js';
-import { chunkTextAsync, chunkTextCounted, DEFAULT_CHUNK, type Chunk } from '../engine/chunking.js';
+import { chunkTextAsync, chunkTextCounted, countTokensAsync, DEFAULT_CHUNK, type Chunk } from '../engine/chunking.js';
 import type { Embedder } from '../engine/embeddings/types.js';
 import {
-  buildSkeleton,
   buildSkeletonAsync,
   compressionStats,
   FIDELITY_RATIO,
@@ -253,7 +252,9 @@ const ADAPT_MIN_COMPRESSIBLE = 120;
 export async function adaptItems(deps: AppDeps, items: AdaptItem[], limit: number, query: string | null, signal?: AbortSignal): Promise<AdaptedItem[]> {
   items.forEach((it, i) => assertNoSecrets(it.content, `items[${i}].content`));
   const embedder = await deps.embedder();
-  const tokens = items.map((it) => countTokens(it.content));
+  // Counted and compressed cooperatively: large items must not stall other clients.
+  const tokens: number[] = [];
+  for (const it of items) tokens.push(await countTokensAsync(it.content));
   const n = items.length;
   let relevance: number[];
   if (query) {
@@ -287,7 +288,7 @@ export async function adaptItems(deps: AppDeps, items: AdaptItem[], limit: numbe
         const chunks = await chunkTextAsync(it.content);
         const vectors = await embedder.embed(chunks.map((c) => c.text));
         for (const f of levels) {
-          const sk = buildSkeleton({ chunks, vectors, fidelity: f, query, source: it.content, originalTokens: tokens[i]! });
+          const sk = await buildSkeletonAsync({ chunks, vectors, fidelity: f, query, source: it.content, originalTokens: tokens[i]! });
           if (!sk.passthrough && sk.tokens <= remaining) {
             out[i] = { ...base, action: 'compressed', fidelity: f, tokens: sk.tokens, content: sk.text };
             remaining -= sk.tokens;

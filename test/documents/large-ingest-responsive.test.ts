@@ -1,6 +1,7 @@
-// A large document must not stall other clients: ingest_context and read_skeleton count tokens and
-// rank the skeleton cooperatively (yielding every few ms). Both used to run buildSkeleton and
-// countTokens synchronously: a 5 MB document held the event loop for 25 s (GET /health waited that long).
+// A large document must not stall other clients: ingest_context, read_skeleton, adapt_to_context_window
+// and distill (compress) count tokens and rank skeletons cooperatively (yielding every few ms). They
+// used to run buildSkeleton and countTokens synchronously: a 5 MB ingest held the event loop for 25 s
+// (GET /health waited that long).
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,4 +59,21 @@ describe('large documents and the event loop', () => {
     expect(ingestStall).toBeLessThan(1500);
     expect(readStall).toBeLessThan(1500);
   }, 120_000);
+
+  it('adapt_to_context_window and distill (compress) of ~2 MB leave the event loop free too', async () => {
+    const text = largeDocument();
+    let adapted: Awaited<ReturnType<typeof callTool>> | undefined;
+    const adaptStall = await longestStall(async () => {
+      adapted = await callTool(client, 'adapt_to_context_window', { items: [{ id: 'manual', content: text }], max_tokens: 60_000 });
+    });
+    expect(adapted!.isError).toBeFalsy();
+    expect(adapted!.structured.items[0]).toMatchObject({ action: 'compressed' });
+    let distilled: Awaited<ReturnType<typeof callTool>> | undefined;
+    const distillStall = await longestStall(async () => {
+      distilled = await callTool(client, 'distill', { messages: [{ role: 'user', content: text }, { role: 'assistant', content: text.slice(0, 400_000) }, { role: 'user', content: 'What changed?' }], strategy_id: 'compress', target_token: 20_000 });
+    });
+    expect(distilled!.isError).toBeFalsy();
+    expect(adaptStall).toBeLessThan(1500);
+    expect(distillStall).toBeLessThan(1500);
+  }, 180_000);
 });
