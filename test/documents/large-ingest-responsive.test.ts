@@ -76,4 +76,26 @@ describe('large documents and the event loop', () => {
     expect(adaptStall).toBeLessThan(1500);
     expect(distillStall).toBeLessThan(1500);
   }, 180_000);
+
+  it('ingest_context and refresh_document of a large document report progress: chunked, embedded, ranked, stored', async () => {
+    const text = largeDocument().slice(0, 300_000);
+    const seen: Array<{ progress: number; total?: number; message?: string }> = [];
+    const r = await callTool(client, 'ingest_context', { file_id: 'big/progress.txt', content: text }, { onprogress: (p) => seen.push(p) });
+    expect(r.isError).toBeFalsy();
+    const chunks = r.structured.chunks as number;
+    expect(seen.length).toBeGreaterThanOrEqual(4);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.progress).toBeGreaterThan(seen[i - 1]!.progress);
+    expect(seen.every((p) => p.total === chunks + 3)).toBe(true);
+    expect(seen[0]!.message).toBe(`chunked: ${chunks} chunks, ${chunks} to embed`);
+    expect(seen.at(-1)).toMatchObject({ progress: chunks + 3, message: 'stored' });
+    // A refresh embeds only what changed, and says so.
+    const again: typeof seen = [];
+    const changed = text.replace('# Part 0', '# Part zero');
+    const f = await callTool(client, 'refresh_document', { file_id: 'big/progress.txt', content: changed }, { onprogress: (p) => again.push(p) });
+    expect(f.isError).toBeFalsy();
+    const embedded = f.structured.chunks_embedded as number;
+    expect(embedded).toBeLessThan(5);
+    expect(again[0]!.message).toBe(`chunked: ${f.structured.chunks} chunks, ${embedded} to embed`);
+    expect(again.at(-1)).toMatchObject({ progress: embedded + 3, total: embedded + 3, message: 'stored' });
+  }, 120_000);
 });
