@@ -17,6 +17,7 @@ import { planEmbedder } from '../services/embedder.js';
 import { KeysService } from '../services/keys.js';
 import { buildAgentCard } from './agent-card.js';
 import { uploadPutHandler } from './uploads.js';
+import { EMPTY_BEARER_HINT, unexpandedKeyHint } from './key-hints.js';
 import { githubWebhookHandler } from './github-webhook.js';
 import { GITHUB_WEBHOOK_PATH } from '../services/github.js';
 import { McpHttpGateway } from './mcp.js';
@@ -293,7 +294,12 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     const caller = m ? await keys.authenticate(m[1]!) : null;
     if (!caller) {
-      const err = new Unauthorized(m ? await keys.refusalReason(m[1]!) : 'Malformed Authorization header (expected "Bearer gc_...")');
+      const reason = m
+        ? (unexpandedKeyHint(m[1]!) ?? (await keys.refusalReason(m[1]!)))
+        : /^Bearer\s*$/i.test(auth)
+          ? EMPTY_BEARER_HINT
+          : 'Malformed Authorization header (expected "Bearer gc_...")';
+      const err = new Unauthorized(reason);
       if (req.path === '/mcp') res.setHeader('WWW-Authenticate', 'Bearer realm="ctxgate"');
       return refuse(req, res, err);
     }
