@@ -219,7 +219,7 @@ const searchCode = defineTool({
   secrets: 'refuse',
   title: 'Search code',
   description: "Symbol-aware code search over a file bundle or an allowed local root; each hit names its enclosing symbol, line range and matching lines.",
-  details: "Every definition is a chunk (module-level code in windows) with its name weighted in BM25; a second ranking matches the query against symbol names; both are fused by Reciprocal Rank Fusion.",
+  details: "Every definition is a chunk (module-level code in windows) with its name weighted in BM25; a second ranking matches the query against symbol names; both are fused by Reciprocal Rank Fusion. An identifier the query spells out (a one-word query, or a code-shaped word: URIError, SQLITE_BUSY, checkArguments) is found as grep finds it: chunks holding it verbatim come first, with its lines among the matches.",
   input: z.object({
     query: z.string().min(1).describe('Words, identifiers or a phrase, e.g. "retry backoff" or "parseConfig".'),
     files: Files.nullable().optional(),
