@@ -25,7 +25,7 @@ describe('ctxgate serve on a busy port', () => {
   it('says which port and what to set, keeps no key, and the next start shows the owner key', async () => {
     const d = path.join(dir(), 'data');
     const url = await databaseUrlFor(d);
-    const env = url ? { CTXGATE_DATABASE_URL: url } : {};
+    const env: Record<string, string> = url ? { CTXGATE_DATABASE_URL: url } : {};
     const r = runCli(['serve'], d, { ...env, CTXGATE_PORT: String(port) });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`ctxgate: port ${port} on 127.0.0.1 is already in use`);
