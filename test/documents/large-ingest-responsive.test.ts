@@ -98,4 +98,22 @@ describe('large documents and the event loop', () => {
     expect(again[0]!.message).toBe(`chunked: ${f.structured.chunks} chunks, ${embedded} to embed`);
     expect(again.at(-1)).toMatchObject({ progress: embedded + 3, total: embedded + 3, message: 'stored' });
   }, 120_000);
+
+  it('compress_text of a large text reports progress: chunked, embedded, ranked', async () => {
+    const text = largeDocument().slice(0, 300_000);
+    const seen: Array<{ progress: number; total?: number; message?: string }> = [];
+    const r = await callTool(client, 'compress_text', { text, fidelity: 'outline', use_cache: false }, { onprogress: (p) => seen.push(p) });
+    expect(r.isError).toBeFalsy();
+    expect(seen.map((p) => [p.progress, p.total])).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+    expect(seen[0]!.message).toBe(`chunked: ${r.structured.stats.chunks} chunks, ${r.structured.stats.original_tokens} tokens; embedding`);
+    expect(seen[2]!.message).toBe(`ranked: kept ${r.structured.stats.kept_chunks} of ${r.structured.stats.chunks} chunks`);
+    // A short text reports nothing: three notifications would cost more than the call.
+    const quiet: typeof seen = [];
+    await callTool(client, 'compress_text', { text: text.slice(0, 20_000) }, { onprogress: (p) => quiet.push(p) });
+    expect(quiet).toEqual([]);
+  }, 120_000);
 });
