@@ -32,6 +32,18 @@ Usage:
 Configuration comes from CTXGATE_* environment variables (see README); the data dir defaults to
 data/ inside the ctxgate folder, whatever the current directory.`;
 
+/** The USAGE lines of one command (its line and the indented description under it), or null. */
+function usageOf(cmd: string): string | null {
+  const lines = USAGE.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]!.startsWith(`  ctxgate ${cmd} `) && lines[i] !== `  ctxgate ${cmd}`) continue;
+    out.push(lines[i]!);
+    while (/^ {20,}\S/.test(lines[i + 1] ?? '')) out.push(lines[++i]!);
+  }
+  return out.length ? `Usage:\n${out.join('\n')}` : null;
+}
+
 /** Commands that read options get a clear message for a bad one, not a stack trace. */
 async function guarded(run: () => Promise<void>): Promise<void> {
   try {
@@ -48,6 +60,16 @@ async function main(): Promise<void> {
   // The hook needs no configuration, and must not fail on it: for Claude Code an exit code of 2 would
   // block the agent's command.
   if (cmd === 'hook') return (await import('./cli/hook.js')).hookCmd(rest);
+  // `ctxgate filter --help`: that command's usage lines (for run, only before `--`: after it, the
+  // flags are the wrapped command's). keys reads its own.
+  const own = rest.indexOf('--') < 0 ? rest : rest.slice(0, rest.indexOf('--'));
+  if (cmd && cmd !== 'keys' && (own.includes('--help') || own.includes('-h'))) {
+    const usage = usageOf(cmd);
+    if (usage) {
+      process.stdout.write(`${usage}\n\nAll commands: ctxgate --help\n`);
+      return;
+    }
+  }
   let config: Config;
   try {
     config = loadConfig();

@@ -126,7 +126,7 @@ const compressText = defineTool({
   ],
   handler: async (ctx, args) => {
     const scope = ctx.scope();
-    const r = await ctx.app.service(CompressionService).compress(scope, ctx.caller!.plan, toRequest(args), ctx.signal);
+    const r = await ctx.app.service(CompressionService).compress(scope, ctx.caller!.plan, toRequest(args), ctx.signal, (d, t, m) => void ctx.progress(d, t, m));
     meterResult(ctx, r);
     return r;
   },

@@ -80,7 +80,7 @@ const ingestContext = defineTool({
   secrets: 'redact',
   title: 'Ingest a document',
   description: "Store a document under a file_id, chunked, embedded and indexed for read_skeleton, search_semantic and get_context_block.",
-  details: "Re-ingesting identical content is a no-op returning the same doc_id; different content under an existing file_id updates that document (as refresh_document does) unless replace: false, which answers 409 instead.",
+  details: "Re-ingesting identical content is a no-op returning the same doc_id; different content under an existing file_id updates that document (as refresh_document does) unless replace: false, which answers 409 instead. A document over 50,000 characters reports MCP progress: chunked, each embedding batch, ranked, stored.",
   input: z.object({
     file_id: FileId,
     content: Content,
@@ -103,7 +103,7 @@ const ingestContext = defineTool({
     const r = await ctx.app.service(DocumentsService).ingest(
       ctx.scope(),
       { fileId: a.file_id, text: a.content, title: a.title, metadata: a.metadata },
-      { maxBytes: planCap(ctx), onExisting: a.replace ? 'replace' : 'conflict', signal: ctx.signal },
+      { maxBytes: planCap(ctx), onExisting: a.replace ? 'replace' : 'conflict', signal: ctx.signal, progress: (d, t, m) => void ctx.progress(d, t, m) },
     );
     meterIngest(ctx, r);
     return r;
@@ -131,7 +131,7 @@ const refreshDocument = defineTool({
   handler: async (ctx, a) => {
     const r = await ctx.app
       .service(DocumentsService)
-      .refresh(ctx.scope(), { docId: a.doc_id, fileId: a.file_id }, { text: a.content, title: a.title, metadata: a.metadata }, { maxBytes: planCap(ctx), signal: ctx.signal });
+      .refresh(ctx.scope(), { docId: a.doc_id, fileId: a.file_id }, { text: a.content, title: a.title, metadata: a.metadata }, { maxBytes: planCap(ctx), signal: ctx.signal, progress: (d, t, m) => void ctx.progress(d, t, m) });
     meterIngest(ctx, r);
     return r;
   },

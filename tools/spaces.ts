@@ -392,7 +392,7 @@ const createSnapshot = defineTool({
   restStatus: 201,
   rest: [{ method: 'POST', path: '/v1/snapshots' }],
   examples: [{ description: 'Snapshot a source', args: { source_id: 'src_0123456789abcdef', inline_artifacts: true } }],
-  render: (o) => `[create_snapshot: ${o.id}; ${o.tokens_in} → ${o.tokens_out} tokens, ${o.compression_ratio}× smaller]\n${o.markdown}`,
+  render: (o) => `[create_snapshot: ${o.id}; ${o.tokens_in} → ${o.tokens_out} tokens, ${sizeChange(o.tokens_in, o.tokens_out)}]\n${o.markdown}`,
   handler: async (ctx, a) => snapshots(ctx).create(ctx.scope(), a),
 });
 
@@ -450,3 +450,9 @@ export const tools: AnyTool[] = [
   createSnapshot, getSnapshot, listSnapshots,
   createUpload,
 ];
+
+/** "3.05× smaller", or "1.66× larger" when a budget above the conversation's size made the snapshot grow. */
+function sizeChange(tokensIn: number, tokensOut: number): string {
+  const r = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  return tokensOut <= tokensIn || !tokensIn ? `${r(tokensIn, tokensOut)}× smaller` : `${r(tokensOut, tokensIn)}× larger`;
+}

@@ -7,6 +7,7 @@ import { VERSION } from '../src/version.js';
 import { BadRequest } from '../src/errors.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
 import { planEmbedder } from '../src/services/embedder.js';
+import { sentenceRanges } from '../src/engine/chunking.js';
 import { UsageService } from '../src/services/usage.js';
 
 const MinPlan = z.enum(PLANS);
@@ -322,9 +323,11 @@ function pick(a: { listed: boolean; callable: boolean; min_plan: Plan }) {
   return { listed: a.listed, callable: a.callable, min_plan: a.min_plan };
 }
 
+/** The description's first sentence, split where the compressor splits ("e.g. x" does not end one). */
 function firstSentence(s: string): string {
-  const m = /^(.+?[.!?])(\s|$)/.exec(s.trim());
-  return m ? m[1]! : s.trim();
+  const t = s.trim();
+  const first = sentenceRanges(t)[0];
+  return first ? t.slice(first[0], first[1]) : t;
 }
 
 const callTool = defineTool({

@@ -17,9 +17,15 @@ export const RUN_USAGE_TOOL = 'ctxgate_run';
 
 /**
  * Lines that report a failure: a filter must keep each of them verbatim. Checked after filtering,
- * so a detector that folded one cannot hide it.
+ * so a detector that folded one cannot hide it. A word inside a path or a name is not a report:
+ * `test/errors.test.ts`, `--fail-fast`, `✓ error-handling.test.ts` are not failures.
  */
-const FAILURE_LINE = /\b(error|errors|failed|failure|fail|fatal|panic(ked)?|exception|traceback|assert(ion)?(error)?)\b|✗|✘|×|^E\s{2,}|^FAIL\b|^ERR!/i;
+const FAILURE_LINE = /(?<![\w/.-])(error|errors|failed|failure|fail|fatal|panic(ked)?|exception|traceback|assert(ion)?(error)?)(?![\w-]|\.\w)|✗|✘|×|^E\s{2,}|^FAIL\b|^ERR!/i;
+/**
+ * git prints what it read (commit messages, file names, diff lines): a word there is the project's
+ * text, not a failure of the command. Only git's own diagnostics report one.
+ */
+const GIT_FAILURE_LINE = /^(fatal|error):/;
 
 function die(message: string, code = 2): never {
   process.stderr.write(`ctxgate run: ${message}\n`);
@@ -86,7 +92,8 @@ async function filterOutput(raw: string, command: string[]): Promise<Filtered | 
   const line = command.join(' ');
   const res = filterCliOutput(raw, { hint: resolveHint(line) ? line : null });
   const kept = new Set(res.filtered.split('\n'));
-  const missing = cleanLines(raw).filter((l) => FAILURE_LINE.test(l) && !kept.has(l));
+  const failure = res.detected_type.startsWith('git_') ? GIT_FAILURE_LINE : FAILURE_LINE;
+  const missing = cleanLines(raw).filter((l) => failure.test(l) && !kept.has(l));
   let text = res.filtered;
   // Every failure line survives verbatim: any a detector folded are added back, under a marker.
   if (missing.length) text += `\n[ctxgate run: ${missing.length} failure line(s) the filter folded, verbatim:]\n${[...new Set(missing)].join('\n')}`;

@@ -10,6 +10,7 @@ import { startHttpServer } from '../server/http.js';
 import { AccountsService } from '../services/accounts.js';
 import { KeysService } from '../services/keys.js';
 import { openWithSecretCheck, warmUp } from './common.js';
+import { fail } from './fail.js';
 
 /** Where a first start without a terminal leaves the owner key (read once, then delete it). */
 export const OWNER_KEY_FILE = 'owner-key';
@@ -35,15 +36,30 @@ export async function serve(config: Config): Promise<void> {
   const log = createLogger(config.logLevel, 'stdout');
   const t0 = performance.now();
   const app = await openWithSecretCheck(config, log);
+  // The tokenizer's tables take about a second to build: do it before listening, not in a client's request.
+  warmTokenizer();
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  try {
+    http = await startHttpServer(app, log);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES') throw e;
+    await app.close();
+    fail(
+      code === 'EADDRINUSE'
+        ? `port ${config.port} on ${config.host} is already in use (another ctxgate? curl http://${config.host}:${config.port}/health). Stop it, or set CTXGATE_PORT to a free port (0 picks one).`
+        : `not allowed to listen on ${config.host}:${config.port}; set CTXGATE_PORT to a port above 1023.`,
+      1,
+    );
+  }
+  // The owner key is made once the server listens: a start that cannot listen must not create a key
+  // it never shows (the next start would find a key and show nothing).
   const keys = app.deps.service(KeysService);
   let firstKey: string | null = null;
   if ((await keys.count()) === 0) {
     const { user } = await app.deps.service(AccountsService).owner();
     firstKey = (await keys.create({ name: 'owner', plan: config.ownerPlan, ownerId: user.id })).key;
   }
-  // The tokenizer's tables take about a second to build: do it before listening, not in a client's request.
-  warmTokenizer();
-  const http = await startHttpServer(app, log);
   warmUp(app);
   const mcpUrl = `${http.url}/mcp`;
   if (firstKey) {

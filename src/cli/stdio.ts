@@ -17,6 +17,7 @@ import { Unauthorized, toolErrorResult } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { Caller } from '../registry/define.js';
 import { createMcpServer, protocolError } from '../server/mcp.js';
+import { unexpandedKeyHint } from '../server/key-hints.js';
 import { KeysService } from '../services/keys.js';
 import { ownerCaller, storeName, warmUp } from './common.js';
 
@@ -44,6 +45,8 @@ async function resolveCaller(app: App): Promise<Caller | string> {
   const keys = app.deps.service(KeysService);
   const caller = await keys.authenticate(presented.trim());
   if (caller) return caller;
+  const placeholder = unexpandedKeyHint(presented.trim());
+  if (placeholder) return `CTXGATE_KEY: ${placeholder}.`;
   // A key revoked for a known reason (its project was deleted) says so; any other refusal gets the general advice.
   const reason = await keys.refusalReason(presented.trim());
   if (reason.includes('project')) return `CTXGATE_KEY: ${reason}`;

@@ -17,6 +17,7 @@ import { planEmbedder } from '../services/embedder.js';
 import { KeysService } from '../services/keys.js';
 import { buildAgentCard } from './agent-card.js';
 import { uploadPutHandler } from './uploads.js';
+import { EMPTY_BEARER_HINT, unexpandedKeyHint } from './key-hints.js';
 import { githubWebhookHandler } from './github-webhook.js';
 import { GITHUB_WEBHOOK_PATH } from '../services/github.js';
 import { McpHttpGateway } from './mcp.js';
@@ -293,7 +294,12 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     const caller = m ? await keys.authenticate(m[1]!) : null;
     if (!caller) {
-      const err = new Unauthorized(m ? await keys.refusalReason(m[1]!) : 'Malformed Authorization header (expected "Bearer gc_...")');
+      const reason = m
+        ? (unexpandedKeyHint(m[1]!) ?? (await keys.refusalReason(m[1]!)))
+        : /^Bearer\s*$/i.test(auth)
+          ? EMPTY_BEARER_HINT
+          : 'Malformed Authorization header (expected "Bearer gc_...")';
+      const err = new Unauthorized(reason);
       if (req.path === '/mcp') res.setHeader('WWW-Authenticate', 'Bearer realm="ctxgate"');
       return refuse(req, res, err);
     }
@@ -464,6 +470,11 @@ export async function startHttpServer(app: App, log: Logger): Promise<HttpServer
     sendError(res, new NotFound(`No route ${req.method} ${req.path}. MCP is at /mcp; REST tools at POST /v1/tools/{name}; see /openapi.json`));
   });
   ex.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // The router could not percent-decode a path parameter (`/v1/documents/%E0%A4%A`): the URL is at
+    // fault, not the server. The bad segment is not echoed.
+    if (err instanceof URIError) {
+      return sendError(res, new BadRequest('Malformed percent-encoding in the URL path (each % must start a valid UTF-8 escape such as %2F)', 'malformed_path', { field: '(path)', rule: 'percent_encoding' }));
+    }
     log.error({ err, requestId: req.id }, 'unhandled error');
     if (!res.headersSent) sendError(res, toAppError(err));
   });

@@ -370,9 +370,10 @@ export class CodeService {
 
   // ---- gc_blast_radius ------------------------------------------------------------------------
 
-  async blastRadius(args: { files: BundleFile[]; focus_symbol?: string | null; query?: string | null; top_k: number }, work: Work = NO_WORK) {
-    this.validateBundle(args.files, { secrets: true });
-    const { analyzed } = await this.analyzeBundle(args.files, work, true);
+  async blastRadius(args: { files?: BundleFile[] | null; root?: string | null; focus_symbol?: string | null; query?: string | null; top_k: number }, work: Work = NO_WORK) {
+    if (args.files?.length) this.validateBundle(args.files, { secrets: true });
+    const bundle = await this.bundleFrom(args, work);
+    const { analyzed } = await this.analyzeBundle(bundle.files, work, true);
     const graph = buildRepoGraph(analyzed);
     const result = blastRadius(graph, { focusSymbol: args.focus_symbol, query: args.query, topK: args.top_k });
     const focus = args.focus_symbol?.trim();
@@ -393,7 +394,7 @@ export class CodeService {
         };
       }),
       stats: {
-        files_in: args.files.length,
+        files_in: bundle.files.length,
         files_ranked: result.filesRanked,
         symbols_in: analyzed.reduce((s, f) => s + f.analysis.defs.length, 0),
         focus_definitions: result.focusDefinitions,

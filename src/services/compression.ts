@@ -4,10 +4,9 @@ import type { AppDeps } from '../app-deps.js';
 import type { Plan } from '../config.js';
 import { AppError, BadRequest, Cancelled, InvalidInput, PayloadTooLarge, toAppError } from '../errors.js';
 import type { Scope } from '../domain/scope.js';
-import { chunkTextAsync, chunkTextCounted, DEFAULT_CHUNK, type Chunk } from '../engine/chunking.js';
+import { chunkTextAsync, chunkTextCounted, countTokensAsync, DEFAULT_CHUNK, type Chunk } from '../engine/chunking.js';
 import type { Embedder } from '../engine/embeddings/types.js';
 import {
-  buildSkeleton,
   buildSkeletonAsync,
   compressionStats,
   FIDELITY_RATIO,
@@ -22,7 +21,6 @@ import { dot, normalizeInPlace } from '../engine/embeddings/vector.js';
 import { Bm25Index } from '../engine/bm25.js';
 import { assertNoSecrets } from '../engine/secrets.js';
 import { countStructure, structuralLoss, type StructureClass, type StructureCounts } from '../engine/structure.js';
-import { countTokens } from '../engine/tokens.js';
 import { CompressCacheService, sha256, type CacheSource } from './compress-cache.js';
 import { FidelityProfilesService } from './fidelity-profiles.js';
 
@@ -119,8 +117,10 @@ export class CompressionService {
   }
 
   /** scope null: an anonymous demo call, which neither reads nor fills any project's cache. */
-  async compress(scope: Scope | null, plan: Plan, req: CompressRequest, signal?: AbortSignal): Promise<CompressResult> {
+  async compress(scope: Scope | null, plan: Plan, req: CompressRequest, signal?: AbortSignal, progress?: (done: number, total: number, message: string) => void): Promise<CompressResult> {
     this.validate(plan, req);
+    // A large text reports its steps (MCP progress): chunked, embedded, ranked.
+    const report = req.text.length > LARGE_TEXT_CHARS ? progress : undefined;
     const r = await this.resolve(scope, req);
     const finish = (c: CachedSkeleton, cache: CompressResult['cache']): CompressResult => ({
       compressed: c.compressed,
@@ -144,7 +144,7 @@ export class CompressionService {
     });
 
     if (r.fidelity === 'raw' && r.ratio >= 1) {
-      const tokens = countTokens(req.text);
+      const tokens = await countTokensAsync(req.text);
       const counts = countStructure(req.text);
       return finish(
         { compressed: req.text, original_tokens: tokens, compressed_tokens: tokens, chunks: 0, kept_chunks: 0, budget_tokens: tokens, structural_loss: [], structure: { input: counts, output: counts }, sections: null, embedder: null },
@@ -168,6 +168,7 @@ export class CompressionService {
     // Large inputs run cooperatively (yielding every few ms) so other clients are not stalled.
     const { chunks, totalTokens: originalTokens } = await chunkTextCounted(req.text, { maxTokens: r.chunkTokens, minTokens: Math.floor(r.chunkTokens / 2) });
     if (signal?.aborted) throw new Cancelled();
+    report?.(1, 3, `chunked: ${chunks.length} chunks, ${originalTokens} tokens; embedding`);
     const vectors = await embedInBatches(embedder, r.query ? [...chunks.map((c) => c.text), r.query] : chunks.map((c) => c.text));
     const queryVector = r.query ? vectors.pop()! : null;
     const docVector = documentVector(chunks, vectors);
@@ -181,6 +182,7 @@ export class CompressionService {
       }
     }
     if (signal?.aborted) throw new Cancelled();
+    report?.(2, 3, `embedded; ranking ${chunks.length} chunks`);
 
     const sk = await buildSkeletonAsync({ chunks, vectors, ratio: r.ratio, fidelity: r.fidelity, query: r.query, queryVector, outputStyle: r.outputStyle, source: req.text, originalTokens });
     const input = countStructure(req.text);
@@ -198,6 +200,7 @@ export class CompressionService {
       embedder: embedder.id,
     };
     if (scope) await this.cache.store(scope, { keyHash, paramsHash, embedderId: embedder.id, originalTokens, vector: docVector, result: entry }, { countMiss: useCache });
+    report?.(3, 3, `ranked: kept ${sk.keptChunks.length} of ${chunks.length} chunks`);
     return finish(entry, { hit: false, source: null, similarity: null });
   }
 
@@ -245,6 +248,9 @@ export interface AdaptedItem {
   content: string | null;
 }
 
+/** Above this size, compress() reports its steps as progress. */
+const LARGE_TEXT_CHARS = 50_000;
+
 const ADAPT_LEVELS: Fidelity[] = ['detailed', 'balanced', 'outline', 'abstract'];
 /** Items smaller than this are kept or dropped whole: compressing them saves too little. */
 const ADAPT_MIN_COMPRESSIBLE = 120;
@@ -253,7 +259,9 @@ const ADAPT_MIN_COMPRESSIBLE = 120;
 export async function adaptItems(deps: AppDeps, items: AdaptItem[], limit: number, query: string | null, signal?: AbortSignal): Promise<AdaptedItem[]> {
   items.forEach((it, i) => assertNoSecrets(it.content, `items[${i}].content`));
   const embedder = await deps.embedder();
-  const tokens = items.map((it) => countTokens(it.content));
+  // Counted and compressed cooperatively: large items must not stall other clients.
+  const tokens: number[] = [];
+  for (const it of items) tokens.push(await countTokensAsync(it.content));
   const n = items.length;
   let relevance: number[];
   if (query) {
@@ -287,7 +295,7 @@ export async function adaptItems(deps: AppDeps, items: AdaptItem[], limit: numbe
         const chunks = await chunkTextAsync(it.content);
         const vectors = await embedder.embed(chunks.map((c) => c.text));
         for (const f of levels) {
-          const sk = buildSkeleton({ chunks, vectors, fidelity: f, query, source: it.content, originalTokens: tokens[i]! });
+          const sk = await buildSkeletonAsync({ chunks, vectors, fidelity: f, query, source: it.content, originalTokens: tokens[i]! });
           if (!sk.passthrough && sk.tokens <= remaining) {
             out[i] = { ...base, action: 'compressed', fidelity: f, tokens: sk.tokens, content: sk.text };
             remaining -= sk.tokens;

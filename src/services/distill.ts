@@ -8,9 +8,8 @@ import type { AppDeps } from '../app-deps.js';
 import type { Scope } from '../domain/scope.js';
 import { BadRequest, Cancelled, Conflict, exactlyOneOf, InvalidInput, NotFound, PayloadTooLarge, UpstreamFailed, UpstreamTimeout } from '../errors.js';
 import type { Plan } from '../config.js';
-import { chunkText } from '../engine/chunking.js';
-import { buildSkeleton } from '../engine/compress.js';
-import { countTokens } from '../engine/tokens.js';
+import { chunkTextAsync, countTokensAsync } from '../engine/chunking.js';
+import { buildSkeletonAsync } from '../engine/compress.js';
 import {
   assembleCompressed,
   BUILTIN_STRATEGIES,
@@ -194,7 +193,7 @@ export class DistillService {
       if (e instanceof ConversationError) throw new BadRequest(e.message, 'invalid_messages', { field: e.field });
       throw e;
     }
-    const tokensIn = conv.messages.reduce((s, m) => s + countTokens(messageText(m)), 0);
+    const tokensIn = await countAll(conv.messages.map(messageText));
     const terms = inject ? keepTerms(inject) : [];
     const provider = needsLlm ? this.llm.provider! : RULES_PROVIDER;
     const callId = randomUUID();
@@ -229,7 +228,7 @@ export class DistillService {
       throw e;
     }
     if (field === 'text') messages = messages.length ? messages : [{ role: 'user', content: '' }];
-    const tokensOut = normalizeMessages(messages).messages.reduce((s, m) => s + countTokens(messageText(m)), 0);
+    const tokensOut = await countAll(normalizeMessages(messages).messages.map(messageText));
     await record('ok', tokensOut, null);
     return {
       messages,
@@ -261,9 +260,10 @@ export class DistillService {
           texts.set(i, '');
           continue;
         }
-        const chunks = chunkText(text);
+        // Cooperatively (yielding every few ms): a long message must not stall other clients.
+        const chunks = await chunkTextAsync(text);
         const vectors = await embedInBatches(embedder, chunks.map((c) => c.text));
-        const sk = buildSkeleton({ chunks, vectors, ratio: Math.max(0.01, share), source: text, originalTokens: countTokens(text) });
+        const sk = await buildSkeletonAsync({ chunks, vectors, ratio: Math.max(0.01, share), source: text, originalTokens: await countTokensAsync(text) });
         texts.set(i, sk.passthrough ? text : sk.text);
       }
     }
@@ -323,6 +323,13 @@ export class DistillService {
 }
 
 /** Where the verbatim tail starts: the last user message, or earlier if a call its results answer comes before. */
+/** Tokens of several texts, counted cooperatively (a long conversation must not stall other clients). */
+async function countAll(texts: string[]): Promise<number> {
+  let total = 0;
+  for (const t of texts) total += await countTokensAsync(t);
+  return total;
+}
+
 function tailStart(conv: Conversation): number {
   let from = conv.lastUser;
   const callAt = new Map<string, number>();

@@ -24,11 +24,11 @@
 //   - The document is then visible to search_semantic, read_skeleton, get_context_block, etc.
 import { createHash } from 'node:crypto';
 import type { AppDeps } from '../app-deps.js';
-import { chunkTextAsync, type Chunk } from '../engine/chunking.js';
-import { buildSkeleton, compressionStats, type CompressionStats, type Fidelity, type OutputStyle, type Section } from '../engine/compress.js';
+import { chunkTextAsync, countTokensAsync, type Chunk } from '../engine/chunking.js';
+import { buildSkeletonAsync, compressionStats, type CompressionStats, type Fidelity, type OutputStyle, type Section } from '../engine/compress.js';
 import { blobToVector, vectorToBlob } from '../engine/embeddings/vector.js';
 import type { Embedder } from '../engine/embeddings/types.js';
-import { countTokens, findModel, modelIds } from '../engine/tokens.js';
+import { findModel, modelIds } from '../engine/tokens.js';
 import { BadRequest, Conflict, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
 import type { Scope } from '../domain/scope.js';
 import { newId, nowIso } from '../store/db.js';
@@ -51,6 +51,8 @@ export interface StoreOptions {
   /** What to do when file_id already holds different content. */
   onExisting?: 'conflict' | 'replace';
   signal?: AbortSignal;
+  /** Reports the steps of a large document (chunked, each embedding batch, ranked, stored): MCP progress. */
+  progress?: (done: number, total: number, message: string) => void;
 }
 
 export interface IngestResult {
@@ -217,7 +219,7 @@ export class DocumentsService {
         { field: 'file_id', doc_id: existing.id },
       );
     }
-    return this.store(scope, clean, hash, existing ?? null, embedder, opts.signal);
+    return this.store(scope, clean, hash, existing ?? null, embedder, opts);
   }
 
   /** Replace a stored document's content; chunks whose text is unchanged keep their stored vectors. */
@@ -234,7 +236,7 @@ export class DocumentsService {
     const hash = contentHash(clean);
     const embedder = await this.deps.embedder();
     if (existing.content_hash === hash) return this.resultFor(existing, 'unchanged', 0, existing.chunk_count, embedder);
-    return this.store(scope, clean, hash, existing, embedder, opts.signal);
+    return this.store(scope, clean, hash, existing, embedder, opts);
   }
 
   async delete(scope: Scope, ref: DocRef): Promise<{ deleted: true; doc_id: string; file_id: string; chunks_deleted: number }> {
@@ -316,7 +318,7 @@ export class DocumentsService {
     const query = opts.query?.trim() || null;
     const queryVector = query ? (await embedder.embed([query]))[0]! : null;
     const fidelity = opts.fidelity ?? DEFAULT_FIDELITY;
-    const sk = buildSkeleton({
+    const sk = await buildSkeletonAsync({
       chunks,
       vectors,
       fidelity,
@@ -437,7 +439,8 @@ export class DocumentsService {
   }
 
   /** Chunk, embed (reusing stored vectors for unchanged chunk text) and write everything in one transaction. */
-  private async store(scope: Scope, input: StoreDocumentInput, hash: string, existing: DocRow | null, embedder: Embedder, signal?: AbortSignal): Promise<IngestResult> {
+  private async store(scope: Scope, input: StoreDocumentInput, hash: string, existing: DocRow | null, embedder: Embedder, opts: Pick<StoreOptions, 'signal' | 'progress'>): Promise<IngestResult> {
+    const signal = opts.signal;
     const chunks = await chunkTextAsync(input.text);
     const hashes = chunks.map((c) => sha256(c.text));
     if (input.text.length > LARGE_DOC_CHARS) await yieldToLoop();
@@ -454,24 +457,28 @@ export class DocumentsService {
     }
     const plan = hashes.map((h) => reusable.get(h)?.shift() ?? null);
     const toEmbed = chunks.map((c, i) => (plan[i] ? -1 : i)).filter((i) => i >= 0);
+    // Steps of a large document, reported as progress: chunked, each chunk embedded, ranked, stored.
+    const steps = toEmbed.length + 3;
+    const report = input.text.length > LARGE_DOC_CHARS ? opts.progress : undefined;
+    report?.(1, steps, `chunked: ${chunks.length} chunks, ${toEmbed.length} to embed`);
     const fresh = new Map<number, Float32Array>();
     for (let b = 0; b < toEmbed.length; b += EMBED_BATCH) {
       signal?.throwIfAborted();
       const batch = toEmbed.slice(b, b + EMBED_BATCH);
       const vecs = await embedder.embed(batch.map((i) => chunks[i]!.text));
       batch.forEach((i, k) => fresh.set(i, vecs[k]!));
+      report?.(1 + b + batch.length, steps, `embedded ${b + batch.length} of ${toEmbed.length} chunks`);
       // Large documents: let other requests run between embedding batches.
       if (toEmbed.length > EMBED_BATCH) await yieldToLoop();
     }
     const vectors = chunks.map((_, i) => (plan[i] ? blobToVector(plan[i]!.embedding) : fresh.get(i)!));
 
-    // The engine steps are synchronous; on large documents, give other requests a turn between them.
-    const large = input.text.length > LARGE_DOC_CHARS;
-    if (large) await yieldToLoop();
-    const tokens = countTokens(input.text);
-    if (large) await yieldToLoop();
-    const skeletonTokens = Math.min(tokens, this.skeletonTokensFor(chunks, vectors, input.text, tokens));
+    // Counting and ranking run cooperatively (yielding every few ms): a large document must not stall
+    // other clients (a 5 MB one used to hold the event loop for 25 s).
+    const tokens = await countTokensAsync(input.text);
+    const skeletonTokens = Math.min(tokens, await this.skeletonTokensFor(chunks, vectors, input.text, tokens));
     signal?.throwIfAborted();
+    report?.(steps - 1, steps, 'skeleton ranked; storing');
 
     const now = nowIso();
     const docId = existing?.id ?? newId('doc');
@@ -513,6 +520,7 @@ export class DocumentsService {
       await repo.write(docId, input.fileId, doc, rows, existing !== null, now);
       return 'stored';
     });
+    report?.(steps, steps, 'stored');
     if (outcome === 'same') {
       const row = (await this.findRow(scope, { fileId: input.fileId }))!;
       return this.resultFor(row, 'unchanged', 0, row.chunk_count, embedder);
@@ -523,8 +531,8 @@ export class DocumentsService {
   }
 
   /** Tokens of the default (balanced) skeleton: what read_skeleton returns without options. */
-  private skeletonTokensFor(chunks: Chunk[], vectors: Float32Array[], source: string, tokens: number): number {
-    return buildSkeleton({ chunks, vectors, fidelity: DEFAULT_FIDELITY, source, originalTokens: tokens }).tokens;
+  private async skeletonTokensFor(chunks: Chunk[], vectors: Float32Array[], source: string, tokens: number): Promise<number> {
+    return (await buildSkeletonAsync({ chunks, vectors, fidelity: DEFAULT_FIDELITY, source, originalTokens: tokens })).tokens;
   }
 
   private async hydrate(scope: Scope, ranked: Array<{ rowid: number; score: number }>): Promise<SearchHit[]> {

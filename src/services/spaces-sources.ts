@@ -134,7 +134,7 @@ export class SourcesService {
   private async fromFile(bytes: Buffer, filename: string | null, mimeType: string | null, title: string | null, field: string): Promise<Parsed> {
     if (bytes.length === 0) throw new InvalidInput(`${field}: the file is empty`, { field, rule: 'empty' });
     // An unsupported format is refused by the extractor itself (415 naming the accepted ones).
-    const ex = await extractDocument({ bytes, filename, mimeType, accept: DOCUMENT_FORMATS });
+    const ex = await extractDocument({ bytes, filename, mimeType, accept: DOCUMENT_FORMATS, field });
     if (!ex.text.trim()) throw new InvalidInput(`${field}: no text could be extracted from the file`, { field, rule: 'empty' });
     return { kind: 'document', format: ex.format, title: title ?? ex.title ?? filename, messages: [{ role: 'document', text: ex.text }] };
   }

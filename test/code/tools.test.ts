@@ -191,6 +191,27 @@ describe('gc_blast_radius', () => {
     const e = await rest(server, 'POST', '/v1/compress-code/structural', { key: server.ownerKey, body: { files: [] } });
     expect(e.status).toBe(422);
   });
+
+  // It took only a pasted bundle ("Unknown argument 'root'"): a repository had to be sent file by file.
+  it('reads an allowed local root like the other code tools, ranking as for the same files pasted', async () => {
+    const root = path.join(allowed, 'shop-repo');
+    fs.cpSync(SHOP, root, { recursive: true });
+    const fromRoot = await callTool(client, 'gc_blast_radius', { root, focus_symbol: 'price_of' });
+    expect(fromRoot.isError, fromRoot.text).toBeFalsy();
+    const fromFiles = await callTool(client, 'gc_blast_radius', { files: shopFiles(), focus_symbol: 'price_of' });
+    const paths = (r: typeof fromRoot) => (r.structured.ranked_context as Array<{ path: string }>).map((x) => x.path);
+    expect(paths(fromRoot).filter((p) => p.startsWith('shop/'))).toEqual(paths(fromFiles));
+    expect(fromRoot.structured.stats.focus_definitions).toBeGreaterThan(0);
+  });
+
+  it('refuses files and root together, neither, and a root outside the allowed ones', async () => {
+    const both = await callTool(client, 'gc_blast_radius', { root: allowed, files: shopFiles() });
+    expect(both.structured).toMatchObject({ status: 422, field: 'root' });
+    const neither = await callTool(client, 'gc_blast_radius', { focus_symbol: 'price_of' });
+    expect(neither.structured).toMatchObject({ status: 422, field: 'files' });
+    const outside = await callTool(client, 'gc_blast_radius', { root: '/etc', focus_symbol: 'x' });
+    expect(outside.structured).toMatchObject({ status: 403, field: 'root' });
+  });
 });
 
 describe('compress_codebase', () => {

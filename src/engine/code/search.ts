@@ -71,6 +71,27 @@ function symbolScore(symbol: string, queryTerms: Set<string>, queryWords: Set<st
   return exact + hit / Math.max(terms.size, queryTerms.size);
 }
 
+/**
+ * Identifiers the query names as written: a query of one word (EADDRINUSE, parse), or words shaped
+ * like code (URIError, checkArguments, SQLITE_BUSY, v2Client: mixed case, `_`, `$` or digits). Plain
+ * words and acronyms in a sentence ("where is the API key checked") are not.
+ */
+function exactIdentifiers(query: string): string[] {
+  const words = (query.match(/[\p{L}\p{N}_$]+/gu) ?? []).filter((w) => w.length >= 3 && /\p{L}/u.test(w));
+  if (words.length === 1) return words;
+  return [...new Set(words.filter((w) => /[_$]/.test(w) || (/\p{Ll}/u.test(w) && /^.+\p{Lu}/u.test(w)) || (/\p{L}/u.test(w) && /\p{N}/u.test(w))))];
+}
+
+/** Does `text` hold `word` as a whole identifier (not inside a longer one)? */
+function holds(text: string, word: string): boolean {
+  for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+    const before = text[at - 1];
+    const after = text[at + word.length];
+    if (!(before && /[\p{L}\p{N}_$]/u.test(before)) && !(after && /[\p{L}\p{N}_$]/u.test(after))) return true;
+  }
+  return false;
+}
+
 export function searchCode(files: AnalyzedFile[], query: string, topK: number): { hits: SearchHit[]; chunks: number } {
   const chunks = files.flatMap((f, fi) => chunkFile(fi, f.analysis));
   const index = new Bm25Index();
@@ -90,13 +111,35 @@ export function searchCode(files: AnalyzedFile[], query: string, topK: number): 
     .map((x) => x.i);
   const inBm25 = new Set(bm25);
   const inSymbol = new Set(symbolRanked);
-  const fused = reciprocalRankFusion([bm25, symbolRanked]).slice(0, topK);
+  let fused = reciprocalRankFusion([bm25, symbolRanked]);
+  // An identifier the query spells out (URIError, SQLITE_BUSY) is found the way grep finds it: chunks
+  // holding it verbatim come first (most such identifiers first), however long the chunk is. BM25
+  // alone let short chunks that merely share its parts ("Error") bury the one that uses it.
+  const exact = exactIdentifiers(query);
+  const exactCount = new Map<number, number>();
+  if (exact.length) {
+    chunks.forEach((c, i) => {
+      const n = exact.filter((w) => holds(c.text, w)).length;
+      if (n) exactCount.set(i, n);
+    });
+    const seen = new Set(fused.map((h) => h.id));
+    for (const i of exactCount.keys()) if (!seen.has(i)) fused.push({ id: i, score: 0 });
+    fused = fused
+      .map((h, order) => ({ h, order }))
+      .sort((a, b) => (exactCount.get(b.h.id) ?? 0) - (exactCount.get(a.h.id) ?? 0) || a.order - b.order)
+      .map((x) => x.h);
+  }
+  fused = fused.slice(0, topK);
   const hits = fused.map((h) => {
     const c = chunks[h.id]!;
-    const matches: Array<[number, string]> = [];
-    c.text.split('\n').forEach((line, k) => {
-      if (matches.length < 5 && tokenize(line).some((t) => queryTerms.has(t))) matches.push([c.startLine + k, line.trimEnd()]);
-    });
+    const lines = c.text.split('\n').map((line, k) => [c.startLine + k, line] as const);
+    // Lines naming an exact identifier first, then lines sharing any query term, in file order.
+    const exactLines = lines.filter(([, line]) => exact.some((w) => holds(line, w)));
+    const termLines = lines.filter(([, line]) => !exactLines.some(([, l]) => l === line) && tokenize(line).some((t) => queryTerms.has(t)));
+    const matches: Array<[number, string]> = [...exactLines, ...termLines]
+      .slice(0, 5)
+      .sort((a, b) => a[0] - b[0])
+      .map(([n, line]) => [n, line.trimEnd()]);
     const signals: SearchHit['signals'] = [];
     if (inBm25.has(h.id)) signals.push('bm25');
     if (inSymbol.has(h.id)) signals.push('symbol');

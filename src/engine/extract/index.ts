@@ -25,6 +25,8 @@ export interface ExtractInput {
   accept: readonly SourceFormat[];
   caption?: string | null;
   transcript?: string | null;
+  /** The argument that carried the bytes, named by a refusal (default "content"). */
+  field?: string;
 }
 
 const LABEL: Record<SourceFormat, string> = {
@@ -61,9 +63,12 @@ async function extractAny(input: ExtractInput): Promise<Extracted> {
   const detected = detectFormat(input);
   if (!detected.format || !input.accept.includes(detected.format)) {
     const what = detected.format ? LABEL[detected.format] : (detected.mimeType ?? 'unrecognised binary data');
-    throw new UnsupportedMediaType(`file: ${what} is not supported here; supported types: ${describeFormats(input.accept)}`, {
+    // The field is the argument that carried the bytes; a declared type is shown cut short.
+    throw new UnsupportedMediaType(`file: ${what.slice(0, 80)} is not supported here; supported types: ${describeFormats(input.accept)}`, {
+      field: input.field ?? 'content',
+      rule: 'media_type',
       supported: input.accept.map((f) => FORMAT_MIME[f]),
-      detected: detected.mimeType,
+      detected: detected.mimeType?.slice(0, 80) ?? null,
     });
   }
   const name = stem(input.filename);
