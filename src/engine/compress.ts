@@ -5,8 +5,10 @@
 //   informative unit first, then the first code example of each section that has one, then the rest
 //   by information density (rare names, numbers, identifiers, definitions) and centrality.
 //   With a query, units are ranked by BM25 over their text and full heading path, their section's
-//   best score and their chunk's rank, and kept with their own heading.
-//   Either way: no text twice, a dependent sentence ("Defaults to …") only with what it depends on,
+//   best score and their chunk's rank, and kept with their own heading; the best one comes with the
+//   rest of the passage (table rows, list items of one paragraph) that holds every word of the query.
+//   Either way: no text twice, a dependent sentence ("Defaults to …") only with what it depends on
+//   (with a query, that context may be its twin, the same sentence kept in another section),
 //   and the formatted output never exceeds the budget (counted exactly, trimmed if need be).
 //
 // CONTRACT (compress_text and the documents toolset's read_skeleton both call this, so stored
@@ -404,11 +406,12 @@ function* skeletonSteps(opts: SkeletonOptions): Generator<void, Skeleton, void> 
 }
 
 /**
- * Query mode: first the tightest passage that holds every word of the query (a question asked in the
- * document's own words is answered there), then every unit scored by BM25 over its own text plus its
- * full heading path (a question that names a section or an API finds it), the best score in its
- * section, and its chunk's rank (graph, BM25 and cosine to the query); identifiers named in the query
- * are must-keeps. Units are kept best first, each with its own heading.
+ * Query mode: every unit scored by BM25 over its own text plus its full heading path (a question that
+ * names a section or an API finds it), the best score in its section, and its chunk's rank (graph,
+ * BM25 and cosine to the query); identifiers named in the query are must-keeps. Units are kept best
+ * first, each with its own heading — the best one with the rest of its passage when the query's words
+ * are all in it (a question asked in the document's own words, whose sentence runs over several table
+ * rows or list items).
  */
 function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, query: string, source: string): Generator<void, void, void> {
   const unitTerms: string[][] = [];
@@ -416,10 +419,13 @@ function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, que
     unitTerms.push(lexicalTerms(units[i]!.text));
     if ((i & 255) === 255) yield;
   }
-  const score = yield* queryScoreSteps(units, unitTerms, ranking, query, picker.budget);
-  const passages = yield* matchingPassages(units, unitTerms, source, queryTerms(query), picker.budget * MATCH_SHARE);
-  for (const p of passages.slice(0, 3)) if (picker.takeAll(p)) break;
+  const { score } = yield* queryScoreSteps(units, unitTerms, ranking, query, picker.budget);
   const order = units.map((u) => u.idx).filter((i) => score[i]! >= 0).sort((a, b) => score[b]! - score[a]! || a - b);
+  // The best unit comes with the rest of its passage when that passage holds every word of the query.
+  if (order.length) {
+    const passages = yield* matchingPassages(units, unitTerms, source, queryTerms(query), picker.budget * MATCH_SHARE);
+    for (const p of passages.filter((ids) => ids.includes(order[0]!)).slice(0, 3)) if (picker.takeAll(p)) break;
+  }
   for (let k = 0; k < order.length; k++) {
     if ((k & 255) === 255) yield;
     if (picker.budget - picker.used < 3) break;
@@ -429,6 +435,11 @@ function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, que
 
 /** The share of a query skeleton's budget the passage matching every query word may take. */
 const MATCH_SHARE = 0.5;
+/**
+ * Fewer words than this prove little by meeting in one passage (a section's name and a word said
+ * under it): BM25 ranking alone decides.
+ */
+const MATCH_MIN_WORDS = 3;
 /** A unit that ends a sentence (a table row's text before its closing bar counts). */
 const SENTENCE_END = /[.!?:;]["'`)\]*_]*$/;
 
@@ -436,11 +447,11 @@ const SENTENCE_END = /[.!?:;]["'`)\]*_]*$/;
  * Passages (runs of units in one paragraph: sentences, list items or table rows with no blank line
  * between them) that hold every word of the query, tightest first, each widened to whole sentences
  * (a table cell or a list of short items says one sentence over several units). At most
- * `maxTokens` each; none for a one-word query (ranking by BM25 finds that word).
+ * `maxTokens` each; none for a query of fewer than MATCH_MIN_WORDS words.
  */
 function* matchingPassages(units: DocUnit[], unitTerms: string[][], source: string, terms: string[], maxTokens: number): Generator<void, number[][], void> {
   const want = [...new Set(terms)];
-  if (want.length < 2) return [];
+  if (want.length < MATCH_MIN_WORDS) return [];
   const sets = unitTerms.map((ts) => new Set(ts));
   const joined = (k: number): boolean => {
     const a = units[k]!;
@@ -474,7 +485,7 @@ function* matchingPassages(units: DocUnit[], unitTerms: string[][], source: stri
 }
 
 /** Each unit's score for the query (-1: never kept on its own: headings, definition terms). */
-export function* queryScoreSteps(units: DocUnit[], unitTerms: string[][], ranking: Ranking, query: string, budget: number): Generator<void, number[], void> {
+function* queryScoreSteps(units: DocUnit[], unitTerms: string[][], ranking: Ranking, query: string, budget: number): Generator<void, { score: number[]; lex: Float64Array }, void> {
   const bm = new Bm25Index();
   // Where a unit is: its heading path and the definition term it explains.
   const place = placesOf(units);
@@ -512,11 +523,13 @@ export function* queryScoreSteps(units: DocUnit[], unitTerms: string[][], rankin
     const c = placeCoverage(i);
     const lead = ordinal[i]! >= 0 ? (0.25 * c * c) / (1 + ordinal[i]!) : 0;
     const s = 0.6 * lex[i]! + 0.15 * sectionBest.get(key(i))! + 0.25 * ranking.scores[u.chunk]! + idHit + lead;
-    // A unit that would take a large share of the budget (a long synopsis) must earn it.
+    // A unit that would take a large share of the budget (a long synopsis) must earn it — unless it is
+    // the prose BM25 ranks first and every word of the query is in it (the question is asked in its words).
+    if (u.kind !== 'code' && lex[i] === 1 && wanted.size >= MATCH_MIN_WORDS && [...wanted].every((t) => unitTerms[i]!.includes(t))) return s;
     const share = (u.tokens + UNIT_OVERHEAD) / budget;
     return share > 0.3 ? (s * 0.3) / share : s;
   });
-  return score;
+  return { score, lex };
 }
 
 // Sphinx directives whose line is bookkeeping for the build (authors, index entries, the current
