@@ -268,17 +268,7 @@ class Picker {
     const u = this.units[i]!;
     if (this.chosen.has(i) || (u.kind !== 'heading' && this.seen.has(u.norm))) return false;
     const need = this.closure(i, withHeading);
-    if (!need) return false;
-    let cost = 0;
-    for (const k of need) cost += this.cost(k);
-    if (this.used + cost > this.budget) return false;
-    for (const k of need) {
-      this.chosen.add(k);
-      if (this.units[k]!.kind !== 'heading') this.seen.add(this.units[k]!.norm);
-    }
-    this.groups.push(need);
-    this.used += cost;
-    return true;
+    return !!need && this.keep(need);
   }
 
   /** Keep units `ids` together (one group, each with what it needs), or none of them. */
@@ -297,6 +287,11 @@ class Picker {
         if (this.units[k]!.kind !== 'heading') norms.add(this.units[k]!.norm);
       }
     }
+    return this.keep(need);
+  }
+
+  /** Keep `need` as one group, if it fits. */
+  private keep(need: number[]): boolean {
     let cost = 0;
     for (const k of need) cost += this.cost(k);
     if (!need.length || this.used + cost > this.budget) return false;
@@ -419,12 +414,12 @@ function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, que
     unitTerms.push(lexicalTerms(units[i]!.text));
     if ((i & 255) === 255) yield;
   }
-  const { score } = yield* queryScoreSteps(units, unitTerms, ranking, query, picker.budget);
+  const score = yield* queryScoreSteps(units, unitTerms, ranking, query, picker.budget);
   const order = units.map((u) => u.idx).filter((i) => score[i]! >= 0).sort((a, b) => score[b]! - score[a]! || a - b);
   // The best unit comes with the rest of its passage when that passage holds every word of the query.
   if (order.length) {
-    const passages = yield* matchingPassages(units, unitTerms, source, queryTerms(query), picker.budget * MATCH_SHARE);
-    for (const p of passages.filter((ids) => ids.includes(order[0]!)).slice(0, 3)) if (picker.takeAll(p)) break;
+    const passages = matchingPassages(order[0]!, units, unitTerms, source, queryTerms(query), picker.budget * MATCH_SHARE);
+    for (const p of passages.slice(0, 3)) if (picker.takeAll(p)) break;
   }
   for (let k = 0; k < order.length; k++) {
     if ((k & 255) === 255) yield;
@@ -440,19 +435,30 @@ const MATCH_SHARE = 0.5;
  * under it): BM25 ranking alone decides.
  */
 const MATCH_MIN_WORDS = 3;
+/** Units a passage may span before it is widened to whole sentences, and the widening each way. */
+const MATCH_MAX_UNITS = 16;
+const MATCH_WIDEN_UNITS = 8;
 /** A unit that ends a sentence (a table row's text before its closing bar counts). */
 const SENTENCE_END = /[.!?:;]["'`)\]*_]*$/;
 
 /**
- * Passages (runs of units in one paragraph: sentences, list items or table rows with no blank line
- * between them) that hold every word of the query, tightest first, each widened to whole sentences
- * (a table cell or a list of short items says one sentence over several units). At most
- * `maxTokens` each; none for a query of fewer than MATCH_MIN_WORDS words.
+ * Passages around unit `best` (runs of units in one paragraph: sentences, list items or table rows
+ * with no blank line between them) that hold every word of the query, tightest first, each widened
+ * to whole sentences (a table cell or a list of short items says one sentence over several units).
+ * At most `maxTokens` each; none for a query of fewer than MATCH_MIN_WORDS words.
  */
-function* matchingPassages(units: DocUnit[], unitTerms: string[][], source: string, terms: string[], maxTokens: number): Generator<void, number[][], void> {
+function matchingPassages(best: number, units: DocUnit[], unitTerms: string[][], source: string, terms: string[], maxTokens: number): number[][] {
   const want = [...new Set(terms)];
   if (want.length < MATCH_MIN_WORDS) return [];
-  const sets = unitTerms.map((ts) => new Set(ts));
+  const reach = MATCH_MAX_UNITS + MATCH_WIDEN_UNITS;
+  const lo = Math.max(0, best - reach);
+  const hi = Math.min(units.length - 1, best + reach);
+  const sets = new Map<number, Set<string>>();
+  const has = (k: number, t: string): boolean => {
+    let set = sets.get(k);
+    if (!set) sets.set(k, (set = new Set(unitTerms[k])));
+    return set.has(t);
+  };
   const joined = (k: number): boolean => {
     const a = units[k]!;
     const b = units[k + 1];
@@ -460,32 +466,32 @@ function* matchingPassages(units: DocUnit[], unitTerms: string[][], source: stri
   };
   const endsSentence = (k: number): boolean => SENTENCE_END.test(units[k]!.text.replace(/[\s|+]+$/, ''));
   const found: Array<{ ids: number[]; tight: number }> = [];
-  for (let i = 0; i < units.length; i++) {
-    if ((i & 255) === 255) yield;
-    if (units[i]!.kind === 'heading' || !want.some((t) => sets[i]!.has(t))) continue;
-    // The shortest run from i that holds every word; kept only if it needs unit i (minimal).
+  for (let i = lo; i <= hi; i++) {
+    if (units[i]!.kind === 'heading' || !want.some((t) => has(i, t))) continue;
+    // The shortest run from i that holds every word, kept only if it needs unit i (minimal).
     const missing = new Set(want);
     let tokens = 0;
     let j = i;
     for (; ; j++) {
       tokens += units[j]!.tokens;
-      for (const t of want) if (sets[j]!.has(t)) missing.delete(t);
-      if (!missing.size || tokens > maxTokens || !joined(j)) break;
+      for (const t of missing) if (has(j, t)) missing.delete(t);
+      if (!missing.size || tokens > maxTokens || j - i + 1 >= MATCH_MAX_UNITS || !joined(j)) break;
     }
     if (missing.size || tokens > maxTokens) continue;
-    if (want.every((t) => units.slice(i + 1, j + 1).some((_, d) => sets[i + 1 + d]!.has(t)))) continue;
-    // Widened to the sentence it starts and ends in.
+    const tight = tokens;
+    if (want.every((t) => !has(i, t) || Array.from({ length: j - i }, (_, d) => i + 1 + d).some((k) => has(k, t)))) continue;
+    // Widened to the sentences it starts and ends in.
     let from = i;
     let to = j;
-    while (from > i - 8 && from > 0 && joined(from - 1) && !endsSentence(from - 1) && tokens + units[from - 1]!.tokens <= maxTokens) tokens += units[--from]!.tokens;
-    while (to < j + 8 && joined(to) && !endsSentence(to) && tokens + units[to + 1]!.tokens <= maxTokens) tokens += units[++to]!.tokens;
-    found.push({ ids: Array.from({ length: to - from + 1 }, (_, d) => from + d), tight: units.slice(i, j + 1).reduce((n, u) => n + u.tokens, 0) });
+    while (from > i - MATCH_WIDEN_UNITS && from > 0 && joined(from - 1) && !endsSentence(from - 1) && tokens + units[from - 1]!.tokens <= maxTokens) tokens += units[--from]!.tokens;
+    while (to < j + MATCH_WIDEN_UNITS && joined(to) && !endsSentence(to) && tokens + units[to + 1]!.tokens <= maxTokens) tokens += units[++to]!.tokens;
+    if (best >= from && best <= to) found.push({ ids: Array.from({ length: to - from + 1 }, (_, d) => from + d), tight });
   }
   return found.sort((a, b) => a.tight - b.tight || a.ids[0]! - b.ids[0]!).map((f) => f.ids);
 }
 
 /** Each unit's score for the query (-1: never kept on its own: headings, definition terms). */
-function* queryScoreSteps(units: DocUnit[], unitTerms: string[][], ranking: Ranking, query: string, budget: number): Generator<void, { score: number[]; lex: Float64Array }, void> {
+function* queryScoreSteps(units: DocUnit[], unitTerms: string[][], ranking: Ranking, query: string, budget: number): Generator<void, number[], void> {
   const bm = new Bm25Index();
   // Where a unit is: its heading path and the definition term it explains.
   const place = placesOf(units);
@@ -525,11 +531,11 @@ function* queryScoreSteps(units: DocUnit[], unitTerms: string[][], ranking: Rank
     const s = 0.6 * lex[i]! + 0.15 * sectionBest.get(key(i))! + 0.25 * ranking.scores[u.chunk]! + idHit + lead;
     // A unit that would take a large share of the budget (a long synopsis) must earn it — unless it is
     // the prose BM25 ranks first and every word of the query is in it (the question is asked in its words).
-    if (u.kind !== 'code' && lex[i] === 1 && wanted.size >= MATCH_MIN_WORDS && [...wanted].every((t) => unitTerms[i]!.includes(t))) return s;
+    if (u.kind !== 'code' && lex[i]! >= 1 && wanted.size >= MATCH_MIN_WORDS && [...wanted].every((t) => unitTerms[i]!.includes(t))) return s;
     const share = (u.tokens + UNIT_OVERHEAD) / budget;
     return share > 0.3 ? (s * 0.3) / share : s;
   });
-  return { score, lex };
+  return score;
 }
 
 // Sphinx directives whose line is bookkeeping for the build (authors, index entries, the current
