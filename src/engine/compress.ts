@@ -5,8 +5,10 @@
 //   informative unit first, then the first code example of each section that has one, then the rest
 //   by information density (rare names, numbers, identifiers, definitions) and centrality.
 //   With a query, units are ranked by BM25 over their text and full heading path, their section's
-//   best score and their chunk's rank, and kept with their own heading.
-//   Either way: no text twice, a dependent sentence ("Defaults to …") only with what it depends on,
+//   best score and their chunk's rank, and kept with their own heading; the best one comes with the
+//   rest of the passage (table rows, list items of one paragraph) that holds every word of the query.
+//   Either way: no text twice, a dependent sentence ("Defaults to …") only with what it depends on
+//   (with a query, that context may be its twin, the same sentence kept in another section),
 //   and the formatted output never exceeds the budget (counted exactly, trimmed if need be).
 //
 // CONTRACT (compress_text and the documents toolset's read_skeleton both call this, so stored
@@ -231,6 +233,11 @@ class Picker {
   constructor(
     private readonly units: DocUnit[],
     readonly budget: number,
+    /**
+     * Query mode: a dependency chain that reaches text already kept (the same sentence said in another
+     * section) stops there, the reader has it; else the unit is refused with it.
+     */
+    private readonly contextMayRepeat = false,
   ) {}
 
   cost(i: number): number {
@@ -242,7 +249,10 @@ class Picker {
     const need: number[] = [];
     for (let k = i, guard = 0; k >= 0 && guard < 8; k = this.units[k]!.dep, guard++) {
       if (this.chosen.has(k)) break;
-      if (this.seen.has(this.units[k]!.norm) && k !== i) return null; // its context was dropped as a duplicate
+      if (this.seen.has(this.units[k]!.norm) && k !== i) {
+        if (this.contextMayRepeat) break;
+        return null; // its context was dropped as a duplicate
+      }
       need.push(k);
     }
     if (withHeading) {
@@ -262,10 +272,33 @@ class Picker {
     const u = this.units[i]!;
     if (this.chosen.has(i) || (u.kind !== 'heading' && this.seen.has(u.norm))) return false;
     const need = this.closure(i, withHeading);
-    if (!need) return false;
+    return !!need && this.keep(need);
+  }
+
+  /** Keep units `ids` together (one group, each with what it needs), or none of them. */
+  takeAll(ids: number[]): boolean {
+    const need: number[] = [];
+    const norms = new Set<string>();
+    for (const i of ids) {
+      const u = this.units[i]!;
+      // A unit that repeats kept text (or text of this group) is left out; the rest still reads.
+      if (this.chosen.has(i) || need.includes(i) || (u.kind !== 'heading' && (this.seen.has(u.norm) || norms.has(u.norm)))) continue;
+      const c = this.closure(i, true);
+      if (!c) return false;
+      for (const k of c) {
+        if (need.includes(k)) continue;
+        need.push(k);
+        if (this.units[k]!.kind !== 'heading') norms.add(this.units[k]!.norm);
+      }
+    }
+    return this.keep(need);
+  }
+
+  /** Keep `need` as one group, if it fits. */
+  private keep(need: number[]): boolean {
     let cost = 0;
     for (const k of need) cost += this.cost(k);
-    if (this.used + cost > this.budget) return false;
+    if (!need.length || this.used + cost > this.budget) return false;
     for (const k of need) {
       this.chosen.add(k);
       if (this.units[k]!.kind !== 'heading') this.seen.add(this.units[k]!.norm);
@@ -323,8 +356,8 @@ function* skeletonSteps(opts: SkeletonOptions): Generator<void, Skeleton, void> 
   if (!units.length) return passthrough(budget);
   const query = opts.query?.trim() || '';
   const select = function* (b: number): Generator<void, Picker, void> {
-    const p = new Picker(units, b);
-    if (query) yield* selectForQuery(p, units, ranking, query);
+    const p = new Picker(units, b, !!query);
+    if (query) yield* selectForQuery(p, units, ranking, query, source);
     else yield* selectOutline(p, doc, ranking);
     return p;
   };
@@ -392,14 +425,99 @@ function* skeletonSteps(opts: SkeletonOptions): Generator<void, Skeleton, void> 
  * Query mode: every unit scored by BM25 over its own text plus its full heading path (a question that
  * names a section or an API finds it), the best score in its section, and its chunk's rank (graph,
  * BM25 and cosine to the query); identifiers named in the query are must-keeps. Units are kept best
- * first, each with its own heading.
+ * first, each with its own heading — the best one with the rest of its passage when the query's words
+ * are all in it (a question asked in the document's own words, whose sentence runs over several table
+ * rows or list items).
  */
-function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, query: string): Generator<void, void, void> {
+function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, query: string, source: string): Generator<void, void, void> {
+  const unitTerms: string[][] = [];
+  for (let i = 0; i < units.length; i++) {
+    unitTerms.push(lexicalTerms(units[i]!.text));
+    if ((i & 255) === 255) yield;
+  }
+  const score = yield* queryScoreSteps(units, unitTerms, ranking, query, picker.budget);
+  const order = units.map((u) => u.idx).filter((i) => score[i]! >= 0).sort((a, b) => score[b]! - score[a]! || a - b);
+  // The best unit comes with the rest of its passage when that passage holds every word of the query.
+  if (order.length) {
+    const passages = matchingPassages(order[0]!, units, unitTerms, source, queryTerms(query), picker.budget * MATCH_SHARE);
+    for (const p of passages.slice(0, 3)) if (picker.takeAll(p)) break;
+  }
+  for (let k = 0; k < order.length; k++) {
+    if ((k & 255) === 255) yield;
+    if (picker.budget - picker.used < 3) break;
+    picker.take(order[k]!);
+  }
+}
+
+/** The share of a query skeleton's budget the passage matching every query word may take. */
+const MATCH_SHARE = 0.5;
+/**
+ * Fewer words than this prove little by meeting in one passage (a section's name and a word said
+ * under it): BM25 ranking alone decides.
+ */
+const MATCH_MIN_WORDS = 3;
+/** Units a passage may span before it is widened to whole sentences, and the widening each way. */
+const MATCH_MAX_UNITS = 16;
+const MATCH_WIDEN_UNITS = 8;
+/** A unit that ends a sentence (a table row's text before its closing bar counts). */
+const SENTENCE_END = /[.!?:;]["'`)\]*_]*$/;
+
+/**
+ * Passages around unit `best` (runs of units in one paragraph: sentences, list items or table rows
+ * with no blank line between them) that hold every word of the query, tightest first, each widened
+ * to whole sentences (a table cell or a list of short items says one sentence over several units).
+ * At most `maxTokens` each; none for a query of fewer than MATCH_MIN_WORDS words.
+ */
+function matchingPassages(best: number, units: DocUnit[], unitTerms: string[][], source: string, terms: string[], maxTokens: number): number[][] {
+  const want = [...new Set(terms)];
+  if (want.length < MATCH_MIN_WORDS) return [];
+  const reach = MATCH_MAX_UNITS + MATCH_WIDEN_UNITS;
+  const lo = Math.max(0, best - reach);
+  const hi = Math.min(units.length - 1, best + reach);
+  const sets = new Map<number, Set<string>>();
+  const has = (k: number, t: string): boolean => {
+    let set = sets.get(k);
+    if (!set) sets.set(k, (set = new Set(unitTerms[k])));
+    return set.has(t);
+  };
+  const joined = (k: number): boolean => {
+    const a = units[k]!;
+    const b = units[k + 1];
+    return !!b && a.kind !== 'heading' && b.kind !== 'heading' && a.kind !== 'code' && b.kind !== 'code' && !/\n[ \t]*\n/.test(source.slice(a.end, b.start));
+  };
+  const endsSentence = (k: number): boolean => SENTENCE_END.test(units[k]!.text.replace(/[\s|+]+$/, ''));
+  const found: Array<{ ids: number[]; tight: number }> = [];
+  for (let i = lo; i <= hi; i++) {
+    if (units[i]!.kind === 'heading' || !want.some((t) => has(i, t))) continue;
+    // The shortest run from i that holds every word, kept only if it needs unit i (minimal).
+    const missing = new Set(want);
+    let tokens = 0;
+    let j = i;
+    for (; ; j++) {
+      tokens += units[j]!.tokens;
+      for (const t of missing) if (has(j, t)) missing.delete(t);
+      if (!missing.size || tokens > maxTokens || j - i + 1 >= MATCH_MAX_UNITS || !joined(j)) break;
+    }
+    if (missing.size || tokens > maxTokens) continue;
+    const tight = tokens;
+    if (want.every((t) => !has(i, t) || Array.from({ length: j - i }, (_, d) => i + 1 + d).some((k) => has(k, t)))) continue;
+    // Widened to the sentences it starts and ends in.
+    let from = i;
+    let to = j;
+    while (from > i - MATCH_WIDEN_UNITS && from > 0 && joined(from - 1) && !endsSentence(from - 1) && tokens + units[from - 1]!.tokens <= maxTokens) tokens += units[--from]!.tokens;
+    while (to < j + MATCH_WIDEN_UNITS && joined(to) && !endsSentence(to) && tokens + units[to + 1]!.tokens <= maxTokens) tokens += units[++to]!.tokens;
+    if (best >= from && best <= to) found.push({ ids: Array.from({ length: to - from + 1 }, (_, d) => from + d), tight });
+  }
+  return found.sort((a, b) => a.tight - b.tight || a.ids[0]! - b.ids[0]!).map((f) => f.ids);
+}
+
+/** Each unit's score for the query (-1: never kept on its own: headings, definition terms). */
+function* queryScoreSteps(units: DocUnit[], unitTerms: string[][], ranking: Ranking, query: string, budget: number): Generator<void, number[], void> {
   const bm = new Bm25Index();
   // Where a unit is: its heading path and the definition term it explains.
   const place = placesOf(units);
   for (let i = 0; i < units.length; i++) {
-    bm.add([...lexicalTerms(units[i]!.text), ...lexicalTerms(place[i]!)]);
+    bm.add([...unitTerms[i]!, ...lexicalTerms(place[i]!)]);
     if ((i & 255) === 255) yield;
   }
   const terms = queryTerms(query);
@@ -432,16 +550,13 @@ function* selectForQuery(picker: Picker, units: DocUnit[], ranking: Ranking, que
     const c = placeCoverage(i);
     const lead = ordinal[i]! >= 0 ? (0.25 * c * c) / (1 + ordinal[i]!) : 0;
     const s = 0.6 * lex[i]! + 0.15 * sectionBest.get(key(i))! + 0.25 * ranking.scores[u.chunk]! + idHit + lead;
-    // A unit that would take a large share of the budget (a long synopsis) must earn it.
-    const share = (u.tokens + UNIT_OVERHEAD) / picker.budget;
+    // A unit that would take a large share of the budget (a long synopsis) must earn it — unless it is
+    // the prose BM25 ranks first and every word of the query is in it (the question is asked in its words).
+    if (u.kind !== 'code' && lex[i]! >= 1 && wanted.size >= MATCH_MIN_WORDS && [...wanted].every((t) => unitTerms[i]!.includes(t))) return s;
+    const share = (u.tokens + UNIT_OVERHEAD) / budget;
     return share > 0.3 ? (s * 0.3) / share : s;
   });
-  const order = units.map((u) => u.idx).filter((i) => score[i]! >= 0).sort((a, b) => score[b]! - score[a]! || a - b);
-  for (let k = 0; k < order.length; k++) {
-    if ((k & 255) === 255) yield;
-    if (picker.budget - picker.used < 3) break;
-    picker.take(order[k]!);
-  }
+  return score;
 }
 
 /** Units that are the definition term of another unit (they are kept with it, not on their own). */
