@@ -744,8 +744,14 @@ function format(units: DocUnit[], chosen: Set<number>, source: string, style: Ou
     let run: DocUnit[] = [];
     const flush = () => {
       if (!run.length) return;
-      const t = source.slice(run[0]!.start, run[run.length - 1]!.end);
-      out.push(`- ${t.trim().replace(/^(?:[-*+•]|\d{1,9}[.)])\s+/, '').replace(/\s*\n\s*/g, ' ')}`);
+      const t = source.slice(run[0]!.start, run[run.length - 1]!.end).trim();
+      // A numbered item keeps its number (the order is often the point); other list marks become "-".
+      const num = /^(\d{1,9}[.)])\s+/.exec(t);
+      const mark = num ? num[1]! : '-';
+      const body = t.replace(/^(?:[-*+•]|\d{1,9}[.)])\s+/, '');
+      // Prose is joined onto one line; an item with a blank line in it (a second paragraph, or a
+      // literal or code block inside the item) keeps its lines as the source has them.
+      out.push(`${mark} ${/\n[ \t]*\n/.test(body) ? body : body.replace(/\s*\n\s*/g, ' ')}`);
       run = [];
     };
     for (let i = s.first.idx; i <= s.last.idx; i++) {

@@ -80,6 +80,34 @@ describe('buildSkeleton', () => {
     expect(parsed.sections.some((x) => x.label === 'Harbor Deployment Guide > Securing the API' && x.content.includes('7443'))).toBe(true);
   });
 
+  it('bullets keep a numbered item\'s number and a code block inside an item line for line', async () => {
+    const steps = ['Install the tool with the package manager of your system and check its version.', 'Write the configuration file next to the project and name every input in it.', 'Run the build twice so that the cache is warm before you measure anything at all.'];
+    const doc = [
+      'Setup',
+      '=====',
+      '',
+      ...steps.map((s, i) => `${i + 1}. ${s}`),
+      '',
+      '* To quote a separator, substitute a placeholder for it when you build the list.',
+      '  For example:',
+      '',
+      '  .. code-block:: cmake',
+      '',
+      '    set(mylist a "b|c")',
+      '    foreach(entry IN LISTS mylist)',
+      '',
+      '  The placeholder is replaced again when the list is read back.',
+      '',
+    ].join('\n');
+    const chunks = chunkText(doc);
+    const vectors = await embedder.embed(chunks.map((c) => c.text));
+    const b = buildSkeleton({ chunks, vectors, ratio: 0.9, source: doc, outputStyle: 'bullets', query: 'placeholder separator cache build', queryVector: (await embedder.embed(['placeholder separator cache build']))[0] });
+    for (const [i, s] of steps.entries()) if (b.text.includes(s)) expect(b.text).toContain(`${i + 1}. ${s}`);
+    expect(b.passthrough).toBe(false);
+    expect(b.text).toContain('3. Run the build twice');
+    expect(b.text).toContain('  .. code-block:: cmake\n\n    set(mylist a "b|c")\n    foreach(entry IN LISTS mylist)');
+  });
+
   it('works from stored chunks alone (no source), as read_skeleton uses it', async () => {
     const { chunks, vectors } = await prepared(GUIDE);
     const stored = chunks.map((c) => ({ ...c }));
