@@ -675,8 +675,11 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
  * A skipped heading as a gap marker names it: enough to ask for it, no more (the marker is paid for
  * out of the budget). An API signature loses its arguments, a long title is cut.
  */
-function markerTitle(title: string): string {
-  const t = title.replace(/\s+/g, ' ').replace(/\(.*$/, '()');
+/** A heading or API object as a gap marker names it (exported for its test). */
+export function markerTitle(title: string): string {
+  // An API object's arguments are cut ("connect(host, port, *, timeout=None)" → "connect()"); a
+  // heading's parenthesis after a space is part of its words ("Distill (`distill`)") and stays.
+  const t = title.replace(/\s+/g, ' ').replace(/(?<=[\w$\]>])\(.*$/, '()');
   return t.length > MARKER_TITLE_CHARS ? `${t.slice(0, MARKER_TITLE_CHARS - 1).trimEnd()}…` : t;
 }
 const MARKER_TITLE_CHARS = 40;

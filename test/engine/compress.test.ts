@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chunkText } from '../../src/engine/chunking.js';
-import { buildSkeleton, compressionStats, FIDELITY_RATIO, rankChunks } from '../../src/engine/compress.js';
+import { buildSkeleton, compressionStats, FIDELITY_RATIO, markerTitle, rankChunks } from '../../src/engine/compress.js';
 import type { Embedder } from '../../src/engine/embeddings/types.js';
 import { countTokens } from '../../src/engine/tokens.js';
 import { loadConfig } from '../../src/config.js';
@@ -106,6 +106,13 @@ describe('buildSkeleton', () => {
     expect(b.passthrough).toBe(false);
     expect(b.text).toContain('3. Run the build twice');
     expect(b.text).toContain('  .. code-block:: cmake\n\n    set(mylist a "b|c")\n    foreach(entry IN LISTS mylist)');
+  });
+
+  it('a gap marker keeps a heading\'s words in parentheses and cuts only an API object\'s arguments', () => {
+    expect(markerTitle('Distill (`distill`)')).toBe('Distill (`distill`)');
+    expect(markerTitle('connect(host, port, timeout=None)')).toBe('connect()');
+    expect(markerTitle('Map<K, V>(entries)')).toBe('Map<K, V>()');
+    expect(markerTitle('A heading long enough to be cut at forty characters (really)')).toBe('A heading long enough to be cut at fort…');
   });
 
   it('works from stored chunks alone (no source), as read_skeleton uses it', async () => {
