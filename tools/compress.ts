@@ -2,7 +2,7 @@
 // prompt-cache planning and fidelity profiles. estimate_tokens is defined by the platform (tools/tokens.ts).
 import { z } from 'zod';
 import { LIMITS } from '../src/config.js';
-import { BadRequest, InvalidInput, PayloadTooLarge } from '../src/errors.js';
+import { BadRequest, exactlyOneOf, InvalidInput, PayloadTooLarge } from '../src/errors.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
 import { adviseContext, checkBudget, preFlight, recommendFidelity, resolveWindow } from '../src/engine/advisory.js';
 import { FIDELITIES, FIDELITY_DESCRIPTIONS, FIDELITY_RATIO, OUTPUT_STYLES, TERSE_SUFFIX, VERBOSITY_STYLES } from '../src/engine/compress.js';
@@ -547,7 +547,9 @@ const preflight = defineTool({
     ctx.scope();
     knownModel(args.model, 'model');
     const w = resolveWindow(args.model, args.context_window);
-    const incoming = args.text !== undefined ? countTokens(args.text) : (args.incoming_tokens ?? 0);
+    // Both optional (nothing pending is a valid question); both at once is ambiguous: 422 one_of.
+    if (args.text !== undefined && args.incoming_tokens !== undefined) exactlyOneOf(args, ['text', 'incoming_tokens']);
+    const incoming = args.text ? countTokens(args.text) : (args.incoming_tokens ?? 0);
     return preFlight(incoming, args.context_tokens, w.window);
   },
 });

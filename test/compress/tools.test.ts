@@ -195,6 +195,14 @@ describe('advisory tools', () => {
     expect(pf2.structured.verdict).toBe('send_as_is');
   });
 
+  it('gc_pre_flight refuses text and incoming_tokens together (422 one_of); either alone or neither is fine', async () => {
+    const both = await callTool(client, 'gc_pre_flight', { text: GUIDE, incoming_tokens: 10 });
+    expect(both.isError).toBe(true);
+    expect(both.structured).toMatchObject({ status: 422, error_code: 'invalid_input', field: 'incoming_tokens', rule: 'one_of', valid: ['text', 'incoming_tokens'] });
+    const n = await callTool(client, 'gc_pre_flight', { incoming_tokens: 10 });
+    expect(n.structured.incoming_tokens).toBe(10);
+  });
+
   it('adapt_to_context_window keeps the relevant item, compresses or drops the rest to fit', async () => {
     const r = await callTool(client, 'adapt_to_context_window', {
       items: [
