@@ -203,6 +203,14 @@ describe('advisory tools', () => {
     expect(n.structured.incoming_tokens).toBe(10);
   });
 
+  it('an unknown model is worded alike by estimate_tokens and gc_pre_flight (400 enum naming the field)', async () => {
+    const a = await callTool(client, 'estimate_tokens', { text: 'x', model: 'gpt-99' });
+    const b = await callTool(client, 'gc_pre_flight', { model: 'gpt-99' });
+    for (const r of [a, b]) expect(r.structured).toMatchObject({ status: 400, error_code: 'invalid_value', field: 'model', rule: 'enum' });
+    expect(a.structured.detail).toMatch(/^Unknown model "gpt-99" in `model`\. Known: /);
+    expect(b.structured.detail).toBe(a.structured.detail);
+  });
+
   it('adapt_to_context_window keeps the relevant item, compresses or drops the rest to fit', async () => {
     const r = await callTool(client, 'adapt_to_context_window', {
       items: [
