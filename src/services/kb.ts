@@ -9,11 +9,10 @@ import { createHash } from 'node:crypto';
 import { structuredPatch } from 'diff';
 import type { AppDeps } from '../app-deps.js';
 import { LIMITS } from '../config.js';
-import { chunkTextAsync } from '../engine/chunking.js';
+import { chunkTextAsync, countTokensAsync } from '../engine/chunking.js';
 import type { Embedder } from '../engine/embeddings/types.js';
 import { blobToVector, vectorToBlob } from '../engine/embeddings/vector.js';
 import { describeFormats, extractDocument, normalizeText, type Extracted, type PageSpan, type SourceFormat } from '../engine/extract/index.js';
-import { countTokens } from '../engine/tokens.js';
 import { BadRequest, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
 import type { Scope } from '../domain/scope.js';
 import { nowIso, newId } from '../store/db.js';
@@ -417,7 +416,7 @@ export class KbService {
     if (how.mustExist && !existing) throw this.notFound(itemId);
 
     const chunks = await chunkForStore(p.text, p.pages);
-    const tokens = countTokens(p.text);
+    const tokens = await countTokensAsync(p.text); // cooperative: a multi-MB file does not stall other clients
     const embedder = await this.deps.embedder();
     const vectors = await this.embedChunks(repo, itemId, p.title, chunks, embedder, how.signal);
     const metadata = { ...p.meta, ...(p.pages ? { pages: p.pages } : {}), ...(p.warnings.length ? { warnings: p.warnings } : {}) };
