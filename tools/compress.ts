@@ -554,7 +554,7 @@ const detect = defineTool({
   secrets: 'refuse',
   title: 'Detect compression issues',
   description: "Compare a compressed text with its original and report hallucinations and blind spots, with a quality_score in [0, 1].",
-  details: "Hallucinations: sentences whose numbers, identifiers or content words the source does not support. Blind spots: numbers, code identifiers, names and negations of the source that were lost, including negations dropped from kept statements. 1 = no issues.",
+  details: "Hallucinations: sentences whose numbers, identifiers or content words the source does not support. Blind spots: numbers, code identifiers, names and negations of the source that were lost, including negations dropped from kept statements; more than 3 lost values of one kind are one grouped issue (count, the first 12, \"and N more\"). 1 = no issues.",
   input: z.object({
     original_text: z.string().min(1).describe('The uncompressed source.'),
     compressed_text: z.string().min(1).describe('The compressed output to check.'),

@@ -234,6 +234,22 @@ describe('advisory tools', () => {
     expect(r.structured).toMatchObject({ status: 422, error_code: 'invalid_input', field: 'messages', rule: 'required' });
   });
 
+  it('detect_issues groups lost numbers into one counted issue, so a real hallucination stays visible', async () => {
+    const rows = Array.from({ length: 120 }, (_, i) => `| node-${i} | ${1000 + i * 7} ms | ${(i * 0.37).toFixed(2)}% | ${40 + i} MB |`);
+    const original = `# Load test, build 4812\n\nThe p99 latency stayed under the 1500 ms budget on every node.\n\n| node | p99 | errors | rss |\n|---|---|---|---|\n${rows.join('\n')}\n`;
+    const compressed = 'Load test of build 4812: p99 latency stayed under the 1500 ms budget on every node. Three nodes crashed with OOM at 9000 MB.';
+    const r = await callTool(client, 'detect_issues', { original_text: original, compressed_text: compressed });
+    expect(r.isError).toBe(false);
+    const issues = r.structured.issues as Array<{ type: string; description: string }>;
+    expect(issues[0]).toMatchObject({ type: 'hallucination' });
+    expect(issues[0]!.description).toContain('9000mb');
+    const numberIssues = issues.filter((i) => /^Lost (\d+ )?numbers?\b/.test(i.description));
+    expect(numberIssues).toHaveLength(1);
+    expect(numberIssues[0]!.description).toMatch(/^Lost \d{3} numbers: '[^']+'(, '[^']+'){11} and \d+ more$/);
+    expect(JSON.stringify(r.structured).length).toBeLessThan(2500);
+    expect(r.structured.coverage_score).toBeLessThan(0.2); // the loss still counts in full
+  });
+
   it('detect_issues and audit_cache over REST', async () => {
     const d = await rest(server, 'POST', '/v1/detect-issues', { key, body: { original_text: GUIDE, compressed_text: 'Harbor leases last 45 seconds by default.' } });
     expect(d.status).toBe(200);
