@@ -13,6 +13,7 @@ import { countTokens } from '../src/engine/tokens.js';
 import { adaptItems, CompressionService, type CompressRequest, type CompressResult } from '../src/services/compression.js';
 import { FidelityProfilesService } from '../src/services/fidelity-profiles.js';
 import { knownModel } from '../src/registry/schema.js';
+import { plural } from '../src/engine/plural.js';
 
 const Fidelity = z.enum(FIDELITIES);
 const OutputStyle = z.enum(OUTPUT_STYLES);
@@ -409,7 +410,7 @@ const adapt = defineTool({
     `[adapt_to_context_window: ${o.original_tokens} → ${o.total_tokens} of ${o.limit_tokens} tokens${o.fits ? '' : ' (does not fit)'}; ${o.kept} kept, ${o.compressed} compressed, ${o.dropped} dropped]` +
     o.items
       .filter((it) => it.content !== null)
-      .map((it) => `\n\n## ${it.id} (${it.action}${it.fidelity ? `, ${it.fidelity}` : ''}, ${it.tokens} tokens)\n${it.content}`)
+      .map((it) => `\n\n## ${it.id} (${it.action}${it.fidelity ? `, ${it.fidelity}` : ''}, ${plural(it.tokens, 'token')})\n${it.content}`)
       .join(''),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   metered: true,

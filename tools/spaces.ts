@@ -13,6 +13,7 @@ import { SNAPSHOT_LIMITS, SnapshotsService } from '../src/services/spaces-snapsh
 import { SOURCE_KINDS, SourcesService } from '../src/services/spaces-sources.js';
 import { UPLOAD_DEFAULT_TTL_S, UPLOAD_MAX_TTL_S, UploadsService } from '../src/services/spaces-uploads.js';
 import { Message } from './distill.js';
+import { plural } from '../src/engine/plural.js';
 
 const spaces = (ctx: ToolContext) => ctx.app.service(SpacesService);
 const sources = (ctx: ToolContext) => ctx.app.service(SourcesService);
@@ -406,7 +407,7 @@ const getSnapshot = defineTool({
   annotations: { readOnlyHint: true, idempotentHint: true },
   rest: [{ method: 'GET', path: '/v1/snapshots/:id' }],
   examples: [{ description: 'A snapshot', args: { id: 'snp_0123456789abcdef' } }],
-  render: (o) => `[get_snapshot: ${o.id}; ${o.tokens_out} tokens]\n${o.markdown}`,
+  render: (o) => `[get_snapshot: ${o.id}; ${plural(o.tokens_out, 'token')}]\n${o.markdown}`,
   handler: async (ctx, a) => snapshots(ctx).get(ctx.scope(), a.id),
 });
 

@@ -203,6 +203,14 @@ describe('advisory tools', () => {
     expect(n.structured.incoming_tokens).toBe(10);
   });
 
+  it('counts read "1 token", not "1 tokens" (gc_pre_flight, recommend_fidelity)', async () => {
+    const pf = await callTool(client, 'gc_pre_flight', { incoming_tokens: 1 });
+    expect(pf.structured.reasoning).toMatch(/^1 token is small/);
+    const rec = await callTool(client, 'recommend_fidelity', { text: 'Hi' });
+    expect(rec.text).not.toMatch(/\b1 tokens\b/);
+    expect(JSON.stringify(rec.structured)).toContain('1 token is under 500');
+  });
+
   it('an unknown model is worded alike by estimate_tokens and gc_pre_flight (400 enum naming the field)', async () => {
     const a = await callTool(client, 'estimate_tokens', { text: 'x', model: 'gpt-99' });
     const b = await callTool(client, 'gc_pre_flight', { model: 'gpt-99' });
