@@ -378,7 +378,7 @@ const createSnapshot = defineTool({
   secrets: 'redact',
   title: 'Snapshot a conversation',
   description: 'Turn a conversation (a source, or messages) into a compact resumable state: goal, decisions and reasons, state, open questions, next steps, artifacts, last turns; Markdown and JSON.',
-  details: `Default size: the conversation's tokens / 3.5 (3–4× smaller; a short conversation gets up to 160 tokens, at most 3/4 of its size); budget_tokens sets it (${SNAPSHOT_LIMITS.minBudget}–${SNAPSHOT_LIMITS.maxBudget}). Decisions are kept first and verbatim, then the newest versions of the source's code, schemas and diagrams by reference, the last turns whole (never cut), next steps and open questions (a question answered later is not open); inline_artifacts puts artifact content in where it fits. Rules only; no LLM.`,
+  details: `Default size: the conversation's tokens / 3.5 (3–4× smaller), plus the artifact reference lines (at most 3/4 of the conversation); budget_tokens sets it (${SNAPSHOT_LIMITS.minBudget}–${SNAPSHOT_LIMITS.maxBudget}). Decisions are kept first and verbatim, then the newest versions of the source's code, schemas and diagrams by reference, the last turns whole (never cut), next steps and open questions (a question answered later is not open); inline_artifacts puts artifact content in where it fits. Rules only; no LLM.`,
   input: z.object({
     source_id: z.string().max(64).optional().describe('A conversation source, from list_sources.'),
     messages: z.array(Message).optional().describe('Or the conversation itself (OpenAI or Anthropic form).'),

@@ -10,17 +10,6 @@ import { reasonAfter, type TextMessage } from './artifacts.js';
 /** Default size of a snapshot relative to its conversation (the 3–4× promise: 1 / 3.5). */
 export const SNAPSHOT_DEFAULT_RATIO = 3.5;
 export const SNAPSHOT_MIN_BUDGET = 64;
-/**
- * A short conversation's default budget is at least this (and at most 3/4 of the conversation): at
- * 1/3.5 of 200 tokens only a title and a decision fit, not the code and schemas it produced.
- */
-export const SNAPSHOT_SMALL_BUDGET = 160;
-
-/** The default budget of a conversation of `tokensIn` tokens. */
-export function defaultSnapshotBudget(tokensIn: number): number {
-  return Math.max(SNAPSHOT_MIN_BUDGET, Math.round(tokensIn / SNAPSHOT_DEFAULT_RATIO), Math.min(SNAPSHOT_SMALL_BUDGET, Math.round(tokensIn * 0.75)));
-}
-
 export interface SnapshotArtifactRef {
   id: string;
   kind: string;
@@ -92,9 +81,24 @@ export interface SnapshotOptions {
   artifacts?: SnapshotArtifactRef[];
 }
 
+const EMPTY: SnapshotState = { title: null, goal: '', decisions: [], current_state: '', open_questions: [], next_steps: [], artifacts: [], last_turns: [] };
+
+/**
+ * The default budget: the conversation's tokens / 3.5, plus what the artifact reference lines cost
+ * (at 1/3.5 of a short conversation they would not fit beside its decisions), up to 3/4 of the
+ * conversation.
+ */
+function defaultBudget(tokensIn: number, refs: SnapshotArtifactRef[]): number {
+  const base = Math.round(tokensIn / SNAPSHOT_DEFAULT_RATIO);
+  if (!refs.length) return base;
+  const refTokens = countTokens(renderSnapshot({ ...EMPTY, artifacts: refs.map((a) => ({ ...a, content: undefined })) })) - countTokens(renderSnapshot(EMPTY));
+  return Math.min(base + refTokens, Math.max(base, Math.round(tokensIn * 0.75)));
+}
+
 export function buildSnapshot(messages: TextMessage[], opts: SnapshotOptions = {}): SnapshotResult {
   const tokensIn = countTokens(messages.map((m) => m.text).join('\n\n'));
-  const budget = Math.max(SNAPSHOT_MIN_BUDGET, opts.budget ?? defaultSnapshotBudget(tokensIn));
+  const refs = opts.artifacts ?? [];
+  const budget = Math.max(SNAPSHOT_MIN_BUDGET, opts.budget ?? defaultBudget(tokensIn, refs));
   const firstUser = messages.find((m) => m.role === 'user') ?? messages[0];
   const lastAssistant = [...messages].reverse().find((m) => m.role === 'assistant');
   const state: SnapshotState = {
@@ -151,7 +155,6 @@ export function buildSnapshot(messages: TextMessage[], opts: SnapshotOptions = {
     tryAdd(() => (state.goal = goal), () => (state.goal = ''));
   }
   // The artifacts by reference (a line each) before the rest: a resumed chat must know what exists.
-  const refs = opts.artifacts ?? [];
   for (const a of refs) tryAdd(() => state.artifacts.push({ ...a, content: undefined }), () => state.artifacts.pop());
   for (const kept of state.decisions) {
     const reason = decisions.find((d) => d.text === kept.text && d.message_index === kept.message_index)?.reason ?? null;
