@@ -21,7 +21,7 @@ Usage:
   ctxgate show [ID|last] [--meta]     the raw output a run kept, byte for byte (no ID: list the runs)
   ctxgate init claude-code|cursor|gemini-cli [--global] [--auto-approve] [--uninstall]
                                       install (or remove) the shell hook and the MCP server entry
-  ctxgate hook claude-code|cursor|gemini-cli
+  ctxgate hook claude-code|cursor|gemini-cli [--auto-approve] [--data-dir DIR]
                                       the hook itself: the client's JSON on stdin, its reply on stdout
   ctxgate gain [--days N] [--model ID] [--json]
                                       tokens and money saved, by tool and by day

@@ -12,6 +12,7 @@ import { AceHandoffsService, HANDOFF_STATUSES } from '../src/services/ace-handof
 import { JOB_STATUSES } from '../src/services/jobs.js';
 import { Message as ChatMessage } from './distill.js';
 import { AcePlaybookService, DEFAULT_PLAYBOOK } from '../src/services/ace-playbook.js';
+import { plural } from '../src/engine/plural.js';
 
 const playbooks = (ctx: ToolContext) => ctx.app.service(AcePlaybookService);
 
@@ -65,7 +66,7 @@ const getPlaybook = defineTool({
     tokens: z.number().int().describe('Tokens of `markdown`.'),
     markdown: z.string(),
   }),
-  render: (o) => `[ace_get_playbook: ${o.bullets.length} of ${o.total} bullets, ${o.tokens} tokens${o.omitted_by_budget ? `, ${o.omitted_by_budget} left out by the budget` : ''}]\n${o.markdown}`,
+  render: (o) => `[ace_get_playbook: ${o.bullets.length} of ${o.total} bullets, ${plural(o.tokens, 'token')}${o.omitted_by_budget ? `, ${o.omitted_by_budget} left out by the budget` : ''}]\n${o.markdown}`,
   annotations: { readOnlyHint: true },
   rest: [{ method: 'GET', path: '/v1/ace/playbook' }],
   examples: [

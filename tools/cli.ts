@@ -1,7 +1,7 @@
 // cli toolset: filter_cli_output (compress terminal output, failures kept verbatim) and list_cli_filters.
 import { z } from 'zod';
 import { SecretsRedactedField } from '../src/engine/secrets.js';
-import { AppError, BadRequest, InvalidInput, PayloadTooLarge } from '../src/errors.js';
+import { AppError, BadRequest, exactlyOneOf, InvalidInput, PayloadTooLarge } from '../src/errors.js';
 import { countTokens } from '../src/engine/tokens.js';
 import { describeFilters, filterCliOutputSteps, looksBinary, resolveHint, supportedHints, type FilterResult } from '../src/engine/cli/index.js';
 import { defineTool, type AnyTool } from '../src/registry/define.js';
@@ -71,8 +71,8 @@ const filterCli = defineTool({
     { description: 'Force the git diff filter', args: { output: 'diff --git a/src/main.py b/src/main.py\n...', command_hint: 'git_diff' } },
   ],
   handler: async (ctx, args) => {
-    const field = args.output !== undefined ? 'output' : args.content !== undefined ? 'content' : 'output';
-    const raw = args.output ?? args.content;
+    const field = exactlyOneOf(args, ['output', 'content']);
+    const raw = args[field];
     if (raw === undefined || raw.trim() === '') {
       throw new InvalidInput(`${field} is required and must contain at least one non-blank character (the raw CLI output to compress)`, { field });
     }

@@ -6,6 +6,7 @@ import { defineTool, type AnyTool, type ToolContext } from '../src/registry/defi
 import { CODE_FIDELITIES } from '../src/engine/code/fidelity.js';
 import { LANGUAGES } from '../src/engine/code/languages.js';
 import { CodeService, type Work } from '../src/services/code.js';
+import { plural } from '../src/engine/plural.js';
 
 const code = (ctx: ToolContext) => ctx.app.service(CodeService);
 const work = (ctx: ToolContext): Work => ({ progress: (d, t, m) => ctx.progress(d, t, m), signal: ctx.signal });
@@ -296,7 +297,7 @@ const repoMap = defineTool({
     }),
   }),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
-  render: (out) => `[repo_map: ${out.stats.definitions_shown} of ${out.stats.definitions_total} definitions, ${out.stats.map_tokens} tokens]\n${out.map}`,
+  render: (out) => `[repo_map: ${out.stats.definitions_shown} of ${out.stats.definitions_total} definitions, ${plural(out.stats.map_tokens, 'token')}]\n${out.map}`,
   examples: [
     {
       description: 'Map of a small package',

@@ -2,17 +2,18 @@
 // prompt-cache planning and fidelity profiles. estimate_tokens is defined by the platform (tools/tokens.ts).
 import { z } from 'zod';
 import { LIMITS } from '../src/config.js';
-import { BadRequest, InvalidInput, PayloadTooLarge } from '../src/errors.js';
+import { BadRequest, exactlyOneOf, InvalidInput, PayloadTooLarge } from '../src/errors.js';
 import { defineTool, type AnyTool, type ToolContext } from '../src/registry/define.js';
 import { adviseContext, checkBudget, preFlight, recommendFidelity, resolveWindow } from '../src/engine/advisory.js';
 import { FIDELITIES, FIDELITY_DESCRIPTIONS, FIDELITY_RATIO, OUTPUT_STYLES, TERSE_SUFFIX, VERBOSITY_STYLES } from '../src/engine/compress.js';
 import { auditCache, planPromptCache, PROVIDERS } from '../src/engine/prompt-cache.js';
 import { detectIssues } from '../src/engine/quality.js';
 import { STRUCTURE_CLASSES } from '../src/engine/structure.js';
-import { countTokens, findModel, modelIds } from '../src/engine/tokens.js';
+import { countTokens } from '../src/engine/tokens.js';
 import { adaptItems, CompressionService, type CompressRequest, type CompressResult } from '../src/services/compression.js';
 import { FidelityProfilesService } from '../src/services/fidelity-profiles.js';
-import { excerpt } from '../src/registry/schema.js';
+import { knownModel } from '../src/registry/schema.js';
+import { plural } from '../src/engine/plural.js';
 
 const Fidelity = z.enum(FIDELITIES);
 const OutputStyle = z.enum(OUTPUT_STYLES);
@@ -20,12 +21,6 @@ const Model = z
   .string()
   .min(1)
   .describe('Target model (price, window, encoding), e.g. "claude-sonnet-4-6" or "gpt-4o"; an unknown name is refused with the list of known ones.');
-
-function knownModel(name: string | null | undefined, field: string): void {
-  if (name && !findModel(name)) {
-    throw new BadRequest(`Invalid ${field} ${excerpt(name, 40)}. Valid: [${modelIds().map((m) => `'${m}'`).join(', ')}]`, 'invalid_value', { field, rule: 'enum', valid: modelIds() });
-  }
-}
 
 const Counts = z.object({ code_blocks: z.number().int(), headings: z.number().int(), urls: z.number().int() });
 
@@ -292,7 +287,7 @@ const recommend = defineTool({
   examples: [{ description: 'For Claude Sonnet', args: { text: 'Your long document...', model: 'claude-sonnet-4-6' } }],
   handler: (ctx, args) => {
     ctx.scope();
-    knownModel(args.model, 'model');
+    if (args.model) knownModel(args.model);
     const { window } = resolveWindow(args.model, args.context_window);
     return recommendFidelity(countTokens(args.text), window);
   },
@@ -358,7 +353,7 @@ const budget = defineTool({
   examples: [{ description: 'Against a 200k window', args: { text: 'Your long document...', context_window: 200000, model: 'claude-opus-4' } }],
   handler: (ctx, args) => {
     ctx.scope();
-    knownModel(args.model, 'model');
+    if (args.model) knownModel(args.model);
     const w = resolveWindow(args.model, args.context_window);
     const tokens = countTokens(args.text);
     return { estimated_tokens: tokens, context_window: w.window, model: w.model, ...checkBudget(tokens, w.window) };
@@ -415,14 +410,14 @@ const adapt = defineTool({
     `[adapt_to_context_window: ${o.original_tokens} → ${o.total_tokens} of ${o.limit_tokens} tokens${o.fits ? '' : ' (does not fit)'}; ${o.kept} kept, ${o.compressed} compressed, ${o.dropped} dropped]` +
     o.items
       .filter((it) => it.content !== null)
-      .map((it) => `\n\n## ${it.id} (${it.action}${it.fidelity ? `, ${it.fidelity}` : ''}, ${it.tokens} tokens)\n${it.content}`)
+      .map((it) => `\n\n## ${it.id} (${it.action}${it.fidelity ? `, ${it.fidelity}` : ''}, ${plural(it.tokens, 'token')})\n${it.content}`)
       .join(''),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   metered: true,
   examples: [{ description: 'Fit three items into 8k tokens', args: { items: [{ id: 'spec', content: '...', priority: 8 }, { id: 'log', content: '...' }, { id: 'notes', content: '...' }], max_tokens: 8000, query: 'why does login fail?' } }],
   handler: async (ctx, args) => {
     ctx.scope();
-    knownModel(args.model, 'model');
+    if (args.model) knownModel(args.model);
     const cap = ctx.app.config.plans[ctx.caller!.plan].maxTextBytes;
     const bytes = args.items.reduce((n, it) => n + Buffer.byteLength(it.content, 'utf8'), 0);
     if (bytes > cap) {
@@ -489,7 +484,7 @@ const advise = defineTool({
   examples: [{ description: 'From a token count', args: { context_tokens: 150000, material_tokens: 110000, model: 'claude-sonnet-4-6' } }],
   handler: (ctx, args) => {
     ctx.scope();
-    knownModel(args.model, 'model');
+    if (args.model) knownModel(args.model);
     if (!args.messages && args.context_tokens === undefined) {
       throw new InvalidInput('give messages or context_tokens', { field: 'messages', rule: 'required' });
     }
@@ -545,9 +540,11 @@ const preflight = defineTool({
   ],
   handler: (ctx, args) => {
     ctx.scope();
-    knownModel(args.model, 'model');
+    if (args.model) knownModel(args.model);
     const w = resolveWindow(args.model, args.context_window);
-    const incoming = args.text !== undefined ? countTokens(args.text) : (args.incoming_tokens ?? 0);
+    // Both optional (nothing pending is a valid question); both at once is ambiguous: 422 one_of.
+    if (args.text !== undefined && args.incoming_tokens !== undefined) exactlyOneOf(args, ['text', 'incoming_tokens']);
+    const incoming = args.text ? countTokens(args.text) : (args.incoming_tokens ?? 0);
     return preFlight(incoming, args.context_tokens, w.window);
   },
 });
@@ -558,7 +555,7 @@ const detect = defineTool({
   secrets: 'refuse',
   title: 'Detect compression issues',
   description: "Compare a compressed text with its original and report hallucinations and blind spots, with a quality_score in [0, 1].",
-  details: "Hallucinations: sentences whose numbers, identifiers or content words the source does not support. Blind spots: numbers, code identifiers, names and negations of the source that were lost, including negations dropped from kept statements. 1 = no issues.",
+  details: "Hallucinations: sentences whose numbers, identifiers or content words the source does not support. Blind spots: numbers, code identifiers, names and negations of the source that were lost, including negations dropped from kept statements; more than 3 lost values of one kind are one grouped issue (count, the first 12, \"and N more\"). 1 = no issues.",
   input: z.object({
     original_text: z.string().min(1).describe('The uncompressed source.'),
     compressed_text: z.string().min(1).describe('The compressed output to check.'),

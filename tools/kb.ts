@@ -87,7 +87,7 @@ const ingest = defineTool({
     { description: 'Upload a PDF', args: { item_id: 'handbook', mode: 'file', filename: 'handbook.pdf', content: EXAMPLE_HANDBOOK_PDF } },
   ],
   handler: async (ctx, a) =>
-    kb(ctx).ingest(scopeOf(ctx, a.project_id), { itemId: a.item_id, mode: a.mode, content: a.content, title: a.title, filename: a.filename, mimeType: a.mime_type }, { signal: ctx.signal }),
+    kb(ctx).ingest(scopeOf(ctx, a.project_id), { itemId: a.item_id, mode: a.mode, content: a.content, title: a.title, filename: a.filename, mimeType: a.mime_type }, { signal: ctx.signal, progress: (d, t, m) => void ctx.progress(d, t, m) }),
 });
 
 const query = defineTool({

@@ -13,6 +13,7 @@ import { SNAPSHOT_LIMITS, SnapshotsService } from '../src/services/spaces-snapsh
 import { SOURCE_KINDS, SourcesService } from '../src/services/spaces-sources.js';
 import { UPLOAD_DEFAULT_TTL_S, UPLOAD_MAX_TTL_S, UploadsService } from '../src/services/spaces-uploads.js';
 import { Message } from './distill.js';
+import { plural } from '../src/engine/plural.js';
 
 const spaces = (ctx: ToolContext) => ctx.app.service(SpacesService);
 const sources = (ctx: ToolContext) => ctx.app.service(SourcesService);
@@ -377,7 +378,7 @@ const createSnapshot = defineTool({
   secrets: 'redact',
   title: 'Snapshot a conversation',
   description: 'Turn a conversation (a source, or messages) into a compact resumable state: goal, decisions and reasons, state, open questions, next steps, artifacts, last turns; Markdown and JSON.',
-  details: `Default size: the conversation's tokens / 3.5 (3–4× smaller); budget_tokens sets it (${SNAPSHOT_LIMITS.minBudget}–${SNAPSHOT_LIMITS.maxBudget}). Decisions are kept first and verbatim, then the last turns whole (never cut), then next steps, open questions and the newest versions of the source's code, schemas and diagrams by reference (inline_artifacts puts their content in). Rules only; no LLM.`,
+  details: `Default size: the conversation's tokens / 3.5 (3–4× smaller), plus the artifact reference lines (at most 3/4 of the conversation); budget_tokens sets it (${SNAPSHOT_LIMITS.minBudget}–${SNAPSHOT_LIMITS.maxBudget}). Decisions are kept first and verbatim, then the newest versions of the source's code, schemas and diagrams by reference, the last turns whole (never cut), next steps and open questions (a question answered later is not open); inline_artifacts puts artifact content in where it fits. Rules only; no LLM.`,
   input: z.object({
     source_id: z.string().max(64).optional().describe('A conversation source, from list_sources.'),
     messages: z.array(Message).optional().describe('Or the conversation itself (OpenAI or Anthropic form).'),
@@ -406,7 +407,7 @@ const getSnapshot = defineTool({
   annotations: { readOnlyHint: true, idempotentHint: true },
   rest: [{ method: 'GET', path: '/v1/snapshots/:id' }],
   examples: [{ description: 'A snapshot', args: { id: 'snp_0123456789abcdef' } }],
-  render: (o) => `[get_snapshot: ${o.id}; ${o.tokens_out} tokens]\n${o.markdown}`,
+  render: (o) => `[get_snapshot: ${o.id}; ${plural(o.tokens_out, 'token')}]\n${o.markdown}`,
   handler: async (ctx, a) => snapshots(ctx).get(ctx.scope(), a.id),
 });
 

@@ -1,9 +1,9 @@
 // estimate_tokens: exact counts with js-tiktoken; charges no compression.
 import { z } from 'zod';
-import { PayloadTooLarge, BadRequest } from '../src/errors.js';
-import { countTokens, findModel, inputCost, modelIds } from '../src/engine/tokens.js';
+import { PayloadTooLarge } from '../src/errors.js';
+import { countTokens, inputCost, modelIds } from '../src/engine/tokens.js';
 import { defineTool, type AnyTool } from '../src/registry/define.js';
-import { excerpt } from '../src/registry/schema.js';
+import { knownModel } from '../src/registry/schema.js';
 
 /** Below this many tokens compression is not worth its overhead (seed guidance: ~1,500 tokens). */
 export const COMPRESS_WORTHWHILE_TOKENS = 1500;
@@ -43,11 +43,7 @@ const estimateTokens = defineTool({
     if (bytes > cap) {
       throw new PayloadTooLarge(`text is ${bytes} bytes; the ${ctx.caller?.plan ?? 'free (no key)'} plan's cap is ${cap} bytes`, { field: 'text', limit: cap });
     }
-    let model = undefined as ReturnType<typeof findModel>;
-    if (args.model) {
-      model = findModel(args.model);
-      if (!model) throw new BadRequest(`Unknown model ${excerpt(args.model, 40)}. Known: ${modelIds().join(', ')}`, 'invalid_value', { field: 'model', rule: 'enum', valid: modelIds() });
-    }
+    const model = args.model ? knownModel(args.model) : undefined;
     const encoding = model?.encoding ?? 'o200k_base';
     const tokens = countTokens(args.text, encoding);
     return {

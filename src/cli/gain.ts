@@ -8,6 +8,7 @@ import { createLogger } from '../log.js';
 import { AccountsService } from '../services/accounts.js';
 import { usageBreakdown, type UsageRow } from '../services/usage.js';
 import { fail } from './common.js';
+import { plural } from '../engine/plural.js';
 
 function table(title: string, rows: UsageRow[], usd: (tokens: number) => number): string {
   const head = [title, 'calls', 'tokens in', 'tokens saved', 'saved %', 'USD saved'];
@@ -60,7 +61,7 @@ export async function gainCmd(config: Config, argv: string[]): Promise<void> {
       return;
     }
     process.stdout.write(
-      `ctxgate saved ${summary.tokens_saved} tokens in ${summary.calls} calls since ${summary.since} ` +
+      `ctxgate saved ${plural(summary.tokens_saved, 'token')} in ${plural(summary.calls, 'call')} since ${summary.since} ` +
         `(${total.in ? ((100 * total.saved) / total.in).toFixed(1) : '0.0'}% of ${total.in}), worth $${summary.usd_saved.toFixed(2)} at ${model.id} input prices.\n\n` +
         `${table('tool', by_tool, usd)}\n\n${table('day (UTC)', by_day, usd)}\n`,
     );

@@ -191,6 +191,11 @@ export async function hookCmd(argv: string[]): Promise<void> {
     process.stdout.write('{}\n');
     return;
   }
-  const reply = hookReply(client, input, { self: selfCommand(), autoApprove: argv.includes('--auto-approve') });
+  // `--data-dir DIR` (written by `ctxgate init` when CTXGATE_DATA_DIR was set): the routed command
+  // records its run there, whatever the agent's shell environment says.
+  const at = argv.indexOf('--data-dir');
+  const dataDir = at >= 0 ? argv[at + 1] : undefined;
+  const self = dataDir ? `CTXGATE_DATA_DIR=${shellQuote(dataDir)} ${selfCommand()}` : selfCommand();
+  const reply = hookReply(client, input, { self, autoApprove: argv.includes('--auto-approve') });
   process.stdout.write(JSON.stringify(reply) + '\n');
 }

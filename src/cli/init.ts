@@ -10,7 +10,7 @@ import { parseArgs, isDeepStrictEqual } from 'node:util';
 import { loadConfig } from '../config.js';
 import { PRIVATE_FILE_MODE, ensurePrivateDir } from '../paths.js';
 import { fail } from './fail.js';
-import { HOOK_CLIENTS, isHookClient, selfCommand, type HookClient } from './hook.js';
+import { HOOK_CLIENTS, isHookClient, selfCommand, shellQuote, type HookClient } from './hook.js';
 
 type Json = Record<string, unknown>;
 /** One change to a JSON file: an element appended to an array, or a key set on an object. */
@@ -142,14 +142,17 @@ function writeJson(file: string, v: Json): void {
 
 function install(client: HookClient, key: string, base: string, global: boolean, autoApprove: boolean): string[] {
   const self = selfCommand();
-  const hookCmd = `${self} hook ${client}${autoApprove ? ' --auto-approve' : ''}`;
+  // A data dir given at init time is pinned for both: the MCP entry (env) and the hook, which passes it
+  // on to the `ctxgate run` it writes into the agent's command, so `ctxgate gain` sees those runs.
+  const dataDir = process.env.CTXGATE_DATA_DIR ? path.resolve(process.env.CTXGATE_DATA_DIR) : undefined;
+  const hookCmd = `${self} hook ${client}${autoApprove ? ' --auto-approve' : ''}${dataDir ? ` --data-dir ${shellQuote(dataDir)}` : ''}`;
   // The MCP entry runs the same installation over stdio (argv form: clients spawn it without a shell).
   const script = fs.realpathSync(process.argv[1]!);
   const mcp: Json =
     self === 'ctxgate'
       ? { command: 'ctxgate', args: ['stdio'] }
       : { command: process.execPath, args: [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script, 'stdio'] };
-  if (process.env.CTXGATE_DATA_DIR) mcp.env = { CTXGATE_DATA_DIR: path.resolve(process.env.CTXGATE_DATA_DIR) };
+  if (dataDir) mcp.env = { CTXGATE_DATA_DIR: dataDir };
   const records: FileRecord[] = [];
   const notes: string[] = [];
   for (const plan of plans(client, base, global, hookCmd, mcp)) {

@@ -2,6 +2,7 @@
 // planning half of adapt_to_context_window. Pure: token counts in, decisions and reasons out.
 import { FIDELITY_RATIO, type Fidelity } from './compress.js';
 import { DEFAULT_MODEL, findModel } from './tokens.js';
+import { plural } from './plural.js';
 
 export const DEFAULT_CONTEXT_WINDOW = 200_000;
 /** Below this many tokens compression is not worth a round trip (the seed's ~1,500 tokens). */
@@ -30,7 +31,7 @@ export interface FidelityRecommendation {
 export function recommendFidelity(originalTokens: number, window: number): FidelityRecommendation {
   let f: Fidelity;
   let why: string;
-  if (originalTokens < 500) [f, why] = ['detailed', `${originalTokens} tokens is under 500: keep 40% so little is lost`];
+  if (originalTokens < 500) [f, why] = ['detailed', `${plural(originalTokens, 'token')} is under 500: keep 40% so little is lost`];
   else if (originalTokens <= 2000) [f, why] = ['balanced', `${originalTokens} tokens is in 500–2,000: balanced (20%) is the usual sweet spot`];
   else if (originalTokens <= 10_000) [f, why] = ['outline', `${originalTokens} tokens is in 2,000–10,000: outline (10%) keeps structure and key claims`];
   else [f, why] = ['abstract', `${originalTokens} tokens is over 10,000: abstract (5%) keeps the backbone`];
@@ -129,7 +130,7 @@ export function preFlight(incoming: number, context: number, window: number): Pr
   return {
     ...base,
     verdict: 'send_as_is',
-    reasoning: incoming > 0 ? `${incoming} tokens is small and the context is ${now}% full: no action needed.` : `The context is ${now}% full: no action needed.`,
+    reasoning: incoming > 0 ? `${plural(incoming, 'token')} is small and the context is ${now}% full: no action needed.` : `The context is ${now}% full: no action needed.`,
     recommended_fidelity: null,
     estimated_tokens_after_compression: null,
     next_steps: [],

@@ -2,6 +2,7 @@
 // push leaves changed, path patterns, a unified diff's files and changed lines, and the pull-request
 // comment. No I/O here; src/services/github.ts fetches and stores.
 import crypto from 'node:crypto';
+import { plural } from './plural.js';
 
 /** `sha256=<hex HMAC-SHA256(secret, raw body)>`, GitHub's X-Hub-Signature-256. */
 export function githubSignature(secret: string, raw: Buffer | string): string {
@@ -158,7 +159,7 @@ export function pullRequestComment(s: PullRequestSummary): string {
   const out: string[] = [
     `### ctxgate: compressed diff of #${s.number}`,
     '',
-    `${s.files.length} file${s.files.length === 1 ? '' : 's'} changed (+${adds} −${dels}) · diff ${s.diff_tokens} tokens → summary ${s.summary_tokens} tokens (${s.savings_pct}% saved)`,
+    `${plural(s.files.length, 'file')} changed (+${adds} −${dels}) · diff ${s.diff_tokens} tokens → summary ${s.summary_tokens} tokens (${s.savings_pct}% saved)`,
     '',
     '| file | change | + | − | changed symbols |',
     '|---|---|---:|---:|---|',

@@ -8,6 +8,7 @@
 // are added after them, without repeats.
 import type { Role } from './conversation/index.js';
 import { countTokens, truncateToTokens } from './tokens.js';
+import { plural } from './plural.js';
 
 export const REFERENCE_KINDS = ['memory', 'kb', 'document', 'bullet'] as const;
 export type ReferenceKind = (typeof REFERENCE_KINDS)[number];
@@ -136,7 +137,7 @@ const TRIM_ORDER = ['references', 'symbols', 'files', 'commands', 'open_question
 
 export class BudgetTooSmall extends Error {
   constructor(readonly needed: number) {
-    super(`the goal alone needs ${needed} tokens`);
+    super(`the goal alone needs ${plural(needed, 'token')}`);
   }
 }
 

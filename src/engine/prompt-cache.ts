@@ -2,6 +2,7 @@
 // of prompt parts. Provider rules are prefix caching: the cache only helps up to the first byte that
 // changes between calls, and only past a minimum length. Pure.
 import { countTokens } from './tokens.js';
+import { plural } from './plural.js';
 
 export const PROVIDERS = ['anthropic', 'openai', 'google'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -98,9 +99,9 @@ export function auditCache(text: string, provider: Provider): CacheAudit {
     recs.push(`Move per-call content (${kinds}; first at line ${firstDyn.line}) to the end of the prompt: the cache stops at the first byte that changes.`);
   }
   if (total < rules.minTokens) {
-    recs.push(`The prompt is ${total} tokens; ${provider} caches only prefixes of at least ${rules.minTokens}. Put the long static material (instructions, tool definitions, reference docs) into one shared prefix.`);
+    recs.push(`The prompt is ${plural(total, 'token')}; ${provider} caches only prefixes of at least ${rules.minTokens}. Put the long static material (instructions, tool definitions, reference docs) into one shared prefix.`);
   } else if (stable < rules.minTokens) {
-    recs.push(`Only ${stable} tokens precede the first dynamic content; ${provider} needs a stable prefix of ${rules.minTokens}. Reorder so static parts come first.`);
+    recs.push(`Only ${plural(stable, 'token')} precede the first dynamic content; ${provider} needs a stable prefix of ${rules.minTokens}. Reorder so static parts come first.`);
   }
   if (provider === 'anthropic' && cacheable > 0) recs.push(`Add a cache_control breakpoint at the end of the static prefix (about token ${cacheable}); up to ${rules.maxBreakpoints} are allowed.`);
   if (provider === 'openai' && cacheable > 0) recs.push(`Keep the first ${cacheable} tokens byte-identical across calls (prefix caching works in ${rules.granularity}-token steps).`);
@@ -202,7 +203,7 @@ export function planPromptCache(parts: PromptPart[], provider: Provider): Prompt
       notes.push(`No explicit breakpoints for ${provider}: keep the first ${roundDown(staticTokens, rules.granularity)} tokens identical across calls.`);
     }
   } else {
-    notes.push(`The static prefix is ${staticTokens} tokens, under the ${rules.minTokens}-token minimum for ${provider}: nothing will be cached until it grows.`);
+    notes.push(`The static prefix is ${plural(staticTokens, 'token')}, under the ${rules.minTokens}-token minimum for ${provider}: nothing will be cached until it grows.`);
   }
   const cacheable = staticTokens >= rules.minTokens ? roundDown(staticTokens, rules.granularity) : 0;
   if (moved) notes.push(`${moved} part(s) moved so static content comes first.`);

@@ -83,6 +83,11 @@ function short(s: string, n = 80): string {
   return s.length > n ? s.slice(0, n - 1) + '…' : s;
 }
 
+/** Up to this many lost facts of one kind are listed one by one; more become one grouped issue. */
+const LOST_LISTED_ALONE = 3;
+/** How many values a grouped lost-facts issue names before "and N more". */
+const LOST_SHOWN = 12;
+
 export interface DetectOptions {
   checkHallucination?: boolean;
   checkBlindSpots?: boolean;
@@ -152,21 +157,27 @@ export function detectIssues(original: string, compressed: string, opts: DetectO
       lostWeight += weight;
       issues.push({ type: 'blind_spot', severity, description: `Lost ${kind}: '${short(value, 60)}'`, location });
     };
-    for (const n of new Set(numbers(original))) {
-      facts++;
-      totalWeight += 1;
-      if (!outNumbers.has(n)) lost('number', n, 'medium', 1, null);
-    }
-    for (const id of identifiers(original)) {
-      facts++;
-      totalWeight += 1;
-      if (!outLower.includes(id.toLowerCase())) lost('code identifier', id, 'medium', 1, null);
-    }
-    for (const name of names(original)) {
-      facts++;
-      totalWeight += 0.5;
-      if (!outLower.includes(name.toLowerCase())) lost('name', name, 'low', 0.5, null);
-    }
+    // Lost numbers, identifiers and names are counted alike, but reported as one grouped issue per kind
+    // once there are more than a few: a table of figures must not bury the real issue under hundreds.
+    const lostFacts = (kind: string, plural: string, values: Iterable<string>, severity: Severity, weight: number, missing: (v: string) => boolean) => {
+      const gone: string[] = [];
+      for (const v of values) {
+        facts++;
+        totalWeight += weight;
+        if (missing(v)) gone.push(v);
+      }
+      if (gone.length <= LOST_LISTED_ALONE) {
+        for (const v of gone) lost(kind, v, severity, weight, null);
+        return;
+      }
+      lostWeight += weight * gone.length;
+      const shown = gone.slice(0, LOST_SHOWN).map((v) => `'${short(v, 40)}'`).join(', ');
+      const rest = gone.length > LOST_SHOWN ? ` and ${gone.length - LOST_SHOWN} more` : '';
+      issues.push({ type: 'blind_spot', severity, description: `Lost ${gone.length} ${plural}: ${shown}${rest}`, location: null });
+    };
+    lostFacts('number', 'numbers', new Set(numbers(original)), 'medium', 1, (n) => !outNumbers.has(n));
+    lostFacts('code identifier', 'code identifiers', identifiers(original), 'medium', 1, (id) => !outLower.includes(id.toLowerCase()));
+    lostFacts('name', 'names', names(original), 'low', 0.5, (name) => !outLower.includes(name.toLowerCase()));
     sentences(original).forEach((sent, i) => {
       if (!NEGATION.test(sent)) return;
       facts++;

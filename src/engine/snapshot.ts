@@ -10,7 +10,6 @@ import { reasonAfter, type TextMessage } from './artifacts.js';
 /** Default size of a snapshot relative to its conversation (the 3–4× promise: 1 / 3.5). */
 export const SNAPSHOT_DEFAULT_RATIO = 3.5;
 export const SNAPSHOT_MIN_BUDGET = 64;
-
 export interface SnapshotArtifactRef {
   id: string;
   kind: string;
@@ -40,11 +39,13 @@ export interface SnapshotResult {
   budget: number;
 }
 
-/** The first sentences of a text's prose (never code), at most `maxTokens`. */
+/** The first sentences of a text's prose (never code or logs), at most `maxTokens`. */
 function lead(text: string, maxTokens: number): string {
   let out = '';
   for (const u of splitUnits(text)) {
-    if (u.kind === 'code' || u.kind === 'filler' || u.kind === 'error') continue;
+    // A pasted log or trace is not prose; a sentence naming an error code ("writes fail with
+    // SQLITE_BUSY") is the problem statement itself.
+    if (u.kind === 'code' || u.kind === 'filler' || (u.kind === 'error' && u.text.trim().includes('\n'))) continue;
     const next = out ? `${out} ${u.text.trim()}` : u.text.trim();
     if (countTokens(next) > maxTokens) break;
     out = next;
@@ -80,9 +81,24 @@ export interface SnapshotOptions {
   artifacts?: SnapshotArtifactRef[];
 }
 
+const EMPTY: SnapshotState = { title: null, goal: '', decisions: [], current_state: '', open_questions: [], next_steps: [], artifacts: [], last_turns: [] };
+
+/**
+ * The default budget: the conversation's tokens / 3.5, plus what the artifact reference lines cost
+ * (at 1/3.5 of a short conversation they would not fit beside its decisions), up to 3/4 of the
+ * conversation.
+ */
+function defaultBudget(tokensIn: number, refs: SnapshotArtifactRef[]): number {
+  const base = Math.round(tokensIn / SNAPSHOT_DEFAULT_RATIO);
+  if (!refs.length) return base;
+  const refTokens = countTokens(renderSnapshot({ ...EMPTY, artifacts: refs.map((a) => ({ ...a, content: undefined })) })) - countTokens(renderSnapshot(EMPTY));
+  return Math.min(base + refTokens, Math.max(base, Math.round(tokensIn * 0.75)));
+}
+
 export function buildSnapshot(messages: TextMessage[], opts: SnapshotOptions = {}): SnapshotResult {
   const tokensIn = countTokens(messages.map((m) => m.text).join('\n\n'));
-  const budget = Math.max(SNAPSHOT_MIN_BUDGET, opts.budget ?? Math.round(tokensIn / SNAPSHOT_DEFAULT_RATIO));
+  const refs = opts.artifacts ?? [];
+  const budget = Math.max(SNAPSHOT_MIN_BUDGET, opts.budget ?? defaultBudget(tokensIn, refs));
   const firstUser = messages.find((m) => m.role === 'user') ?? messages[0];
   const lastAssistant = [...messages].reverse().find((m) => m.role === 'assistant');
   const state: SnapshotState = {
@@ -106,6 +122,9 @@ export function buildSnapshot(messages: TextMessage[], opts: SnapshotOptions = {
 
   const decisions: SnapshotState['decisions'] = [];
   const questions: string[] = [];
+  // A question someone else answered later in the conversation is not open; an explicit "open
+  // question: …" or "not sure whether …" (no question mark) stays open whatever follows.
+  const answered = (mi: number, text: string) => /\?["')\]]*$/.test(text) && messages.slice(mi + 1).some((m) => m.role !== messages[mi]!.role && m.text.trim() !== '');
   const todos: string[] = [];
   const seen = new Set<string>();
   messages.forEach((m, mi) => {
@@ -116,6 +135,7 @@ export function buildSnapshot(messages: TextMessage[], opts: SnapshotOptions = {
         decisions.push({ text: u.text.trim(), reason: reasonAfter(units, i), message_index: mi });
         seen.add(u.norm);
       } else if (u.kind === 'question') {
+        if (answered(mi, u.text.trim())) return;
         questions.push(u.text.trim());
         seen.add(u.norm);
       } else if (u.kind === 'todo') {
@@ -134,6 +154,8 @@ export function buildSnapshot(messages: TextMessage[], opts: SnapshotOptions = {
     const goal = lead(firstUser.text, Math.max(24, Math.round(budget * 0.12)));
     tryAdd(() => (state.goal = goal), () => (state.goal = ''));
   }
+  // The artifacts by reference (a line each) before the rest: a resumed chat must know what exists.
+  for (const a of refs) tryAdd(() => state.artifacts.push({ ...a, content: undefined }), () => state.artifacts.pop());
   for (const kept of state.decisions) {
     const reason = decisions.find((d) => d.text === kept.text && d.message_index === kept.message_index)?.reason ?? null;
     if (reason) tryAdd(() => (kept.reason = reason), () => (kept.reason = null));
@@ -151,10 +173,15 @@ export function buildSnapshot(messages: TextMessage[], opts: SnapshotOptions = {
   // Later TODOs and questions matter more: they are the ones still open.
   for (const t of todos.reverse()) tryAdd(() => state.next_steps.unshift(t), () => state.next_steps.shift());
   for (const q of questions.reverse()) tryAdd(() => state.open_questions.unshift(q), () => state.open_questions.shift());
-  for (const a of opts.artifacts ?? []) {
-    if (tryAdd(() => state.artifacts.push(a), () => state.artifacts.pop())) continue;
-    // Too big inline: the reference alone.
-    if (a.content !== undefined) tryAdd(() => state.artifacts.push({ ...a, content: undefined }), () => state.artifacts.pop());
+  // Inline content where asked, newest first, while it fits (too big: the reference alone stays); an
+  // artifact whose reference did not fit earlier gets another chance in what is left.
+  for (const a of refs) {
+    const i = state.artifacts.findIndex((x) => x.id === a.id);
+    if (i >= 0) {
+      if (a.content !== undefined) tryAdd(() => (state.artifacts[i] = a), () => (state.artifacts[i] = { ...a, content: undefined }));
+    } else {
+      tryAdd(() => state.artifacts.push({ ...a, content: undefined }), () => state.artifacts.pop());
+    }
   }
   const markdown = renderSnapshot(state);
   return { state: { ...state, artifacts: state.artifacts.map((a) => (a.content === undefined ? { id: a.id, kind: a.kind, name: a.name, language: a.language, version: a.version } : a)) }, markdown, tokensIn, tokensOut: countTokens(markdown), budget };

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { LIMITS } from '../config.js';
 import { detectSecret } from '../engine/secrets.js';
+import { findModel, modelIds, type ModelInfo } from '../engine/tokens.js';
 import { BadRequest, InvalidInput } from '../errors.js';
 import { closestNames } from './suggest.js';
 
@@ -201,4 +202,11 @@ function checkFreeform(schema: z.ZodType, value: unknown, path: PropertyKey[]): 
   } else if (s instanceof z.ZodArray && Array.isArray(value)) {
     value.forEach((v, i) => checkFreeform(s.element as z.ZodType, v, [...path, i]));
   }
+}
+
+/** The model a `model` argument names; an unknown name is one 400 (same wording in every tool), listing the known ones. */
+export function knownModel(name: string, field = 'model'): ModelInfo {
+  const model = findModel(name);
+  if (!model) throw new BadRequest(`Unknown model ${excerpt(name, 40)} in \`${field}\`. Known: ${modelIds().join(', ')}`, 'invalid_value', { field, rule: 'enum', valid: modelIds() });
+  return model;
 }

@@ -13,6 +13,7 @@ import { AcePlaybookService } from './ace-playbook.js';
 import { DocumentsService } from './documents.js';
 import { KbService } from './kb.js';
 import { MemoryService } from './memory.js';
+import { plural } from '../engine/plural.js';
 
 export const HANDOFF_STATUSES = ['open', 'picked_up'] as const;
 
@@ -92,7 +93,7 @@ export class AceHandoffsService {
       fit = fitHandoff(title, content, input.tokenBudget);
     } catch (e) {
       if (e instanceof BudgetTooSmall) {
-        throw new InvalidInput(`token_budget ${input.tokenBudget} is too small: the title and goal alone need ${e.needed} tokens`, { field: 'token_budget', limit: e.needed, unit: 'tokens' });
+        throw new InvalidInput(`token_budget ${input.tokenBudget} is too small: the title and goal alone need ${plural(e.needed, 'token')}`, { field: 'token_budget', limit: e.needed, unit: 'tokens' });
       }
       throw e;
     }

@@ -134,8 +134,8 @@ const FILE_ID_MAX = 256;
 const TITLE_MAX = 512;
 const SOURCE_TYPE_MAX = 32;
 const EMBED_BATCH = 64;
-/** Above this size, store() yields to the event loop between its synchronous engine steps. */
-const LARGE_DOC_CHARS = 50_000;
+/** Above this size, store() yields to the event loop between its synchronous engine steps and reports progress (the knowledge base too). */
+export const LARGE_DOC_CHARS = 50_000;
 /** tokens_after of an ingest is the skeleton at this fidelity (read_skeleton's default). */
 export const DEFAULT_FIDELITY: Fidelity = 'balanced';
 

@@ -9,17 +9,19 @@ import { createHash } from 'node:crypto';
 import { structuredPatch } from 'diff';
 import type { AppDeps } from '../app-deps.js';
 import { LIMITS } from '../config.js';
-import { chunkTextAsync } from '../engine/chunking.js';
+import { chunkTextAsync, countTokensAsync } from '../engine/chunking.js';
 import type { Embedder } from '../engine/embeddings/types.js';
 import { blobToVector, vectorToBlob } from '../engine/embeddings/vector.js';
 import { describeFormats, extractDocument, normalizeText, type Extracted, type PageSpan, type SourceFormat } from '../engine/extract/index.js';
-import { countTokens } from '../engine/tokens.js';
 import { BadRequest, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
 import type { Scope } from '../domain/scope.js';
 import { nowIso, newId } from '../store/db.js';
 import { kbChunkSource, type KbItemRow, type KbRepo, type KbVersionRow } from '../store/kb.js';
 import { RetrievalIndex } from '../store/retrieval.js';
 import { fetchUrl } from './url-fetch.js';
+import { LARGE_DOC_CHARS, type StoreOptions } from './documents.js';
+
+type Progress = NonNullable<StoreOptions['progress']>;
 
 export const KB_MODES = ['text', 'url', 'file'] as const;
 export type KbMode = (typeof KB_MODES)[number];
@@ -225,13 +227,13 @@ export class KbService {
 
   // ------------------------------------------------------------------ writes
 
-  async ingest(scope: Scope, input: KbIngestInput, opts: { signal?: AbortSignal } = {}): Promise<KbWriteResult> {
+  async ingest(scope: Scope, input: KbIngestInput, opts: { signal?: AbortSignal; progress?: Progress } = {}): Promise<KbWriteResult> {
     const itemId = input.itemId == null || input.itemId === '' ? newId('kb') : checkItemId(input.itemId);
     const prepared = await this.prepare(input, opts.signal);
     if (!prepared.text.trim()) {
       throw new InvalidInput('content: no text to store after extraction', { field: 'content' });
     }
-    return this.write(scope, itemId, prepared, { change: 'ingest', mustExist: false, signal: opts.signal });
+    return this.write(scope, itemId, prepared, { change: 'ingest', mustExist: false, signal: opts.signal, progress: opts.progress });
   }
 
   async edit(scope: Scope, itemId: string, content: string, title?: string | null, opts: { signal?: AbortSignal } = {}): Promise<KbWriteResult> {
@@ -402,7 +404,7 @@ export class KbService {
     scope: Scope,
     itemId: string,
     p: PreparedContent,
-    how: { change: 'ingest' | 'edit' | 'restore'; restoredFrom?: number; mustExist: boolean; signal?: AbortSignal },
+    how: { change: 'ingest' | 'edit' | 'restore'; restoredFrom?: number; mustExist: boolean; signal?: AbortSignal; progress?: Progress },
   ): Promise<KbWriteResult> {
     const hash = sha256(p.text);
     const bytes = Buffer.byteLength(p.text, 'utf8');
@@ -417,9 +419,15 @@ export class KbService {
     if (how.mustExist && !existing) throw this.notFound(itemId);
 
     const chunks = await chunkForStore(p.text, p.pages);
-    const tokens = countTokens(p.text);
+    const tokens = await countTokensAsync(p.text); // cooperative: a multi-MB file does not stall other clients
     const embedder = await this.deps.embedder();
-    const vectors = await this.embedChunks(repo, itemId, p.title, chunks, embedder, how.signal);
+    // A large text reports its steps as progress: chunked and counted, each embedding batch, stored.
+    const report = p.text.length > LARGE_DOC_CHARS ? how.progress : undefined;
+    let steps = 0;
+    const vectors = await this.embedChunks(repo, itemId, p.title, chunks, embedder, how.signal, (done, toEmbed) => {
+      steps = toEmbed + 2;
+      report?.(1 + done, steps, done === 0 ? `chunked: ${chunks.length} chunks, ${tokens} tokens, ${toEmbed} to embed` : `embedded ${done} of ${toEmbed} chunks`);
+    });
     const metadata = { ...p.meta, ...(p.pages ? { pages: p.pages } : {}), ...(p.warnings.length ? { warnings: p.warnings } : {}) };
     const rows = chunks.map((c, i) => ({ ...c, embedding: vectorToBlob(vectors[i]!), ftsText: [p.title, ...c.headingPath, c.text].filter(Boolean).join('\n') }));
     const version = {
@@ -428,11 +436,15 @@ export class KbService {
     };
     const written = await this.deps.store.tx((t) => t.kb(scope).writeVersion(itemId, version, rows, embedder.id, nowIso(), how.mustExist));
     if (!written) throw this.notFound(itemId);
+    report?.(steps, steps, 'stored');
     return { ...base, version: written.version, status: written.created ? 'created' : 'updated', title: p.title, tokens, chunks: chunks.length };
   }
 
   /** Vectors for the new chunks, reusing the stored ones whose text (and context) did not change. */
-  private async embedChunks(repo: KbRepo, itemId: string, title: string | null, chunks: PreparedChunk[], embedder: Embedder, signal?: AbortSignal): Promise<Float32Array[]> {
+  private async embedChunks(
+    repo: KbRepo, itemId: string, title: string | null, chunks: PreparedChunk[], embedder: Embedder, signal?: AbortSignal,
+    onBatch?: (embedded: number, toEmbed: number) => void,
+  ): Promise<Float32Array[]> {
     const inputs = chunks.map((c) => embeddingText(title, c));
     const reuse = new Map<string, Float32Array>();
     const prev = await repo.chunksFor(itemId, embedder.id);
@@ -440,11 +452,13 @@ export class KbService {
     for (const r of prev) reuse.set(embeddingText(prevTitle, { headingPath: r.heading_path, text: r.text }), blobToVector(r.embedding));
     const out: Array<Float32Array | undefined> = inputs.map((t) => reuse.get(t));
     const todo = out.map((v, i) => (v ? -1 : i)).filter((i) => i >= 0);
+    onBatch?.(0, todo.length);
     for (let s = 0; s < todo.length; s += EMBED_BATCH) {
       if (signal?.aborted) throw new BadRequest('the request was cancelled; nothing was stored', 'cancelled');
       const batch = todo.slice(s, s + EMBED_BATCH);
       const vecs = await embedder.embed(batch.map((i) => inputs[i]!));
       batch.forEach((i, k) => (out[i] = vecs[k]!));
+      onBatch?.(s + batch.length, todo.length);
     }
     return out as Float32Array[];
   }

@@ -9,7 +9,7 @@ import { ConversationError, messageText, normalizeMessages } from '../engine/con
 import type { TextMessage } from '../engine/artifacts.js';
 import { detectExport, EXPORT_FORMATS, parseExport, type ExportFormat, type ExportedConversation } from '../engine/exports.js';
 import { extractDocument, type SourceFormat } from '../engine/extract/index.js';
-import { countTokens } from '../engine/tokens.js';
+import { countTokensAsync } from '../engine/chunking.js';
 import { BadRequest, exactlyOneOf, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
 import { newId, nowIso } from '../store/db.js';
 import type { SourceRow } from '../store/spaces.js';
@@ -145,7 +145,10 @@ export class SourcesService {
     if (a.collection_id) await this.deps.service(SpacesService).collection(scope, a.space_id, a.collection_id);
     const { parsed, uploadId } = await this.parse(caller, scope, a);
     const now = nowIso();
-    const rows: Array<SourceRow & { content: unknown }> = parsed.map((p) => ({
+    // Counted cooperatively: a multi-MB source does not stall other clients.
+    const tokens: number[] = [];
+    for (const p of parsed) tokens.push(await countTokensAsync(p.messages.map((m) => m.text).join('\n\n')));
+    const rows: Array<SourceRow & { content: unknown }> = parsed.map((p, i) => ({
       id: newId('src'),
       space_id: a.space_id,
       collection_id: a.collection_id ?? null,
@@ -154,7 +157,7 @@ export class SourcesService {
       format: p.format,
       content: { kind: p.kind, messages: p.messages },
       message_count: p.kind === 'conversation' ? p.messages.length : 0,
-      tokens: countTokens(p.messages.map((m) => m.text).join('\n\n')),
+      tokens: tokens[i]!,
       status: 'pending',
       job_id: null,
       error: null,

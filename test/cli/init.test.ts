@@ -50,7 +50,7 @@ describe('ctxgate init', () => {
     expect(settings.hooks.PreToolUse).toHaveLength(2);
     expect(settings.hooks.PreToolUse[0].matcher).toBe('Edit');
     expect(settings.hooks.PreToolUse[1]).toMatchObject({ matcher: 'Bash', hooks: [{ type: 'command' }] });
-    expect(settings.hooks.PreToolUse[1].hooks[0].command).toMatch(/ hook claude-code$/);
+    expect(settings.hooks.PreToolUse[1].hooks[0].command).toMatch(/ hook claude-code --data-dir \S+$/);
     expect(fs.readFileSync(path.join(project, '.claude/settings.json.ctxgate-backup'), 'utf8')).toBe(original);
     const mcp = read(path.join(project, '.mcp.json'));
     expect(mcp.mcpServers.ctxgate.args.at(-1)).toBe('stdio');
@@ -64,6 +64,26 @@ describe('ctxgate init', () => {
     const u = init(['claude-code', '--dir', project, '--uninstall'], env);
     expect(u.status).toBe(0);
     expect(snapshot(project)).toEqual(before);
+  });
+
+  it('CTXGATE_DATA_DIR at init is pinned for the hook too: its routed `ctxgate run` keeps its output there', () => {
+    const project = dir();
+    const data = path.join(dir(), 'data dir'); // a space: the hook command quotes it
+    const r = init(['claude-code', '--dir', project], cliEnv(data, { HOME: dir() }));
+    expect(r.status).toBe(0);
+    const hookCmd = read(path.join(project, '.claude/settings.json')).hooks.PreToolUse[0].hooks[0].command as string;
+    // The agent's shell knows nothing of CTXGATE_DATA_DIR: without the pin, runs would land in the clone's data/.
+    const shellEnv = cliEnv(dir());
+    delete shellEnv.CTXGATE_DATA_DIR;
+    const payload = { tool_name: 'Bash', tool_input: { command: 'make -C /nonexistent-dir' } };
+    const h = spawnSync('/bin/sh', ['-c', hookCmd], { cwd: ROOT, env: shellEnv, input: JSON.stringify(payload), encoding: 'utf8', timeout: 60_000 });
+    expect(h.stderr).toBe('');
+    const routed = JSON.parse(h.stdout).hookSpecificOutput.updatedInput.command as string;
+    expect(routed).toContain(`CTXGATE_DATA_DIR='${data}' `);
+    spawnSync('/bin/sh', ['-c', routed], { cwd: ROOT, env: shellEnv, encoding: 'utf8', timeout: 60_000 });
+    // The run is kept under the pinned data dir (where `ctxgate show` and `gain` with it look).
+    const show = spawnSync(process.execPath, [...NODE_ARGS, 'show'], { cwd: ROOT, env: cliEnv(data), encoding: 'utf8', timeout: 60_000 });
+    expect(show.stdout).toContain('make -C /nonexistent-dir');
   });
 
   it("never overwrites an existing entry of the same name; uninstall after user edits removes only ctxgate's entries", () => {
@@ -92,7 +112,7 @@ describe('ctxgate init', () => {
     expect(init(['cursor', '--global'], env).status).toBe(0);
     const hooks = read(path.join(home, '.cursor/hooks.json'));
     expect(hooks.version).toBe(1);
-    expect(hooks.hooks.beforeShellExecution[0].command).toMatch(/ hook cursor$/);
+    expect(hooks.hooks.beforeShellExecution[0].command).toMatch(/ hook cursor --data-dir \S+$/);
     expect(read(path.join(home, '.cursor/mcp.json')).mcpServers.ctxgate.args.at(-1)).toBe('stdio');
     expect(init(['cursor', '--global', '--uninstall'], env).status).toBe(0);
     expect(snapshot(home)).toEqual(before);

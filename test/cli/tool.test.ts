@@ -43,6 +43,14 @@ describe('filter_cli_output over MCP', () => {
     expect(res.structured.detail).toMatch(/output/);
   });
 
+  it('refuses output and content together (one_of) and neither (required), naming the fields', async () => {
+    const both = await callTool(client, 'filter_cli_output', { output: 'ok 1', content: 'FAIL 2' });
+    expect(both.isError).toBe(true);
+    expect(both.structured).toMatchObject({ status: 422, error_code: 'invalid_input', field: 'content', rule: 'one_of', valid: ['output', 'content'] });
+    const neither = await callTool(client, 'filter_cli_output', { command_hint: 'pytest' });
+    expect(neither.structured).toMatchObject({ status: 422, error_code: 'invalid_input', field: 'output', rule: 'required' });
+  });
+
   it('refuses an unknown command_hint with 400 listing the valid ones', async () => {
     const res = await callTool(client, 'filter_cli_output', { output: 'hello', command_hint: 'photoshop' });
     expect(res.isError).toBe(true);

@@ -195,6 +195,30 @@ describe('advisory tools', () => {
     expect(pf2.structured.verdict).toBe('send_as_is');
   });
 
+  it('gc_pre_flight refuses text and incoming_tokens together (422 one_of); either alone or neither is fine', async () => {
+    const both = await callTool(client, 'gc_pre_flight', { text: GUIDE, incoming_tokens: 10 });
+    expect(both.isError).toBe(true);
+    expect(both.structured).toMatchObject({ status: 422, error_code: 'invalid_input', field: 'incoming_tokens', rule: 'one_of', valid: ['text', 'incoming_tokens'] });
+    const n = await callTool(client, 'gc_pre_flight', { incoming_tokens: 10 });
+    expect(n.structured.incoming_tokens).toBe(10);
+  });
+
+  it('counts read "1 token", not "1 tokens" (gc_pre_flight, recommend_fidelity)', async () => {
+    const pf = await callTool(client, 'gc_pre_flight', { incoming_tokens: 1 });
+    expect(pf.structured.reasoning).toMatch(/^1 token is small/);
+    const rec = await callTool(client, 'recommend_fidelity', { text: 'Hi' });
+    expect(rec.text).not.toMatch(/\b1 tokens\b/);
+    expect(JSON.stringify(rec.structured)).toContain('1 token is under 500');
+  });
+
+  it('an unknown model is worded alike by estimate_tokens and gc_pre_flight (400 enum naming the field)', async () => {
+    const a = await callTool(client, 'estimate_tokens', { text: 'x', model: 'gpt-99' });
+    const b = await callTool(client, 'gc_pre_flight', { model: 'gpt-99' });
+    for (const r of [a, b]) expect(r.structured).toMatchObject({ status: 400, error_code: 'invalid_value', field: 'model', rule: 'enum' });
+    expect(a.structured.detail).toMatch(/^Unknown model "gpt-99" in `model`\. Known: /);
+    expect(b.structured.detail).toBe(a.structured.detail);
+  });
+
   it('adapt_to_context_window keeps the relevant item, compresses or drops the rest to fit', async () => {
     const r = await callTool(client, 'adapt_to_context_window', {
       items: [
@@ -216,6 +240,22 @@ describe('advisory tools', () => {
   it('advise_context without messages or context_tokens is a 422 naming the field, like other missing fields', async () => {
     const r = await callTool(client, 'advise_context', {});
     expect(r.structured).toMatchObject({ status: 422, error_code: 'invalid_input', field: 'messages', rule: 'required' });
+  });
+
+  it('detect_issues groups lost numbers into one counted issue, so a real hallucination stays visible', async () => {
+    const rows = Array.from({ length: 120 }, (_, i) => `| node-${i} | ${1000 + i * 7} ms | ${(i * 0.37).toFixed(2)}% | ${40 + i} MB |`);
+    const original = `# Load test, build 4812\n\nThe p99 latency stayed under the 1500 ms budget on every node.\n\n| node | p99 | errors | rss |\n|---|---|---|---|\n${rows.join('\n')}\n`;
+    const compressed = 'Load test of build 4812: p99 latency stayed under the 1500 ms budget on every node. Three nodes crashed with OOM at 9000 MB.';
+    const r = await callTool(client, 'detect_issues', { original_text: original, compressed_text: compressed });
+    expect(r.isError).toBe(false);
+    const issues = r.structured.issues as Array<{ type: string; description: string }>;
+    expect(issues[0]).toMatchObject({ type: 'hallucination' });
+    expect(issues[0]!.description).toContain('9000mb');
+    const numberIssues = issues.filter((i) => /^Lost (\d+ )?numbers?\b/.test(i.description));
+    expect(numberIssues).toHaveLength(1);
+    expect(numberIssues[0]!.description).toMatch(/^Lost \d{3} numbers: '[^']+'(, '[^']+'){11} and \d+ more$/);
+    expect(JSON.stringify(r.structured).length).toBeLessThan(2500);
+    expect(r.structured.coverage_score).toBeLessThan(0.2); // the loss still counts in full
   });
 
   it('detect_issues and audit_cache over REST', async () => {

@@ -6,6 +6,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { callTool, connectMcp, rest, startTestServer, type TestServer } from '../helpers/server.js';
 import { codeBlocks, messageText, normalizeMessages } from '../../src/engine/conversation/index.js';
 import { THREADS } from './threads.js';
+import { DEBUG_SESSION } from './tech-facts.js';
 
 let server: TestServer;
 let client: Client;
@@ -86,6 +87,16 @@ describe('strategies on real conversations', () => {
         }
         expect(r.body.metadata.tokens_out).toBeLessThanOrEqual(r.body.metadata.tokens_in);
       }
+    }
+  });
+
+  it('technical_dense, summarize and extract_decisions keep the user\'s error code, path and command', async () => {
+    for (const strategy_id of ['technical_dense', 'summarize', 'extract_decisions']) {
+      const r = await callTool(client, 'distill', { messages: DEBUG_SESSION, strategy_id });
+      expect(r.isError, strategy_id).toBe(false);
+      const out = outText(r.structured.messages);
+      expect(out, strategy_id).toContain('npm test fails with SQLITE_BUSY in test/store/jobs.test.ts');
+      expect(out, strategy_id).toMatch(/We decided to route the cleanup through store\.tx/);
     }
   });
 

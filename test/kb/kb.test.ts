@@ -128,6 +128,26 @@ describe('versions, diff, history, restore', () => {
   });
 });
 
+describe('large ingest', () => {
+  it('a large text reports progress (chunked and counted, embedded, stored); a small one reports nothing', async () => {
+    const base = ['grep.1.txt', 'body-parser-README.md'].map((f) => fs.readFileSync(path.join(import.meta.dirname, '../fixtures/outline', f), 'utf8')).join('\n\n');
+    const text = Array.from({ length: 4 }, (_, i) => `# Copy ${i}\n\n${base.replace(/\b(the|a)\b/g, `$1 (${i})`)}`).join('\n\n');
+    expect(text.length).toBeGreaterThan(60_000);
+    const seen: Array<{ progress: number; total?: number; message?: string }> = [];
+    const r = await callTool(client, 'gc_kb_ingest', { item_id: 'big-manual', content: text }, { onprogress: (p) => seen.push(p) });
+    expect(r.isError).toBe(false);
+    const { tokens, chunks } = r.structured as { tokens: number; chunks: number };
+    expect(seen[0]!.message).toBe(`chunked: ${chunks} chunks, ${tokens} tokens, ${chunks} to embed`);
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.progress).toBeGreaterThan(seen[i - 1]!.progress);
+    expect(seen.every((p) => p.total === chunks + 2)).toBe(true);
+    expect(seen.at(-1)).toMatchObject({ progress: chunks + 2, message: 'stored' });
+    const quiet: typeof seen = [];
+    await callTool(client, 'gc_kb_ingest', { item_id: 'small-note', content: 'The staging database is rebuilt every Sunday at 03:00 UTC.' }, { onprogress: (p) => quiet.push(p) });
+    expect(quiet).toEqual([]);
+  }, 120_000);
+});
+
 describe('files', () => {
   it('ingests a PDF page by page and answers with the page number', async () => {
     const r = await callTool(client, 'gc_kb_ingest', { item_id: 'handbook', mode: 'file', filename: 'handbook.pdf', content: b64('handbook.pdf') });

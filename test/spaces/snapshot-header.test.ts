@@ -40,4 +40,21 @@ describe('create_snapshot header', () => {
     const factor = Math.round((b.tokens_out / b.tokens_in) * 100) / 100;
     expect(big.text.split('\n')[0]).toMatch(new RegExp(`; ${b.tokens_in} → ${b.tokens_out} tokens, ${String(factor).replace('.', '\\.')}× larger\\]$`));
   });
+
+  it('at the default budget a short conversation keeps its code and schema artifacts, and an answered question is not open', async () => {
+    const space = await callTool(client, 'create_space', { name: 'snapshot small' });
+    const src = await callTool(client, 'create_source', { space_id: space.structured.id, messages, title: 'sqlite busy' });
+    const sourceId = (src.structured.sources as Array<{ id: string }>)[0]!.id;
+    await until(async () => (await callTool(client, 'get_source', { id: sourceId })).structured.status === 'ready', { what: 'the source processed' });
+    const r = await callTool(client, 'create_snapshot', { source_id: sourceId, inline_artifacts: true });
+    expect(r.isError).toBeFalsy();
+    const s = r.structured as { tokens_in: number; tokens_out: number; markdown: string; state: { artifacts: Array<{ kind: string; language: string | null }>; open_questions: string[] } };
+    expect(s.tokens_out).toBeLessThan(s.tokens_in);
+    expect(s.state.artifacts.map((a) => a.language).sort()).toEqual(['sql', 'typescript']);
+    expect(s.markdown).toContain('## Artifacts');
+    expect(s.markdown).toContain('SQLITE_BUSY'); // the goal keeps the problem as stated
+    // "And the table?" was answered by the next message; the explicit open question stays.
+    expect(s.state.open_questions).not.toContain('And the table?');
+    expect(s.markdown).not.toContain('And the table?');
+  });
 });

@@ -3,6 +3,7 @@ import type { CliFilter } from './types.js';
 import { Out, countMatches, isToolchainNoise, scoreFrom, YIELD_EVERY } from './clean.js';
 import { isFrameLine } from './frames.js';
 import { groupDiagnostics, parseCc, parseEslintUnix, parseTsc } from './diagnostics.js';
+import { plural } from '../plural.js';
 
 const TSC_PLAIN_RE = /^\S.*\(\d+,\d+\): (error|warning) TS\d+: /;
 const TSC_PRETTY_RE = /^\S.*:\d+:\d+ - (error|warning) TS\d+: /;
@@ -156,7 +157,7 @@ export const eslint: CliFilter = {
       out.keep(line);
     }
     if (warnings) {
-      out.note(`[${warnings} warning${warnings === 1 ? '' : 's'}, grouped by rule and message, every location listed:]`);
+      out.note(`[${plural(warnings, 'warning')}, grouped by rule and message, every location listed:]`);
       const groups = [...warnGroups].sort((a, b) => count(b[1]) - count(a[1]));
       for (const [k, byFile] of groups) out.note(`warning ${k} ×${count(byFile)}: ${[...byFile].map(([f, ats]) => `${f} ${ats.join(' ')}`).join('; ')}`);
     }

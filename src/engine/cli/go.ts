@@ -1,6 +1,7 @@
 // go test (plain and -v).
 import type { CliFilter } from './types.js';
 import { Out, countMatches, isLibraryPath, isRuntimeFrame, scoreFrom, YIELD_EVERY } from './clean.js';
+import { plural } from '../plural.js';
 
 export const goTest: CliFilter = {
   id: 'go_test',
@@ -25,7 +26,7 @@ export const goTest: CliFilter = {
     // (go -v interleaves --- PASS rows with the failing ones, which would scatter the markers).
     let passing = 0;
     const flushPassing = () => {
-      if (passing) out.note(`[… ${passing} passing test${passing === 1 ? '' : 's'}]`);
+      if (passing) out.note(`[… ${plural(passing, 'passing test')}]`);
       passing = 0;
     };
     for (let i = 0; i < lines.length; i++) {

@@ -1,6 +1,7 @@
 // Package-manager installs: npm, yarn (classic and berry) and pnpm.
 import type { CliFilter } from './types.js';
 import { Out, countMatches, scoreFrom, YIELD_EVERY } from './clean.js';
+import { plural } from '../plural.js';
 
 export const packageInstall: CliFilter = {
   id: 'npm_install',
@@ -122,7 +123,7 @@ export const packageInstall: CliFilter = {
     }
     if (deprecated.length) {
       const uniq = [...new Set(deprecated)];
-      out.note(`[${deprecated.length} deprecation warning${deprecated.length === 1 ? '' : 's'}: ${uniq.join(', ')}]`);
+      out.note(`[${plural(deprecated.length, 'deprecation warning')}: ${uniq.join(', ')}]`);
     }
     return out.done();
   },

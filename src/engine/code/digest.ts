@@ -7,6 +7,7 @@ import { pagerank } from './pagerank.js';
 import { fileReferenceEdges, type RepoGraph } from './repo.js';
 import { rankDefinitions, renderSkeleton, topLevelDefs } from './skeleton.js';
 import { SPECS } from './spec.js';
+import { plural } from '../plural.js';
 
 export type Rendering = CodeFidelity | 'listed' | 'omitted';
 
@@ -123,9 +124,9 @@ export function digestCodebase(g: RepoGraph, opts: { tokenBudget: number; fideli
     const bits: string[] = [];
     const abstracts = short.filter((f) => f.rendering === 'abstract').length;
     const listed = short.filter((f) => f.rendering === 'listed').length;
-    if (abstracts) bits.push(`${abstracts} file${abstracts === 1 ? '' : 's'} as top signatures only`);
-    if (listed) bits.push(`${listed} file${listed === 1 ? '' : 's'} listed by name only`);
-    if (omitted) bits.push(`${omitted} file${omitted === 1 ? '' : 's'} omitted`);
+    if (abstracts) bits.push(`${plural(abstracts, 'file')} as top signatures only`);
+    if (listed) bits.push(`${plural(listed, 'file')} listed by name only`);
+    if (omitted) bits.push(`${plural(omitted, 'file')} omitted`);
     const note = `\n\n(token budget ${opts.tokenBudget} reached: ${bits.join(', ')}; a larger token_budget shows them in full)`;
     if (countTokens(text + note) <= opts.tokenBudget) text += note;
   }

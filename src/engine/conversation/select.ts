@@ -11,7 +11,7 @@
 import { countTokens } from '../tokens.js';
 import { messageText, renderMessage, type Block, type Conversation, type Message, type Rewrite } from './messages.js';
 import { ratioRange, type Strategy } from './strategies.js';
-import { joinUnits, splitUnits, type TextUnit, type UnitKind } from './units.js';
+import { hasHardFact, joinUnits, splitUnits, type TextUnit, type UnitKind } from './units.js';
 
 /** A unit with where it lives: a message's text (callId null) or one of its tool results. */
 export interface Placed extends TextUnit {
@@ -83,6 +83,11 @@ export const SHORT_CONVERSATION_TOKENS = 1000;
  */
 const TAIL_SHARE = 0.5;
 
+/** A user's unit stating a hard fact is kept up to this size (a pasted log is an 'error' unit, ranked as such). */
+const FACT_UNIT_TOKENS = 60;
+/** Share of the history's budget (range's upper end) the user's hard-fact units may take in step 0 (0.3 cost summarize a decision on the tuning session). */
+const FACT_SHARE = 0.15;
+
 export function distillRules(conv: Conversation, strategy: Strategy, opts: { keepTerms: string[] }): Distilled {
   const terms = opts.keepTerms;
   const units: Placed[] = [];
@@ -137,6 +142,20 @@ export function distillRules(conv: Conversation, strategy: Strategy, opts: { kee
     return true;
   };
 
+  // 0. The problem as the user stated it: a short unit of a user message naming an error code, a file
+  //     path or a command ("npm test fails with SQLITE_BUSY in test/store/jobs.test.ts") is what the
+  //     rest of the thread answers; every strategy keeps it, earliest first, before anything else
+  //     takes the budget, within a share of it (at least one such unit) so a thread full of paths
+  //     does not fill the summary with them. A strategy keeping every error already (technical_dense:
+  //     error codes are 'error' units) ranks the user's commands and paths with its own kinds instead:
+  //     its code and logs alone take most of its range.
+  let factTokens = 0;
+  const factCap = strategy.always.includes('error') ? 0 : Math.max(FACT_UNIT_TOKENS, FACT_SHARE * (budgetHi - forcedTokens));
+  for (const u of units) {
+    if (u.callId !== null || u.kind === 'code' || u.tokens > FACT_UNIT_TOKENS || conv.messages[u.msg]!.role !== 'user' || !hasHardFact(u.text)) continue;
+    if (chosen.has(u.id) || factTokens + u.tokens > factCap) continue;
+    if (take(u)) factTokens += u.tokens;
+  }
   // 1. What must stay: keep-terms from inject, and every unit of the strategy's `always` kinds (all
   //    code and errors for technical_dense), each once. In a short conversation a range is a sentence
   //    or two, so a strategy that keeps decisions keeps every one the phrase rules name, over the range.

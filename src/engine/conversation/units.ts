@@ -66,6 +66,12 @@ const TRACE_LINE =
   /^\s*(?:at\s+\S.*(?:\(.*:\d+(?::\d+)?\)|:\d+:\d+)|File ".*", line \d+|Traceback \(most recent call last\)|\S+\.(?:java|kt|scala):\d+\)|#\d+\s+0x[0-9a-f]+|goroutine \d+|\S+\.go:\d+|\S+\.rs:\d+:\d+|thread '.*' panicked|Caused by:|\.\.\. \d+ more)/i;
 const ERROR_LINE =
   /(?:^|\s)(?:[A-Z][A-Za-z]*(?:Error|Exception)|Traceback|panic(?:ked)?|FATAL|ERROR|ERR!|error(?:\[E\d+\])?:|\berror [A-Z]{2,}\d+:|segmentation fault|Unhandled|Uncaught|fatal:|failed with exit code|exit code [1-9]|npm ERR|E\d{4}:|undefined reference|cannot find module|command not found|No such file or directory|Permission denied)/;
+/**
+ * An error code as tools print it: errno names (ENOENT, EADDRINUSE), Node's ERR_*, SQLite's SQLITE_*,
+ * compiler codes (rustc E0425, tsc TS2345, C# CS0103). Not free-form CONSTANT_CASE: env vars look alike.
+ */
+const ERROR_CODE =
+  /\b(?:E(?:NOENT|ACCES|PERM|EXIST|ISDIR|NOTDIR|NOTEMPTY|ADDRINUSE|ADDRNOTAVAIL|CONNREFUSED|CONNRESET|CONNABORTED|TIMEDOUT|PIPE|MFILE|NFILE|NOSPC|NOMEM|BUSY|INVAL|AGAIN|AI_AGAIN|HOSTUNREACH|NETUNREACH|ROFS|XDEV|LOOP|NAMETOOLONG|BADF|DEADLK|NOTSUP|PROTO)|ERR_[A-Z0-9_]{3,}|SQLITE_[A-Z_]{3,}|E\d{4}|TS\d{4,5}|CS\d{4})\b/;
 const COMMAND_LINE =
   /^\s*(?:\$|>|#)?\s*(?:sudo\s+)?(?:npm|npx|yarn|pnpm|git|docker|docker-compose|kubectl|helm|pip3?|python3?|node|deno|bun|cargo|rustup|go|make|cmake|curl|wget|brew|apt(?:-get)?|gradle|mvn|dotnet|terraform|ssh|ls|cd|cat|export|tsc|pytest|jest|vitest|ruby|gem|bundle|composer|php|java|javac|conda|poetry|uv|ollama)\s+\S/;
 const PATH_RE = /(?:^|[\s`'"(])(?:~|\.{1,2})?\/?(?:[\w@.-]+\/)+[\w@.-]+\.[A-Za-z0-9]{1,6}(?::\d+)?|\b[\w-]+\.(?:ts|tsx|js|jsx|mjs|cjs|py|go|rs|java|kt|rb|php|c|h|cc|cpp|hpp|cs|json|ya?ml|toml|lock|md|sql|sh|env|ini|cfg|conf|xml|gradle)\b/;
@@ -77,9 +83,17 @@ const QUESTION_WORDS = /\b(?:open question|not sure (?:if|whether|how|why)|uncle
 const FILLER =
   /^(?:\W*(?:thanks?(?: you)?(?: (?:so|very) much)?|thx|ty|\+1|same here|same|me too|bump|any (?:update|news)s?|ok(?:ay)?|cool|great|nice|awesome|perfect|sure|yes|yep|no|nope|hi|hello|hey|cheers|good (?:catch|point|idea)|sounds good|makes sense|got it|ping|done|fair enough|interesting|hmm+|i see|ah+|oh+)\b[\s\W]*(?:[\w@]+)?[!.\s\W]*$|hope (?:this|that) helps|thanks? (?:a lot|in advance|for (?:the|your|this|reporting|looking|working|the quick))|(?:please )?let me know (?:if|what|how)|looking forward|happy to help|any help (?:is|would be) appreciated)/i;
 
+/**
+ * A unit that states a hard technical fact — an error code, a file path or a command: what a problem
+ * report turns on, kept by every rules strategy (select.ts) though it reads like a plain sentence.
+ */
+export function hasHardFact(text: string): boolean {
+  return ERROR_CODE.test(text) || PATH_RE.test(text) || COMMAND_LINE.test(text);
+}
+
 function classify(text: string): UnitKind {
   const t = text.trim();
-  if (ERROR_LINE.test(t) || TRACE_LINE.test(t)) return 'error';
+  if (ERROR_LINE.test(t) || TRACE_LINE.test(t) || ERROR_CODE.test(t)) return 'error';
   if (COMMAND_LINE.test(t) && t.length < 400) return 'command';
   if (DECISION.test(t)) return 'decision';
   if (TODO.test(t)) return 'todo';
