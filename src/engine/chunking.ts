@@ -107,6 +107,8 @@ const RST_CODE_DIRECTIVE = /^(\s*)\.\. (?:code-block|code|sourcecode|highlight|l
 /** Directives that document one API object: their argument joins the heading path of their body. */
 const RST_API_DIRECTIVE = /^(\s*)\.\. (?:[a-z]+:)?(?:function|method|class|attribute|data|exception|decorator|decoratormethod|classmethod|staticmethod|module|command|envvar|variable|option|describe|object|type|member|macro|property|coroutinefunction|coroutinemethod|abstractmethod|opcode|cmdoption|genex|prop_\w+)::[ \t]*(\S.*)?$/;
 const RST_DIRECTIVE = /^(\s*)\.\.[ \t]+\S.*$/;
+/** Directives whose body the built page never shows (doctest set-up and clean-up code). */
+const RST_HIDDEN_DIRECTIVE = /^\s*\.\. (?:testsetup|testcleanup)::/;
 /** Heading levels of API directives sit below every section level (10 + indentation). */
 const DIRECTIVE_LEVEL = 10;
 
@@ -220,8 +222,8 @@ export function parseBlocks(text: string, dialect: Dialect = detectDialect(text)
         i = j + 1;
         continue;
       }
-      if (/^\s*\.\. (?:_[^:]*:|\|[^|]+\||\[[^\]]+\])/.test(line.text) || !/::/.test(line.text)) {
-        // Link targets, substitutions, footnotes and comments: markup, not content.
+      if (/^\s*\.\. (?:_[^:]*:|\|[^|]+\||\[[^\]]+\])/.test(line.text) || !/::/.test(line.text) || RST_HIDDEN_DIRECTIVE.test(line.text)) {
+        // Link targets, substitutions, footnotes, comments and doctest set-up: markup, not content.
         i = bodyEnd(i, indent) + 1;
         continue;
       }

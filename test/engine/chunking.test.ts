@@ -42,6 +42,14 @@ describe('parseBlocks', () => {
     expect(rst.slice(blocks[2]!.start, blocks[2]!.end)).toBe('  ctest_test([BUILD <dir>]\n             [QUIET])');
   });
 
+
+  it('reads rst doctest set-up and clean-up (testsetup, testcleanup) with their bodies as markup: the built page never shows them', () => {
+    const rst =
+      ':mod:`stats` --- Statistics\n===========================\n\n.. testsetup:: *\n\n   from stats import *\n   __name__ = \'<doctest>\'\n\nThis module computes means of ``data``.\n\n.. testcleanup::\n\n   import os\n   os.remove(\'tmp.db\')\n\nThe end.\n';
+    const blocks = parseBlocks(rst, 'rst');
+    const texts = blocks.map((b) => rst.slice(b.start, b.end).trim());
+    expect(texts).toEqual([':mod:`stats` --- Statistics\n===========================', 'This module computes means of ``data``.', 'The end.']);
+  });
   it('keeps list items as separate blocks with their continuation lines', () => {
     const blocks = parseBlocks('- first item\n  continues here\n- second item\n\nAfter.');
     expect(blocks.map((b) => b.kind)).toEqual(['list', 'list', 'paragraph']);
