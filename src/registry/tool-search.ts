@@ -25,12 +25,30 @@ const FIELDS = [
   { field: 'details', weight: 1, b: 0.75 },
 ] as const;
 
-/** Question words that say nothing about which tool is meant ("how many tokens is this"). */
-const QUERY_STOPWORDS = new Set('a an the is are was this that these it its i me my we our you your how what which who when where why many much do does can could should would to of for in on with by from and or about please want need'.split(' '));
+/**
+ * Words of a request that say nothing about which tool is meant: question words, pronouns,
+ * auxiliaries and conjunctions ("how much did I spend", "which files break if I change a function",
+ * "make this prompt smaller"). Each used to count as a rare term and rank whichever tool happened to
+ * contain it ("did" → get_audit_log's "who did what", "if" → cancel_batch_job).
+ */
+const QUERY_STOPWORDS = new Set(
+  ('a an the is are was were be been am this that these those it its i me my mine we us our you your they them their ' +
+    'how what which who whom whose when where why many much do does did done can could should would will shall may might must ' +
+    'has have had to of for in on at as into with by from and or but if then than so not no just also some any ' +
+    'please want wanted need needs like make made let get there here').split(' '),
+);
 
-/** Crude suffix stripping for tool search (compression → compress, files → file, searching → search). */
+/**
+ * Crude suffix stripping for tool search (compression → compress, files → file, searching →
+ * search), the same on both sides. "-ies" is "-y" (memories → memory, entities → entity), and a
+ * final "ss", "us" or "is" is no plural: compress stays compress, as compression and compressed
+ * become (it used to lose its last "s", and "compress" then never met "compression").
+ */
 export function stem(word: string): string {
-  return word.length > 5 ? word.replace(/(?:ations?|ions?|ing|ers?|ed|es|s)$/, '') : word.length > 3 ? word.replace(/s$/, '') : word;
+  if (word.length <= 3) return word;
+  if (word.length > 4 && word.endsWith('ies')) return word.slice(0, -3) + 'y';
+  if (/(?:ss|us|is)$/.test(word)) return word;
+  return word.length > 5 ? word.replace(/(?:ations?|ions?|ing|ers?|ed|es|s)$/, '') : word.replace(/s$/, '');
 }
 
 const terms = (text: string) => tokenize(text).map(stem);
