@@ -161,7 +161,7 @@ const blastRadius = defineTool({
   toolset: 'code',
   secrets: 'refuse',
   title: 'Blast radius of a symbol',
-  description: "Which files a change to a symbol touches, ranked: callers first, then callees, then transitively touched code.",
+  description: "Which files could break if you change or rename a symbol (function, class, method), ranked: callers first, then callees, then transitively touched code.",
   details: "Two signals fused by Reciprocal Rank Fusion: BM25 over the files (query defaults to the symbol) and graph distance from the symbol's definition through the cross-file reference/import graph. Give the files, or a root under CTXGATE_ALLOWED_ROOTS (as compress_codebase, search_code and repo_map take). Refuses bad paths (400 bad_path), secrets (400 sensitive_content, never echoed) and oversized bundles (413) before any work. Best for PR review and bug triage.",
   input: z.object({
     files: Files.nullable().optional(),
@@ -220,7 +220,7 @@ const searchCode = defineTool({
   toolset: 'code',
   secrets: 'refuse',
   title: 'Search code',
-  description: "Symbol-aware code search over a file bundle or an allowed local root; each hit names its enclosing symbol, line range and matching lines.",
+  description: "Find where a function, class or name is defined or used: symbol-aware code search over a file bundle or an allowed local root; each hit names its enclosing symbol, line range and matching lines.",
   details: "Every definition is a chunk (module-level code in windows) with its name weighted in BM25; a second ranking matches the query against symbol names; both are fused by Reciprocal Rank Fusion. An identifier the query spells out (a one-word query, or a code-shaped word: URIError, SQLITE_BUSY, checkArguments) is found as grep finds it: chunks holding it verbatim come first, with its lines among the matches.",
   input: z.object({
     query: z.string().min(1).describe('Words, identifiers or a phrase, e.g. "retry backoff" or "parseConfig".'),

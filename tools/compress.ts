@@ -95,7 +95,7 @@ const compressText = defineTool({
   toolset: 'compress',
   secrets: 'refuse',
   title: 'Compress text',
-  description: "Compress a document to a fidelity (abstract 5% … detailed 40% of tokens), keeping its most central parts in original order; the reply is the compressed text after a one-line header of the figures.",
+  description: "Compress (shorten) a document or prompt to a fidelity (abstract 5% … detailed 40% of tokens), keeping its most central parts in original order; the reply is the compressed text after a one-line header of the figures.",
   details: "Chunks the text along its structure, ranks chunks by PageRank on an embedding-similarity graph (personalised toward `query` and blended with BM25 when given), and keeps the best parts within the fidelity's token budget. structuredContent has the token/cost stats, structural-loss advisory and cache status. Refuses text containing secrets (400 sensitive_content).",
   input: z.object(compressInputShape),
   output: CompressOutput,

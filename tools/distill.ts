@@ -56,7 +56,7 @@ const distill = defineTool({
   secrets: 'refuse',
   metered: true,
   title: 'Distill a conversation',
-  description: 'Shorten a messages array (OpenAI or Anthropic form) or text with a named strategy; returns messages to drop into the next LLM call, plus metadata and a call_id for feedback.',
+  description: 'Compress or summarize a conversation history (a messages array in OpenAI or Anthropic form, or text) with a named strategy; returns messages to drop into the next LLM call, plus metadata and a call_id for feedback.',
   details:
     `Strategies (list_strategies): compress (to target_token, default), summarize (decisions, outcomes, open questions; 8–15% of tokens), technical_dense (all code byte-exact, errors de-duplicated, commands, paths, decisions; 10–20%), extract_decisions (decisions and their rationale; 5–10%), and the project's own. ` +
     `Always: roles and order kept, last user message verbatim, code blocks never cut, a tool result never without its call nor a call without its result. ` +

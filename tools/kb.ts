@@ -261,7 +261,7 @@ const restore = defineTool({
   name: 'gc_kb_restore',
   toolset: 'kb',
   title: 'Restore an earlier version',
-  description: 'Make an earlier version current again. History is kept: the restore is itself a new version (change "restore").',
+  description: 'Roll a knowledge-base item back: an earlier version becomes current again. History is kept: the restore is itself a new version (change "restore").',
   input: z.object({ item_id: ItemId, version: Version, project_id: ProjectId.optional() }),
   output: WriteOut.extend({ restored_from: z.number().int() }),
   annotations: { readOnlyHint: false },

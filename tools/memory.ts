@@ -47,7 +47,7 @@ const addMemory = defineTool({
   secrets: 'redact',
   title: 'Add memory',
   description:
-    'Persist a fact for later sessions of this project. A near-duplicate of an existing memory (embedding similarity at or above ' +
+    'Save a fact, note or preference for later sessions of this project. A near-duplicate of an existing memory (embedding similarity at or above ' +
     'dedupe_threshold) is merged into it — its text becomes the new wording, tags are united — instead of being stored twice.',
   input: z.object({
     text: z.string().trim().min(1).max(MEMORY_LIMITS.textChars).describe('The fact to remember, in one or a few sentences.'),
