@@ -164,7 +164,7 @@ export class Registry {
   search(query: string, k: number, extra: SourceTool[]): Array<{ tool?: AnyTool; external?: SourceTool; score: number }>;
   search(query: string, k: number, extra: SourceTool[] = []): Array<{ tool?: AnyTool; external?: SourceTool; score: number }> {
     const all = [...this.tools.values()];
-    const own = (t: AnyTool): SearchDoc => ({ name: t.name, summary: [t.title, t.description, t.toolset, this.toolsetNames[t.toolset] ?? ''].join(' '), details: t.details ?? '' });
+    const own = (t: AnyTool): SearchDoc => ({ name: t.name, summary: `${t.title} ${t.description}`, details: t.details ?? '', toolset: `${t.toolset} ${this.toolsetNames[t.toolset] ?? ''}` });
     if (!this.searchIndex) {
       this.searchIndex = new ToolSearchIndex();
       for (const t of all) this.searchIndex.add(own(t));
@@ -174,7 +174,7 @@ export class Registry {
     if (extra.length) {
       index = new ToolSearchIndex();
       for (const t of all) index.add(own(t));
-      for (const e of extra) index.add({ name: e.name, summary: [e.title ?? '', e.description, e.origin].join(' '), details: '' });
+      for (const e of extra) index.add({ name: e.name, summary: `${e.title ?? ''} ${e.description}`, details: '', toolset: e.origin });
     }
     return index.top(query, k).map((h) => (h.index < all.length ? { tool: all[h.index]!, score: h.score } : { external: extra[h.index - all.length]!, score: h.score }));
   }

@@ -9,20 +9,27 @@ import { BM25_K1, bm25Idf, tokenize } from '../engine/bm25.js';
 export interface SearchDoc {
   /** The tool's name (snake_case: split into words). */
   name: string;
-  /** Title, one-line description and toolset: what the tool is. */
+  /** Title and one-line description: what the tool is. */
   summary: string;
   /** tool_help's details: options, limits, caveats. */
   details: string;
+  /** The toolset's name and description: what the tool's whole group is about. */
+  toolset: string;
 }
 
 /**
  * Per field: its weight (a query word in the name says more than one in the summary, and that more
- * than one in the details) and its length normalisation b (names are all short: none).
+ * than one in the details or the toolset's description) and its length normalisation b (names are
+ * all short, and a toolset's text is the same for each of its tools: none).
  */
 const FIELDS = [
   { field: 'name', weight: 3, b: 0 },
   { field: 'summary', weight: 2, b: 0.75 },
   { field: 'details', weight: 1, b: 0.75 },
+  // The toolset's words are every member's: they place a tool in its group ("knowledge base" finds
+  // the gc_kb_* tools) but say nothing about which member is meant. In the summary they let the kb
+  // toolset's "... and restore" rank gc_kb_list above gc_kb_restore for "roll back a kb item".
+  { field: 'toolset', weight: 0.5, b: 0 },
 ] as const;
 
 /**
