@@ -42,7 +42,7 @@ const QUERY_STOPWORDS = new Set(
   ('a an the is are was were be been am this that these those it its i me my mine we us our you your they them their ' +
     'how what which who whom whose when where why many much do does did done can could should would will shall may might must ' +
     'has have had to of for in on at as into with by from and or but if then than so not no just also some any ' +
-    'please want wanted need needs like make made let get there here').split(' '),
+    'please want wanted need needs like make made let get there here new').split(' '),
 );
 
 /**
@@ -107,6 +107,7 @@ const SYNONYMS: Record<string, string[]> = {
   bill: ['usage', 'cost'],
   billing: ['usage', 'cost'],
   background: ['job'],
+  setup: ['create', 'configure'],
   find: ['search'],
 };
 const SYNONYM_WEIGHT = 0.8;
