@@ -524,7 +524,7 @@ export const tools: AnyTool[] = [
     name: 'get_usage',
     toolset: 'account',
     title: 'Get usage',
-    description: "What you used this month: compressions against your account's quota (shared by all its keys), tokens in and saved for its project, rate limit, and cache hits split by source (exact request hash vs semantic similarity).",
+    description: "What you used this month and what is left: compressions against your account's quota (shared by all its keys), tokens in and saved for its project, rate limit, and cache hits split by source (exact request hash vs semantic similarity).",
     input: z.object({ by: z.enum(['cache']).optional().describe('"cache" adds the by_source breakdown (always included; accepted for compatibility).') }),
     output: z.object({
       period: z.string(),

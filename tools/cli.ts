@@ -39,7 +39,7 @@ const filterCli = defineTool({
   toolset: 'cli',
   secrets: 'redact',
   title: 'Filter CLI output',
-  description: "Compress verbose terminal output (git, test runners, compilers, linters, package managers, any log) before it reaches the model, keeping every failure verbatim.",
+  description: "Compress verbose terminal output (git, test runners, compilers, linters, package managers, any log) before it reaches the model: repeated lines folded, every failure kept verbatim.",
   details: "Detectors: git diff/log/status, pytest, jest, vitest, mocha, go test, cargo build/test, tsc, eslint, make/gcc/clang, npm/yarn/pnpm install, and a generic one (ANSI and progress bars stripped, repeats folded with counts, timestamps normalised). Auto-detected; pass command_hint to force one. What survives verbatim: every failing test name, its assertion message and user-code stack frames; every compiler/linter error with file:line; diff file names, hunk headers and changed lines; final summary lines. Elided runs are marked \"[… N what]\". See list_cli_filters for what each detector keeps.",
   input: z.object({
     output: z.string().optional().describe('Raw CLI output to compress (required, at least one non-blank character).'),

@@ -53,7 +53,7 @@ export const tools: AnyTool[] = [
     name: 'create_webhook',
     toolset: 'hooks',
     title: 'Create webhook',
-    description: "Create a webhook: this project's events (finished or failed jobs, finished batch compressions, KB changes) sent as signed JSON POSTs to a URL; returns the signing secret once.",
+    description: "Create a webhook: this project's events (finished or failed jobs, finished batch compressions, KB changes) sent as signed JSON POSTs to the webhook's URL; returns its signing secret once.",
     details:
       'Header X-GotContext-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>; reject old t to stop replays. 3 retries with back-off (CTXGATE_WEBHOOK_RETRY_SCHEDULE); every attempt is listed by list_webhook_deliveries. Private and loopback addresses are refused unless CTXGATE_URL_ALLOWLIST allows them. Needs the admin role.',
     input: z.object({

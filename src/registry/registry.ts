@@ -166,13 +166,13 @@ export class Registry {
     const all = [...this.tools.values()];
     const own = (t: AnyTool): SearchDoc => ({ name: t.name, summary: `${t.title} ${t.description}`, details: t.details ?? '', toolset: `${t.toolset} ${this.toolsetNames[t.toolset] ?? ''}` });
     if (!this.searchIndex) {
-      this.searchIndex = new ToolSearchIndex();
+      this.searchIndex = new ToolSearchIndex(new Set(this.tools.keys()));
       for (const t of all) this.searchIndex.add(own(t));
     }
     // Source tools change per project: one index over both for this query (scores stay comparable).
     let index = this.searchIndex;
     if (extra.length) {
-      index = new ToolSearchIndex();
+      index = new ToolSearchIndex(new Set([...this.tools.keys(), ...extra.map((e) => e.name)]));
       for (const t of all) index.add(own(t));
       for (const e of extra) index.add({ name: e.name, summary: `${e.title ?? ''} ${e.description}`, details: '', toolset: e.origin });
     }

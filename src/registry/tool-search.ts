@@ -4,7 +4,7 @@
 // help text lost to any short one sharing a single word ("hand off a task to another agent" put
 // ace_record_outcome, whose title says "task", above create_handoff). Per field, a long help text
 // costs only its own words' weight, and what a tool is called counts most.
-import { BM25_K1, bm25Idf, tokenize } from '../engine/bm25.js';
+import { BM25_K1, bm25Idf, tokenize, wordForms } from '../engine/bm25.js';
 
 export interface SearchDoc {
   /** The tool's name (snake_case: split into words). */
@@ -132,9 +132,23 @@ export class ToolSearchIndex {
   private readonly df = new Map<string, number>();
   private readonly totalLength = FIELDS.map(() => 0);
 
+  /**
+   * `toolNames`: every tool's name. A description that names another tool ("follow it with
+   * list_webhook_deliveries", "restore_context brings it back") is indexed under that name whole,
+   * not under its words: they are the other tool's, and counted here they ranked test_webhook
+   * first for "webhook" and delete_context above restore_context for "undo deleting a context".
+   */
+  constructor(private readonly toolNames: ReadonlySet<string> = new Set()) {}
+
+  private fieldTerms(text: string): string[] {
+    return wordForms(text)
+      .flatMap((forms) => (this.toolNames.has(forms[0]!) ? [forms[0]!] : forms))
+      .map(stem);
+  }
+
   add(doc: SearchDoc): number {
     const fields = FIELDS.map(({ field }, i) => {
-      const words = terms(field === 'name' ? doc.name.replace(/_/g, ' ') : doc[field]);
+      const words = field === 'name' ? terms(doc.name.replace(/_/g, ' ')) : this.fieldTerms(doc[field]);
       const tf = new Map<string, number>();
       for (const w of words) tf.set(w, (tf.get(w) ?? 0) + 1);
       this.totalLength[i]! += words.length;
