@@ -101,7 +101,7 @@ const SYNONYMS: Record<string, string[]> = {
   chat: ['conversation'],
   shorten: ['compress'],
   minify: ['compress'],
-  smaller: ['compress'],
+  smaller: ['compress', 'shorten'],
   spend: ['usage'],
   spent: ['usage'],
   bill: ['usage', 'cost'],
