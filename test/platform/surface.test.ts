@@ -119,7 +119,7 @@ describe('discovery', () => {
     });
   });
 
-  it('search_tools puts the tool a natural request means first (BM25F: name weighted, a long help text no penalty, "hand off" finds handoff, "invite" finds add_member)', async () => {
+  it('search_tools puts the tool a natural request means first (BM25F: name weighted, a long help text no penalty, "hand off" finds handoff, "invite" finds add_member, stop words and tool cross-references no terms)', async () => {
     const queries: Array<[string, string]> = [
       ['hand off a task to another agent', 'create_handoff'],
       ['handoff to another agent', 'create_handoff'],
@@ -143,6 +143,22 @@ describe('discovery', () => {
       ['delete my api key', 'revoke_api_key'],
       ['undo deleting a context', 'restore_context'],
       ['revert a kb item to an earlier version', 'gc_kb_restore'],
+      // Plain requests: stop words ("which", "if", "did", "make", "new") are no terms, "compress" meets
+      // "compression", another tool's name inside a description is not this tool's words, the
+      // toolset's text counts half, and the descriptions say what a user asks.
+      ['which files break if I change a function', 'gc_blast_radius'],
+      ['what breaks if I rename this class', 'gc_blast_radius'],
+      ['compress a conversation history', 'distill'],
+      ['roll back a knowledge base item', 'gc_kb_restore'],
+      ['save a note', 'add_memory'],
+      ['make this prompt smaller', 'compress_text'],
+      ['shorten a long document', 'compress_text'],
+      ['how much did I spend', 'get_usage'],
+      ['how many tokens do I have left this month', 'get_usage'],
+      ['set up a webhook for events', 'create_webhook'],
+      ['find where a function is defined', 'search_code'],
+      ['create a new project', 'create_project'],
+      ['dedupe repeated lines in logs', 'filter_cli_output'],
     ];
     await withClient({ key: srv.ownerKey }, async (c) => {
       const wrong: string[] = [];
