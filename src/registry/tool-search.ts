@@ -135,8 +135,8 @@ export class ToolSearchIndex {
   /**
    * `toolNames`: every tool's name. A description that names another tool ("follow it with
    * list_webhook_deliveries", "restore_context brings it back") is indexed under that name whole,
-   * not under its words: they are the other tool's, and counted here they ranked test_webhook
-   * first for "webhook" and delete_context above restore_context for "undo deleting a context".
+   * not under its words: they are the other tool's. Counted here, delete_context (which names
+   * restore_context) matched "undo" and gc_kb_edit (which names gc_kb_restore) "roll back".
    */
   constructor(private readonly toolNames: ReadonlySet<string> = new Set()) {}
 
