@@ -99,6 +99,11 @@ describe('ace handoffs', () => {
   });
 
   it('lists the questions still open: unanswered or explicit, the latest within the cap', async () => {
+    const openOf = async (messages: Array<{ role: string; content: string }>) => {
+      const r = await callTool(client, 'create_handoff', { messages });
+      expect(r.isError, r.text).toBe(false);
+      return r.structured;
+    };
     // Answered by the assistant's last message: not open. The explicit "not sure whether" two messages
     // earlier stays open although the user replied after it.
     const answered = [
@@ -107,10 +112,9 @@ describe('ace handoffs', () => {
       { role: 'user', content: 'Does it still honour the 25 MB cap?' },
       { role: 'assistant', content: 'Yes: the cap is checked on every chunk and the request stops at 25 MB.' },
     ];
-    const a = await callTool(client, 'create_handoff', { messages: answered });
-    expect(a.isError, a.text).toBe(false);
-    expect(a.structured.content.open_questions).toEqual(['Not sure whether the CDN buffers chunked responses.']);
-    expect(a.structured.markdown).toContain('## Open questions\n- Not sure whether the CDN buffers chunked responses.');
+    const a = await openOf(answered);
+    expect(a.content.open_questions).toEqual(['Not sure whether the CDN buffers chunked responses.']);
+    expect(a.markdown).toContain('## Open questions\n- Not sure whether the CDN buffers chunked responses.');
 
     // Nobody answered the question of an earlier message (only the assistant spoke after it): open.
     const unanswered = [
@@ -119,18 +123,14 @@ describe('ace handoffs', () => {
       { role: 'assistant', content: 'I also rewrote the upload section of the README.' },
       { role: 'assistant', content: 'The whole suite passes locally.' },
     ];
-    const u = await callTool(client, 'create_handoff', { messages: unanswered });
-    expect(u.isError, u.text).toBe(false);
-    expect(u.structured.content.open_questions).toEqual(['Which proxy timeout does production use?']);
+    expect((await openOf(unanswered)).content.open_questions).toEqual(['Which proxy timeout does production use?']);
 
     // More than the cap (20): the latest ones, in order.
     const many = [
       { role: 'user', content: 'Please check the hosts in the staging pool.' },
       { role: 'assistant', content: Array.from({ length: 24 }, (_, i) => `- Is host ${i + 1} reachable?`).join('\n') },
     ];
-    const m = await callTool(client, 'create_handoff', { messages: many });
-    expect(m.isError, m.text).toBe(false);
-    expect(m.structured.content.open_questions).toEqual(Array.from({ length: 20 }, (_, i) => `- Is host ${i + 5} reachable?`));
+    expect((await openOf(many)).content.open_questions).toEqual(Array.from({ length: 20 }, (_, i) => `- Is host ${i + 5} reachable?`));
   });
 
   it('checks references against the project', async () => {
