@@ -5,6 +5,7 @@
 // artifacts; create_snapshot (default budget) per thread. Per half: share of fenced code blocks
 // recovered as artifacts byte-exact, share of marked decisions present in the snapshot Markdown,
 // compression ratio (conversation tokens / snapshot tokens), and artifacts by kind. Prints one JSON object.
+// Env: SPACES_HALF=tune|held_back (default both).
 import fs from 'node:fs';
 import path from 'node:path';
 import { unfence } from '../src/engine/artifacts.js';
@@ -27,6 +28,7 @@ interface Thread {
   messages: Array<{ role: string; content: string }>;
   decisions: string[] | null;
 }
+const HALVES = (process.env.SPACES_HALF ? [process.env.SPACES_HALF] : ['tune', 'held_back']) as Array<'tune' | 'held_back'>;
 const corpus = JSON.parse(fs.readFileSync(CORPUS, 'utf8')) as { conversations: Thread[] };
 const collapse = (s: string) => s.replace(/\s+/g, ' ').trim();
 /** A fenced block's body byte-exact (what an artifact holds): without the fence lines. */
@@ -39,7 +41,7 @@ try {
   const scope = scopeOf(caller);
   const jobs = server.deps.service(JobsService);
   const report: Record<string, unknown> = {};
-  for (const half of ['tune', 'held_back'] as const) {
+  for (const half of HALVES) {
     const threads = corpus.conversations.filter((c) => c.half === half);
     // One space per thread: each thread's artifacts are counted on their own (no cross-thread versions).
     let codeTotal = 0;

@@ -249,7 +249,7 @@ const createHandoff = defineTool({
   description: "Pack a task's state (goal, progress, decisions, files, commands, open questions, next steps, references) for another agent or session, within a token budget.",
   details:
     'Give the fields, a conversation (`messages`, OpenAI or Anthropic form, read by the distill conversation parser), or both: explicit fields come first; from messages the goal defaults to the first user message, progress to the last assistant message, ' +
-    'and file paths, shell commands (```sh blocks, "$ " lines), "Next:"/"TODO:" lines, decisions ("decided to … because …") and the last questions are picked up by pattern. ' +
+    'and file paths, shell commands (```sh blocks, "$ " lines), "Next:"/"TODO:" lines, decisions ("decided to … because …") are picked up by pattern; open questions are those nobody answered later plus explicit ones ("open question: …", "not sure whether …"), the latest 20 (the rule create_snapshot uses). ' +
     'Over budget, the least important lists lose their last items first (references, symbols, files, commands, questions, decisions), then progress is shortened; `trimmed` says what went. ' +
     'References must name a memory, KB item, document or playbook bullet of this project. Expires after ttl_seconds (default CTXGATE_HANDOFF_TTL_HOURS, 168 h).',
   input: z.object({

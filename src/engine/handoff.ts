@@ -3,10 +3,11 @@
 //
 // Conversations are parsed by the conversation engine (src/engine/conversation: OpenAI and Anthropic
 // forms) and read here as plain role + text: the goal defaults to the first user message, progress to
-// the last assistant message, and lines that look like file paths, shell commands, questions, next
-// steps or decisions are picked up by pattern. Explicit fields always come first; extracted items
-// are added after them, without repeats.
-import type { Role } from './conversation/index.js';
+// the last assistant message, and lines that look like file paths, shell commands, next steps or
+// decisions are picked up by pattern. Open questions follow the conversation engine's rule
+// (`openQuestions`: unanswered or explicitly open; the latest when there are more than the cap).
+// Explicit fields always come first; extracted items are added after them, without repeats.
+import { openQuestions, type Role } from './conversation/index.js';
 import { countTokens, truncateToTokens } from './tokens.js';
 import { plural } from './plural.js';
 
@@ -61,7 +62,6 @@ export function extractFromMessages(messages: PlainMessage[]): Omit<HandoffConte
   const lastAssistant = [...messages].reverse().find((m) => m.role === 'assistant' && m.content.trim());
   const files: string[] = [];
   const commands: string[] = [];
-  const questions: string[] = [];
   const next: string[] = [];
   const decisions: HandoffContent['decisions'] = [];
   for (const m of messages) {
@@ -79,17 +79,14 @@ export function extractFromMessages(messages: PlainMessage[]): Omit<HandoffConte
     }
     pushUnique(commands, cmds, EXTRACT_MAX);
   }
-  // Open questions: those still standing at the end (the last two messages).
-  for (const m of messages.slice(-2)) {
-    pushUnique(questions, (m.content.match(/[^.!?\n]*\?(?=\s|$)/g) ?? []).map((q) => q.trim()).filter((q) => q.length > 8), EXTRACT_MAX);
-  }
   return {
     goal: firstUser ? firstParagraph(firstUser.content, 500) : '',
     progress: lastAssistant ? firstParagraph(lastAssistant.content, 1500) : null,
     decisions,
     files,
     commands,
-    open_questions: questions,
+    // Later questions are the ones most likely still open: the last EXTRACT_MAX, in order.
+    open_questions: openQuestions(messages.map((m) => ({ role: m.role, text: m.content }))).slice(-EXTRACT_MAX),
     next_steps: next,
   };
 }

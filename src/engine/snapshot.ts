@@ -3,7 +3,7 @@
 // the last turns verbatim; as JSON and as Markdown to paste into a new chat. By rules (the unit
 // classification of conversation/units.ts): decisions are kept first and verbatim, then the last turn,
 // then the rest, until the token budget (default: the conversation's tokens / 3.5) is spent. Pure.
-import { splitUnits } from './conversation/units.js';
+import { openQuestions, splitUnits } from './conversation/units.js';
 import { countTokens } from './tokens.js';
 import { reasonAfter, type TextMessage } from './artifacts.js';
 
@@ -121,22 +121,16 @@ export function buildSnapshot(messages: TextMessage[], opts: SnapshotOptions = {
   };
 
   const decisions: SnapshotState['decisions'] = [];
-  const questions: string[] = [];
-  // A question someone else answered later in the conversation is not open; an explicit "open
-  // question: …" or "not sure whether …" (no question mark) stays open whatever follows.
-  const answered = (mi: number, text: string) => /\?["')\]]*$/.test(text) && messages.slice(mi + 1).some((m) => m.role !== messages[mi]!.role && m.text.trim() !== '');
+  const split = messages.map((m) => splitUnits(m.text));
+  // The conversation engine's rule: unanswered questions and explicit open ones.
+  const questions = openQuestions(messages, split);
   const todos: string[] = [];
   const seen = new Set<string>();
-  messages.forEach((m, mi) => {
-    const units = splitUnits(m.text);
+  split.forEach((units, mi) => {
     units.forEach((u, i) => {
       if (seen.has(u.norm)) return;
       if (u.kind === 'decision') {
         decisions.push({ text: u.text.trim(), reason: reasonAfter(units, i), message_index: mi });
-        seen.add(u.norm);
-      } else if (u.kind === 'question') {
-        if (answered(mi, u.text.trim())) return;
-        questions.push(u.text.trim());
         seen.add(u.norm);
       } else if (u.kind === 'todo') {
         todos.push(u.text.trim());

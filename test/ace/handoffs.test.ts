@@ -86,7 +86,8 @@ describe('ace handoffs', () => {
     expect(c.commands).toEqual(['npm run test -- test/server']);
     expect(c.decisions).toEqual([{ decision: 'use a token bucket', reason: 'it allows short bursts' }]);
     expect(c.next_steps).toEqual(['Write the README section', 'add a per-key override. Should the limit apply to the admin keys too?']);
-    expect(c.open_questions).toEqual(['Should the limit apply to the admin keys too?']);
+    // The assistant's last message came after the question: answered, so not open.
+    expect(c.open_questions).toEqual([]);
 
     const orphan = await rest(server, 'POST', '/v1/handoffs', { key: server.ownerKey, body: { goal: 'g', messages: [{ role: 'tool', tool_call_id: 'call_1', content: 'done' }] } });
     expect(orphan.status).toBe(400);
@@ -95,6 +96,41 @@ describe('ace handoffs', () => {
     const none = await callTool(client, 'create_handoff', { messages: [{ role: 'assistant', content: 'hello' }] });
     expect(none.isError).toBe(true);
     expect(none.structured).toMatchObject({ field: 'goal' });
+  });
+
+  it('lists the questions still open: unanswered or explicit, the latest within the cap', async () => {
+    const openOf = async (messages: Array<{ role: string; content: string }>) => {
+      const r = await callTool(client, 'create_handoff', { messages });
+      expect(r.isError, r.text).toBe(false);
+      return r.structured;
+    };
+    // Answered by the assistant's last message: not open. The explicit "not sure whether" two messages
+    // earlier stays open although the user replied after it.
+    const answered = [
+      { role: 'user', content: 'Please switch the upload endpoint to streaming bodies.' },
+      { role: 'assistant', content: 'Streaming is in place. Not sure whether the CDN buffers chunked responses.' },
+      { role: 'user', content: 'Does it still honour the 25 MB cap?' },
+      { role: 'assistant', content: 'Yes: the cap is checked on every chunk and the request stops at 25 MB.' },
+    ];
+    const a = await openOf(answered);
+    expect(a.content.open_questions).toEqual(['Not sure whether the CDN buffers chunked responses.']);
+    expect(a.markdown).toContain('## Open questions\n- Not sure whether the CDN buffers chunked responses.');
+
+    // Nobody answered the question of an earlier message (only the assistant spoke after it): open.
+    const unanswered = [
+      { role: 'user', content: 'Please switch the upload endpoint to streaming bodies.' },
+      { role: 'assistant', content: 'Streaming is in place. Which proxy timeout does production use?' },
+      { role: 'assistant', content: 'I also rewrote the upload section of the README.' },
+      { role: 'assistant', content: 'The whole suite passes locally.' },
+    ];
+    expect((await openOf(unanswered)).content.open_questions).toEqual(['Which proxy timeout does production use?']);
+
+    // More than the cap (20): the latest ones, in order.
+    const many = [
+      { role: 'user', content: 'Please check the hosts in the staging pool.' },
+      { role: 'assistant', content: Array.from({ length: 24 }, (_, i) => `- Is host ${i + 1} reachable?`).join('\n') },
+    ];
+    expect((await openOf(many)).content.open_questions).toEqual(Array.from({ length: 20 }, (_, i) => `- Is host ${i + 5} reachable?`));
   });
 
   it('checks references against the project', async () => {

@@ -79,6 +79,8 @@ const DECISION =
   /\b(?:(?:we|i)(?:'ve|'ll| have| will)?\s+(?:decided|agreed|chose|chosen|settled|opted)|decided to|decision(?:\s+is)?:|agreed (?:to|on|that)|let'?s (?:go with|use|do|keep|drop|switch|move|stick|not|add|remove|merge|close|revert)|(?:we|i)(?:'ll| will| are going to|'re going to| am going to|'m going to)\s+(?:go with|use|switch|remove|keep|deprecate|merge|revert|add|drop|change|move|release|ship|close|implement|fix|make|rename|replace)|going (?:forward|to go with)|the plan is|(?:we|you) should (?:use|go with|keep|not|switch|drop|remove|add)|fixed (?:in|by|via) |resolved (?:in|by|via) |(?:has been|was|is now|got) (?:merged|fixed|released|reverted|closed|resolved|landed|shipped)|(?:closing|closed) (?:this|as|in favou?r)|won'?t fix|wontfix|lgtm|approved?\b|will be (?:removed|deprecated|released|fixed|merged|added|changed)|(?:instead|rather),? (?:we|i) |final(?:ly)?,? (?:we|i) |conclusion:|in favou?r of|the fix is|the solution is|solution:|workaround:|(?:this|that|which) (?:fixes|solves|resolves)\b|(?:i|we)(?:'ve| have)? (?:just )?(?:merged|pushed|released|published|reverted|landed|forked|fixed)\b|has been (?:pushed|published|released|merged|fixed|landed)|(?:is|as) a workaround|(?:can'?t|cannot|won'?t|will not) (?:be able to )?(?:release|merge|accept|fix|support|ship)|^\W*closing\b|\bin (?:release|version|v)\s*\d|will (?:address|fix|resolve|solve) (?:this|it|the)|^\W*will (?:test|fix|update|add|change|merge|release)\b|is the (?:command|fix|solution|way|answer|option|setting) (?:you|to)\b)/i;
 const RATIONALE = /\b(?:because|since (?:the|it|we|this|that)|so that|the reason|due to|in order to|rationale|otherwise|which means|this means|to avoid|to prevent|the problem is|the issue is|root cause|caused by)\b/i;
 const TODO = /\b(?:TODO|FIXME|XXX|follow[- ]?up|next steps?|need(?:s)? to|still (?:need|have to|missing)|will need|remaining|left to do|action item|we should also|to be done|TBD)\b/;
+/** A question as written: ending in "?" (perhaps inside quotes or brackets). */
+const ENDS_WITH_QUESTION_MARK = /\?["')\]]*$/;
 const QUESTION_WORDS = /\b(?:open question|not sure (?:if|whether|how|why)|unclear (?:if|whether|how)|wondering (?:if|whether)|any (?:idea|thoughts))\b/i;
 const FILLER =
   /^(?:\W*(?:thanks?(?: you)?(?: (?:so|very) much)?|thx|ty|\+1|same here|same|me too|bump|any (?:update|news)s?|ok(?:ay)?|cool|great|nice|awesome|perfect|sure|yes|yep|no|nope|hi|hello|hey|cheers|good (?:catch|point|idea)|sounds good|makes sense|got it|ping|done|fair enough|interesting|hmm+|i see|ah+|oh+)\b[\s\W]*(?:[\w@]+)?[!.\s\W]*$|hope (?:this|that) helps|thanks? (?:a lot|in advance|for (?:the|your|this|reporting|looking|working|the quick))|(?:please )?let me know (?:if|what|how)|looking forward|happy to help|any help (?:is|would be) appreciated)/i;
@@ -97,7 +99,7 @@ function classify(text: string): UnitKind {
   if (COMMAND_LINE.test(t) && t.length < 400) return 'command';
   if (DECISION.test(t)) return 'decision';
   if (TODO.test(t)) return 'todo';
-  if (/\?["')\]]*$/.test(t) || QUESTION_WORDS.test(t)) return 'question';
+  if (ENDS_WITH_QUESTION_MARK.test(t) || QUESTION_WORDS.test(t)) return 'question';
   if (RATIONALE.test(t)) return 'rationale';
   if (PATH_RE.test(t)) return 'path';
   if (FILLER.test(t) || t.length < 3 || /^[\p{P}\p{S}\s]+$/u.test(t)) return 'filler';
@@ -172,5 +174,33 @@ export function joinUnits(units: TextUnit[]): string {
     out += u.text;
     prevPara = u.para;
   }
+  return out;
+}
+
+/** A message as the open-question rule reads it: its role and its plain text. */
+export interface RoleText {
+  role: string;
+  text: string;
+}
+
+/**
+ * The questions still open in a conversation, in order, each once (the one rule for snapshots and
+ * handoffs): its question units, except a question (ending in "?") that someone else answered — a
+ * later non-empty message of another role. An explicit "open question: …" or "not sure whether …"
+ * (no question mark) stays open whatever follows. `units` (each message's `splitUnits`) saves
+ * splitting the messages twice.
+ */
+export function openQuestions(messages: RoleText[], units: TextUnit[][] = messages.map((m) => splitUnits(m.text))): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  messages.forEach((m, mi) => {
+    const answered = messages.slice(mi + 1).some((x) => x.role !== m.role && x.text.trim() !== '');
+    for (const u of units[mi]!) {
+      const text = u.text.trim();
+      if (u.kind !== 'question' || seen.has(u.norm) || (answered && ENDS_WITH_QUESTION_MARK.test(text))) continue;
+      out.push(text);
+      seen.add(u.norm);
+    }
+  });
   return out;
 }
