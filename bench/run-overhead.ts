@@ -1,7 +1,8 @@
 // What `ctxgate run -- true` adds over `true` (median of 50 wall times), with and without a running
 // `ctxgate serve` on the same data dir; what the agent hook costs per shell command; and the import
-// cost of the lean entry versus the whole app, and a filtered run (git log) against the command alone. Uses the built CLI (dist/, rebuilt when stale), as an
-// installed ctxgate runs. Prints one JSON object.
+// cost of the lean entry versus the whole app, a filtered run (git log) against the command alone, and
+// the start-up of `ctxgate filter` in a pipe (it opens the app and meters through the tool pipeline).
+// Uses the built CLI (dist/, rebuilt when stale), as an installed ctxgate runs. Prints one JSON object.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -84,6 +85,17 @@ for (let i = 0; i < 10; i++) {
   filtered.push(wall(process.execPath, [CLI, 'run', '--', 'git', '-C', ROOT, ...gitLog]));
 }
 
+// `cmd | ctxgate filter`: a one-line input (start-up, the app, the tokenizer for metering, the store
+// write) and a git log of 20 commits, against an empty node start.
+const gitLog20 = spawnSync('git', ['-C', ROOT, 'log', '-n', '20', '--stat'], { encoding: 'utf8' }).stdout;
+const pipe = { tiny: [] as number[], git: [] as number[], node: [] as number[] };
+const FILTER_RUNS = Number(process.env.FILTER_RUNS ?? 10);
+for (let i = 0; i < FILTER_RUNS; i++) {
+  pipe.tiny.push(wall(process.execPath, [CLI, 'filter', '-q'], 'hello\n'));
+  pipe.git.push(wall(process.execPath, [CLI, 'filter', '-q'], gitLog20));
+  pipe.node.push(wall(process.execPath, ['-e', '0']));
+}
+
 const without = overhead();
 const withSrv = await withServer(overhead);
 const result = {
@@ -95,6 +107,7 @@ const result = {
   with_server: withSrv,
   hook_claude_code_ms: median(hook),
   filtered_git_log_200_stat: { direct_ms: median(direct), run_ms: median(filtered), runs: 10 },
+  filter_pipe: { one_line_ms: median(pipe.tiny), git_log_20_stat_ms: median(pipe.git), git_log_20_stat_bytes: Buffer.byteLength(gitLog20), node_empty_ms: median(pipe.node), runs: FILTER_RUNS },
   import_ms: {
     'dist/src/cli/run.js (what run loads)': importCost(path.join(ROOT, 'dist/src/cli/run.js')),
     'dist/src/cli/hook.js (what hook loads)': importCost(path.join(ROOT, 'dist/src/cli/hook.js')),

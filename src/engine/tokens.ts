@@ -59,8 +59,8 @@ export function modelIds(): string[] {
 }
 
 /**
- * js-tiktoken's rank tables, built our way: tokens keyed by their bytes as a latin1 string (one native
- * Buffer call each) instead of comma-joined byte lists. Building o200k_base takes a fraction of the
+ * js-tiktoken's rank tables, built our way: tokens keyed by their bytes as a latin1 string (one atob
+ * call each) instead of comma-joined byte lists. Building o200k_base takes a fraction of the
  * 1.3 s that js-tiktoken's constructor needs, and lookups during merging are cheaper too.
  */
 interface Tables {
@@ -85,7 +85,8 @@ function encoder(name: EncodingName): Tables {
       const parts = line.split(' ');
       const offset = Number.parseInt(parts[1]!, 10);
       for (let i = 2; i < parts.length; i++) {
-        const bytes = Buffer.from(parts[i]!, 'base64').toString('latin1');
+        // atob gives the bytes as a latin1 string directly: half the time of Buffer.from(…).toString('latin1').
+        const bytes = atob(parts[i]!);
         ranks.set(bytes, offset + i - 2);
         byRank[offset + i - 2] = bytes;
       }

@@ -1,6 +1,5 @@
 // DOCX via mammoth: Word styles map to HTML headings, which Turndown turns into `#` lines, so the
 // document's outline survives. Images are dropped (noted in warnings), tables kept as text.
-import mammoth from 'mammoth';
 import { LIMITS } from '../../config.js';
 import { BadRequest } from '../../errors.js';
 import { htmlToMarkdown } from './html.js';
@@ -14,6 +13,8 @@ export async function extractDocx(bytes: Uint8Array): Promise<Extracted> {
   let html: string;
   const warnings: string[] = [];
   let images = 0;
+  // Loaded on first use (a few hundred modules), not with the app.
+  const { default: mammoth } = await import('mammoth');
   try {
     const result = await mammoth.convertToHtml(
       { buffer: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) },

@@ -1,16 +1,23 @@
 // HTML → main text as Markdown. Readability (on a linkedom DOM) drops navigation, ads and footers;
 // Turndown keeps headings as `#` lines, lists and code blocks, so structure survives into chunks.
-import { parseHTML } from 'linkedom';
-import { Readability } from '@mozilla/readability';
-import TurndownService from 'turndown';
+// The three libraries (several hundred modules) load on first use, not with the app: every CLI
+// command that opens the app (`ctxgate filter` in a pipe) would otherwise pay for them.
+import { createRequire } from 'node:module';
+import type { Readability } from '@mozilla/readability';
+import type TurndownService from 'turndown';
 import { normalizeText } from './normalize.js';
 import type { Extracted } from './types.js';
+
+const require = createRequire(import.meta.url);
+const parseHTML: typeof import('linkedom').parseHTML = (html) => (require('linkedom') as typeof import('linkedom')).parseHTML(html);
+const readability = () => (require('@mozilla/readability') as typeof import('@mozilla/readability')).Readability;
 
 let turndown: TurndownService | null = null;
 
 export function htmlToMarkdown(html: string): string {
   if (!turndown) {
-    turndown = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-' });
+    const Turndown = require('turndown') as typeof TurndownService;
+    turndown = new Turndown({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-' });
     // Scripts, styles and embedded objects carry no readable text.
     turndown.remove(['script', 'style', 'noscript', 'iframe', 'object', 'svg', 'canvas', 'template'] as never);
     // Tables as pipe rows (Turndown alone flattens them to one cell per line, losing the pairing).
@@ -29,9 +36,10 @@ export function extractHtml(html: string): Extracted {
   const docTitle = document.querySelector('title')?.textContent?.trim() || null;
   const h1 = document.querySelector('h1')?.textContent?.trim() || null;
   let article: ReturnType<Readability['parse']> = null;
+  const Readable = readability();
   try {
     // charThreshold low: short reference pages are still articles worth keeping.
-    article = new Readability(document as unknown as ConstructorParameters<typeof Readability>[0], { charThreshold: 200, keepClasses: false }).parse();
+    article = new Readable(document as unknown as ConstructorParameters<typeof Readability>[0], { charThreshold: 200, keepClasses: false }).parse();
   } catch {
     article = null;
   }

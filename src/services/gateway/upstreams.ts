@@ -1,9 +1,7 @@
 // Upstream MCP servers behind the gateway: registration (stdio commands only from the operator's
 // allow-list, HTTP URLs only to addresses url-fetch allows), credentials sealed under the server
 // secret and never returned, and one pooled SDK client per upstream, closed when idle.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AppDeps } from '../../app-deps.js';
 import type { Scope } from '../../domain/scope.js';
@@ -249,6 +247,12 @@ export class UpstreamsService {
     } catch {
       throw new Error('its stored credentials cannot be decrypted (the server secret changed?); remove and register it again');
     }
+    // The SDK's client side loads when an upstream is first used, not with the app (every CLI command opens it).
+    const [{ Client }, { getDefaultEnvironment, StdioClientTransport }, { StreamableHTTPClientTransport }] = await Promise.all([
+      import('@modelcontextprotocol/sdk/client/index.js'),
+      import('@modelcontextprotocol/sdk/client/stdio.js'),
+      import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+    ]);
     const client = new Client({ name: 'ctxgate-gateway', version: '1' });
     if (row.transport === 'stdio') {
       // Re-checked at connect time: a command the operator has since removed from the list stops working.
