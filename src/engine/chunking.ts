@@ -689,3 +689,10 @@ export function* countTokensSteps(text: string, segmentChars = 8192): Generator<
 export function countTokensAsync(text: string): Promise<number> {
   return runCooperative(countTokensSteps(text));
 }
+
+/** Each text's tokens, counted cooperatively one after another (a list of large texts must not stall other clients). */
+export async function countTokensEachAsync(texts: readonly string[]): Promise<number[]> {
+  const out: number[] = [];
+  for (const t of texts) out.push(await countTokensAsync(t));
+  return out;
+}

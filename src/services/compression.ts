@@ -4,7 +4,7 @@ import type { AppDeps } from '../app-deps.js';
 import type { Plan } from '../config.js';
 import { AppError, BadRequest, Cancelled, InvalidInput, PayloadTooLarge, toAppError } from '../errors.js';
 import type { Scope } from '../domain/scope.js';
-import { chunkTextAsync, chunkTextCounted, countTokensAsync, DEFAULT_CHUNK, type Chunk } from '../engine/chunking.js';
+import { chunkTextAsync, chunkTextCounted, countTokensAsync, countTokensEachAsync, DEFAULT_CHUNK, type Chunk } from '../engine/chunking.js';
 import type { Embedder } from '../engine/embeddings/types.js';
 import {
   buildSkeletonAsync,
@@ -260,8 +260,7 @@ export async function adaptItems(deps: AppDeps, items: AdaptItem[], limit: numbe
   items.forEach((it, i) => assertNoSecrets(it.content, `items[${i}].content`));
   const embedder = await deps.embedder();
   // Counted and compressed cooperatively: large items must not stall other clients.
-  const tokens: number[] = [];
-  for (const it of items) tokens.push(await countTokensAsync(it.content));
+  const tokens = await countTokensEachAsync(items.map((it) => it.content));
   const n = items.length;
   let relevance: number[];
   if (query) {

@@ -8,7 +8,7 @@ import type { AppDeps } from '../app-deps.js';
 import type { Scope } from '../domain/scope.js';
 import { BadRequest, Cancelled, Conflict, exactlyOneOf, InvalidInput, NotFound, PayloadTooLarge, UpstreamFailed, UpstreamTimeout } from '../errors.js';
 import type { Plan } from '../config.js';
-import { chunkTextAsync, countTokensAsync } from '../engine/chunking.js';
+import { chunkTextAsync, countTokensAsync, countTokensEachAsync } from '../engine/chunking.js';
 import { buildSkeletonAsync } from '../engine/compress.js';
 import {
   assembleCompressed,
@@ -322,14 +322,12 @@ export class DistillService {
   }
 }
 
-/** Where the verbatim tail starts: the last user message, or earlier if a call its results answer comes before. */
-/** Tokens of several texts, counted cooperatively (a long conversation must not stall other clients). */
+/** Tokens of a conversation's messages, counted cooperatively (a long conversation must not stall other clients). */
 async function countAll(texts: string[]): Promise<number> {
-  let total = 0;
-  for (const t of texts) total += await countTokensAsync(t);
-  return total;
+  return (await countTokensEachAsync(texts)).reduce((s, n) => s + n, 0);
 }
 
+/** Where the verbatim tail starts: the last user message, or earlier if a call its results answer comes before. */
 function tailStart(conv: Conversation): number {
   let from = conv.lastUser;
   const callAt = new Map<string, number>();

@@ -9,7 +9,7 @@ import { ConversationError, messageText, normalizeMessages } from '../engine/con
 import type { TextMessage } from '../engine/artifacts.js';
 import { detectExport, EXPORT_FORMATS, parseExport, type ExportFormat, type ExportedConversation } from '../engine/exports.js';
 import { extractDocument, type SourceFormat } from '../engine/extract/index.js';
-import { countTokensAsync } from '../engine/chunking.js';
+import { countTokensEachAsync } from '../engine/chunking.js';
 import { BadRequest, exactlyOneOf, InvalidInput, NotFound, PayloadTooLarge } from '../errors.js';
 import { newId, nowIso } from '../store/db.js';
 import type { SourceRow } from '../store/spaces.js';
@@ -146,8 +146,7 @@ export class SourcesService {
     const { parsed, uploadId } = await this.parse(caller, scope, a);
     const now = nowIso();
     // Counted cooperatively: a multi-MB source does not stall other clients.
-    const tokens: number[] = [];
-    for (const p of parsed) tokens.push(await countTokensAsync(p.messages.map((m) => m.text).join('\n\n')));
+    const tokens = await countTokensEachAsync(parsed.map((p) => p.messages.map((m) => m.text).join('\n\n')));
     const rows: Array<SourceRow & { content: unknown }> = parsed.map((p, i) => ({
       id: newId('src'),
       space_id: a.space_id,
