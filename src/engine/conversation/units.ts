@@ -193,8 +193,13 @@ export interface RoleText {
 export function openQuestions(messages: RoleText[], units: TextUnit[][] = messages.map((m) => splitUnits(m.text))): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
+  // Each role's last non-empty message: a message is answered when another role spoke after it.
+  const lastBy = new Map<string, number>();
   messages.forEach((m, mi) => {
-    const answered = messages.slice(mi + 1).some((x) => x.role !== m.role && x.text.trim() !== '');
+    if (m.text.trim() !== '') lastBy.set(m.role, mi);
+  });
+  messages.forEach((m, mi) => {
+    const answered = [...lastBy].some(([role, at]) => role !== m.role && at > mi);
     for (const u of units[mi]!) {
       const text = u.text.trim();
       if (u.kind !== 'question' || seen.has(u.norm) || (answered && ENDS_WITH_QUESTION_MARK.test(text))) continue;
