@@ -135,7 +135,8 @@ export function searchCode(files: AnalyzedFile[], query: string, topK: number): 
     const lines = c.text.split('\n').map((line, k) => [c.startLine + k, line] as const);
     // Lines naming an exact identifier first, then lines sharing any query term, in file order.
     const exactLines = lines.filter(([, line]) => exact.some((w) => holds(line, w)));
-    const termLines = lines.filter(([, line]) => !exactLines.some(([, l]) => l === line) && tokenize(line).some((t) => queryTerms.has(t)));
+    const isExact = new Set(exactLines.map(([n]) => n));
+    const termLines = lines.filter(([n, line]) => !isExact.has(n) && tokenize(line).some((t) => queryTerms.has(t)));
     const matches: Array<[number, string]> = [...exactLines, ...termLines]
       .slice(0, 5)
       .sort((a, b) => a[0] - b[0])
