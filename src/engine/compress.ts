@@ -673,9 +673,8 @@ function* selectOutline(picker: Picker, doc: DocUnits, ranking: Ranking): Genera
 
 /**
  * A skipped heading as a gap marker names it: enough to ask for it, no more (the marker is paid for
- * out of the budget). An API signature loses its arguments, a long title is cut.
+ * out of the budget). An API signature loses its arguments, a long title is cut. Exported for its test.
  */
-/** A heading or API object as a gap marker names it (exported for its test). */
 export function markerTitle(title: string): string {
   // An API object's arguments are cut ("connect(host, port, *, timeout=None)" → "connect()"); a
   // heading's parenthesis after a space is part of its words ("Distill (`distill`)") and stays.
@@ -749,9 +748,9 @@ function format(units: DocUnit[], chosen: Set<number>, source: string, style: Ou
       if (!run.length) return;
       const t = source.slice(run[0]!.start, run[run.length - 1]!.end).trim();
       // A numbered item keeps its number (the order is often the point); other list marks become "-".
-      const num = /^(\d{1,9}[.)])\s+/.exec(t);
-      const mark = num ? num[1]! : '-';
-      const body = t.replace(/^(?:[-*+•]|\d{1,9}[.)])\s+/, '');
+      const item = /^(?:[-*+•]|(\d{1,9}[.)]))\s+/.exec(t);
+      const mark = item?.[1] ?? '-';
+      const body = item ? t.slice(item[0].length) : t;
       // Prose is joined onto one line; an item with a blank line in it (a second paragraph, or a
       // literal or code block inside the item) keeps its lines as the source has them.
       out.push(`${mark} ${/\n[ \t]*\n/.test(body) ? body : body.replace(/\s*\n\s*/g, ' ')}`);
