@@ -52,8 +52,9 @@ export interface DocUnits {
 const DEPENDENT = /^(?:\(?defaults? (?:to|is)\b|default:|this\b|these\b|those\b|that\b|it\b|its\b|they\b|such\b|otherwise\b|also\b|however\b|in (?:that|this) case\b|if so\b|if not\b|for example\b|e\.g\.|similarly\b|likewise\b|then\b|instead\b|but\b|and\b|or\b|so\b|thus\b|hence\b|therefore\b|here\b|the (?:former|latter|same)\b|alternatively\b|in addition\b|additionally\b|furthermore\b|moreover\b|as (?:a result|such|above|below)\b|see (?:above|below)\b|only\b|unless\b|except\b|note:?\s)/i;
 
 /**
- * Whether a sentence continues the one before it. "This" as a pronoun ("This is …", "This allows …")
- * does; "This" naming a thing ("This module parses …", "This option tells …") says what it is about.
+ * Whether a sentence continues the one before it (DEPENDENT's openings). Every sentence opening with
+ * "This" counts, "This module parses …" too: telling the pronoun from the determiner was tried and
+ * lost answers on the dev sets.
  */
 export function isDependent(text: string): boolean {
   return DEPENDENT.test(text.replace(/^[\s*_>`-]+/, ''));
