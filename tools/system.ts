@@ -95,6 +95,7 @@ const toolHelp = defineTool({
     const tool = ctx.registry.get(tool_name);
     if (!tool) throw ctx.registry.unknownTool(tool_name, 'tool_name');
     const e = ctx.registry.entry(tool);
+    const toolNames = new Set(ctx.registry.tools.keys());
     const access = ctx.view.describe(tool);
     return {
       name: tool.name,
@@ -114,7 +115,7 @@ const toolHelp = defineTool({
         description: x.description,
         call: `${tool.name}(${JSON.stringify(x.args)})`,
         args: x.args,
-        placeholders: examplePlaceholders(e.inputSchema as JsonSchema, x.args, new Set(ctx.registry.tools.keys())),
+        placeholders: examplePlaceholders(e.inputSchema as JsonSchema, x.args, toolNames),
       })),
     };
   },

@@ -91,8 +91,8 @@ export class KeysService {
   /**
    * Binds a key to another project (or unbinds it: null) in place: the key string stays the same, so
    * no client configuration changes. A member's key stays in its project (it has no role elsewhere).
+   * Returns the key as it is now and the project it left (one read, one write).
    */
-  /** Re-bind a key in place; returns it as it is now and the project it left (one read, one write). */
   async rebind(keyId: string, ownerId: string, projectId: string | null): Promise<{ key: KeySummary; previousProjectId: string | null }> {
     const row = await this.deps.store.keys({ ownerId }).get(keyId);
     if (!row) throw new NotFound(`API key '${keyId}' not found`, { field: 'key_id', key_id: keyId });
