@@ -33,6 +33,7 @@ import { countTokensSteps, runCooperative, runSync, type Chunk } from './chunkin
 import { density, documentUnitsSteps, infoFrequencies, isLinkOnly, isMarkupLine, type DocUnit, type DocUnits } from './units.js';
 import { DEFAULT_DAMPING, DEFAULT_EDGE_THRESHOLD, dot, GRAPHOLOGY_MAX_EDGES, pageRank, personalizedPageRankSteps, similarityAdjacencySteps } from './graph.js';
 import { countTokens, DEFAULT_MODEL, findModel, inputCost, truncateToTokens, type EncodingName } from './tokens.js';
+import { plural } from './plural.js';
 
 export const FIDELITIES = ['abstract', 'outline', 'balanced', 'detailed', 'raw'] as const;
 export type Fidelity = (typeof FIDELITIES)[number];
@@ -699,7 +700,7 @@ function gapMarker(units: DocUnit[], from: number, to: number): string | null {
   // comes out of the same budget as the kept text, so it says more only where sections were skipped.
   if (!titles.length) return '[…]';
   const n = blocks.size;
-  const what = `${n} paragraph${n === 1 ? '' : 's'}`;
+  const what = plural(n, 'paragraph');
   const named = titles.slice(0, MARKER_TITLES).join('; ') + (titles.length > MARKER_TITLES ? `; +${titles.length - MARKER_TITLES} more` : '');
   return `[… ${what} on ${named}]`;
 }

@@ -4,6 +4,7 @@
 // repeated deep branches (marked deduped / (*), or a package@version already shown) are collapsed.
 import type { CliFilter } from './types.js';
 import { Out, countMatches, scoreFrom, YIELD_EVERY } from './clean.js';
+import { plural } from '../plural.js';
 
 // A tree row: a prefix of guides ("│ ", "|   ", spaces) then a branch ("├── ", "└─┬ ", "+-- ", "`-- ").
 const BRANCH_RE = /^([\s│|]*)(?:[├└]─[─┬]|[+`\\]--|[├└]──)\s?/;
@@ -93,7 +94,7 @@ export const dependencyTree: CliFilter = {
       // A run that starts inside a branch (after a kept problem row) is the rest of that branch.
       branches = Math.max(1, branches);
       out.drop('blank', end - i - rows);
-      out.drop(rows === branches ? 'repeated deep branches' : `lines of ${branches} repeated deep branch${branches === 1 ? '' : 'es'}`, rows);
+      out.drop(rows === branches ? 'repeated deep branches' : `lines of ${plural(branches, 'repeated deep branch', 'repeated deep branches')}`, rows);
       i = end;
     }
     return out.done();
