@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BUILT_ARGS, ROOT, cliEnv } from '../helpers/cli.js';
-import { useTempDirs } from '../helpers/server.js';
+import { until, useTempDirs } from '../helpers/server.js';
 import { databaseUrlFor } from '../helpers/database.js';
 
 const dir = useTempDirs();
@@ -20,6 +20,17 @@ async function envFor(d: string): Promise<Record<string, string>> {
 function ctxgate(args: string[], env: Record<string, string>, cwd = ROOT) {
   const r = spawnSync(process.execPath, [...BUILT_ARGS, ...args], { cwd, env, timeout: 60_000 });
   return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+}
+
+/**
+ * A filtered run's savings are recorded by a detached `ctxgate run --record` once the run has
+ * returned: wait for it, so the data dir is not removed while it still writes (ENOTEMPTY).
+ */
+async function recorded(env: Record<string, string>): Promise<void> {
+  await until(() => (JSON.parse(ctxgate(['gain', '--json'], env).stdout) as { by_tool: Array<{ group: string }> }).by_tool.some((t) => t.group === 'ctxgate_run'), {
+    ms: 120_000,
+    what: 'the detached recorder',
+  });
 }
 
 function git(cwd: string, ...args: string[]): void {
@@ -44,7 +55,8 @@ describe('ctxgate run: failure lines', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/\[ctxgate run: git_log filter showed/);
     expect(r.stdout).not.toMatch(/failure line\(s\)/);
-  });
+    await recorded(env);
+  }, 180_000);
 
   it('a passing test whose file is named after errors is not a failure; the real failure still is', async () => {
     const d = dir();
@@ -70,5 +82,6 @@ describe('ctxgate run: failure lines', () => {
     expect(lines.filter((l) => l.includes('error-handling.test.ts') || l.includes('errors.test.ts')).length).toBeLessThan(3);
     // It used to add all 120 passing lines back: "vitest filter showed 126 of 124 lines (-2 folded or dropped)".
     expect(r.stdout).toMatch(/\[ctxgate run: vitest filter showed \d of 124 lines \(1\d\d folded or dropped\)/);
-  });
+    await recorded(env);
+  }, 180_000);
 });
